@@ -1,0 +1,153 @@
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
+import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
+import type { CompanyIdentity } from '../../core/link.js';
+import type { Clock, CompanyIdentityVerifier } from '../../core/ports.js';
+import { systemClock } from '../../core/ports.js';
+import { isLoopbackHost } from '../../config.js';
+import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
+import { translateJwtError } from '../jwt-errors.js';
+
+/** What the service uses from the IdP's OpenID Provider metadata. */
+export interface OidcDiscovery {
+  issuer: string;
+  jwksUri: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  /** Signature algorithms we accept: the IdP's advertised list, restricted to asymmetric ones. */
+  algorithms: string[];
+}
+
+/** Options of {@link OidcCompanyVerifier}. */
+export interface OidcCompanyVerifierOptions {
+  issuer: string;
+  clientId: string;
+  timeoutMs?: number;
+  fetch?: FetchLike;
+  clock?: Clock;
+  jwksCooldownMs?: number;
+}
+
+/**
+ * Asymmetric algorithms only: HS* would let anyone holding the client secret (including us)
+ * mint tokens, and `none` is never acceptable.
+ */
+const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+/** A company user ID becomes part of a DynamoDB key: printable, bounded. */
+const COMPANY_USER_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Verifies ID tokens of the company's OpenID Connect IdP. The discovery document
+ * (`{issuer}/.well-known/openid-configuration`) is fetched once and cached (a failed fetch is
+ * retried on the next call); its `jwks_uri` feeds a cached remote JWKS. Tokens must carry our
+ * client ID in `aud` (and as `azp` when there are several audiences, OIDC Core 3.1.3.7).
+ */
+export class OidcCompanyVerifier implements CompanyIdentityVerifier {
+  private readonly options: Required<Omit<OidcCompanyVerifierOptions, 'fetch'>> & { fetch: FetchLike };
+  private discovery?: Promise<{ metadata: OidcDiscovery; jwks: ReturnType<typeof createRemoteJWKSet> }>;
+
+  constructor(options: OidcCompanyVerifierOptions) {
+    this.options = {
+      timeoutMs: 3000,
+      fetch: (input, init) => fetch(input, init),
+      clock: systemClock,
+      jwksCooldownMs: 30_000,
+      ...options,
+    };
+  }
+
+  /** The IdP's metadata (authorization and token endpoints are used by the web flow). */
+  async getDiscovery(): Promise<OidcDiscovery> {
+    return (await this.load()).metadata;
+  }
+
+  async verifyIdToken(token: string, options: { nonce?: string } = {}): Promise<CompanyIdentity> {
+    if (!token || token.length > 8192) throw new InvalidTokenError('company', 'malformed token');
+    const { metadata, jwks } = await this.load();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        algorithms: metadata.algorithms,
+        issuer: metadata.issuer,
+        audience: this.options.clientId,
+        requiredClaims: ['sub', 'exp', 'iat'],
+        maxTokenAge: '24h',
+        clockTolerance: 5,
+        currentDate: this.options.clock.now(),
+      }));
+    } catch (error) {
+      throw translateJwtError(error, 'company', 'company-idp');
+    }
+    if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== this.options.clientId) {
+      throw new InvalidTokenError('company', 'azp is not our client');
+    }
+    if (options.nonce !== undefined && payload.nonce !== options.nonce) {
+      throw new InvalidTokenError('company', 'nonce mismatch');
+    }
+    if (typeof payload.sub !== 'string' || !COMPANY_USER_ID.test(payload.sub)) {
+      throw new InvalidTokenError('company', 'sub is not a usable company user ID');
+    }
+    return { userId: payload.sub };
+  }
+
+  private load() {
+    this.discovery ??= this.discover().catch((error: unknown) => {
+      this.discovery = undefined;
+      throw error;
+    });
+    return this.discovery;
+  }
+
+  private async discover() {
+    const issuer = this.options.issuer.replace(/\/+$/, '');
+    const response = await fetchJson(
+      this.options.fetch,
+      `${issuer}/.well-known/openid-configuration`,
+      { method: 'GET', headers: { accept: 'application/json' } },
+      { upstream: 'company-idp', timeoutMs: this.options.timeoutMs },
+    );
+    if (response.status >= 500) throw new UpstreamError('company-idp', 'unavailable');
+    const doc = response.body;
+    if (response.status !== 200 || !isObject(doc)) throw new UpstreamError('company-idp', 'bad-response');
+    // OIDC Discovery 4.3: the issuer in the document must be exactly the configured one.
+    if (doc.issuer !== this.options.issuer || typeof doc.jwks_uri !== 'string') {
+      throw new UpstreamError('company-idp', 'bad-response');
+    }
+    const jwksUrl = safeUrl(doc.jwks_uri);
+    const advertised = Array.isArray(doc.id_token_signing_alg_values_supported)
+      ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string')
+      : ['RS256']; // OIDC Discovery: RS256 is the default when the list is absent.
+    const algorithms = advertised.filter((a) => ACCEPTED_ALGORITHMS.includes(a));
+    if (algorithms.length === 0) throw new UpstreamError('company-idp', 'bad-response');
+    const metadata: OidcDiscovery = {
+      issuer: doc.issuer,
+      jwksUri: jwksUrl.href,
+      authorizationEndpoint: optionalUrl(doc.authorization_endpoint),
+      tokenEndpoint: optionalUrl(doc.token_endpoint),
+      algorithms,
+    };
+    const jwks = createRemoteJWKSet(jwksUrl, {
+      timeoutDuration: this.options.timeoutMs,
+      cooldownDuration: this.options.jwksCooldownMs,
+      [customFetch]: (url, init) => this.options.fetch(url, { ...init, redirect: 'error' }),
+    });
+    return { metadata, jwks };
+  }
+}
+
+/** Endpoints from discovery must be https (or http on loopback, for emulators). */
+function safeUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UpstreamError('company-idp', 'bad-response');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new UpstreamError('company-idp', 'bad-response');
+  }
+  return url;
+}
+
+function optionalUrl(value: unknown): string | undefined {
+  return typeof value === 'string' ? safeUrl(value).href : undefined;
+}

@@ -1,0 +1,180 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { CompanyUserAlreadyLinkedError, LineUserAlreadyLinkedError } from '../../core/errors.js';
+import type { Link, LinkMethod } from '../../core/link.js';
+import type { CreateLinkResult, LinkRepository } from '../../core/ports.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Partition key of the LINE side of a link. */
+export const lineKey = (lineUserId: string) => `LINE#${lineUserId}`;
+/** Partition key of the company side of a link. */
+export const companyKey = (companyUserId: string) => `COMPANY#${companyUserId}`;
+
+/** How often a transaction that lost a race (TransactionConflict) is tried again. */
+const CONFLICT_RETRIES = 4;
+
+/**
+ * Extra writes that must commit or fail together with a link change (the audit trail adds its
+ * event here), so that no change goes unrecorded.
+ */
+export type ExtraWrites = (change: { type: 'link' | 'unlink'; link: Link }) => TransactItem[];
+
+/**
+ * Links in DynamoDB, each stored as two items (`LINE#…` and `COMPANY#…`) written by one
+ * TransactWriteItems whose conditions make the table itself enforce one LINE user ↔ one company
+ * user. A conflict is detected from the cancellation reasons of that same transaction
+ * (ReturnValuesOnConditionCheckFailure), never by reading first.
+ */
+export class DynamoLinkRepository implements LinkRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly extraWrites?: ExtraWrites,
+  ) {}
+
+  async create(link: Link): Promise<CreateLinkResult> {
+    const attributes = {
+      lineUserId: link.lineUserId,
+      companyUserId: link.companyUserId,
+      method: link.method,
+      linkedAt: link.linkedAt,
+    };
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: lineKey(link.lineUserId), ...attributes },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: companyKey(link.companyUserId), ...attributes },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...(this.extraWrites?.({ type: 'link', link }) ?? []),
+    ];
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return { link, created: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const lineSide = reasons[0];
+        const companySide = reasons[1];
+        const lineTaken = lineSide?.Code === 'ConditionalCheckFailed';
+        const companyTaken = companySide?.Code === 'ConditionalCheckFailed';
+        if (lineTaken || companyTaken) {
+          const existingLine = lineTaken ? toLink(lineSide?.Item) : undefined;
+          const existingCompany = companyTaken ? toLink(companySide?.Item) : undefined;
+          if (
+            existingLine?.companyUserId === link.companyUserId &&
+            existingCompany?.lineUserId === link.lineUserId
+          ) {
+            return { link: existingLine, created: false };
+          }
+          if (existingLine && existingLine.companyUserId !== link.companyUserId) {
+            throw new LineUserAlreadyLinkedError();
+          }
+          if (existingCompany && existingCompany.lineUserId !== link.lineUserId) {
+            throw new CompanyUserAlreadyLinkedError();
+          }
+          // One side present and pointing at us, the other absent: only possible if the table was
+          // edited by hand. Refuse rather than half-repair it.
+          throw lineTaken ? new LineUserAlreadyLinkedError() : new CompanyUserAlreadyLinkedError();
+        }
+        if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < CONFLICT_RETRIES) {
+          await backoff(attempt);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async findByLineUserId(lineUserId: string): Promise<Link | undefined> {
+    return this.get(lineKey(lineUserId));
+  }
+
+  async findByCompanyUserId(companyUserId: string): Promise<Link | undefined> {
+    return this.get(companyKey(companyUserId));
+  }
+
+  async deleteByLineUserId(lineUserId: string): Promise<Link | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const link = await this.findByLineUserId(lineUserId);
+      if (!link) return undefined;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: { pk: lineKey(lineUserId) },
+                  // Delete exactly the link we read; a concurrent relink makes us read again.
+                  ConditionExpression: 'companyUserId = :c',
+                  ExpressionAttributeValues: { ':c': link.companyUserId },
+                },
+              },
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: { pk: companyKey(link.companyUserId) },
+                  ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :l',
+                  ExpressionAttributeValues: { ':l': lineUserId },
+                },
+              },
+              ...(this.extraWrites?.({ type: 'unlink', link }) ?? []),
+            ],
+          }),
+        );
+        return link;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException) || attempt >= CONFLICT_RETRIES) throw error;
+        await backoff(attempt);
+      }
+    }
+  }
+
+  private async get(pk: string): Promise<Link | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
+    );
+    return toLink(result.Item);
+  }
+}
+
+/** Reads a link from a stored item, in plain (document client) or raw AttributeValue form. */
+function toLink(item: Record<string, unknown> | undefined): Link | undefined {
+  if (!item) return undefined;
+  const read = (name: string): string | undefined => {
+    const value = item[name];
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object' && 'S' in value && typeof value.S === 'string') return value.S;
+    return undefined;
+  };
+  const lineUserId = read('lineUserId');
+  const companyUserId = read('companyUserId');
+  const method = read('method') as LinkMethod | undefined;
+  const linkedAt = read('linkedAt');
+  if (!lineUserId || !companyUserId || !method || !linkedAt) return undefined;
+  return { lineUserId, companyUserId, method, linkedAt };
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * 20 * 2 ** attempt;
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,28 @@
+/** How a link was proven; kept on the link for analysts and audits. */
+export type LinkMethod = 'oidc' | 'api' | 'record' | 'account-link';
+
+export const LINK_METHODS: readonly LinkMethod[] = ['oidc', 'api', 'record', 'account-link'];
+
+/**
+ * One LINE user ↔ one company user. This shape is the public API representation of a link
+ * (DESIGN.md) and the unit the repository stores atomically on both sides.
+ */
+export interface Link {
+  lineUserId: string;
+  companyUserId: string;
+  method: LinkMethod;
+  /** ISO 8601 instant, UTC. */
+  linkedAt: string;
+}
+
+/** The verified LINE identity of a caller. Only ever built from a token we verified. */
+export interface LineIdentity {
+  userId: string;
+  /** Which kind of credential proved it; useful in logs and audits. */
+  via: 'id-token' | 'access-token' | 'web-login';
+}
+
+/** The verified company identity (the `sub` of the company IdP's ID token, or the company API's answer). */
+export interface CompanyIdentity {
+  userId: string;
+}

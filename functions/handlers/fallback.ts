@@ -1,0 +1,19 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.js';
+import { httpEdge } from './http/middlewares.js';
+import { matchPath, ROUTES } from './routes.js';
+
+/**
+ * API Gateway's `$default` route (and the local server's unmatched requests): a problem+json
+ * 405 with `Allow` when the path exists under other methods, otherwise 404.
+ */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(httpEdge())
+  .handler(async (event) => {
+    const path = event.rawPath;
+    const allow = ROUTES.filter((route) => matchPath(route.path, path)).map((route) => route.method);
+    // API Gateway routes are per method: a HEAD is not a GET, and never runs a GET handler.
+    if (allow.length > 0) throw new MethodNotAllowedError([...new Set(allow)]);
+    throw new RouteNotFoundError();
+  });

@@ -1,0 +1,27 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { MissingTokenError } from '../../core/errors.js';
+
+/** A JSON response; user data is never cached by browsers or proxies. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** 204 with no body. */
+export function noContent(): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: 204, headers: { 'Cache-Control': 'no-store' } };
+}
+
+/**
+ * The credential of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750). Its
+ * format is checked by the verifier; here we only refuse a missing one.
+ */
+export function bearerToken(event: Pick<APIGatewayProxyEventV2, 'headers'>): string {
+  const header = event.headers?.authorization ?? event.headers?.Authorization;
+  const match = header?.match(/^Bearer[ ]+(\S+)[ ]*$/i);
+  if (!match?.[1]) throw new MissingTokenError();
+  return match[1];
+}

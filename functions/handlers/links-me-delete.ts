@@ -1,0 +1,16 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { unlinkMe, type UnlinkMePorts } from '../core/use-cases/unlink-me.js';
+import { httpEdge } from './http/middlewares.js';
+import { bearerToken, noContent } from './http/responses.js';
+import { linePlatform, linkRepository } from './wiring.js';
+
+const ports: UnlinkMePorts = { line: linePlatform(), links: linkRepository() };
+
+/** `DELETE /links/me` — unlink both sides; 204 whether or not there was a link. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(httpEdge())
+  .handler(async (event) => {
+    await unlinkMe({ lineToken: bearerToken(event) }, ports);
+    return noContent();
+  });

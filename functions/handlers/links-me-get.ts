@@ -1,0 +1,13 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { getMyLink, type GetMyLinkPorts } from '../core/use-cases/get-my-link.js';
+import { httpEdge } from './http/middlewares.js';
+import { bearerToken, json } from './http/responses.js';
+import { linePlatform, linkRepository } from './wiring.js';
+
+const ports: GetMyLinkPorts = { line: linePlatform(), links: linkRepository() };
+
+/** `GET /links/me` — the caller's own link, or 404 `not-linked`. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(httpEdge())
+  .handler(async (event) => json(200, await getMyLink({ lineToken: bearerToken(event) }, ports)));

@@ -1,0 +1,35 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { systemClock } from '../core/ports.js';
+import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
+import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
+import { bearerToken, json } from './http/responses.js';
+import { companyVerifier, linePlatform, linkRepository } from './wiring.js';
+
+const ports: LinkWithOidcPorts = {
+  line: linePlatform(),
+  company: companyVerifier(),
+  links: linkRepository(),
+  clock: systemClock,
+};
+
+/** Body of `POST /links`. Unknown fields (a client-sent `lineUserId`) are dropped, never trusted. */
+const LinkRequest = z.object({
+  companyIdToken: z.string().check(z.minLength(1), z.maxLength(8192)),
+});
+type LinkRequest = z.infer<typeof LinkRequest>;
+
+/** `POST /links` — pattern 1 from a LIFF app: 201 new link, 200 same pair again, 409 conflict. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(httpEdge())
+  .use(jsonBody())
+  .use(validateBody(LinkRequest))
+  .handler(async (event) => {
+    const body = event.body as unknown as LinkRequest;
+    const { link, created } = await linkWithOidc(
+      { lineToken: bearerToken(event), companyIdToken: body.companyIdToken },
+      ports,
+    );
+    return json(created ? 201 : 200, link);
+  });

@@ -1,0 +1,94 @@
+import type { TableKey } from '../adapters/dynamo/table-definitions.js';
+
+/** A Lambda handler as the local adapter and API Gateway invoke it. */
+export type ApiHandler = (event: import('aws-lambda').APIGatewayProxyEventV2, context: import('aws-lambda').Context) => Promise<unknown>;
+
+/**
+ * One route of the HTTP API. This manifest is the single source of the API's shape: the local
+ * server routes with it, and the CDK API stack creates one function per entry from it, granting
+ * exactly the `tables` and `secrets` listed and setting the `settings` it names.
+ */
+export interface RouteDefinition {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  /** API Gateway path syntax (`/links/{id}`). */
+  path: string;
+  /** File under functions/handlers/ (without extension) that exports `handler`. */
+  handler: string;
+  /** DynamoDB tables the function uses, and how. */
+  tables: ReadonlyArray<{ table: TableKey; access: 'read' | 'write' | 'read-write' }>;
+  /** Secrets the function reads (the variable names of DESIGN.md; `_ARN` in Lambda). */
+  secrets: ReadonlyArray<'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET' | 'MEMBER_HASH_PEPPER' | 'COMPANY_API_CLIENT_SECRET' | 'COMPANY_API_KEY'>;
+  /** Setting groups (environment variables) the function needs. */
+  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
+  /** Loads the handler module (lazily, so merely reading the manifest loads no handler). */
+  load: () => Promise<{ handler: ApiHandler }>;
+}
+
+const h = (load: () => Promise<{ handler: unknown }>) => load as RouteDefinition['load'];
+
+export const ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    handler: 'health',
+    tables: [],
+    secrets: [],
+    settings: [],
+    load: h(() => import('./health.js')),
+  },
+  {
+    method: 'POST',
+    path: '/links',
+    handler: 'links-post',
+    tables: [{ table: 'links', access: 'read-write' }],
+    secrets: [],
+    settings: ['line', 'company-oidc'],
+    load: h(() => import('./links-post.js')),
+  },
+  {
+    method: 'GET',
+    path: '/links/me',
+    handler: 'links-me-get',
+    tables: [{ table: 'links', access: 'read' }],
+    secrets: [],
+    settings: ['line'],
+    load: h(() => import('./links-me-get.js')),
+  },
+  {
+    method: 'DELETE',
+    path: '/links/me',
+    handler: 'links-me-delete',
+    tables: [{ table: 'links', access: 'read-write' }],
+    secrets: [],
+    settings: ['line'],
+    load: h(() => import('./links-me-delete.js')),
+  },
+];
+
+/** Catches every request no route matches (API Gateway's `$default` route): 404 or 405. */
+export const FALLBACK_ROUTE = {
+  handler: 'fallback',
+  load: h(() => import('./fallback.js')),
+} as const;
+
+/** Does an API Gateway route path (with `{param}` / `{proxy+}`) match a request path? */
+export function matchPath(routePath: string, requestPath: string): Record<string, string> | undefined {
+  const routeParts = routePath.split('/').filter(Boolean);
+  const requestParts = requestPath.split('/').filter(Boolean);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < routeParts.length; i++) {
+    const part = routeParts[i]!;
+    const greedy = part.match(/^\{(.+)\+\}$/);
+    if (greedy) {
+      if (i >= requestParts.length) return undefined;
+      params[greedy[1]!] = requestParts.slice(i).join('/');
+      return params;
+    }
+    const value = requestParts[i];
+    if (value === undefined) return undefined;
+    const param = part.match(/^\{(.+)\}$/);
+    if (param) params[param[1]!] = decodeURIComponent(value);
+    else if (part !== value) return undefined;
+  }
+  return routeParts.length === requestParts.length ? params : undefined;
+}

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { CORS_POLICY } from '../handlers/http/cors-policy.js';
+import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../handlers/routes.js';
+
+/** Options of {@link createApiGatewayListener}. */
+export interface ApiGatewayAdapterOptions {
+  routes: readonly RouteDefinition[];
+  /** Exact origins allowed by CORS (CORS_ALLOWED_ORIGINS). */
+  corsOrigins: readonly string[];
+  /** API Gateway's own payload limit (10 MB); handlers apply their own, smaller limits. */
+  maxPayloadBytes?: number;
+}
+
+/**
+ * Maps plain HTTP requests to API Gateway HTTP API (payload v2.0) events and the handlers'
+ * results back to HTTP, the way API Gateway does: route keys with `{param}` / `{proxy+}`,
+ * lower-cased headers with repeated values comma-joined, the `cookies` array (and no `cookie`
+ * header), base64 for binary bodies, `cookies` in the result as separate Set-Cookie headers,
+ * CORS applied at the gateway, and `$default` for everything no route matches.
+ */
+export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
+  const maxPayloadBytes = options.maxPayloadBytes ?? 10 * 1024 * 1024;
+  const handlers = new Map<string, Promise<{ handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<unknown> }>>();
+  const load = (name: string, loader: RouteDefinition['load']) => {
+    let module = handlers.get(name);
+    if (!module) {
+      module = loader();
+      handlers.set(name, module);
+    }
+    return module;
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    const corsHeaders = origin && options.corsOrigins.includes(origin) ? corsResponseHeaders(origin) : {};
+
+    if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
+      res.writeHead(204, { ...corsHeaders, ...(Object.keys(corsHeaders).length ? preflightHeaders() : {}) });
+      res.end();
+      return;
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxPayloadBytes);
+    } catch {
+      res.writeHead(413, { 'content-type': 'application/json', ...corsHeaders });
+      res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
+      return;
+    }
+
+    let route: RouteDefinition | undefined;
+    let pathParameters: Record<string, string> | undefined;
+    for (const candidate of options.routes) {
+      if (candidate.method !== method) continue;
+      const params = matchPath(candidate.path, url.pathname);
+      if (params) {
+        route = candidate;
+        pathParameters = Object.keys(params).length ? params : undefined;
+        break;
+      }
+    }
+
+    const event = toEvent(req, method, url, body, route ? `${route.method} ${route.path}` : '$default', pathParameters);
+    const context = lambdaContext(route?.handler ?? FALLBACK_ROUTE.handler, event.requestContext.requestId);
+    let result: unknown;
+    try {
+      const module = route ? await load(route.handler, route.load) : await load(FALLBACK_ROUTE.handler, FALLBACK_ROUTE.load);
+      result = await module.handler(event, context);
+    } catch (error) {
+      // What API Gateway does when the function itself fails.
+      console.error(error);
+      res.writeHead(500, { 'content-type': 'application/json', ...corsHeaders });
+      res.end(JSON.stringify({ message: 'Internal Server Error' }));
+      return;
+    }
+    writeResult(res, method, normalizeResult(result), corsHeaders);
+  };
+}
+
+function toEvent(
+  req: IncomingMessage,
+  method: string,
+  url: URL,
+  body: Buffer,
+  routeKey: string,
+  pathParameters: Record<string, string> | undefined,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    if (name === 'cookie') {
+      cookies = [...(cookies ?? []), ...value.split(';').map((c) => c.trim()).filter(Boolean)];
+      continue;
+    }
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+  const contentType = headers['content-type'] ?? '';
+  const text = isTextual(contentType);
+  const now = new Date();
+  const requestId = randomUUID();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies,
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length === 0 ? undefined : text ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+function normalizeResult(result: unknown): APIGatewayProxyStructuredResultV2 {
+  if (result && typeof result === 'object' && 'statusCode' in result) return result as APIGatewayProxyStructuredResultV2;
+  // API Gateway's rule for results without a status code: 200 with the value as JSON.
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: typeof result === 'string' ? result : JSON.stringify(result),
+  };
+}
+
+function writeResult(
+  res: ServerResponse,
+  method: string,
+  result: APIGatewayProxyStructuredResultV2,
+  corsHeaders: Record<string, string>,
+): void {
+  const headers: Record<string, string | number | boolean | string[]> = { ...(result.headers ?? {}), ...corsHeaders };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  headers['content-length'] = body.length;
+  res.writeHead(result.statusCode ?? 200, headers as Record<string, string | string[]>);
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+function corsResponseHeaders(origin: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': String(CORS_POLICY.allowCredentials),
+    'access-control-expose-headers': CORS_POLICY.exposeHeaders.join(','),
+    vary: 'origin',
+  };
+}
+
+function preflightHeaders(): Record<string, string> {
+  return {
+    'access-control-allow-methods': CORS_POLICY.allowMethods.join(','),
+    'access-control-allow-headers': CORS_POLICY.allowHeaders.join(','),
+    'access-control-max-age': String(CORS_POLICY.maxAgeSeconds),
+  };
+}
+
+function isTextual(contentType: string): boolean {
+  return /^text\/|json|xml|javascript|x-www-form-urlencoded/i.test(contentType) || contentType === '';
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error('payload too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

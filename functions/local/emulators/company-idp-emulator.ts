@@ -1,0 +1,291 @@
+/**
+ * An in-process emulator of the organization's own OpenID Connect IdP, so that linking pattern 1
+ * (company OIDC) runs locally and in integration tests without a real IdP. It behaves like a
+ * generic, standards-following provider rather than any particular product:
+ *
+ * - `GET /.well-known/openid-configuration` — OpenID Connect Discovery;
+ * - `GET /jwks` — one RS256 (RSA) and one ES256 (P-256) signing key, each with `kid`, `alg`, `use`;
+ * - `GET /_emulator/members`, `POST /_emulator/tokens` — test-only helpers for the demo page.
+ *
+ * ID tokens are minted directly (as the company's own app would obtain them) with the knobs tests
+ * need to probe the service's verification: algorithm, expiry, issue time, wrong issuer, extra
+ * audiences, `azp`. Outages and request counters work as on the LINE emulator.
+ *
+ * Room is left for issue 3 (`/authorize`, `/token`: authorization code + PKCE, client
+ * authentication with the stored client secrets) and issue 4 (a member verification API for
+ * pattern 2, checking the members' factors): both register in
+ * {@link CompanyIdpEmulatorServer.registerRoutes}.
+ */
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
+import {
+  DEFAULT_SLOW_MS,
+  HttpApp,
+  json,
+  withOutage,
+  type AppRequest,
+  type AppResponse,
+  type Handler,
+  type Outage,
+  type RunningApp,
+} from './http-app.js';
+import { DEFAULT_COMPANY_MEMBERS } from './test-identities.js';
+
+export type { Outage } from './http-app.js';
+
+/** A member of the organization, with the identifying data patterns 2 and 3 check. */
+export interface CompanyTestMember {
+  memberId: string;
+  name: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  /** 7 digits, no hyphen. */
+  postalCode: string;
+  /** Digits only. */
+  phone: string;
+  email: string;
+}
+
+/** An OAuth client registered at the IdP: the `aud` of its ID tokens. */
+export interface CompanyClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface CompanyIdpEmulatorOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** At least one; the first is the default audience for minting. */
+  clients: CompanyClient[];
+  /** Default {@link DEFAULT_COMPANY_MEMBERS} (copied, never mutated). */
+  members?: readonly CompanyTestMember[];
+  /** `iss` of minted ID tokens and of the discovery document; default the emulator's own URL. */
+  issuer?: string;
+  /** Delay of the `slow` outage in ms; default 5000. Tests use a small value. */
+  slowMs?: number;
+}
+
+/** Request counters per endpoint. */
+export interface CompanyStats {
+  discovery: number;
+  jwks: number;
+  token: number;
+}
+
+export type CompanyOutageEndpoint = 'discovery' | 'jwks' | 'token';
+
+export type CompanySigningAlg = 'RS256' | 'ES256';
+
+/** Options of {@link CompanyIdpEmulator.mintIdToken}. */
+export interface CompanyMintIdTokenOptions {
+  /** The member ID; members' `name` and `email` are added when the member is known. */
+  sub: string;
+  /** Default: the first client. */
+  clientId?: string;
+  /** Default RS256. */
+  alg?: CompanySigningAlg;
+  nonce?: string;
+  /** Default 3600; 0 or negative for an expired token. */
+  expiresInSec?: number;
+  /** Default now. */
+  issuedAt?: Date;
+  /** Overrides `iss`, for wrong-issuer tests. */
+  issuer?: string;
+  /** Makes `aud` an array: the client ID followed by these. */
+  extraAudiences?: string[];
+  azp?: string;
+}
+
+export interface CompanyIdpEmulator {
+  readonly url: string;
+  readonly issuer: string;
+  readonly members: CompanyTestMember[];
+  readonly stats: CompanyStats;
+  /** An ID token of this IdP; header `{alg, typ: 'JWT', kid}`; payload iss, sub, aud, exp, iat, (nonce, azp), name, email. */
+  mintIdToken(opts: CompanyMintIdTokenOptions): Promise<string>;
+  /** New RS256 and ES256 keys with new `kid`s; the JWKS then serves only the new keys. */
+  rotateKeys(): Promise<void>;
+  /** Switches an outage on (`mode`) or off (`null`); `all` covers every non-`/_emulator` endpoint. */
+  setOutage(endpoint: CompanyOutageEndpoint | 'all', mode: Outage | null): void;
+  close(): Promise<void>;
+}
+
+/** Starts a company IdP emulator listening on `opts.host:opts.port`. */
+export async function startCompanyIdpEmulator(opts: CompanyIdpEmulatorOptions): Promise<CompanyIdpEmulator> {
+  const emulator = new CompanyIdpEmulatorServer(opts);
+  await emulator.start(opts);
+  return emulator;
+}
+
+interface KeyPair {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+const COMPANY_OUTAGE_ENDPOINTS: readonly CompanyOutageEndpoint[] = ['discovery', 'jwks', 'token'];
+const DEFAULT_ID_TOKEN_TTL_SEC = 3600;
+
+async function newKeyPair(alg: CompanySigningAlg): Promise<KeyPair> {
+  const { publicKey, privateKey } = await generateKeyPair(alg);
+  const jwk = await exportJWK(publicKey);
+  // The RFC 7638 thumbprint: a stable, collision-free kid, as many real IdPs use.
+  const kid = await calculateJwkThumbprint(jwk);
+  return { kid, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
+}
+
+function invalidRequest(description: string): AppResponse {
+  return json(400, { error: 'invalid_request', error_description: description });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The emulator itself. Exported for issues 3 and 4, which add routes to it. */
+export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
+  readonly members: CompanyTestMember[];
+  readonly stats: CompanyStats = { discovery: 0, jwks: 0, token: 0 };
+  /** Clients by ID, secrets included (the token endpoint of issue 3 authenticates them). */
+  readonly clients: ReadonlyMap<string, CompanyClient>;
+  private readonly defaultClientId: string;
+  private readonly outages = new Map<CompanyOutageEndpoint, Outage | null>();
+  private readonly slowMs: number;
+  private readonly issuerOverride: string | undefined;
+  private keys: Record<CompanySigningAlg, KeyPair> | undefined;
+  private running: RunningApp | undefined;
+
+  constructor(opts: CompanyIdpEmulatorOptions) {
+    const first = opts.clients[0];
+    if (!first) throw new Error('Company IdP emulator: at least one client is required.');
+    this.defaultClientId = first.clientId;
+    this.clients = new Map(opts.clients.map((c) => [c.clientId, { ...c }]));
+    this.members = (opts.members ?? DEFAULT_COMPANY_MEMBERS).map((m) => ({ ...m }));
+    this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
+    this.issuerOverride = opts.issuer;
+  }
+
+  /** Generates the first keys and starts listening. */
+  async start(opts: Pick<CompanyIdpEmulatorOptions, 'host' | 'port'>): Promise<void> {
+    await this.rotateKeys();
+    const app = new HttpApp();
+    this.registerRoutes(app);
+    this.running = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  }
+
+  get url(): string {
+    if (!this.running) throw new Error('Company IdP emulator is not started.');
+    return this.running.url;
+  }
+
+  get issuer(): string {
+    return this.issuerOverride ?? this.url;
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  /** All routes; issue 3 adds `/authorize` and `/token`, issue 4 the member verification API. */
+  protected registerRoutes(app: HttpApp): void {
+    app.get('/.well-known/openid-configuration', this.idpApi('discovery', () => this.discovery()));
+    app.get('/jwks', this.idpApi('jwks', () => json(200, this.jwks())));
+
+    app.get('/_emulator/members', () => json(200, { members: this.members }));
+    app.post('/_emulator/tokens', (req) => this.emulatorToken(req));
+  }
+
+  /** Wraps an IdP handler: counts the request and applies the endpoint's outage. */
+  private idpApi(endpoint: CompanyOutageEndpoint, handler: Handler): Handler {
+    const guarded = withOutage(() => this.outages.get(endpoint) ?? null, this.slowMs, handler);
+    return (req) => {
+      this.stats[endpoint]++;
+      return guarded(req);
+    };
+  }
+
+  private discovery(): AppResponse {
+    const url = this.url;
+    return json(200, {
+      issuer: this.issuer,
+      authorization_endpoint: `${url}/authorize`,
+      token_endpoint: `${url}/token`,
+      jwks_uri: `${url}/jwks`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      grant_types_supported: ['authorization_code', 'client_credentials'],
+    });
+  }
+
+  private jwks(): JSONWebKeySet {
+    const keys = this.currentKeys;
+    return { keys: [keys.RS256.publicJwk, keys.ES256.publicJwk] };
+  }
+
+  /** `POST /_emulator/tokens` JSON `{sub, clientId?, alg?, nonce?}` → `{token}` for the demo page. */
+  private async emulatorToken(req: AppRequest): Promise<AppResponse> {
+    const body = req.json;
+    if (!isObject(body)) return invalidRequest('Send a JSON object {sub, clientId?, alg?, nonce?}.');
+    const { sub, clientId, alg, nonce } = body;
+    if (typeof sub !== 'string' || !this.members.some((m) => m.memberId === sub)) {
+      return invalidRequest('Unknown member (sub).');
+    }
+    if (clientId !== undefined && (typeof clientId !== 'string' || !this.clients.has(clientId))) {
+      return invalidRequest('Unknown clientId.');
+    }
+    if (alg !== undefined && alg !== 'RS256' && alg !== 'ES256') return invalidRequest('alg must be RS256 or ES256.');
+    if (nonce !== undefined && typeof nonce !== 'string') return invalidRequest('nonce must be a string.');
+    return json(200, { token: await this.mintIdToken({ sub, clientId, alg, nonce }) });
+  }
+
+  // ---------------------------------------------------------------- minting and control
+
+  async mintIdToken(opts: CompanyMintIdTokenOptions): Promise<string> {
+    if (!opts.sub) throw new Error('Company IdP emulator: sub is required.');
+    const alg = opts.alg ?? 'RS256';
+    const key = this.currentKeys[alg];
+    const member = this.members.find((m) => m.memberId === opts.sub);
+    const clientId = opts.clientId ?? this.defaultClientId;
+    const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
+    const payload: JWTPayload = {
+      iss: opts.issuer ?? this.issuer,
+      sub: opts.sub,
+      aud: opts.extraAudiences?.length ? [clientId, ...opts.extraAudiences] : clientId,
+      exp: iat + (opts.expiresInSec ?? DEFAULT_ID_TOKEN_TTL_SEC),
+      iat,
+      ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
+      ...(opts.azp !== undefined ? { azp: opts.azp } : {}),
+      ...(member ? { name: member.name, email: member.email } : {}),
+    };
+    return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+  }
+
+  async rotateKeys(): Promise<void> {
+    const [rsa, ec] = await Promise.all([newKeyPair('RS256'), newKeyPair('ES256')]);
+    this.keys = { RS256: rsa, ES256: ec };
+  }
+
+  setOutage(endpoint: CompanyOutageEndpoint | 'all', mode: Outage | null): void {
+    for (const name of endpoint === 'all' ? COMPANY_OUTAGE_ENDPOINTS : [endpoint]) this.outages.set(name, mode);
+  }
+
+  async close(): Promise<void> {
+    await this.running?.close();
+  }
+
+  private get currentKeys(): Record<CompanySigningAlg, KeyPair> {
+    if (!this.keys) throw new Error('Company IdP emulator is not started.');
+    return this.keys;
+  }
+}

@@ -1,0 +1,55 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ROUTES, type RouteDefinition } from '../handlers/routes.js';
+import { createApiGatewayListener } from './api-gateway-adapter.js';
+
+/** A running local API. */
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startLocalServer}. */
+export interface LocalServerOptions {
+  port?: number;
+  host?: string;
+  routes?: readonly RouteDefinition[];
+  corsOrigins?: readonly string[];
+  /** Serves extra, non-API paths first (the demo page); returns true when it answered. */
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+}
+
+/**
+ * The service's handlers on a local HTTP port, behind the API Gateway adapter: what `npm start`
+ * runs and what the integration tests call over HTTP.
+ */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const listener = createApiGatewayListener({ routes: options.routes ?? ROUTES, corsOrigins: options.corsOrigins ?? [] });
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (options.extra && (await options.extra(req, res))) return;
+        await listener(req, res);
+      } catch (error) {
+        console.error(error);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      }
+    })();
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ensureTables, localClient } from '../../functions/local/dynamodb-local.js';
+import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
+import { startLocalServer, type LocalServer } from '../../functions/local/local-server.js';
+import {
+  startLinePlatformEmulator,
+  type LinePlatformEmulator,
+} from '../../functions/local/emulators/line-platform-emulator.js';
+import {
+  startCompanyIdpEmulator,
+  type CompanyIdpEmulator,
+} from '../../functions/local/emulators/company-idp-emulator.js';
+
+/** Channel and client settings every integration suite uses. */
+export const TEST_CHANNEL = { channelId: '1234567890', channelSecret: 'test-channel-secret-0123456789ab' };
+export const OTHER_CHANNEL = { channelId: '9876543210', channelSecret: 'other-channel-secret-0123456789' };
+export const TEST_CLIENT = { clientId: 'line-id-link', clientSecret: 'company-client-secret' };
+export const OTHER_CLIENT = { clientId: 'another-app', clientSecret: 'another-secret' };
+
+/** Everything an integration suite talks to. */
+export interface TestStack {
+  api: LocalServer;
+  line: LinePlatformEmulator;
+  company: CompanyIdpEmulator;
+  tables: Record<TableKey, string>;
+  dynamo: ReturnType<typeof localClient>;
+  /** All items of one of this suite's tables (raw attribute values). */
+  scan(table: TableKey): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real stack for one test file: the emulators on random ports, this suite's own
+ * tables in the run's shared DynamoDB Local (started by globalSetup), the environment the
+ * handlers read at cold start, and the local API server. Handlers are imported only after the
+ * environment is set, as in a Lambda cold start.
+ *
+ * @param env extra or overriding environment variables for this suite.
+ */
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run integration tests through jest (globalSetup).');
+  const line = await startLinePlatformEmulator({ channels: [TEST_CHANNEL, OTHER_CHANNEL] });
+  const company = await startCompanyIdpEmulator({ clients: [TEST_CLIENT, OTHER_CLIENT] });
+  const suffix = randomBytes(4).toString('hex');
+  const tables = Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((key) => [key, `${TABLES[key].defaultName}-${suffix}`]),
+  ) as Record<TableKey, string>;
+  const dynamo = localClient(endpoint);
+  await ensureTables(dynamo, tables);
+
+  Object.assign(process.env, {
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    LINE_CHANNEL_ID: TEST_CHANNEL.channelId,
+    LINE_CHANNEL_SECRET: TEST_CHANNEL.channelSecret,
+    LINE_API_BASE: line.url,
+    LINE_AUTH_BASE: line.url,
+    LINE_ISSUER: line.issuer,
+    COMPANY_OIDC_ISSUER: company.issuer,
+    COMPANY_OIDC_CLIENT_ID: TEST_CLIENT.clientId,
+    COMPANY_OIDC_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+    OUTBOUND_TIMEOUT_MS: '1000',
+    ...Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [TABLES[key].envVar, tables[key]])),
+    ...env,
+  });
+  const api = await startLocalServer({ corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean) });
+  process.env.PUBLIC_BASE_URL ??= api.url;
+
+  return {
+    api,
+    line,
+    company,
+    tables,
+    dynamo,
+    scan: async (table) => (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
+    close: async () => {
+      await api.close();
+      await line.close();
+      await company.close();
+      dynamo.destroy();
+    },
+  };
+}
