@@ -1,0 +1,70 @@
+import { CompanyUserAlreadyLinkedError, InvalidTokenError, LineUserAlreadyLinkedError } from '../../functions/core/errors.js';
+import type { CompanyIdentity, LineIdentity, Link } from '../../functions/core/link.js';
+import type {
+  Clock,
+  CompanyIdentityVerifier,
+  CreateLinkResult,
+  LineIdentityVerifier,
+  LinkRepository,
+} from '../../functions/core/ports.js';
+
+/**
+ * In-memory fakes of the core's ports, for unit tests of use cases. They implement the same
+ * contracts as the real adapters (one-to-one, idempotent relink) so the use cases can be tested
+ * without DynamoDB; the adapters themselves are tested against DynamoDB Local.
+ */
+export class InMemoryLinkRepository implements LinkRepository {
+  readonly byLine = new Map<string, Link>();
+  readonly byCompany = new Map<string, Link>();
+
+  async create(link: Link): Promise<CreateLinkResult> {
+    const line = this.byLine.get(link.lineUserId);
+    const company = this.byCompany.get(link.companyUserId);
+    if (line && company && line.companyUserId === link.companyUserId) return { link: line, created: false };
+    if (line) throw new LineUserAlreadyLinkedError();
+    if (company) throw new CompanyUserAlreadyLinkedError();
+    this.byLine.set(link.lineUserId, link);
+    this.byCompany.set(link.companyUserId, link);
+    return { link, created: true };
+  }
+
+  async findByLineUserId(lineUserId: string) {
+    return this.byLine.get(lineUserId);
+  }
+
+  async findByCompanyUserId(companyUserId: string) {
+    return this.byCompany.get(companyUserId);
+  }
+
+  async deleteByLineUserId(lineUserId: string) {
+    const link = this.byLine.get(lineUserId);
+    if (!link) return undefined;
+    this.byLine.delete(lineUserId);
+    this.byCompany.delete(link.companyUserId);
+    return link;
+  }
+}
+
+/** Accepts tokens of the form `line:<userId>`; anything else is an invalid token. */
+export const fakeLineVerifier: LineIdentityVerifier = {
+  async verifyBearer(token: string): Promise<LineIdentity> {
+    const match = token.match(/^line:(.+)$/);
+    if (!match) throw new InvalidTokenError('line', 'fake: not a line token');
+    return { userId: match[1]!, via: 'id-token' };
+  },
+};
+
+/** Accepts tokens of the form `company:<userId>`. */
+export const fakeCompanyVerifier: CompanyIdentityVerifier = {
+  async verifyIdToken(token: string): Promise<CompanyIdentity> {
+    const match = token.match(/^company:(.+)$/);
+    if (!match) throw new InvalidTokenError('company', 'fake: not a company token');
+    return { userId: match[1]! };
+  },
+};
+
+/** A clock frozen at `iso`. */
+export function frozenClock(iso = '2026-11-22T09:00:00.000Z'): Clock {
+  const date = new Date(iso);
+  return { now: () => new Date(date) };
+}

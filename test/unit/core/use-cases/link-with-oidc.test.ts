@@ -1,0 +1,77 @@
+import {
+  CompanyUserAlreadyLinkedError,
+  InvalidTokenError,
+  LineUserAlreadyLinkedError,
+} from '../../../../functions/core/errors.js';
+import { linkWithOidc } from '../../../../functions/core/use-cases/link-with-oidc.js';
+import { getMyLink } from '../../../../functions/core/use-cases/get-my-link.js';
+import { unlinkMe } from '../../../../functions/core/use-cases/unlink-me.js';
+import {
+  fakeCompanyVerifier,
+  fakeLineVerifier,
+  frozenClock,
+  InMemoryLinkRepository,
+} from '../../../support/fakes.js';
+
+describe('linkWithOidc', () => {
+  const setup = () => {
+    const links = new InMemoryLinkRepository();
+    return { links, ports: { links, line: fakeLineVerifier, company: fakeCompanyVerifier, clock: frozenClock() } };
+  };
+
+  it('links the two verified identities with method oidc and the clock time', async () => {
+    const { ports, links } = setup();
+    const result = await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
+    expect(result).toEqual({
+      created: true,
+      link: { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc', linkedAt: '2026-11-22T09:00:00.000Z' },
+    });
+    expect(links.byCompany.get('M1')?.lineUserId).toBe('U1');
+  });
+
+  it('is idempotent for the same pair and keeps the first linkedAt', async () => {
+    const { ports } = setup();
+    await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
+    const again = await linkWithOidc(
+      { lineToken: 'line:U1', companyIdToken: 'company:M1' },
+      { ...ports, clock: frozenClock('2027-01-01T00:00:00.000Z') },
+    );
+    expect(again.created).toBe(false);
+    expect(again.link.linkedAt).toBe('2026-11-22T09:00:00.000Z');
+  });
+
+  it('refuses a conflict on either side', async () => {
+    const { ports } = setup();
+    await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
+    await expect(linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M2' }, ports)).rejects.toBeInstanceOf(
+      LineUserAlreadyLinkedError,
+    );
+    await expect(linkWithOidc({ lineToken: 'line:U2', companyIdToken: 'company:M1' }, ports)).rejects.toBeInstanceOf(
+      CompanyUserAlreadyLinkedError,
+    );
+  });
+
+  it('writes nothing when either token is invalid', async () => {
+    const { ports, links } = setup();
+    await expect(linkWithOidc({ lineToken: 'bogus', companyIdToken: 'company:M1' }, ports)).rejects.toBeInstanceOf(
+      InvalidTokenError,
+    );
+    await expect(linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'bogus' }, ports)).rejects.toMatchObject({
+      code: 'invalid-company-token',
+    });
+    expect(links.byLine.size + links.byCompany.size).toBe(0);
+  });
+});
+
+describe('getMyLink and unlinkMe', () => {
+  it('returns the caller link, unlinks both sides, and then reports not-linked', async () => {
+    const links = new InMemoryLinkRepository();
+    const ports = { links, line: fakeLineVerifier, company: fakeCompanyVerifier, clock: frozenClock() };
+    await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
+    await expect(getMyLink({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });
+    await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });
+    expect(links.byCompany.size).toBe(0);
+    await expect(getMyLink({ lineToken: 'line:U1' }, ports)).rejects.toMatchObject({ code: 'not-linked' });
+    await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toBeUndefined();
+  });
+});
