@@ -1,0 +1,45 @@
+/**
+ * `npm start`: the whole service on this machine with no setting at all — the API on
+ * http://localhost:3000 (PORT), DynamoDB Local with data in .data/, the LINE Platform and
+ * company IdP emulators, and a demo page that plays the LIFF app. Any variable of the
+ * configuration table that is set overrides the local default.
+ */
+import { startDevStack } from '../functions/local/dev-stack.js';
+
+process.env.POWERTOOLS_DEV ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}".`);
+  process.exit(1);
+}
+
+try {
+  const stack = await startDevStack({ port, dataDir: '.data' });
+  const lines = [
+    '',
+    'line-id-link is running locally.',
+    `  Demo (the LIFF app):  ${stack.demoUrl}`,
+    `  API:                  ${process.env.PUBLIC_BASE_URL}`,
+    `  DynamoDB:             ${stack.dynamoEndpoint}`,
+    `  LINE Platform:        ${stack.line ? `${stack.line.url} (emulator)` : process.env.LINE_API_BASE}`,
+    `  Company IdP:          ${stack.company ? `${stack.company.url} (emulator)` : process.env.COMPANY_OIDC_ISSUER}`,
+    '',
+    'Press Ctrl+C to stop.',
+  ];
+  console.log(lines.join('\n'));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,163 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TABLES, tableName, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
+import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
+import { startLocalServer, type LocalServer } from './local-server.js';
+
+/** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
+export const DEV_DEFAULTS = {
+  LINE_CHANNEL_ID: '2000000001',
+  LINE_CHANNEL_SECRET: 'dev-channel-secret-not-for-production',
+  COMPANY_OIDC_CLIENT_ID: 'line-id-link-dev',
+  COMPANY_OIDC_CLIENT_SECRET: 'dev-company-client-secret',
+} as const;
+
+/** Options of {@link startDevStack}. */
+export interface DevStackOptions {
+  /** API port (PORT, default 3000); the LINE emulator takes port + 1, the company IdP port + 2. Use 0 for random ports. */
+  port: number;
+  /** Folder for DynamoDB Local's data (kept between runs); undefined keeps data in memory. */
+  dataDir?: string;
+  /** Environment to read and complete (default process.env, which the handlers read). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Everything `npm start` runs. */
+export interface DevStack {
+  api: LocalServer;
+  /** Present only when LINE_API_BASE was not set. */
+  line?: LinePlatformEmulator;
+  /** Present only when COMPANY_OIDC_ISSUER was not set. */
+  company?: CompanyIdpEmulator;
+  dynamoEndpoint: string;
+  demoUrl: string;
+  close(): Promise<void>;
+}
+
+const DEMO_DIR = fileURLToPath(new URL('./demo/', import.meta.url));
+
+/**
+ * Starts the whole service on one machine: DynamoDB Local (unless DYNAMODB_ENDPOINT is set),
+ * the LINE Platform emulator (unless LINE_API_BASE is set), the company IdP emulator (unless
+ * COMPANY_OIDC_ISSUER is set), the API behind the API Gateway adapter, and the demo page at
+ * `/demo/`. Every variable that is set wins over these defaults.
+ */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const env = options.env ?? process.env;
+  const stops: Array<() => Promise<void>> = [];
+  const offset = (n: number) => (options.port === 0 ? 0 : options.port + n);
+  try {
+    for (const [name, value] of Object.entries(DEV_DEFAULTS)) env[name] ??= value;
+
+    let dynamo: DynamoDbLocal | undefined;
+    if (!env.DYNAMODB_ENDPOINT) {
+      let dbPath: string | undefined;
+      if (options.dataDir) {
+        dbPath = resolve(options.dataDir, 'dynamodb');
+        await mkdir(dbPath, { recursive: true });
+      }
+      dynamo = await startDynamoDbLocal({ dbPath });
+      stops.push(() => dynamo!.stop());
+      env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+      // The import and export command lines find the local engine through this file.
+      if (options.dataDir) await writeFile(join(options.dataDir, 'dynamodb-endpoint'), dynamo.endpoint);
+    }
+    const client = localClient(env.DYNAMODB_ENDPOINT);
+    const names = Object.fromEntries(
+      (Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key, env)]),
+    ) as Record<TableKey, string>;
+    await ensureTables(client, names);
+    client.destroy();
+
+    let line: LinePlatformEmulator | undefined;
+    if (!env.LINE_API_BASE) {
+      line = await startLinePlatformEmulator({
+        port: offset(1),
+        host: '127.0.0.1',
+        channels: [{ channelId: env.LINE_CHANNEL_ID!, channelSecret: env.LINE_CHANNEL_SECRET! }],
+      });
+      stops.push(() => line!.close());
+      env.LINE_API_BASE = line.url;
+      env.LINE_AUTH_BASE ??= line.url;
+      env.LINE_ISSUER ??= line.issuer;
+    }
+
+    let company: CompanyIdpEmulator | undefined;
+    if (!env.COMPANY_OIDC_ISSUER) {
+      company = await startCompanyIdpEmulator({
+        port: offset(2),
+        host: '127.0.0.1',
+        clients: [{ clientId: env.COMPANY_OIDC_CLIENT_ID!, clientSecret: env.COMPANY_OIDC_CLIENT_SECRET! }],
+      });
+      stops.push(() => company!.close());
+      env.COMPANY_OIDC_ISSUER = company.issuer;
+    }
+
+    const demoConfig = () =>
+      JSON.stringify({
+        lineEmulator: line?.url ?? null,
+        companyEmulator: company?.url ?? null,
+        lineChannelId: env.LINE_CHANNEL_ID,
+        companyClientId: env.COMPANY_OIDC_CLIENT_ID,
+      });
+    const api = await startLocalServer({
+      port: options.port,
+      host: '127.0.0.1',
+      corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      extra: (req, res) => serveDemo(req, res, demoConfig),
+    });
+    stops.push(() => api.close());
+    const publicUrl = api.url.replace('127.0.0.1', 'localhost');
+    env.PUBLIC_BASE_URL ??= publicUrl;
+    const demoUrl = `${env.PUBLIC_BASE_URL}/demo/`;
+    env.APP_RETURN_URLS ??= demoUrl;
+
+    return {
+      api,
+      line,
+      company,
+      dynamoEndpoint: env.DYNAMODB_ENDPOINT,
+      demoUrl,
+      close: async () => {
+        for (const stop of stops.reverse()) await stop();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+/** Serves `/` (redirect), `/demo/` (static files) and `/demo/config.json`; true when it answered. */
+async function serveDemo(req: IncomingMessage, res: ServerResponse, config: () => string): Promise<boolean> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (path === '/') {
+    res.writeHead(302, { location: '/demo/' }).end();
+    return true;
+  }
+  if (!path.startsWith('/demo/')) return false;
+  const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  if (path === '/demo/config.json') {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(config());
+    return true;
+  }
+  const name = path === '/demo/' ? 'index.html' : path.slice('/demo/'.length);
+  if (!/^[a-z0-9-]+\.(html|js|css)$/.test(name)) {
+    res.writeHead(404, headers).end();
+    return true;
+  }
+  try {
+    const body = await readFile(join(DEMO_DIR, name));
+    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(name)]! }).end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(404, headers).end();
+  }
+  return true;
+}
