@@ -1,11 +1,11 @@
-import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { CompanyIdentity } from '../../core/link.js';
 import type { Clock, CompanyIdentityVerifier } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
 import { isLoopbackHost } from '../../config.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
-import { translateJwtError } from '../jwt-errors.js';
+import { remoteJwks, translateJwtError } from '../jwks.js';
 
 /** What the service uses from the IdP's OpenID Provider metadata. */
 export interface OidcDiscovery {
@@ -43,7 +43,7 @@ const COMPANY_USER_ID = /^[\x21-\x7e]{1,128}$/;
  */
 export class OidcCompanyVerifier implements CompanyIdentityVerifier {
   private readonly options: Required<Omit<OidcCompanyVerifierOptions, 'fetch'>> & { fetch: FetchLike };
-  private discovery?: Promise<{ metadata: OidcDiscovery; jwks: ReturnType<typeof createRemoteJWKSet> }>;
+  private discovery?: Promise<{ metadata: OidcDiscovery; jwks: ReturnType<typeof remoteJwks> }>;
 
   constructor(options: OidcCompanyVerifierOptions) {
     this.options = {
@@ -125,10 +125,11 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
       tokenEndpoint: optionalUrl(doc.token_endpoint),
       algorithms,
     };
-    const jwks = createRemoteJWKSet(jwksUrl, {
-      timeoutDuration: this.options.timeoutMs,
-      cooldownDuration: this.options.jwksCooldownMs,
-      [customFetch]: (url, init) => this.options.fetch(url, { ...init, redirect: 'error' }),
+    const jwks = remoteJwks(jwksUrl, {
+      upstream: 'company-idp',
+      fetch: this.options.fetch,
+      timeoutMs: this.options.timeoutMs,
+      cooldownMs: this.options.jwksCooldownMs,
     });
     return { metadata, jwks };
   }

@@ -1,10 +1,10 @@
-import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { LineIdentity } from '../../core/link.js';
 import type { Clock, LineIdentityVerifier } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
-import { translateJwtError } from '../jwt-errors.js';
+import { remoteJwks, translateJwtError } from '../jwks.js';
 
 /** Options of {@link LinePlatformClient}. */
 export interface LinePlatformClientOptions {
@@ -46,7 +46,7 @@ const CLOCK_TOLERANCE_SEC = 5;
  */
 export class LinePlatformClient implements LineIdentityVerifier {
   private readonly options: Required<Omit<LinePlatformClientOptions, 'fetch'>> & { fetch: FetchLike };
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly jwks: ReturnType<typeof remoteJwks>;
 
   constructor(options: LinePlatformClientOptions) {
     this.options = {
@@ -58,11 +58,12 @@ export class LinePlatformClient implements LineIdentityVerifier {
       ...options,
       apiBase: options.apiBase.replace(/\/+$/, ''),
     };
-    this.jwks = createRemoteJWKSet(new URL(`${this.options.apiBase}/oauth2/v2.1/certs`), {
-      timeoutDuration: this.options.timeoutMs,
-      cooldownDuration: this.options.jwksCooldownMs,
-      cacheMaxAge: this.options.jwksCacheMaxAgeMs,
-      [customFetch]: (url, init) => this.options.fetch(url, { ...init, redirect: 'error' }),
+    this.jwks = remoteJwks(new URL(`${this.options.apiBase}/oauth2/v2.1/certs`), {
+      upstream: 'line',
+      fetch: this.options.fetch,
+      timeoutMs: this.options.timeoutMs,
+      cooldownMs: this.options.jwksCooldownMs,
+      cacheMaxAgeMs: this.options.jwksCacheMaxAgeMs,
     });
   }
 

@@ -45,24 +45,32 @@ describe('company IdP failures at cold start', () => {
     ['jwks', 'garbage', 502, 'company-idp-bad-response'],
   ] as const)('%s %s → %i, nothing written', async (endpoint, mode, status, code) => {
     stack.company.setOutage(endpoint, mode);
-    const { response, written } = await attempt();
+    // An access token keeps LINE's JWKS out of the cache for the cold-start test below.
+    const { response, written } = await attempt('access');
     expect(response.status).toBe(status);
     expect(response.body).toMatchObject({ code });
     expect(written).toEqual([]);
   });
 
   it('recovers once the IdP is back (a failed discovery is not cached)', async () => {
-    expect((await attempt()).response.status).toBe(201);
+    expect((await attempt('access')).response.status).toBe(201);
   });
 });
 
 describe('LINE failures', () => {
-  it('LINE JWKS down at cold start → 503 line-unavailable, then recovers', async () => {
-    stack.line.setOutage('certs', 'down');
+  it.each([
+    ['down', 503, 'line-unavailable'],
+    ['error500', 503, 'line-unavailable'],
+    ['garbage', 502, 'line-bad-response'],
+  ] as const)('LINE JWKS %s at cold start → %i, nothing written', async (mode, status, code) => {
+    stack.line.setOutage('certs', mode);
     const { response, written } = await attempt();
-    expect(response.status).toBe(503);
-    expect(response.body).toMatchObject({ code: 'line-unavailable' });
+    expect(response.status).toBe(status);
+    expect(response.body).toMatchObject({ code });
     expect(written).toEqual([]);
+  });
+
+  it('recovers once the JWKS is back (a failed fetch is not cached)', async () => {
     stack.line.setOutage('certs', null);
     expect((await attempt()).response.status).toBe(201);
   });
