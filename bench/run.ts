@@ -4,7 +4,7 @@ import type { BenchRow, BenchSuite } from './types.js';
  * `npm run bench [-- --large] [-- --only NAME]`: runs every suite and prints one table of
  * ratios, each measured side by side with a bare baseline in this same run.
  */
-const suites: Array<() => Promise<{ default: BenchSuite }>> = [];
+const suites: Array<() => Promise<{ default: BenchSuite }>> = [() => import('./links.js')];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

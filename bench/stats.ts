@@ -1,0 +1,32 @@
+/** Percentile of a sample (nearest rank), in the sample's unit. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Milliseconds with two decimals. */
+export const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+/**
+ * Runs two measurements alternately, `rounds` times each, so that machine noise (other
+ * processes, CPU frequency) hits both sides alike; returns both samples.
+ */
+export async function interleave(
+  rounds: number,
+  project: () => Promise<number>,
+  baseline: () => Promise<number>,
+): Promise<{ project: number[]; baseline: number[] }> {
+  const result = { project: [] as number[], baseline: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      result.project.push(await project());
+      result.baseline.push(await baseline());
+    } else {
+      result.baseline.push(await baseline());
+      result.project.push(await project());
+    }
+  }
+  return result;
+}
