@@ -1,4 +1,8 @@
-/** Stops the DynamoDB Local started by global-setup.mjs. */
+/** Stops the DynamoDB Local process started by global-setup.mjs and waits until it is gone. */
 export default async function globalTeardown() {
-  await globalThis.__dynamoDbLocal?.stop();
+  const child = globalThis.__dynamoDbLocalProcess;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
 }

@@ -76,6 +76,9 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     scan: async (table) => (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
     close: async () => {
       await api.close();
+      // The handlers' module-scope DynamoDB client keeps keep-alive sockets open; release them.
+      const { documentClient } = await import('../../functions/handlers/wiring.js');
+      documentClient().destroy();
       await line.close();
       await company.close();
       dynamo.destroy();
