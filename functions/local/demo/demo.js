@@ -32,7 +32,9 @@ export async function callApi(method, path, { token, json, body, contentType } =
   let parsed = text;
   try {
     parsed = text ? JSON.parse(text) : '(no body)';
-  } catch {}
+  } catch {
+    // not JSON: show the text as it came
+  }
   log(`${method} ${path}`, response.status, parsed);
   return parsed;
 }
