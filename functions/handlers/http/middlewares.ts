@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -6,21 +7,36 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ZodMiniType } from 'zod/mini';
 import { InvalidRequestError } from '../../core/errors.js';
 import { PayloadTooLargeError } from './http-errors.js';
+import { logger } from './logger.js';
 import { problemResponses } from './problem.js';
 
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
- * The edge every JSON route shares: lower-cased headers, security headers on every response
- * (errors included), and problem+json for every error. CORS is not here: API Gateway applies it
- * (and the local adapter emulates it) from the one CORS_ALLOWED_ORIGINS setting.
+ * Structured logs carry the Lambda request ID (Powertools) and API Gateway's request ID, so a
+ * client's report can be matched to its log lines. Never the event itself: it holds tokens.
+ */
+export function requestLogging(): MiddlewareObj[] {
+  const apiRequestId: MiddlewareObj<APIGatewayProxyEventV2> = {
+    before: async (request) => {
+      logger.appendKeys({ apiRequestId: request.event.requestContext?.requestId });
+    },
+  };
+  return [injectLambdaContext(logger, { resetKeys: true, logEvent: false }) as MiddlewareObj, apiRequestId as MiddlewareObj];
+}
+
+/**
+ * The edge every JSON route shares: request-scoped logging, lower-cased headers, security
+ * headers on every response (errors included), and problem+json for every error. CORS is not
+ * here: API Gateway applies it (and the local adapter emulates it) from the one
+ * CORS_ALLOWED_ORIGINS setting.
  *
  * Order matters: middy runs `onError` in reverse, so the problem mapper is registered last to
  * build the response before the security headers are added to it.
  */
 export function httpEdge(): MiddlewareObj[] {
-  return [httpHeaderNormalizer(), httpSecurityHeaders(), problemResponses() as MiddlewareObj];
+  return [...requestLogging(), httpHeaderNormalizer(), httpSecurityHeaders(), problemResponses() as MiddlewareObj];
 }
 
 /**
