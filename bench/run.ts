@@ -4,7 +4,13 @@ import type { BenchRow, BenchSuite } from './types.js';
  * `npm run bench [-- --large] [-- --only NAME]`: runs every suite and prints one table of
  * ratios, each measured side by side with a bare baseline in this same run.
  */
-const suites: Array<() => Promise<{ default: BenchSuite }>> = [() => import('./links.js')];
+const suites: Array<() => Promise<{ default: BenchSuite }>> = [
+  () => import('./links.js'),
+  () => import('./export.js'),
+  () => import('./bundles.js'),
+  () => import('./web-flow.js'),
+  () => import('./import.js'),
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

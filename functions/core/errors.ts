@@ -119,3 +119,102 @@ export class FeatureDisabledError extends DomainError {
     super('feature-disabled', `${feature} is not configured on this deployment (missing ${missing}).`);
   }
 }
+
+/**
+ * Member data (patterns 2 and 3) did not verify. Deliberately one error for an unknown member,
+ * a wrong factor and a record without that factor: the response must not tell them apart.
+ */
+export class VerificationFailedError extends DomainError {
+  constructor() {
+    super('verification-failed', 'The member number and the details entered do not match our records.');
+  }
+}
+
+/**
+ * Too many verification attempts (per member, per LINE user or overall): nothing is checked until
+ * the lock ends. The HTTP edge sends `Retry-After` from {@link retryAfterSeconds}.
+ */
+export class TooManyAttemptsError extends DomainError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super('too-many-attempts', 'Too many attempts. Try again later.');
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+/** Why the `state` of a web-login callback could not be used (issue 3). */
+export type LoginStateProblem = 'missing' | 'unknown' | 'expired' | 'not-bound';
+
+const LOGIN_STATE_MESSAGES: Record<LoginStateProblem, string> = {
+  missing: 'The sign-in response carried no login state.',
+  unknown: 'This sign-in is unknown or was already used.',
+  expired: 'This sign-in took too long and has expired.',
+  'not-bound': 'This sign-in was started in another browser or the browser lost its sign-in cookie.',
+};
+
+/**
+ * The web flow's state could not be consumed: missing, unknown or already used, expired, or not
+ * bound to the calling browser (login CSRF, or LINE's auto-login bouncing the user to another
+ * browser). Nothing was consumed or redeemed; the user is offered a fresh start.
+ */
+export class LoginStateError extends DomainError {
+  readonly problem: LoginStateProblem;
+
+  constructor(problem: LoginStateProblem) {
+    super(`login-state-${problem}`, LOGIN_STATE_MESSAGES[problem]);
+    this.problem = problem;
+  }
+}
+
+/** A `returnTo` that is not exactly one of APP_RETURN_URLS. */
+export class ReturnToNotAllowedError extends DomainError {
+  constructor() {
+    super('return-to-not-allowed', 'returnTo must be one of the return URLs configured for this service.');
+  }
+}
+
+/**
+ * The authorization server refused to redeem an authorization code (`invalid_grant`: expired,
+ * already used, PKCE verifier or redirect URI not matching the authorization request).
+ */
+export class AuthorizationCodeRejectedError extends DomainError {
+  readonly realm: TokenRealm;
+
+  constructor(realm: TokenRealm) {
+    super(
+      `${realm}-code-rejected`,
+      realm === 'line' ? 'LINE did not accept this sign-in.' : 'The company sign-in was not accepted.',
+    );
+    this.realm = realm;
+  }
+}
+
+/**
+ * The authorization server sent the browser back with an `error` instead of a code. The user
+ * cancelling (`access_denied`) has its own code, `login-cancelled`; anything else is
+ * `{realm}-authorization-failed`. The server's `error` value is kept for logs only.
+ */
+export class AuthorizationFailedError extends DomainError {
+  readonly realm: TokenRealm;
+  readonly reason: string;
+
+  constructor(realm: TokenRealm, reason: string) {
+    const cancelled = reason === 'access_denied';
+    super(
+      cancelled ? 'login-cancelled' : `${realm}-authorization-failed`,
+      cancelled
+        ? 'The sign-in was cancelled.'
+        : realm === 'line'
+          ? 'LINE could not complete the sign-in.'
+          : 'The company sign-in could not be completed.',
+    );
+    this.realm = realm;
+    // Attacker-controlled (a query parameter): kept short and plain for logs.
+    this.reason = reason.replace(/[^A-Za-z0-9_.-]/g, '?').slice(0, 64);
+  }
+
+  get cancelled(): boolean {
+    return this.code === 'login-cancelled';
+  }
+}

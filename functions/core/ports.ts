@@ -26,6 +26,12 @@ export interface CreateLinkResult {
   created: boolean;
 }
 
+/** What a link request carries besides the two identities; recorded in the audit trail only. */
+export interface LinkContext {
+  /** Consent / policy version the front end sent with the request, if any. */
+  consentVersion?: string;
+}
+
 /**
  * Stores links so that a LINE user and a company user are each in at most one link. The
  * implementation must enforce that atomically (never read-then-write).
@@ -35,7 +41,7 @@ export interface LinkRepository {
    * Creates the link, or returns the existing one when the very same pair is already linked.
    * @throws LineUserAlreadyLinkedError / CompanyUserAlreadyLinkedError on a conflict.
    */
-  create(link: Link): Promise<CreateLinkResult>;
+  create(link: Link, context?: LinkContext): Promise<CreateLinkResult>;
   findByLineUserId(lineUserId: string): Promise<Link | undefined>;
   findByCompanyUserId(companyUserId: string): Promise<Link | undefined>;
   /** Removes both sides atomically; returns the removed link, or undefined if there was none. */
@@ -48,3 +54,46 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** What happened to a link, for the audit trail (never a token or a factor value). */
+export type AuditEventType = 'link' | 'relink' | 'unlink' | 'conflict' | 'lockout';
+
+/** One audit event. */
+export interface AuditEvent {
+  type: AuditEventType;
+  /** ISO 8601 instant (UTC, `toISOString()` form, so events sort and filter as strings). */
+  at: string;
+  /** The verified LINE user the event belongs to (every event has one: each pattern verifies it first). */
+  lineUserId: string;
+  /** The company user involved; for `lockout`, the member ID that was tried. */
+  companyUserId?: string;
+  method?: import('./link.js').LinkMethod;
+  /** Consent / policy version the front end sent with the request, if any. */
+  consentVersion?: string;
+  /** For `conflict` and `lockout`: the stable error code. */
+  code?: string;
+}
+
+/**
+ * Records audit events that are not part of a link transaction (conflicts, lockouts, idempotent
+ * relinks). Link and unlink events are written inside the link transaction by the repository.
+ */
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+}
+
+/** One page of a LINE user's audit events, newest first. */
+export interface AuditPage {
+  events: AuditEvent[];
+  /** Opaque; pass it back to get the next (older) page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Reads the audit trail. */
+export interface AuditHistory {
+  /**
+   * The events of one LINE user, newest first.
+   * @throws InvalidRequestError when `cursor` is not one this service issued.
+   */
+  listByLineUserId(lineUserId: string, page: { limit: number; cursor?: string }): Promise<AuditPage>;
+}

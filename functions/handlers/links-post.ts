@@ -5,18 +5,21 @@ import { systemClock } from '../core/ports.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
-import { companyVerifier, linePlatform, linkRepository } from './wiring.js';
+import { consentVersionSchema } from './http/schemas.js';
+import { auditLog, companyVerifier, linePlatform, linkRepository } from './wiring.js';
 
 const ports: LinkWithOidcPorts = {
   line: linePlatform(),
   company: companyVerifier(),
   links: linkRepository(),
   clock: systemClock,
+  audit: auditLog(),
 };
 
 /** Body of `POST /links`. Unknown fields (a client-sent `lineUserId`) are dropped, never trusted. */
 const LinkRequest = z.object({
   companyIdToken: z.string().check(z.minLength(1), z.maxLength(8192)),
+  consentVersion: consentVersionSchema,
 });
 type LinkRequest = z.infer<typeof LinkRequest>;
 
@@ -28,7 +31,11 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
     const { link, created } = await linkWithOidc(
-      { lineToken: bearerToken(event), companyIdToken: body.companyIdToken },
+      {
+        lineToken: bearerToken(event),
+        companyIdToken: body.companyIdToken,
+        consentVersion: body.consentVersion,
+      },
       ports,
     );
     return json(created ? 201 : 200, link);

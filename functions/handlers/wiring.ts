@@ -1,10 +1,30 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadCompanyOidcConfig, loadLineConfig } from '../config.js';
+import {
+  checkMemberHashPepper,
+  loadAttemptLimits,
+  loadCompanyApiConfig,
+  loadCompanyOidcConfig,
+  loadLineConfig,
+  loadMemberFactors,
+  loadWebConfig,
+  readSecret,
+} from '../config.js';
+import { CompanyVerificationApiClient } from '../adapters/company/company-verification-api-client.js';
+import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
+import { DynamoAttemptLimiter } from '../adapters/dynamo/dynamo-attempt-limiter.js';
+import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
+import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
 import { tableName } from '../adapters/dynamo/table-definitions.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
+import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
+import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
+import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
+import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
+import type { WebLoginPorts } from '../core/use-cases/web-login.js';
+import { systemClock } from '../core/ports.js';
 
 /**
  * Adapters a handler plugs into its use case, each built once per execution environment on
@@ -24,4 +44,89 @@ export const linePlatform = once(() => new LinePlatformClient(lineConfig()));
 
 export const companyVerifier = once(() => new OidcCompanyVerifier(loadCompanyOidcConfig()));
 
-export const linkRepository = once(() => new DynamoLinkRepository(documentClient(), tableName('links')));
+/** The audit trail: records events and serves a user's history. */
+export const auditLog = once(() => new DynamoAuditLog(documentClient(), tableName('audit')));
+
+/** Links; every link and unlink writes its audit event in the same transaction. */
+export const linkRepository = once(
+  () => new DynamoLinkRepository(documentClient(), tableName('links'), auditLog().transactionWrites()),
+);
+
+// ------------------------------------------------------------------ member data (patterns 2 and 3)
+
+/** Factors this deployment requires (`MEMBER_FACTORS`). */
+export const memberFactors = once(() => loadMemberFactors());
+
+/** Attempt counters against guessing, shared by `/links/by-record` and `/links/by-api`. */
+export const attemptLimiter = once(
+  () => new DynamoAttemptLimiter(documentClient(), tableName('attempts'), loadAttemptLimits()),
+);
+
+/** Imported member records (pattern 3). */
+export const memberRepository = once(() => new DynamoMemberRepository(documentClient(), tableName('members')));
+
+/** HMAC of factors with the pepper (read once, from the environment or Secrets Manager). */
+export const factorHasher = once(() => {
+  checkMemberHashPepper();
+  return new HmacFactorHasher(() => readSecret('MEMBER_HASH_PEPPER'));
+});
+
+/** The company's member verification API (pattern 2); its access token is cached here. */
+export const companyApi = once(() => {
+  const config = loadCompanyApiConfig();
+  const secretName = config.auth === 'oauth' ? 'COMPANY_API_CLIENT_SECRET' : 'COMPANY_API_KEY';
+  return new CompanyVerificationApiClient({ config, secret: () => readSecret(secretName) });
+});
+
+// ------------------------------------------------------------------ web flow (issue 3)
+
+/** A secret read once per execution environment; a failed read is retried by the next request. */
+function cachedSecret(name: 'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET'): () => Promise<string> {
+  let value: Promise<string> | undefined;
+  return () =>
+    (value ??= readSecret(name).catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    }));
+}
+
+export const lineChannelSecret = cachedSecret('LINE_CHANNEL_SECRET');
+export const companyClientSecret = cachedSecret('COMPANY_OIDC_CLIENT_SECRET');
+
+/** PUBLIC_BASE_URL, APP_RETURN_URLS and the optional LINE / company authorization settings. */
+export const webConfig = once(() => loadWebConfig());
+
+/** Everything the web flow's use cases need. */
+export const webLoginPorts = once((): WebLoginPorts => {
+  const web = webConfig();
+  const line = lineConfig();
+  const company = loadCompanyOidcConfig();
+  return {
+    sessions: new DynamoLoginSessionStore(documentClient(), tableName('sessions')),
+    lineLogin: new LineWebLoginClient({
+      channelId: line.channelId,
+      authBase: line.authBase,
+      apiBase: line.apiBase,
+      channelSecret: lineChannelSecret,
+      platform: linePlatform(),
+      authorizeOptions: web.line,
+      timeoutMs: line.timeoutMs,
+    }),
+    companyLogin: new OidcWebLoginClient({
+      clientId: company.clientId,
+      clientSecret: companyClientSecret,
+      tokenAuthMethod: web.company.tokenAuthMethod,
+      scope: web.company.scope,
+      verifier: companyVerifier(),
+      timeoutMs: company.timeoutMs,
+    }),
+    random: cryptoRandom,
+    clock: systemClock,
+    settings: {
+      lineRedirectUri: `${web.publicBaseUrl}/auth/line/callback`,
+      companyRedirectUri: `${web.publicBaseUrl}/auth/company/callback`,
+      returnUrls: web.returnUrls,
+      sessionTtlSeconds: web.sessionTtlSeconds,
+    },
+  };
+});

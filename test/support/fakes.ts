@@ -1,6 +1,10 @@
 import { CompanyUserAlreadyLinkedError, InvalidTokenError, LineUserAlreadyLinkedError } from '../../functions/core/errors.js';
 import type { CompanyIdentity, LineIdentity, Link } from '../../functions/core/link.js';
 import type {
+  AuditEvent,
+  AuditHistory,
+  AuditLog,
+  AuditPage,
   Clock,
   CompanyIdentityVerifier,
   CreateLinkResult,
@@ -67,4 +71,21 @@ export const fakeCompanyVerifier: CompanyIdentityVerifier = {
 export function frozenClock(iso = '2026-11-22T09:00:00.000Z'): Clock {
   const date = new Date(iso);
   return { now: () => new Date(date) };
+}
+
+/** Audit log in memory: `events` in the order they were recorded; history newest first. */
+export class InMemoryAuditLog implements AuditLog, AuditHistory {
+  readonly events: AuditEvent[] = [];
+
+  async record(event: AuditEvent): Promise<void> {
+    this.events.push({ ...event });
+  }
+
+  async listByLineUserId(lineUserId: string, page: { limit: number; cursor?: string }): Promise<AuditPage> {
+    const mine = this.events.filter((e) => e.lineUserId === lineUserId).reverse();
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    const events = mine.slice(start, start + page.limit);
+    const next = start + page.limit;
+    return next < mine.length ? { events, nextCursor: String(next) } : { events };
+  }
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { CompanyUserAlreadyLinkedError, LineUserAlreadyLinkedError } from '../../core/errors.js';
 import type { Link, LinkMethod } from '../../core/link.js';
-import type { CreateLinkResult, LinkRepository } from '../../core/ports.js';
+import type { CreateLinkResult, LinkContext, LinkRepository } from '../../core/ports.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -23,7 +23,11 @@ const CONFLICT_RETRIES = 4;
  * Extra writes that must commit or fail together with a link change (the audit trail adds its
  * event here), so that no change goes unrecorded.
  */
-export type ExtraWrites = (change: { type: 'link' | 'unlink'; link: Link }) => TransactItem[];
+export type ExtraWrites = (change: {
+  type: 'link' | 'unlink';
+  link: Link;
+  consentVersion?: string;
+}) => TransactItem[];
 
 /**
  * Links in DynamoDB, each stored as two items (`LINE#…` and `COMPANY#…`) written by one
@@ -38,7 +42,7 @@ export class DynamoLinkRepository implements LinkRepository {
     private readonly extraWrites?: ExtraWrites,
   ) {}
 
-  async create(link: Link): Promise<CreateLinkResult> {
+  async create(link: Link, context: LinkContext = {}): Promise<CreateLinkResult> {
     const attributes = {
       lineUserId: link.lineUserId,
       companyUserId: link.companyUserId,
@@ -62,7 +66,7 @@ export class DynamoLinkRepository implements LinkRepository {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      ...(this.extraWrites?.({ type: 'link', link }) ?? []),
+      ...(this.extraWrites?.({ type: 'link', link, consentVersion: context.consentVersion }) ?? []),
     ];
 
     for (let attempt = 0; ; attempt++) {

@@ -1,28 +1,64 @@
+import { AlreadyLinkedError } from '../errors.js';
 import type { Link, LinkMethod } from '../link.js';
-import type { Clock, CreateLinkResult, LinkRepository } from '../ports.js';
+import type { AuditLog, Clock, CreateLinkResult, LinkRepository } from '../ports.js';
 
 /** Ports of {@link linkAccounts}. */
 export interface LinkAccountsPorts {
   links: LinkRepository;
   clock: Clock;
+  /** Records what the link transaction itself does not: idempotent relinks and conflicts. */
+  audit: AuditLog;
+}
+
+/** Input of {@link linkAccounts}. */
+export interface LinkAccountsInput {
+  lineUserId: string;
+  companyUserId: string;
+  method: LinkMethod;
+  /** Consent / policy version the front end sent, validated by the handler; kept in the audit trail. */
+  consentVersion?: string;
 }
 
 /**
  * The single place where two verified identities become a link. Every linking pattern (OIDC via
  * LIFF or the web flow, company API, imported records, account link) ends here, so the
- * one-to-one rule and idempotency behave the same everywhere.
+ * one-to-one rule, idempotency and the audit trail behave the same everywhere.
+ *
+ * Audit: a new link's `link` event is written by the repository in the link's own transaction
+ * (no link without its event). An idempotent relink (`relink`) and a refused conflict
+ * (`conflict`) change nothing in the table, so they are recorded here, after the fact; if that
+ * record cannot be written the request fails rather than answer without a trace.
  *
  * Callers must pass identities they verified themselves, never values taken from a request body.
  */
 export async function linkAccounts(
-  input: { lineUserId: string; companyUserId: string; method: LinkMethod },
+  input: LinkAccountsInput,
   ports: LinkAccountsPorts,
 ): Promise<CreateLinkResult> {
+  const now = ports.clock.now().toISOString();
   const link: Link = {
     lineUserId: input.lineUserId,
     companyUserId: input.companyUserId,
     method: input.method,
-    linkedAt: ports.clock.now().toISOString(),
+    linkedAt: now,
   };
-  return ports.links.create(link);
+  const consent = input.consentVersion === undefined ? {} : { consentVersion: input.consentVersion };
+  const attempt = {
+    at: now,
+    lineUserId: input.lineUserId,
+    companyUserId: input.companyUserId,
+    method: input.method,
+    ...consent,
+  };
+  let result: CreateLinkResult;
+  try {
+    result = await ports.links.create(link, consent);
+  } catch (error) {
+    if (error instanceof AlreadyLinkedError) {
+      await ports.audit.record({ type: 'conflict', ...attempt, code: error.code });
+    }
+    throw error;
+  }
+  if (!result.created) await ports.audit.record({ type: 'relink', ...attempt });
+  return result;
 }

@@ -13,7 +13,7 @@ export interface LinkWithOidcPorts extends LinkAccountsPorts {
  * before anything is written.
  */
 export async function linkWithOidc(
-  input: { lineToken: string; companyIdToken: string },
+  input: { lineToken: string; companyIdToken: string; consentVersion?: string },
   ports: LinkWithOidcPorts,
 ): Promise<CreateLinkResult> {
   // Both verifications must succeed; run them side by side to halve the latency.
@@ -21,5 +21,13 @@ export async function linkWithOidc(
     ports.line.verifyBearer(input.lineToken),
     ports.company.verifyIdToken(input.companyIdToken),
   ]);
-  return linkAccounts({ lineUserId: line.userId, companyUserId: company.userId, method: 'oidc' }, ports);
+  return linkAccounts(
+    {
+      lineUserId: line.userId,
+      companyUserId: company.userId,
+      method: 'oidc',
+      consentVersion: input.consentVersion,
+    },
+    ports,
+  );
 }

@@ -10,6 +10,7 @@ import { MalformedJsonError, MethodNotAllowedError, PayloadTooLargeError, Unsupp
  */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'invalid-request': 400,
+  'return-to-not-allowed': 400,
   'malformed-json': 400,
   'missing-line-token': 401,
   'invalid-line-token': 401,
@@ -19,6 +20,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'method-not-allowed': 405,
   'line-user-already-linked': 409,
   'company-user-already-linked': 409,
+  'verification-failed': 422,
+  'too-many-attempts': 429,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'line-bad-response': 502,

@@ -11,11 +11,18 @@
  * need to probe the service's verification: algorithm, expiry, issue time, wrong issuer, extra
  * audiences, `azp`. Outages and request counters work as on the LINE emulator.
  *
- * Room is left for issue 3 (`/authorize`, `/token`: authorization code + PKCE, client
- * authentication with the stored client secrets) and issue 4 (a member verification API for
- * pattern 2, checking the members' factors): both register in
- * {@link CompanyIdpEmulatorServer.registerRoutes}.
+ * Authorization-code flow (issue 3): `GET /authorize` shows a consent page (pick a member, Allow
+ * or Cancel); `POST /token` authenticates the client (`client_secret_basic` or
+ * `client_secret_post`) and dispatches on `grant_type` through
+ * {@link CompanyIdpEmulatorServer.tokenGrants}: issue 3 registers `authorization_code` (single-use
+ * 10-minute codes, PKCE S256, an RS256 ID token with the request's nonce); other grants (issue 4's
+ * `client_credentials`) register there too.
+ *
+ * Member verification API (issue 4, `member-verification-api.ts`): the `client_credentials`
+ * grant and `POST /api/members/verify` (Bearer token or API key) answering from the member list;
+ * its outages and counter are the `members` endpoint's.
  */
+import { randomBytes } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -29,6 +36,7 @@ import {
 import {
   DEFAULT_SLOW_MS,
   HttpApp,
+  headerValue,
   json,
   withOutage,
   type AppRequest,
@@ -38,6 +46,8 @@ import {
   type RunningApp,
 } from './http-app.js';
 import { DEFAULT_COMPANY_MEMBERS } from './test-identities.js';
+import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
+import { MemberVerificationApi } from './member-verification-api.js';
 
 export type { Outage } from './http-app.js';
 
@@ -58,6 +68,8 @@ export interface CompanyTestMember {
 export interface CompanyClient {
   clientId: string;
   clientSecret: string;
+  /** Redirect URIs registered for the authorization-code flow; when absent, any http(s) URL is accepted. */
+  redirectUris?: string[];
 }
 
 export interface CompanyIdpEmulatorOptions {
@@ -73,6 +85,14 @@ export interface CompanyIdpEmulatorOptions {
   issuer?: string;
   /** Delay of the `slow` outage in ms; default 5000. Tests use a small value. */
   slowMs?: number;
+  /** Lifetime of authorization codes in seconds; default 600. */
+  authCodeTtlSec?: number;
+  /** API keys the member verification API accepts; default [`DEFAULT_COMPANY_API_KEY`]. */
+  apiKeys?: string[];
+  /** Header of the API key; default `x-api-key`. */
+  apiKeyHeader?: string;
+  /** Lifetime of client-credentials access tokens in seconds; default 3600. */
+  apiTokenTtlSec?: number;
 }
 
 /** Request counters per endpoint. */
@@ -80,11 +100,16 @@ export interface CompanyStats {
   discovery: number;
   jwks: number;
   token: number;
+  /** `POST /api/members/verify` (issue 4). */
+  members: number;
 }
 
-export type CompanyOutageEndpoint = 'discovery' | 'jwks' | 'token';
+export type CompanyOutageEndpoint = 'discovery' | 'jwks' | 'token' | 'members';
 
 export type CompanySigningAlg = 'RS256' | 'ES256';
+
+/** Faults of the `authorization_code` grant: an ID token with another nonce, or no `id_token`. */
+export type CompanyTokenFault = 'wrong-nonce' | 'no-id-token';
 
 /** Options of {@link CompanyIdpEmulator.mintIdToken}. */
 export interface CompanyMintIdTokenOptions {
@@ -117,6 +142,10 @@ export interface CompanyIdpEmulator {
   rotateKeys(): Promise<void>;
   /** Switches an outage on (`mode`) or off (`null`); `all` covers every non-`/_emulator` endpoint. */
   setOutage(endpoint: CompanyOutageEndpoint | 'all', mode: Outage | null): void;
+  /** Makes the `authorization_code` grant misbehave in one way (tests); null = normal. */
+  setTokenFault(fault: CompanyTokenFault | null): void;
+  /** Forgets every client-credentials access token (the member API then answers 401 to them). */
+  revokeApiTokens(): void;
   close(): Promise<void>;
 }
 
@@ -133,7 +162,7 @@ interface KeyPair {
   publicJwk: JWK;
 }
 
-const COMPANY_OUTAGE_ENDPOINTS: readonly CompanyOutageEndpoint[] = ['discovery', 'jwks', 'token'];
+const COMPANY_OUTAGE_ENDPOINTS: readonly CompanyOutageEndpoint[] = ['discovery', 'jwks', 'token', 'members'];
 const DEFAULT_ID_TOKEN_TTL_SEC = 3600;
 
 async function newKeyPair(alg: CompanySigningAlg): Promise<KeyPair> {
@@ -155,13 +184,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** The emulator itself. Exported for issues 3 and 4, which add routes to it. */
 export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
   readonly members: CompanyTestMember[];
-  readonly stats: CompanyStats = { discovery: 0, jwks: 0, token: 0 };
+  readonly stats: CompanyStats = { discovery: 0, jwks: 0, token: 0, members: 0 };
   /** Clients by ID, secrets included (the token endpoint of issue 3 authenticates them). */
   readonly clients: ReadonlyMap<string, CompanyClient>;
   private readonly defaultClientId: string;
   private readonly outages = new Map<CompanyOutageEndpoint, Outage | null>();
   private readonly slowMs: number;
   private readonly issuerOverride: string | undefined;
+  private readonly authCodeTtlSec: number | undefined;
   private keys: Record<CompanySigningAlg, KeyPair> | undefined;
   private running: RunningApp | undefined;
 
@@ -173,6 +203,13 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     this.members = (opts.members ?? DEFAULT_COMPANY_MEMBERS).map((m) => ({ ...m }));
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
+    this.authCodeTtlSec = opts.authCodeTtlSec;
+    this.memberApi = new MemberVerificationApi({
+      members: () => this.members,
+      apiKeys: opts.apiKeys,
+      apiKeyHeader: opts.apiKeyHeader,
+      tokenTtlSec: opts.apiTokenTtlSec,
+    });
   }
 
   /** Generates the first keys and starts listening. */
@@ -196,11 +233,34 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   /** All routes; issue 3 adds `/authorize` and `/token`, issue 4 the member verification API. */
   protected registerRoutes(app: HttpApp): void {
-    app.get('/.well-known/openid-configuration', this.idpApi('discovery', () => this.discovery()));
-    app.get('/jwks', this.idpApi('jwks', () => json(200, this.jwks())));
+    app.get(
+      '/.well-known/openid-configuration',
+      this.idpApi('discovery', () => this.discovery()),
+    );
+    app.get(
+      '/jwks',
+      this.idpApi('jwks', () => json(200, this.jwks())),
+    );
 
     app.get('/_emulator/members', () => json(200, { members: this.members }));
     app.post('/_emulator/tokens', (req) => this.emulatorToken(req));
+
+    this.registerAuthorizationCodeRoutes(app);
+    this.registerMemberVerificationRoutes(app);
+  }
+
+  // ---------------------------------------------------------------- member verification API (issue 4)
+
+  private readonly memberApi: MemberVerificationApi;
+
+  /** `POST /api/members/verify` and the `client_credentials` grant of `POST /token`. */
+  private registerMemberVerificationRoutes(app: HttpApp): void {
+    app.post('/api/members/verify', this.idpApi('members', (req) => this.memberApi.verify(req)));
+    this.tokenGrants.set('client_credentials', (req, client) => this.memberApi.clientCredentialsGrant(req, client.clientId));
+  }
+
+  revokeApiTokens(): void {
+    this.memberApi.revokeTokens();
   }
 
   /** Wraps an IdP handler: counts the request and applies the endpoint's outage. */
@@ -244,9 +304,136 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     if (clientId !== undefined && (typeof clientId !== 'string' || !this.clients.has(clientId))) {
       return invalidRequest('Unknown clientId.');
     }
-    if (alg !== undefined && alg !== 'RS256' && alg !== 'ES256') return invalidRequest('alg must be RS256 or ES256.');
+    if (alg !== undefined && alg !== 'RS256' && alg !== 'ES256')
+      return invalidRequest('alg must be RS256 or ES256.');
     if (nonce !== undefined && typeof nonce !== 'string') return invalidRequest('nonce must be a string.');
     return json(200, { token: await this.mintIdToken({ sub, clientId, alg, nonce }) });
+  }
+
+  // ---------------------------------------------------------------- token endpoint (shared by grants)
+
+  /**
+   * Grant handlers of `POST /token` by `grant_type`, each called with the authenticated client.
+   * Issue 3 registers `authorization_code`; issue 4 may register `client_credentials`.
+   */
+  protected readonly tokenGrants = new Map<
+    string,
+    (req: AppRequest, client: CompanyClient) => AppResponse | Promise<AppResponse>
+  >();
+
+  /** `POST /token` (form): client authentication, then the grant handler. */
+  private async token(req: AppRequest): Promise<AppResponse> {
+    const client = this.authenticateClient(req);
+    if (!('clientId' in client)) return client;
+    const grant = this.tokenGrants.get(req.form.get('grant_type') ?? '');
+    if (!grant)
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        `Supported: ${[...this.tokenGrants.keys()].join(', ')}.`,
+      );
+    return grant(req, client);
+  }
+
+  /** `client_secret_basic` (RFC 6749 2.3.1, form-urlencoded parts) or `client_secret_post`, not both. */
+  private authenticateClient(req: AppRequest): CompanyClient | AppResponse {
+    const header = headerValue(req.headers.authorization);
+    const postId = req.form.get('client_id');
+    const postSecret = req.form.get('client_secret');
+    let clientId: string;
+    let secret: string;
+    if (header !== undefined) {
+      const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+      if (!match || postSecret !== null)
+        return oauthError(400, 'invalid_request', 'Use exactly one client authentication method.');
+      const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return oauthError(401, 'invalid_client', 'Client authentication failed.');
+      try {
+        clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+        secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+      } catch {
+        return oauthError(401, 'invalid_client', 'Client authentication failed.');
+      }
+      if (postId !== null && postId !== clientId)
+        return oauthError(400, 'invalid_request', 'client_id does not match the credentials.');
+    } else {
+      if (postId === null || postSecret === null)
+        return oauthError(401, 'invalid_client', 'Client authentication is required.');
+      clientId = postId;
+      secret = postSecret;
+    }
+    const client = this.clients.get(clientId);
+    if (!client || client.clientSecret !== secret) {
+      return oauthError(401, 'invalid_client', 'Client authentication failed.', {
+        'www-authenticate': 'Basic realm="company-idp"',
+      });
+    }
+    return client;
+  }
+
+  // ---------------------------------------------------------------- authorization code (issue 3)
+
+  private codeFlowState: AuthorizationCodeFlow | undefined;
+  private tokenFault: CompanyTokenFault | null = null;
+
+  /** `GET|POST /authorize`, `POST /token`, and the `authorization_code` grant. */
+  private registerAuthorizationCodeRoutes(app: HttpApp): void {
+    this.codeFlowState = new AuthorizationCodeFlow({
+      isKnownClient: (id) => this.clients.has(id),
+      isAllowedRedirectUri: (id, uri) => {
+        const registered = this.clients.get(id)?.redirectUris;
+        return registered === undefined || registered.includes(uri);
+      },
+      isKnownSubject: (memberId) => this.members.some((m) => m.memberId === memberId),
+      codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
+      extraParams: ['prompt', 'max_age', 'login_hint'],
+    });
+    app.get('/authorize', (req) => this.authorizePage(req));
+    app.post('/authorize', (req) => this.codeFlow.decide(req));
+    app.post(
+      '/token',
+      this.idpApi('token', (req) => this.token(req)),
+    );
+    this.tokenGrants.set('authorization_code', (req, client) => this.authorizationCodeGrant(req, client));
+  }
+
+  private get codeFlow(): AuthorizationCodeFlow {
+    if (!this.codeFlowState) throw new Error('Company IdP emulator is not started.');
+    return this.codeFlowState;
+  }
+
+  setTokenFault(fault: CompanyTokenFault | null): void {
+    this.tokenFault = fault;
+  }
+
+  private authorizePage(req: AppRequest): AppResponse {
+    const pending = this.codeFlow.begin(req);
+    if (!('id' in pending)) return pending;
+    return consentPage({
+      title: 'Company sign-in (emulator)',
+      color: '#1f5fbf',
+      action: '/authorize',
+      pending,
+      subjects: this.members.map((m) => ({ id: m.memberId, label: `${m.memberId} ${m.name}` })),
+    });
+  }
+
+  /** `authorization_code`: the code's checks, then `{access_token, token_type, expires_in, id_token, scope}`. */
+  private async authorizationCodeGrant(req: AppRequest, client: CompanyClient): Promise<AppResponse> {
+    const issued = this.codeFlow.redeem(req.form, client.clientId);
+    if ('status' in issued) return issued;
+    const fault = this.tokenFault;
+    const nonce =
+      issued.nonce === undefined ? undefined : fault === 'wrong-nonce' ? `${issued.nonce}x` : issued.nonce;
+    const idToken = await this.mintIdToken({ sub: issued.subject, clientId: client.clientId, nonce });
+    return json(200, {
+      access_token: randomBytes(24).toString('base64url'),
+      token_type: 'Bearer',
+      expires_in: 3600,
+      ...(fault === 'no-id-token' ? {} : { id_token: idToken }),
+      scope: issued.scope,
+    });
   }
 
   // ---------------------------------------------------------------- minting and control
@@ -277,7 +464,8 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
   }
 
   setOutage(endpoint: CompanyOutageEndpoint | 'all', mode: Outage | null): void {
-    for (const name of endpoint === 'all' ? COMPANY_OUTAGE_ENDPOINTS : [endpoint]) this.outages.set(name, mode);
+    for (const name of endpoint === 'all' ? COMPANY_OUTAGE_ENDPOINTS : [endpoint])
+      this.outages.set(name, mode);
   }
 
   async close(): Promise<void> {

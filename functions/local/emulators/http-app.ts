@@ -252,7 +252,9 @@ export class HttpApp {
       try {
         body = JSON.parse(rawBody);
       } catch {
-        send(json(400, { error: 'invalid_request', error_description: 'The request body is not valid JSON.' }));
+        send(
+          json(400, { error: 'invalid_request', error_description: 'The request body is not valid JSON.' }),
+        );
         return;
       }
     } else if (contentType === 'application/x-www-form-urlencoded') {
@@ -319,7 +321,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     });
     req.on('end', () => {
       if (tooLarge) {
-        reject(new HttpError(json(413, { error: 'invalid_request', error_description: 'Request body too large.' })));
+        reject(
+          new HttpError(
+            json(413, { error: 'invalid_request', error_description: 'Request body too large.' }),
+          ),
+        );
       } else {
         resolve(Buffer.concat(chunks).toString('utf8'));
       }

@@ -16,9 +16,11 @@
  * switched on per endpoint to test the service's failure handling, and request counters let tests
  * check that the service caches the JWKS.
  *
- * Issue 3 will add `GET /oauth2/v2.1/authorize` and `POST /oauth2/v2.1/token` (web login with
- * PKCE, HS256 ID tokens signed with the channel secret): channel secrets are kept for that, and
- * {@link LinePlatformEmulatorServer.signIdToken} already signs both algorithms.
+ * Web login (issue 3, reference 002): `GET /oauth2/v2.1/authorize` shows a consent page (pick a
+ * test user, Allow or Cancel; `disable_auto_login` and `prompt=consent` switch off the emulated
+ * auto-login of {@link LinePlatformEmulator.setAutoLogin}), and `POST /oauth2/v2.1/token` redeems
+ * single-use, 10-minute codes with PKCE (S256) and the channel secret for an HS256 ID token signed
+ * with that secret, carrying the nonce of the authorization request. See authorization-code-flow.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -47,6 +49,7 @@ import {
   type RunningApp,
 } from './http-app.js';
 import { DEFAULT_LINE_USERS } from './test-identities.js';
+import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 
 export type { Outage } from './http-app.js';
 
@@ -62,6 +65,8 @@ export interface LineTestUser {
 export interface LineChannel {
   channelId: string;
   channelSecret: string;
+  /** Callback URLs registered for web login; when absent, any http(s) URL is accepted. */
+  callbackUrls?: string[];
 }
 
 export interface LinePlatformEmulatorOptions {
@@ -77,6 +82,8 @@ export interface LinePlatformEmulatorOptions {
   issuer?: string;
   /** Delay of the `slow` outage in ms; default 5000. Tests use a small value. */
   slowMs?: number;
+  /** Lifetime of web-login authorization codes in seconds; default 600 (LINE: 10 minutes). */
+  authCodeTtlSec?: number;
 }
 
 /** Request counters per endpoint (both `verify` methods count as `verify`). */
@@ -86,6 +93,12 @@ export interface LineStats {
   profile: number;
   token: number;
 }
+
+/**
+ * Faults of the web-login token endpoint: an ID token signed with a wrong secret, one with a
+ * nonce other than the authorization request's, or a response without `id_token`.
+ */
+export type LineTokenFault = 'wrong-secret' | 'wrong-nonce' | 'no-id-token';
 
 /** Endpoints that can be put into an outage; `certs` also covers the discovery document. */
 export type LineOutageEndpoint = 'certs' | 'verify' | 'profile' | 'token';
@@ -126,11 +139,20 @@ export interface LinePlatformEmulator {
   rotateKeys(): Promise<void>;
   /** Switches an outage on (`mode`) or off (`null`); `all` covers every non-`/_emulator` endpoint. */
   setOutage(endpoint: LineOutageEndpoint | 'all', mode: Outage | null): void;
+  /**
+   * Emulates LINE's auto-login: while set, `GET /oauth2/v2.1/authorize` redirects straight back
+   * with a code for this user unless the request has `disable_auto_login=true` or `prompt=consent`.
+   */
+  setAutoLogin(userId: string | null): void;
+  /** Makes `POST /oauth2/v2.1/token` misbehave in one way (tests of the service's checks); null = normal. */
+  setTokenFault(fault: LineTokenFault | null): void;
   close(): Promise<void>;
 }
 
 /** Starts a LINE Platform emulator listening on `opts.host:opts.port`. */
-export async function startLinePlatformEmulator(opts: LinePlatformEmulatorOptions): Promise<LinePlatformEmulator> {
+export async function startLinePlatformEmulator(
+  opts: LinePlatformEmulatorOptions,
+): Promise<LinePlatformEmulator> {
   const emulator = new LinePlatformEmulatorServer(opts);
   await emulator.start(opts);
   return emulator;
@@ -177,8 +199,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const nowSec = (): number => Math.floor(Date.now() / 1000);
-
 /** The emulator itself. Exported for issue 3, which adds the web-login routes to it. */
 export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   readonly users: LineTestUser[];
@@ -194,6 +214,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   private signingKey: SigningKey | undefined;
   private running: RunningApp | undefined;
   private issuerOverride: string | undefined;
+  private readonly authCodeTtlSec: number | undefined;
 
   constructor(opts: LinePlatformEmulatorOptions) {
     const first = opts.channels[0];
@@ -203,6 +224,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     this.users = (opts.users ?? DEFAULT_LINE_USERS).map((u) => ({ ...u }));
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
+    this.authCodeTtlSec = opts.authCodeTtlSec;
   }
 
   /** Generates the first signing key and starts listening. */
@@ -226,21 +248,42 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
 
   /** All routes; issue 3 adds `/oauth2/v2.1/authorize` and `/oauth2/v2.1/token` here. */
   protected registerRoutes(app: HttpApp): void {
-    app.get('/.well-known/openid-configuration', this.lineApi('certs', undefined, () => this.discovery()));
-    app.get('/oauth2/v2.1/certs', this.lineApi('certs', 'certs', () => json(200, this.key.jwks)));
-    app.get('/oauth2/v2.1/verify', this.lineApi('verify', 'verify', (req) => this.verifyAccessToken(req)));
-    app.post('/oauth2/v2.1/verify', this.lineApi('verify', 'verify', (req) => this.verifyIdToken(req)));
-    app.get('/v2/profile', this.lineApi('profile', 'profile', (req) => this.profile(req)));
+    app.get(
+      '/.well-known/openid-configuration',
+      this.lineApi('certs', undefined, () => this.discovery()),
+    );
+    app.get(
+      '/oauth2/v2.1/certs',
+      this.lineApi('certs', 'certs', () => json(200, this.key.jwks)),
+    );
+    app.get(
+      '/oauth2/v2.1/verify',
+      this.lineApi('verify', 'verify', (req) => this.verifyAccessToken(req)),
+    );
+    app.post(
+      '/oauth2/v2.1/verify',
+      this.lineApi('verify', 'verify', (req) => this.verifyIdToken(req)),
+    );
+    app.get(
+      '/v2/profile',
+      this.lineApi('profile', 'profile', (req) => this.profile(req)),
+    );
 
     app.get('/_emulator/users', () => json(200, { users: this.users }));
     app.post('/_emulator/tokens', (req) => this.emulatorToken(req));
+
+    this.registerWebLoginRoutes(app);
   }
 
   /**
    * Wraps a LINE API handler: counts the request, applies the endpoint's outage, and adds the
    * `x-line-request-id` header LINE puts on every API response.
    */
-  private lineApi(outage: LineOutageEndpoint, counter: keyof LineStats | undefined, handler: Handler): Handler {
+  private lineApi(
+    outage: LineOutageEndpoint,
+    counter: keyof LineStats | undefined,
+    handler: Handler,
+  ): Handler {
     const guarded = withOutage(() => this.outages.get(outage) ?? null, this.slowMs, handler);
     return async (req) => {
       if (counter) this.stats[counter]++;
@@ -312,7 +355,8 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     const nonce = req.form.get('nonce');
     if (nonce !== null && payload.nonce !== nonce) return invalidRequest('Invalid IdToken Nonce.');
     const userId = req.form.get('user_id');
-    if (userId !== null && payload.sub !== userId) return invalidRequest('Invalid IdToken Subject Identifier.');
+    if (userId !== null && payload.sub !== userId)
+      return invalidRequest('Invalid IdToken Subject Identifier.');
     return json(200, payload);
   }
 
@@ -352,6 +396,116 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     return invalidRequest('kind must be "id_token" or "access_token".');
   }
 
+  // ---------------------------------------------------------------- web login (issue 3)
+
+  private webLogin: AuthorizationCodeFlow | undefined;
+  private autoLoginUserId: string | null = null;
+  private tokenFault: LineTokenFault | null = null;
+
+  /** `GET|POST /oauth2/v2.1/authorize` and `POST /oauth2/v2.1/token`. */
+  private registerWebLoginRoutes(app: HttpApp): void {
+    this.webLogin = new AuthorizationCodeFlow({
+      isKnownClient: (id) => this.channels.has(id),
+      isAllowedRedirectUri: (id, uri) => {
+        const registered = this.channels.get(id)?.callbackUrls;
+        return registered === undefined || registered.includes(uri);
+      },
+      isKnownSubject: (userId) => this.users.some((u) => u.userId === userId),
+      codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
+      extraParams: ['prompt', 'bot_prompt', 'ui_locales', 'disable_auto_login', 'max_age'],
+    });
+    app.get('/oauth2/v2.1/authorize', (req) => this.authorizePage(req));
+    app.post('/oauth2/v2.1/authorize', (req) => this.codeFlow.decide(req));
+    app.post(
+      '/oauth2/v2.1/token',
+      this.lineApi('token', 'token', (req) => this.webLoginToken(req)),
+    );
+  }
+
+  private get codeFlow(): AuthorizationCodeFlow {
+    if (!this.webLogin) throw new Error('LINE Platform emulator is not started.');
+    return this.webLogin;
+  }
+
+  setAutoLogin(userId: string | null): void {
+    this.autoLoginUserId = userId;
+  }
+
+  setTokenFault(fault: LineTokenFault | null): void {
+    this.tokenFault = fault;
+  }
+
+  private authorizePage(req: AppRequest): AppResponse {
+    const pending = this.codeFlow.begin(req);
+    if (!('id' in pending)) return pending;
+    const autoLoginOff = pending.extra.disable_auto_login === 'true' || pending.extra.prompt === 'consent';
+    if (this.autoLoginUserId && !autoLoginOff) return this.codeFlow.issue(pending, this.autoLoginUserId);
+    return consentPage({
+      title: 'LINE Login (emulator)',
+      color: '#06c755',
+      action: '/oauth2/v2.1/authorize',
+      pending,
+      subjects: this.users.map((u) => ({ id: u.userId, label: u.displayName })),
+      notes: [
+        ...(pending.extra.disable_auto_login === 'true' ? ['Auto-login is disabled for this request.'] : []),
+        ...(pending.extra.bot_prompt
+          ? [`Add the LINE Official Account as a friend (bot_prompt=${pending.extra.bot_prompt}).`]
+          : []),
+      ],
+    });
+  }
+
+  /**
+   * `POST /oauth2/v2.1/token` (form): `grant_type=authorization_code`, `code`, `redirect_uri`,
+   * `client_id`, `client_secret`, `code_verifier` → LINE's token response with an HS256 ID token.
+   */
+  private async webLoginToken(req: AppRequest): Promise<AppResponse> {
+    const grantType = req.form.get('grant_type');
+    if (grantType !== 'authorization_code') {
+      return oauthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code.');
+    }
+    const clientId = req.form.get('client_id') ?? '';
+    const channel = this.channels.get(clientId);
+    if (!channel || req.form.get('client_secret') !== channel.channelSecret) {
+      return oauthError(401, 'invalid_client', 'Client authentication failed.');
+    }
+    const issued = this.codeFlow.redeem(req.form, clientId);
+    if ('status' in issued) return issued;
+    const user = this.ensureUser(issued.subject);
+    const fault = this.tokenFault;
+    const iat = Math.floor(Date.now() / 1000);
+    const payload: JWTPayload = {
+      iss: this.issuer,
+      sub: user.userId,
+      aud: clientId,
+      exp: iat + DEFAULT_ID_TOKEN_TTL_SEC,
+      iat,
+      ...(issued.nonce !== undefined
+        ? { nonce: fault === 'wrong-nonce' ? `${issued.nonce}x` : issued.nonce }
+        : {}),
+      amr: ['pwd'],
+      name: user.displayName,
+      ...(user.pictureUrl !== undefined ? { picture: user.pictureUrl } : {}),
+    };
+    const idToken =
+      fault === 'wrong-secret'
+        ? await new SignJWT(payload).setProtectedHeader({ typ: 'JWT', alg: 'HS256' }).sign(randomBytes(32))
+        : await this.signIdToken(payload, 'HS256');
+    const accessToken = await this.mintAccessToken({
+      userId: user.userId,
+      channelId: clientId,
+      scope: issued.scope,
+    });
+    return json(200, {
+      access_token: accessToken,
+      expires_in: DEFAULT_ACCESS_TOKEN_TTL_SEC,
+      ...(fault === 'no-id-token' ? {} : { id_token: idToken }),
+      refresh_token: randomBytes(15).toString('base64url'),
+      scope: issued.scope,
+      token_type: 'Bearer',
+    });
+  }
+
   // ---------------------------------------------------------------- minting
 
   async mintIdToken(opts: {
@@ -385,10 +539,13 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   async signIdToken(payload: JWTPayload, alg: 'ES256' | 'HS256'): Promise<string> {
     if (alg === 'ES256') {
       const key = this.key;
-      return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
+        .sign(key.privateKey);
     }
     const channel = typeof payload.aud === 'string' ? this.channels.get(payload.aud) : undefined;
-    if (!channel) throw new Error(`LINE Platform emulator: no channel ${String(payload.aud)} to sign an HS256 ID token.`);
+    if (!channel)
+      throw new Error(`LINE Platform emulator: no channel ${String(payload.aud)} to sign an HS256 ID token.`);
     return new SignJWT(payload).setProtectedHeader({ typ: 'JWT', alg: 'HS256' }).sign(secretKey(channel));
   }
 

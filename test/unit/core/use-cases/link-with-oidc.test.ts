@@ -10,13 +10,19 @@ import {
   fakeCompanyVerifier,
   fakeLineVerifier,
   frozenClock,
+  InMemoryAuditLog,
   InMemoryLinkRepository,
 } from '../../../support/fakes.js';
 
 describe('linkWithOidc', () => {
   const setup = () => {
     const links = new InMemoryLinkRepository();
-    return { links, ports: { links, line: fakeLineVerifier, company: fakeCompanyVerifier, clock: frozenClock() } };
+    const audit = new InMemoryAuditLog();
+    return {
+      links,
+      audit,
+      ports: { links, audit, line: fakeLineVerifier, company: fakeCompanyVerifier, clock: frozenClock() },
+    };
   };
 
   it('links the two verified identities with method oidc and the clock time', async () => {
@@ -66,7 +72,13 @@ describe('linkWithOidc', () => {
 describe('getMyLink and unlinkMe', () => {
   it('returns the caller link, unlinks both sides, and then reports not-linked', async () => {
     const links = new InMemoryLinkRepository();
-    const ports = { links, line: fakeLineVerifier, company: fakeCompanyVerifier, clock: frozenClock() };
+    const ports = {
+      links,
+      audit: new InMemoryAuditLog(),
+      line: fakeLineVerifier,
+      company: fakeCompanyVerifier,
+      clock: frozenClock(),
+    };
     await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
     await expect(getMyLink({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });
     await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { TABLES } from '../functions/adapters/dynamo/table-definitions.js';
+import { FALLBACK_ROUTE, ROUTES } from '../functions/handlers/routes.js';
+import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
+import { MEMBER_IMPORT } from '../lib/plan.js';
+import { interleave, ms, percentile } from './stats.js';
+import type { BenchRow, BenchSuite } from './types.js';
+
+/**
+ * Each deployed function's bundle, built with the deployment's own esbuild options
+ * (lib/bundling.ts), against a bundle that only imports @aws-sdk/client-dynamodb, built the same
+ * way: bundle size, and cold import time in a fresh `node` process (as a Lambda cold start pays
+ * it: with source maps enabled, like the functions), the two measured alternately, median of
+ * 9 rounds (21 with --large).
+ */
+const BASELINE_SOURCE =
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const c = new DynamoDBClient({});\n";
+const TARGET = 1.5;
+
+/** What a cold start finds in the environment: dummy settings, so config loading at import passes. */
+const CHILD_ENV: Record<string, string> = {
+  PATH: process.env.PATH ?? '',
+  AWS_REGION: 'ap-northeast-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_SERVICE_NAME: 'line-id-link',
+  POWERTOOLS_METRICS_NAMESPACE: 'LineIdLink',
+  LINE_CHANNEL_ID: '1234567890',
+  LINE_CHANNEL_SECRET: 'bench-channel-secret',
+  COMPANY_OIDC_ISSUER: 'https://idp.example.com',
+  COMPANY_OIDC_CLIENT_ID: 'line-id-link',
+  COMPANY_OIDC_CLIENT_SECRET: 'bench-client-secret',
+  PUBLIC_BASE_URL: 'https://api.example.com',
+  APP_RETURN_URLS: 'https://app.example.com/linked',
+  COMPANY_API_URL: 'https://api.example.com/members/verify',
+  COMPANY_API_AUTH: 'oauth',
+  COMPANY_API_TOKEN_URL: 'https://idp.example.com/oauth2/token',
+  COMPANY_API_CLIENT_ID: 'line-id-link-api',
+  COMPANY_API_CLIENT_SECRET: 'bench-api-secret',
+  MEMBER_FACTORS: 'birthDate,postalCode',
+  MEMBER_HASH_PEPPER: 'bench-pepper-0123456789abcdef',
+  ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, t.defaultName])),
+};
+
+/**
+ * CPU milliseconds (user + system) the `import()` of the bundle costs in a new process. CPU time
+ * rather than wall time: on a shared machine, other processes stretch wall time at random, while
+ * the work of loading, parsing and evaluating the module (the file is in the page cache after
+ * the warm-up) stays what it is.
+ */
+const IMPORT_SCRIPT =
+  'const c = process.cpuUsage(); await import(process.env.BENCH_MODULE); const d = process.cpuUsage(c); process.stdout.write(String((d.user + d.system) / 1000));';
+
+function coldImport(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', '--input-type=module', '-e', IMPORT_SCRIPT],
+      {
+        env: { ...CHILD_ENV, BENCH_MODULE: pathToFileURL(file).href },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const value = Number(out);
+      if (code === 0 && Number.isFinite(value)) resolve(value);
+      else
+        reject(
+          new Error(
+            `importing ${file} failed (exit ${code}): ${err.trim().split('\n').slice(0, 5).join(' | ')}`,
+          ),
+        );
+    });
+  });
+}
+
+async function bundle(
+  outdir: string,
+  name: string,
+  input: { entry: string } | { source: string },
+): Promise<string> {
+  const outfile = join(outdir, name, 'index.mjs');
+  await build({
+    ...ESBUILD_OPTIONS,
+    ...('entry' in input
+      ? { entryPoints: [input.entry] }
+      : {
+          stdin: {
+            contents: input.source,
+            resolveDir: PROJECT_ROOT,
+            loader: 'ts' as const,
+            sourcefile: 'baseline.ts',
+          },
+        }),
+    absWorkingDir: PROJECT_ROOT,
+    outfile,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+const suite: BenchSuite = {
+  name: 'bundles',
+  async run({ large }) {
+    const rounds = large ? 21 : 9;
+    const handlers = [
+      ...ROUTES.map((route) => route.handler),
+      FALLBACK_ROUTE.handler,
+      ...(existsSync(handlerEntry(MEMBER_IMPORT.handler)) ? [MEMBER_IMPORT.handler] : []),
+    ];
+    const outdir = mkdtempSync(join(tmpdir(), 'line-id-link-bundles-'));
+    try {
+      const baseline = await bundle(outdir, 'baseline', { source: BASELINE_SOURCE });
+      const baselineBytes = statSync(baseline).size;
+      await coldImport(baseline); // warms the file cache for both sides alike
+      const rows: BenchRow[] = [];
+      for (const handler of handlers) {
+        const file = await bundle(outdir, handler, { entry: handlerEntry(handler) });
+        const bytes = statSync(file).size;
+        rows.push({
+          name: `${handler} bundle size`,
+          project: kb(bytes),
+          baseline: kb(baselineBytes),
+          ratio: bytes / baselineBytes,
+          target: `≤ ${TARGET}`,
+          pass: bytes / baselineBytes <= TARGET,
+        });
+        await coldImport(file);
+        const samples = await interleave(
+          rounds,
+          () => coldImport(file),
+          () => coldImport(baseline),
+        );
+        const project = percentile(samples.project, 50);
+        const base = percentile(samples.baseline, 50);
+        rows.push({
+          name: `${handler} cold import (CPU)`,
+          project: ms(project),
+          baseline: ms(base),
+          ratio: project / base,
+          target: `≤ ${TARGET}`,
+          pass: project / base <= TARGET,
+        });
+      }
+      return rows;
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  },
+};
+export default suite;

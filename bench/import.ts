@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLES, type TableKey } from '../functions/adapters/dynamo/table-definitions.js';
+import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { percentile } from './stats.js';
+import type { BenchRow, BenchSuite } from './types.js';
+
+const CONCURRENCY = 8;
+const RSS_BUDGET_MB = 300;
+
+interface RunResult {
+  rows: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+/**
+ * Rows of the member import (issue 4): `npm run import` (streaming CSV parse, validation,
+ * normalization, HMAC of the factors, content hash, bounded parallel BatchWriteItem,
+ * checkpoint) of 200,000 generated members (1,000,000 with --large) into DynamoDB Local,
+ * against a bare BatchWriteItem loop with the same concurrency writing equivalent items; and the
+ * peak RSS of the import process (streaming: it must not grow with the file). Every run is a
+ * child process (its own RSS) writing into a fresh table; after a warm-up of DynamoDB Local's
+ * JIT, project and baseline runs alternate and the medians are compared.
+ */
+const suite: BenchSuite = {
+  name: 'import',
+  async run({ large }) {
+    const rows = large ? 1_000_000 : 200_000;
+    const dir = mkdtempSync(join(tmpdir(), 'bench-import-'));
+    const dynamo = await startDynamoDbLocal();
+    const client = localClient(dynamo.endpoint);
+    try {
+      const csv = join(dir, 'members.csv');
+      await generateCsv(csv, rows);
+      let runs = 0;
+      const run = async (mode: 'project' | 'baseline', count = rows): Promise<RunResult> => {
+        const table = await freshMembersTable(client, `${runs++}`);
+        try {
+          const { stdout } = await promisify(execFile)(
+            process.execPath,
+            ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), mode, dynamo.endpoint, table, String(CONCURRENCY), csv, String(count)],
+            { env: { ...process.env, NODE_OPTIONS: '', NODE_NO_WARNINGS: '1' }, maxBuffer: 1 << 20 },
+          );
+          const result = JSON.parse(stdout.trim().split('\n').pop()!) as RunResult;
+          if (result.rows !== count) throw new Error(`${mode} import wrote ${result.rows} rows, expected ${count}`);
+          process.stderr.write(`  ${mode.padEnd(8)} ${Math.round(result.rows / result.seconds)} rows/s, ${result.maxRssMb.toFixed(0)} MB peak RSS\n`);
+          return result;
+        } finally {
+          await client.send(new DeleteTableCommand({ TableName: table }));
+        }
+      };
+
+      await run('baseline', Math.min(rows, 50_000)); // warm-up
+      const order: Array<'project' | 'baseline'> = large ? ['project', 'baseline'] : ['project', 'baseline', 'baseline', 'project'];
+      const results = { project: [] as RunResult[], baseline: [] as RunResult[] };
+      for (const mode of order) results[mode].push(await run(mode));
+
+      const rate = (rs: RunResult[]) => percentile(rs.map((r) => r.rows / r.seconds), 50);
+      const p = rate(results.project);
+      const b = rate(results.baseline);
+      const rss = Math.max(...results.project.map((r) => r.maxRssMb));
+      const baseRss = Math.max(...results.baseline.map((r) => r.maxRssMb));
+      const n = large ? '1M' : '200k';
+      return [
+        {
+          name: `import ${n} members, rows/s (npm run import / bare BatchWriteItem ×${CONCURRENCY})`,
+          project: `${Math.round(p)}/s`,
+          baseline: `${Math.round(b)}/s`,
+          ratio: p / b,
+          target: '≥ 0.8',
+          pass: p / b >= 0.8,
+        },
+        {
+          name: `import ${n} members, peak RSS (import / ${RSS_BUDGET_MB} MB budget)`,
+          project: `${rss.toFixed(0)} MB`,
+          baseline: `${RSS_BUDGET_MB} MB (bare loop: ${baseRss.toFixed(0)} MB)`,
+          ratio: rss / RSS_BUDGET_MB,
+          target: '≤ 1.0',
+          pass: rss <= RSS_BUDGET_MB,
+        },
+      ] satisfies BenchRow[];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      client.destroy();
+      await dynamo.stop();
+    }
+  },
+};
+export default suite;
+
+/** A member CSV as an operator would export it: varied dates and formats, all rows valid. */
+async function generateCsv(path: string, rows: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('memberId,birthDate,postalCode,phone,name\n');
+  for (let i = 0; i < rows; i++) {
+    const year = 1940 + (i % 65);
+    const month = 1 + (i % 12);
+    const day = 1 + (i % 28);
+    const birth = i % 3 === 0 ? `${year}/${month}/${day}` : `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    const postal = String(1_000_000 + ((i * 7919) % 8_999_999));
+    const line = `M-${String(i).padStart(7, '0')},${birth},${postal.slice(0, 3)}-${postal.slice(3)},090-${String(i % 10_000).padStart(4, '0')}-${String(i % 9973).padStart(4, '0')},Member ${i}\n`;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** A fresh members table (the same definition as the service's). */
+async function freshMembersTable(client: DynamoDBClient, tag: string): Promise<string> {
+  const suffix = `${randomBytes(3).toString('hex')}-${tag}`;
+  const names = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`])) as Record<
+    TableKey,
+    string
+  >;
+  await ensureTables(client, names);
+  for (const key of Object.keys(TABLES) as TableKey[]) {
+    if (key !== 'members') await client.send(new DeleteTableCommand({ TableName: names[key] }));
+  }
+  return names.members;
+}

@@ -1,0 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import type { RandomSource } from '../../core/web-login.js';
+
+/** The operating system's CSPRNG. */
+export const cryptoRandom: RandomSource = {
+  hex: (bytes) => randomBytes(bytes).toString('hex'),
+};

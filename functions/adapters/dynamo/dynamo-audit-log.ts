@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvalidRequestError } from '../../core/errors.js';
+import { LINK_METHODS, type LinkMethod } from '../../core/link.js';
+import {
+  systemClock,
+  type AuditEvent,
+  type AuditEventType,
+  type AuditHistory,
+  type AuditLog,
+  type AuditPage,
+  type Clock,
+} from '../../core/ports.js';
+import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
+
+/**
+ * The audit trail in its own DynamoDB table, one item per event:
+ *
+ * | attribute | value |
+ * |---|---|
+ * | `pk` | `LINE#<lineUserId>` — every event belongs to the verified LINE user of the request |
+ * | `sk` | `<at>#<16 hex>` — ISO instant then a random suffix: time order, never a collision |
+ * | `type`, `at`, `lineUserId`, `companyUserId`, `method`, `consentVersion`, `code` | the {@link AuditEvent} |
+ *
+ * A user's history is one Query on `pk`, newest first. Events are never updated or deleted by
+ * the service (each Put is conditional on the item not existing). `link` and `unlink` events
+ * are written inside the link's own transaction through {@link transactionWrites}; the others
+ * (relink, conflict, lockout) change nothing in the links table and go through {@link record}.
+ *
+ * Only identifiers, times, the method, the consent version and error codes are stored: never a
+ * token, a secret or a verification factor.
+ */
+export class DynamoAuditLog implements AuditLog, AuditHistory {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: auditItem(event),
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+  }
+
+  /**
+   * The repository hook that adds the `link` / `unlink` event to the link transaction, so the
+   * change and its record commit or fail together. A link's event carries the link's own
+   * `linkedAt`; an unlink's carries the clock's time.
+   */
+  transactionWrites(): ExtraWrites {
+    return ({ type, link, consentVersion }) => {
+      const event: AuditEvent = {
+        type,
+        at: type === 'link' ? link.linkedAt : this.clock.now().toISOString(),
+        lineUserId: link.lineUserId,
+        companyUserId: link.companyUserId,
+        method: link.method,
+        ...(consentVersion === undefined ? {} : { consentVersion }),
+      };
+      return [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: auditItem(event),
+            ConditionExpression: 'attribute_not_exists(sk)',
+          },
+        },
+      ];
+    };
+  }
+
+  async listByLineUserId(lineUserId: string, page: { limit: number; cursor?: string }): Promise<AuditPage> {
+    const pk = lineKey(lineUserId);
+    const startSk = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        // The cursor only carries a sort key: the partition is always the caller's own.
+        ...(startSk === undefined ? {} : { ExclusiveStartKey: { pk, sk: startSk } }),
+      }),
+    );
+    const events = (result.Items ?? []).map(toAuditEvent).filter((e): e is AuditEvent => e !== undefined);
+    const lastSk = result.LastEvaluatedKey?.sk;
+    return typeof lastSk === 'string' ? { events, nextCursor: encodeCursor(lastSk) } : { events };
+  }
+}
+
+/** The stored item of an event (see {@link DynamoAuditLog} for the layout). */
+export function auditItem(event: AuditEvent): Record<string, string> {
+  const item: Record<string, string> = {
+    pk: lineKey(event.lineUserId),
+    sk: `${event.at}#${randomBytes(8).toString('hex')}`,
+    type: event.type,
+    at: event.at,
+    lineUserId: event.lineUserId,
+  };
+  if (event.companyUserId !== undefined) item.companyUserId = event.companyUserId;
+  if (event.method !== undefined) item.method = event.method;
+  if (event.consentVersion !== undefined) item.consentVersion = event.consentVersion;
+  if (event.code !== undefined) item.code = event.code;
+  return item;
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
+  'link',
+  'relink',
+  'unlink',
+  'conflict',
+  'lockout',
+]);
+
+/** Reads an event back from a stored item (plain document-client form); undefined if it is not one. */
+export function toAuditEvent(item: Record<string, unknown>): AuditEvent | undefined {
+  const str = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
+  const type = str('type');
+  const at = str('at');
+  const lineUserId = str('lineUserId');
+  if (!type || !EVENT_TYPES.has(type) || !at || !lineUserId) return undefined;
+  const event: AuditEvent = { type: type as AuditEventType, at, lineUserId };
+  const companyUserId = str('companyUserId');
+  const method = str('method');
+  const consentVersion = str('consentVersion');
+  const code = str('code');
+  if (companyUserId !== undefined) event.companyUserId = companyUserId;
+  if (method !== undefined && (LINK_METHODS as readonly string[]).includes(method))
+    event.method = method as LinkMethod;
+  if (consentVersion !== undefined) event.consentVersion = consentVersion;
+  if (code !== undefined) event.code = code;
+  return event;
+}
+
+/** Sort keys look like `2026-11-22T09:00:00.000Z#0123456789abcdef`. */
+const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z#[0-9a-f]{16}$/;
+
+function encodeCursor(sk: string): string {
+  return Buffer.from(sk, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const sk = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (!SORT_KEY.test(sk)) {
+    throw new InvalidRequestError('The cursor is not valid.', [
+      { path: 'cursor', message: 'Use the nextCursor of a previous page, unchanged.' },
+    ]);
+  }
+  return sk;
+}

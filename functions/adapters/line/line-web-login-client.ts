@@ -1,0 +1,77 @@
+import type { AuthorizeRequest, OAuthLoginClient } from '../../core/web-login.js';
+import type { FetchLike } from '../http/fetch-with-timeout.js';
+import { redeemAuthorizationCode } from '../http/oauth-token-client.js';
+import { withQuery } from '../http/query-string.js';
+import type { LinePlatformClient } from './line-platform-client.js';
+
+/** Options of {@link LineWebLoginClient}. */
+export interface LineWebLoginClientOptions {
+  channelId: string;
+  /** `https://access.line.me`: the authorization endpoint. */
+  authBase: string;
+  /** `https://api.line.me`: the token endpoint. */
+  apiBase: string;
+  /** The channel secret (client secret and HS256 key), read once per cold start. */
+  channelSecret: () => Promise<string>;
+  /** Verifies the HS256 ID token (iss, aud, exp, iat, nonce). */
+  platform: Pick<LinePlatformClient, 'verifyWebLoginIdToken'>;
+  /** Optional authorization parameters (LINE_BOT_PROMPT, LINE_PROMPT, LINE_UI_LOCALES, LINE_DISABLE_AUTO_LOGIN). */
+  authorizeOptions: { botPrompt?: string; prompt?: string; uiLocales?: string; disableAutoLogin: boolean };
+  timeoutMs: number;
+  fetch?: FetchLike;
+}
+
+/**
+ * LINE Login for web apps (reference 002) as an {@link OAuthLoginClient}: the authorization URL
+ * `{LINE_AUTH_BASE}/oauth2/v2.1/authorize` with `scope=openid profile`, nonce and PKCE (S256);
+ * the code redeemed at `{LINE_API_BASE}/oauth2/v2.1/token` with the channel ID and secret in the
+ * form (as LINE documents it) and the PKCE verifier; the HS256 ID token verified with the channel
+ * secret by {@link LinePlatformClient.verifyWebLoginIdToken}.
+ */
+export class LineWebLoginClient implements OAuthLoginClient {
+  private readonly fetch: FetchLike;
+
+  constructor(private readonly options: LineWebLoginClientOptions) {
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async authorizeUrl(request: AuthorizeRequest): Promise<string> {
+    const extra = this.options.authorizeOptions;
+    return withQuery(`${this.options.authBase.replace(/\/+$/, '')}/oauth2/v2.1/authorize`, {
+      response_type: 'code',
+      client_id: this.options.channelId,
+      redirect_uri: request.redirectUri,
+      state: request.state,
+      scope: 'openid profile',
+      nonce: request.nonce,
+      code_challenge: request.codeChallenge,
+      code_challenge_method: 'S256',
+      bot_prompt: extra.botPrompt,
+      prompt: extra.prompt,
+      ui_locales: extra.uiLocales,
+      disable_auto_login: request.disableAutoLogin || extra.disableAutoLogin ? 'true' : undefined,
+    });
+  }
+
+  async redeemCode(request: { code: string; redirectUri: string; codeVerifier: string }): Promise<string> {
+    return redeemAuthorizationCode({
+      tokenEndpoint: `${this.options.apiBase.replace(/\/+$/, '')}/oauth2/v2.1/token`,
+      ...request,
+      auth: {
+        method: 'client_secret_post',
+        clientId: this.options.channelId,
+        clientSecret: await this.options.channelSecret(),
+      },
+      realm: 'line',
+      upstream: 'line',
+      timeoutMs: this.options.timeoutMs,
+      fetch: this.fetch,
+    });
+  }
+
+  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
+    const channelSecret = await this.options.channelSecret();
+    const identity = await this.options.platform.verifyWebLoginIdToken(idToken, { channelSecret, nonce });
+    return { userId: identity.userId };
+  }
+}

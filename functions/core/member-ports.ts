@@ -1,0 +1,111 @@
+import type { FactorValues, MemberFactor } from './member-factors.js';
+
+/**
+ * Ports of member verification (patterns 2 and 3), beside the general ones in `ports.ts`:
+ * keyed hashing of factors, the imported member records, the company's verification API and
+ * the attempt counters that protect both against guessing.
+ */
+
+/** Keyed hashes of factor values, by factor (opaque strings). */
+export type FactorHashes = Partial<Record<MemberFactor, string>>;
+
+/**
+ * Turns normalized factor values into keyed hashes (HMAC with a secret pepper). Each hash is
+ * bound to the member ID and the factor name, so equal birth dates of two members never share
+ * a hash and a stolen table cannot be matched against itself or brute-forced without the pepper.
+ */
+export interface FactorHasher {
+  hashFactors(memberId: string, factors: FactorValues): Promise<FactorHashes>;
+}
+
+/** An imported member record: only keyed hashes of its factors, never the values. */
+export interface MemberRecord {
+  memberId: string;
+  /** The company user ID a link is made with (defaults to the member ID at import). */
+  companyUserId: string;
+  factorHashes: FactorHashes;
+}
+
+/** The imported member records (pattern 3). */
+export interface MemberRecordRepository {
+  findByMemberId(memberId: string): Promise<MemberRecord | undefined>;
+}
+
+/** The company's answer to a verification request (pattern 2). */
+export type CompanyMemberVerdict = { verified: true; companyUserId: string } | { verified: false };
+
+/** The company's member verification API (pattern 2). */
+export interface CompanyMemberVerifier {
+  /** @throws UpstreamError when the API is unavailable or answers something unexpected. */
+  verifyMember(input: { memberId: string; factors: FactorValues }): Promise<CompanyMemberVerdict>;
+}
+
+/** The three scopes attempts are counted in. */
+export type AttemptScope = 'member' | 'line-user' | 'global';
+
+export const ATTEMPT_SCOPES: readonly AttemptScope[] = ['member', 'line-user', 'global'];
+
+/** Who is attempting what. */
+export interface AttemptKeys {
+  memberId: string;
+  lineUserId: string;
+}
+
+/** Where one scope's counter stood right after this attempt was counted. */
+export interface ScopeCount {
+  /** This attempt's number within the scope's current window (1 = first). */
+  count: number;
+  /** End of the window (or of the lock), epoch seconds. */
+  windowEnds: number;
+  /** How many lockouts this scope has had recently (drives the growing back-off). */
+  level: number;
+}
+
+/** An attempt counted by {@link AttemptLimiter.reserve}. */
+export interface AttemptReservation {
+  keys: AttemptKeys;
+  /** False when a scope is over its limit: the attempt must not be evaluated at all. */
+  allowed: boolean;
+  /** When not allowed: seconds until every blocking scope opens again. */
+  retryAfterSeconds: number;
+  scopes: Record<AttemptScope, ScopeCount>;
+}
+
+/** What {@link AttemptLimiter.fail} did. */
+export interface FailureOutcome {
+  /** Scopes this failure used up (each now locked, for a longer time after every lockout). */
+  lockedScopes: AttemptScope[];
+  /** When a scope is now locked: seconds until the attempt may be repeated. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Counts verification attempts atomically, per member, per LINE user and overall, in windows
+ * with a growing lock. Every attempt is counted *before* it is evaluated, so parallel guesses
+ * cannot all slip in before the first failure is recorded.
+ */
+export interface AttemptLimiter {
+  /** Counts the attempt in all three scopes. */
+  reserve(keys: AttemptKeys): Promise<AttemptReservation>;
+  /** The attempt failed: a scope that reached its limit becomes locked (with back-off). */
+  fail(reservation: AttemptReservation): Promise<FailureOutcome>;
+  /** The attempt verified: the member's counter is reset, the other scopes get it back. */
+  succeed(reservation: AttemptReservation): Promise<void>;
+  /** The attempt could not be evaluated (upstream down): every scope gets it back. */
+  release(reservation: AttemptReservation): Promise<void>;
+}
+
+/** The outcome of one attempt, for the service's log (never a factor value). */
+export interface AttemptEvent {
+  method: 'record' | 'api';
+  outcome: 'verified' | 'failed' | 'locked' | 'refused' | 'unavailable';
+  lineUserId: string;
+  memberId: string;
+  /** Attempt numbers in each scope's window. */
+  counts?: Record<AttemptScope, number>;
+  lockedScopes?: AttemptScope[];
+  retryAfterSeconds?: number;
+}
+
+/** Receives every attempt's outcome (the handlers log it). */
+export type AttemptObserver = (event: AttemptEvent) => void;

@@ -1,0 +1,47 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { completeCompanyLogin } from '../core/use-cases/web-login.js';
+import { logger } from './http/logger.js';
+import {
+  bindingCookieName,
+  clearBindingCookie,
+  htmlEdge,
+  queryParam,
+  readCookie,
+  redirectTo,
+} from './http/web-pages.js';
+import { auditLog, linkRepository, webConfig, webLoginPorts } from './wiring.js';
+
+const config = webConfig();
+const ports = { ...webLoginPorts(), links: linkRepository(), audit: auditLog() };
+
+/**
+ * `GET /auth/company/callback?code=…&state=…` — the company IdP's redirect back. Consumes the
+ * company session exactly once (browser-bound like the LINE one), redeems the code with PKCE and
+ * the client secret, verifies the ID token with the stored nonce, links the LINE user the first
+ * leg proved to the company user through the same use case as `POST /links` (method `oidc`), and
+ * redirects to `returnTo?result=linked|already_linked|conflict|cancelled|error`. Tokens and codes
+ * never appear in that URL. A lost state shows the "sign in again" page and consumes nothing.
+ */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(htmlEdge(webConfig))
+  .handler(async (event) => {
+    const outcome = await completeCompanyLogin(
+      {
+        state: queryParam(event, 'state'),
+        code: queryParam(event, 'code'),
+        error: queryParam(event, 'error'),
+        binding: readCookie(event, bindingCookieName(config)),
+      },
+      ports,
+    );
+    if (outcome.error) {
+      const level =
+        outcome.result === 'error' && /unavailable|bad-response/.test(outcome.error.code) ? 'error' : 'info';
+      logger[level]('web flow ended without a new link', {
+        result: outcome.result,
+        code: outcome.error.code,
+      });
+    }
+    return redirectTo(outcome.redirectTo, [clearBindingCookie(config)]);
+  });

@@ -1,0 +1,52 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { completeLineLogin } from '../core/use-cases/web-login.js';
+import { returnUrlWithResult } from '../core/web-login.js';
+import {
+  bindingCookie,
+  bindingCookieName,
+  clearBindingCookie,
+  errorPage,
+  htmlEdge,
+  queryParam,
+  readCookie,
+  redirectTo,
+} from './http/web-pages.js';
+import { webConfig, webLoginPorts } from './wiring.js';
+
+const config = webConfig();
+const ports = webLoginPorts();
+
+/**
+ * `GET /auth/line/callback?code=…&state=…` (or `?error=…&state=…`) — LINE's redirect back.
+ * Consumes the login session exactly once (only from the browser holding its binding cookie),
+ * redeems the code with the PKCE verifier, verifies the HS256 ID token with the stored nonce,
+ * then starts the company leg: a new session and binding cookie, and a 302 to the company IdP.
+ *
+ * A lost, replayed, expired or foreign state shows a "sign in again" page (restarting with
+ * `disable_auto_login=true`) and consumes nothing; a cancel shows the cancel page; any other
+ * failure an error page with its code. API Gateway routes HEAD separately, so a HEAD (a link
+ * preview, a prefetch) never reaches this handler and never consumes a state.
+ */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(htmlEdge(webConfig))
+  .handler(async (event) => {
+    const outcome = await completeLineLogin(
+      {
+        state: queryParam(event, 'state'),
+        code: queryParam(event, 'code'),
+        error: queryParam(event, 'error'),
+        binding: readCookie(event, bindingCookieName(config)),
+      },
+      ports,
+    );
+    if (outcome.kind === 'continue') {
+      return redirectTo(outcome.redirectTo, [bindingCookie(config, outcome.binding)]);
+    }
+    const result = outcome.kind === 'cancelled' ? 'cancelled' : 'error';
+    const page = errorPage(outcome.error, config, {
+      returnToApp: returnUrlWithResult(outcome.returnTo, result),
+      returnTo: outcome.returnTo,
+    });
+    return { ...page, cookies: [clearBindingCookie(config)] };
+  });

@@ -1,0 +1,257 @@
+import { createReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { ConfigError, loadMemberFactors, readSecret } from '../config.js';
+import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
+import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
+import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
+import { FileCheckpoint } from './file-checkpoint.js';
+import { ImportAbortedError, importMembers, type ImportProgress, type ImportSummary, type RejectedRow } from './import-members.js';
+import { ImportTargetError, LOCAL_MEMBER_HASH_PEPPER, resolveImportTarget } from './import-target.js';
+import { ImportFileError } from './member-csv.js';
+
+/** Exit codes of `npm run import`. */
+export const EXIT = { ok: 0, failed: 1, rejectedRows: 2, interrupted: 130 } as const;
+
+/** Where the command line reads and writes; tests pass their own. */
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted on Ctrl+C (bin/import.ts wires SIGINT to it). */
+  signal?: AbortSignal;
+}
+
+interface CliOptions {
+  table?: string;
+  region?: string;
+  endpoint?: string;
+  deleteMissing?: boolean;
+  rejects?: string;
+  concurrency: number;
+  checkpoint?: string;
+  restart?: boolean;
+  factors?: string;
+  progress: boolean;
+}
+
+/**
+ * `npm run import -- members.csv [options]`: imports a member CSV into the members table (see
+ * docs/member-data.md). Returns the process exit code: 0 done, 2 done with rejected rows (listed
+ * in the rejects file), 1 failed, 130 interrupted (run again to resume).
+ */
+export async function runImportCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const print = (text: string) => io.stdout.write(`${text}\n`);
+  const warn = (text: string) => io.stderr.write(`${text}\n`);
+  const program = new Command()
+    .name('npm run import --')
+    .description('Import member records (pattern 3) from a CSV file: differential, resumable, streaming.')
+    .argument('<csv>', 'the member CSV (header: memberId, the MEMBER_FACTORS columns, optional companyUserId)')
+    .option('--table <name>', 'members table (default MEMBERS_TABLE or line-id-link-members)')
+    .option('--region <region>', 'AWS region: import into AWS instead of the local DynamoDB Local')
+    .option('--endpoint <url>', 'DynamoDB endpoint (default DYNAMODB_ENDPOINT, else the one of `npm start`)')
+    .option('--delete-missing', 'also delete the members that are not in the file')
+    .option('--rejects <file>', 'where rejected rows are listed (default <csv>.rejects.csv)')
+    .option('--concurrency <n>', 'DynamoDB requests in flight (1–64)', parseConcurrency, 8)
+    .option('--checkpoint <file>', 'resume point (default <csv>.checkpoint.json)')
+    .option('--restart', 'ignore a checkpoint of an interrupted run and start from the first row')
+    .option('--factors <list>', 'required factor columns (default MEMBER_FACTORS or birthDate,postalCode)')
+    .option('--no-progress', 'no progress bar')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  let csvArg: string;
+  let options: CliOptions;
+  try {
+    program.parse([...argv], { from: 'user' });
+    csvArg = program.args[0]!;
+    options = program.opts<CliOptions>();
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode;
+    return code === 0 ? EXIT.ok : EXIT.failed;
+  }
+
+  const csvPath = resolve(io.cwd, csvArg);
+  try {
+    const file = await stat(csvPath).catch(() => {
+      throw new ImportFileError(`cannot read ${csvArg}`);
+    });
+    const factors = loadMemberFactors(options.factors ? { MEMBER_FACTORS: options.factors } : io.env);
+    const target = await resolveImportTarget(options, io.env, io.cwd);
+    let pepper: () => Promise<string> = () => readSecret('MEMBER_HASH_PEPPER', io.env);
+    if (!io.env.MEMBER_HASH_PEPPER && !io.env.MEMBER_HASH_PEPPER_ARN) {
+      if (!target.localDev) {
+        throw new ConfigError('Set MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN): the pepper of the deployment you import into.');
+      }
+      pepper = async () => LOCAL_MEMBER_HASH_PEPPER; // the same default as `npm start`
+    }
+    const client = createDocumentClient({
+      ...io.env,
+      DYNAMODB_ENDPOINT: target.endpoint ?? '',
+      AWS_REGION: target.region ?? io.env.AWS_REGION,
+    });
+    const store = new DynamoMemberRepository(client, target.table);
+    const checkpoint = new FileCheckpoint(resolve(io.cwd, options.checkpoint ?? `${csvArg}.checkpoint.json`), {
+      source: csvPath,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      table: target.table,
+    });
+    const loaded = options.restart ? {} : await checkpoint.load();
+    if (loaded.ignored) warn(`Starting from the first row: ${loaded.ignored}.`);
+    if (loaded.state) warn(`Resuming after row ${loaded.state.doneRows} (checkpoint ${checkpoint.path}).`);
+
+    print(
+      `Importing ${csvArg} into ${target.table} at ${target.endpoint ?? `AWS ${target.region ?? '(default region)'}`}` +
+        ` — factors ${factors.join(', ')}${options.deleteMissing ? ', deleting members missing from the file' : ''}.`,
+    );
+
+    const rejectsPath = resolve(io.cwd, options.rejects ?? `${csvArg}.rejects.csv`);
+    const rejects = new RejectsFile(rejectsPath, loaded.state !== undefined);
+    const progress = new ProgressDisplay(file.size, options.progress, io.stderr);
+    let summary: ImportSummary;
+    try {
+      summary = await importMembers(createReadStream(csvPath), {
+        store,
+        hasher: new HmacFactorHasher(pepper),
+        requiredFactors: factors,
+        concurrency: options.concurrency,
+        deleteMissing: options.deleteMissing ?? false,
+        onReject: (reject) => rejects.write(reject),
+        onProgress: (p) => progress.update(p),
+        checkpoint: { resume: loaded.state, save: (state) => checkpoint.save(state) },
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+    } finally {
+      progress.stop();
+      await rejects.close();
+      client.destroy();
+    }
+    await checkpoint.clear();
+    print(formatSummary(summary, rejects.count > 0 || summary.rejected > 0 ? rejectsPath : undefined));
+    return summary.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
+  } catch (error) {
+    if (error instanceof ImportAbortedError) {
+      warn(`Interrupted after ${error.counts.read} rows; run the same command again to resume.`);
+      return EXIT.interrupted;
+    }
+    if (error instanceof ResourceNotFoundException) {
+      warn('The members table does not exist at that endpoint (is `npm start` running, or is --table right?).');
+      return EXIT.failed;
+    }
+    if (error instanceof ImportFileError || error instanceof ConfigError || error instanceof ImportTargetError) {
+      warn(`Import failed: ${error.message}`);
+      return EXIT.failed;
+    }
+    warn(`Import failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    warn('Rows done so far are kept; run the same command again to resume.');
+    return EXIT.failed;
+  }
+}
+
+function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be an integer from 1 to 64');
+  return n;
+}
+
+/** The final report. */
+export function formatSummary(summary: ImportSummary, rejectsPath?: string): string {
+  const seconds = summary.durationMs / 1000;
+  const processed = summary.read - summary.resumedAfter;
+  const lines = [
+    '',
+    'Import finished.',
+    `  read       ${summary.read}${summary.resumedAfter ? ` (${summary.resumedAfter} done before the interruption)` : ''}`,
+    `  written    ${summary.written}`,
+    `  unchanged  ${summary.unchanged}`,
+    `  rejected   ${summary.rejected}${rejectsPath && summary.rejected ? ` (see ${rejectsPath})` : ''}`,
+    `  deleted    ${summary.deleted}`,
+    `  time       ${seconds.toFixed(1)} s (${Math.round(processed / Math.max(seconds, 0.001))} rows/s)`,
+  ];
+  if (summary.ignoredColumns.length) lines.push(`  ignored columns: ${summary.ignoredColumns.join(', ')} (never stored)`);
+  return lines.join('\n');
+}
+
+/** The rejects CSV (`line,memberId,reason`), created on the first reject; appended to on resume. */
+class RejectsFile {
+  private handle: Promise<FileHandle> | undefined;
+  count = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly append: boolean,
+  ) {}
+
+  async write(reject: RejectedRow): Promise<void> {
+    this.handle ??= (async () => {
+      const handle = await open(this.path, this.append ? 'a' : 'w');
+      if (!this.append || (await handle.stat()).size === 0) await handle.write('line,memberId,reason\n');
+      return handle;
+    })();
+    const handle = await this.handle;
+    this.count++;
+    await handle.write(`${reject.line},${csvField(reject.memberId ?? '')},${csvField(reject.reason)}\n`);
+  }
+
+  async close(): Promise<void> {
+    await (await this.handle)?.close();
+  }
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** cli-progress bar on a terminal (bytes of the file → percentage and ETA), a line every 10 s otherwise. */
+class ProgressDisplay {
+  private readonly bar?: cliProgress.SingleBar;
+  private readonly started = Date.now();
+  private lastLine = 0;
+
+  constructor(
+    private readonly totalBytes: number,
+    enabled: boolean,
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
+  ) {
+    if (!enabled) return;
+    if (stream.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: stream as NodeJS.WriteStream,
+          format: '{bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | {detail}',
+          hideCursor: true,
+          etaBuffer: 50,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(Math.max(totalBytes, 1), 0, { rows: 0, rate: 0, detail: '' });
+    } else {
+      this.lastLine = Date.now();
+    }
+  }
+
+  update(p: ImportProgress): void {
+    const seconds = (Date.now() - this.started) / 1000;
+    const rate = Math.round(p.read / Math.max(seconds, 0.001));
+    const detail =
+      p.phase === 'delete'
+        ? `deleting missing members: ${p.deleted}`
+        : `written ${p.written}, unchanged ${p.unchanged}, rejected ${p.rejected}`;
+    if (this.bar) {
+      this.bar.update(Math.min(p.bytes, this.totalBytes), { rows: p.read, rate, detail });
+    } else if (Date.now() - this.lastLine >= 10_000) {
+      this.lastLine = Date.now();
+      this.stream.write(`… ${p.read} rows (${rate} rows/s), ${detail}\n`);
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}

@@ -1,0 +1,238 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  type CorsPreflightOptions,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { CORS_POLICY } from '../functions/handlers/http/cors-policy.js';
+import type { RouteDefinition } from '../functions/handlers/routes.js';
+import { handlerEntry } from './bundling.js';
+import { MemberImport } from './constructs/member-import.js';
+import { Operations } from './constructs/operations.js';
+import { ServiceFunction } from './constructs/service-function.js';
+import { MEMBER_IMPORT, type DeploymentPlan } from './plan.js';
+import { environmentFor, type Settings } from './settings.js';
+import { pascal, type StatefulStack } from './stateful-stack.js';
+
+export interface ApiStackProps extends StackProps {
+  readonly settings: Settings;
+  readonly plan: DeploymentPlan;
+  /** Tables and secrets. */
+  readonly stateful: StatefulStack;
+}
+
+/** Memory and timeout per route (`METHOD /path`) where the defaults do not fit. */
+const DEFAULT_SIZING = { memorySize: 512, timeout: Duration.seconds(15) };
+export const FUNCTION_SIZING: Record<string, { memorySize?: number; timeout?: Duration }> = {
+  // No dependency touched: the smallest size answers in a few milliseconds.
+  'GET /health': { memorySize: 256, timeout: Duration.seconds(3) },
+  $default: { memorySize: 256, timeout: Duration.seconds(3) },
+  // Token fetch plus the company API call with one retry after back-off, each with a 3 s timeout.
+  'POST /links/by-api': { timeout: Duration.seconds(25) },
+};
+
+/**
+ * The access log line: who (source IP), what (method and *route key*, never the path or query
+ * string: callbacks carry authorization codes and state there), outcome and timing. No header
+ * is logged (Authorization, Cookie).
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTimeEpoch',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  error: '$context.error.message',
+} as const;
+
+/**
+ * The stateless side: the HTTP API, one function per route of the manifest (so a route added to
+ * functions/handlers/routes.ts deploys with no change here), the `$default` fallback, the S3
+ * member import, alarms and the dashboard.
+ */
+export class ApiStack extends Stack {
+  readonly api: HttpApi;
+  readonly functions: Array<{ name: string; function: ServiceFunction }> = [];
+  readonly baseUrl: string;
+  private readonly settings: Settings;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { settings, plan, stateful } = props;
+    this.settings = settings;
+    const common = {
+      POWERTOOLS_SERVICE_NAME: settings.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+    };
+
+    const fallback = this.createFunction('Fallback', plan.fallback.handler, '$default', common);
+
+    const domain = settings.domain
+      ? new DomainName(this, 'CustomDomain', {
+          domainName: settings.domain.name,
+          certificate: Certificate.fromCertificateArn(this, 'Certificate', settings.domain.certificateArn),
+        })
+      : undefined;
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'line-id-link: links company user IDs with LINE user IDs',
+      createDefaultStage: false,
+      corsPreflight: corsPreflight(settings.corsOrigins),
+      defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback.function),
+      // With a custom domain, that is the only way in (so redirect URIs have one origin).
+      disableExecuteApiEndpoint: domain !== undefined,
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "Callers authenticate with LINE tokens (and company ID tokens), which the handlers verify themselves (signature, iss, aud, exp, nonce; or LINE's verify endpoint). API Gateway has no authorizer for LINE access tokens; the web-login routes are public by nature.",
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: settings.logRetention });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: settings.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+      domainMapping: domain ? { domainName: domain } : undefined,
+    });
+
+    // No cycle: the functions reference the API's ID, the API does not reference the functions
+    // (only its routes and integrations do).
+    this.baseUrl =
+      settings.values.PUBLIC_BASE_URL ??
+      (settings.domain ? `https://${settings.domain.name}` : this.api.apiEndpoint);
+
+    for (const route of plan.routes) {
+      const routeKey = `${route.method} ${route.path}`;
+      const fn = this.createFunction(pascal(route.handler), route.handler, routeKey, {
+        ...common,
+        ...environmentFor(settings, { groups: route.settings, overrides: { PUBLIC_BASE_URL: this.baseUrl } }),
+      });
+      this.grant(fn, route, stateful, plan);
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.function),
+      });
+    }
+
+    let memberImport: MemberImport | undefined;
+    if (plan.memberImport) {
+      memberImport = new MemberImport(this, 'MemberImport', {
+        entry: handlerEntry(MEMBER_IMPORT.handler),
+        membersTable: stateful.tables.members,
+        pepper: stateful.secrets.MEMBER_HASH_PEPPER,
+        environment: {
+          ...common,
+          ...environmentFor(settings, { groups: MEMBER_IMPORT.settings, variables: MEMBER_IMPORT.variables }),
+        },
+        logRetention: settings.logRetention,
+      });
+      this.functions.push({ name: 'MembersImport', function: memberImport.function });
+      new CfnOutput(this, 'ImportBucketName', {
+        value: memberImport.bucket.bucketName,
+        description: 'Put member CSV files under incoming/ in this bucket to import them',
+      });
+    }
+
+    new Operations(this, 'Operations', {
+      api: this.api,
+      functions: this.functions.map(({ name, function: fn }) => ({ name, function: fn.function })),
+      tables: Object.values(stateful.tables),
+      deadLetterQueues: memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : [],
+      metricsNamespace: settings.metricsNamespace,
+      dashboardName: `${settings.stackPrefix}-operations`,
+      alarmEmail: settings.alarmEmail,
+      alarmTopicArn: settings.alarmTopicArn,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.baseUrl,
+      description: 'Base URL of the API (point the LIFF app here)',
+    });
+    if (settings.patterns.has('web')) {
+      new CfnOutput(this, 'LineCallbackUrl', {
+        value: `${this.baseUrl}/auth/line/callback`,
+        description: 'Register as a callback URL of the LINE Login channel',
+      });
+      new CfnOutput(this, 'CompanyCallbackUrl', {
+        value: `${this.baseUrl}/auth/company/callback`,
+        description: "Register as a redirect URI of this service's client at the company IdP",
+      });
+    }
+    if (domain) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: domain.regionalDomainName,
+        description: `Point ${settings.domain!.name} here (CNAME, or Route 53 alias with zone ${domain.regionalHostedZoneId})`,
+      });
+    }
+  }
+
+  private createFunction(
+    id: string,
+    handler: string,
+    routeKey: string,
+    environment: Record<string, string>,
+  ): ServiceFunction {
+    const sizing = { ...DEFAULT_SIZING, ...FUNCTION_SIZING[routeKey] };
+    const fn = new ServiceFunction(this, id, {
+      entry: handlerEntry(handler),
+      description: `line-id-link ${routeKey}`,
+      memorySize: sizing.memorySize,
+      timeout: sizing.timeout,
+      environment,
+      logRetention: this.settings.logRetention,
+    });
+    this.functions.push({ name: id, function: fn });
+    return fn;
+  }
+
+  /**
+   * Exactly the tables and secrets the route lists, minus a secret the settings make unused
+   * (the company API's client secret with an API key, and the other way round).
+   */
+  private grant(
+    fn: ServiceFunction,
+    route: RouteDefinition,
+    stateful: StatefulStack,
+    plan: DeploymentPlan,
+  ): void {
+    for (const { table, access } of route.tables) fn.useTable(stateful.tables[table], access);
+    for (const name of route.secrets)
+      if (plan.secrets.includes(name)) fn.useSecret(name, stateful.secrets[name]);
+  }
+}
+
+/** CORS for the front-end origins, from the one policy the local server uses too. */
+function corsPreflight(origins: readonly string[]): CorsPreflightOptions | undefined {
+  if (origins.length === 0) return undefined;
+  return {
+    allowOrigins: [...origins],
+    allowMethods: CORS_POLICY.allowMethods.map((method) => CorsHttpMethod[method]),
+    allowHeaders: [...CORS_POLICY.allowHeaders],
+    exposeHeaders: [...CORS_POLICY.exposeHeaders],
+    maxAge: Duration.seconds(CORS_POLICY.maxAgeSeconds),
+    allowCredentials: CORS_POLICY.allowCredentials,
+  };
+}

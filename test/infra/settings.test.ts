@@ -1,0 +1,161 @@
+import { ROUTES } from '../../functions/handlers/routes.js';
+import { PROJECT_ROOT } from '../../lib/bundling.js';
+import { planDeployment } from '../../lib/plan.js';
+import {
+  contextKey,
+  environmentFor,
+  readSettings,
+  routeEnabled,
+  SettingsError,
+  type Settings,
+} from '../../lib/settings.js';
+
+/** Settings from context values only (never this machine's environment). */
+const fromContext = (context: Record<string, unknown>, env: Record<string, string> = {}): Settings =>
+  readSettings({ context: (key) => context[key], env, cwd: PROJECT_ROOT });
+
+const problems = (context: Record<string, unknown>, env: Record<string, string> = {}): string => {
+  try {
+    fromContext(context, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a SettingsError');
+};
+
+const LIFF = {
+  linkPatterns: 'oidc',
+  lineChannelId: '1234567890',
+  companyOidcIssuer: 'https://idp.example.com',
+  companyOidcClientId: 'c',
+};
+
+describe('deployment settings', () => {
+  it('names every missing required setting, with its context key and variable', () => {
+    const message = problems({});
+    expect(message).toContain('LINE_CHANNEL_ID is missing');
+    expect(message).toContain('context lineChannelId, or environment LINE_CHANNEL_ID');
+    // The default patterns (oidc, web) need the company IdP and the return URLs.
+    expect(message).toContain('COMPANY_OIDC_ISSUER is missing');
+    expect(message).toContain('COMPANY_OIDC_CLIENT_ID is missing');
+    expect(message).toContain('APP_RETURN_URLS is missing');
+    expect(message).not.toContain('MEMBER_FACTORS');
+  });
+
+  it('asks for what each pattern needs, and only that', () => {
+    expect(() => fromContext(LIFF)).not.toThrow();
+    expect(problems({ ...LIFF, linkPatterns: 'record' })).toContain('MEMBER_FACTORS is missing');
+    const api = problems({
+      ...LIFF,
+      linkPatterns: 'api',
+      memberFactors: 'birthDate',
+      companyApiAuth: 'oauth',
+    });
+    expect(api).toContain('COMPANY_API_URL is missing');
+    expect(api).toContain('COMPANY_API_TOKEN_URL is missing');
+    expect(api).toContain('COMPANY_API_CLIENT_ID is missing');
+    const apiKey = problems({
+      ...LIFF,
+      linkPatterns: 'api',
+      memberFactors: 'birthDate',
+      companyApiAuth: 'api-key',
+    });
+    expect(apiKey).not.toContain('COMPANY_API_TOKEN_URL');
+    expect(() =>
+      fromContext({ lineChannelId: '1', linkPatterns: 'record', memberFactors: 'birthDate' }),
+    ).not.toThrow();
+  });
+
+  it('insists on https URLs and exact origins', () => {
+    expect(problems({ ...LIFF, lineApiBase: 'http://localhost:9000' })).toContain(
+      'LINE_API_BASE must use https',
+    );
+    expect(problems({ ...LIFF, companyOidcIssuer: 'idp.example.com' })).toContain(
+      'COMPANY_OIDC_ISSUER must be an absolute URL',
+    );
+    expect(
+      problems({ ...LIFF, linkPatterns: 'web', appReturnUrls: 'https://a.example/x,http://b.example/y' }),
+    ).toContain('APP_RETURN_URLS must use https');
+    expect(problems({ ...LIFF, corsAllowedOrigins: 'https://liff.example.com/app' })).toContain(
+      'must be an exact origin',
+    );
+    expect(problems({ ...LIFF, publicBaseUrl: 'https://user:pw@api.example.com' })).toContain(
+      'must not carry credentials',
+    );
+  });
+
+  it('refuses unknown patterns, half a custom domain, partial secret ARNs and bad values', () => {
+    expect(problems({ ...LIFF, linkPatterns: 'oidc,magic' })).toContain('unknown pattern(s) magic');
+    expect(problems({ ...LIFF, domainName: 'link.example.com' })).toContain(
+      'DOMAIN_NAME and CERTIFICATE_ARN go together',
+    );
+    expect(
+      problems({
+        ...LIFF,
+        lineChannelSecretArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:line',
+      }),
+    ).toContain('LINE_CHANNEL_SECRET_ARN must be the complete ARN');
+    expect(problems({ ...LIFF, lineChannelId: 'abc' })).toContain('LINE_CHANNEL_ID must be digits only');
+    expect(problems({ ...LIFF, logRetentionDays: 31 })).toContain(
+      'LOG_RETENTION_DAYS must be a CloudWatch Logs retention',
+    );
+    expect(problems({ ...LIFF, companyApiAuth: 'basic' })).toContain(
+      'COMPANY_API_AUTH must be one of oauth, api-key',
+    );
+  });
+
+  it('reads context first, then the settings file, then the environment', () => {
+    const env = {
+      LINE_CHANNEL_ID: '111',
+      COMPANY_OIDC_ISSUER: 'https://env.example.com',
+      COMPANY_OIDC_CLIENT_ID: 'env',
+    };
+    const settings = fromContext({ linkPatterns: 'oidc', lineChannelId: '222' }, env);
+    expect(settings.values.LINE_CHANNEL_ID).toBe('222');
+    expect(settings.values.COMPANY_OIDC_ISSUER).toBe('https://env.example.com');
+    const file = fromContext({ settings: 'deploy.example.json', lineChannelId: '333' }, env);
+    expect(file.values.LINE_CHANNEL_ID).toBe('333');
+    expect(file.values.COMPANY_OIDC_ISSUER).toBe('https://idp.example.com');
+    expect(file.patterns).toEqual(new Set(['oidc', 'web', 'api', 'record']));
+    expect(problems({ settings: 'no-such-file.json' })).toContain(
+      'The settings file no-such-file.json could not be read',
+    );
+  });
+
+  it('maps names to camelCase context keys', () => {
+    expect(contextKey('LINE_CHANNEL_ID')).toBe('lineChannelId');
+    expect(contextKey('COMPANY_API_CLIENT_SECRET_ARN')).toBe('companyApiClientSecretArn');
+  });
+
+  it('deploys the routes of the enabled patterns, and gives each function only its groups’ variables', () => {
+    const liff = fromContext({ ...LIFF, corsAllowedOrigins: 'https://liff.example.com' });
+    const deployed = ROUTES.filter((r) => routeEnabled(liff, r)).map((r) => `${r.method} ${r.path}`);
+    expect(deployed).toContain('POST /links');
+    expect(deployed).not.toContain('POST /links/by-api');
+    expect(deployed.some((key) => key.includes('/auth/'))).toBe(false);
+    expect(environmentFor(liff, { groups: ['line'] })).toEqual({
+      LINE_CHANNEL_ID: '1234567890',
+      CORS_ALLOWED_ORIGINS: 'https://liff.example.com',
+    });
+    expect(
+      environmentFor(liff, { groups: ['web'], overrides: { PUBLIC_BASE_URL: 'https://x.example' } }),
+    ).toMatchObject({
+      PUBLIC_BASE_URL: 'https://x.example',
+    });
+  });
+
+  it('plans only the secrets the deployed functions read', () => {
+    const liff = planDeployment(fromContext(LIFF));
+    expect(liff.secrets).toEqual([]);
+    const all = planDeployment(fromContext({ settings: 'deploy.example.json' }));
+    expect([...all.secrets].sort()).toEqual(
+      [
+        'COMPANY_API_CLIENT_SECRET',
+        'COMPANY_OIDC_CLIENT_SECRET',
+        'LINE_CHANNEL_SECRET',
+        'MEMBER_HASH_PEPPER',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,151 @@
+import {
+  InvalidRequestError,
+  InvalidTokenError,
+  TooManyAttemptsError,
+  VerificationFailedError,
+} from '../../../../functions/core/errors.js';
+import type { AttemptEvent } from '../../../../functions/core/member-ports.js';
+import { linkByMemberRecord, type LinkByMemberRecordPorts } from '../../../../functions/core/use-cases/link-by-member-record.js';
+import { fakeLineVerifier, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
+import { fakeHasher, InMemoryAttemptLimiter, InMemoryMemberRecords, ManualClock, recordingTimer } from '../../../support/member-fakes.js';
+
+const HANAKO = { memberId: 'M-100001', companyUserId: 'C-1', factors: { birthDate: '1990-04-12', postalCode: '1000001' } };
+const ICHIRO = { memberId: 'M-100002', factors: { birthDate: '1985-11-03', postalCode: '5300001' } };
+const RIGHT = { birthDate: '1990-04-12', postalCode: '1000001' };
+const WRONG = { birthDate: '1990-04-13', postalCode: '1000001' };
+
+async function setup() {
+  const clock = new ManualClock();
+  const links = new InMemoryLinkRepository();
+  const audit = new InMemoryAuditLog();
+  const attempts = new InMemoryAttemptLimiter(clock);
+  const members = await InMemoryMemberRecords.of([HANAKO, ICHIRO]);
+  const events: AttemptEvent[] = [];
+  const timer = recordingTimer();
+  const ports: LinkByMemberRecordPorts = {
+    line: fakeLineVerifier,
+    links,
+    audit,
+    clock,
+    attempts,
+    requiredFactors: ['birthDate', 'postalCode'],
+    members,
+    hasher: fakeHasher,
+    observe: (e) => events.push(e),
+    timer,
+  };
+  const attempt = (lineUser: string, memberId: string, factors: Record<string, string>) =>
+    linkByMemberRecord({ lineToken: `line:${lineUser}`, memberId, factors }, ports);
+  return { clock, links, audit, attempts, members, events, timer, ports, attempt };
+}
+
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+
+describe('linkByMemberRecord', () => {
+  test('links the verified LINE user to the record’s company user, method record', async () => {
+    const { attempt, links, events } = await setup();
+    const { link, created } = await attempt('U1', 'M-100001', { birthDate: '１９９０/4/12', postalCode: '100-0001' });
+    expect(created).toBe(true);
+    expect(link).toMatchObject({ lineUserId: 'U1', companyUserId: 'C-1', method: 'record' });
+    expect(links.byLine.get('U1')?.companyUserId).toBe('C-1');
+    expect(events).toEqual([expect.objectContaining({ outcome: 'verified', method: 'record', memberId: 'M-100001', lineUserId: 'U1' })]);
+  });
+
+  test('unknown member and wrong factor fail with the same error and the same work', async () => {
+    const { attempt, links, members, timer } = await setup();
+    const unknown = await failure(attempt('U1', 'M-999999', RIGHT));
+    const lookupsAfterUnknown = members.lookups;
+    const wrong = await failure(attempt('U2', 'M-100001', WRONG));
+    expect(unknown).toBeInstanceOf(VerificationFailedError);
+    expect(wrong).toBeInstanceOf(VerificationFailedError);
+    expect((unknown as Error).message).toBe((wrong as Error).message);
+    expect(lookupsAfterUnknown).toBe(1);
+    expect(members.lookups).toBe(2);
+    expect(timer.sleeps).toHaveLength(2); // both padded to the minimum duration
+    expect(links.byLine.size).toBe(0);
+  });
+
+  test('locks the member after 5 failures: 429 even with the right factors, for every LINE user', async () => {
+    const { attempt, links, attempts, audit } = await setup();
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await failure(attempt(`U${i}`, 'M-100001', WRONG)));
+    expect(results.slice(0, 4).every((e) => e instanceof VerificationFailedError)).toBe(true);
+    expect(results[4]).toBeInstanceOf(TooManyAttemptsError); // the failure that used the last attempt
+    const locked = await failure(attempt('U9', 'M-100001', RIGHT));
+    expect(locked).toBeInstanceOf(TooManyAttemptsError);
+    expect((locked as TooManyAttemptsError).retryAfterSeconds).toBe(15 * 60);
+    expect(links.byLine.size).toBe(0);
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'x' })).toBe(6);
+    expect(audit.events).toEqual([
+      expect.objectContaining({ type: 'lockout', lineUserId: 'U4', companyUserId: 'M-100001', method: 'record', code: 'too-many-attempts' }),
+    ]);
+  });
+
+  test('an unknown member locks out exactly like a real one', async () => {
+    const real = await setup();
+    const ghost = await setup();
+    const realErrors = [];
+    const ghostErrors = [];
+    for (let i = 0; i < 7; i++) {
+      realErrors.push(await failure(real.attempt('U1', 'M-100001', WRONG)));
+      ghostErrors.push(await failure(ghost.attempt('U1', 'M-000000', WRONG)));
+    }
+    const shape = (e: unknown) => [(e as Error).constructor.name, (e as { retryAfterSeconds?: number }).retryAfterSeconds];
+    expect(realErrors.map(shape)).toEqual(ghostErrors.map(shape));
+  });
+
+  test('the lock grows after every lockout and a quiet window resets the count', async () => {
+    const { attempt, clock } = await setup();
+    for (let i = 0; i < 5; i++) await failure(attempt('U1', 'M-100002', WRONG));
+    clock.advance(15 * 60);
+    for (let i = 0; i < 4; i++) expect(await failure(attempt('U1', 'M-100002', WRONG))).toBeInstanceOf(VerificationFailedError);
+    const second = await failure(attempt('U1', 'M-100002', WRONG));
+    expect((second as TooManyAttemptsError).retryAfterSeconds).toBe(30 * 60);
+  });
+
+  test('success resets the member’s counter', async () => {
+    const { attempt, attempts } = await setup();
+    for (let i = 0; i < 4; i++) await failure(attempt('U1', 'M-100001', WRONG));
+    await attempt('U1', 'M-100001', RIGHT);
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(0);
+    expect(attempts.countOf('line-user', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(4);
+  });
+
+  test('one LINE user trying many members is locked after 10 attempts', async () => {
+    const { attempt } = await setup();
+    const errors = [];
+    for (let i = 0; i < 11; i++) errors.push(await failure(attempt('U1', `M-2000${i}`, RIGHT)));
+    expect(errors.slice(0, 9).every((e) => e instanceof VerificationFailedError)).toBe(true);
+    expect(errors[9]).toBeInstanceOf(TooManyAttemptsError);
+    expect(errors[10]).toBeInstanceOf(TooManyAttemptsError);
+    // …and that user cannot even link their own member now
+    expect(await failure(attempt('U1', 'M-100001', RIGHT))).toBeInstanceOf(TooManyAttemptsError);
+  });
+
+  test('an invalid LINE token or a malformed factor is refused before anything is counted', async () => {
+    const { attempt, attempts, ports } = await setup();
+    await expect(linkByMemberRecord({ lineToken: 'nope', memberId: 'M-100001', factors: RIGHT }, ports)).rejects.toBeInstanceOf(
+      InvalidTokenError,
+    );
+    const bad = await failure(attempt('U1', 'M-100001', { birthDate: '1990-02-30', postalCode: '1000001' }));
+    expect(bad).toBeInstanceOf(InvalidRequestError);
+    expect((bad as InvalidRequestError).errors).toEqual([{ path: 'factors.birthDate', message: expect.any(String) }]);
+    expect(attempts.counters.size).toBe(0);
+  });
+
+  test('a record that lacks a required factor never verifies', async () => {
+    const { attempt, members } = await setup();
+    members.records.set('M-3', { memberId: 'M-3', companyUserId: 'M-3', factorHashes: (await fakeHasher.hashFactors('M-3', { birthDate: '1990-04-12' })) });
+    expect(await failure(attempt('U1', 'M-3', RIGHT))).toBeInstanceOf(VerificationFailedError);
+  });
+
+  test('attempt events carry IDs and counts, never a factor value', async () => {
+    const { attempt, events } = await setup();
+    await failure(attempt('U1', 'M-100001', WRONG));
+    await attempt('U1', 'M-100001', RIGHT);
+    const text = JSON.stringify(events);
+    expect(events.map((e) => e.outcome)).toEqual(['failed', 'verified']);
+    expect(events[0]!.counts).toEqual({ member: 1, 'line-user': 1, global: 1 });
+    for (const v of [...Object.values(RIGHT), ...Object.values(WRONG), '1990']) expect(text).not.toContain(v);
+  });
+});

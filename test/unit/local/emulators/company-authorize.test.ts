@@ -1,0 +1,215 @@
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  startCompanyIdpEmulator,
+  type CompanyIdpEmulator,
+} from '../../../../functions/local/emulators/company-idp-emulator.js';
+import { DEFAULT_COMPANY_MEMBERS } from '../../../../functions/local/emulators/test-identities.js';
+import { decide, openAuthorize, pkcePair } from '../../../support/oauth-browser.js';
+
+const CLIENT = { clientId: 'line-id-link', clientSecret: 'company client+secret/=' };
+const OTHER_CLIENT = {
+  clientId: 'other-app',
+  clientSecret: 'other-secret',
+  redirectUris: ['https://other.example/cb'],
+};
+const CALLBACK = 'https://api.example.com/auth/company/callback';
+const HANAKO = DEFAULT_COMPANY_MEMBERS[0]!;
+
+let idp: CompanyIdpEmulator;
+
+beforeAll(async () => {
+  idp = await startCompanyIdpEmulator({ clients: [CLIENT, OTHER_CLIENT], slowMs: 50 });
+});
+
+afterAll(async () => {
+  await idp.close();
+});
+
+afterEach(() => {
+  idp.setOutage('all', null);
+  idp.setTokenFault(null);
+});
+
+function authorizeUrl(overrides: Record<string, string | null> = {}, challenge?: string): string {
+  const params: Record<string, string | null> = {
+    response_type: 'code',
+    client_id: CLIENT.clientId,
+    redirect_uri: CALLBACK,
+    state: 'st-1',
+    scope: 'openid',
+    nonce: 'company-nonce',
+    code_challenge: challenge ?? null,
+    code_challenge_method: challenge ? 'S256' : null,
+    ...overrides,
+  };
+  const query = new URLSearchParams(
+    Object.entries(params).filter((e): e is [string, string] => e[1] !== null),
+  );
+  return `${idp.url}/authorize?${query}`;
+}
+
+async function login(member = HANAKO.memberId) {
+  const { verifier, challenge } = await pkcePair();
+  const location = new URL(await decide(authorizeUrl({}, challenge), member));
+  return { code: location.searchParams.get('code')!, verifier };
+}
+
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+async function token(form: Record<string, string>, headers: Record<string, string> = {}) {
+  const res = await fetch(`${idp.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const grant = (code: string, verifier: string, extra: Record<string, string> = {}) => ({
+  grant_type: 'authorization_code',
+  code,
+  redirect_uri: CALLBACK,
+  code_verifier: verifier,
+  ...extra,
+});
+
+async function verify(idToken: string) {
+  const jwks = (await (await fetch(`${idp.url}/jwks`)).json()) as JSONWebKeySet;
+  return jwtVerify(idToken, createLocalJWKSet(jwks), {
+    issuer: idp.issuer,
+    audience: CLIENT.clientId,
+    algorithms: ['RS256'],
+  });
+}
+
+describe('company IdP /authorize', () => {
+  it('advertises the endpoints, PKCE and both client authentication methods', async () => {
+    const discovery = (await (await fetch(`${idp.url}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(discovery).toMatchObject({
+      authorization_endpoint: `${idp.url}/authorize`,
+      token_endpoint: `${idp.url}/token`,
+      code_challenge_methods_supported: ['S256'],
+    });
+  });
+
+  it('shows the members, and sends back a code and the state on Allow or access_denied on Cancel', async () => {
+    const page = await openAuthorize(authorizeUrl());
+    expect(page.status).toBe(200);
+    for (const m of DEFAULT_COMPANY_MEMBERS) expect(page.html).toContain(m.memberId);
+    const allowed = new URL(await decide(authorizeUrl(), HANAKO.memberId));
+    expect(allowed.searchParams.get('state')).toBe('st-1');
+    expect(allowed.searchParams.get('code')).toBeTruthy();
+    const cancelled = new URL(await decide(authorizeUrl(), HANAKO.memberId, 'cancel'));
+    expect(cancelled.searchParams.get('error')).toBe('access_denied');
+    expect(cancelled.searchParams.get('state')).toBe('st-1');
+  });
+
+  it('validates client, redirect URI, response type, state, scope and PKCE method', async () => {
+    expect((await openAuthorize(authorizeUrl({ client_id: 'nobody' }))).status).toBe(400);
+    expect((await openAuthorize(authorizeUrl({ client_id: OTHER_CLIENT.clientId }))).status).toBe(400);
+    for (const [overrides, error] of [
+      [{ response_type: 'id_token' }, 'unsupported_response_type'],
+      [{ state: null }, 'invalid_request'],
+      [{ scope: 'profile' }, 'invalid_scope'],
+      [{ code_challenge: 'y'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
+    ] as const) {
+      const page = await openAuthorize(authorizeUrl(overrides));
+      expect(page.status).toBe(302);
+      expect(new URL(page.location!).searchParams.get('error')).toBe(error);
+    }
+  });
+});
+
+describe('company IdP /token (authorization_code)', () => {
+  it('redeems with client_secret_basic for an RS256 ID token carrying the nonce', async () => {
+    const before = idp.stats.token;
+    const { code, verifier } = await login();
+    const { status, body } = await token(grant(code, verifier), {
+      authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ token_type: 'Bearer', scope: 'openid' });
+    expect(decodeProtectedHeader(body.id_token as string).alg).toBe('RS256');
+    const { payload } = await verify(body.id_token as string);
+    expect(payload).toMatchObject({ sub: HANAKO.memberId, nonce: 'company-nonce' });
+    expect(idp.stats.token).toBe(before + 1);
+  });
+
+  it('redeems with client_secret_post too', async () => {
+    const { code, verifier } = await login();
+    const { status } = await token(
+      grant(code, verifier, { client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }),
+    );
+    expect(status).toBe(200);
+  });
+
+  it('refuses a wrong secret, no authentication, or two methods at once', async () => {
+    const { code, verifier } = await login();
+    expect(
+      await token(grant(code, verifier), { authorization: basic(CLIENT.clientId, 'wrong') }),
+    ).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
+    expect((await token(grant(code, verifier))).body.error).toBe('invalid_client');
+    expect(
+      (
+        await token(grant(code, verifier, { client_secret: CLIENT.clientSecret }), {
+          authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+        })
+      ).body.error,
+    ).toBe('invalid_request');
+  });
+
+  it('enforces single use, PKCE, redirect URI and client binding of codes', async () => {
+    const auth = { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) };
+    let pair = await login();
+    expect((await token(grant(pair.code, pair.verifier), auth)).status).toBe(200);
+    expect((await token(grant(pair.code, pair.verifier), auth)).body.error).toBe('invalid_grant');
+    pair = await login();
+    expect((await token(grant(pair.code, (await pkcePair()).verifier), auth)).body.error).toBe(
+      'invalid_grant',
+    );
+    pair = await login();
+    expect(
+      (await token(grant(pair.code, pair.verifier, { redirect_uri: 'https://evil.example/cb' }), auth)).body
+        .error,
+    ).toBe('invalid_grant');
+    pair = await login();
+    const other = { authorization: basic(OTHER_CLIENT.clientId, OTHER_CLIENT.clientSecret) };
+    expect((await token(grant(pair.code, pair.verifier), other)).body.error).toBe('invalid_grant');
+  });
+
+  it('dispatches on grant_type and refuses unknown grants', async () => {
+    const { body } = await token(
+      { grant_type: 'password', username: 'x', password: 'y' },
+      { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) },
+    );
+    expect(body.error).toBe('unsupported_grant_type');
+  });
+
+  it('can be made to misbehave for tests', async () => {
+    const auth = { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) };
+    idp.setTokenFault('wrong-nonce');
+    let pair = await login();
+    expect(
+      decodeJwt((await token(grant(pair.code, pair.verifier), auth)).body.id_token as string).nonce,
+    ).not.toBe('company-nonce');
+    idp.setTokenFault('no-id-token');
+    pair = await login();
+    expect((await token(grant(pair.code, pair.verifier), auth)).body).not.toHaveProperty('id_token');
+    idp.setTokenFault(null);
+    idp.setOutage('token', 'garbage');
+    pair = await login();
+    const res = await fetch(`${idp.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+      body: new URLSearchParams(grant(pair.code, pair.verifier)).toString(),
+    });
+    expect(await res.text()).toContain('garbage');
+  });
+});
