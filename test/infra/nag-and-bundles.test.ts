@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -15,6 +15,7 @@ let synth: SynthesizedApp;
 beforeAll(() => {
   synth = synthApp({ nag: true });
 }, 120_000);
+afterAll(() => rmSync(synth.outdir, { recursive: true, force: true }));
 
 interface ValidationReport {
   pluginReports: Array<{

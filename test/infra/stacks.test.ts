@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
 import { CORS_POLICY } from '../../functions/handlers/http/cors-policy.js';
@@ -18,6 +19,7 @@ let synth: SynthesizedApp;
 beforeAll(() => {
   synth = synthApp({ bundle: false });
 });
+afterAll(() => rmSync(synth.outdir, { recursive: true, force: true }));
 
 const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
@@ -404,6 +406,7 @@ describe('S3 member import', () => {
 
 describe('a LIFF-only deployment with a custom domain and alarm e-mail', () => {
   let liff: SynthesizedApp;
+  afterAll(() => rmSync(liff.outdir, { recursive: true, force: true }));
   beforeAll(() => {
     liff = synthApp({
       bundle: false,
