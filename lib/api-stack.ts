@@ -81,7 +81,11 @@ export class ApiStack extends Stack {
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
     };
 
-    const fallback = this.createFunction('Fallback', plan.fallback.handler, '$default', common);
+    // The fallback answers 405 only for methods of routes this deployment really has.
+    const fallback = this.createFunction('Fallback', plan.fallback.handler, '$default', {
+      ...common,
+      API_ROUTES: plan.routes.map((route) => `${route.method} ${route.path}`).join(','),
+    });
 
     const domain = settings.domain
       ? new DomainName(this, 'CustomDomain', {

@@ -1,12 +1,10 @@
 import type { TableKey } from '../adapters/dynamo/table-definitions.js';
 
-/** A Lambda handler as the local adapter and API Gateway invoke it. */
-export type ApiHandler = (event: import('aws-lambda').APIGatewayProxyEventV2, context: import('aws-lambda').Context) => Promise<unknown>;
-
 /**
  * One route of the HTTP API. This manifest is the single source of the API's shape: the local
  * server routes with it, and the CDK API stack creates one function per entry from it, granting
- * exactly the `tables` and `secrets` listed and setting the `settings` it names.
+ * exactly the `tables` and `secrets` listed and setting the `settings` it names. It is plain data
+ * (no imports of handlers), so a function that reads it, such as the fallback, bundles no handler.
  */
 export interface RouteDefinition {
   method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
@@ -20,11 +18,7 @@ export interface RouteDefinition {
   secrets: ReadonlyArray<'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET' | 'MEMBER_HASH_PEPPER' | 'COMPANY_API_CLIENT_SECRET' | 'COMPANY_API_KEY'>;
   /** Setting groups (environment variables) the function needs. */
   settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
-  /** Loads the handler module (lazily, so merely reading the manifest loads no handler). */
-  load: () => Promise<{ handler: ApiHandler }>;
 }
-
-const h = (load: () => Promise<{ handler: unknown }>) => load as RouteDefinition['load'];
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
@@ -34,7 +28,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [],
     secrets: [],
     settings: [],
-    load: h(() => import('./health.js')),
   },
   {
     method: 'POST',
@@ -46,7 +39,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: [],
     settings: ['line', 'company-oidc'],
-    load: h(() => import('./links-post.js')),
   },
   {
     // Pattern 3. Settings group 'member-factors' = MEMBER_FACTORS and the ATTEMPTS_* limits.
@@ -61,7 +53,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['MEMBER_HASH_PEPPER'],
     settings: ['line', 'member-factors'],
-    load: h(() => import('./links-by-record-post.js')),
   },
   {
     // Pattern 2. Settings group 'company-api' = COMPANY_API_URL, _AUTH, _TOKEN_URL, _CLIENT_ID,
@@ -76,7 +67,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['COMPANY_API_CLIENT_SECRET', 'COMPANY_API_KEY'],
     settings: ['line', 'member-factors', 'company-api'],
-    load: h(() => import('./links-by-api-post.js')),
   },
   {
     method: 'GET',
@@ -85,7 +75,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [{ table: 'links', access: 'read' }],
     secrets: [],
     settings: ['line'],
-    load: h(() => import('./links-me-get.js')),
   },
   {
     method: 'GET',
@@ -94,7 +83,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [{ table: 'audit', access: 'read' }],
     secrets: [],
     settings: ['line'],
-    load: h(() => import('./links-me-history-get.js')),
   },
   {
     method: 'DELETE',
@@ -106,7 +94,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: [],
     settings: ['line'],
-    load: h(() => import('./links-me-delete.js')),
   },
   // Web flow (issue 3): LINE web login chained with the company IdP, linked at the end.
   {
@@ -116,7 +103,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [{ table: 'sessions', access: 'write' }],
     secrets: [],
     settings: ['line', 'company-oidc', 'web'],
-    load: h(() => import('./auth-line-login-get.js')),
   },
   {
     method: 'GET',
@@ -125,7 +111,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [{ table: 'sessions', access: 'read-write' }],
     secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
-    load: h(() => import('./auth-line-callback-get.js')),
   },
   {
     method: 'POST',
@@ -134,7 +119,6 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [{ table: 'sessions', access: 'write' }],
     secrets: [],
     settings: ['line', 'company-oidc', 'web'],
-    load: h(() => import('./auth-company-start-post.js')),
   },
   {
     method: 'GET',
@@ -147,14 +131,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
-    load: h(() => import('./auth-company-callback-get.js')),
   },
 ];
 
 /** Catches every request no route matches (API Gateway's `$default` route): 404 or 405. */
 export const FALLBACK_ROUTE = {
   handler: 'fallback',
-  load: h(() => import('./fallback.js')),
 } as const;
 
 /** Does an API Gateway route path (with `{param}` / `{proxy+}`) match a request path? */

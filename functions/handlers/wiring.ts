@@ -36,43 +36,43 @@ function once<T>(factory: () => T): () => T {
   return () => (value ??= factory());
 }
 
-export const documentClient = once<DynamoDBDocumentClient>(() => createDocumentClient());
+export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() => createDocumentClient());
 
-export const lineConfig = once(() => loadLineConfig());
+export const lineConfig = /* @__PURE__ */ once(() => loadLineConfig());
 
-export const linePlatform = once(() => new LinePlatformClient(lineConfig()));
+export const linePlatform = /* @__PURE__ */ once(() => new LinePlatformClient(lineConfig()));
 
-export const companyVerifier = once(() => new OidcCompanyVerifier(loadCompanyOidcConfig()));
+export const companyVerifier = /* @__PURE__ */ once(() => new OidcCompanyVerifier(loadCompanyOidcConfig()));
 
 /** The audit trail: records events and serves a user's history. */
-export const auditLog = once(() => new DynamoAuditLog(documentClient(), tableName('audit')));
+export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(documentClient(), tableName('audit')));
 
 /** Links; every link and unlink writes its audit event in the same transaction. */
-export const linkRepository = once(
+export const linkRepository = /* @__PURE__ */ once(
   () => new DynamoLinkRepository(documentClient(), tableName('links'), auditLog().transactionWrites()),
 );
 
 // ------------------------------------------------------------------ member data (patterns 2 and 3)
 
 /** Factors this deployment requires (`MEMBER_FACTORS`). */
-export const memberFactors = once(() => loadMemberFactors());
+export const memberFactors = /* @__PURE__ */ once(() => loadMemberFactors());
 
 /** Attempt counters against guessing, shared by `/links/by-record` and `/links/by-api`. */
-export const attemptLimiter = once(
+export const attemptLimiter = /* @__PURE__ */ once(
   () => new DynamoAttemptLimiter(documentClient(), tableName('attempts'), loadAttemptLimits()),
 );
 
 /** Imported member records (pattern 3). */
-export const memberRepository = once(() => new DynamoMemberRepository(documentClient(), tableName('members')));
+export const memberRepository = /* @__PURE__ */ once(() => new DynamoMemberRepository(documentClient(), tableName('members')));
 
 /** HMAC of factors with the pepper (read once, from the environment or Secrets Manager). */
-export const factorHasher = once(() => {
+export const factorHasher = /* @__PURE__ */ once(() => {
   checkMemberHashPepper();
   return new HmacFactorHasher(() => readSecret('MEMBER_HASH_PEPPER'));
 });
 
 /** The company's member verification API (pattern 2); its access token is cached here. */
-export const companyApi = once(() => {
+export const companyApi = /* @__PURE__ */ once(() => {
   const config = loadCompanyApiConfig();
   const secretName = config.auth === 'oauth' ? 'COMPANY_API_CLIENT_SECRET' : 'COMPANY_API_KEY';
   return new CompanyVerificationApiClient({ config, secret: () => readSecret(secretName) });
@@ -90,14 +90,14 @@ function cachedSecret(name: 'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET'
     }));
 }
 
-export const lineChannelSecret = cachedSecret('LINE_CHANNEL_SECRET');
-export const companyClientSecret = cachedSecret('COMPANY_OIDC_CLIENT_SECRET');
+export const lineChannelSecret = /* @__PURE__ */ cachedSecret('LINE_CHANNEL_SECRET');
+export const companyClientSecret = /* @__PURE__ */ cachedSecret('COMPANY_OIDC_CLIENT_SECRET');
 
 /** PUBLIC_BASE_URL, APP_RETURN_URLS and the optional LINE / company authorization settings. */
-export const webConfig = once(() => loadWebConfig());
+export const webConfig = /* @__PURE__ */ once(() => loadWebConfig());
 
 /** Everything the web flow's use cases need. */
-export const webLoginPorts = once((): WebLoginPorts => {
+export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
   const web = webConfig();
   const line = lineConfig();
   const company = loadCompanyOidcConfig();

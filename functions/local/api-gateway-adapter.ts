@@ -4,6 +4,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { CORS_POLICY } from '../handlers/http/cors-policy.js';
 import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../handlers/routes.js';
 
+/** A Lambda handler as API Gateway invokes it. */
+type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
 /** Options of {@link createApiGatewayListener}. */
 export interface ApiGatewayAdapterOptions {
   routes: readonly RouteDefinition[];
@@ -22,11 +25,12 @@ export interface ApiGatewayAdapterOptions {
  */
 export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
   const maxPayloadBytes = options.maxPayloadBytes ?? 10 * 1024 * 1024;
-  const handlers = new Map<string, Promise<{ handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<unknown> }>>();
-  const load = (name: string, loader: RouteDefinition['load']) => {
+  const handlers = new Map<string, Promise<{ handler: ApiHandler }>>();
+  // Each handler module is imported on its first request, like a Lambda cold start.
+  const load = (name: string) => {
     let module = handlers.get(name);
     if (!module) {
-      module = loader();
+      module = import(`../handlers/${name}.js`) as Promise<{ handler: ApiHandler }>;
       handlers.set(name, module);
     }
     return module;
@@ -69,7 +73,7 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
     const context = lambdaContext(route?.handler ?? FALLBACK_ROUTE.handler, event.requestContext.requestId);
     let result: unknown;
     try {
-      const module = route ? await load(route.handler, route.load) : await load(FALLBACK_ROUTE.handler, FALLBACK_ROUTE.load);
+      const module = await load(route?.handler ?? FALLBACK_ROUTE.handler);
       result = await module.handler(event, context);
     } catch (error) {
       // What API Gateway does when the function itself fails.
