@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { completeCompanyLogin } from '../core/use-cases/web-login.js';
 import { logger } from './http/logger.js';
+import { countMetric, countRefusal } from './http/metrics.js';
 import {
   bindingCookieName,
   clearBindingCookie,
@@ -35,7 +36,9 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
       },
       ports,
     );
+    if (outcome.result === 'linked') countMetric('LinksCreated');
     if (outcome.error) {
+      countRefusal(outcome.error.code);
       const level =
         outcome.result === 'error' && /unavailable|bad-response/.test(outcome.error.code) ? 'error' : 'info';
       logger[level]('web flow ended without a new link', {

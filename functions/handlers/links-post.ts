@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { systemClock } from '../core/ports.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken, json } from './http/responses.js';
+import { bearerToken, linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import { auditLog, companyVerifier, linePlatform, linkRepository } from './wiring.js';
 
@@ -30,7 +30,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(validateBody(LinkRequest))
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
-    const { link, created } = await linkWithOidc(
+    const result = await linkWithOidc(
       {
         lineToken: bearerToken(event),
         companyIdToken: body.companyIdToken,
@@ -38,5 +38,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
       },
       ports,
     );
-    return json(created ? 201 : 200, link);
+    return linkResponse(result);
   });

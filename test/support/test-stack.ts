@@ -52,6 +52,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
 
   Object.assign(process.env, {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
     LINE_CHANNEL_ID: TEST_CHANNEL.channelId,
     LINE_CHANNEL_SECRET: TEST_CHANNEL.channelSecret,
     LINE_API_BASE: line.url,

@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
 import { DomainError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../../core/errors.js';
 import { logger } from './logger.js';
+import { countRefusal } from './metrics.js';
 import { MalformedJsonError, MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors.js';
 
 /**
@@ -57,6 +58,7 @@ export function problemResponse(error: unknown): APIGatewayProxyStructuredResult
       code: 'internal-error',
     });
   }
+  countRefusal(domain.code);
   const level = status >= 500 ? 'error' : 'info';
   logger[level]('request refused', {
     code: domain.code,

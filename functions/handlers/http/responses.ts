@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MissingTokenError } from '../../core/errors.js';
+import type { CreateLinkResult } from '../../core/ports.js';
+import { countMetric } from './metrics.js';
 
 /** A JSON response; user data is never cached by browsers or proxies. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
@@ -8,6 +10,15 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
+}
+
+/**
+ * The answer of every linking route: 201 with the new link (counted as LinksCreated), or 200
+ * with the existing one when the same pair was already linked.
+ */
+export function linkResponse({ link, created }: CreateLinkResult): APIGatewayProxyStructuredResultV2 {
+  if (created) countMetric('LinksCreated');
+  return json(created ? 201 : 200, link);
 }
 
 /** 204 with no body. */

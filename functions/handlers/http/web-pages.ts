@@ -11,6 +11,8 @@ import {
   LoginStateError,
 } from '../../core/errors.js';
 import { logger } from './logger.js';
+import { countRefusal } from './metrics.js';
+import { requestLogging } from './middlewares.js';
 import { STATUS_BY_CODE } from './problem.js';
 
 /**
@@ -204,6 +206,7 @@ export function errorPage(
   links: { returnToApp?: string; returnTo?: string } = {},
 ): APIGatewayProxyStructuredResultV2 {
   const status = pageStatus(error.code);
+  countRefusal(error.code);
   logger[status >= 500 ? 'error' : 'info']('web flow refused', {
     code: error.code,
     status,
@@ -266,6 +269,7 @@ export function htmlEdge(config: () => Pick<WebConfig, 'publicBaseUrl'>): Middle
     },
   };
   return [
+    ...requestLogging(),
     httpHeaderNormalizer(),
     httpSecurityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }),
     pages,

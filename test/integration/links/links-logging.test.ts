@@ -3,11 +3,11 @@ import { testLineUserId } from '../../../functions/local/emulators/test-identiti
 import { call } from '../../support/http.js';
 import { startTestStack, TEST_CHANNEL, TEST_CLIENT, type TestStack } from '../../support/test-stack.js';
 
-/** Logs are structured JSON with request IDs, and never contain a token or a secret. */
+/** Logs are structured JSON with request IDs, never contain a token or a secret; metrics are emitted. */
 let stack: TestStack;
 const lines: string[] = [];
 beforeAll(async () => {
-  stack = await startTestStack({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+  stack = await startTestStack({ POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_METRICS_DISABLED: 'false' });
   const capture = (chunk: unknown) => {
     lines.push(String(chunk));
     return true;
@@ -52,4 +52,24 @@ it('logs refusals with their code and request IDs, and no token, code or secret'
     // Not even a token's signature alone.
     expect(logs).not.toContain(secret.split('.').pop()!);
   }
+});
+
+it('emits the business metrics as CloudWatch EMF: LinksCreated, LinkConflicts, RejectedTokens', async () => {
+  lines.length = 0;
+  const a = testLineUserId('metrics-a');
+  const b = testLineUserId('metrics-b');
+  const companyIdToken = await stack.company.mintIdToken({ sub: 'M-METRICS' });
+  const link = (userId: string) =>
+    stack.line.mintIdToken({ userId }).then((token) => call(stack.api.url, 'POST', '/links', { token, json: { companyIdToken } }));
+  expect((await link(a)).status).toBe(201);
+  expect((await link(b)).status).toBe(409);
+  expect((await call(stack.api.url, 'GET', '/links/me', { token: 'forged.token.value' })).status).toBe(401);
+
+  const emitted = lines
+    .join('')
+    .split('\n')
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Metrics: Array<{ Name: string }> }> } })
+    .flatMap((e) => e._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => `${m.Namespace}/${x.Name}`)));
+  expect(emitted).toEqual(['LineIdLink/LinksCreated', 'LineIdLink/LinkConflicts', 'LineIdLink/RejectedTokens']);
 });
