@@ -215,7 +215,7 @@ class ProgressDisplay {
 
   constructor(
     private readonly totalBytes: number,
-    enabled: boolean,
+    private readonly enabled: boolean,
     private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
   ) {
     if (!enabled) return;
@@ -237,6 +237,7 @@ class ProgressDisplay {
   }
 
   update(p: ImportProgress): void {
+    if (!this.enabled) return;
     const seconds = (Date.now() - this.started) / 1000;
     const rate = Math.round(p.read / Math.max(seconds, 0.001));
     const detail =
