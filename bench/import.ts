@@ -44,12 +44,25 @@ const suite: BenchSuite = {
         try {
           const { stdout } = await promisify(execFile)(
             process.execPath,
-            ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), mode, dynamo.endpoint, table, String(CONCURRENCY), csv, String(count)],
+            [
+              '--import',
+              'tsx',
+              join(import.meta.dirname, 'import-child.ts'),
+              mode,
+              dynamo.endpoint,
+              table,
+              String(CONCURRENCY),
+              csv,
+              String(count),
+            ],
             { env: { ...process.env, NODE_OPTIONS: '', NODE_NO_WARNINGS: '1' }, maxBuffer: 1 << 20 },
           );
           const result = JSON.parse(stdout.trim().split('\n').pop()!) as RunResult;
-          if (result.rows !== count) throw new Error(`${mode} import wrote ${result.rows} rows, expected ${count}`);
-          process.stderr.write(`  ${mode.padEnd(8)} ${Math.round(result.rows / result.seconds)} rows/s, ${result.maxRssMb.toFixed(0)} MB peak RSS\n`);
+          if (result.rows !== count)
+            throw new Error(`${mode} import wrote ${result.rows} rows, expected ${count}`);
+          process.stderr.write(
+            `  ${mode.padEnd(8)} ${Math.round(result.rows / result.seconds)} rows/s, ${result.maxRssMb.toFixed(0)} MB peak RSS\n`,
+          );
           return result;
         } finally {
           await client.send(new DeleteTableCommand({ TableName: table }));
@@ -104,7 +117,10 @@ async function generateCsv(path: string, rows: number): Promise<void> {
     const year = 1940 + (i % 65);
     const month = 1 + (i % 12);
     const day = 1 + (i % 28);
-    const birth = i % 3 === 0 ? `${year}/${month}/${day}` : `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    const birth =
+      i % 3 === 0
+        ? `${year}/${month}/${day}`
+        : `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
     const postal = String(1_000_000 + ((i * 7919) % 8_999_999));
     const line = `M-${String(i).padStart(7, '0')},${birth},${postal.slice(0, 3)}-${postal.slice(3)},090-${String(i % 10_000).padStart(4, '0')}-${String(i % 9973).padStart(4, '0')},Member ${i}\n`;
     if (!out.write(line)) await once(out, 'drain');
@@ -116,10 +132,9 @@ async function generateCsv(path: string, rows: number): Promise<void> {
 /** A fresh members table (the same definition as the service's). */
 async function freshMembersTable(client: DynamoDBClient, tag: string): Promise<string> {
   const suffix = `${randomBytes(3).toString('hex')}-${tag}`;
-  const names = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`])) as Record<
-    TableKey,
-    string
-  >;
+  const names = Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`]),
+  ) as Record<TableKey, string>;
   await ensureTables(client, names);
   for (const key of Object.keys(TABLES) as TableKey[]) {
     if (key !== 'members') await client.send(new DeleteTableCommand({ TableName: names[key] }));

@@ -167,9 +167,12 @@ export function loadMemberFactors(env: Env = process.env): MemberFactor[] {
   const factors: MemberFactor[] = [];
   for (const name of names) {
     if (!isMemberFactor(name)) {
-      throw new ConfigError(`Environment variable MEMBER_FACTORS has unknown factor "${name}"; use ${MEMBER_FACTOR_NAMES.join(', ')}.`);
+      throw new ConfigError(
+        `Environment variable MEMBER_FACTORS has unknown factor "${name}"; use ${MEMBER_FACTOR_NAMES.join(', ')}.`,
+      );
     }
-    if (factors.includes(name)) throw new ConfigError(`Environment variable MEMBER_FACTORS lists "${name}" twice.`);
+    if (factors.includes(name))
+      throw new ConfigError(`Environment variable MEMBER_FACTORS lists "${name}" twice.`);
     factors.push(name);
   }
   return factors;
@@ -186,12 +189,16 @@ export function checkMemberHashPepper(env: Env = process.env): void {
   const direct = env.MEMBER_HASH_PEPPER;
   if (direct !== undefined && direct !== '') {
     if (direct.length < MIN_PEPPER_LENGTH) {
-      throw new ConfigError(`Environment variable MEMBER_HASH_PEPPER must be at least ${MIN_PEPPER_LENGTH} characters.`);
+      throw new ConfigError(
+        `Environment variable MEMBER_HASH_PEPPER must be at least ${MIN_PEPPER_LENGTH} characters.`,
+      );
     }
     return;
   }
   if (!env.MEMBER_HASH_PEPPER_ARN?.trim()) {
-    throw new ConfigError('Missing required environment variable MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN).');
+    throw new ConfigError(
+      'Missing required environment variable MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN).',
+    );
   }
 }
 
@@ -225,16 +232,24 @@ export type CompanyApiConfig = {
  * as `_ARN` in Lambda.
  */
 export function loadCompanyApiConfig(env: Env = process.env): CompanyApiConfig {
-  const url = secureUrl(requireEnv(env, 'COMPANY_API_URL', 'the company member verification endpoint, needed for pattern 2'), 'COMPANY_API_URL');
+  const url = secureUrl(
+    requireEnv(env, 'COMPANY_API_URL', 'the company member verification endpoint, needed for pattern 2'),
+    'COMPANY_API_URL',
+  );
   const timeoutMs = intEnv(env, 'OUTBOUND_TIMEOUT_MS', 3000);
   const auth = optionalEnv(env, 'COMPANY_API_AUTH', 'oauth');
   const requireSecret = (name: string) => {
     if (!env[name] && !env[`${name}_ARN`]?.trim()) {
-      throw new ConfigError(`Missing required environment variable ${name} (or ${name}_ARN) for COMPANY_API_AUTH=${auth}.`);
+      throw new ConfigError(
+        `Missing required environment variable ${name} (or ${name}_ARN) for COMPANY_API_AUTH=${auth}.`,
+      );
     }
   };
   if (auth === 'oauth') {
-    const tokenUrl = secureUrl(requireEnv(env, 'COMPANY_API_TOKEN_URL', 'the token endpoint for COMPANY_API_AUTH=oauth'), 'COMPANY_API_TOKEN_URL');
+    const tokenUrl = secureUrl(
+      requireEnv(env, 'COMPANY_API_TOKEN_URL', 'the token endpoint for COMPANY_API_AUTH=oauth'),
+      'COMPANY_API_TOKEN_URL',
+    );
     const clientId = requireEnv(env, 'COMPANY_API_CLIENT_ID', 'the client ID for COMPANY_API_AUTH=oauth');
     requireSecret('COMPANY_API_CLIENT_SECRET');
     const scope = optionalEnv(env, 'COMPANY_API_SCOPE');
@@ -242,8 +257,14 @@ export function loadCompanyApiConfig(env: Env = process.env): CompanyApiConfig {
   }
   if (auth === 'api-key') {
     const keyHeader = optionalEnv(env, 'COMPANY_API_KEY_HEADER', 'x-api-key').toLowerCase();
-    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(keyHeader) || keyHeader === 'host' || keyHeader === 'content-type') {
-      throw new ConfigError(`Environment variable COMPANY_API_KEY_HEADER must be a header name, got "${keyHeader}".`);
+    if (
+      !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(keyHeader) ||
+      keyHeader === 'host' ||
+      keyHeader === 'content-type'
+    ) {
+      throw new ConfigError(
+        `Environment variable COMPANY_API_KEY_HEADER must be a header name, got "${keyHeader}".`,
+      );
     }
     requireSecret('COMPANY_API_KEY');
     return { url, timeoutMs, auth, keyHeader };
@@ -380,7 +401,12 @@ export interface MemberImportSettings {
 export function loadMemberImportSettings(env: Env = process.env): MemberImportSettings {
   const raw = optionalEnv(env, 'MEMBERS_IMPORT_DELETE_MISSING', 'false').toLowerCase();
   if (raw !== 'true' && raw !== 'false') {
-    throw new ConfigError(`Environment variable MEMBERS_IMPORT_DELETE_MISSING must be "true" or "false", got "${raw}".`);
+    throw new ConfigError(
+      `Environment variable MEMBERS_IMPORT_DELETE_MISSING must be "true" or "false", got "${raw}".`,
+    );
   }
-  return { deleteMissing: raw === 'true', concurrency: Math.min(64, intEnv(env, 'MEMBERS_IMPORT_CONCURRENCY', 8)) };
+  return {
+    deleteMissing: raw === 'true',
+    concurrency: Math.min(64, intEnv(env, 'MEMBERS_IMPORT_CONCURRENCY', 8)),
+  };
 }

@@ -32,7 +32,8 @@ const PHONE_SEPARATORS = new RegExp(`[\\s${DASHES}().]`, 'gu');
 
 /** Unicode NFKC (full-width digits and letters become ASCII), then trimmed. */
 function canonical(raw: string): string {
-  return raw.normalize('NFKC').trim();
+  // Printable ASCII is already in NFKC: skip the (comparatively slow) normalization for it.
+  return (/^[\x20-\x7e]*$/.test(raw) ? raw : raw.normalize('NFKC')).trim();
 }
 
 /**
@@ -40,7 +41,8 @@ function canonical(raw: string): string {
  * `m-1` and `M-1` are different members, as in most company systems.
  */
 export function normalizeMemberId(raw: string): Normalized {
-  if (raw.length > 256) return { ok: false, reason: 'must be 1–64 printable ASCII characters without spaces' };
+  if (raw.length > 256)
+    return { ok: false, reason: 'must be 1–64 printable ASCII characters without spaces' };
   const value = canonical(raw);
   if (!value) return { ok: false, reason: 'is missing' };
   if (!/^[\x21-\x7e]{1,64}$/.test(value)) {
@@ -73,7 +75,10 @@ const DATE_FORMATS: readonly RegExp[] = [
  * February 30th; February 29th only in leap years) and lie in 1900–2100.
  */
 export function normalizeBirthDate(raw: string): Normalized {
-  const invalid: Normalized = { ok: false, reason: 'is not a valid date (use YYYY-MM-DD, YYYYMMDD or YYYY/M/D)' };
+  const invalid: Normalized = {
+    ok: false,
+    reason: 'is not a valid date (use YYYY-MM-DD, YYYYMMDD or YYYY/M/D)',
+  };
   if (raw.length > MAX_RAW_FACTOR_LENGTH) return invalid;
   const value = canonical(raw).replace(/\s+/gu, '');
   if (!value) return { ok: false, reason: 'is missing' };
@@ -105,7 +110,10 @@ export function normalizePostalCode(raw: string): Normalized {
  * `+81` (Japan's country code) becomes the domestic `0`; 6–15 digits remain.
  */
 export function normalizePhone(raw: string): Normalized {
-  const invalid: Normalized = { ok: false, reason: 'must be 6–15 digits (spaces, hyphens and parentheses are ignored)' };
+  const invalid: Normalized = {
+    ok: false,
+    reason: 'must be 6–15 digits (spaces, hyphens and parentheses are ignored)',
+  };
   if (raw.length > MAX_RAW_FACTOR_LENGTH) return invalid;
   let value = canonical(raw).replace(PHONE_SEPARATORS, '');
   if (!value) return { ok: false, reason: 'is missing' };
@@ -144,7 +152,10 @@ export function normalizeMemberInput(
   if (!memberId.ok) problems.push({ path: 'memberId', message: `memberId ${memberId.reason}` });
   for (const name of Object.keys(input.factors)) {
     if (!isMemberFactor(name)) {
-      problems.push({ path: `factors.${name}`, message: `unknown factor; this deployment uses ${required.join(', ')}` });
+      problems.push({
+        path: `factors.${name}`,
+        message: `unknown factor; this deployment uses ${required.join(', ')}`,
+      });
     }
   }
   const factors: FactorValues = {};

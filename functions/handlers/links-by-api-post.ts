@@ -5,7 +5,14 @@ import { linkByCompanyApi, type LinkByCompanyApiPorts } from '../core/use-cases/
 import { logAttempt, MemberLinkRequest } from './http/member-link-request.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
-import { attemptLimiter, auditLog, companyApi, linePlatform, linkRepository, memberFactors } from './wiring.js';
+import {
+  attemptLimiter,
+  auditLog,
+  companyApi,
+  linePlatform,
+  linkRepository,
+  memberFactors,
+} from './wiring.js';
 
 const ports: LinkByCompanyApiPorts = {
   line: linePlatform(),
@@ -30,7 +37,12 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const body = event.body as unknown as MemberLinkRequest;
     const { link, created } = await linkByCompanyApi(
-      { lineToken: bearerToken(event), memberId: body.memberId, factors: body.factors, consentVersion: body.consentVersion },
+      {
+        lineToken: bearerToken(event),
+        memberId: body.memberId,
+        factors: body.factors,
+        consentVersion: body.consentVersion,
+      },
       ports,
     );
     return json(created ? 201 : 200, link);

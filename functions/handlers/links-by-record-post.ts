@@ -5,7 +5,15 @@ import { linkByMemberRecord, type LinkByMemberRecordPorts } from '../core/use-ca
 import { logAttempt, MemberLinkRequest } from './http/member-link-request.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
-import { attemptLimiter, auditLog, factorHasher, linePlatform, linkRepository, memberFactors, memberRepository } from './wiring.js';
+import {
+  attemptLimiter,
+  auditLog,
+  factorHasher,
+  linePlatform,
+  linkRepository,
+  memberFactors,
+  memberRepository,
+} from './wiring.js';
 
 const ports: LinkByMemberRecordPorts = {
   line: linePlatform(),
@@ -32,7 +40,12 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const body = event.body as unknown as MemberLinkRequest;
     const { link, created } = await linkByMemberRecord(
-      { lineToken: bearerToken(event), memberId: body.memberId, factors: body.factors, consentVersion: body.consentVersion },
+      {
+        lineToken: bearerToken(event),
+        memberId: body.memberId,
+        factors: body.factors,
+        consentVersion: body.consentVersion,
+      },
       ports,
     );
     return json(created ? 201 : 200, link);

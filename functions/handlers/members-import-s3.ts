@@ -45,7 +45,9 @@ export function createMembersImportHandler(deps: () => MembersImportDeps) {
       const controller = new AbortController();
       const remaining = context?.getRemainingTimeInMillis?.();
       const timer =
-        remaining !== undefined ? setTimeout(() => controller.abort(), Math.max(0, remaining - STOP_BEFORE_TIMEOUT_MS)) : undefined;
+        remaining !== undefined
+          ? setTimeout(() => controller.abort(), Math.max(0, remaining - STOP_BEFORE_TIMEOUT_MS))
+          : undefined;
       let logged = 0;
       try {
         logger.info('member import started', { bucket, key, deleteMissing: d.deleteMissing });
@@ -57,7 +59,8 @@ export function createMembersImportHandler(deps: () => MembersImportDeps) {
           deleteMissing: d.deleteMissing,
           signal: controller.signal,
           onReject: (reject) => {
-            if (logged++ < MAX_LOGGED_REJECTS) logger.warn('member import row rejected', { bucket, key, ...reject });
+            if (logged++ < MAX_LOGGED_REJECTS)
+              logger.warn('member import row rejected', { bucket, key, ...reject });
           },
         });
         logger.info('member import finished', { bucket, key, ...summary });
@@ -67,7 +70,11 @@ export function createMembersImportHandler(deps: () => MembersImportDeps) {
           continue; // retrying the same file cannot help
         }
         if (error instanceof ImportAbortedError) {
-          logger.error('member import ran out of time; the retry continues it', { bucket, key, ...error.counts });
+          logger.error('member import ran out of time; the retry continues it', {
+            bucket,
+            key,
+            ...error.counts,
+          });
         }
         throw error;
       } finally {

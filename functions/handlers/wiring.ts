@@ -63,7 +63,9 @@ export const attemptLimiter = /* @__PURE__ */ once(
 );
 
 /** Imported member records (pattern 3). */
-export const memberRepository = /* @__PURE__ */ once(() => new DynamoMemberRepository(documentClient(), tableName('members')));
+export const memberRepository = /* @__PURE__ */ once(
+  () => new DynamoMemberRepository(documentClient(), tableName('members')),
+);
 
 /** HMAC of factors with the pepper (read once, from the environment or Secrets Manager). */
 export const factorHasher = /* @__PURE__ */ once(() => {

@@ -39,7 +39,8 @@ export class FileCheckpoint {
     try {
       const file = JSON.parse(text) as CheckpointFile;
       const id = file.identity;
-      if (file.version !== 1 || !file.state || typeof file.state.doneRows !== 'number') return { ignored: 'unreadable checkpoint' };
+      if (file.version !== 1 || !file.state || typeof file.state.doneRows !== 'number')
+        return { ignored: 'unreadable checkpoint' };
       if (id.source !== this.identity.source || id.table !== this.identity.table) {
         return { ignored: 'the checkpoint is of another file or table' };
       }
@@ -53,7 +54,12 @@ export class FileCheckpoint {
   }
 
   async save(state: ImportCheckpointState): Promise<void> {
-    const file: CheckpointFile = { version: 1, identity: this.identity, state, savedAt: new Date().toISOString() };
+    const file: CheckpointFile = {
+      version: 1,
+      identity: this.identity,
+      state,
+      savedAt: new Date().toISOString(),
+    };
     const tmp = `${this.path}.tmp`;
     await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`, 'utf8');
     await rename(tmp, this.path);

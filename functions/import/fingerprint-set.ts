@@ -26,7 +26,9 @@ export class FingerprintSet {
   }
 
   has(value: string): boolean {
-    const [h, l] = fingerprint(value);
+    fingerprint(value);
+    const h = fp[0]!;
+    const l = fp[1]!;
     for (let i = l & this.mask; ; i = (i + 1) & this.mask) {
       if (this.hi[i] === 0 && this.lo[i] === 0) return false;
       if (this.hi[i] === h && this.lo[i] === l) return true;
@@ -36,8 +38,8 @@ export class FingerprintSet {
   /** Adds `value`; returns false when it (or its fingerprint) was already there. */
   add(value: string): boolean {
     if ((this.count + 1) * 2 > this.hi.length) this.grow();
-    const [h, l] = fingerprint(value);
-    return this.insert(h, l);
+    fingerprint(value);
+    return this.insert(fp[0]!, fp[1]!);
   }
 
   private insert(h: number, l: number): boolean {
@@ -64,8 +66,11 @@ export class FingerprintSet {
   }
 }
 
-/** Two independent 32-bit hashes (FNV-1a and a Murmur-style mix, each finalized with fmix32). */
-function fingerprint(value: string): [number, number] {
+/** Output of {@link fingerprint} (reused: no allocation per call). */
+const fp = new Uint32Array(2);
+
+/** Two independent 32-bit hashes (FNV-1a and a Murmur-style mix, each finalized with fmix32), into {@link fp}. */
+function fingerprint(value: string): void {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   for (let i = 0; i < value.length; i++) {
@@ -77,7 +82,8 @@ function fingerprint(value: string): [number, number] {
   a = fmix32(a ^ value.length);
   b = fmix32(b ^ Math.imul(value.length, 0x9e3779b1));
   if (a === 0 && b === 0) b = 1; // (0, 0) marks an empty slot
-  return [a >>> 0, b >>> 0];
+  fp[0] = a;
+  fp[1] = b;
 }
 
 function fmix32(h: number): number {

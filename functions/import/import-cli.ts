@@ -9,7 +9,13 @@ import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { FileCheckpoint } from './file-checkpoint.js';
-import { ImportAbortedError, importMembers, type ImportProgress, type ImportSummary, type RejectedRow } from './import-members.js';
+import {
+  ImportAbortedError,
+  importMembers,
+  type ImportProgress,
+  type ImportSummary,
+  type RejectedRow,
+} from './import-members.js';
 import { ImportTargetError, LOCAL_MEMBER_HASH_PEPPER, resolveImportTarget } from './import-target.js';
 import { ImportFileError } from './member-csv.js';
 
@@ -50,7 +56,10 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
   const program = new Command()
     .name('npm run import --')
     .description('Import member records (pattern 3) from a CSV file: differential, resumable, streaming.')
-    .argument('<csv>', 'the member CSV (header: memberId, the MEMBER_FACTORS columns, optional companyUserId)')
+    .argument(
+      '<csv>',
+      'the member CSV (header: memberId, the MEMBER_FACTORS columns, optional companyUserId)',
+    )
     .option('--table <name>', 'members table (default MEMBERS_TABLE or line-id-link-members)')
     .option('--region <region>', 'AWS region: import into AWS instead of the local DynamoDB Local')
     .option('--endpoint <url>', 'DynamoDB endpoint (default DYNAMODB_ENDPOINT, else the one of `npm start`)')
@@ -85,7 +94,9 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     let pepper: () => Promise<string> = () => readSecret('MEMBER_HASH_PEPPER', io.env);
     if (!io.env.MEMBER_HASH_PEPPER && !io.env.MEMBER_HASH_PEPPER_ARN) {
       if (!target.localDev) {
-        throw new ConfigError('Set MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN): the pepper of the deployment you import into.');
+        throw new ConfigError(
+          'Set MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN): the pepper of the deployment you import into.',
+        );
       }
       pepper = async () => LOCAL_MEMBER_HASH_PEPPER; // the same default as `npm start`
     }
@@ -95,12 +106,15 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       AWS_REGION: target.region ?? io.env.AWS_REGION,
     });
     const store = new DynamoMemberRepository(client, target.table);
-    const checkpoint = new FileCheckpoint(resolve(io.cwd, options.checkpoint ?? `${csvArg}.checkpoint.json`), {
-      source: csvPath,
-      size: file.size,
-      mtimeMs: file.mtimeMs,
-      table: target.table,
-    });
+    const checkpoint = new FileCheckpoint(
+      resolve(io.cwd, options.checkpoint ?? `${csvArg}.checkpoint.json`),
+      {
+        source: csvPath,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        table: target.table,
+      },
+    );
     const loaded = options.restart ? {} : await checkpoint.load();
     if (loaded.ignored) warn(`Starting from the first row: ${loaded.ignored}.`);
     if (loaded.state) warn(`Resuming after row ${loaded.state.doneRows} (checkpoint ${checkpoint.path}).`);
@@ -139,11 +153,23 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       warn(`Interrupted after ${error.counts.read} rows; run the same command again to resume.`);
       return EXIT.interrupted;
     }
-    if (error instanceof ResourceNotFoundException) {
-      warn('The members table does not exist at that endpoint (is `npm start` running, or is --table right?).');
+    if ((error as { code?: unknown }).code === 'ECONNREFUSED') {
+      warn(
+        `Nothing answers at the DynamoDB endpoint (${(error as Error).message.replace(/^.*ECONNREFUSED\s*/, '')}): start it with \`npm start\`, or pass --endpoint / --region.`,
+      );
       return EXIT.failed;
     }
-    if (error instanceof ImportFileError || error instanceof ConfigError || error instanceof ImportTargetError) {
+    if (error instanceof ResourceNotFoundException) {
+      warn(
+        'The members table does not exist at that endpoint (is `npm start` running, or is --table right?).',
+      );
+      return EXIT.failed;
+    }
+    if (
+      error instanceof ImportFileError ||
+      error instanceof ConfigError ||
+      error instanceof ImportTargetError
+    ) {
       warn(`Import failed: ${error.message}`);
       return EXIT.failed;
     }
@@ -155,7 +181,8 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
 
 function parseConcurrency(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be an integer from 1 to 64');
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new InvalidArgumentError('must be an integer from 1 to 64');
   return n;
 }
 
@@ -173,7 +200,8 @@ export function formatSummary(summary: ImportSummary, rejectsPath?: string): str
     `  deleted    ${summary.deleted}`,
     `  time       ${seconds.toFixed(1)} s (${Math.round(processed / Math.max(seconds, 0.001))} rows/s)`,
   ];
-  if (summary.ignoredColumns.length) lines.push(`  ignored columns: ${summary.ignoredColumns.join(', ')} (never stored)`);
+  if (summary.ignoredColumns.length)
+    lines.push(`  ignored columns: ${summary.ignoredColumns.join(', ')} (never stored)`);
   return lines.join('\n');
 }
 

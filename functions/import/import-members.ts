@@ -146,17 +146,14 @@ export async function importMembers(source: Readable, options: ImportMembersOpti
   const seen = new FingerprintSet();
   const differential = resumeFrom > 0 || (await options.store.hasMembers());
 
-  const parser = parse({
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_BYTES,
-  });
+  // No `info` (an object per record) and no skip_empty_lines: line numbers are counted here,
+  // which is cheaper, and reports the line where a row starts.
+  const parser = parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
 
   let layout: CsvLayout | undefined;
+  let line = 0; // last line of the previous record
   let index = 0; // data rows parsed
   let validRows = 0; // valid rows in the whole file (resumed ones included)
   let current = newBatch(resumeFrom);
@@ -210,31 +207,43 @@ export async function importMembers(source: Readable, options: ImportMembersOpti
   };
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (failure !== undefined || options.signal?.aborted) break;
-      if (!layout) {
-        layout = readHeader(record, options.requiredFactors);
-        continue;
+    reading: for (;;) {
+      // Synchronous reads while records are buffered; wait only when the parser has none.
+      let record: string[] | null;
+      while ((record = parser.read() as string[] | null) !== null) {
+        if (failure !== undefined || options.signal?.aborted) break reading;
+        const startLine = line + 1;
+        line = startLine + newlinesIn(record);
+        if (record.length === 1 && record[0]!.trim() === '') continue; // an empty line
+        if (!layout) {
+          layout = readHeader(record, options.requiredFactors);
+          continue;
+        }
+        const rowIndex = index++;
+        const result = readRow(record, layout);
+        const memberId = result.ok ? result.row.memberId : result.memberId;
+        const firstTime = memberId === undefined ? true : seen.add(memberId);
+        if (result.ok && firstTime) validRows++;
+        if (rowIndex < resumeFrom) continue; // done in an earlier run: only remembered
+        if (!result.ok) {
+          current.rejects.push({ line: startLine, ...(memberId ? { memberId } : {}), reason: result.reason });
+        } else if (!firstTime) {
+          current.rejects.push({
+            line: startLine,
+            memberId,
+            reason: 'duplicate memberId (an earlier row has it; the first one is kept)',
+          });
+        } else {
+          current.rows.push(result.row);
+        }
+        current.end = index;
+        if (current.end - current.start >= batchSize) {
+          const full = current;
+          current = newBatch(index);
+          await dispatch(full);
+        }
       }
-      const rowIndex = index++;
-      const result = readRow(record, layout, options.requiredFactors);
-      const memberId = result.ok ? result.row.memberId : result.memberId;
-      const firstTime = memberId === undefined ? true : seen.add(memberId);
-      if (result.ok && firstTime) validRows++;
-      if (rowIndex < resumeFrom) continue; // done in an earlier run: only remembered
-      if (!result.ok) {
-        current.rejects.push({ line: info.lines, ...(memberId ? { memberId } : {}), reason: result.reason });
-      } else if (!firstTime) {
-        current.rejects.push({ line: info.lines, memberId, reason: 'duplicate memberId (an earlier row has it; the first one is kept)' });
-      } else {
-        current.rows.push(result.row);
-      }
-      current.end = index;
-      if (current.end - current.start >= batchSize) {
-        const full = current;
-        current = newBatch(index);
-        await dispatch(full);
-      }
+      if (!(await moreRecords(parser))) break;
     }
   } catch (error) {
     failure ??= error instanceof CsvError ? csvFileError(error) : error;
@@ -264,13 +273,45 @@ export async function importMembers(source: Readable, options: ImportMembersOpti
 
   if (options.deleteMissing) {
     if (validRows === 0) {
-      throw new ImportFileError('--delete-missing refused: the file has no valid row, so it would delete every member');
+      throw new ImportFileError(
+        '--delete-missing refused: the file has no valid row, so it would delete every member',
+      );
     }
     await deleteMissing(options, seen, counts, concurrency, () => progress('delete'));
     await saveCheckpoint(true);
   }
   progress(options.deleteMissing ? 'delete' : 'rows');
-  return { ...counts, resumedAfter: resumeFrom, ignoredColumns: layout?.ignored ?? [], durationMs: Date.now() - started };
+  return {
+    ...counts,
+    resumedAfter: resumeFrom,
+    ignoredColumns: layout?.ignored ?? [],
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Waits until the parser has records again: true, or has ended: false; throws its error. */
+function moreRecords(parser: Readable): Promise<boolean> {
+  if (parser.errored) return Promise.reject(parser.errored);
+  if (parser.readableEnded) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    const settle = (outcome: () => void) => () => {
+      parser.off('readable', onReadable).off('end', onEnd).off('error', onError).off('close', onEnd);
+      outcome();
+    };
+    const onReadable = settle(() => resolve(true));
+    const onEnd = settle(() => (parser.errored ? reject(parser.errored) : resolve(false)));
+    const onError = (error: Error) => settle(() => reject(error))();
+    parser.on('readable', onReadable).on('end', onEnd).on('error', onError).on('close', onEnd);
+  });
+}
+
+/** Line breaks inside a record's (quoted) fields: the record spans that many more lines. */
+function newlinesIn(record: readonly string[]): number {
+  let count = 0;
+  for (const field of record) {
+    for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) count++;
+  }
+  return count;
 }
 
 function newBatch(start: number): Batch {
@@ -278,11 +319,21 @@ function newBatch(start: number): Batch {
 }
 
 /** Hashes, compares and writes one batch, one DynamoDB request at a time. */
-async function processBatch(batch: Batch, options: ImportMembersOptions, differential: boolean, importedAt: string): Promise<void> {
+async function processBatch(
+  batch: Batch,
+  options: ImportMembersOptions,
+  differential: boolean,
+  importedAt: string,
+): Promise<void> {
   const members: StoredMember[] = [];
   for (const row of batch.rows) {
     const factorHashes = await options.hasher.hashFactors(row.memberId, row.factors);
-    members.push({ ...row, factorHashes, contentHash: contentHash(row.companyUserId, factorHashes) });
+    members.push({
+      memberId: row.memberId,
+      companyUserId: row.companyUserId,
+      factorHashes,
+      contentHash: contentHash(row.companyUserId, factorHashes),
+    });
   }
   let changed = members;
   if (differential && members.length > 0) {
@@ -302,7 +353,10 @@ async function processBatch(batch: Batch, options: ImportMembersOptions, differe
  * values: an unkeyed hash of a birth date could be brute-forced). A new pepper changes every
  * factor hash, so the next import rewrites every record, as it must.
  */
-export function contentHash(companyUserId: string, factorHashes: Partial<Record<MemberFactor, string>>): string {
+export function contentHash(
+  companyUserId: string,
+  factorHashes: Partial<Record<MemberFactor, string>>,
+): string {
   const hash = createHash('sha256').update(`v1\0${companyUserId}`);
   for (const factor of MEMBER_FACTOR_NAMES) {
     const value = factorHashes[factor];

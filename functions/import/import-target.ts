@@ -50,6 +50,7 @@ export async function resolveImportTarget(
         '(or another engine with --endpoint URL).',
     );
   }
-  if (!/^https?:\/\/\S+$/.test(local)) throw new ImportTargetError(`${LOCAL_ENDPOINT_FILE} does not hold a URL; restart \`npm start\`.`);
+  if (!/^https?:\/\/\S+$/.test(local))
+    throw new ImportTargetError(`${LOCAL_ENDPOINT_FILE} does not hold a URL; restart \`npm start\`.`);
   return { table, endpoint: local, region, localDev: true };
 }

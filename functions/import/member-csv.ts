@@ -13,7 +13,8 @@ import {
  *
  * - `memberId` — required: the number the user types;
  * - one column per factor in `MEMBER_FACTORS` (`birthDate`, `postalCode`, `phone`) — required;
- *   the other supported factors may be present too and are stored when filled in;
+ *   only these are hashed and stored (data minimization: a factor the deployment does not check
+ *   is not kept, not even hashed); changing `MEMBER_FACTORS` therefore means importing again;
  * - `companyUserId` — optional: the ID a link is made with (default: the member ID);
  * - any other column (name, email, …) is ignored and never stored.
  *
@@ -37,14 +38,19 @@ const KNOWN_COLUMNS: readonly Column[] = ['memberId', 'companyUserId', ...MEMBER
 /** Where each known column is in the file. */
 export interface CsvLayout {
   columns: Partial<Record<Column, number>>;
-  /** Factor columns present (required ones first). */
+  /** The factor columns that are read (those of `MEMBER_FACTORS`). */
   factors: MemberFactor[];
-  /** Header names that are not ours (ignored). */
+  /** Header names that are ignored (not ours, or a factor this deployment does not use). */
   ignored: string[];
   width: number;
 }
 
-const headerKey = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/[\s_-]+/g, '');
+const headerKey = (name: string) =>
+  name
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 
 /** Reads the header row; throws {@link ImportFileError} when a required column is missing. */
 export function readHeader(header: readonly string[], required: readonly MemberFactor[]): CsvLayout {
@@ -53,11 +59,17 @@ export function readHeader(header: readonly string[], required: readonly MemberF
   const ignored: string[] = [];
   header.forEach((name, index) => {
     const column = byKey.get(headerKey(name));
-    if (!column) {
+    const unusedFactor =
+      column !== undefined &&
+      column !== 'memberId' &&
+      column !== 'companyUserId' &&
+      !required.includes(column);
+    if (!column || unusedFactor) {
       ignored.push(name.trim());
       return;
     }
-    if (columns[column] !== undefined) throw new ImportFileError(`the header names column ${column} twice`, 1);
+    if (columns[column] !== undefined)
+      throw new ImportFileError(`the header names column ${column} twice`, 1);
     columns[column] = index;
   });
   const missing = (['memberId', ...required] as Column[]).filter((c) => columns[c] === undefined);
@@ -68,8 +80,7 @@ export function readHeader(header: readonly string[], required: readonly MemberF
       1,
     );
   }
-  const factors = [...required, ...MEMBER_FACTOR_NAMES.filter((f) => !required.includes(f) && columns[f] !== undefined)];
-  return { columns, factors, ignored, width: header.length };
+  return { columns, factors: [...required], ignored, width: header.length };
 }
 
 /** A valid, normalized row. */
@@ -83,7 +94,7 @@ export interface MemberRow {
 export type RowResult = { ok: true; row: MemberRow } | { ok: false; memberId?: string; reason: string };
 
 /** Validates and normalizes one data row. */
-export function readRow(record: readonly string[], layout: CsvLayout, required: readonly MemberFactor[]): RowResult {
+export function readRow(record: readonly string[], layout: CsvLayout): RowResult {
   if (record.length !== layout.width) {
     return { ok: false, reason: `has ${record.length} fields, the header has ${layout.width}` };
   }
@@ -100,10 +111,7 @@ export function readRow(record: readonly string[], layout: CsvLayout, required: 
   const factors: FactorValues = {};
   for (const factor of layout.factors) {
     const raw = cell(factor);
-    if (raw.trim() === '') {
-      if (required.includes(factor)) return fail(`${factor} is missing`);
-      continue;
-    }
+    if (raw.trim() === '') return fail(`${factor} is missing`);
     const normalized = normalizeFactor(factor, raw);
     if (!normalized.ok) return fail(`${factor} ${normalized.reason}`);
     factors[factor] = normalized.value;

@@ -1,4 +1,11 @@
-import { escalates, LEVEL_MEMORY_SECONDS, limitOf, lockSeconds, type AttemptLimits, DEFAULT_ATTEMPT_LIMITS } from '../../functions/core/attempt-policy.js';
+import {
+  escalates,
+  LEVEL_MEMORY_SECONDS,
+  limitOf,
+  lockSeconds,
+  type AttemptLimits,
+  DEFAULT_ATTEMPT_LIMITS,
+} from '../../functions/core/attempt-policy.js';
 import type { FactorValues } from '../../functions/core/member-factors.js';
 import {
   ATTEMPT_SCOPES,
@@ -104,12 +111,14 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
       scopes[scope] = { count: c.count, windowEnds: c.windowEnds, level: c.level };
     }
     const blocked = ATTEMPT_SCOPES.filter((s) => scopes[s].count > limitOf(this.limits, s));
-    return {
+    const reservation = {
       keys,
       scopes,
       allowed: blocked.length === 0,
       retryAfterSeconds: Math.max(0, ...blocked.map((s) => scopes[s].windowEnds - now)),
     };
+    if (!reservation.allowed && !blocked.includes('global')) this.refund(reservation, 'global');
+    return reservation;
   }
 
   async fail(r: AttemptReservation): Promise<FailureOutcome> {
@@ -149,14 +158,18 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
 export class FakeCompanyApi implements CompanyMemberVerifier {
   calls = 0;
   failWith: Error | undefined;
-  constructor(private readonly members: Array<{ memberId: string; companyUserId: string; factors: FactorValues }>) {}
+  constructor(
+    private readonly members: Array<{ memberId: string; companyUserId: string; factors: FactorValues }>,
+  ) {}
 
   async verifyMember(input: { memberId: string; factors: FactorValues }): Promise<CompanyMemberVerdict> {
     this.calls++;
     if (this.failWith) throw this.failWith;
     const m = this.members.find((x) => x.memberId === input.memberId);
     if (!m) return { verified: false };
-    const ok = Object.entries(input.factors).every(([k, v]) => (m.factors as Record<string, string>)[k] === v);
+    const ok = Object.entries(input.factors).every(
+      ([k, v]) => (m.factors as Record<string, string>)[k] === v,
+    );
     return ok ? { verified: true, companyUserId: m.companyUserId } : { verified: false };
   }
 }

@@ -11,7 +11,9 @@ describe('member-data configuration', () => {
   test('MEMBER_FACTORS: default, list, unknown and duplicate names', () => {
     expect(loadMemberFactors({})).toEqual(['birthDate', 'postalCode']);
     expect(loadMemberFactors({ MEMBER_FACTORS: ' phone , birthDate ' })).toEqual(['phone', 'birthDate']);
-    expect(() => loadMemberFactors({ MEMBER_FACTORS: 'birthDate,shoeSize' })).toThrow(/MEMBER_FACTORS.*shoeSize/);
+    expect(() => loadMemberFactors({ MEMBER_FACTORS: 'birthDate,shoeSize' })).toThrow(
+      /MEMBER_FACTORS.*shoeSize/,
+    );
     expect(() => loadMemberFactors({ MEMBER_FACTORS: 'phone,phone' })).toThrow(ConfigError);
   });
 
@@ -23,8 +25,16 @@ describe('member-data configuration', () => {
   });
 
   test('attempt limits: defaults and overrides', () => {
-    expect(loadAttemptLimits({})).toEqual({ perMember: 5, perLineUser: 10, global: 1000, windowSeconds: 900 });
-    expect(loadAttemptLimits({ ATTEMPTS_PER_MEMBER: '3', ATTEMPTS_WINDOW_SECONDS: '60' })).toMatchObject({ perMember: 3, windowSeconds: 60 });
+    expect(loadAttemptLimits({})).toEqual({
+      perMember: 5,
+      perLineUser: 10,
+      global: 1000,
+      windowSeconds: 900,
+    });
+    expect(loadAttemptLimits({ ATTEMPTS_PER_MEMBER: '3', ATTEMPTS_WINDOW_SECONDS: '60' })).toMatchObject({
+      perMember: 3,
+      windowSeconds: 60,
+    });
     expect(() => loadAttemptLimits({ ATTEMPTS_GLOBAL: '0' })).toThrow(/ATTEMPTS_GLOBAL/);
   });
 
@@ -33,9 +43,13 @@ describe('member-data configuration', () => {
     expect(() => loadCompanyApiConfig({})).toThrow(/COMPANY_API_URL/);
     expect(() => loadCompanyApiConfig({ COMPANY_API_URL: 'http://company.example/verify' })).toThrow(/https/);
     expect(() => loadCompanyApiConfig(base)).toThrow(/COMPANY_API_TOKEN_URL/);
-    expect(() => loadCompanyApiConfig({ ...base, COMPANY_API_TOKEN_URL: 'https://c.example/token', COMPANY_API_CLIENT_ID: 'id' })).toThrow(
-      /COMPANY_API_CLIENT_SECRET/,
-    );
+    expect(() =>
+      loadCompanyApiConfig({
+        ...base,
+        COMPANY_API_TOKEN_URL: 'https://c.example/token',
+        COMPANY_API_CLIENT_ID: 'id',
+      }),
+    ).toThrow(/COMPANY_API_CLIENT_SECRET/);
     expect(
       loadCompanyApiConfig({
         ...base,
@@ -44,7 +58,14 @@ describe('member-data configuration', () => {
         COMPANY_API_CLIENT_SECRET_ARN: 'arn:…',
         COMPANY_API_SCOPE: 'members.verify',
       }),
-    ).toEqual({ url: base.COMPANY_API_URL, timeoutMs: 3000, auth: 'oauth', tokenUrl: 'https://c.example/token', clientId: 'id', scope: 'members.verify' });
+    ).toEqual({
+      url: base.COMPANY_API_URL,
+      timeoutMs: 3000,
+      auth: 'oauth',
+      tokenUrl: 'https://c.example/token',
+      clientId: 'id',
+      scope: 'members.verify',
+    });
     expect(() => loadCompanyApiConfig({ ...base, COMPANY_API_AUTH: 'api-key' })).toThrow(/COMPANY_API_KEY/);
     expect(loadCompanyApiConfig({ ...base, COMPANY_API_AUTH: 'api-key', COMPANY_API_KEY: 'k' })).toEqual({
       url: base.COMPANY_API_URL,
@@ -52,15 +73,26 @@ describe('member-data configuration', () => {
       auth: 'api-key',
       keyHeader: 'x-api-key',
     });
-    expect(() => loadCompanyApiConfig({ ...base, COMPANY_API_AUTH: 'api-key', COMPANY_API_KEY: 'k', COMPANY_API_KEY_HEADER: 'bad header' })).toThrow(
-      /COMPANY_API_KEY_HEADER/,
+    expect(() =>
+      loadCompanyApiConfig({
+        ...base,
+        COMPANY_API_AUTH: 'api-key',
+        COMPANY_API_KEY: 'k',
+        COMPANY_API_KEY_HEADER: 'bad header',
+      }),
+    ).toThrow(/COMPANY_API_KEY_HEADER/);
+    expect(() => loadCompanyApiConfig({ ...base, COMPANY_API_AUTH: 'basic' })).toThrow(
+      /"oauth" or "api-key"/,
     );
-    expect(() => loadCompanyApiConfig({ ...base, COMPANY_API_AUTH: 'basic' })).toThrow(/"oauth" or "api-key"/);
   });
 
   test('S3 import settings', () => {
     expect(loadMemberImportSettings({})).toEqual({ deleteMissing: false, concurrency: 8 });
-    expect(loadMemberImportSettings({ MEMBERS_IMPORT_DELETE_MISSING: 'TRUE', MEMBERS_IMPORT_CONCURRENCY: '4' })).toEqual({ deleteMissing: true, concurrency: 4 });
-    expect(() => loadMemberImportSettings({ MEMBERS_IMPORT_DELETE_MISSING: 'yes' })).toThrow(/MEMBERS_IMPORT_DELETE_MISSING/);
+    expect(
+      loadMemberImportSettings({ MEMBERS_IMPORT_DELETE_MISSING: 'TRUE', MEMBERS_IMPORT_CONCURRENCY: '4' }),
+    ).toEqual({ deleteMissing: true, concurrency: 4 });
+    expect(() => loadMemberImportSettings({ MEMBERS_IMPORT_DELETE_MISSING: 'yes' })).toThrow(
+      /MEMBERS_IMPORT_DELETE_MISSING/,
+    );
   });
 });

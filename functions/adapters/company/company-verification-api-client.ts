@@ -80,7 +80,8 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
         return res;
       }
     });
-    if (response.status !== 200 || !isObject(response.body)) throw new UpstreamError('company-api', 'bad-response');
+    if (response.status !== 200 || !isObject(response.body))
+      throw new UpstreamError('company-api', 'bad-response');
     const { verified, companyUserId } = response.body;
     if (verified === false) return { verified: false };
     if (verified === true && typeof companyUserId === 'string' && COMPANY_USER_ID.test(companyUserId)) {
@@ -141,7 +142,8 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
     ) {
       throw new UpstreamError('company-api', 'bad-response');
     }
-    const lifetimeMs = typeof token.expires_in === 'number' && token.expires_in > 0 ? token.expires_in * 1000 : 300_000;
+    const lifetimeMs =
+      typeof token.expires_in === 'number' && token.expires_in > 0 ? token.expires_in * 1000 : 300_000;
     const usableMs = lifetimeMs > 2 * this.renewMarginMs ? lifetimeMs - this.renewMarginMs : lifetimeMs / 2;
     return { value: token.access_token, renewAt: this.clock.now().getTime() + usableMs };
   }
@@ -150,7 +152,10 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
   private async call(url: string, init: RequestInit): Promise<JsonResponse> {
     let res: JsonResponse;
     try {
-      res = await fetchJson(this.fetch, url, init, { upstream: 'company-api', timeoutMs: this.options.config.timeoutMs });
+      res = await fetchJson(this.fetch, url, init, {
+        upstream: 'company-api',
+        timeoutMs: this.options.config.timeoutMs,
+      });
     } catch (error) {
       throw new Transient('unavailable', { cause: error });
     }

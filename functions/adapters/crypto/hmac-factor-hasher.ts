@@ -28,7 +28,9 @@ export class HmacFactorHasher implements FactorHasher {
     for (const factor of MEMBER_FACTOR_NAMES) {
       const value = factors[factor];
       if (value === undefined) continue;
-      hashes[factor] = createHmac('sha256', key).update(`${SCHEME}\0${factor}\0${memberId}\0${value}`).digest('base64url');
+      hashes[factor] = createHmac('sha256', key)
+        .update(`${SCHEME}\0${factor}\0${memberId}\0${value}`)
+        .digest('base64url');
     }
     return hashes;
   }

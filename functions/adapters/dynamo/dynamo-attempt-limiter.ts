@@ -35,7 +35,8 @@ const NAMES = { '#c': 'count', '#e': 'windowEnds', '#l': 'level', '#x': 'expires
  * - {@link reserve} counts an attempt with one atomic `UpdateItem ADD` per scope (the three in
  *   parallel) and reads the new count back (`ReturnValues: ALL_NEW`), so 50 parallel attempts
  *   get the numbers 1…50 exactly; a window that has ended is restarted by a second, conditional
- *   update (TTL deletion lags, so expiry is checked by condition, never trusted to TTL);
+ *   update (TTL deletion lags, so expiry is checked by condition, never trusted to TTL); a
+ *   refused attempt is given back to the global scope;
  * - {@link fail} locks a scope when the failure used its last attempt: the window is extended
  *   to the lock's end and the level raised, conditionally on the window being the one counted in;
  * - {@link succeed} deletes the member's counter and gives the other scopes their attempt back;
@@ -53,21 +54,35 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
 
   async reserve(keys: AttemptKeys): Promise<AttemptReservation> {
     const now = this.nowSeconds();
-    const counted = await Promise.all(ATTEMPT_SCOPES.map((scope) => this.count(attemptKey(scope, keys), now)));
-    const scopes = Object.fromEntries(ATTEMPT_SCOPES.map((scope, i) => [scope, counted[i]!])) as Record<AttemptScope, ScopeCount>;
+    const counted = await Promise.all(
+      ATTEMPT_SCOPES.map((scope) => this.count(attemptKey(scope, keys), now)),
+    );
+    const scopes = Object.fromEntries(ATTEMPT_SCOPES.map((scope, i) => [scope, counted[i]!])) as Record<
+      AttemptScope,
+      ScopeCount
+    >;
     const blocked = ATTEMPT_SCOPES.filter((scope) => scopes[scope].count > limitOf(this.limits, scope));
-    return {
+    const reservation = {
       keys,
       scopes,
       allowed: blocked.length === 0,
       retryAfterSeconds: Math.max(0, ...blocked.map((scope) => scopes[scope].windowEnds - now)),
     };
+    // A refused attempt is not evaluated: it stays counted against the member and the LINE user
+    // (the locks hold), but not globally, so one locked-out caller hammering the route cannot
+    // use up the whole service's budget.
+    if (!reservation.allowed && !blocked.includes('global')) await this.refund(reservation, 'global');
+    return reservation;
   }
 
   async fail(reservation: AttemptReservation): Promise<FailureOutcome> {
     const now = this.nowSeconds();
-    const exhausted = ATTEMPT_SCOPES.filter((scope) => reservation.scopes[scope].count >= limitOf(this.limits, scope));
-    const lockedScopes = exhausted.filter((scope) => reservation.scopes[scope].count === limitOf(this.limits, scope));
+    const exhausted = ATTEMPT_SCOPES.filter(
+      (scope) => reservation.scopes[scope].count >= limitOf(this.limits, scope),
+    );
+    const lockedScopes = exhausted.filter(
+      (scope) => reservation.scopes[scope].count === limitOf(this.limits, scope),
+    );
     const ends = await Promise.all(
       exhausted.map(async (scope) => {
         const counted = reservation.scopes[scope];
@@ -117,14 +132,20 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
   /** Counts one attempt in the scope's current window, starting a new window when it has ended. */
   private async count(pk: string, now: number): Promise<ScopeCount> {
     const windowEnds = now + this.limits.windowSeconds;
-    const values = { ':one': 1, ':now': now, ':ends': windowEnds, ':expires': windowEnds + LEVEL_MEMORY_SECONDS };
+    const values = {
+      ':one': 1,
+      ':now': now,
+      ':ends': windowEnds,
+      ':expires': windowEnds + LEVEL_MEMORY_SECONDS,
+    };
     for (let round = 0; round < 5; round++) {
       try {
         const result = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk },
-            UpdateExpression: 'ADD #c :one SET #e = if_not_exists(#e, :ends), #x = if_not_exists(#x, :expires)',
+            UpdateExpression:
+              'ADD #c :one SET #e = if_not_exists(#e, :ends), #x = if_not_exists(#x, :expires)',
             ConditionExpression: 'attribute_not_exists(#e) OR #e > :now',
             ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'], '#x': NAMES['#x'] },
             ExpressionAttributeValues: values,
@@ -167,7 +188,11 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
           UpdateExpression: 'ADD #c :minusOne',
           ConditionExpression: '#e = :counted AND #c > :zero',
           ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'] },
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0, ':counted': reservation.scopes[scope].windowEnds },
+          ExpressionAttributeValues: {
+            ':minusOne': -1,
+            ':zero': 0,
+            ':counted': reservation.scopes[scope].windowEnds,
+          },
         }),
       );
     } catch (error) {

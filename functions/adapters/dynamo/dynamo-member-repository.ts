@@ -75,10 +75,12 @@ export class DynamoMemberRepository implements MemberRecordRepository {
   async contentHashes(memberIds: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (memberIds.length === 0) return found;
-    if (memberIds.length > BATCH_GET_LIMIT) throw new RangeError(`At most ${BATCH_GET_LIMIT} keys per batch.`);
+    if (memberIds.length > BATCH_GET_LIMIT)
+      throw new RangeError(`At most ${BATCH_GET_LIMIT} keys per batch.`);
     let keys: Array<Record<string, unknown>> = memberIds.map((id) => ({ pk: memberKey(id) }));
     for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > this.maxBatchRetries) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after retries.`);
+      if (attempt > this.maxBatchRetries)
+        throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after retries.`);
       if (attempt > 0) await this.backoff(attempt);
       const result = await this.client.send(
         new BatchGetCommand({
@@ -147,21 +149,31 @@ export class DynamoMemberRepository implements MemberRecordRepository {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new ScanCommand({ TableName: this.tableName, Limit: 25, ProjectionExpression: 'pk', ExclusiveStartKey: startKey }),
+        new ScanCommand({
+          TableName: this.tableName,
+          Limit: 25,
+          ProjectionExpression: 'pk',
+          ExclusiveStartKey: startKey,
+        }),
       );
-      if ((page.Items ?? []).some((item) => typeof item.pk === 'string' && item.pk.startsWith(MEMBER_PREFIX))) return true;
+      if ((page.Items ?? []).some((item) => typeof item.pk === 'string' && item.pk.startsWith(MEMBER_PREFIX)))
+        return true;
       startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
     } while (startKey);
     return false;
   }
 
   private async batchWrite(requests: WriteRequest[]): Promise<void> {
-    if (requests.length > BATCH_WRITE_LIMIT) throw new RangeError(`At most ${BATCH_WRITE_LIMIT} items per batch.`);
+    if (requests.length > BATCH_WRITE_LIMIT)
+      throw new RangeError(`At most ${BATCH_WRITE_LIMIT} items per batch.`);
     let pending = requests;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > this.maxBatchRetries) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after retries.`);
+      if (attempt > this.maxBatchRetries)
+        throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after retries.`);
       if (attempt > 0) await this.backoff(attempt);
-      const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      const result = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+      );
       pending = result.UnprocessedItems?.[this.tableName] ?? [];
     }
   }

@@ -1,4 +1,4 @@
-import { InvalidRequestError, TooManyAttemptsError, UpstreamError, VerificationFailedError } from '../errors.js';
+import { InvalidRequestError, TooManyAttemptsError, VerificationFailedError } from '../errors.js';
 import { normalizeMemberInput, type FactorValues, type MemberFactor } from '../member-factors.js';
 import type { AttemptEvent, AttemptLimiter, AttemptObserver, AttemptReservation } from '../member-ports.js';
 import type { CreateLinkResult, LineIdentityVerifier } from '../ports.js';
@@ -33,7 +33,10 @@ export interface MemberLinkInput {
  * Checks the normalized member data: the company user ID when it verifies, `undefined` when it
  * does not (unknown member, wrong factor, missing factor: all the same).
  */
-export type MemberCheck = (member: { memberId: string; factors: FactorValues }) => Promise<string | undefined>;
+export type MemberCheck = (member: {
+  memberId: string;
+  factors: FactorValues;
+}) => Promise<string | undefined>;
 
 const defaultTimer = {
   now: () => performance.now(),
@@ -48,7 +51,8 @@ const defaultTimer = {
  * 3. the attempt is counted per member, per LINE user and globally *before* it is evaluated;
  *    when a scope is locked → 429 `too-many-attempts`, whatever the member or the factors;
  * 4. `check` runs; no match → 422 `verification-failed` (or 429 when this failure used up a
- *    scope's last attempt); an upstream failure gives the attempt back and propagates (503/502);
+ *    scope's last attempt); a failure to evaluate (company API or storage down) gives the attempt
+ *    back and propagates (503/502/500);
  * 5. a match resets the member's counter and links (method `record` or `api`).
  *
  * Unknown member and wrong factor take the same code path with the same storage round trips,
@@ -64,7 +68,10 @@ export async function guardedMemberLink(
   const line = await ports.line.verifyBearer(input.lineToken);
   const normalized = normalizeMemberInput(input, ports.requiredFactors);
   if (!normalized.ok) {
-    throw new InvalidRequestError('The member number or a factor is not in a valid format.', normalized.problems);
+    throw new InvalidRequestError(
+      'The member number or a factor is not in a valid format.',
+      normalized.problems,
+    );
   }
   const { memberId, factors } = normalized;
   const timer = ports.timer ?? defaultTimer;
@@ -75,8 +82,10 @@ export async function guardedMemberLink(
     throw error;
   };
   const base = { method, lineUserId: line.userId, memberId } as const;
-  const observe = (event: Omit<AttemptEvent, 'method' | 'lineUserId' | 'memberId'>, reservation?: AttemptReservation) =>
-    ports.observe?.({ ...base, ...event, ...(reservation ? { counts: counts(reservation) } : {}) });
+  const observe = (
+    event: Omit<AttemptEvent, 'method' | 'lineUserId' | 'memberId'>,
+    reservation?: AttemptReservation,
+  ) => ports.observe?.({ ...base, ...event, ...(reservation ? { counts: counts(reservation) } : {}) });
 
   const reservation = await ports.attempts.reserve({ memberId, lineUserId: line.userId });
   if (!reservation.allowed) {
@@ -88,18 +97,23 @@ export async function guardedMemberLink(
   try {
     companyUserId = await check({ memberId, factors });
   } catch (error) {
-    if (error instanceof UpstreamError) {
-      // Not evaluated: the user must not lose an attempt because the company API is down.
-      await ports.attempts.release(reservation).catch(() => undefined);
-      observe({ outcome: 'unavailable' }, reservation);
-    }
+    // Not evaluated (company API down, storage failure): the user must not lose an attempt.
+    await ports.attempts.release(reservation).catch(() => undefined);
+    observe({ outcome: 'unavailable' }, reservation);
     throw error;
   }
 
   if (companyUserId === undefined) {
     const outcome = await ports.attempts.fail(reservation);
     if (outcome.lockedScopes.length > 0) {
-      observe({ outcome: 'locked', lockedScopes: outcome.lockedScopes, retryAfterSeconds: outcome.retryAfterSeconds }, reservation);
+      observe(
+        {
+          outcome: 'locked',
+          lockedScopes: outcome.lockedScopes,
+          retryAfterSeconds: outcome.retryAfterSeconds,
+        },
+        reservation,
+      );
       await ports.audit
         .record({
           type: 'lockout',
@@ -115,7 +129,9 @@ export async function guardedMemberLink(
       observe({ outcome: 'failed' }, reservation);
     }
     return padded(
-      outcome.retryAfterSeconds === undefined ? new VerificationFailedError() : new TooManyAttemptsError(outcome.retryAfterSeconds),
+      outcome.retryAfterSeconds === undefined
+        ? new VerificationFailedError()
+        : new TooManyAttemptsError(outcome.retryAfterSeconds),
     );
   }
 

@@ -1,6 +1,10 @@
 import type { CompanyMemberVerifier } from '../member-ports.js';
 import type { CreateLinkResult } from '../ports.js';
-import { guardedMemberLink, type GuardedMemberLinkPorts, type MemberLinkInput } from './guarded-member-link.js';
+import {
+  guardedMemberLink,
+  type GuardedMemberLinkPorts,
+  type MemberLinkInput,
+} from './guarded-member-link.js';
 
 /** Ports of {@link linkByCompanyApi}. */
 export interface LinkByCompanyApiPorts extends GuardedMemberLinkPorts {
@@ -13,7 +17,10 @@ export interface LinkByCompanyApiPorts extends GuardedMemberLinkPorts {
  * guessing protection as pattern 3 applies, and the company API is only called for attempts
  * that are not refused. An unavailable API gives the attempt back and answers 503.
  */
-export async function linkByCompanyApi(input: MemberLinkInput, ports: LinkByCompanyApiPorts): Promise<CreateLinkResult> {
+export async function linkByCompanyApi(
+  input: MemberLinkInput,
+  ports: LinkByCompanyApiPorts,
+): Promise<CreateLinkResult> {
   return guardedMemberLink(
     input,
     'api',

@@ -1,7 +1,11 @@
 import { constantTimeEqual } from '../member-factors.js';
 import type { FactorHasher, MemberRecordRepository } from '../member-ports.js';
 import type { CreateLinkResult } from '../ports.js';
-import { guardedMemberLink, type GuardedMemberLinkPorts, type MemberLinkInput } from './guarded-member-link.js';
+import {
+  guardedMemberLink,
+  type GuardedMemberLinkPorts,
+  type MemberLinkInput,
+} from './guarded-member-link.js';
 
 /** Ports of {@link linkByMemberRecord}. */
 export interface LinkByMemberRecordPorts extends GuardedMemberLinkPorts {
@@ -19,7 +23,10 @@ const NO_HASH = 'x'.repeat(43);
  * unknown member, a wrong factor and a record without that factor cost the same and fail the
  * same. Ends in `linkAccounts` with method `record`.
  */
-export async function linkByMemberRecord(input: MemberLinkInput, ports: LinkByMemberRecordPorts): Promise<CreateLinkResult> {
+export async function linkByMemberRecord(
+  input: MemberLinkInput,
+  ports: LinkByMemberRecordPorts,
+): Promise<CreateLinkResult> {
   return guardedMemberLink(
     input,
     'record',

@@ -255,8 +255,13 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   /** `POST /api/members/verify` and the `client_credentials` grant of `POST /token`. */
   private registerMemberVerificationRoutes(app: HttpApp): void {
-    app.post('/api/members/verify', this.idpApi('members', (req) => this.memberApi.verify(req)));
-    this.tokenGrants.set('client_credentials', (req, client) => this.memberApi.clientCredentialsGrant(req, client.clientId));
+    app.post(
+      '/api/members/verify',
+      this.idpApi('members', (req) => this.memberApi.verify(req)),
+    );
+    this.tokenGrants.set('client_credentials', (req, client) =>
+      this.memberApi.clientCredentialsGrant(req, client.clientId),
+    );
   }
 
   revokeApiTokens(): void {

@@ -64,24 +64,44 @@ export class MemberVerificationApi {
   /** `POST /api/members/verify`. */
   verify(req: AppRequest): AppResponse {
     if (!this.authorized(req)) {
-      return json(401, { error: 'invalid_token', error_description: 'A valid access token or API key is required.' }, {
-        'www-authenticate': 'Bearer realm="company-api", error="invalid_token"',
-      });
+      return json(
+        401,
+        { error: 'invalid_token', error_description: 'A valid access token or API key is required.' },
+        {
+          'www-authenticate': 'Bearer realm="company-api", error="invalid_token"',
+        },
+      );
     }
     const body = req.json;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return json(400, { error: 'invalid_request', error_description: 'Send JSON {memberId, factors}.' });
     }
     const { memberId, factors } = body as Record<string, unknown>;
-    if (typeof memberId !== 'string' || typeof factors !== 'object' || factors === null || Array.isArray(factors)) {
-      return json(400, { error: 'invalid_request', error_description: 'memberId must be a string and factors an object.' });
+    if (
+      typeof memberId !== 'string' ||
+      typeof factors !== 'object' ||
+      factors === null ||
+      Array.isArray(factors)
+    ) {
+      return json(400, {
+        error: 'invalid_request',
+        error_description: 'memberId must be a string and factors an object.',
+      });
     }
     const entries = Object.entries(factors as Record<string, unknown>);
-    if (entries.length === 0 || entries.some(([name, value]) => !FACTORS.includes(name as never) || typeof value !== 'string')) {
-      return json(400, { error: 'invalid_request', error_description: `factors: one or more of ${FACTORS.join(', ')}, as strings.` });
+    if (
+      entries.length === 0 ||
+      entries.some(([name, value]) => !FACTORS.includes(name as never) || typeof value !== 'string')
+    ) {
+      return json(400, {
+        error: 'invalid_request',
+        error_description: `factors: one or more of ${FACTORS.join(', ')}, as strings.`,
+      });
     }
     const member = this.options.members().find((m) => m.memberId === memberId);
-    const verified = member !== undefined && entries.every(([name, value]) => member[name as (typeof FACTORS)[number]] === value);
+    const verified =
+      member !== undefined &&
+      entries.every(([name, value]) => member[name as (typeof FACTORS)[number]] === value);
     return json(200, verified ? { verified: true, companyUserId: member.memberId } : { verified: false });
   }
 

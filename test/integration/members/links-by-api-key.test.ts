@@ -1,5 +1,8 @@
 import { DEFAULT_COMPANY_API_KEY } from '../../../functions/local/emulators/member-verification-api.js';
-import { DEFAULT_COMPANY_MEMBERS, testLineUserId } from '../../../functions/local/emulators/test-identities.js';
+import {
+  DEFAULT_COMPANY_MEMBERS,
+  testLineUserId,
+} from '../../../functions/local/emulators/test-identities.js';
 import { call } from '../../support/http.js';
 import { startTestStack, type TestStack } from '../../support/test-stack.js';
 

@@ -1,4 +1,7 @@
-import { DEFAULT_COMPANY_MEMBERS, testLineUserId } from '../../../functions/local/emulators/test-identities.js';
+import {
+  DEFAULT_COMPANY_MEMBERS,
+  testLineUserId,
+} from '../../../functions/local/emulators/test-identities.js';
 import { call } from '../../support/http.js';
 import { s } from '../../support/member-data.js';
 import { startTestStack, TEST_CLIENT, type TestStack } from '../../support/test-stack.js';
@@ -22,8 +25,14 @@ const HANAKO = DEFAULT_COMPANY_MEMBERS[0]!;
 const ICHIRO = DEFAULT_COMPANY_MEMBERS[1]!;
 const YUI = DEFAULT_COMPANY_MEMBERS[2]!;
 const KENTA = DEFAULT_COMPANY_MEMBERS[3]!;
-const right = (m: { birthDate: string; postalCode: string }) => ({ birthDate: m.birthDate, postalCode: m.postalCode });
-const wrong = (m: { birthDate: string; postalCode: string }) => ({ birthDate: '1901-01-01', postalCode: m.postalCode });
+const right = (m: { birthDate: string; postalCode: string }) => ({
+  birthDate: m.birthDate,
+  postalCode: m.postalCode,
+});
+const wrong = (m: { birthDate: string; postalCode: string }) => ({
+  birthDate: '1901-01-01',
+  postalCode: m.postalCode,
+});
 
 let seq = 0;
 async function lineToken() {
@@ -34,13 +43,21 @@ const post = (token: string, json: unknown) => call(stack.api.url, 'POST', '/lin
 const linkCount = async () => (await stack.scan('links')).length;
 /** Attempts counted against a member in its current window (0 when there is no counter). */
 const memberCounter = async (memberId: string) =>
-  Number(((await stack.scan('attempts')).find((i) => s(i, 'pk') === `MEMBER#${memberId}`)?.count as { N: string } | undefined)?.N ?? 0);
+  Number(
+    (
+      (await stack.scan('attempts')).find((i) => s(i, 'pk') === `MEMBER#${memberId}`)?.count as
+        { N: string } | undefined
+    )?.N ?? 0,
+  );
 
 describe('POST /links/by-api (pattern 2)', () => {
   test('links when the company API verifies; one client-credentials token serves many calls', async () => {
     const tokenCalls = stack.company.stats.token;
     const { userId, token } = await lineToken();
-    const created = await post(token, { memberId: HANAKO.memberId, factors: { birthDate: '1990/4/12', postalCode: '１００－０００１' } });
+    const created = await post(token, {
+      memberId: HANAKO.memberId,
+      factors: { birthDate: '1990/4/12', postalCode: '１００－０００１' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ lineUserId: userId, companyUserId: HANAKO.memberId, method: 'api' });
     expect((await post(token, { memberId: HANAKO.memberId, factors: right(HANAKO) })).status).toBe(200);
@@ -71,29 +88,40 @@ describe('POST /links/by-api (pattern 2)', () => {
     ['down', 503, 'company-api-unavailable'],
     ['error500', 503, 'company-api-unavailable'],
     ['garbage', 502, 'company-api-bad-response'],
-  ] as const)('company API %s → %i %s, one retry on 5xx/timeout, nothing linked or counted', async (mode, status, code) => {
-    const before = { links: await linkCount(), calls: stack.company.stats.members, counter: await memberCounter(KENTA.memberId) };
-    stack.company.setOutage('members', mode);
-    const { token } = await lineToken();
-    const started = Date.now();
-    const response = await post(token, { memberId: KENTA.memberId, factors: right(KENTA) });
-    const ms = Date.now() - started;
-    expect(response.status).toBe(status);
-    expect(response.body).toMatchObject({ code, status });
-    expect(stack.company.stats.members - before.calls).toBe(mode === 'garbage' ? 1 : 2);
-    if (mode === 'slow') {
-      expect(ms).toBeGreaterThanOrEqual(2000); // two 1 s timeouts (OUTBOUND_TIMEOUT_MS=1000 in tests)
-      expect(ms).toBeLessThan(4000);
-    }
-    expect(await linkCount()).toBe(before.links);
-    expect(await memberCounter(KENTA.memberId)).toBe(before.counter); // given back
-  }, 15_000);
+  ] as const)(
+    'company API %s → %i %s, one retry on 5xx/timeout, nothing linked or counted',
+    async (mode, status, code) => {
+      const before = {
+        links: await linkCount(),
+        calls: stack.company.stats.members,
+        counter: await memberCounter(KENTA.memberId),
+      };
+      stack.company.setOutage('members', mode);
+      const { token } = await lineToken();
+      const started = Date.now();
+      const response = await post(token, { memberId: KENTA.memberId, factors: right(KENTA) });
+      const ms = Date.now() - started;
+      expect(response.status).toBe(status);
+      expect(response.body).toMatchObject({ code, status });
+      expect(stack.company.stats.members - before.calls).toBe(mode === 'garbage' ? 1 : 2);
+      if (mode === 'slow') {
+        expect(ms).toBeGreaterThanOrEqual(2000); // two 1 s timeouts (OUTBOUND_TIMEOUT_MS=1000 in tests)
+        expect(ms).toBeLessThan(4000);
+      }
+      expect(await linkCount()).toBe(before.links);
+      expect(await memberCounter(KENTA.memberId)).toBe(before.counter); // given back
+    },
+    15_000,
+  );
 
   test('token endpoint down → 503, nothing linked', async () => {
     stack.company.revokeApiTokens();
     stack.company.setOutage('token', 'error500');
     const before = await linkCount();
-    const response = await post((await lineToken()).token, { memberId: KENTA.memberId, factors: right(KENTA) });
+    const response = await post((await lineToken()).token, {
+      memberId: KENTA.memberId,
+      factors: right(KENTA),
+    });
     expect(response.status).toBe(503);
     expect(response.body).toMatchObject({ code: 'company-api-unavailable' });
     expect(await linkCount()).toBe(before);
@@ -101,7 +129,10 @@ describe('POST /links/by-api (pattern 2)', () => {
 
   test('guessing is limited as for records: 429 with Retry-After, the company API not called any more', async () => {
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post((await lineToken()).token, { memberId: KENTA.memberId, factors: wrong(KENTA) })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (await post((await lineToken()).token, { memberId: KENTA.memberId, factors: wrong(KENTA) })).status,
+      );
     expect(statuses).toEqual([422, 422, 422, 422, 429]);
     const calls = stack.company.stats.members;
     const locked = await post((await lineToken()).token, { memberId: KENTA.memberId, factors: right(KENTA) });

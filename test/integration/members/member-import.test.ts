@@ -31,10 +31,9 @@ afterAll(async () => {
 /** A fresh members table. */
 async function freshTable(): Promise<string> {
   const suffix = randomBytes(4).toString('hex');
-  const names = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-imp-${suffix}`])) as Record<
-    TableKey,
-    string
-  >;
+  const names = Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-imp-${suffix}`]),
+  ) as Record<TableKey, string>;
   await ensureTables(dynamo, names);
   return names.members;
 }
@@ -71,7 +70,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 const HEADER = 'memberId,birthDate,postalCode,phone';
-const row = (i: number, birth = '1990-04-12') => `M-${String(i).padStart(6, '0')},${birth},100-0001,090-1234-5678`;
+const row = (i: number, birth = '1990-04-12') =>
+  `M-${String(i).padStart(6, '0')},${birth},100-0001,090-1234-5678`;
 async function csvFile(name: string, lines: string[]) {
   const path = join(dir, name);
   await writeFile(path, `${lines.join('\n')}\n`);
@@ -83,12 +83,18 @@ describe('member import into DynamoDB Local', () => {
     const table = await freshTable();
     const result = await cli([SAMPLE_CSV, '--table', table]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/read {7}6\n {2}written {4}6\n {2}unchanged {2}0\n {2}rejected {3}0\n {2}deleted {4}0/);
+    expect(result.stdout).toMatch(
+      /read {7}6\n {2}written {4}6\n {2}unchanged {2}0\n {2}rejected {3}0\n {2}deleted {4}0/,
+    );
+    expect(result.stdout).toContain('ignored columns: phone (never stored)'); // not in MEMBER_FACTORS
     const stored = await items(table);
     expect([...stored.keys()].sort()).toEqual(DEFAULT_COMPANY_MEMBERS.map((m) => m.memberId));
     const hasher = new HmacFactorHasher(TEST_PEPPER);
     for (const m of DEFAULT_COMPANY_MEMBERS) {
-      const expected = await hasher.hashFactors(m.memberId, { birthDate: m.birthDate, postalCode: m.postalCode, phone: m.phone });
+      const expected = await hasher.hashFactors(m.memberId, {
+        birthDate: m.birthDate,
+        postalCode: m.postalCode,
+      });
       const item = stored.get(m.memberId)!;
       const factors = (item.factors as { M: Record<string, { S: string }> }).M;
       expect(Object.fromEntries(Object.entries(factors).map(([k, v]) => [k, v.S]))).toEqual(expected);
@@ -147,14 +153,23 @@ describe('member import into DynamoDB Local', () => {
     const second = await cli([path, '--table', table]);
     expect(second.stdout).toMatch(/read {7}1002\n {2}written {4}4\n {2}unchanged {2}998\n/);
     const after = await items(table);
-    const rewritten = [...after.values()].filter((i) => s(i, 'importedAt') !== s(first.get(s(i, 'memberId')!) ?? {}, 'importedAt'));
-    expect(rewritten.map((i) => s(i, 'memberId')).sort()).toEqual(['M-000010', 'M-000500', 'M-001000', 'M-001001']);
+    const rewritten = [...after.values()].filter(
+      (i) => s(i, 'importedAt') !== s(first.get(s(i, 'memberId')!) ?? {}, 'importedAt'),
+    );
+    expect(rewritten.map((i) => s(i, 'memberId')).sort()).toEqual([
+      'M-000010',
+      'M-000500',
+      'M-001000',
+      'M-001001',
+    ]);
 
     const kept = lines.filter((_, i) => i === 0 || i % 10 !== 0); // drop every tenth data row
     await writeFile(path, `${kept.join('\n')}\n`);
     const third = await cli([path, '--table', table, '--delete-missing']);
     expect(third.code).toBe(0);
-    expect(third.stdout).toMatch(/written {4}0\n {2}unchanged {2}902\n {2}rejected {3}0\n {2}deleted {4}100\n/);
+    expect(third.stdout).toMatch(
+      /written {4}0\n {2}unchanged {2}902\n {2}rejected {3}0\n {2}deleted {4}100\n/,
+    );
     const remaining = await items(table);
     expect(remaining.size).toBe(902);
     expect(remaining.has('M-000009')).toBe(false);
@@ -230,7 +245,8 @@ describe('member import into DynamoDB Local', () => {
       deleteMissing: false,
       concurrency: 4,
     }));
-    const event = (key: string) => ({ Records: [{ s3: { bucket: { name: 'b' }, object: { key } } }] }) as never;
+    const event = (key: string) =>
+      ({ Records: [{ s3: { bucket: { name: 'b' }, object: { key } } }] }) as never;
     await handler(event('imports/members+2026.csv'));
     await handler(event('imports/broken.csv')); // refused, logged, not thrown (no pointless retry)
     client.destroy();

@@ -1,5 +1,8 @@
 import { jest } from '@jest/globals';
-import { DEFAULT_COMPANY_MEMBERS, testLineUserId } from '../../../functions/local/emulators/test-identities.js';
+import {
+  DEFAULT_COMPANY_MEMBERS,
+  testLineUserId,
+} from '../../../functions/local/emulators/test-identities.js';
 import { call } from '../../support/http.js';
 import { importSample, TEST_PEPPER } from '../../support/member-data.js';
 import { startTestStack, TEST_CLIENT, type TestStack } from '../../support/test-stack.js';
@@ -38,17 +41,29 @@ async function as(label: string) {
 }
 
 test('every attempt is logged with its outcome; no factor value, pepper or secret ever is', async () => {
-  const post = async (path: string, token: string, json: unknown) => call(stack.api.url, 'POST', path, { token, json });
+  const post = async (path: string, token: string, json: unknown) =>
+    call(stack.api.url, 'POST', path, { token, json });
   const ok = await post('/links/by-record', await as('ok'), {
     memberId: HANAKO.memberId,
     factors: { birthDate: HANAKO.birthDate, postalCode: HANAKO.postalCode },
   });
   expect(ok.status).toBe(201);
-  for (let i = 0; i < 6; i++) await post('/links/by-record', await as(`wrong-${i}`), { memberId: ICHIRO.memberId, factors: WRONG_TYPED });
-  await post('/links/by-record', await as('bad'), { memberId: ICHIRO.memberId, factors: { birthDate: '1933-02-30', postalCode: '9876543' } });
-  expect((await post('/links/by-api', await as('api'), { memberId: 'M-100003', factors: WRONG_TYPED })).status).toBe(422);
+  for (let i = 0; i < 6; i++)
+    await post('/links/by-record', await as(`wrong-${i}`), {
+      memberId: ICHIRO.memberId,
+      factors: WRONG_TYPED,
+    });
+  await post('/links/by-record', await as('bad'), {
+    memberId: ICHIRO.memberId,
+    factors: { birthDate: '1933-02-30', postalCode: '9876543' },
+  });
+  expect(
+    (await post('/links/by-api', await as('api'), { memberId: 'M-100003', factors: WRONG_TYPED })).status,
+  ).toBe(422);
   stack.company.setOutage('members', 'down');
-  expect((await post('/links/by-api', await as('down'), { memberId: 'M-100003', factors: WRONG_TYPED })).status).toBe(503);
+  expect(
+    (await post('/links/by-api', await as('down'), { memberId: 'M-100003', factors: WRONG_TYPED })).status,
+  ).toBe(503);
   stack.company.setOutage('all', null);
 
   const attempts = output
@@ -66,10 +81,22 @@ test('every attempt is logged with its outcome; no factor value, pepper or secre
     'api:failed',
     'api:unavailable',
   ]);
-  expect(attempts[5]).toMatchObject({ level: 'INFO', memberId: ICHIRO.memberId, lockedScopes: ['member'], counts: { member: 5 } });
+  expect(attempts[5]).toMatchObject({
+    level: 'INFO',
+    memberId: ICHIRO.memberId,
+    lockedScopes: ['member'],
+    counts: { member: 5 },
+  });
   expect(output).toContain('"code":"too-many-attempts"');
 
-  for (const secret of [TEST_PEPPER, TEST_CLIENT.clientSecret, ...WRONG_FORMS, '1933-02-30', HANAKO.birthDate, HANAKO.postalCode]) {
+  for (const secret of [
+    TEST_PEPPER,
+    TEST_CLIENT.clientSecret,
+    ...WRONG_FORMS,
+    '1933-02-30',
+    HANAKO.birthDate,
+    HANAKO.postalCode,
+  ]) {
     expect(output).not.toContain(secret);
   }
 }, 60_000);

@@ -91,7 +91,11 @@ describe('normalization (shared by the import and both verification routes)', ()
   });
 
   test('reasons never repeat the rejected value', () => {
-    for (const r of [normalizeBirthDate('1990-99-99'), normalizePostalCode('ABC-9999'), normalizePhone('090-ZZZZ')]) {
+    for (const r of [
+      normalizeBirthDate('1990-99-99'),
+      normalizePostalCode('ABC-9999'),
+      normalizePhone('090-ZZZZ'),
+    ]) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.reason).not.toMatch(/99|ABC|ZZZZ/);
     }
@@ -103,15 +107,26 @@ describe('normalizeMemberInput', () => {
 
   test('normalizes the member ID and the required factors, ignores other supported factors', () => {
     expect(
-      normalizeMemberInput({ memberId: ' M-1 ', factors: { birthDate: '19900412', postalCode: '100-0001', phone: 'junk' } }, required),
+      normalizeMemberInput(
+        { memberId: ' M-1 ', factors: { birthDate: '19900412', postalCode: '100-0001', phone: 'junk' } },
+        required,
+      ),
     ).toEqual({ ok: true, memberId: 'M-1', factors: { birthDate: '1990-04-12', postalCode: '1000001' } });
   });
 
   test('lists every problem by path, without values', () => {
-    const result = normalizeMemberInput({ memberId: '', factors: { birthDate: '1990-02-30', shoeSize: '42' } }, required);
+    const result = normalizeMemberInput(
+      { memberId: '', factors: { birthDate: '1990-02-30', shoeSize: '42' } },
+      required,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.path).sort()).toEqual(['factors.birthDate', 'factors.postalCode', 'factors.shoeSize', 'memberId']);
+    expect(result.problems.map((p) => p.path).sort()).toEqual([
+      'factors.birthDate',
+      'factors.postalCode',
+      'factors.shoeSize',
+      'memberId',
+    ]);
     expect(JSON.stringify(result.problems)).not.toContain('1990-02-30');
   });
 

@@ -9,7 +9,11 @@ function fakeFetch(replies: Record<string, Reply[]>) {
   const requests: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
   const fetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
     const url = String(input);
-    requests.push({ url, headers: { ...(init?.headers as Record<string, string>) }, body: String(init?.body ?? '') });
+    requests.push({
+      url,
+      headers: { ...(init?.headers as Record<string, string>) },
+      body: String(init?.body ?? ''),
+    });
     const reply = replies[url]?.shift() ?? { status: 599 };
     if (reply === 'reset') throw new TypeError('fetch failed');
     if (reply === 'timeout') {
@@ -18,34 +22,57 @@ function fakeFetch(replies: Record<string, Reply[]>) {
         signal?.addEventListener('abort', () => reject(signal.reason));
       });
     }
-    return new Response(reply.raw ?? JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json' } });
+    return new Response(reply.raw ?? JSON.stringify(reply.body), {
+      status: reply.status,
+      headers: { 'content-type': 'application/json' },
+    });
   };
   return { fetch, requests };
 }
 
 const API = 'https://company.example/api/members/verify';
 const TOKEN = 'https://company.example/token';
-const oauth: CompanyApiConfig = { url: API, timeoutMs: 50, auth: 'oauth', tokenUrl: TOKEN, clientId: 'line id+link' };
+const oauth: CompanyApiConfig = {
+  url: API,
+  timeoutMs: 50,
+  auth: 'oauth',
+  tokenUrl: TOKEN,
+  clientId: 'line id+link',
+};
 const apiKey: CompanyApiConfig = { url: API, timeoutMs: 50, auth: 'api-key', keyHeader: 'x-api-key' };
-const tokenReply = (token = 'tok-1', expires_in = 3600): Reply => ({ status: 200, body: { access_token: token, token_type: 'Bearer', expires_in } });
+const tokenReply = (token = 'tok-1', expires_in = 3600): Reply => ({
+  status: 200,
+  body: { access_token: token, token_type: 'Bearer', expires_in },
+});
 const YES: Reply = { status: 200, body: { verified: true, companyUserId: 'C-1' } };
 const NO: Reply = { status: 200, body: { verified: false } };
 const member = { memberId: 'M-1', factors: { birthDate: '1990-04-12' } };
 
 function client(config: CompanyApiConfig, replies: Record<string, Reply[]>, clock = new ManualClock()) {
   const f = fakeFetch(replies);
-  const c = new CompanyVerificationApiClient({ config, secret: async () => 's3cret:/&', fetch: f.fetch, clock, retryDelayMs: 1 });
+  const c = new CompanyVerificationApiClient({
+    config,
+    secret: async () => 's3cret:/&',
+    fetch: f.fetch,
+    clock,
+    retryDelayMs: 1,
+  });
   return { c, requests: f.requests, clock };
 }
 
 describe('CompanyVerificationApiClient', () => {
   test('client credentials with client_secret_basic, then the documented request; token cached until expiry minus margin', async () => {
-    const { c, requests, clock } = client(oauth, { [TOKEN]: [tokenReply('tok-1', 3600), tokenReply('tok-2')], [API]: [YES, NO, YES] });
+    const { c, requests, clock } = client(oauth, {
+      [TOKEN]: [tokenReply('tok-1', 3600), tokenReply('tok-2')],
+      [API]: [YES, NO, YES],
+    });
     await expect(c.verifyMember(member)).resolves.toEqual({ verified: true, companyUserId: 'C-1' });
     await expect(c.verifyMember(member)).resolves.toEqual({ verified: false });
     const [token, call] = requests;
     expect(token!.body).toBe('grant_type=client_credentials');
-    expect(Buffer.from(token!.headers.authorization!.replace('Basic ', ''), 'base64').toString()).toBe('line+id%2Blink:s3cret%3A%2F%26');
+    expect(Buffer.from(token!.headers.authorization!.replace('Basic ', ''), 'base64').toString()).toBe(
+      'line+id%2Blink:s3cret%3A%2F%26',
+    );
     expect(call!.headers.authorization).toBe('Bearer tok-1');
     expect(JSON.parse(call!.body)).toEqual(member);
     expect(requests.filter((r) => r.url === TOKEN)).toHaveLength(1);
@@ -62,7 +89,10 @@ describe('CompanyVerificationApiClient', () => {
   });
 
   test('a 401 from the API renews the token once', async () => {
-    const { c, requests } = client(oauth, { [TOKEN]: [tokenReply('old'), tokenReply('new')], [API]: [{ status: 401 }, YES] });
+    const { c, requests } = client(oauth, {
+      [TOKEN]: [tokenReply('old'), tokenReply('new')],
+      [API]: [{ status: 401 }, YES],
+    });
     await expect(c.verifyMember(member)).resolves.toMatchObject({ verified: true });
     expect(requests.at(-1)!.headers.authorization).toBe('Bearer new');
   });
@@ -82,8 +112,18 @@ describe('CompanyVerificationApiClient', () => {
     ['connection resets', ['reset', 'reset'], 2, 'company-api-unavailable'],
     ['429 twice', [{ status: 429 }, { status: 429 }], 2, 'company-api-unavailable'],
     ['garbage (not retried)', [{ status: 200, raw: '<html>oops</html>' }], 1, 'company-api-bad-response'],
-    ['verified without companyUserId', [{ status: 200, body: { verified: true } }], 1, 'company-api-bad-response'],
-    ['verified as a string', [{ status: 200, body: { verified: 'yes', companyUserId: 'C-1' } }], 1, 'company-api-bad-response'],
+    [
+      'verified without companyUserId',
+      [{ status: 200, body: { verified: true } }],
+      1,
+      'company-api-bad-response',
+    ],
+    [
+      'verified as a string',
+      [{ status: 200, body: { verified: 'yes', companyUserId: 'C-1' } }],
+      1,
+      'company-api-bad-response',
+    ],
     ['404 (wrong URL)', [{ status: 404, body: { verified: false } }], 1, 'company-api-bad-response'],
     ['403 (our key refused)', [{ status: 403 }], 1, 'company-api-bad-response'],
   ])('%s', async (_name, replies, calls, outcome) => {
@@ -107,6 +147,8 @@ describe('CompanyVerificationApiClient', () => {
   test('errors never carry the factors, the token or the secret', async () => {
     const { c } = client(apiKey, { [API]: [{ status: 200, raw: 'x' }] });
     const error = await c.verifyMember(member).catch((e: Error) => e);
-    expect(JSON.stringify({ m: String(error), c: String((error as Error).cause) })).not.toMatch(/1990|s3cret/);
+    expect(JSON.stringify({ m: String(error), c: String((error as Error).cause) })).not.toMatch(
+      /1990|s3cret/,
+    );
   });
 });

@@ -5,8 +5,13 @@ const PEPPER = 'unit-test-pepper-0123456789';
 
 describe('HmacFactorHasher', () => {
   test('HMAC-SHA256 with the pepper over scheme, factor, member ID and value', async () => {
-    const hashes = await new HmacFactorHasher(PEPPER).hashFactors('M-1', { birthDate: '1990-04-12', postalCode: '1000001' });
-    const expected = createHmac('sha256', PEPPER).update('line-id-link/member-factor/v1\u0000birthDate\u0000M-1\u00001990-04-12').digest('base64url');
+    const hashes = await new HmacFactorHasher(PEPPER).hashFactors('M-1', {
+      birthDate: '1990-04-12',
+      postalCode: '1000001',
+    });
+    const expected = createHmac('sha256', PEPPER)
+      .update('line-id-link/member-factor/v1\u0000birthDate\u0000M-1\u00001990-04-12')
+      .digest('base64url');
     expect(hashes.birthDate).toBe(expected);
     expect(Object.keys(hashes).sort()).toEqual(['birthDate', 'postalCode']);
   });

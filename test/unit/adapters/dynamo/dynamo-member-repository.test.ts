@@ -1,5 +1,8 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMemberRepository, type StoredMember } from '../../../../functions/adapters/dynamo/dynamo-member-repository.js';
+import {
+  DynamoMemberRepository,
+  type StoredMember,
+} from '../../../../functions/adapters/dynamo/dynamo-member-repository.js';
 
 /** A document client whose batch calls leave some items unprocessed, as DynamoDB does under load. */
 function throttlingClient(leaveUnprocessed: number[]) {
@@ -28,12 +31,20 @@ function throttlingClient(leaveUnprocessed: number[]) {
   return { client, sent };
 }
 
-const member = (i: number): StoredMember => ({ memberId: `M-${i}`, companyUserId: `M-${i}`, factorHashes: { birthDate: 'x' }, contentHash: 'c' });
+const member = (i: number): StoredMember => ({
+  memberId: `M-${i}`,
+  companyUserId: `M-${i}`,
+  factorHashes: { birthDate: 'x' },
+  contentHash: 'c',
+});
 
 describe('DynamoMemberRepository batches', () => {
   test('BatchWriteItem: unprocessed items are sent again until none is left', async () => {
     const { client, sent } = throttlingClient([10, 3, 0]);
-    await new DynamoMemberRepository(client, 't', { baseBackoffMs: 1 }).putMembers(Array.from({ length: 25 }, (_, i) => member(i)), 'now');
+    await new DynamoMemberRepository(client, 't', { baseBackoffMs: 1 }).putMembers(
+      Array.from({ length: 25 }, (_, i) => member(i)),
+      'now',
+    );
     expect(sent).toEqual([
       { kind: 'write', size: 25 },
       { kind: 'write', size: 10 },
@@ -44,7 +55,10 @@ describe('DynamoMemberRepository batches', () => {
   test('BatchWriteItem gives up after the configured retries', async () => {
     const { client } = throttlingClient(Array(20).fill(1));
     await expect(
-      new DynamoMemberRepository(client, 't', { baseBackoffMs: 1, maxBatchRetries: 3 }).deleteMembers(['M-1', 'M-2']),
+      new DynamoMemberRepository(client, 't', { baseBackoffMs: 1, maxBatchRetries: 3 }).deleteMembers([
+        'M-1',
+        'M-2',
+      ]),
     ).rejects.toThrow(/unprocessed after retries/);
   });
 
@@ -60,6 +74,11 @@ describe('DynamoMemberRepository batches', () => {
   test('refuses oversized batches', async () => {
     const { client } = throttlingClient([]);
     const repo = new DynamoMemberRepository(client, 't');
-    await expect(repo.putMembers(Array.from({ length: 26 }, (_, i) => member(i)), 'now')).rejects.toThrow(RangeError);
+    await expect(
+      repo.putMembers(
+        Array.from({ length: 26 }, (_, i) => member(i)),
+        'now',
+      ),
+    ).rejects.toThrow(RangeError);
   });
 });

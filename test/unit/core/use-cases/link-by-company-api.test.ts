@@ -1,7 +1,19 @@
-import { TooManyAttemptsError, UpstreamError, VerificationFailedError } from '../../../../functions/core/errors.js';
-import { linkByCompanyApi, type LinkByCompanyApiPorts } from '../../../../functions/core/use-cases/link-by-company-api.js';
+import {
+  TooManyAttemptsError,
+  UpstreamError,
+  VerificationFailedError,
+} from '../../../../functions/core/errors.js';
+import {
+  linkByCompanyApi,
+  type LinkByCompanyApiPorts,
+} from '../../../../functions/core/use-cases/link-by-company-api.js';
 import { fakeLineVerifier, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
-import { FakeCompanyApi, InMemoryAttemptLimiter, ManualClock, recordingTimer } from '../../../support/member-fakes.js';
+import {
+  FakeCompanyApi,
+  InMemoryAttemptLimiter,
+  ManualClock,
+  recordingTimer,
+} from '../../../support/member-fakes.js';
 
 const RIGHT = { birthDate: '1990-04-12', postalCode: '1000001' };
 const WRONG = { birthDate: '1990-04-13', postalCode: '1000001' };
@@ -45,7 +57,8 @@ describe('linkByCompanyApi', () => {
   test('an unavailable API propagates and gives the attempt back', async () => {
     const { attempt, attempts, company, links } = setup();
     company.failWith = new UpstreamError('company-api', 'unavailable');
-    for (let i = 0; i < 8; i++) await expect(attempt(RIGHT)).rejects.toMatchObject({ code: 'company-api-unavailable' });
+    for (let i = 0; i < 8; i++)
+      await expect(attempt(RIGHT)).rejects.toMatchObject({ code: 'company-api-unavailable' });
     expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(0);
     expect(links.byLine.size).toBe(0);
   });

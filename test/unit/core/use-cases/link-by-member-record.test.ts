@@ -5,11 +5,24 @@ import {
   VerificationFailedError,
 } from '../../../../functions/core/errors.js';
 import type { AttemptEvent } from '../../../../functions/core/member-ports.js';
-import { linkByMemberRecord, type LinkByMemberRecordPorts } from '../../../../functions/core/use-cases/link-by-member-record.js';
+import {
+  linkByMemberRecord,
+  type LinkByMemberRecordPorts,
+} from '../../../../functions/core/use-cases/link-by-member-record.js';
 import { fakeLineVerifier, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
-import { fakeHasher, InMemoryAttemptLimiter, InMemoryMemberRecords, ManualClock, recordingTimer } from '../../../support/member-fakes.js';
+import {
+  fakeHasher,
+  InMemoryAttemptLimiter,
+  InMemoryMemberRecords,
+  ManualClock,
+  recordingTimer,
+} from '../../../support/member-fakes.js';
 
-const HANAKO = { memberId: 'M-100001', companyUserId: 'C-1', factors: { birthDate: '1990-04-12', postalCode: '1000001' } };
+const HANAKO = {
+  memberId: 'M-100001',
+  companyUserId: 'C-1',
+  factors: { birthDate: '1990-04-12', postalCode: '1000001' },
+};
 const ICHIRO = { memberId: 'M-100002', factors: { birthDate: '1985-11-03', postalCode: '5300001' } };
 const RIGHT = { birthDate: '1990-04-12', postalCode: '1000001' };
 const WRONG = { birthDate: '1990-04-13', postalCode: '1000001' };
@@ -39,16 +52,30 @@ async function setup() {
   return { clock, links, audit, attempts, members, events, timer, ports, attempt };
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('linkByMemberRecord', () => {
   test('links the verified LINE user to the record’s company user, method record', async () => {
     const { attempt, links, events } = await setup();
-    const { link, created } = await attempt('U1', 'M-100001', { birthDate: '１９９０/4/12', postalCode: '100-0001' });
+    const { link, created } = await attempt('U1', 'M-100001', {
+      birthDate: '１９９０/4/12',
+      postalCode: '100-0001',
+    });
     expect(created).toBe(true);
     expect(link).toMatchObject({ lineUserId: 'U1', companyUserId: 'C-1', method: 'record' });
     expect(links.byLine.get('U1')?.companyUserId).toBe('C-1');
-    expect(events).toEqual([expect.objectContaining({ outcome: 'verified', method: 'record', memberId: 'M-100001', lineUserId: 'U1' })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        outcome: 'verified',
+        method: 'record',
+        memberId: 'M-100001',
+        lineUserId: 'U1',
+      }),
+    ]);
   });
 
   test('unknown member and wrong factor fail with the same error and the same work', async () => {
@@ -77,7 +104,13 @@ describe('linkByMemberRecord', () => {
     expect(links.byLine.size).toBe(0);
     expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'x' })).toBe(6);
     expect(audit.events).toEqual([
-      expect.objectContaining({ type: 'lockout', lineUserId: 'U4', companyUserId: 'M-100001', method: 'record', code: 'too-many-attempts' }),
+      expect.objectContaining({
+        type: 'lockout',
+        lineUserId: 'U4',
+        companyUserId: 'M-100001',
+        method: 'record',
+        code: 'too-many-attempts',
+      }),
     ]);
   });
 
@@ -90,7 +123,10 @@ describe('linkByMemberRecord', () => {
       realErrors.push(await failure(real.attempt('U1', 'M-100001', WRONG)));
       ghostErrors.push(await failure(ghost.attempt('U1', 'M-000000', WRONG)));
     }
-    const shape = (e: unknown) => [(e as Error).constructor.name, (e as { retryAfterSeconds?: number }).retryAfterSeconds];
+    const shape = (e: unknown) => [
+      (e as Error).constructor.name,
+      (e as { retryAfterSeconds?: number }).retryAfterSeconds,
+    ];
     expect(realErrors.map(shape)).toEqual(ghostErrors.map(shape));
   });
 
@@ -98,7 +134,8 @@ describe('linkByMemberRecord', () => {
     const { attempt, clock } = await setup();
     for (let i = 0; i < 5; i++) await failure(attempt('U1', 'M-100002', WRONG));
     clock.advance(15 * 60);
-    for (let i = 0; i < 4; i++) expect(await failure(attempt('U1', 'M-100002', WRONG))).toBeInstanceOf(VerificationFailedError);
+    for (let i = 0; i < 4; i++)
+      expect(await failure(attempt('U1', 'M-100002', WRONG))).toBeInstanceOf(VerificationFailedError);
     const second = await failure(attempt('U1', 'M-100002', WRONG));
     expect((second as TooManyAttemptsError).retryAfterSeconds).toBe(30 * 60);
   });
@@ -122,20 +159,43 @@ describe('linkByMemberRecord', () => {
     expect(await failure(attempt('U1', 'M-100001', RIGHT))).toBeInstanceOf(TooManyAttemptsError);
   });
 
+  test('a locked-out caller hammering the route does not use up the global budget', async () => {
+    const { attempt, attempts } = await setup();
+    for (let i = 0; i < 40; i++) await failure(attempt('U1', `M-3000${i}`, RIGHT));
+    const keys = { memberId: 'x', lineUserId: 'U1' };
+    expect(attempts.countOf('line-user', keys)).toBe(40);
+    expect(attempts.countOf('global', keys)).toBe(10); // only the evaluated attempts
+  });
+
+  test('a storage failure while checking gives the attempt back', async () => {
+    const { attempt, attempts, members } = await setup();
+    members.findByMemberId = async () => {
+      throw new Error('DynamoDB is down');
+    };
+    await expect(attempt('U1', 'M-100001', RIGHT)).rejects.toThrow('DynamoDB is down');
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(0);
+  });
+
   test('an invalid LINE token or a malformed factor is refused before anything is counted', async () => {
     const { attempt, attempts, ports } = await setup();
-    await expect(linkByMemberRecord({ lineToken: 'nope', memberId: 'M-100001', factors: RIGHT }, ports)).rejects.toBeInstanceOf(
-      InvalidTokenError,
-    );
+    await expect(
+      linkByMemberRecord({ lineToken: 'nope', memberId: 'M-100001', factors: RIGHT }, ports),
+    ).rejects.toBeInstanceOf(InvalidTokenError);
     const bad = await failure(attempt('U1', 'M-100001', { birthDate: '1990-02-30', postalCode: '1000001' }));
     expect(bad).toBeInstanceOf(InvalidRequestError);
-    expect((bad as InvalidRequestError).errors).toEqual([{ path: 'factors.birthDate', message: expect.any(String) }]);
+    expect((bad as InvalidRequestError).errors).toEqual([
+      { path: 'factors.birthDate', message: expect.any(String) },
+    ]);
     expect(attempts.counters.size).toBe(0);
   });
 
   test('a record that lacks a required factor never verifies', async () => {
     const { attempt, members } = await setup();
-    members.records.set('M-3', { memberId: 'M-3', companyUserId: 'M-3', factorHashes: (await fakeHasher.hashFactors('M-3', { birthDate: '1990-04-12' })) });
+    members.records.set('M-3', {
+      memberId: 'M-3',
+      companyUserId: 'M-3',
+      factorHashes: await fakeHasher.hashFactors('M-3', { birthDate: '1990-04-12' }),
+    });
     expect(await failure(attempt('U1', 'M-3', RIGHT))).toBeInstanceOf(VerificationFailedError);
   });
 

@@ -1,4 +1,7 @@
-import { startCompanyIdpEmulator, type CompanyIdpEmulator } from '../../../../functions/local/emulators/company-idp-emulator.js';
+import {
+  startCompanyIdpEmulator,
+  type CompanyIdpEmulator,
+} from '../../../../functions/local/emulators/company-idp-emulator.js';
 import { DEFAULT_COMPANY_API_KEY } from '../../../../functions/local/emulators/member-verification-api.js';
 import { DEFAULT_COMPANY_MEMBERS } from '../../../../functions/local/emulators/test-identities.js';
 
@@ -18,7 +21,10 @@ async function clientCredentials(auth: 'basic' | 'post' = 'basic', secret = CLIE
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (auth === 'basic') headers.authorization = basic(CLIENT.clientId, secret);
-  else form.set('client_id', CLIENT.clientId), form.set('client_secret', secret);
+  else {
+    form.set('client_id', CLIENT.clientId);
+    form.set('client_secret', secret);
+  }
   const res = await fetch(`${idp.url}/token`, { method: 'POST', headers, body: form });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -29,16 +35,25 @@ async function verify(body: unknown, headers: Record<string, string>) {
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined };
+  return {
+    status: res.status,
+    body: (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined,
+  };
 }
 
-const RIGHT = { memberId: HANAKO.memberId, factors: { birthDate: HANAKO.birthDate, postalCode: HANAKO.postalCode } };
+const RIGHT = {
+  memberId: HANAKO.memberId,
+  factors: { birthDate: HANAKO.birthDate, postalCode: HANAKO.postalCode },
+};
 
 describe('member verification API of the company IdP emulator', () => {
   test('client_credentials (basic or post) gives a Bearer token that the API accepts', async () => {
     for (const auth of ['basic', 'post'] as const) {
       const token = await clientCredentials(auth);
-      expect(token).toEqual({ status: 200, body: { access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 } });
+      expect(token).toEqual({
+        status: 200,
+        body: { access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 },
+      });
       const ok = await verify(RIGHT, { authorization: `Bearer ${token.body.access_token}` });
       expect(ok).toEqual({ status: 200, body: { verified: true, companyUserId: HANAKO.memberId } });
     }
@@ -50,10 +65,16 @@ describe('member verification API of the company IdP emulator', () => {
 
   test('answers verified: false for a wrong factor or an unknown member, and needs exact (normalized) values', async () => {
     const auth = { 'x-api-key': DEFAULT_COMPANY_API_KEY };
-    expect((await verify({ ...RIGHT, factors: { ...RIGHT.factors, birthDate: '1990-04-13' } }, auth)).body).toEqual({ verified: false });
+    expect(
+      (await verify({ ...RIGHT, factors: { ...RIGHT.factors, birthDate: '1990-04-13' } }, auth)).body,
+    ).toEqual({ verified: false });
     expect((await verify({ ...RIGHT, memberId: 'M-999999' }, auth)).body).toEqual({ verified: false });
-    expect((await verify({ ...RIGHT, factors: { postalCode: '100-0001' } }, auth)).body).toEqual({ verified: false });
-    expect((await verify({ ...RIGHT, factors: { phone: HANAKO.phone } }, auth)).body).toMatchObject({ verified: true });
+    expect((await verify({ ...RIGHT, factors: { postalCode: '100-0001' } }, auth)).body).toEqual({
+      verified: false,
+    });
+    expect((await verify({ ...RIGHT, factors: { phone: HANAKO.phone } }, auth)).body).toMatchObject({
+      verified: true,
+    });
   });
 
   test('refuses requests without valid credentials or with a malformed body', async () => {
