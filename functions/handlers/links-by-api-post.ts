@@ -4,7 +4,7 @@ import { systemClock } from '../core/ports.js';
 import { linkByCompanyApi, type LinkByCompanyApiPorts } from '../core/use-cases/link-by-company-api.js';
 import { logAttempt, MemberLinkRequest } from './http/member-link-request.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken, json } from './http/responses.js';
+import { bearerToken, linkResponse } from './http/responses.js';
 import {
   attemptLimiter,
   auditLog,
@@ -36,7 +36,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(validateBody(MemberLinkRequest))
   .handler(async (event) => {
     const body = event.body as unknown as MemberLinkRequest;
-    const { link, created } = await linkByCompanyApi(
+    const result = await linkByCompanyApi(
       {
         lineToken: bearerToken(event),
         memberId: body.memberId,
@@ -45,5 +45,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
       },
       ports,
     );
-    return json(created ? 201 : 200, link);
+    return linkResponse(result);
   });

@@ -4,7 +4,7 @@ import { systemClock } from '../core/ports.js';
 import { linkByMemberRecord, type LinkByMemberRecordPorts } from '../core/use-cases/link-by-member-record.js';
 import { logAttempt, MemberLinkRequest } from './http/member-link-request.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken, json } from './http/responses.js';
+import { bearerToken, linkResponse } from './http/responses.js';
 import {
   attemptLimiter,
   auditLog,
@@ -39,7 +39,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(validateBody(MemberLinkRequest))
   .handler(async (event) => {
     const body = event.body as unknown as MemberLinkRequest;
-    const { link, created } = await linkByMemberRecord(
+    const result = await linkByMemberRecord(
       {
         lineToken: bearerToken(event),
         memberId: body.memberId,
@@ -48,5 +48,5 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
       },
       ports,
     );
-    return json(created ? 201 : 200, link);
+    return linkResponse(result);
   });

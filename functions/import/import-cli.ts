@@ -8,6 +8,7 @@ import { ConfigError, loadMemberFactors, readSecret } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
+import { csvRecord } from '../export/csv.js';
 import { FileCheckpoint } from './file-checkpoint.js';
 import {
   ImportAbortedError,
@@ -218,21 +219,17 @@ class RejectsFile {
   async write(reject: RejectedRow): Promise<void> {
     this.handle ??= (async () => {
       const handle = await open(this.path, this.append ? 'a' : 'w');
-      if (!this.append || (await handle.stat()).size === 0) await handle.write('line,memberId,reason\n');
+      if (!this.append || (await handle.stat()).size === 0) await handle.write(csvRecord(['line', 'memberId', 'reason']));
       return handle;
     })();
     const handle = await this.handle;
     this.count++;
-    await handle.write(`${reject.line},${csvField(reject.memberId ?? '')},${csvField(reject.reason)}\n`);
+    await handle.write(csvRecord([String(reject.line), reject.memberId, reject.reason]));
   }
 
   async close(): Promise<void> {
     await (await this.handle)?.close();
   }
-}
-
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** cli-progress bar on a terminal (bytes of the file → percentage and ETA), a line every 10 s otherwise. */

@@ -125,7 +125,7 @@ describe('member import into DynamoDB Local', () => {
         '6,M-000005,postalCode must be 3–10 digits (hyphens and spaces are ignored)',
         '7,M-000001,duplicate memberId (an earlier row has it; the first one is kept)',
         '',
-      ].join('\n'),
+      ].join('\r\n'), // RFC 4180 record ends
     );
     expect([...(await items(table)).keys()].sort()).toEqual(['M-000001', 'M-000004']);
   });
