@@ -1,8 +1,16 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { loadMemberFactors } from '../config.js';
+import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
+import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
+import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { TABLES, tableName, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { importMembers } from '../import/import-members.js';
+import { LOCAL_MEMBER_HASH_PEPPER } from '../import/import-target.js';
 import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
@@ -14,7 +22,11 @@ export const DEV_DEFAULTS = {
   LINE_CHANNEL_SECRET: 'dev-channel-secret-not-for-production',
   COMPANY_OIDC_CLIENT_ID: 'line-id-link-dev',
   COMPANY_OIDC_CLIENT_SECRET: 'dev-company-client-secret',
+  MEMBER_HASH_PEPPER: LOCAL_MEMBER_HASH_PEPPER,
 } as const;
+
+/** The company emulator's members as an operator would export them (pattern 3's demo data). */
+export const SAMPLE_MEMBERS_CSV = fileURLToPath(new URL('./sample-data/members.sample.csv', import.meta.url));
 
 /** Options of {@link startDevStack}. */
 export interface DevStackOptions {
@@ -71,7 +83,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       (Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key, env)]),
     ) as Record<TableKey, string>;
     await ensureTables(client, names);
+    const membersEmpty = !(await client.send(new ScanCommand({ TableName: names.members, Limit: 1 }))).Items?.length;
     client.destroy();
+    // Pattern 3 needs imported records: a first start imports the sample members.
+    if (membersEmpty) await importSampleMembers(names.members, env);
 
     let line: LinePlatformEmulator | undefined;
     if (!env.LINE_API_BASE) {
@@ -95,6 +110,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       });
       stops.push(() => company!.close());
       env.COMPANY_OIDC_ISSUER = company.issuer;
+      // Pattern 2: the emulator also serves the company's member verification API.
+      env.COMPANY_API_URL ??= `${company.url}/api/members/verify`;
+      env.COMPANY_API_TOKEN_URL ??= `${company.url}/token`;
+      env.COMPANY_API_CLIENT_ID ??= env.COMPANY_OIDC_CLIENT_ID;
+      env.COMPANY_API_CLIENT_SECRET ??= env.COMPANY_OIDC_CLIENT_SECRET;
     }
 
     const demoConfig = () =>
@@ -103,6 +123,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         companyEmulator: company?.url ?? null,
         lineChannelId: env.LINE_CHANNEL_ID,
         companyClientId: env.COMPANY_OIDC_CLIENT_ID,
+        memberFactors: loadMemberFactors(env),
       });
     const api = await startLocalServer({
       port: options.port,
@@ -129,6 +150,20 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   } catch (error) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Imports {@link SAMPLE_MEMBERS_CSV} with the same code as `npm run import`. */
+async function importSampleMembers(table: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const client = createDocumentClient(env);
+  try {
+    await importMembers(createReadStream(SAMPLE_MEMBERS_CSV), {
+      store: new DynamoMemberRepository(client, table),
+      hasher: new HmacFactorHasher(env.MEMBER_HASH_PEPPER!),
+      requiredFactors: loadMemberFactors(env),
+    });
+  } finally {
+    client.destroy();
   }
 }
 

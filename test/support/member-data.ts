@@ -9,8 +9,8 @@ import type { MemberFactor } from '../../functions/core/member-factors.js';
 /** The pepper of the member-data integration suites. */
 export const TEST_PEPPER = 'integration-test-pepper-0123456789';
 
-/** examples/members.sample.csv: the emulator's default members, as an operator would export them. */
-export const SAMPLE_CSV = fileURLToPath(new URL('../../examples/members.sample.csv', import.meta.url));
+/** functions/local/sample-data/members.sample.csv: the emulator's default members, as an operator would export them. */
+export const SAMPLE_CSV = fileURLToPath(new URL('../../functions/local/sample-data/members.sample.csv', import.meta.url));
 
 /** Imports the sample CSV into `table` of the run's DynamoDB Local with the project's import. */
 export async function importSample(

@@ -1,7 +1,8 @@
 // The demo "LIFF app": it gets tokens from the emulators (as LIFF and the company IdP would give
 // them to a real app) and calls the API with them. Plain ES module, no build step.
 const $ = (id) => document.getElementById(id);
-const config = await (await fetch('config.json')).json();
+/** Emulator URLs and settings from the dev server. */
+export const config = await (await fetch('config.json')).json();
 const api = location.origin;
 
 /** Appends one request/response pair to the log. */
