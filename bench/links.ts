@@ -43,13 +43,16 @@ async function verifyRow(stack: Stack, large: boolean): Promise<BenchRow> {
   await client.verifyIdToken(token); // fetches and caches the JWKS
 
   // The baseline: what any verifier must do at least — one ES256 signature check.
-  const jwks = (await (await fetch(`${line.url}/oauth2/v2.1/certs`)).json()) as { keys: Array<Record<string, string>> };
+  const jwks = (await (await fetch(`${line.url}/oauth2/v2.1/certs`)).json()) as {
+    keys: Array<Record<string, string>>;
+  };
   const key: KeyObject = createPublicKey({ key: jwks.keys[0]!, format: 'jwk' });
   const [header, payload, signature] = token.split('.');
   const data = Buffer.from(`${header}.${payload}`);
   const sig = Buffer.from(signature!, 'base64url');
   const rawVerify = async () => {
-    if (!cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)) throw new Error('bad signature');
+    if (!cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig))
+      throw new Error('bad signature');
   };
   const projectVerify = async () => {
     await client.verifyIdToken(token);
@@ -118,7 +121,11 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
     const body = JSON.stringify({ companyIdToken: input.companyIdToken });
     const start = performance.now();
     const status = await post(
-      { authorization: `Bearer ${input.lineToken}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      {
+        authorization: `Bearer ${input.lineToken}`,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+      },
       body,
     );
     if (status !== 201) throw new Error(`POST /links answered ${status}`);
@@ -137,13 +144,31 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
     await doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: table, Item: { pk: `LINE#${attributes.lineUserId}`, ...attributes }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Put: { TableName: table, Item: { pk: `COMPANY#${attributes.companyUserId}`, ...attributes }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: table,
+              Item: { pk: `LINE#${attributes.lineUserId}`, ...attributes },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: table,
+              Item: { pk: `COMPANY#${attributes.companyUserId}`, ...attributes },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
           // The project writes the link's audit event in the same transaction; so does the baseline.
           {
             Put: {
               TableName: auditTable,
-              Item: { pk: `LINE#${attributes.lineUserId}`, sk: `${attributes.linkedAt}#${randomBytes(8).toString('hex')}`, type: 'link', at: attributes.linkedAt, ...attributes },
+              Item: {
+                pk: `LINE#${attributes.lineUserId}`,
+                sk: `${attributes.linkedAt}#${randomBytes(8).toString('hex')}`,
+                type: 'link',
+                at: attributes.linkedAt,
+                ...attributes,
+              },
               ConditionExpression: 'attribute_not_exists(sk)',
             },
           },

@@ -47,7 +47,10 @@ function runChild(name: string, large: boolean): Promise<BenchRow[]> {
     const child = spawn(
       process.execPath,
       [...process.execArgv, fileURLToPath(import.meta.url), '--suite', name, ...(large ? ['--large'] : [])],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
     );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -66,7 +69,14 @@ function runChild(name: string, large: boolean): Promise<BenchRow[]> {
 /** A Markdown table, so it can be pasted into a closing note as it is. */
 export function printTable(rows: BenchRow[]): void {
   const header = ['benchmark', 'project', 'baseline', 'ratio', 'target', 'ok'];
-  const lines = rows.map((r) => [r.name, r.project, r.baseline, r.ratio.toFixed(2), r.target, r.pass ? 'yes' : 'NO']);
+  const lines = rows.map((r) => [
+    r.name,
+    r.project,
+    r.baseline,
+    r.ratio.toFixed(2),
+    r.target,
+    r.pass ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write(`${fmt(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);

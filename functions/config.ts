@@ -75,7 +75,9 @@ export function secureUrl(value: string, name: string): string {
     throw new ConfigError(`Environment variable ${name} must be an absolute URL, got "${value}".`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new ConfigError(`Environment variable ${name} must use https (http is accepted only for loopback hosts).`);
+    throw new ConfigError(
+      `Environment variable ${name} must use https (http is accepted only for loopback hosts).`,
+    );
   }
   return value.replace(/\/+$/, '');
 }
@@ -128,7 +130,9 @@ export function loadCorsOrigins(env: Env = process.env): string[] {
       throw new ConfigError(`CORS_ALLOWED_ORIGINS entry "${origin}" is not an origin.`);
     }
     if (url.origin !== origin) {
-      throw new ConfigError(`CORS_ALLOWED_ORIGINS entry "${origin}" must be an exact origin like ${url.origin}.`);
+      throw new ConfigError(
+        `CORS_ALLOWED_ORIGINS entry "${origin}" must be an exact origin like ${url.origin}.`,
+      );
     }
     return origin;
   });

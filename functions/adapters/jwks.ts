@@ -25,12 +25,14 @@ export function remoteJwks(url: URL, options: RemoteJwksOptions): ReturnType<typ
     ...(options.cacheMaxAgeMs === undefined ? {} : { cacheMaxAge: options.cacheMaxAgeMs }),
     [customFetch]: async (input, init) => {
       const response = await options.fetch(input, { ...init, redirect: 'error' });
-      if (response.status >= 500 || response.status === 429) throw new UpstreamError(options.upstream, 'unavailable');
+      if (response.status >= 500 || response.status === 429)
+        throw new UpstreamError(options.upstream, 'unavailable');
       if (response.status !== 200) throw new UpstreamError(options.upstream, 'bad-response');
       const text = await response.text();
       try {
         const body: unknown = JSON.parse(text);
-        if (typeof body !== 'object' || body === null || !Array.isArray((body as { keys?: unknown }).keys)) throw new Error();
+        if (typeof body !== 'object' || body === null || !Array.isArray((body as { keys?: unknown }).keys))
+          throw new Error();
       } catch {
         throw new UpstreamError(options.upstream, 'bad-response');
       }
@@ -46,11 +48,14 @@ export function remoteJwks(url: URL, options: RemoteJwksOptions): ReturnType<typ
  */
 export function translateJwtError(error: unknown, realm: TokenRealm, upstream: Upstream): Error {
   if (error instanceof InvalidTokenError || error instanceof UpstreamError) return error;
-  if (error instanceof errors.JWKSTimeout) return new UpstreamError(upstream, 'unavailable', { cause: error });
-  if (error instanceof errors.JWKSInvalid) return new UpstreamError(upstream, 'bad-response', { cause: error });
+  if (error instanceof errors.JWKSTimeout)
+    return new UpstreamError(upstream, 'unavailable', { cause: error });
+  if (error instanceof errors.JWKSInvalid)
+    return new UpstreamError(upstream, 'bad-response', { cause: error });
   if (error instanceof errors.JOSEError) {
     // The generic JOSEError comes from the key set fetch, never from the token itself.
-    if (error.code === 'ERR_JOSE_GENERIC') return new UpstreamError(upstream, 'unavailable', { cause: error });
+    if (error.code === 'ERR_JOSE_GENERIC')
+      return new UpstreamError(upstream, 'unavailable', { cause: error });
     return new InvalidTokenError(realm, error.message, { cause: error });
   }
   // Network failures surface as TypeError from fetch; anything else unexpected also fails closed.

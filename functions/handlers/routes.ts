@@ -15,7 +15,13 @@ export interface RouteDefinition {
   /** DynamoDB tables the function uses, and how. */
   tables: ReadonlyArray<{ table: TableKey; access: 'read' | 'write' | 'read-write' }>;
   /** Secrets the function reads (the variable names of DESIGN.md; `_ARN` in Lambda). */
-  secrets: ReadonlyArray<'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET' | 'MEMBER_HASH_PEPPER' | 'COMPANY_API_CLIENT_SECRET' | 'COMPANY_API_KEY'>;
+  secrets: ReadonlyArray<
+    | 'LINE_CHANNEL_SECRET'
+    | 'COMPANY_OIDC_CLIENT_SECRET'
+    | 'MEMBER_HASH_PEPPER'
+    | 'COMPANY_API_CLIENT_SECRET'
+    | 'COMPANY_API_KEY'
+  >;
   /** Setting groups (environment variables) the function needs. */
   settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
 }

@@ -219,7 +219,8 @@ class RejectsFile {
   async write(reject: RejectedRow): Promise<void> {
     this.handle ??= (async () => {
       const handle = await open(this.path, this.append ? 'a' : 'w');
-      if (!this.append || (await handle.stat()).size === 0) await handle.write(csvRecord(['line', 'memberId', 'reason']));
+      if (!this.append || (await handle.stat()).size === 0)
+        await handle.write(csvRecord(['line', 'memberId', 'reason']));
       return handle;
     })();
     const handle = await this.handle;

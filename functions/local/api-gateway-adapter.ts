@@ -69,7 +69,14 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
       }
     }
 
-    const event = toEvent(req, method, url, body, route ? `${route.method} ${route.path}` : '$default', pathParameters);
+    const event = toEvent(
+      req,
+      method,
+      url,
+      body,
+      route ? `${route.method} ${route.path}` : '$default',
+      pathParameters,
+    );
     const context = lambdaContext(route?.handler ?? FALLBACK_ROUTE.handler, event.requestContext.requestId);
     let result: unknown;
     try {
@@ -100,13 +107,20 @@ function toEvent(
     const name = req.rawHeaders[i]!.toLowerCase();
     const value = req.rawHeaders[i + 1]!;
     if (name === 'cookie') {
-      cookies = [...(cookies ?? []), ...value.split(';').map((c) => c.trim()).filter(Boolean)];
+      cookies = [
+        ...(cookies ?? []),
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      ];
       continue;
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+  for (const [key, value] of url.searchParams)
+    query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
   const contentType = headers['content-type'] ?? '';
   const text = isTextual(contentType);
   const now = new Date();
@@ -144,7 +158,8 @@ function toEvent(
 }
 
 function normalizeResult(result: unknown): APIGatewayProxyStructuredResultV2 {
-  if (result && typeof result === 'object' && 'statusCode' in result) return result as APIGatewayProxyStructuredResultV2;
+  if (result && typeof result === 'object' && 'statusCode' in result)
+    return result as APIGatewayProxyStructuredResultV2;
   // API Gateway's rule for results without a status code: 200 with the value as JSON.
   return {
     statusCode: 200,
@@ -159,9 +174,15 @@ function writeResult(
   result: APIGatewayProxyStructuredResultV2,
   corsHeaders: Record<string, string>,
 ): void {
-  const headers: Record<string, string | number | boolean | string[]> = { ...(result.headers ?? {}), ...corsHeaders };
+  const headers: Record<string, string | number | boolean | string[]> = {
+    ...(result.headers ?? {}),
+    ...corsHeaders,
+  };
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const body =
+    result.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   headers['content-length'] = body.length;
   res.writeHead(result.statusCode ?? 200, headers as Record<string, string | string[]>);
   res.end(method === 'HEAD' ? undefined : body);

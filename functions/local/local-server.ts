@@ -24,7 +24,10 @@ export interface LocalServerOptions {
  * runs and what the integration tests call over HTTP.
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const listener = createApiGatewayListener({ routes: options.routes ?? ROUTES, corsOrigins: options.corsOrigins ?? [] });
+  const listener = createApiGatewayListener({
+    routes: options.routes ?? ROUTES,
+    corsOrigins: options.corsOrigins ?? [],
+  });
   const server = createServer((req, res) => {
     void (async () => {
       try {

@@ -1,4 +1,8 @@
-import { CompanyUserAlreadyLinkedError, InvalidTokenError, LineUserAlreadyLinkedError } from '../../functions/core/errors.js';
+import {
+  CompanyUserAlreadyLinkedError,
+  InvalidTokenError,
+  LineUserAlreadyLinkedError,
+} from '../../functions/core/errors.js';
 import type { CompanyIdentity, LineIdentity, Link } from '../../functions/core/link.js';
 import type {
   AuditEvent,

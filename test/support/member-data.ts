@@ -10,7 +10,9 @@ import type { MemberFactor } from '../../functions/core/member-factors.js';
 export const TEST_PEPPER = 'integration-test-pepper-0123456789';
 
 /** functions/local/sample-data/members.sample.csv: the emulator's default members, as an operator would export them. */
-export const SAMPLE_CSV = fileURLToPath(new URL('../../functions/local/sample-data/members.sample.csv', import.meta.url));
+export const SAMPLE_CSV = fileURLToPath(
+  new URL('../../functions/local/sample-data/members.sample.csv', import.meta.url),
+);
 
 /** Imports the sample CSV into `table` of the run's DynamoDB Local with the project's import. */
 export async function importSample(

@@ -40,7 +40,8 @@ export interface TestStack {
  */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run integration tests through jest (globalSetup).');
+  if (!endpoint)
+    throw new Error('DYNAMODB_ENDPOINT is not set: run integration tests through jest (globalSetup).');
   const line = await startLinePlatformEmulator({ channels: [TEST_CHANNEL, OTHER_CHANNEL] });
   const company = await startCompanyIdpEmulator({ clients: [TEST_CLIENT, OTHER_CLIENT] });
   const suffix = randomBytes(4).toString('hex');
@@ -62,10 +63,14 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     COMPANY_OIDC_CLIENT_ID: TEST_CLIENT.clientId,
     COMPANY_OIDC_CLIENT_SECRET: TEST_CLIENT.clientSecret,
     OUTBOUND_TIMEOUT_MS: '1000',
-    ...Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [TABLES[key].envVar, tables[key]])),
+    ...Object.fromEntries(
+      (Object.keys(TABLES) as TableKey[]).map((key) => [TABLES[key].envVar, tables[key]]),
+    ),
     ...env,
   });
-  const api = await startLocalServer({ corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean) });
+  const api = await startLocalServer({
+    corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+  });
   process.env.PUBLIC_BASE_URL ??= api.url;
 
   return {
@@ -74,7 +79,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     company,
     tables,
     dynamo,
-    scan: async (table) => (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
+    scan: async (table) =>
+      (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
     close: async () => {
       await api.close();
       // The handlers' module-scope DynamoDB client keeps keep-alive sockets open; release them.

@@ -31,7 +31,19 @@ export interface OidcCompanyVerifierOptions {
  * Asymmetric algorithms only: HS* would let anyone holding the client secret (including us)
  * mint tokens, and `none` is never acceptable.
  */
-const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const ACCEPTED_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 /** A company user ID becomes part of a DynamoDB key: printable, bounded. */
 const COMPANY_USER_ID = /^[\x21-\x7e]{1,128}$/;
 

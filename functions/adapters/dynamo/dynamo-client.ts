@@ -5,7 +5,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * One DynamoDB document client per execution environment. `DYNAMODB_ENDPOINT` points it at
  * DynamoDB Local; there, static dummy credentials are used unless real ones are configured.
  */
-export function createDocumentClient(env: Record<string, string | undefined> = process.env): DynamoDBDocumentClient {
+export function createDocumentClient(
+  env: Record<string, string | undefined> = process.env,
+): DynamoDBDocumentClient {
   const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
   const local = endpoint !== undefined;
   const client = new DynamoDBClient({

@@ -104,7 +104,10 @@ export class LinePlatformClient implements LineIdentityVerifier {
    * the web-login callback (reference 002, "Verify ID token"): signature with the channel
    * secret, `iss`, `aud`, `exp`, and `nonce` equal to the one stored with the login session.
    */
-  async verifyWebLoginIdToken(token: string, options: { channelSecret: string; nonce: string }): Promise<LineIdentity> {
+  async verifyWebLoginIdToken(
+    token: string,
+    options: { channelSecret: string; nonce: string },
+  ): Promise<LineIdentity> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, new TextEncoder().encode(options.channelSecret), {
@@ -132,13 +135,18 @@ export class LinePlatformClient implements LineIdentityVerifier {
       { upstream: 'line', timeoutMs },
     );
     if (verify.status === 400 || verify.status === 401) {
-      throw new InvalidTokenError('line', `access token rejected by LINE (${describeLineError(verify.body)})`);
+      throw new InvalidTokenError(
+        'line',
+        `access token rejected by LINE (${describeLineError(verify.body)})`,
+      );
     }
     this.assertOk(verify.status, verify.body);
     const { client_id: clientId, expires_in: expiresIn } = verify.body as Record<string, unknown>;
     // Reference 001: client_id must be our channel and expires_in positive before the token is used.
-    if (clientId !== channelId) throw new InvalidTokenError('line', 'access token issued for another channel');
-    if (typeof expiresIn !== 'number' || !(expiresIn > 0)) throw new InvalidTokenError('line', 'access token expired');
+    if (clientId !== channelId)
+      throw new InvalidTokenError('line', 'access token issued for another channel');
+    if (typeof expiresIn !== 'number' || !(expiresIn > 0))
+      throw new InvalidTokenError('line', 'access token expired');
 
     const profile = await fetchJson(
       this.options.fetch,
@@ -180,6 +188,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
 }
 
 function describeLineError(body: unknown): string {
-  if (isObject(body) && typeof body.error_description === 'string') return body.error_description.slice(0, 100);
+  if (isObject(body) && typeof body.error_description === 'string')
+    return body.error_description.slice(0, 100);
   return 'no description';
 }

@@ -11,7 +11,10 @@ export interface UnlinkMePorts {
  * Removes the caller's link, both sides at once. Unlinking nothing is not an error (the end
  * state the user asked for holds), so the HTTP layer answers 204 either way.
  */
-export async function unlinkMe(input: { lineToken: string }, ports: UnlinkMePorts): Promise<Link | undefined> {
+export async function unlinkMe(
+  input: { lineToken: string },
+  ports: UnlinkMePorts,
+): Promise<Link | undefined> {
   const line = await ports.line.verifyBearer(input.lineToken);
   return ports.links.deleteByLineUserId(line.userId);
 }

@@ -23,7 +23,10 @@ export function requestLogging(): MiddlewareObj[] {
       logger.appendKeys({ apiRequestId: request.event.requestContext?.requestId });
     },
   };
-  return [injectLambdaContext(logger, { resetKeys: true, logEvent: false }) as MiddlewareObj, apiRequestId as MiddlewareObj];
+  return [
+    injectLambdaContext(logger, { resetKeys: true, logEvent: false }) as MiddlewareObj,
+    apiRequestId as MiddlewareObj,
+  ];
 }
 
 /**
@@ -36,7 +39,12 @@ export function requestLogging(): MiddlewareObj[] {
  * build the response before the security headers are added to it.
  */
 export function httpEdge(): MiddlewareObj[] {
-  return [...requestLogging(), httpHeaderNormalizer(), httpSecurityHeaders(), problemResponses() as MiddlewareObj];
+  return [
+    ...requestLogging(),
+    httpHeaderNormalizer(),
+    httpSecurityHeaders(),
+    problemResponses() as MiddlewareObj,
+  ];
 }
 
 /**

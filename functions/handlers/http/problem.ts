@@ -3,7 +3,12 @@ import type { MiddlewareObj } from '@middy/core';
 import { DomainError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../../core/errors.js';
 import { logger } from './logger.js';
 import { countRefusal } from './metrics.js';
-import { MalformedJsonError, MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors.js';
+import {
+  MalformedJsonError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './http-errors.js';
 
 /**
  * The one table from stable error codes to HTTP statuses. A code that is not here is a bug

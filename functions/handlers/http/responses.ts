@@ -4,7 +4,11 @@ import type { CreateLinkResult } from '../../core/ports.js';
 import { countMetric } from './metrics.js';
 
 /** A JSON response; user data is never cached by browsers or proxies. */
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },

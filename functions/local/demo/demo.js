@@ -52,7 +52,8 @@ async function mint(base, body) {
 }
 
 /** A fresh LINE credential of the selected user and kind, minted by the LINE emulator. */
-export const lineToken = () => mint(config.lineEmulator, { userId: $('line-user').value, kind: $('line-kind').value });
+export const lineToken = () =>
+  mint(config.lineEmulator, { userId: $('line-user').value, kind: $('line-kind').value });
 /** A fresh company ID token of the selected member, minted by the company IdP emulator. */
 export const companyToken = () => mint(config.companyEmulator, { sub: $('member').value });
 /** The selected member ID. */
@@ -60,13 +61,19 @@ export const selectedMember = () => $('member').value;
 
 async function fill() {
   if (!config.lineEmulator || !config.companyEmulator) {
-    log('demo', 0, 'The emulators are off because LINE_API_BASE / COMPANY_OIDC_ISSUER are set; this page needs them.');
+    log(
+      'demo',
+      0,
+      'The emulators are off because LINE_API_BASE / COMPANY_OIDC_ISSUER are set; this page needs them.',
+    );
     return;
   }
   const { users } = await (await fetch(`${config.lineEmulator}/_emulator/users`)).json();
-  for (const user of users) $('line-user').add(new Option(`${user.displayName} (${user.userId.slice(0, 9)}…)`, user.userId));
+  for (const user of users)
+    $('line-user').add(new Option(`${user.displayName} (${user.userId.slice(0, 9)}…)`, user.userId));
   const { members } = await (await fetch(`${config.companyEmulator}/_emulator/members`)).json();
-  for (const member of members) $('member').add(new Option(`${member.memberId} ${member.name}`, member.memberId));
+  for (const member of members)
+    $('member').add(new Option(`${member.memberId} ${member.name}`, member.memberId));
 }
 
 const on = (id, action) =>
@@ -78,7 +85,9 @@ const on = (id, action) =>
     }
   });
 
-on('link', async () => callApi('POST', '/links', { token: await lineToken(), json: { companyIdToken: await companyToken() } }));
+on('link', async () =>
+  callApi('POST', '/links', { token: await lineToken(), json: { companyIdToken: await companyToken() } }),
+);
 on('me', async () => callApi('GET', '/links/me', { token: await lineToken() }));
 on('unlink', async () => callApi('DELETE', '/links/me', { token: await lineToken() }));
 on('forged', async () => {
@@ -87,8 +96,12 @@ on('forged', async () => {
   await callApi('POST', '/links', { token: forged, json: { companyIdToken: await companyToken() } });
 });
 on('no-token', async () => callApi('POST', '/links', { json: { companyIdToken: await companyToken() } }));
-on('wrong-slot', async () => callApi('POST', '/links', { token: await lineToken(), json: { companyIdToken: await lineToken() } }));
-on('bad-json', async () => callApi('POST', '/links', { token: await lineToken(), body: '{"companyIdToken": ' }));
+on('wrong-slot', async () =>
+  callApi('POST', '/links', { token: await lineToken(), json: { companyIdToken: await lineToken() } }),
+);
+on('bad-json', async () =>
+  callApi('POST', '/links', { token: await lineToken(), body: '{"companyIdToken": ' }),
+);
 on('unknown-route', async () => callApi('GET', '/nowhere'));
 $('clear').addEventListener('click', () => ($('log').innerHTML = ''));
 

@@ -18,7 +18,8 @@ const members = config.companyEmulator
   ? (await (await fetch(`${config.companyEmulator}/_emulator/members`)).json()).members
   : [];
 $('md-fill').add(new Option('(choose a member)', ''));
-for (const member of members) $('md-fill').add(new Option(`${member.memberId} ${member.name}`, member.memberId));
+for (const member of members)
+  $('md-fill').add(new Option(`${member.memberId} ${member.name}`, member.memberId));
 $('md-fill').addEventListener('change', () => {
   const member = members.find((m) => m.memberId === $('md-fill').value);
   if (!member) return;

@@ -28,7 +28,9 @@ it('logs refusals with their code and request IDs, and no token, code or secret'
     issuedAt: new Date(Date.now() - 7_200_000),
     expiresInSec: 3600,
   });
-  expect((await call(stack.api.url, 'POST', '/links', { token: lineToken, json: { companyIdToken } })).status).toBe(401);
+  expect(
+    (await call(stack.api.url, 'POST', '/links', { token: lineToken, json: { companyIdToken } })).status,
+  ).toBe(401);
   expect((await call(stack.api.url, 'GET', '/links/me', { token: expired })).status).toBe(401);
   stack.line.setOutage('verify', 'down');
   const accessToken = await stack.line.mintAccessToken({ userId: testLineUserId('logging-3') });
@@ -47,7 +49,14 @@ it('logs refusals with their code and request IDs, and no token, code or secret'
     expect(entry.apiRequestId).toEqual(expect.any(String));
     expect(entry.function_request_id).toEqual(expect.any(String));
   }
-  for (const secret of [lineToken, companyIdToken, expired, accessToken, TEST_CHANNEL.channelSecret, TEST_CLIENT.clientSecret]) {
+  for (const secret of [
+    lineToken,
+    companyIdToken,
+    expired,
+    accessToken,
+    TEST_CHANNEL.channelSecret,
+    TEST_CLIENT.clientSecret,
+  ]) {
     expect(logs).not.toContain(secret);
     // Not even a token's signature alone.
     expect(logs).not.toContain(secret.split('.').pop()!);
@@ -60,7 +69,9 @@ it('emits the business metrics as CloudWatch EMF: LinksCreated, LinkConflicts, R
   const b = testLineUserId('metrics-b');
   const companyIdToken = await stack.company.mintIdToken({ sub: 'M-METRICS' });
   const link = (userId: string) =>
-    stack.line.mintIdToken({ userId }).then((token) => call(stack.api.url, 'POST', '/links', { token, json: { companyIdToken } }));
+    stack.line
+      .mintIdToken({ userId })
+      .then((token) => call(stack.api.url, 'POST', '/links', { token, json: { companyIdToken } }));
   expect((await link(a)).status).toBe(201);
   expect((await link(b)).status).toBe(409);
   expect((await call(stack.api.url, 'GET', '/links/me', { token: 'forged.token.value' })).status).toBe(401);
@@ -69,7 +80,18 @@ it('emits the business metrics as CloudWatch EMF: LinksCreated, LinkConflicts, R
     .join('')
     .split('\n')
     .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Metrics: Array<{ Name: string }> }> } })
-    .flatMap((e) => e._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => `${m.Namespace}/${x.Name}`)));
-  expect(emitted).toEqual(['LineIdLink/LinksCreated', 'LineIdLink/LinkConflicts', 'LineIdLink/RejectedTokens']);
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          _aws: { CloudWatchMetrics: Array<{ Namespace: string; Metrics: Array<{ Name: string }> }> };
+        },
+    )
+    .flatMap((e) =>
+      e._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => `${m.Namespace}/${x.Name}`)),
+    );
+  expect(emitted).toEqual([
+    'LineIdLink/LinksCreated',
+    'LineIdLink/LinkConflicts',
+    'LineIdLink/RejectedTokens',
+  ]);
 });

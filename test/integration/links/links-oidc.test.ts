@@ -1,7 +1,13 @@
 import { base64url, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { testLineUserId } from '../../../functions/local/emulators/test-identities.js';
 import { call } from '../../support/http.js';
-import { OTHER_CHANNEL, OTHER_CLIENT, startTestStack, TEST_CHANNEL, type TestStack } from '../../support/test-stack.js';
+import {
+  OTHER_CHANNEL,
+  OTHER_CLIENT,
+  startTestStack,
+  TEST_CHANNEL,
+  type TestStack,
+} from '../../support/test-stack.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -13,10 +19,14 @@ let seq = 0;
 /** A fresh LINE user and company member per test, so tests never see each other's links. */
 function fresh() {
   seq++;
-  return { lineUserId: testLineUserId(`links-oidc-${seq}-${Date.now()}`), memberId: `M-T${seq}-${Date.now()}` };
+  return {
+    lineUserId: testLineUserId(`links-oidc-${seq}-${Date.now()}`),
+    memberId: `M-T${seq}-${Date.now()}`,
+  };
 }
 
-const post = (token: string | undefined, json: unknown) => call(stack.api.url, 'POST', '/links', { token, json });
+const post = (token: string | undefined, json: unknown) =>
+  call(stack.api.url, 'POST', '/links', { token, json });
 
 async function linksFor(lineUserId: string, memberId: string) {
   const items = await stack.scan('links');
@@ -44,7 +54,9 @@ describe('POST /links (pattern 1, LIFF)', () => {
 
     const again = await post(lineToken, { companyIdToken });
     expect(again.status).toBe(200);
-    expect((again.body as { linkedAt: string }).linkedAt).toBe((created.body as { linkedAt: string }).linkedAt);
+    expect((again.body as { linkedAt: string }).linkedAt).toBe(
+      (created.body as { linkedAt: string }).linkedAt,
+    );
 
     const me = await call(stack.api.url, 'GET', '/links/me', { token: lineToken });
     expect(me.status).toBe(200);
@@ -79,7 +91,9 @@ describe('POST /links (pattern 1, LIFF)', () => {
     const tokenA = await stack.line.mintIdToken({ userId: a.lineUserId });
     await post(tokenA, { companyIdToken: await stack.company.mintIdToken({ sub: a.memberId }) });
 
-    const lineSide = await post(tokenA, { companyIdToken: await stack.company.mintIdToken({ sub: b.memberId }) });
+    const lineSide = await post(tokenA, {
+      companyIdToken: await stack.company.mintIdToken({ sub: b.memberId }),
+    });
     expect(lineSide.status).toBe(409);
     expect(lineSide.body).toMatchObject({ code: 'line-user-already-linked' });
     expect(lineSide.headers.get('content-type')).toBe('application/problem+json');
@@ -123,9 +137,13 @@ describe('POST /links (pattern 1, LIFF)', () => {
     expect(unlinked.text).toBe('');
     await expectNothingWritten(a.lineUserId, a.memberId);
     expect((await call(stack.api.url, 'DELETE', '/links/me', { token })).status).toBe(204);
-    expect((await call(stack.api.url, 'GET', '/links/me', { token })).body).toMatchObject({ code: 'not-linked' });
+    expect((await call(stack.api.url, 'GET', '/links/me', { token })).body).toMatchObject({
+      code: 'not-linked',
+    });
 
-    const relinked = await post(token, { companyIdToken: await stack.company.mintIdToken({ sub: other.memberId }) });
+    const relinked = await post(token, {
+      companyIdToken: await stack.company.mintIdToken({ sub: other.memberId }),
+    });
     expect(relinked.status).toBe(201);
     expect(relinked.body).toMatchObject({ companyUserId: other.memberId });
   });
@@ -149,7 +167,13 @@ describe('POST /links refuses bad LINE tokens with 401 and writes nothing', () =
       'alg none',
       async ({ lineUserId }) => {
         const now = Math.floor(Date.now() / 1000);
-        const payload = { iss: stack.line.issuer, sub: lineUserId, aud: TEST_CHANNEL.channelId, iat: now, exp: now + 600 };
+        const payload = {
+          iss: stack.line.issuer,
+          sub: lineUserId,
+          aud: TEST_CHANNEL.channelId,
+          iat: now,
+          exp: now + 600,
+        };
         return `${base64url.encode('{"alg":"none","typ":"JWT"}')}.${base64url.encode(JSON.stringify(payload))}.`;
       },
     ],
@@ -175,7 +199,11 @@ describe('POST /links refuses bad LINE tokens with 401 and writes nothing', () =
           .sign(privateKey);
       },
     ],
-    ['a wrong aud', async ({ lineUserId }) => stack.line.mintIdToken({ userId: lineUserId, channelId: OTHER_CHANNEL.channelId })],
+    [
+      'a wrong aud',
+      async ({ lineUserId }) =>
+        stack.line.mintIdToken({ userId: lineUserId, channelId: OTHER_CHANNEL.channelId }),
+    ],
     [
       'a wrong iss',
       async ({ lineUserId }) => {
@@ -190,7 +218,11 @@ describe('POST /links refuses bad LINE tokens with 401 and writes nothing', () =
     [
       'an expired token',
       async ({ lineUserId }) =>
-        stack.line.mintIdToken({ userId: lineUserId, issuedAt: new Date(Date.now() - 7_200_000), expiresInSec: 3600 }),
+        stack.line.mintIdToken({
+          userId: lineUserId,
+          issuedAt: new Date(Date.now() - 7_200_000),
+          expiresInSec: 3600,
+        }),
     ],
     [
       'a token without sub',
@@ -202,8 +234,15 @@ describe('POST /links refuses bad LINE tokens with 401 and writes nothing', () =
         return `${h}.${base64url.encode(JSON.stringify(payload))}.${real.split('.')[2]}`;
       },
     ],
-    ['an access token of another channel', async ({ lineUserId }) => stack.line.mintAccessToken({ userId: lineUserId, channelId: OTHER_CHANNEL.channelId })],
-    ['an access token with expires_in 0', async ({ lineUserId }) => stack.line.mintAccessToken({ userId: lineUserId, expiresInSec: 0 })],
+    [
+      'an access token of another channel',
+      async ({ lineUserId }) =>
+        stack.line.mintAccessToken({ userId: lineUserId, channelId: OTHER_CHANNEL.channelId }),
+    ],
+    [
+      'an access token with expires_in 0',
+      async ({ lineUserId }) => stack.line.mintAccessToken({ userId: lineUserId, expiresInSec: 0 }),
+    ],
     ['garbage', async () => 'not-a-token'],
   ];
 
@@ -220,7 +259,9 @@ describe('POST /links refuses bad LINE tokens with 401 and writes nothing', () =
 
   it('a missing Authorization header is 401 missing-line-token', async () => {
     const { memberId } = fresh();
-    const response = await post(undefined, { companyIdToken: await stack.company.mintIdToken({ sub: memberId }) });
+    const response = await post(undefined, {
+      companyIdToken: await stack.company.mintIdToken({ sub: memberId }),
+    });
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({ code: 'missing-line-token' });
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="line-id-link"');
@@ -229,13 +270,31 @@ describe('POST /links refuses bad LINE tokens with 401 and writes nothing', () =
 
 describe('POST /links refuses bad company tokens with 401 and writes nothing', () => {
   const cases: Array<[string, (t: { lineUserId: string; memberId: string }) => Promise<string>]> = [
-    ['a token for another client', async ({ memberId }) => stack.company.mintIdToken({ sub: memberId, clientId: OTHER_CLIENT.clientId })],
-    ['a LINE token in the company slot', async ({ lineUserId }) => stack.line.mintIdToken({ userId: lineUserId })],
-    ['a wrong issuer', async ({ memberId }) => stack.company.mintIdToken({ sub: memberId, issuer: 'https://evil.example' })],
-    ['an expired token', async ({ memberId }) => stack.company.mintIdToken({ sub: memberId, issuedAt: new Date(Date.now() - 7_200_000), expiresInSec: 3600 })],
+    [
+      'a token for another client',
+      async ({ memberId }) => stack.company.mintIdToken({ sub: memberId, clientId: OTHER_CLIENT.clientId }),
+    ],
+    [
+      'a LINE token in the company slot',
+      async ({ lineUserId }) => stack.line.mintIdToken({ userId: lineUserId }),
+    ],
+    [
+      'a wrong issuer',
+      async ({ memberId }) => stack.company.mintIdToken({ sub: memberId, issuer: 'https://evil.example' }),
+    ],
+    [
+      'an expired token',
+      async ({ memberId }) =>
+        stack.company.mintIdToken({
+          sub: memberId,
+          issuedAt: new Date(Date.now() - 7_200_000),
+          expiresInSec: 3600,
+        }),
+    ],
     [
       'several audiences without azp = our client',
-      async ({ memberId }) => stack.company.mintIdToken({ sub: memberId, extraAudiences: ['someone-else'], azp: 'someone-else' }),
+      async ({ memberId }) =>
+        stack.company.mintIdToken({ sub: memberId, extraAudiences: ['someone-else'], azp: 'someone-else' }),
     ],
     [
       'an HS256 token signed with the client secret',
@@ -261,7 +320,12 @@ describe('POST /links refuses bad company tokens with 401 and writes nothing', (
 });
 
 describe('malformed requests get a 4xx problem, never a 500, and write nothing', () => {
-  const raw = async (init: { body?: string; headers?: Record<string, string>; method?: string; path?: string }) => {
+  const raw = async (init: {
+    body?: string;
+    headers?: Record<string, string>;
+    method?: string;
+    path?: string;
+  }) => {
     const { lineUserId } = fresh();
     const token = await stack.line.mintIdToken({ userId: lineUserId });
     const response = await call(stack.api.url, init.method ?? 'POST', init.path ?? '/links', {
@@ -291,7 +355,10 @@ describe('malformed requests get a 4xx problem, never a 500, and write nothing',
   });
 
   it('a wrong content type → 415', async () => {
-    const r = await raw({ body: 'companyIdToken=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await raw({
+      body: 'companyIdToken=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([r.status, (r.body as { code: string }).code]).toEqual([415, 'unsupported-media-type']);
   });
 
@@ -304,7 +371,10 @@ describe('malformed requests get a 4xx problem, never a 500, and write nothing',
     const notFound = await raw({ path: '/nope', method: 'GET' });
     expect([notFound.status, (notFound.body as { code: string }).code]).toEqual([404, 'route-not-found']);
     const wrongMethod = await raw({ path: '/links', method: 'PUT', body: '{}' });
-    expect([wrongMethod.status, (wrongMethod.body as { code: string }).code]).toEqual([405, 'method-not-allowed']);
+    expect([wrongMethod.status, (wrongMethod.body as { code: string }).code]).toEqual([
+      405,
+      'method-not-allowed',
+    ]);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
   });
 });
@@ -314,7 +384,11 @@ describe('CORS and health', () => {
     const preflight = (origin: string) =>
       fetch(`${stack.api.url}/links`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
     const ok = await preflight('https://liff.example.com');
     expect(ok.status).toBe(204);

@@ -19,7 +19,9 @@ const fresh = () => ({ lineUserId: testLineUserId(`upstream-${++seq}`), memberId
 async function attempt(kind: 'id' | 'access' = 'id') {
   const { lineUserId, memberId } = fresh();
   const lineToken =
-    kind === 'id' ? await stack.line.mintIdToken({ userId: lineUserId }) : await stack.line.mintAccessToken({ userId: lineUserId });
+    kind === 'id'
+      ? await stack.line.mintIdToken({ userId: lineUserId })
+      : await stack.line.mintAccessToken({ userId: lineUserId });
   const response = await call(stack.api.url, 'POST', '/links', {
     token: lineToken,
     json: { companyIdToken: await stack.company.mintIdToken({ sub: memberId }) },
@@ -101,4 +103,3 @@ describe('LINE failures', () => {
     expect(written).toEqual([]);
   });
 });
-

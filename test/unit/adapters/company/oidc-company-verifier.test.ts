@@ -32,8 +32,17 @@ async function setup(discovery: Record<string, unknown> = {}) {
     }
     return new Response('not found', { status: 404 });
   };
-  const verifier = new OidcCompanyVerifier({ issuer: ISSUER, clientId: CLIENT, fetch, clock: frozenClock(NOW.toISOString()) });
-  const sign = (claims: Record<string, unknown> = {}, alg = 'RS256', key: Parameters<SignJWT['sign']>[0] = privateKey) =>
+  const verifier = new OidcCompanyVerifier({
+    issuer: ISSUER,
+    clientId: CLIENT,
+    fetch,
+    clock: frozenClock(NOW.toISOString()),
+  });
+  const sign = (
+    claims: Record<string, unknown> = {},
+    alg = 'RS256',
+    key: Parameters<SignJWT['sign']>[0] = privateKey,
+  ) =>
     new SignJWT({ iss: ISSUER, sub: 'M-1', aud: CLIENT, iat: nowSec - 5, exp: nowSec + 600, ...claims })
       .setProtectedHeader({ alg, kid: 'r1' })
       .sign(key);
@@ -46,7 +55,10 @@ describe('OidcCompanyVerifier', () => {
     await expect(verifier.verifyIdToken(await sign())).resolves.toEqual({ userId: 'M-1' });
     await verifier.verifyIdToken(await sign());
     expect(calls).toEqual({ discovery: 1, jwks: 1 });
-    await expect(verifier.getDiscovery()).resolves.toMatchObject({ tokenEndpoint: `${ISSUER}/token`, algorithms: ['RS256'] });
+    await expect(verifier.getDiscovery()).resolves.toMatchObject({
+      tokenEndpoint: `${ISSUER}/token`,
+      algorithms: ['RS256'],
+    });
   });
 
   it('never accepts HS256 or none even when the IdP advertises them', async () => {
@@ -57,25 +69,36 @@ describe('OidcCompanyVerifier', () => {
 
   it('requires azp = our client when there are several audiences, and checks a nonce when given', async () => {
     const { verifier, sign } = await setup();
-    await expect(verifier.verifyIdToken(await sign({ aud: [CLIENT, 'other'] }))).rejects.toBeInstanceOf(InvalidTokenError);
-    await expect(verifier.verifyIdToken(await sign({ aud: [CLIENT, 'other'], azp: CLIENT }))).resolves.toEqual({ userId: 'M-1' });
-    await expect(verifier.verifyIdToken(await sign({ nonce: 'a' }), { nonce: 'b' })).rejects.toMatchObject({ reason: 'nonce mismatch' });
+    await expect(verifier.verifyIdToken(await sign({ aud: [CLIENT, 'other'] }))).rejects.toBeInstanceOf(
+      InvalidTokenError,
+    );
+    await expect(
+      verifier.verifyIdToken(await sign({ aud: [CLIENT, 'other'], azp: CLIENT })),
+    ).resolves.toEqual({ userId: 'M-1' });
+    await expect(verifier.verifyIdToken(await sign({ nonce: 'a' }), { nonce: 'b' })).rejects.toMatchObject({
+      reason: 'nonce mismatch',
+    });
   });
 
   it.each([
     ['an issuer that differs from the configured one', { issuer: 'https://evil.example.com' }],
     ['a plain-http JWKS on a public host', { jwks_uri: 'http://idp.example.com/jwks' }],
     ['only symmetric algorithms', { id_token_signing_alg_values_supported: ['HS256'] }],
-  ])('refuses a discovery document with %s (502) and retries discovery next time', async (_name, override) => {
-    const { verifier, sign, calls } = await setup(override);
-    const token = await sign();
-    await expect(verifier.verifyIdToken(token)).rejects.toMatchObject({ code: 'company-idp-bad-response' });
-    await expect(verifier.verifyIdToken(token)).rejects.toMatchObject({ code: 'company-idp-bad-response' });
-    expect(calls.discovery).toBe(2);
-  });
+  ])(
+    'refuses a discovery document with %s (502) and retries discovery next time',
+    async (_name, override) => {
+      const { verifier, sign, calls } = await setup(override);
+      const token = await sign();
+      await expect(verifier.verifyIdToken(token)).rejects.toMatchObject({ code: 'company-idp-bad-response' });
+      await expect(verifier.verifyIdToken(token)).rejects.toMatchObject({ code: 'company-idp-bad-response' });
+      expect(calls.discovery).toBe(2);
+    },
+  );
 
   it('refuses a sub that cannot be a company user ID', async () => {
     const { verifier, sign } = await setup();
-    await expect(verifier.verifyIdToken(await sign({ sub: 'has space' }))).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verifyIdToken(await sign({ sub: 'has space' }))).rejects.toBeInstanceOf(
+      InvalidTokenError,
+    );
   });
 });

@@ -67,7 +67,11 @@ async function setup(overrides: Partial<FakeLine> = {}) {
     fetch: fakeFetch(line),
     clock: frozenClock(NOW.toISOString()),
   });
-  const sign = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, key = privateKey) =>
+  const sign = (
+    claims: Record<string, unknown> = {},
+    header: Record<string, unknown> = {},
+    key = privateKey,
+  ) =>
     new SignJWT({ iss: ISSUER, sub: USER, aud: CHANNEL, iat: nowSec - 10, exp: nowSec + 3600, ...claims })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'k1', ...header })
       .sign(key);
@@ -115,7 +119,9 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
   ])('refuses %s', async (_name, claims) => {
     const { client, sign } = await setup();
     // A token whose iss is not LINE's is routed to the access-token path, which refuses it too.
-    const { client: strict } = await setup({ verify: () => ({ status: 400, body: { error: 'invalid_request' } }) });
+    const { client: strict } = await setup({
+      verify: () => ({ status: 400, body: { error: 'invalid_request' } }),
+    });
     const token = await sign(claims);
     await rejectsWith(client.verifyIdToken(token), InvalidTokenError);
     await rejectsWith(strict.verifyBearer(token), InvalidTokenError);
@@ -124,7 +130,11 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
   it('ignores keys named by the token (jwk, jku) and only trusts the JWKS', async () => {
     const { client, sign } = await setup();
     const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const token = await sign({}, { kid: 'attacker', jwk: await exportJWK(publicKey), jku: 'https://evil.example/jwks' }, privateKey);
+    const token = await sign(
+      {},
+      { kid: 'attacker', jwk: await exportJWK(publicKey), jku: 'https://evil.example/jwks' },
+      privateKey,
+    );
     await rejectsWith(client.verifyBearer(token), InvalidTokenError);
   });
 
@@ -148,7 +158,9 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
 
   it('checks the nonce when one is expected', async () => {
     const { client, sign } = await setup();
-    await expect(client.verifyIdToken(await sign({ nonce: 'n1' }), { nonce: 'n1' })).resolves.toMatchObject({ userId: USER });
+    await expect(client.verifyIdToken(await sign({ nonce: 'n1' }), { nonce: 'n1' })).resolves.toMatchObject({
+      userId: USER,
+    });
     await rejectsWith(client.verifyIdToken(await sign({ nonce: 'n1' }), { nonce: 'n2' }), InvalidTokenError);
   });
 });
@@ -156,14 +168,20 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
 describe('LinePlatformClient: access tokens (verify + profile)', () => {
   it('accepts a token LINE verifies for our channel and takes the user ID from the profile', async () => {
     const { client } = await setup();
-    await expect(client.verifyBearer('opaque-access-token')).resolves.toEqual({ userId: USER, via: 'access-token' });
+    await expect(client.verifyBearer('opaque-access-token')).resolves.toEqual({
+      userId: USER,
+      via: 'access-token',
+    });
   });
 
   it.each([
     ['another channel', { status: 200, body: { client_id: '999', expires_in: 100, scope: 'profile' } }],
     ['expires_in 0', { status: 200, body: { client_id: CHANNEL, expires_in: 0, scope: 'profile' } }],
     ['expires_in missing', { status: 200, body: { client_id: CHANNEL, scope: 'profile' } }],
-    ['LINE says invalid', { status: 400, body: { error: 'invalid_request', error_description: 'access token expired' } }],
+    [
+      'LINE says invalid',
+      { status: 400, body: { error: 'invalid_request', error_description: 'access token expired' } },
+    ],
   ])('refuses %s', async (_name, verify) => {
     const { client } = await setup({ verify: () => verify });
     await rejectsWith(client.verifyBearer('opaque-access-token'), InvalidTokenError);
@@ -184,7 +202,9 @@ describe('LinePlatformClient: access tokens (verify + profile)', () => {
     await expect(down.verifyBearer('t')).rejects.toMatchObject({ code: 'line-unavailable' });
     const { client: garbage } = await setup({ verify: () => ({ status: 200, body: '<html>' }) });
     await expect(garbage.verifyBearer('t')).rejects.toMatchObject({ code: 'line-bad-response' });
-    const { client: badProfile } = await setup({ profile: () => ({ status: 200, body: { userId: '../admin' } }) });
+    const { client: badProfile } = await setup({
+      profile: () => ({ status: 200, body: { userId: '../admin' } }),
+    });
     await expect(badProfile.verifyBearer('t')).rejects.toMatchObject({ code: 'line-bad-response' });
   });
 });

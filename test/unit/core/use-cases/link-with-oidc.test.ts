@@ -49,20 +49,22 @@ describe('linkWithOidc', () => {
   it('refuses a conflict on either side', async () => {
     const { ports } = setup();
     await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
-    await expect(linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M2' }, ports)).rejects.toBeInstanceOf(
-      LineUserAlreadyLinkedError,
-    );
-    await expect(linkWithOidc({ lineToken: 'line:U2', companyIdToken: 'company:M1' }, ports)).rejects.toBeInstanceOf(
-      CompanyUserAlreadyLinkedError,
-    );
+    await expect(
+      linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M2' }, ports),
+    ).rejects.toBeInstanceOf(LineUserAlreadyLinkedError);
+    await expect(
+      linkWithOidc({ lineToken: 'line:U2', companyIdToken: 'company:M1' }, ports),
+    ).rejects.toBeInstanceOf(CompanyUserAlreadyLinkedError);
   });
 
   it('writes nothing when either token is invalid', async () => {
     const { ports, links } = setup();
-    await expect(linkWithOidc({ lineToken: 'bogus', companyIdToken: 'company:M1' }, ports)).rejects.toBeInstanceOf(
-      InvalidTokenError,
-    );
-    await expect(linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'bogus' }, ports)).rejects.toMatchObject({
+    await expect(
+      linkWithOidc({ lineToken: 'bogus', companyIdToken: 'company:M1' }, ports),
+    ).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(
+      linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'bogus' }, ports),
+    ).rejects.toMatchObject({
       code: 'invalid-company-token',
     });
     expect(links.byLine.size + links.byCompany.size).toBe(0);

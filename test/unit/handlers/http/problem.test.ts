@@ -1,4 +1,9 @@
-import { InvalidTokenError, LineUserAlreadyLinkedError, MissingTokenError, UpstreamError } from '../../../../functions/core/errors.js';
+import {
+  InvalidTokenError,
+  LineUserAlreadyLinkedError,
+  MissingTokenError,
+  UpstreamError,
+} from '../../../../functions/core/errors.js';
 import { MethodNotAllowedError } from '../../../../functions/handlers/http/http-errors.js';
 import { problemResponse } from '../../../../functions/handlers/http/problem.js';
 
@@ -15,7 +20,9 @@ describe('problemResponse', () => {
   });
 
   it('sends WWW-Authenticate on 401, with error=invalid_token only for a bad token', () => {
-    expect(problemResponse(new MissingTokenError()).headers?.['WWW-Authenticate']).toBe('Bearer realm="line-id-link"');
+    expect(problemResponse(new MissingTokenError()).headers?.['WWW-Authenticate']).toBe(
+      'Bearer realm="line-id-link"',
+    );
     expect(problemResponse(new InvalidTokenError('line', 'x')).headers?.['WWW-Authenticate']).toContain(
       'error="invalid_token"',
     );
@@ -31,7 +38,10 @@ describe('problemResponse', () => {
     const response = problemResponse(new Error('secret token eyJhbGciOi in message'));
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('eyJ');
-    expect(JSON.parse(response.body!)).toMatchObject({ code: 'internal-error', detail: 'An unexpected error occurred.' });
+    expect(JSON.parse(response.body!)).toMatchObject({
+      code: 'internal-error',
+      detail: 'An unexpected error occurred.',
+    });
   });
 
   it('never echoes the reason of a token failure to the client', () => {
