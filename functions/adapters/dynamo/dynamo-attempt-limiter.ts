@@ -139,43 +139,45 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
       ':expires': windowEnds + LEVEL_MEMORY_SECONDS,
     };
     for (let round = 0; round < 5; round++) {
-      try {
-        const result = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk },
-            UpdateExpression:
-              'ADD #c :one SET #e = if_not_exists(#e, :ends), #x = if_not_exists(#x, :expires)',
-            ConditionExpression: 'attribute_not_exists(#e) OR #e > :now',
-            ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'], '#x': NAMES['#x'] },
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return toScopeCount(result.Attributes);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      // The window has ended: start a new one, keeping the lockout level.
-      try {
-        const result = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk },
-            UpdateExpression: 'SET #c = :one, #e = :ends, #x = :expires',
-            ConditionExpression: '#e <= :now',
-            ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'], '#x': NAMES['#x'] },
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return toScopeCount(result.Attributes);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // Another attempt restarted the window first: count in it.
-      }
+      const counted =
+        (await this.updateCounter(
+          pk,
+          'ADD #c :one SET #e = if_not_exists(#e, :ends), #x = if_not_exists(#x, :expires)',
+          'attribute_not_exists(#e) OR #e > :now',
+          values,
+        )) ??
+        // The window has ended: start a new one, keeping the lockout level.
+        (await this.updateCounter(pk, 'SET #c = :one, #e = :ends, #x = :expires', '#e <= :now', values));
+      if (counted) return counted;
+      // Another attempt restarted the window first: count in it.
     }
     throw new Error(`Attempt counter ${pk.split('#')[0]} kept changing; giving up.`);
+  }
+
+  /** One conditional counter update; undefined when its condition did not hold. */
+  private async updateCounter(
+    pk: string,
+    updateExpression: string,
+    conditionExpression: string,
+    values: Record<string, number>,
+  ): Promise<ScopeCount | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: updateExpression,
+          ConditionExpression: conditionExpression,
+          ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'], '#x': NAMES['#x'] },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toScopeCount(result.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /** Gives an attempt back, in the window it was counted in only. */

@@ -1,7 +1,14 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { MAX_RAW_FACTOR_LENGTH } from '../../core/member-factors.js';
 import type { AttemptObserver } from '../../core/member-ports.js';
+import { systemClock, type CreateLinkResult } from '../../core/ports.js';
+import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
+import { attemptLimiter, auditLog, linePlatform, linkRepository, memberFactors } from '../wiring.js';
 import { logger } from './logger.js';
+import { httpEdge, jsonBody, validateBody } from './middlewares.js';
+import { bearerToken, linkResponse } from './responses.js';
 import { consentVersionSchema } from './schemas.js';
 
 /**
@@ -22,3 +29,40 @@ export type MemberLinkRequest = z.infer<typeof MemberLinkRequest>;
 export const logAttempt: AttemptObserver = (event) => {
   logger.info('member verification attempt', { ...event });
 };
+
+/** The ports both member-data routes share, from the module-scope adapters. */
+export function guardedMemberLinkPorts(): GuardedMemberLinkPorts {
+  return {
+    line: linePlatform(),
+    links: linkRepository(),
+    audit: auditLog(),
+    clock: systemClock,
+    attempts: attemptLimiter(),
+    requiredFactors: memberFactors(),
+    observe: logAttempt,
+  };
+}
+
+/**
+ * The middy chain of both member-data routes: size and media type → JSON → body shape → the
+ * pattern's use case (records or company API) → 201 new link / 200 same pair again.
+ */
+export function memberLinkHandler<P>(
+  link: (input: MemberLinkInput, ports: P) => Promise<CreateLinkResult>,
+  ports: P,
+) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .use(jsonBody())
+    .use(validateBody(MemberLinkRequest))
+    .handler(async (event) => {
+      const body = event.body as unknown as MemberLinkRequest;
+      const input = {
+        lineToken: bearerToken(event),
+        memberId: body.memberId,
+        factors: body.factors,
+        consentVersion: body.consentVersion,
+      };
+      return linkResponse(await link(input, ports));
+    });
+}
