@@ -18,6 +18,7 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/test-env.ts'],
 };
 
 export default {
