@@ -3,8 +3,9 @@ import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { createPrivateBucket } from './private-bucket.js';
 
 /** Key prefixes in the export bucket; `npm run export -- --s3` uses the same defaults. */
 export const EXPORT_PREFIXES = { links: 'links', audit: 'audit', athenaResults: 'athena-results' } as const;
@@ -56,29 +57,8 @@ export class LinkExport extends Construct {
     const stack = Stack.of(this);
     const retention = Duration.days(props.retentionDays ?? 30);
 
-    const accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket receives the server access logs of the export bucket; logging it in turn would recurse.',
-    });
-
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'export-bucket/',
+    ({ bucket: this.bucket } = createPrivateBucket(this, {
+      purpose: 'export',
       lifecycleRules: [
         { id: 'expire-link-exports', prefix: `${EXPORT_PREFIXES.links}/`, expiration: retention },
         { id: 'expire-audit-exports', prefix: `${EXPORT_PREFIXES.audit}/`, expiration: retention },
@@ -89,8 +69,8 @@ export class LinkExport extends Construct {
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+      removalPolicy: props.removalPolicy,
+    }));
 
     this.databaseName = props.databaseName ?? glueName(`${stack.stackName}_exports`);
     this.database = new CfnDatabase(this, 'Database', {
