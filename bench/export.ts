@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableKey } from '../functions/adapters/dynamo/table-definitions.js';
 import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
-import { percentile } from './stats.js';
+import { peakRssRow, percentile, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 const SEGMENTS = 4;
@@ -102,22 +102,18 @@ const suite: BenchSuite = {
       const baseRss = Math.max(...baseline.map((r) => r.maxRssMb));
       const n = large ? '1M' : '200k';
       return [
-        {
-          name: `export ${n} links, rows/s (export CSV / bare ${SEGMENTS}-segment Scan, median paired ratio)`,
-          project: `${Math.round(p)}/s`,
-          baseline: `${Math.round(b)}/s`,
+        throughputRow(
+          `export ${n} links, rows/s (export CSV / bare ${SEGMENTS}-segment Scan, median paired ratio)`,
+          p,
+          b,
           ratio,
-          target: '≥ 0.8',
-          pass: ratio >= 0.8,
-        },
-        {
-          name: `export ${n} links, peak RSS (export / ${RSS_BUDGET_MB} MB budget)`,
-          project: `${rss.toFixed(0)} MB`,
-          baseline: `${RSS_BUDGET_MB} MB (bare Scan: ${baseRss.toFixed(0)} MB)`,
-          ratio: rss / RSS_BUDGET_MB,
-          target: '≤ 1.0',
-          pass: rss <= RSS_BUDGET_MB,
-        },
+        ),
+        peakRssRow(
+          `export ${n} links, peak RSS (export / ${RSS_BUDGET_MB} MB budget)`,
+          rss,
+          RSS_BUDGET_MB,
+          `bare Scan: ${baseRss.toFixed(0)} MB`,
+        ),
       ] satisfies BenchRow[];
     } finally {
       rmSync(dir, { recursive: true, force: true });

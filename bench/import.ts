@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableKey } from '../functions/adapters/dynamo/table-definitions.js';
 import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { peakRssRow, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 const CONCURRENCY = 8;
@@ -83,22 +84,17 @@ const suite: BenchSuite = {
       const baseRss = Math.max(...results.baseline.map((r) => r.maxRssMb));
       const n = large ? '1M' : '200k';
       return [
-        {
-          name: `import ${n} members, rows/s (npm run import / bare BatchWriteItem ×${CONCURRENCY})`,
-          project: `${Math.round(p)}/s`,
-          baseline: `${Math.round(b)}/s`,
-          ratio: p / b,
-          target: '≥ 0.8',
-          pass: p / b >= 0.8,
-        },
-        {
-          name: `import ${n} members, peak RSS (import / ${RSS_BUDGET_MB} MB budget)`,
-          project: `${rss.toFixed(0)} MB`,
-          baseline: `${RSS_BUDGET_MB} MB (bare loop: ${baseRss.toFixed(0)} MB)`,
-          ratio: rss / RSS_BUDGET_MB,
-          target: '≤ 1.0',
-          pass: rss <= RSS_BUDGET_MB,
-        },
+        throughputRow(
+          `import ${n} members, rows/s (npm run import / bare BatchWriteItem ×${CONCURRENCY})`,
+          p,
+          b,
+        ),
+        peakRssRow(
+          `import ${n} members, peak RSS (import / ${RSS_BUDGET_MB} MB budget)`,
+          rss,
+          RSS_BUDGET_MB,
+          `bare loop: ${baseRss.toFixed(0)} MB`,
+        ),
       ] satisfies BenchRow[];
     } finally {
       rmSync(dir, { recursive: true, force: true });

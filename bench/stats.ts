@@ -30,3 +30,36 @@ export async function interleave(
   }
   return result;
 }
+
+/**
+ * A rows-per-second row: the project's and the baseline's rate, and their ratio (by default the
+ * plain quotient; suites that pair their runs pass the median paired ratio); target ≥ `min`.
+ */
+export function throughputRow(
+  name: string,
+  project: number,
+  baseline: number,
+  ratio = project / baseline,
+  min = 0.8,
+) {
+  return {
+    name,
+    project: `${Math.round(project)}/s`,
+    baseline: `${Math.round(baseline)}/s`,
+    ratio,
+    target: `≥ ${min}`,
+    pass: ratio >= min,
+  };
+}
+
+/** A peak-memory row: the project's peak RSS against a fixed budget (the baseline's shown for scale). */
+export function peakRssRow(name: string, projectMb: number, budgetMb: number, baselineLabel: string) {
+  return {
+    name,
+    project: `${projectMb.toFixed(0)} MB`,
+    baseline: `${budgetMb} MB (${baselineLabel})`,
+    ratio: projectMb / budgetMb,
+    target: '≤ 1.0',
+    pass: projectMb <= budgetMb,
+  };
+}
