@@ -8,6 +8,7 @@ import {
 import { CompanyUserAlreadyLinkedError, LineUserAlreadyLinkedError } from '../../core/errors.js';
 import type { Link, LinkMethod } from '../../core/link.js';
 import type { CreateLinkResult, LinkContext, LinkRepository } from '../../core/ports.js';
+import { readAttribute } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -164,12 +165,7 @@ export class DynamoLinkRepository implements LinkRepository {
 /** Reads a link from a stored item, in plain (document client) or raw AttributeValue form. */
 function toLink(item: Record<string, unknown> | undefined): Link | undefined {
   if (!item) return undefined;
-  const read = (name: string): string | undefined => {
-    const value = item[name];
-    if (typeof value === 'string') return value;
-    if (value && typeof value === 'object' && 'S' in value && typeof value.S === 'string') return value.S;
-    return undefined;
-  };
+  const read = (name: string) => readAttribute(item, name);
   const lineUserId = read('lineUserId');
   const companyUserId = read('companyUserId');
   const method = read('method') as LinkMethod | undefined;

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LoginStateError } from '../../core/errors.js';
 import type { LoginLeg, LoginSession, LoginSessionStore } from '../../core/web-login.js';
+import { readAttribute } from './item-attribute.js';
 
 /** Partition key of a login session: the leg is part of it, so a state only works at its own callback. */
 export const sessionKey = (leg: LoginLeg, state: string) => `LOGIN#${leg}#${state}`;
@@ -68,7 +69,7 @@ export class DynamoLoginSessionStore implements LoginSessionStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const old = error.Item;
       if (!old) throw new LoginStateError('unknown');
-      const expiresAt = Number(read(old, 'expiresAt'));
+      const expiresAt = Number(readAttribute(old, 'expiresAt'));
       if (!(expiresAt > nowSec)) throw new LoginStateError('expired');
       throw new LoginStateError('not-bound');
     }
@@ -77,16 +78,16 @@ export class DynamoLoginSessionStore implements LoginSessionStore {
 
 function toSession(state: string, item: Record<string, unknown> | undefined): LoginSession | undefined {
   if (!item) return undefined;
-  const leg = read(item, 'leg');
-  const nonce = read(item, 'nonce');
-  const codeVerifier = read(item, 'codeVerifier');
-  const returnTo = read(item, 'returnTo');
-  const bindingHash = read(item, 'bindingHash');
-  const expiresAt = Number(read(item, 'expiresAt'));
+  const leg = readAttribute(item, 'leg');
+  const nonce = readAttribute(item, 'nonce');
+  const codeVerifier = readAttribute(item, 'codeVerifier');
+  const returnTo = readAttribute(item, 'returnTo');
+  const bindingHash = readAttribute(item, 'bindingHash');
+  const expiresAt = Number(readAttribute(item, 'expiresAt'));
   if ((leg !== 'line' && leg !== 'company') || !nonce || !codeVerifier || !returnTo || !bindingHash)
     return undefined;
-  const lineUserId = read(item, 'lineUserId');
-  const consentVersion = read(item, 'consentVersion');
+  const lineUserId = readAttribute(item, 'lineUserId');
+  const consentVersion = readAttribute(item, 'consentVersion');
   return {
     state,
     leg,
@@ -98,19 +99,4 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
     ...(lineUserId ? { lineUserId } : {}),
     ...(consentVersion ? { consentVersion } : {}),
   };
-}
-
-/**
- * A string or number attribute from a plain (document client) or raw AttributeValue item; the
- * item of a ConditionalCheckFailedException is not unmarshalled by the document client.
- */
-function read(item: Record<string, unknown>, name: string): string | undefined {
-  const value = item[name];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (value && typeof value === 'object') {
-    if ('S' in value && typeof value.S === 'string') return value.S;
-    if ('N' in value && typeof value.N === 'string') return value.N;
-  }
-  return undefined;
 }
