@@ -3,14 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { completeCompanyLogin } from '../core/use-cases/web-login.js';
 import { logger } from './http/logger.js';
 import { countMetric, countRefusal } from './http/metrics.js';
-import {
-  bindingCookieName,
-  clearBindingCookie,
-  htmlEdge,
-  queryParam,
-  readCookie,
-  redirectTo,
-} from './http/web-pages.js';
+import { callbackInput, clearBindingCookie, htmlEdge, redirectTo } from './http/web-pages.js';
 import { auditLog, linkRepository, webConfig, webLoginPorts } from './wiring.js';
 
 const config = webConfig();
@@ -27,15 +20,7 @@ const ports = { ...webLoginPorts(), links: linkRepository(), audit: auditLog() }
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(htmlEdge(webConfig))
   .handler(async (event) => {
-    const outcome = await completeCompanyLogin(
-      {
-        state: queryParam(event, 'state'),
-        code: queryParam(event, 'code'),
-        error: queryParam(event, 'error'),
-        binding: readCookie(event, bindingCookieName(config)),
-      },
-      ports,
-    );
+    const outcome = await completeCompanyLogin(callbackInput(event, config), ports);
     if (outcome.result === 'linked') countMetric('LinksCreated');
     if (outcome.error) {
       countRefusal(outcome.error.code);

@@ -4,12 +4,10 @@ import { completeLineLogin } from '../core/use-cases/web-login.js';
 import { returnUrlWithResult } from '../core/web-login.js';
 import {
   bindingCookie,
-  bindingCookieName,
+  callbackInput,
   clearBindingCookie,
   errorPage,
   htmlEdge,
-  queryParam,
-  readCookie,
   redirectTo,
 } from './http/web-pages.js';
 import { webConfig, webLoginPorts } from './wiring.js';
@@ -31,15 +29,7 @@ const ports = webLoginPorts();
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(htmlEdge(webConfig))
   .handler(async (event) => {
-    const outcome = await completeLineLogin(
-      {
-        state: queryParam(event, 'state'),
-        code: queryParam(event, 'code'),
-        error: queryParam(event, 'error'),
-        binding: readCookie(event, bindingCookieName(config)),
-      },
-      ports,
-    );
+    const outcome = await completeLineLogin(callbackInput(event, config), ports);
     if (outcome.kind === 'continue') {
       return redirectTo(outcome.redirectTo, [bindingCookie(config, outcome.binding)]);
     }

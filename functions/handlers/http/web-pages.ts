@@ -4,6 +4,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { WebConfig } from '../../config.js';
+import type { CallbackInput } from '../../core/use-cases/web-login.js';
 import {
   AuthorizationFailedError,
   DomainError,
@@ -274,4 +275,17 @@ export function htmlEdge(config: () => Pick<WebConfig, 'publicBaseUrl'>): Middle
     httpSecurityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }),
     pages,
   ];
+}
+
+/** What an OAuth callback brings: its query (`state`, `code`, `error`) and this browser's binding cookie. */
+export function callbackInput(
+  event: Pick<APIGatewayProxyEventV2, 'queryStringParameters' | 'cookies'>,
+  config: Pick<WebConfig, 'secureCookies'>,
+): CallbackInput {
+  return {
+    state: queryParam(event, 'state'),
+    code: queryParam(event, 'code'),
+    error: queryParam(event, 'error'),
+    binding: readCookie(event, bindingCookieName(config)),
+  };
 }
