@@ -1,7 +1,13 @@
+import { execFileSync } from 'node:child_process';
+
 /**
  * Jest runs TypeScript as native ESM through @swc/jest (fast transform, no type check:
- * `npm run typecheck` does that). Three projects mirror the test tree; only the integration
- * project starts DynamoDB Local, once per run, in its globalSetup.
+ * `npm run typecheck` does that). Four projects: unit, integration and infra mirror the test
+ * tree; e2e holds the browser tests (`*.e2e.test.ts`), which need Debian's Chromium. The
+ * integration and e2e projects start DynamoDB Local, once per project, in their globalSetup.
+ *
+ * Without Chromium the e2e project is left out and the run says so; in CI (`CI=true`) it always
+ * runs, so a machine without Chromium fails loudly instead of passing quietly.
  */
 const transform = {
   '^.+\\.ts$': [
@@ -21,17 +27,51 @@ const common = {
   setupFiles: ['<rootDir>/test/support/test-env.ts'],
 };
 
+const withDynamoDbLocal = {
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+};
+
+const E2E = '\\.e2e\\.test\\.ts$';
+
+function hasChromium() {
+  try {
+    execFileSync('/bin/sh', ['-c', 'command -v chromium'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const runE2e = process.env.CI === 'true' || hasChromium();
+if (!runE2e) {
+  process.stderr.write(
+    'jest: SKIPPING the e2e project (browser tests, test/**/*.e2e.test.ts): Chromium is not installed. ' +
+      'Install it with `apt-get install -y chromium` to run them.\n',
+  );
+}
+
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
+      ...withDynamoDbLocal,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.mjs',
-      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+      testPathIgnorePatterns: [E2E],
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    ...(runE2e
+      ? [
+          {
+            ...common,
+            ...withDynamoDbLocal,
+            displayName: 'e2e',
+            testMatch: ['<rootDir>/test/**/*.e2e.test.ts'],
+          },
+        ]
+      : []),
   ],
   testTimeout: 30000,
 };

@@ -1,10 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
 import { localClient } from '../../../functions/local/dynamodb-local.js';
 import { startDevStack, type DevStack } from '../../../functions/local/dev-stack.js';
@@ -12,6 +8,7 @@ import {
   DEFAULT_COMPANY_MEMBERS,
   DEFAULT_LINE_USERS,
 } from '../../../functions/local/emulators/test-identities.js';
+import { launchBrowser } from '../../support/chromium.js';
 
 /**
  * End to end in a real browser: Debian's headless Chromium driven by playwright-core clicks
@@ -20,33 +17,13 @@ import {
  * redirects and SameSite rules.
  */
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('/bin/sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(
-      'Chromium is not installed: run `apt-get install -y chromium` (see TOOLCHAIN.md, "Browser tests").',
-    );
-  }
-}
-
 const SATO = DEFAULT_LINE_USERS[0]!;
 const SUZUKI = DEFAULT_LINE_USERS[1]!;
 const HANAKO = DEFAULT_COMPANY_MEMBERS[0]!;
 
 let stack: DevStack;
 let context: BrowserContext;
-let userDataDir: string;
+let closeBrowser: (() => Promise<void>) | undefined;
 const suffix = randomBytes(4).toString('hex');
 
 beforeAll(async () => {
@@ -55,20 +32,12 @@ beforeAll(async () => {
     process.env[TABLES[key].envVar] = `${TABLES[key].defaultName}-e2e-${suffix}`;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   stack = await startDevStack({ port: 0 });
-  userDataDir = mkdtempSync(join(tmpdir(), 'line-id-link-e2e-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: FLAGS,
-  });
-  // Fail a step with Playwright's own message well before jest's test timeout.
-  context.setDefaultTimeout(10_000);
+  ({ context, close: closeBrowser } = await launchBrowser());
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await closeBrowser?.();
   await stack?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 async function links(): Promise<Array<Record<string, { S?: string }>>> {
