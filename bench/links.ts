@@ -36,7 +36,8 @@ async function verifyRow(stack: Stack, large: boolean): Promise<BenchRow> {
   const userId = testLineUserId('bench');
   const token = await line.mintIdToken({ userId, expiresInSec: 3600 });
   const client = new LinePlatformClient({
-    channelId: process.env.LINE_CHANNEL_ID!,
+    channelIds: [process.env.LINE_CHANNEL_ID!],
+    loginChannelId: process.env.LINE_CHANNEL_ID!,
     apiBase: line.url,
     issuer: line.issuer,
   });

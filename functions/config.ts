@@ -82,9 +82,15 @@ export function secureUrl(value: string, name: string): string {
   return value.replace(/\/+$/, '');
 }
 
-/** Settings of the LINE Login channel and the LINE Platform origins. */
+/** Settings of the LINE channels and the LINE Platform origins. */
 export interface LineConfig {
-  channelId: string;
+  /**
+   * `LINE_CHANNEL_ID`: every LINE Login / LIFF / LINE MINI App channel whose tokens are accepted
+   * (a MINI App has three: developing, review, published). All must belong to one LINE provider.
+   */
+  channelIds: string[];
+  /** `LINE_LOGIN_CHANNEL_ID`: the channel of the web login (its secret is `LINE_CHANNEL_SECRET`). */
+  loginChannelId: string;
   apiBase: string;
   authBase: string;
   issuer: string;
@@ -92,15 +98,58 @@ export interface LineConfig {
   timeoutMs: number;
 }
 
+/** LINE channel IDs are decimal numbers (LINE Developers Console, "Basic settings"). */
+const CHANNEL_ID = /^\d+$/;
+
+function channelIdList(env: Env, name: string): string[] {
+  const ids = listEnv(env, name);
+  if (ids.length === 0) {
+    throw new ConfigError(
+      `Missing required environment variable ${name} (the LINE channel IDs whose tokens are accepted, comma-separated).`,
+    );
+  }
+  for (const id of ids) {
+    if (!CHANNEL_ID.test(id)) throw new ConfigError(`${name} must be digits only, got "${id}".`);
+  }
+  return [...new Set(ids)];
+}
+
 export function loadLineConfig(env: Env = process.env): LineConfig {
+  const channelIds = channelIdList(env, 'LINE_CHANNEL_ID');
+  const loginChannelId = optionalEnv(env, 'LINE_LOGIN_CHANNEL_ID', channelIds[0]!);
+  if (!channelIds.includes(loginChannelId)) {
+    throw new ConfigError(`LINE_LOGIN_CHANNEL_ID must be one of LINE_CHANNEL_ID, got "${loginChannelId}".`);
+  }
   return {
-    channelId: requireEnv(env, 'LINE_CHANNEL_ID', 'the LINE Login channel ID'),
+    channelIds,
+    loginChannelId,
     apiBase: secureUrl(optionalEnv(env, 'LINE_API_BASE', 'https://api.line.me'), 'LINE_API_BASE'),
     authBase: secureUrl(optionalEnv(env, 'LINE_AUTH_BASE', 'https://access.line.me'), 'LINE_AUTH_BASE'),
     // The issuer is compared verbatim with the token's `iss`, so it is not normalized.
     issuer: optionalEnv(env, 'LINE_ISSUER', 'https://access.line.me'),
     timeoutMs: intEnv(env, 'OUTBOUND_TIMEOUT_MS', 3000),
   };
+}
+
+/**
+ * The Messaging API channel of the LINE Official Account (`LINE_MESSAGING_CHANNEL_ID`; its
+ * secret `LINE_MESSAGING_CHANNEL_SECRET` is read with {@link readSecret}, `_ARN` in Lambda).
+ */
+export interface LineMessagingConfig {
+  channelId: string;
+}
+
+export function loadLineMessagingConfig(env: Env = process.env): LineMessagingConfig {
+  const channelId = requireEnv(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
+  if (!CHANNEL_ID.test(channelId)) {
+    throw new ConfigError(`LINE_MESSAGING_CHANNEL_ID must be digits only, got "${channelId}".`);
+  }
+  if (!env.LINE_MESSAGING_CHANNEL_SECRET && !env.LINE_MESSAGING_CHANNEL_SECRET_ARN?.trim()) {
+    throw new ConfigError(
+      'Missing required environment variable LINE_MESSAGING_CHANNEL_SECRET (or LINE_MESSAGING_CHANNEL_SECRET_ARN).',
+    );
+  }
+  return { channelId };
 }
 
 /** Settings of the service's client at the company OpenID Connect IdP (pattern 1). */

@@ -33,7 +33,14 @@ export const SETTINGS_GROUPS: Record<
 > = {
   line: {
     enabledBy: 'always',
-    variables: ['LINE_CHANNEL_ID', 'LINE_API_BASE', 'LINE_AUTH_BASE', 'LINE_ISSUER'],
+    variables: [
+      'LINE_CHANNEL_ID',
+      'LINE_LOGIN_CHANNEL_ID',
+      'LINE_MESSAGING_CHANNEL_ID',
+      'LINE_API_BASE',
+      'LINE_AUTH_BASE',
+      'LINE_ISSUER',
+    ],
   },
   'company-oidc': {
     enabledBy: ['oidc', 'web'],
@@ -85,7 +92,12 @@ export const SECRET_SPECS: Record<
   { description: string; neededWhen?: (values: SettingValues) => boolean }
 > = {
   LINE_CHANNEL_SECRET: {
-    description: 'LINE Login channel secret (LINE Developers Console, channel "Basic settings").',
+    description:
+      'Channel secret of the web-login channel LINE_LOGIN_CHANNEL_ID (LINE Developers Console, channel "Basic settings").',
+  },
+  LINE_MESSAGING_CHANNEL_SECRET: {
+    description:
+      'Channel secret of the Messaging API channel LINE_MESSAGING_CHANNEL_ID (webhook signatures, channel access tokens).',
   },
   COMPANY_OIDC_CLIENT_SECRET: {
     description: "Client secret of this service's client at the company OpenID Connect IdP.",
@@ -109,6 +121,7 @@ export type SettingValues = Readonly<Record<string, string | undefined>>;
 type Kind =
   | 'text'
   | 'digits'
+  | 'digits-list'
   | 'https-url'
   | 'https-url-list'
   | 'origin-list'
@@ -150,7 +163,23 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     default: 'oidc,web',
     description: `linking patterns to deploy, a comma list of ${LINK_PATTERNS.join(', ')}`,
   },
-  { name: 'LINE_CHANNEL_ID', kind: 'digits', required: () => true, description: 'the LINE Login channel ID' },
+  {
+    name: 'LINE_CHANNEL_ID',
+    kind: 'digits-list',
+    required: () => true,
+    description:
+      'the LINE Login / LIFF / LINE MINI App channel IDs whose tokens are accepted, comma-separated (a MINI App has three)',
+  },
+  {
+    name: 'LINE_LOGIN_CHANNEL_ID',
+    kind: 'digits',
+    description: 'the web-login channel, one of LINE_CHANNEL_ID (default: the first)',
+  },
+  {
+    name: 'LINE_MESSAGING_CHANNEL_ID',
+    kind: 'digits',
+    description: 'the Messaging API channel of the LINE Official Account',
+  },
   { name: 'LINE_API_BASE', kind: 'https-url', description: 'LINE API origin' },
   { name: 'LINE_AUTH_BASE', kind: 'https-url', description: 'LINE authorization origin' },
   { name: 'LINE_ISSUER', kind: 'https-url', description: 'expected `iss` of LINE ID tokens' },
@@ -402,6 +431,15 @@ export function readSettings(sources: SettingsSources): Settings {
       problems.push(`${spec.name} is missing: ${spec.description} (${where(spec)}).`);
     }
   }
+  if (
+    values.LINE_LOGIN_CHANNEL_ID &&
+    values.LINE_CHANNEL_ID &&
+    !list(values.LINE_CHANNEL_ID).includes(values.LINE_LOGIN_CHANNEL_ID)
+  ) {
+    problems.push(
+      `LINE_LOGIN_CHANNEL_ID must be one of LINE_CHANNEL_ID, got "${values.LINE_LOGIN_CHANNEL_ID}".`,
+    );
+  }
   if (Boolean(values.DOMAIN_NAME) !== Boolean(values.CERTIFICATE_ARN)) {
     problems.push(
       'DOMAIN_NAME and CERTIFICATE_ARN go together: give both or neither (context domainName and certificateArn).',
@@ -548,6 +586,11 @@ function validate(spec: SettingSpec, value: string): string | undefined {
       return undefined;
     case 'digits':
       return /^\d+$/.test(value) ? undefined : `must be digits only, got "${value}"`;
+    case 'digits-list':
+      if (items.length === 0) return 'must list at least one channel ID';
+      return items
+        .map((i) => (/^\d+$/.test(i) ? undefined : `must be digits only, got "${i}"`))
+        .find(Boolean);
     case 'https-url':
       return httpsProblem(value);
     case 'https-url-list':
@@ -611,6 +654,7 @@ function validate(spec: SettingSpec, value: string): string | undefined {
 function normalize(spec: SettingSpec, value: string): string {
   switch (spec.kind) {
     case 'https-url-list':
+    case 'digits-list':
     case 'origin-list':
     case 'identifier-list':
     case 'patterns':

@@ -106,7 +106,7 @@ export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
   return {
     sessions: new DynamoLoginSessionStore(documentClient(), tableName('sessions')),
     lineLogin: new LineWebLoginClient({
-      channelId: line.channelId,
+      channelId: line.loginChannelId,
       authBase: line.authBase,
       apiBase: line.apiBase,
       channelSecret: lineChannelSecret,

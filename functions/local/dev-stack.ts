@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { loadMemberFactors } from '../config.js';
+import { listEnv, loadMemberFactors } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
@@ -94,7 +94,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       line = await startLinePlatformEmulator({
         port: offset(1),
         host: '127.0.0.1',
-        channels: [{ channelId: env.LINE_CHANNEL_ID!, channelSecret: env.LINE_CHANNEL_SECRET! }],
+        // Every listed channel mints tokens; only the web-login channel's secret is ever used
+        // (HS256 ID tokens of the token endpoint), the others get a distinct stand-in.
+        channels: listEnv(env, 'LINE_CHANNEL_ID').map((channelId) => ({
+          channelId,
+          channelSecret:
+            channelId === (env.LINE_LOGIN_CHANNEL_ID || listEnv(env, 'LINE_CHANNEL_ID')[0])
+              ? env.LINE_CHANNEL_SECRET!
+              : `${env.LINE_CHANNEL_SECRET!}-${channelId}`,
+        })),
       });
       stops.push(() => line!.close());
       env.LINE_API_BASE = line.url;

@@ -105,6 +105,31 @@ describe('deployment settings', () => {
     );
   });
 
+  it('takes several LINE channels (a LINE MINI App) and a login channel among them', () => {
+    const miniApp = fromContext({
+      ...LIFF,
+      lineChannelId: ['2000000001', '2000000002', '2000000003'],
+      lineLoginChannelId: '2000000003',
+      lineMessagingChannelId: '2000000009',
+    });
+    expect(miniApp.values.LINE_CHANNEL_ID).toBe('2000000001,2000000002,2000000003');
+    const env = environmentFor(miniApp, { groups: ['line'] });
+    expect(env).toMatchObject({
+      LINE_CHANNEL_ID: '2000000001,2000000002,2000000003',
+      LINE_LOGIN_CHANNEL_ID: '2000000003',
+      LINE_MESSAGING_CHANNEL_ID: '2000000009',
+    });
+    expect(problems({ ...LIFF, lineChannelId: '2000000001, x1' })).toContain(
+      'LINE_CHANNEL_ID must be digits only, got "x1"',
+    );
+    expect(problems({ ...LIFF, lineChannelId: '2000000001', lineLoginChannelId: '2000000002' })).toContain(
+      'LINE_LOGIN_CHANNEL_ID must be one of LINE_CHANNEL_ID',
+    );
+    expect(problems({ ...LIFF, lineMessagingChannelSecretArn: 'nope' })).toContain(
+      'LINE_MESSAGING_CHANNEL_SECRET_ARN must be the complete ARN',
+    );
+  });
+
   it('reads context first, then the settings file, then the environment', () => {
     const env = {
       LINE_CHANNEL_ID: '111',
