@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { errorTreatment } from './error-table.js';
 
 /**
  * Business metrics (Powertools Metrics, CloudWatch embedded metric format), one per execution
@@ -14,23 +15,14 @@ export const metrics = new Metrics({
 /** The metrics the dashboard and alarms know. */
 export type BusinessMetric = 'LinksCreated' | 'LinkConflicts' | 'RejectedTokens' | 'Lockouts';
 
-/** Which refusal counts as which business metric (by stable error code). */
-const METRIC_BY_CODE: Readonly<Record<string, BusinessMetric>> = {
-  'line-user-already-linked': 'LinkConflicts',
-  'company-user-already-linked': 'LinkConflicts',
-  'invalid-line-token': 'RejectedTokens',
-  'invalid-company-token': 'RejectedTokens',
-  'too-many-attempts': 'Lockouts',
-};
-
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 }
 
-/** Counts a refusal if its code is one of the business metrics. */
+/** Counts a refusal if the error table gives its code a business metric. */
 export function countRefusal(code: string): void {
-  const name = METRIC_BY_CODE[code];
+  const name = errorTreatment(code)?.metric;
   if (name) countMetric(name);
 }
