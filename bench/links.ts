@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LinePlatformClient } from '../functions/adapters/line/line-platform-client.js';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
-import { tableName } from '../functions/adapters/dynamo/table-definitions.js';
+import { tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { interleave, ms, percentile } from './stats.js';

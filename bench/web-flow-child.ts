@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
-import { tableName } from '../functions/adapters/dynamo/table-definitions.js';
+import { tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { DEFAULT_COMPANY_MEMBERS, testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { interleave, ms, percentile } from './stats.js';

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { loadObservability } from '../../config.js';
 import { errorTreatment } from './error-table.js';
 
 /**
@@ -7,9 +8,10 @@ import { errorTreatment } from './error-table.js';
  * dashboard graphs these names); POWERTOOLS_DEV or POWERTOOLS_METRICS_DISABLED turn them off
  * locally.
  */
+const observability = loadObservability();
 export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'LineIdLink',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'line-id-link',
+  namespace: observability.metricsNamespace,
+  serviceName: observability.serviceName,
 });
 
 /** The metrics the dashboard and alarms know. */

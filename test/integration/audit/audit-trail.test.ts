@@ -161,7 +161,7 @@ describe('audit trail of link changes', () => {
 
   it('never commits a link without its event: the two are one transaction', async () => {
     const { lineUserId, memberId } = fresh();
-    const client = createDocumentClient({ DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT });
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
     const brokenAudit = new DynamoAuditLog(client, `${stack.tables.audit}-does-not-exist`);
     const links = new DynamoLinkRepository(client, stack.tables.links, brokenAudit.transactionWrites());
     const link = {
