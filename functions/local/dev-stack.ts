@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { listEnv, loadMemberFactors, tableName } from '../config.js';
+import { listEnv, loadDynamoConfig, loadMemberFactors, tableName } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
@@ -167,7 +167,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
 /** Imports {@link SAMPLE_MEMBERS_CSV} with the same code as `npm run import`. */
 async function importSampleMembers(table: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const client = createDocumentClient(env);
+  const client = createDocumentClient(loadDynamoConfig(env));
   try {
     await importMembers(createReadStream(SAMPLE_MEMBERS_CSV), {
       store: new DynamoMemberRepository(client, table),
