@@ -55,7 +55,7 @@ async function project(): Promise<number> {
 }
 
 async function baseline(): Promise<number> {
-  const client = createDocumentClient({ DYNAMODB_ENDPOINT: endpoint });
+  const client = createDocumentClient({ endpoint });
   const hash = 'x'.repeat(43);
   const importedAt = new Date().toISOString();
   let next = 0;

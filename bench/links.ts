@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LinePlatformClient } from '../functions/adapters/line/line-platform-client.js';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
-import { tableName } from '../functions/adapters/dynamo/table-definitions.js';
+import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { interleave, ms, percentile } from './stats.js';
@@ -36,7 +36,8 @@ async function verifyRow(stack: Stack, large: boolean): Promise<BenchRow> {
   const userId = testLineUserId('bench');
   const token = await line.mintIdToken({ userId, expiresInSec: 3600 });
   const client = new LinePlatformClient({
-    channelId: process.env.LINE_CHANNEL_ID!,
+    channelIds: [process.env.LINE_CHANNEL_ID!],
+    loginChannelId: process.env.LINE_CHANNEL_ID!,
     apiBase: line.url,
     issuer: line.issuer,
   });
@@ -91,7 +92,7 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
   const rounds = large ? 1000 : 300;
   const line = stack.line!;
   const company = stack.company!;
-  const doc = createDocumentClient();
+  const doc = createDocumentClient(loadDynamoConfig());
   const table = tableName('links');
   const auditTable = tableName('audit');
   const run = randomBytes(3).toString('hex');

@@ -3,12 +3,31 @@
  * loaders once at module scope, so a missing or malformed variable fails the cold start with a
  * message that names it, instead of failing a user's request later.
  *
+ * Every variable's rule and description are in `config-schema.ts` (shared with the synth-time
+ * check in `lib/settings.ts`); loaders here only pick variables with {@link read} and
+ * {@link need} and shape them for their adapters. Adding a variable: one entry in
+ * `VARIABLES` (see the top of config-schema.ts), then `read(env, 'NAME')` in a loader here.
+ *
  * The same names are used locally and in Lambda; secrets are read from `NAME` locally or from
  * AWS Secrets Manager through `NAME_ARN` in the cloud (see {@link readSecret}).
  */
 
 import { DEFAULT_ATTEMPT_LIMITS, type AttemptLimits } from './core/attempt-policy.js';
-import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from './core/member-factors.js';
+import type { MemberFactor } from './core/member-factors.js';
+import { TABLES, type TableKey } from './adapters/dynamo/table-definitions.js';
+import {
+  checkSecretArn,
+  checkVariable,
+  CROSS_CHECKS,
+  isLoopbackHost,
+  rawValue,
+  VARIABLES,
+  type SecretName,
+  type VariableName,
+  type VariableValue,
+} from './config-schema.js';
+
+export { isLoopbackHost };
 
 /** A configuration problem, raised at cold start; the message names the variable. */
 export class ConfigError extends Error {
@@ -19,6 +38,53 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * The validated value of a schema variable, its default when unset, or `undefined` when unset
+ * without a default. @throws ConfigError naming the variable when the value breaks its rule.
+ */
+export function read<N extends VariableName>(
+  env: Env,
+  name: N,
+): VariableValue<N> | (N extends keyof DefaultedVariables ? never : undefined) {
+  const raw = rawValue(env, name) ?? (VARIABLES[name] as { default?: string }).default;
+  if (raw === undefined) return undefined as never;
+  const result = checkVariable(name, raw);
+  if (!result.ok) throw new ConfigError(result.message);
+  return result.value;
+}
+
+/** Variables that always have a value (a default). */
+type DefaultedVariables = {
+  [N in VariableName as (typeof VARIABLES)[N] extends { default: string } ? N : never]: true;
+};
+
+/** Like {@link read}, but a missing value fails too, naming the variable and why it is needed. */
+export function need<N extends VariableName>(env: Env, name: N, why: string): VariableValue<N> {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(`Missing required environment variable ${name} (${why}).`);
+  return value as VariableValue<N>;
+}
+
+/** Runs the schema's rules that relate variables to each other. */
+function crossCheck(env: Env): void {
+  for (const check of CROSS_CHECKS) {
+    const message = check((name) => rawValue(env, name));
+    if (message) throw new ConfigError(message);
+  }
+}
+
+/** Insists that secret `name` is given, as `name` (local) or `name_ARN` (Lambda; a valid ARN). */
+function requireSecret(env: Env, name: SecretName, context = ''): void {
+  if (env[name]) return;
+  const arn = rawValue(env, `${name}_ARN`);
+  if (!arn)
+    throw new ConfigError(`Missing required environment variable ${name} (or ${name}_ARN)${context}.`);
+  const problem = checkSecretArn(`${name}_ARN`, arn);
+  if (problem) throw new ConfigError(problem);
+}
+
+// Old-style helpers, kept for loaders not yet ported to the schema (prefer read / need).
 
 /** The value of `name`, trimmed; throws naming the variable when it is unset or blank. */
 export function requireEnv(env: Env, name: string, why?: string): string {
@@ -56,35 +122,43 @@ export function intEnv(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** True for `localhost`, `127.0.0.0/8` and `::1`: the only hosts allowed over plain http. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 /**
- * Parses a URL setting and insists on https, except for loopback hosts (emulators, tests).
- * Returned without a trailing slash so paths can be appended.
+ * Parses a URL and insists on https, except for loopback hosts (emulators, tests). Returned
+ * without a trailing slash so paths can be appended. (Old style; schema variables use `secureUrl`.)
  */
 export function secureUrl(value: string, name: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`Environment variable ${name} must be an absolute URL, got "${value}".`);
+    throw new ConfigError(`${name} must be an absolute URL, got "${value}".`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new ConfigError(
-      `Environment variable ${name} must use https (http is accepted only for loopback hosts).`,
-    );
+    throw new ConfigError(`${name} must use https (http is accepted only for loopback hosts).`);
   }
   return value.replace(/\/+$/, '');
 }
 
-/** Settings of the LINE Login channel and the LINE Platform origins. */
+/** `true` / `false` (case-insensitive), or `fallback` when unset. */
+export function booleanEnv(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalEnv(env, name);
+  if (raw === undefined) return fallback;
+  if (/^true$/i.test(raw)) return true;
+  if (/^false$/i.test(raw)) return false;
+  throw new ConfigError(`Environment variable ${name} must be "true" or "false", got "${raw}".`);
+}
+
+// ------------------------------------------------------------------ LINE
+
+/** Settings of the LINE channels and the LINE Platform origins. */
 export interface LineConfig {
-  channelId: string;
+  /**
+   * `LINE_CHANNEL_ID`: every LINE Login / LIFF / LINE MINI App channel whose tokens are accepted
+   * (a MINI App has three: developing, review, published). All must belong to one LINE provider.
+   */
+  channelIds: string[];
+  /** `LINE_LOGIN_CHANNEL_ID`: the channel of the web login (its secret is `LINE_CHANNEL_SECRET`). */
+  loginChannelId: string;
   apiBase: string;
   authBase: string;
   issuer: string;
@@ -93,15 +167,37 @@ export interface LineConfig {
 }
 
 export function loadLineConfig(env: Env = process.env): LineConfig {
+  const channelIds = [
+    ...new Set(
+      need(env, 'LINE_CHANNEL_ID', 'the LINE channel IDs whose tokens are accepted, comma-separated'),
+    ),
+  ];
+  crossCheck(env);
   return {
-    channelId: requireEnv(env, 'LINE_CHANNEL_ID', 'the LINE Login channel ID'),
-    apiBase: secureUrl(optionalEnv(env, 'LINE_API_BASE', 'https://api.line.me'), 'LINE_API_BASE'),
-    authBase: secureUrl(optionalEnv(env, 'LINE_AUTH_BASE', 'https://access.line.me'), 'LINE_AUTH_BASE'),
-    // The issuer is compared verbatim with the token's `iss`, so it is not normalized.
-    issuer: optionalEnv(env, 'LINE_ISSUER', 'https://access.line.me'),
-    timeoutMs: intEnv(env, 'OUTBOUND_TIMEOUT_MS', 3000),
+    channelIds,
+    loginChannelId: read(env, 'LINE_LOGIN_CHANNEL_ID') ?? channelIds[0]!,
+    apiBase: read(env, 'LINE_API_BASE'),
+    authBase: read(env, 'LINE_AUTH_BASE'),
+    issuer: read(env, 'LINE_ISSUER'),
+    timeoutMs: read(env, 'OUTBOUND_TIMEOUT_MS'),
   };
 }
+
+/**
+ * The Messaging API channel of the LINE Official Account (`LINE_MESSAGING_CHANNEL_ID`; its
+ * secret `LINE_MESSAGING_CHANNEL_SECRET` is read with {@link readSecret}, `_ARN` in Lambda).
+ */
+export interface LineMessagingConfig {
+  channelId: string;
+}
+
+export function loadLineMessagingConfig(env: Env = process.env): LineMessagingConfig {
+  const channelId = need(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
+  requireSecret(env, 'LINE_MESSAGING_CHANNEL_SECRET');
+  return { channelId };
+}
+
+// ------------------------------------------------------------------ company IdP, CORS, secrets
 
 /** Settings of the service's client at the company OpenID Connect IdP (pattern 1). */
 export interface CompanyOidcConfig {
@@ -111,31 +207,16 @@ export interface CompanyOidcConfig {
 }
 
 export function loadCompanyOidcConfig(env: Env = process.env): CompanyOidcConfig {
-  const issuer = requireEnv(env, 'COMPANY_OIDC_ISSUER', 'the company IdP issuer, needed for pattern 1');
-  secureUrl(issuer, 'COMPANY_OIDC_ISSUER');
   return {
-    issuer,
-    clientId: requireEnv(env, 'COMPANY_OIDC_CLIENT_ID', 'the client ID at the company IdP'),
-    timeoutMs: intEnv(env, 'OUTBOUND_TIMEOUT_MS', 3000),
+    issuer: need(env, 'COMPANY_OIDC_ISSUER', 'the company IdP issuer, needed for pattern 1'),
+    clientId: need(env, 'COMPANY_OIDC_CLIENT_ID', 'the client ID at the company IdP'),
+    timeoutMs: read(env, 'OUTBOUND_TIMEOUT_MS'),
   };
 }
 
 /** Exact origins allowed to call the API from a browser. Empty: no CORS headers at all. */
 export function loadCorsOrigins(env: Env = process.env): string[] {
-  return listEnv(env, 'CORS_ALLOWED_ORIGINS').map((origin) => {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw new ConfigError(`CORS_ALLOWED_ORIGINS entry "${origin}" is not an origin.`);
-    }
-    if (url.origin !== origin) {
-      throw new ConfigError(
-        `CORS_ALLOWED_ORIGINS entry "${origin}" must be an exact origin like ${url.origin}.`,
-      );
-    }
-    return origin;
-  });
+  return read(env, 'CORS_ALLOWED_ORIGINS') ?? [];
 }
 
 /**
@@ -161,25 +242,12 @@ export async function readSecret(name: string, env: Env = process.env): Promise<
 export const DEFAULT_MEMBER_FACTORS: readonly MemberFactor[] = ['birthDate', 'postalCode'];
 
 /**
- * `MEMBER_FACTORS`: comma-separated factors the user must type besides the member number, from
- * birthDate, postalCode, phone (default `birthDate,postalCode`). Used by both member-data
- * routes and by the import (which requires these columns).
+ * `MEMBER_FACTORS`: the factors the user must type besides the member number (default
+ * `birthDate,postalCode`). Used by both member-data routes and by the import (which requires
+ * these columns).
  */
 export function loadMemberFactors(env: Env = process.env): MemberFactor[] {
-  const names = listEnv(env, 'MEMBER_FACTORS');
-  if (names.length === 0) return [...DEFAULT_MEMBER_FACTORS];
-  const factors: MemberFactor[] = [];
-  for (const name of names) {
-    if (!isMemberFactor(name)) {
-      throw new ConfigError(
-        `Environment variable MEMBER_FACTORS has unknown factor "${name}"; use ${MEMBER_FACTOR_NAMES.join(', ')}.`,
-      );
-    }
-    if (factors.includes(name))
-      throw new ConfigError(`Environment variable MEMBER_FACTORS lists "${name}" twice.`);
-    factors.push(name);
-  }
-  return factors;
+  return read(env, 'MEMBER_FACTORS') ?? [...DEFAULT_MEMBER_FACTORS];
 }
 
 /** Shortest pepper accepted when it is given directly (a Secrets Manager value is checked when read). */
@@ -191,31 +259,19 @@ export const MIN_PEPPER_LENGTH = 16;
  */
 export function checkMemberHashPepper(env: Env = process.env): void {
   const direct = env.MEMBER_HASH_PEPPER;
-  if (direct !== undefined && direct !== '') {
-    if (direct.length < MIN_PEPPER_LENGTH) {
-      throw new ConfigError(
-        `Environment variable MEMBER_HASH_PEPPER must be at least ${MIN_PEPPER_LENGTH} characters.`,
-      );
-    }
-    return;
+  if (direct !== undefined && direct !== '' && direct.length < MIN_PEPPER_LENGTH) {
+    throw new ConfigError(`MEMBER_HASH_PEPPER must be at least ${MIN_PEPPER_LENGTH} characters.`);
   }
-  if (!env.MEMBER_HASH_PEPPER_ARN?.trim()) {
-    throw new ConfigError(
-      'Missing required environment variable MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN).',
-    );
-  }
+  requireSecret(env, 'MEMBER_HASH_PEPPER');
 }
 
-/**
- * Guessing protection: `ATTEMPTS_PER_MEMBER` (5), `ATTEMPTS_PER_LINE_USER` (10) and
- * `ATTEMPTS_GLOBAL` (1000) attempts per window of `ATTEMPTS_WINDOW_SECONDS` (900).
- */
+/** Guessing protection: attempts per member, per LINE user and overall per window. */
 export function loadAttemptLimits(env: Env = process.env): AttemptLimits {
   return {
-    perMember: intEnv(env, 'ATTEMPTS_PER_MEMBER', DEFAULT_ATTEMPT_LIMITS.perMember),
-    perLineUser: intEnv(env, 'ATTEMPTS_PER_LINE_USER', DEFAULT_ATTEMPT_LIMITS.perLineUser),
-    global: intEnv(env, 'ATTEMPTS_GLOBAL', DEFAULT_ATTEMPT_LIMITS.global),
-    windowSeconds: intEnv(env, 'ATTEMPTS_WINDOW_SECONDS', DEFAULT_ATTEMPT_LIMITS.windowSeconds),
+    perMember: read(env, 'ATTEMPTS_PER_MEMBER') ?? DEFAULT_ATTEMPT_LIMITS.perMember,
+    perLineUser: read(env, 'ATTEMPTS_PER_LINE_USER'),
+    global: read(env, 'ATTEMPTS_GLOBAL'),
+    windowSeconds: read(env, 'ATTEMPTS_WINDOW_SECONDS'),
   };
 }
 
@@ -232,51 +288,27 @@ export type CompanyApiConfig = {
  * `COMPANY_API_URL` (the verification endpoint), `COMPANY_API_AUTH` = `oauth` (client
  * credentials at `COMPANY_API_TOKEN_URL` with `COMPANY_API_CLIENT_ID` /
  * `COMPANY_API_CLIENT_SECRET`, optional `COMPANY_API_SCOPE`) or `api-key` (`COMPANY_API_KEY`
- * sent in the `COMPANY_API_KEY_HEADER` header, default `x-api-key`). The secrets may be given
- * as `_ARN` in Lambda.
+ * sent in the `COMPANY_API_KEY_HEADER` header). The secrets may be given as `_ARN` in Lambda.
  */
 export function loadCompanyApiConfig(env: Env = process.env): CompanyApiConfig {
-  const url = secureUrl(
-    requireEnv(env, 'COMPANY_API_URL', 'the company member verification endpoint, needed for pattern 2'),
-    'COMPANY_API_URL',
-  );
-  const timeoutMs = intEnv(env, 'OUTBOUND_TIMEOUT_MS', 3000);
-  const auth = optionalEnv(env, 'COMPANY_API_AUTH', 'oauth');
-  const requireSecret = (name: string) => {
-    if (!env[name] && !env[`${name}_ARN`]?.trim()) {
-      throw new ConfigError(
-        `Missing required environment variable ${name} (or ${name}_ARN) for COMPANY_API_AUTH=${auth}.`,
-      );
-    }
-  };
+  const url = need(env, 'COMPANY_API_URL', 'the company member verification endpoint, needed for pattern 2');
+  const timeoutMs = read(env, 'OUTBOUND_TIMEOUT_MS');
+  const auth = read(env, 'COMPANY_API_AUTH');
   if (auth === 'oauth') {
-    const tokenUrl = secureUrl(
-      requireEnv(env, 'COMPANY_API_TOKEN_URL', 'the token endpoint for COMPANY_API_AUTH=oauth'),
-      'COMPANY_API_TOKEN_URL',
-    );
-    const clientId = requireEnv(env, 'COMPANY_API_CLIENT_ID', 'the client ID for COMPANY_API_AUTH=oauth');
-    requireSecret('COMPANY_API_CLIENT_SECRET');
-    const scope = optionalEnv(env, 'COMPANY_API_SCOPE');
+    const tokenUrl = need(env, 'COMPANY_API_TOKEN_URL', 'the token endpoint for COMPANY_API_AUTH=oauth');
+    const clientId = need(env, 'COMPANY_API_CLIENT_ID', 'the client ID for COMPANY_API_AUTH=oauth');
+    requireSecret(env, 'COMPANY_API_CLIENT_SECRET', ` for COMPANY_API_AUTH=${auth}`);
+    const scope = read(env, 'COMPANY_API_SCOPE');
     return { url, timeoutMs, auth, tokenUrl, clientId, ...(scope ? { scope } : {}) };
   }
-  if (auth === 'api-key') {
-    const keyHeader = optionalEnv(env, 'COMPANY_API_KEY_HEADER', 'x-api-key').toLowerCase();
-    if (
-      !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(keyHeader) ||
-      keyHeader === 'host' ||
-      keyHeader === 'content-type'
-    ) {
-      throw new ConfigError(
-        `Environment variable COMPANY_API_KEY_HEADER must be a header name, got "${keyHeader}".`,
-      );
-    }
-    requireSecret('COMPANY_API_KEY');
-    return { url, timeoutMs, auth, keyHeader };
-  }
-  throw new ConfigError(`Environment variable COMPANY_API_AUTH must be "oauth" or "api-key", got "${auth}".`);
+  const keyHeader = read(env, 'COMPANY_API_KEY_HEADER');
+  requireSecret(env, 'COMPANY_API_KEY', ` for COMPANY_API_AUTH=${auth}`);
+  return { url, timeoutMs, auth, keyHeader };
 }
 
-/** Settings of the web linking flow (issue 3; the `web` settings group). */
+// ------------------------------------------------------------------ web flow
+
+/** Settings of the web linking flow (the `web` settings group). */
 export interface WebConfig {
   /** PUBLIC_BASE_URL without a trailing slash; redirect URIs are built from it. */
   publicBaseUrl: string;
@@ -303,72 +335,16 @@ export interface WebConfig {
 }
 
 /**
- * Loads the web flow's settings:
- * - `PUBLIC_BASE_URL` (required): https (http only on loopback), no query, fragment or userinfo;
- * - `APP_RETURN_URLS` (required): comma-separated absolute URLs, https (http only on loopback),
- *   no userinfo, no fragment; `returnTo` must equal one of them exactly;
- * - `LINE_BOT_PROMPT` (`normal` | `aggressive`), `LINE_PROMPT` (`consent`), `LINE_UI_LOCALES`
- *   (space-separated BCP 47 tags), `LINE_DISABLE_AUTO_LOGIN` (`true` | `false`, default false);
- * - `COMPANY_OIDC_SCOPES` (default `openid`; must contain `openid`),
- *   `COMPANY_OIDC_TOKEN_AUTH_METHOD` (`client_secret_basic`, default, or `client_secret_post`).
+ * Loads the web flow's settings: `PUBLIC_BASE_URL` and `APP_RETURN_URLS` (required), LINE's
+ * optional authorization parameters and the company IdP's scopes and client authentication.
  */
 export function loadWebConfig(env: Env = process.env): WebConfig {
-  const publicBaseUrl = secureUrl(
-    requireEnv(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the web flow'),
-    'PUBLIC_BASE_URL',
-  );
+  const publicBaseUrl = need(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the web flow');
+  const returnUrls = need(env, 'APP_RETURN_URLS', 'comma-separated return URLs allowed after the web flow');
   const base = new URL(publicBaseUrl);
-  if (base.search || base.hash || base.username || base.password) {
-    throw new ConfigError(
-      'Environment variable PUBLIC_BASE_URL must be an origin with an optional path: no query, fragment or userinfo.',
-    );
-  }
-  const rawReturnUrls = listEnv(env, 'APP_RETURN_URLS');
-  if (rawReturnUrls.length === 0) {
-    throw new ConfigError(
-      'Missing required environment variable APP_RETURN_URLS (comma-separated return URLs allowed after the web flow).',
-    );
-  }
-  const returnUrls = rawReturnUrls.map((value) => {
-    secureUrl(value, 'APP_RETURN_URLS');
-    const url = new URL(value);
-    if (url.username || url.password || url.hash) {
-      throw new ConfigError(`APP_RETURN_URLS entry "${value}" must not contain userinfo or a fragment.`);
-    }
-    return url.href;
-  });
-
-  const botPrompt = optionalEnv(env, 'LINE_BOT_PROMPT');
-  if (botPrompt !== undefined && botPrompt !== 'normal' && botPrompt !== 'aggressive') {
-    throw new ConfigError(
-      `Environment variable LINE_BOT_PROMPT must be "normal" or "aggressive", got "${botPrompt}".`,
-    );
-  }
-  const prompt = optionalEnv(env, 'LINE_PROMPT');
-  if (prompt !== undefined && prompt !== 'consent') {
-    throw new ConfigError(`Environment variable LINE_PROMPT must be "consent", got "${prompt}".`);
-  }
-  const uiLocales = optionalEnv(env, 'LINE_UI_LOCALES');
-  if (
-    uiLocales !== undefined &&
-    !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/.test(uiLocales)
-  ) {
-    throw new ConfigError(
-      `Environment variable LINE_UI_LOCALES must be space-separated language tags (e.g. "ja en-US"), got "${uiLocales}".`,
-    );
-  }
-  const scope = optionalEnv(env, 'COMPANY_OIDC_SCOPES', 'openid').split(/\s+/).filter(Boolean);
-  if (!scope.includes('openid') || !scope.every((s) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
-    throw new ConfigError(
-      'Environment variable COMPANY_OIDC_SCOPES must be space-separated scopes including "openid".',
-    );
-  }
-  const tokenAuthMethod = optionalEnv(env, 'COMPANY_OIDC_TOKEN_AUTH_METHOD', 'client_secret_basic');
-  if (tokenAuthMethod !== 'client_secret_basic' && tokenAuthMethod !== 'client_secret_post') {
-    throw new ConfigError(
-      `Environment variable COMPANY_OIDC_TOKEN_AUTH_METHOD must be "client_secret_basic" or "client_secret_post", got "${tokenAuthMethod}".`,
-    );
-  }
+  const botPrompt = read(env, 'LINE_BOT_PROMPT');
+  const prompt = read(env, 'LINE_PROMPT');
+  const uiLocales = read(env, 'LINE_UI_LOCALES');
   return {
     publicBaseUrl,
     returnUrls,
@@ -378,39 +354,67 @@ export function loadWebConfig(env: Env = process.env): WebConfig {
       ...(botPrompt ? { botPrompt } : {}),
       ...(prompt ? { prompt } : {}),
       ...(uiLocales ? { uiLocales } : {}),
-      disableAutoLogin: booleanEnv(env, 'LINE_DISABLE_AUTO_LOGIN', false),
+      disableAutoLogin: read(env, 'LINE_DISABLE_AUTO_LOGIN'),
     },
-    company: { scope: scope.join(' '), tokenAuthMethod },
+    company: {
+      scope: read(env, 'COMPANY_OIDC_SCOPES'),
+      tokenAuthMethod: read(env, 'COMPANY_OIDC_TOKEN_AUTH_METHOD'),
+    },
     sessionTtlSeconds: 600,
   };
 }
 
-/** `true` / `false` (case-insensitive), or `fallback` when unset. */
-export function booleanEnv(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optionalEnv(env, name);
-  if (raw === undefined) return fallback;
-  if (/^true$/i.test(raw)) return true;
-  if (/^false$/i.test(raw)) return false;
-  throw new ConfigError(`Environment variable ${name} must be "true" or "false", got "${raw}".`);
-}
+// ------------------------------------------------------------------ member import
 
 /** Settings of the S3-triggered member import (functions/handlers/members-import-s3.ts). */
 export interface MemberImportSettings {
   /** `MEMBERS_IMPORT_DELETE_MISSING=true`: each file is the complete member list (default false). */
   deleteMissing: boolean;
-  /** `MEMBERS_IMPORT_CONCURRENCY`: DynamoDB requests in flight (default 8). */
+  /** `MEMBERS_IMPORT_CONCURRENCY`: DynamoDB requests in flight (default 8, at most 64). */
   concurrency: number;
 }
 
 export function loadMemberImportSettings(env: Env = process.env): MemberImportSettings {
-  const raw = optionalEnv(env, 'MEMBERS_IMPORT_DELETE_MISSING', 'false').toLowerCase();
-  if (raw !== 'true' && raw !== 'false') {
-    throw new ConfigError(
-      `Environment variable MEMBERS_IMPORT_DELETE_MISSING must be "true" or "false", got "${raw}".`,
-    );
-  }
   return {
-    deleteMissing: raw === 'true',
-    concurrency: Math.min(64, intEnv(env, 'MEMBERS_IMPORT_CONCURRENCY', 8)),
+    deleteMissing: read(env, 'MEMBERS_IMPORT_DELETE_MISSING'),
+    concurrency: Math.min(64, read(env, 'MEMBERS_IMPORT_CONCURRENCY')),
+  };
+}
+
+// ------------------------------------------------------------------ runtime
+
+/** The name of table `key` (`LINKS_TABLE`, …), or its local default. */
+export function tableName(key: TableKey, env: Env = process.env): string {
+  return read(env, TABLES[key].envVar);
+}
+
+/** Options of the DynamoDB client: `DYNAMODB_ENDPOINT` (a local engine) and the AWS region. */
+export interface DynamoConfig {
+  endpoint?: string;
+  region?: string;
+  /** True when a local endpoint is used without AWS credentials (static dummy ones then). */
+  localCredentials: boolean;
+}
+
+export function loadDynamoConfig(env: Env = process.env): DynamoConfig {
+  const endpoint = read(env, 'DYNAMODB_ENDPOINT');
+  const region = rawValue(env, 'AWS_REGION') ?? rawValue(env, 'AWS_DEFAULT_REGION');
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+    localCredentials: endpoint !== undefined && !rawValue(env, 'AWS_ACCESS_KEY_ID'),
+  };
+}
+
+/** `API_ROUTES` ("METHOD /path" entries, set by the API stack); empty locally (all routes). */
+export function loadDeployedRoutes(env: Env = process.env): string[] {
+  return read(env, 'API_ROUTES') ?? [];
+}
+
+/** Names for logs and metrics (`POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`). */
+export function loadObservability(env: Env = process.env): { serviceName: string; metricsNamespace: string } {
+  return {
+    serviceName: read(env, 'POWERTOOLS_SERVICE_NAME'),
+    metricsNamespace: read(env, 'POWERTOOLS_METRICS_NAMESPACE'),
   };
 }

@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { RouteDefinition } from '../functions/handlers/routes.js';
+import {
+  checkSecretArn,
+  checkVariable,
+  CROSS_CHECKS,
+  VARIABLES,
+  type SecretName as SchemaSecretName,
+  type VariableName,
+} from '../functions/config-schema.js';
 
 /**
  * Deployment settings, read and validated once at synth time, so a mistake fails `cdk synth`
@@ -16,7 +24,7 @@ import type { RouteDefinition } from '../functions/handlers/routes.js';
  */
 
 export type SettingsGroup = RouteDefinition['settings'][number];
-export type SecretName = RouteDefinition['secrets'][number];
+export type SecretName = RouteDefinition['secrets'][number] & SchemaSecretName;
 
 /** The linking patterns a deployment offers; routes of patterns not listed are not deployed. */
 export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record'] as const;
@@ -33,7 +41,14 @@ export const SETTINGS_GROUPS: Record<
 > = {
   line: {
     enabledBy: 'always',
-    variables: ['LINE_CHANNEL_ID', 'LINE_API_BASE', 'LINE_AUTH_BASE', 'LINE_ISSUER'],
+    variables: [
+      'LINE_CHANNEL_ID',
+      'LINE_LOGIN_CHANNEL_ID',
+      'LINE_MESSAGING_CHANNEL_ID',
+      'LINE_API_BASE',
+      'LINE_AUTH_BASE',
+      'LINE_ISSUER',
+    ],
   },
   'company-oidc': {
     enabledBy: ['oidc', 'web'],
@@ -85,7 +100,12 @@ export const SECRET_SPECS: Record<
   { description: string; neededWhen?: (values: SettingValues) => boolean }
 > = {
   LINE_CHANNEL_SECRET: {
-    description: 'LINE Login channel secret (LINE Developers Console, channel "Basic settings").',
+    description:
+      'Channel secret of the web-login channel LINE_LOGIN_CHANNEL_ID (LINE Developers Console, channel "Basic settings").',
+  },
+  LINE_MESSAGING_CHANNEL_SECRET: {
+    description:
+      'Channel secret of the Messaging API channel LINE_MESSAGING_CHANNEL_ID (webhook signatures, channel access tokens).',
   },
   COMPANY_OIDC_CLIENT_SECRET: {
     description: "Client secret of this service's client at the company OpenID Connect IdP.",
@@ -107,14 +127,10 @@ export const SECRET_SPECS: Record<
 export type SettingValues = Readonly<Record<string, string | undefined>>;
 
 type Kind =
+  /** A function variable: validated by its rule in functions/config-schema.ts. */
+  | 'variable'
   | 'text'
-  | 'digits'
-  | 'https-url'
-  | 'https-url-list'
-  | 'origin-list'
-  | 'identifier-list'
   | 'positive-int'
-  | 'boolean'
   | 'email'
   | 'hostname'
   | 'secret-arn'
@@ -131,8 +147,6 @@ interface SettingSpec {
   kind: Kind;
   description: string;
   default?: string;
-  /** Allowed values of an `enum` setting. */
-  values?: readonly string[];
   /** When the setting must be given (evaluated only after the patterns are known). */
   required?: (ctx: { values: SettingValues; patterns: ReadonlySet<LinkPattern> }) => boolean;
 }
@@ -142,7 +156,38 @@ const anyOf =
   (ctx: { patterns: ReadonlySet<LinkPattern> }) =>
     patterns.some((p) => ctx.patterns.has(p));
 
-/** Every setting the CDK app reads. */
+/**
+ * When a function variable must be given at synth (its rule and description are in
+ * functions/config-schema.ts). A variable not listed here is optional.
+ */
+const REQUIRED_AT_SYNTH: Partial<
+  Record<VariableName, (ctx: { values: SettingValues; patterns: ReadonlySet<LinkPattern> }) => boolean>
+> = {
+  LINE_CHANNEL_ID: () => true,
+  COMPANY_OIDC_ISSUER: anyOf('oidc', 'web'),
+  COMPANY_OIDC_CLIENT_ID: anyOf('oidc', 'web'),
+  APP_RETURN_URLS: anyOf('web'),
+  COMPANY_API_URL: anyOf('api'),
+  COMPANY_API_AUTH: anyOf('api'),
+  COMPANY_API_TOKEN_URL: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
+  COMPANY_API_CLIENT_ID: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
+  MEMBER_FACTORS: anyOf('api', 'record'),
+};
+
+/** Function variables the CDK app sets itself (table names, routes, …): not deployment settings. */
+const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
+  'DYNAMODB_ENDPOINT',
+  'LINKS_TABLE',
+  'SESSIONS_TABLE',
+  'MEMBERS_TABLE',
+  'ATTEMPTS_TABLE',
+  'AUDIT_TABLE',
+  'API_ROUTES',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+]);
+
+/** Every setting the CDK app reads: the function variables of the schema, then deployment-only ones. */
 export const SETTING_SPECS: readonly SettingSpec[] = [
   {
     name: 'LINK_PATTERNS',
@@ -150,131 +195,14 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     default: 'oidc,web',
     description: `linking patterns to deploy, a comma list of ${LINK_PATTERNS.join(', ')}`,
   },
-  { name: 'LINE_CHANNEL_ID', kind: 'digits', required: () => true, description: 'the LINE Login channel ID' },
-  { name: 'LINE_API_BASE', kind: 'https-url', description: 'LINE API origin' },
-  { name: 'LINE_AUTH_BASE', kind: 'https-url', description: 'LINE authorization origin' },
-  { name: 'LINE_ISSUER', kind: 'https-url', description: 'expected `iss` of LINE ID tokens' },
-  {
-    name: 'COMPANY_OIDC_ISSUER',
-    kind: 'https-url',
-    required: anyOf('oidc', 'web'),
-    description: 'the company IdP issuer (patterns oidc and web)',
-  },
-  {
-    name: 'COMPANY_OIDC_CLIENT_ID',
-    kind: 'text',
-    required: anyOf('oidc', 'web'),
-    description: 'the client ID at the company IdP (patterns oidc and web)',
-  },
-  {
-    name: 'PUBLIC_BASE_URL',
-    kind: 'https-url',
-    description: "this API's public origin (default: the custom domain, else the API's own URL)",
-  },
-  {
-    name: 'APP_RETURN_URLS',
-    kind: 'https-url-list',
-    required: anyOf('web'),
-    description: 'allowed post-login return URLs (pattern web)',
-  },
-  {
-    name: 'CORS_ALLOWED_ORIGINS',
-    kind: 'origin-list',
-    description: 'exact origins of the LIFF / web front end',
-  },
-  {
-    name: 'COMPANY_API_URL',
-    kind: 'https-url',
-    required: anyOf('api'),
-    description: 'the company verification API (pattern api)',
-  },
-  {
-    name: 'COMPANY_API_AUTH',
-    kind: 'enum',
-    values: ['oauth', 'api-key'],
-    required: anyOf('api'),
-    description: 'how to authenticate to the company API',
-  },
-  {
-    name: 'COMPANY_API_TOKEN_URL',
-    kind: 'https-url',
-    required: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
-    description: 'the OAuth token endpoint for the company API (COMPANY_API_AUTH=oauth)',
-  },
-  {
-    name: 'COMPANY_API_CLIENT_ID',
-    kind: 'text',
-    required: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
-    description: 'the OAuth client ID for the company API (COMPANY_API_AUTH=oauth)',
-  },
-  { name: 'COMPANY_API_SCOPE', kind: 'text', description: 'OAuth scope requested for the company API' },
-  { name: 'COMPANY_API_KEY_HEADER', kind: 'text', description: 'header carrying the company API key' },
-  {
-    name: 'LINE_BOT_PROMPT',
-    kind: 'enum',
-    values: ['normal', 'aggressive'],
-    description: 'web login: offer to add the LINE Official Account',
-  },
-  {
-    name: 'LINE_PROMPT',
-    kind: 'enum',
-    values: ['consent'],
-    description: 'web login: always show the consent screen',
-  },
-  { name: 'LINE_UI_LOCALES', kind: 'text', description: 'web login: space-separated language tags' },
-  { name: 'LINE_DISABLE_AUTO_LOGIN', kind: 'boolean', description: 'web login: never log in automatically' },
-  {
-    name: 'COMPANY_OIDC_SCOPES',
-    kind: 'text',
-    description: 'web flow: scopes asked of the company IdP (space-separated, with openid)',
-  },
-  {
-    name: 'COMPANY_OIDC_TOKEN_AUTH_METHOD',
-    kind: 'enum',
-    values: ['client_secret_basic', 'client_secret_post'],
-    description: 'web flow: client authentication at the company token endpoint',
-  },
-  {
-    name: 'ATTEMPTS_PER_MEMBER',
-    kind: 'positive-int',
-    description: 'guessing protection: failures per member per window',
-  },
-  {
-    name: 'ATTEMPTS_PER_LINE_USER',
-    kind: 'positive-int',
-    description: 'guessing protection: failures per LINE user per window',
-  },
-  {
-    name: 'ATTEMPTS_GLOBAL',
-    kind: 'positive-int',
-    description: 'guessing protection: failures in all per window',
-  },
-  {
-    name: 'ATTEMPTS_WINDOW_SECONDS',
-    kind: 'positive-int',
-    description: 'guessing protection: window length in seconds',
-  },
-  {
-    name: 'MEMBER_FACTORS',
-    kind: 'identifier-list',
-    required: anyOf('api', 'record'),
-    description: 'member factors users type, e.g. birthDate,postalCode (patterns api and record)',
-  },
-  {
-    name: 'OUTBOUND_TIMEOUT_MS',
-    kind: 'positive-int',
-    description: 'timeout of outbound calls in milliseconds',
-  },
-  {
-    name: 'MEMBERS_IMPORT_DELETE_MISSING',
-    kind: 'boolean',
-    description: 'S3 import: each file is the complete member list (true) or an update (false)',
-  },
-  {
-    name: 'MEMBERS_IMPORT_CONCURRENCY',
-    kind: 'positive-int',
-    description: 'S3 import: DynamoDB requests in flight',
-  },
+  ...(Object.keys(VARIABLES) as VariableName[])
+    .filter((name) => !SET_BY_THE_APP.has(name))
+    .map((name): SettingSpec => ({
+      name,
+      kind: 'variable',
+      description: VARIABLES[name].description,
+      ...(REQUIRED_AT_SYNTH[name] ? { required: REQUIRED_AT_SYNTH[name] } : {}),
+    })),
   // Deployment-only settings (not passed to functions as such).
   {
     name: 'STACK_PREFIX',
@@ -392,7 +320,9 @@ export function readSettings(sources: SettingsSources): Settings {
     const value = raw[spec.name];
     if (value === undefined) continue;
     const problem = validate(spec, value);
-    if (problem) problems.push(`${spec.name} ${problem} (${where(spec)}).`);
+    // Rules of the schema word the whole message, exactly as the cold-start check does.
+    if (problem && (spec.kind === 'variable' || spec.kind === 'secret-arn')) problems.push(problem);
+    else if (problem) problems.push(`${spec.name} ${problem} (${where(spec)}).`);
     else values[spec.name] = normalize(spec, value);
   }
 
@@ -401,6 +331,10 @@ export function readSettings(sources: SettingsSources): Settings {
     if (raw[spec.name] === undefined && spec.required?.({ values, patterns })) {
       problems.push(`${spec.name} is missing: ${spec.description} (${where(spec)}).`);
     }
+  }
+  for (const check of CROSS_CHECKS) {
+    const problem = check((name) => values[name]);
+    if (problem) problems.push(problem);
   }
   if (Boolean(values.DOMAIN_NAME) !== Boolean(values.CERTIFICATE_ARN)) {
     problems.push(
@@ -512,58 +446,20 @@ function where(spec: SettingSpec): string {
   return `context ${contextKey(spec.name)}, or environment ${spec.name}`;
 }
 
-function httpsProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be an absolute URL, got "${value}"`;
-  }
-  if (url.protocol !== 'https:') return `must use https, got "${value}"`;
-  if (url.username || url.password) return 'must not carry credentials';
-  return undefined;
-}
-
-function originProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `entry "${value}" is not an origin`;
-  }
-  if (url.origin !== value) return `entry "${value}" must be an exact origin like ${url.origin}`;
-  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    return `entry "${value}" must use https`;
-  return undefined;
-}
-
 const POWERTOOLS_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
 const ARN_PARTITION = 'arn:aws[a-z-]*';
 
 function validate(spec: SettingSpec, value: string): string | undefined {
   const items = list(value);
   switch (spec.kind) {
+    case 'variable': {
+      const result = checkVariable(spec.name as VariableName, value);
+      return result.ok ? undefined : result.message;
+    }
     case 'text':
       return undefined;
-    case 'digits':
-      return /^\d+$/.test(value) ? undefined : `must be digits only, got "${value}"`;
-    case 'https-url':
-      return httpsProblem(value);
-    case 'https-url-list':
-      if (items.length === 0) return 'must list at least one URL';
-      return items.map(httpsProblem).find(Boolean);
-    case 'origin-list':
-      return items.map(originProblem).find(Boolean);
-    case 'identifier-list':
-      if (items.length === 0) return 'must list at least one name';
-      return items.every((i) => /^[A-Za-z][A-Za-z0-9_]*$/.test(i))
-        ? undefined
-        : `must be a comma list of names, got "${value}"`;
     case 'positive-int':
       return /^[1-9]\d*$/.test(value) ? undefined : `must be a positive integer, got "${value}"`;
-    case 'boolean':
-      return value === 'true' || value === 'false' ? undefined : `must be true or false, got "${value}"`;
     case 'email':
       return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
         ? undefined
@@ -573,11 +469,7 @@ function validate(spec: SettingSpec, value: string): string | undefined {
         ? undefined
         : `must be a domain name, got "${value}"`;
     case 'secret-arn':
-      return new RegExp(`^${ARN_PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+-[A-Za-z0-9]{6}$`).test(
-        value,
-      )
-        ? undefined
-        : 'must be the complete ARN of a Secrets Manager secret (ending in -XXXXXX)';
+      return checkSecretArn(spec.name as `${SecretName}_ARN`, value);
     case 'certificate-arn':
       return new RegExp(`^${ARN_PARTITION}:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]+$`).test(value)
         ? undefined
@@ -601,23 +493,23 @@ function validate(spec: SettingSpec, value: string): string | undefined {
         ? `has unknown pattern(s) ${unknown.join(', ')}; known: ${LINK_PATTERNS.join(', ')}`
         : undefined;
     }
-    case 'enum':
-      return spec.values!.includes(value)
-        ? undefined
-        : `must be one of ${spec.values!.join(', ')}, got "${value}"`;
   }
 }
 
 function normalize(spec: SettingSpec, value: string): string {
   switch (spec.kind) {
-    case 'https-url-list':
-    case 'origin-list':
-    case 'identifier-list':
+    case 'variable': {
+      // The form the function will parse again: lists comma-joined, URLs without a trailing slash.
+      const result = checkVariable(spec.name as VariableName, value);
+      const parsed: unknown = result.ok ? result.value : value;
+      if (Array.isArray(parsed)) return parsed.join(',');
+      return typeof parsed === 'string' ? parsed : value;
+    }
     case 'patterns':
       return list(value).join(',');
     case 'log-level':
       return value.toUpperCase();
     default:
-      return spec.name === 'PUBLIC_BASE_URL' ? value.replace(/\/+$/, '') : value;
+      return value;
   }
 }

@@ -1,33 +1,51 @@
 /**
  * The one error hierarchy of the service. Every error the core or an adapter raises on purpose
  * is a {@link DomainError} with a stable, kebab-case `code` that clients can branch on; the HTTP
- * edge maps codes to statuses in a single table (`functions/handlers/http/problem.ts`), and
- * anything that is not a DomainError becomes a generic 500 that leaks nothing.
+ * edge gives every code its statuses and metric in one typed table
+ * (`functions/handlers/http/error-table.ts`), and anything that is not a DomainError becomes a
+ * generic 500 that leaks nothing.
+ *
+ * Codes are types, as in jose: each class declares its code as `static readonly code` (or, for a
+ * family such as {@link UpstreamError}, its codes as `static readonly codes`), and
+ * {@link CoreErrorCode} is the union of the codes of every class this module exports. A new class
+ * adds its code to the union, and the error table stops compiling until the code has a row.
  *
  * Messages are written for the API consumer: they never contain a token, a secret or a factor.
  */
-export class DomainError extends Error {
+export abstract class DomainError extends Error {
   /** Stable machine-readable code; part of the public API contract. */
-  readonly code: string;
+  abstract readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = code;
     this.name = new.target.name;
   }
 }
 
+/** The code (`static code`) or codes (`static codes`) an error class declares. */
+export type CodesOf<C> = C extends { readonly code: infer K extends string }
+  ? K
+  : C extends { readonly codes: ReadonlyArray<infer K extends string> }
+    ? K
+    : never;
+
+/** The codes of every DomainError class exported by module `M` (e.g. `typeof import('./errors.js')`). */
+export type ErrorCodesOf<M> = {
+  [K in keyof M]: M[K] extends abstract new (...args: never[]) => DomainError ? CodesOf<M[K]> : never;
+}[keyof M];
+
+/** Every code the core and its adapters can raise. */
+export type CoreErrorCode = ErrorCodesOf<typeof import('./errors.js')>;
+
 /** The request itself is malformed: wrong body shape, missing field, bad parameter. */
 export class InvalidRequestError extends DomainError {
+  static readonly code = 'invalid-request';
+  readonly code = InvalidRequestError.code;
   /** Field-level problems, safe to show (paths and messages, never values). */
   readonly errors: ReadonlyArray<{ path: string; message: string }>;
 
-  constructor(
-    message: string,
-    errors: ReadonlyArray<{ path: string; message: string }> = [],
-    code = 'invalid-request',
-  ) {
-    super(code, message);
+  constructor(message: string, errors: ReadonlyArray<{ path: string; message: string }> = []) {
+    super(message);
     this.errors = errors;
   }
 }
@@ -40,18 +58,20 @@ export type TokenRealm = 'line' | 'company';
  * algorithm, unknown key, revoked. The `reason` is for logs only; clients get the code.
  */
 export class InvalidTokenError extends DomainError {
+  static readonly codes = ['invalid-line-token', 'invalid-company-token'] as const;
+  readonly code: (typeof InvalidTokenError.codes)[number];
   readonly realm: TokenRealm;
   /** Why verification failed, for logs only (e.g. `"exp" claim timestamp check failed`). */
   readonly reason: string;
 
   constructor(realm: TokenRealm, reason: string, options?: { cause?: unknown }) {
     super(
-      realm === 'line' ? 'invalid-line-token' : 'invalid-company-token',
       realm === 'line'
         ? 'The LINE token could not be verified.'
         : 'The company ID token could not be verified.',
       options,
     );
+    this.code = realm === 'line' ? 'invalid-line-token' : 'invalid-company-token';
     this.realm = realm;
     this.reason = reason;
   }
@@ -59,8 +79,11 @@ export class InvalidTokenError extends DomainError {
 
 /** No `Authorization: Bearer` credential was sent where one is required. */
 export class MissingTokenError extends DomainError {
+  static readonly code = 'missing-line-token';
+  readonly code = MissingTokenError.code;
+
   constructor() {
-    super('missing-line-token', 'An Authorization: Bearer header with a LINE token is required.');
+    super('An Authorization: Bearer header with a LINE token is required.');
   }
 }
 
@@ -72,51 +95,74 @@ export type Upstream = 'line' | 'company-idp' | 'company-api';
  * timed out, or answered garbage. We fail closed: nothing is linked.
  */
 export class UpstreamError extends DomainError {
+  static readonly codes = [
+    'line-unavailable',
+    'line-bad-response',
+    'company-idp-unavailable',
+    'company-idp-bad-response',
+    'company-api-unavailable',
+    'company-api-bad-response',
+  ] as const satisfies ReadonlyArray<`${Upstream}-${'unavailable' | 'bad-response'}`>;
+  readonly code: (typeof UpstreamError.codes)[number];
   readonly upstream: Upstream;
   /** `unavailable` → 503 (try later), `bad-response` → 502 (the upstream misbehaved). */
   readonly kind: 'unavailable' | 'bad-response';
 
   constructor(upstream: Upstream, kind: 'unavailable' | 'bad-response', options?: { cause?: unknown }) {
     super(
-      `${upstream}-${kind === 'unavailable' ? 'unavailable' : 'bad-response'}`,
       kind === 'unavailable'
         ? `The ${upstream} service is unavailable; try again later.`
         : `The ${upstream} service sent an unexpected response.`,
       options,
     );
+    this.code = `${upstream}-${kind}`;
     this.upstream = upstream;
     this.kind = kind;
   }
 }
 
 /** Base of the two one-to-one conflicts; a conflict is never resolved by overwriting. */
-export class AlreadyLinkedError extends DomainError {}
+export abstract class AlreadyLinkedError extends DomainError {
+  abstract override readonly code: 'line-user-already-linked' | 'company-user-already-linked';
+}
 
 /** The LINE user is already linked to a different company user. */
 export class LineUserAlreadyLinkedError extends AlreadyLinkedError {
+  static readonly code = 'line-user-already-linked';
+  readonly code = LineUserAlreadyLinkedError.code;
+
   constructor() {
-    super('line-user-already-linked', 'This LINE account is already linked to another member.');
+    super('This LINE account is already linked to another member.');
   }
 }
 
 /** The company user is already linked to a different LINE user. */
 export class CompanyUserAlreadyLinkedError extends AlreadyLinkedError {
+  static readonly code = 'company-user-already-linked';
+  readonly code = CompanyUserAlreadyLinkedError.code;
+
   constructor() {
-    super('company-user-already-linked', 'This member is already linked to another LINE account.');
+    super('This member is already linked to another LINE account.');
   }
 }
 
 /** The caller has no link. */
 export class NotLinkedError extends DomainError {
+  static readonly code = 'not-linked';
+  readonly code = NotLinkedError.code;
+
   constructor() {
-    super('not-linked', 'This LINE account is not linked.');
+    super('This LINE account is not linked.');
   }
 }
 
 /** A configured feature is not available in this deployment (e.g. pattern 1 without an IdP). */
 export class FeatureDisabledError extends DomainError {
+  static readonly code = 'feature-disabled';
+  readonly code = FeatureDisabledError.code;
+
   constructor(feature: string, missing: string) {
-    super('feature-disabled', `${feature} is not configured on this deployment (missing ${missing}).`);
+    super(`${feature} is not configured on this deployment (missing ${missing}).`);
   }
 }
 
@@ -125,8 +171,11 @@ export class FeatureDisabledError extends DomainError {
  * a wrong factor and a record without that factor: the response must not tell them apart.
  */
 export class VerificationFailedError extends DomainError {
+  static readonly code = 'verification-failed';
+  readonly code = VerificationFailedError.code;
+
   constructor() {
-    super('verification-failed', 'The member number and the details entered do not match our records.');
+    super('The member number and the details entered do not match our records.');
   }
 }
 
@@ -135,16 +184,19 @@ export class VerificationFailedError extends DomainError {
  * the lock ends. The HTTP edge sends `Retry-After` from {@link retryAfterSeconds}.
  */
 export class TooManyAttemptsError extends DomainError {
+  static readonly code = 'too-many-attempts';
+  readonly code = TooManyAttemptsError.code;
   readonly retryAfterSeconds: number;
 
   constructor(retryAfterSeconds: number) {
-    super('too-many-attempts', 'Too many attempts. Try again later.');
+    super('Too many attempts. Try again later.');
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
 
 /** Why the `state` of a web-login callback could not be used (issue 3). */
-export type LoginStateProblem = 'missing' | 'unknown' | 'expired' | 'not-bound';
+export const LOGIN_STATE_PROBLEMS = ['missing', 'unknown', 'expired', 'not-bound'] as const;
+export type LoginStateProblem = (typeof LOGIN_STATE_PROBLEMS)[number];
 
 const LOGIN_STATE_MESSAGES: Record<LoginStateProblem, string> = {
   missing: 'The sign-in response carried no login state.',
@@ -159,18 +211,29 @@ const LOGIN_STATE_MESSAGES: Record<LoginStateProblem, string> = {
  * browser). Nothing was consumed or redeemed; the user is offered a fresh start.
  */
 export class LoginStateError extends DomainError {
+  static readonly codes = [
+    'login-state-missing',
+    'login-state-unknown',
+    'login-state-expired',
+    'login-state-not-bound',
+  ] as const satisfies ReadonlyArray<`login-state-${LoginStateProblem}`>;
+  readonly code: (typeof LoginStateError.codes)[number];
   readonly problem: LoginStateProblem;
 
   constructor(problem: LoginStateProblem) {
-    super(`login-state-${problem}`, LOGIN_STATE_MESSAGES[problem]);
+    super(LOGIN_STATE_MESSAGES[problem]);
+    this.code = `login-state-${problem}`;
     this.problem = problem;
   }
 }
 
 /** A `returnTo` that is not exactly one of APP_RETURN_URLS. */
 export class ReturnToNotAllowedError extends DomainError {
+  static readonly code = 'return-to-not-allowed';
+  readonly code = ReturnToNotAllowedError.code;
+
   constructor() {
-    super('return-to-not-allowed', 'returnTo must be one of the return URLs configured for this service.');
+    super('returnTo must be one of the return URLs configured for this service.');
   }
 }
 
@@ -179,13 +242,16 @@ export class ReturnToNotAllowedError extends DomainError {
  * already used, PKCE verifier or redirect URI not matching the authorization request).
  */
 export class AuthorizationCodeRejectedError extends DomainError {
+  static readonly codes = [
+    'line-code-rejected',
+    'company-code-rejected',
+  ] as const satisfies ReadonlyArray<`${TokenRealm}-code-rejected`>;
+  readonly code: (typeof AuthorizationCodeRejectedError.codes)[number];
   readonly realm: TokenRealm;
 
   constructor(realm: TokenRealm) {
-    super(
-      `${realm}-code-rejected`,
-      realm === 'line' ? 'LINE did not accept this sign-in.' : 'The company sign-in was not accepted.',
-    );
+    super(realm === 'line' ? 'LINE did not accept this sign-in.' : 'The company sign-in was not accepted.');
+    this.code = `${realm}-code-rejected`;
     this.realm = realm;
   }
 }
@@ -196,19 +262,25 @@ export class AuthorizationCodeRejectedError extends DomainError {
  * `{realm}-authorization-failed`. The server's `error` value is kept for logs only.
  */
 export class AuthorizationFailedError extends DomainError {
+  static readonly codes = [
+    'login-cancelled',
+    'line-authorization-failed',
+    'company-authorization-failed',
+  ] as const satisfies ReadonlyArray<'login-cancelled' | `${TokenRealm}-authorization-failed`>;
+  readonly code: (typeof AuthorizationFailedError.codes)[number];
   readonly realm: TokenRealm;
   readonly reason: string;
 
   constructor(realm: TokenRealm, reason: string) {
     const cancelled = reason === 'access_denied';
     super(
-      cancelled ? 'login-cancelled' : `${realm}-authorization-failed`,
       cancelled
         ? 'The sign-in was cancelled.'
         : realm === 'line'
           ? 'LINE could not complete the sign-in.'
           : 'The company sign-in could not be completed.',
     );
+    this.code = cancelled ? 'login-cancelled' : `${realm}-authorization-failed`;
     this.realm = realm;
     // Attacker-controlled (a query parameter): kept short and plain for logs.
     this.reason = reason.replace(/[^A-Za-z0-9_.-]/g, '?').slice(0, 64);

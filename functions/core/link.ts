@@ -13,6 +13,8 @@ export interface Link {
   method: LinkMethod;
   /** ISO 8601 instant, UTC. */
   linkedAt: string;
+  /** The LINE channel whose token proved the LINE identity (absent on links made before it was kept). */
+  channelId?: string;
 }
 
 /** The verified LINE identity of a caller. Only ever built from a token we verified. */
@@ -20,6 +22,8 @@ export interface LineIdentity {
   userId: string;
   /** Which kind of credential proved it; useful in logs and audits. */
   via: 'id-token' | 'access-token' | 'web-login';
+  /** The channel the token was issued for (one of LINE_CHANNEL_ID): which app the user came from. */
+  channelId: string;
 }
 
 /** The verified company identity (the `sub` of the company IdP's ID token, or the company API's answer). */

@@ -45,7 +45,7 @@ export interface LinkRepository {
   findByLineUserId(lineUserId: string): Promise<Link | undefined>;
   findByCompanyUserId(companyUserId: string): Promise<Link | undefined>;
   /** Removes both sides atomically; returns the removed link, or undefined if there was none. */
-  deleteByLineUserId(lineUserId: string): Promise<Link | undefined>;
+  deleteByLineUserId(lineUserId: string, context?: { channelId?: string }): Promise<Link | undefined>;
 }
 
 /** Time source; tests freeze it. */
@@ -68,6 +68,8 @@ export interface AuditEvent {
   /** The company user involved; for `lockout`, the member ID that was tried. */
   companyUserId?: string;
   method?: import('./link.js').LinkMethod;
+  /** The LINE channel whose token the request carried (one of LINE_CHANNEL_ID). */
+  channelId?: string;
   /** Consent / policy version the front end sent with the request, if any. */
   consentVersion?: string;
   /** For `conflict` and `lockout`: the stable error code. */

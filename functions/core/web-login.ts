@@ -24,6 +24,8 @@ export interface LoginSession {
   bindingHash: string;
   /** Company leg only: the LINE user the first leg verified. */
   lineUserId?: string;
+  /** Company leg only: the LINE channel whose token proved {@link lineUserId}. */
+  lineChannelId?: string;
   /** Consent / policy version the front end passed at the start, for the audit trail. */
   consentVersion?: string;
   /** Epoch seconds; the session is unusable from then on (and DynamoDB's TTL removes it). */
@@ -74,7 +76,7 @@ export interface OAuthLoginClient {
    * and `nonce` equal to `nonce`.
    * @throws InvalidTokenError / UpstreamError
    */
-  verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }>;
+  verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId?: string }>;
 }
 
 /** Cryptographically secure randomness. */

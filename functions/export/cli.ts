@@ -6,8 +6,7 @@ import type { Writable } from 'node:stream';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { readSecret } from '../config.js';
-import { tableName } from '../adapters/dynamo/table-definitions.js';
+import { readSecret, tableName } from '../config.js';
 import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from './pseudonym.js';
 import {
   DEFAULT_SEGMENTS,

@@ -2,11 +2,11 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.js';
 import { httpEdge } from './http/middlewares.js';
-import { listEnv } from '../config.js';
+import { loadDeployedRoutes } from '../config.js';
 import { matchPath, ROUTES } from './routes.js';
 
 /** The deployed routes (API_ROUTES, set by the API stack: "METHOD /path,…"), or all of them locally. */
-const deployed = listEnv(process.env, 'API_ROUTES');
+const deployed = loadDeployedRoutes();
 const routes = deployed.length ? ROUTES.filter((r) => deployed.includes(`${r.method} ${r.path}`)) : ROUTES;
 
 /**

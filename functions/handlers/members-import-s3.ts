@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
-import { loadMemberImportSettings } from '../config.js';
+import { loadMemberImportSettings, tableName } from '../config.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
-import { tableName } from '../adapters/dynamo/table-definitions.js';
 import { ImportAbortedError, importMembers, type MemberImportStore } from '../import/import-members.js';
 import { ImportFileError } from '../import/member-csv.js';
 import type { FactorHasher } from '../core/member-ports.js';

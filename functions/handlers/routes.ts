@@ -17,6 +17,7 @@ export interface RouteDefinition {
   /** Secrets the function reads (the variable names of DESIGN.md; `_ARN` in Lambda). */
   secrets: ReadonlyArray<
     | 'LINE_CHANNEL_SECRET'
+    | 'LINE_MESSAGING_CHANNEL_SECRET'
     | 'COMPANY_OIDC_CLIENT_SECRET'
     | 'MEMBER_HASH_PEPPER'
     | 'COMPANY_API_CLIENT_SECRET'

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   checkMemberHashPepper,
+  loadDynamoConfig,
   loadAttemptLimits,
   loadCompanyApiConfig,
   loadCompanyOidcConfig,
@@ -8,6 +9,7 @@ import {
   loadMemberFactors,
   loadWebConfig,
   readSecret,
+  tableName,
 } from '../config.js';
 import { CompanyVerificationApiClient } from '../adapters/company/company-verification-api-client.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
@@ -16,7 +18,6 @@ import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-reposit
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
-import { tableName } from '../adapters/dynamo/table-definitions.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
@@ -36,7 +37,9 @@ function once<T>(factory: () => T): () => T {
   return () => (value ??= factory());
 }
 
-export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() => createDocumentClient());
+export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() =>
+  createDocumentClient(loadDynamoConfig()),
+);
 
 export const lineConfig = /* @__PURE__ */ once(() => loadLineConfig());
 
@@ -106,7 +109,7 @@ export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
   return {
     sessions: new DynamoLoginSessionStore(documentClient(), tableName('sessions')),
     lineLogin: new LineWebLoginClient({
-      channelId: line.channelId,
+      channelId: line.loginChannelId,
       authBase: line.authBase,
       apiBase: line.apiBase,
       channelSecret: lineChannelSecret,

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadMemberFactors, readSecret } from '../config.js';
+import { ConfigError, loadDynamoConfig, loadMemberFactors, readSecret } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
@@ -101,11 +101,13 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       }
       pepper = async () => LOCAL_MEMBER_HASH_PEPPER; // the same default as `npm start`
     }
-    const client = createDocumentClient({
-      ...io.env,
-      DYNAMODB_ENDPOINT: target.endpoint ?? '',
-      AWS_REGION: target.region ?? io.env.AWS_REGION,
-    });
+    const client = createDocumentClient(
+      loadDynamoConfig({
+        ...io.env,
+        DYNAMODB_ENDPOINT: target.endpoint ?? '',
+        AWS_REGION: target.region ?? io.env.AWS_REGION,
+      }),
+    );
     const store = new DynamoMemberRepository(client, target.table);
     const checkpoint = new FileCheckpoint(
       resolve(io.cwd, options.checkpoint ?? `${csvArg}.checkpoint.json`),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { tableName } from '../adapters/dynamo/table-definitions.js';
+import { tableName } from '../config.js';
 
 /**
  * The pepper of local runs only (`npm start` and `npm run import` against the local DynamoDB
@@ -31,7 +31,7 @@ export class ImportTargetError extends Error {}
  */
 export async function resolveImportTarget(
   options: { table?: string; region?: string; endpoint?: string },
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined>,
   cwd = process.cwd(),
 ): Promise<ImportTarget> {
   const table = options.table ?? tableName('members', env);

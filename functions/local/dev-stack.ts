@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { loadMemberFactors } from '../config.js';
+import { listEnv, loadDynamoConfig, loadMemberFactors, tableName } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
-import { TABLES, tableName, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
 import { importMembers } from '../import/import-members.js';
 import { LOCAL_MEMBER_HASH_PEPPER } from '../import/import-target.js';
 import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
@@ -94,7 +94,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       line = await startLinePlatformEmulator({
         port: offset(1),
         host: '127.0.0.1',
-        channels: [{ channelId: env.LINE_CHANNEL_ID!, channelSecret: env.LINE_CHANNEL_SECRET! }],
+        // Every listed channel mints tokens; only the web-login channel's secret is ever used
+        // (HS256 ID tokens of the token endpoint), the others get a distinct stand-in.
+        channels: listEnv(env, 'LINE_CHANNEL_ID').map((channelId) => ({
+          channelId,
+          channelSecret:
+            channelId === (env.LINE_LOGIN_CHANNEL_ID || listEnv(env, 'LINE_CHANNEL_ID')[0])
+              ? env.LINE_CHANNEL_SECRET!
+              : `${env.LINE_CHANNEL_SECRET!}-${channelId}`,
+        })),
       });
       stops.push(() => line!.close());
       env.LINE_API_BASE = line.url;
@@ -159,7 +167,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
 /** Imports {@link SAMPLE_MEMBERS_CSV} with the same code as `npm run import`. */
 async function importSampleMembers(table: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const client = createDocumentClient(env);
+  const client = createDocumentClient(loadDynamoConfig(env));
   try {
     await importMembers(createReadStream(SAMPLE_MEMBERS_CSV), {
       store: new DynamoMemberRepository(client, table),

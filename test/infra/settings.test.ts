@@ -1,3 +1,14 @@
+import {
+  ConfigError,
+  loadAttemptLimits,
+  loadCompanyApiConfig,
+  loadCompanyOidcConfig,
+  loadCorsOrigins,
+  loadLineConfig,
+  loadMemberFactors,
+  loadMemberImportSettings,
+  loadWebConfig,
+} from '../../functions/config.js';
 import { ROUTES } from '../../functions/handlers/routes.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { planDeployment } from '../../lib/plan.js';
@@ -68,7 +79,7 @@ describe('deployment settings', () => {
   });
 
   it('insists on https URLs and exact origins', () => {
-    expect(problems({ ...LIFF, lineApiBase: 'http://localhost:9000' })).toContain(
+    expect(problems({ ...LIFF, lineApiBase: 'http://api.line.example' })).toContain(
       'LINE_API_BASE must use https',
     );
     expect(problems({ ...LIFF, companyOidcIssuer: 'idp.example.com' })).toContain(
@@ -81,7 +92,7 @@ describe('deployment settings', () => {
       'must be an exact origin',
     );
     expect(problems({ ...LIFF, publicBaseUrl: 'https://user:pw@api.example.com' })).toContain(
-      'must not carry credentials',
+      'PUBLIC_BASE_URL must not contain userinfo',
     );
   });
 
@@ -104,6 +115,81 @@ describe('deployment settings', () => {
       'COMPANY_API_AUTH must be one of oauth, api-key',
     );
   });
+
+  it('takes several LINE channels (a LINE MINI App) and a login channel among them', () => {
+    const miniApp = fromContext({
+      ...LIFF,
+      lineChannelId: ['2000000001', '2000000002', '2000000003'],
+      lineLoginChannelId: '2000000003',
+      lineMessagingChannelId: '2000000009',
+    });
+    expect(miniApp.values.LINE_CHANNEL_ID).toBe('2000000001,2000000002,2000000003');
+    const env = environmentFor(miniApp, { groups: ['line'] });
+    expect(env).toMatchObject({
+      LINE_CHANNEL_ID: '2000000001,2000000002,2000000003',
+      LINE_LOGIN_CHANNEL_ID: '2000000003',
+      LINE_MESSAGING_CHANNEL_ID: '2000000009',
+    });
+    expect(problems({ ...LIFF, lineChannelId: '2000000001, x1' })).toContain(
+      'LINE_CHANNEL_ID must be digits only, got "x1"',
+    );
+    expect(problems({ ...LIFF, lineChannelId: '2000000001', lineLoginChannelId: '2000000002' })).toContain(
+      'LINE_LOGIN_CHANNEL_ID must be one of LINE_CHANNEL_ID',
+    );
+    expect(problems({ ...LIFF, lineMessagingChannelSecretArn: 'nope' })).toContain(
+      'LINE_MESSAGING_CHANNEL_SECRET_ARN must be the complete ARN',
+    );
+  });
+
+  it.each([
+    ['LINE_CHANNEL_ID', '1234567890,abc', loadLineConfig],
+    ['LINE_LOGIN_CHANNEL_ID', '999', loadLineConfig],
+    ['LINE_API_BASE', 'http://api.line.example', loadLineConfig],
+    ['OUTBOUND_TIMEOUT_MS', '0', loadLineConfig],
+    ['COMPANY_OIDC_ISSUER', 'idp.example.com', loadCompanyOidcConfig],
+    ['CORS_ALLOWED_ORIGINS', 'https://liff.example.com/app', loadCorsOrigins],
+    ['APP_RETURN_URLS', 'https://a.example/#x', loadWebConfig],
+    ['LINE_UI_LOCALES', 'ja,en', loadWebConfig],
+    ['COMPANY_OIDC_TOKEN_AUTH_METHOD', 'private_key_jwt', loadWebConfig],
+    ['MEMBER_FACTORS', 'birthDate,shoeSize', loadMemberFactors],
+    ['ATTEMPTS_GLOBAL', '-1', loadAttemptLimits],
+    ['COMPANY_API_AUTH', 'basic', loadCompanyApiConfig],
+    ['COMPANY_API_KEY_HEADER', 'Host', loadCompanyApiConfig],
+    ['MEMBERS_IMPORT_DELETE_MISSING', 'yes', loadMemberImportSettings],
+  ] as const)(
+    'a bad %s (%s) fails synth and the cold start with the same message',
+    (name, value, load: (env: Record<string, string>) => unknown) => {
+      const valid = {
+        LINE_CHANNEL_ID: '1234567890',
+        COMPANY_OIDC_ISSUER: 'https://idp.example.com',
+        COMPANY_OIDC_CLIENT_ID: 'c',
+        PUBLIC_BASE_URL: 'https://api.example.com',
+        APP_RETURN_URLS: 'https://app.example.com/linked',
+        COMPANY_API_URL: 'https://api.example.com/verify',
+        COMPANY_API_AUTH: 'api-key',
+        COMPANY_API_KEY: 'k',
+        MEMBER_FACTORS: 'birthDate',
+      };
+      const env = { ...valid, [name]: value };
+      let coldStart = '';
+      try {
+        load(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        coldStart = (error as Error).message;
+      }
+      expect(coldStart).toMatch(new RegExp(`^${name} `));
+      // Secrets are not settings: the synth side gets everything else.
+      const settings = Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'COMPANY_API_KEY'));
+      let synth: readonly string[] = [];
+      try {
+        fromContext({ linkPatterns: 'oidc,web,api,record' }, { ...settings, [name]: value });
+      } catch (error) {
+        synth = (error as SettingsError).problems;
+      }
+      expect(synth).toContain(coldStart);
+    },
+  );
 
   it('reads context first, then the settings file, then the environment', () => {
     const env = {

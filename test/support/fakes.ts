@@ -53,12 +53,18 @@ export class InMemoryLinkRepository implements LinkRepository {
   }
 }
 
-/** Accepts tokens of the form `line:<userId>`; anything else is an invalid token. */
+/** The channel of a fake LINE token that names none. */
+export const FAKE_LINE_CHANNEL = '1000000001';
+
+/**
+ * Accepts tokens of the form `line:<userId>` or `line:<userId>@<channelId>` (channel
+ * {@link FAKE_LINE_CHANNEL} when none is named); anything else is an invalid token.
+ */
 export const fakeLineVerifier: LineIdentityVerifier = {
   async verifyBearer(token: string): Promise<LineIdentity> {
-    const match = token.match(/^line:(.+)$/);
+    const match = token.match(/^line:([^@]+)(?:@(\d+))?$/);
     if (!match) throw new InvalidTokenError('line', 'fake: not a line token');
-    return { userId: match[1]!, via: 'id-token' };
+    return { userId: match[1]!, via: 'id-token', channelId: match[2] ?? FAKE_LINE_CHANNEL };
   },
 };
 

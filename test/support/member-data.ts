@@ -19,7 +19,7 @@ export async function importSample(
   table: string,
   options: { pepper?: string; factors?: MemberFactor[] } = {},
 ): Promise<ImportSummary> {
-  const client = createDocumentClient({ DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT });
+  const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
   try {
     return await importMembers(createReadStream(SAMPLE_CSV), {
       store: new DynamoMemberRepository(client, table),

@@ -15,6 +15,8 @@ import {
 /** Channel and client settings every integration suite uses. */
 export const TEST_CHANNEL = { channelId: '1234567890', channelSecret: 'test-channel-secret-0123456789ab' };
 export const OTHER_CHANNEL = { channelId: '9876543210', channelSecret: 'other-channel-secret-0123456789' };
+/** A third channel the emulator knows (e.g. a LINE MINI App's review channel); unlisted unless a suite lists it. */
+export const THIRD_CHANNEL = { channelId: '1122334455', channelSecret: 'third-channel-secret-0123456789a' };
 export const TEST_CLIENT = { clientId: 'line-id-link', clientSecret: 'company-client-secret' };
 export const OTHER_CLIENT = { clientId: 'another-app', clientSecret: 'another-secret' };
 
@@ -42,7 +44,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint)
     throw new Error('DYNAMODB_ENDPOINT is not set: run integration tests through jest (globalSetup).');
-  const line = await startLinePlatformEmulator({ channels: [TEST_CHANNEL, OTHER_CHANNEL] });
+  const line = await startLinePlatformEmulator({ channels: [TEST_CHANNEL, OTHER_CHANNEL, THIRD_CHANNEL] });
   const company = await startCompanyIdpEmulator({ clients: [TEST_CLIENT, OTHER_CLIENT] });
   const suffix = randomBytes(4).toString('hex');
   const tables = Object.fromEntries(

@@ -21,7 +21,11 @@ describe('member-data configuration', () => {
     expect(() => checkMemberHashPepper({})).toThrow(/MEMBER_HASH_PEPPER \(or MEMBER_HASH_PEPPER_ARN\)/);
     expect(() => checkMemberHashPepper({ MEMBER_HASH_PEPPER: 'short' })).toThrow(/at least 16/);
     expect(() => checkMemberHashPepper({ MEMBER_HASH_PEPPER: 'x'.repeat(16) })).not.toThrow();
-    expect(() => checkMemberHashPepper({ MEMBER_HASH_PEPPER_ARN: 'arn:aws:secretsmanager:…' })).not.toThrow();
+    expect(() =>
+      checkMemberHashPepper({
+        MEMBER_HASH_PEPPER_ARN: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:pepper-AbCdEf',
+      }),
+    ).not.toThrow();
   });
 
   test('attempt limits: defaults and overrides', () => {
@@ -55,7 +59,7 @@ describe('member-data configuration', () => {
         ...base,
         COMPANY_API_TOKEN_URL: 'https://c.example/token',
         COMPANY_API_CLIENT_ID: 'id',
-        COMPANY_API_CLIENT_SECRET_ARN: 'arn:…',
+        COMPANY_API_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:api-AbCdEf',
         COMPANY_API_SCOPE: 'members.verify',
       }),
     ).toEqual({
@@ -82,7 +86,7 @@ describe('member-data configuration', () => {
       }),
     ).toThrow(/COMPANY_API_KEY_HEADER/);
     expect(() => loadCompanyApiConfig({ ...base, COMPANY_API_AUTH: 'basic' })).toThrow(
-      /"oauth" or "api-key"/,
+      'COMPANY_API_AUTH must be one of oauth, api-key, got "basic".',
     );
   });
 

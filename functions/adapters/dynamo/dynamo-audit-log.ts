@@ -20,7 +20,7 @@ import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
  * |---|---|
  * | `pk` | `LINE#<lineUserId>` — every event belongs to the verified LINE user of the request |
  * | `sk` | `<at>#<16 hex>` — ISO instant then a random suffix: time order, never a collision |
- * | `type`, `at`, `lineUserId`, `companyUserId`, `method`, `consentVersion`, `code` | the {@link AuditEvent} |
+ * | `type`, `at`, `lineUserId`, `companyUserId`, `method`, `channelId`, `consentVersion`, `code` | the {@link AuditEvent} |
  *
  * A user's history is one Query on `pk`, newest first. Events are never updated or deleted by
  * the service (each Put is conditional on the item not existing). `link` and `unlink` events
@@ -53,13 +53,14 @@ export class DynamoAuditLog implements AuditLog, AuditHistory {
    * `linkedAt`; an unlink's carries the clock's time.
    */
   transactionWrites(): ExtraWrites {
-    return ({ type, link, consentVersion }) => {
+    return ({ type, link, consentVersion, channelId }) => {
       const event: AuditEvent = {
         type,
         at: type === 'link' ? link.linkedAt : this.clock.now().toISOString(),
         lineUserId: link.lineUserId,
         companyUserId: link.companyUserId,
         method: link.method,
+        ...((channelId ?? link.channelId) === undefined ? {} : { channelId: channelId ?? link.channelId }),
         ...(consentVersion === undefined ? {} : { consentVersion }),
       };
       return [
@@ -105,6 +106,7 @@ export function auditItem(event: AuditEvent): Record<string, string> {
   };
   if (event.companyUserId !== undefined) item.companyUserId = event.companyUserId;
   if (event.method !== undefined) item.method = event.method;
+  if (event.channelId !== undefined) item.channelId = event.channelId;
   if (event.consentVersion !== undefined) item.consentVersion = event.consentVersion;
   if (event.code !== undefined) item.code = event.code;
   return item;
@@ -128,11 +130,13 @@ export function toAuditEvent(item: Record<string, unknown>): AuditEvent | undefi
   const event: AuditEvent = { type: type as AuditEventType, at, lineUserId };
   const companyUserId = str('companyUserId');
   const method = str('method');
+  const channelId = str('channelId');
   const consentVersion = str('consentVersion');
   const code = str('code');
   if (companyUserId !== undefined) event.companyUserId = companyUserId;
   if (method !== undefined && (LINK_METHODS as readonly string[]).includes(method))
     event.method = method as LinkMethod;
+  if (channelId !== undefined) event.channelId = channelId;
   if (consentVersion !== undefined) event.consentVersion = consentVersion;
   if (code !== undefined) event.code = code;
   return event;

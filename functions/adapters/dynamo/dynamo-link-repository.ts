@@ -28,6 +28,8 @@ export type ExtraWrites = (change: {
   type: 'link' | 'unlink';
   link: Link;
   consentVersion?: string;
+  /** The channel of the request's LINE token (an unlink's; a link's own is on the link). */
+  channelId?: string;
 }) => TransactItem[];
 
 /**
@@ -49,6 +51,7 @@ export class DynamoLinkRepository implements LinkRepository {
       companyUserId: link.companyUserId,
       method: link.method,
       linkedAt: link.linkedAt,
+      ...(link.channelId !== undefined ? { channelId: link.channelId } : {}),
     };
     const items: TransactItem[] = [
       {
@@ -117,7 +120,10 @@ export class DynamoLinkRepository implements LinkRepository {
     return this.get(companyKey(companyUserId));
   }
 
-  async deleteByLineUserId(lineUserId: string): Promise<Link | undefined> {
+  async deleteByLineUserId(
+    lineUserId: string,
+    context: { channelId?: string } = {},
+  ): Promise<Link | undefined> {
     for (let attempt = 0; ; attempt++) {
       const link = await this.findByLineUserId(lineUserId);
       if (!link) return undefined;
@@ -142,7 +148,7 @@ export class DynamoLinkRepository implements LinkRepository {
                   ExpressionAttributeValues: { ':l': lineUserId },
                 },
               },
-              ...(this.extraWrites?.({ type: 'unlink', link }) ?? []),
+              ...(this.extraWrites?.({ type: 'unlink', link, ...context }) ?? []),
             ],
           }),
         );
@@ -171,7 +177,8 @@ function toLink(item: Record<string, unknown> | undefined): Link | undefined {
   const method = read('method') as LinkMethod | undefined;
   const linkedAt = read('linkedAt');
   if (!lineUserId || !companyUserId || !method || !linkedAt) return undefined;
-  return { lineUserId, companyUserId, method, linkedAt };
+  const channelId = read('channelId');
+  return { lineUserId, companyUserId, method, linkedAt, ...(channelId ? { channelId } : {}) };
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -35,6 +35,7 @@ export class DynamoLoginSessionStore implements LoginSessionStore {
           returnTo: session.returnTo,
           bindingHash: session.bindingHash,
           lineUserId: session.lineUserId,
+          lineChannelId: session.lineChannelId,
           consentVersion: session.consentVersion,
           expiresAt: session.expiresAt,
         },
@@ -87,6 +88,7 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
   if ((leg !== 'line' && leg !== 'company') || !nonce || !codeVerifier || !returnTo || !bindingHash)
     return undefined;
   const lineUserId = readAttribute(item, 'lineUserId');
+  const lineChannelId = readAttribute(item, 'lineChannelId');
   const consentVersion = readAttribute(item, 'consentVersion');
   return {
     state,
@@ -97,6 +99,7 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
     bindingHash,
     expiresAt,
     ...(lineUserId ? { lineUserId } : {}),
+    ...(lineChannelId ? { lineChannelId } : {}),
     ...(consentVersion ? { consentVersion } : {}),
   };
 }

@@ -29,9 +29,3 @@ export const TABLES = {
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
-
-/** Table name for `key` from the environment, or its local default. */
-export function tableName(key: TableKey, env: Record<string, string | undefined> = process.env): string {
-  const def: TableDefinition = TABLES[key];
-  return env[def.envVar]?.trim() || def.defaultName;
-}

@@ -8,7 +8,10 @@ import { remoteJwks, translateJwtError } from '../jwks.js';
 
 /** Options of {@link LinePlatformClient}. */
 export interface LinePlatformClientOptions {
-  channelId: string;
+  /** Channels whose tokens are accepted: an ID token's `aud` or an access token's `client_id` must be one. */
+  channelIds: readonly string[];
+  /** The web-login channel: the only `aud` accepted from the token endpoint's HS256 ID tokens. */
+  loginChannelId: string;
   /** LINE API origin (`https://api.line.me`): certs, verify, profile, token. */
   apiBase: string;
   /** Expected `iss` of ID tokens (`https://access.line.me`). */
@@ -87,7 +90,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
       ({ payload } = await jwtVerify(token, this.jwks, {
         algorithms: ['ES256'],
         issuer: this.options.issuer,
-        audience: this.options.channelId,
+        audience: [...this.options.channelIds],
         requiredClaims: ['sub', 'exp', 'iat'],
         maxTokenAge: '24h',
         clockTolerance: CLOCK_TOLERANCE_SEC,
@@ -96,7 +99,11 @@ export class LinePlatformClient implements LineIdentityVerifier {
     } catch (error) {
       throw translateJwtError(error, 'line', 'line');
     }
-    return { userId: this.checkClaims(payload, options.nonce), via: 'id-token' };
+    return {
+      userId: this.checkClaims(payload, options.nonce),
+      via: 'id-token',
+      channelId: this.acceptedAudience(payload),
+    };
   }
 
   /**
@@ -113,7 +120,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
       ({ payload } = await jwtVerify(token, new TextEncoder().encode(options.channelSecret), {
         algorithms: ['HS256'],
         issuer: this.options.issuer,
-        audience: this.options.channelId,
+        audience: this.options.loginChannelId,
         requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
         maxTokenAge: '24h',
         clockTolerance: CLOCK_TOLERANCE_SEC,
@@ -122,12 +129,16 @@ export class LinePlatformClient implements LineIdentityVerifier {
     } catch (error) {
       throw translateJwtError(error, 'line', 'line');
     }
-    return { userId: this.checkClaims(payload, options.nonce), via: 'web-login' };
+    return {
+      userId: this.checkClaims(payload, options.nonce),
+      via: 'web-login',
+      channelId: this.options.loginChannelId,
+    };
   }
 
   /** Verifies an opaque access token with LINE, then asks LINE whose it is. */
   async verifyAccessToken(token: string): Promise<LineIdentity> {
-    const { apiBase, timeoutMs, channelId } = this.options;
+    const { apiBase, timeoutMs, channelIds } = this.options;
     const verify = await fetchJson(
       this.options.fetch,
       `${apiBase}/oauth2/v2.1/verify?${new URLSearchParams({ access_token: token })}`,
@@ -142,8 +153,9 @@ export class LinePlatformClient implements LineIdentityVerifier {
     }
     this.assertOk(verify.status, verify.body);
     const { client_id: clientId, expires_in: expiresIn } = verify.body as Record<string, unknown>;
-    // Reference 001: client_id must be our channel and expires_in positive before the token is used.
-    if (clientId !== channelId)
+    // https://developers.line.biz/en/docs/line-login/secure-login-process/ ("Verify access token"):
+    // client_id must be one of our channels and expires_in positive before the token is used.
+    if (typeof clientId !== 'string' || !channelIds.includes(clientId))
       throw new InvalidTokenError('line', 'access token issued for another channel');
     if (typeof expiresIn !== 'number' || !(expiresIn > 0))
       throw new InvalidTokenError('line', 'access token expired');
@@ -160,7 +172,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
     if (typeof userId !== 'string' || !LINE_USER_ID.test(userId)) {
       throw new UpstreamError('line', 'bad-response');
     }
-    return { userId, via: 'access-token' };
+    return { userId, via: 'access-token', channelId: clientId };
   }
 
   private looksLikeIdToken(token: string): boolean {
@@ -169,6 +181,14 @@ export class LinePlatformClient implements LineIdentityVerifier {
     } catch {
       return false;
     }
+  }
+
+  /** The listed channel the (already verified) `aud` names; LINE sends one, RFC 7519 allows a list. */
+  private acceptedAudience(payload: JWTPayload): string {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    const channelId = audiences.find((aud) => aud !== undefined && this.options.channelIds.includes(aud));
+    if (!channelId) throw new InvalidTokenError('line', 'aud is not one of our channels');
+    return channelId;
   }
 
   private checkClaims(payload: JWTPayload, nonce: string | undefined): string {

@@ -6,6 +6,7 @@ import type { LinePlatformClient } from './line-platform-client.js';
 
 /** Options of {@link LineWebLoginClient}. */
 export interface LineWebLoginClientOptions {
+  /** The web-login channel (LINE_LOGIN_CHANNEL_ID): `client_id` of the authorization and token requests. */
   channelId: string;
   /** `https://access.line.me`: the authorization endpoint. */
   authBase: string;
@@ -69,9 +70,9 @@ export class LineWebLoginClient implements OAuthLoginClient {
     });
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
+  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId: string }> {
     const channelSecret = await this.options.channelSecret();
     const identity = await this.options.platform.verifyWebLoginIdToken(idToken, { channelSecret, nonce });
-    return { userId: identity.userId };
+    return { userId: identity.userId, channelId: identity.channelId };
   }
 }

@@ -121,6 +121,7 @@ export async function guardedMemberLink(
           lineUserId: line.userId,
           companyUserId: memberId,
           method,
+          channelId: line.channelId,
           code: 'too-many-attempts',
           ...(input.consentVersion === undefined ? {} : { consentVersion: input.consentVersion }),
         })
@@ -138,7 +139,13 @@ export async function guardedMemberLink(
   await ports.attempts.succeed(reservation);
   observe({ outcome: 'verified' }, reservation);
   return linkAccounts(
-    { lineUserId: line.userId, companyUserId, method, consentVersion: input.consentVersion },
+    {
+      lineUserId: line.userId,
+      companyUserId,
+      method,
+      channelId: line.channelId,
+      consentVersion: input.consentVersion,
+    },
     ports,
   );
 }

@@ -15,6 +15,8 @@ export interface LinkAccountsInput {
   lineUserId: string;
   companyUserId: string;
   method: LinkMethod;
+  /** The LINE channel whose token proved `lineUserId` (recorded on the link and its audit events). */
+  channelId?: string;
   /** Consent / policy version the front end sent, validated by the handler; kept in the audit trail. */
   consentVersion?: string;
 }
@@ -41,6 +43,7 @@ export async function linkAccounts(
     companyUserId: input.companyUserId,
     method: input.method,
     linkedAt: now,
+    ...(input.channelId !== undefined ? { channelId: input.channelId } : {}),
   };
   const consent = input.consentVersion === undefined ? {} : { consentVersion: input.consentVersion };
   const attempt = {
@@ -48,6 +51,7 @@ export async function linkAccounts(
     lineUserId: input.lineUserId,
     companyUserId: input.companyUserId,
     method: input.method,
+    ...(input.channelId !== undefined ? { channelId: input.channelId } : {}),
     ...consent,
   };
   let result: CreateLinkResult;

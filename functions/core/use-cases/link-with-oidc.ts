@@ -26,6 +26,7 @@ export async function linkWithOidc(
       lineUserId: line.userId,
       companyUserId: company.userId,
       method: 'oidc',
+      channelId: line.channelId,
       consentVersion: input.consentVersion,
     },
     ports,

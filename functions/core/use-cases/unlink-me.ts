@@ -16,5 +16,5 @@ export async function unlinkMe(
   ports: UnlinkMePorts,
 ): Promise<Link | undefined> {
   const line = await ports.line.verifyBearer(input.lineToken);
-  return ports.links.deleteByLineUserId(line.userId);
+  return ports.links.deleteByLineUserId(line.userId, { channelId: line.channelId });
 }

@@ -101,7 +101,12 @@ export async function completeLineLogin(
     );
     const next = await openLeg(
       'company',
-      { returnTo, lineUserId: line.userId, consentVersion: session.consentVersion },
+      {
+        returnTo,
+        lineUserId: line.userId,
+        lineChannelId: line.channelId,
+        consentVersion: session.consentVersion,
+      },
       ports,
       {},
     );
@@ -131,7 +136,12 @@ export async function startCompanyLogin(
   const line = await ports.line.verifyBearer(input.lineToken);
   return openLeg(
     'company',
-    { returnTo, lineUserId: line.userId, consentVersion: input.consentVersion },
+    {
+      returnTo,
+      lineUserId: line.userId,
+      lineChannelId: line.channelId,
+      consentVersion: input.consentVersion,
+    },
     ports,
     {},
   );
@@ -174,6 +184,7 @@ export async function completeCompanyLogin(
         lineUserId: session.lineUserId,
         companyUserId: company.userId,
         method: 'oidc',
+        ...(session.lineChannelId !== undefined ? { channelId: session.lineChannelId } : {}),
         ...(session.consentVersion !== undefined ? { consentVersion: session.consentVersion } : {}),
       },
       ports,
@@ -191,7 +202,12 @@ export async function completeCompanyLogin(
 
 async function openLeg(
   leg: LoginLeg,
-  carry: { returnTo: string; lineUserId?: string; consentVersion?: string | undefined },
+  carry: {
+    returnTo: string;
+    lineUserId?: string;
+    lineChannelId?: string | undefined;
+    consentVersion?: string | undefined;
+  },
   ports: WebLoginPorts,
   options: { disableAutoLogin?: boolean },
 ): Promise<LegStarted> {
@@ -217,6 +233,7 @@ async function openLeg(
     bindingHash: bindingHash(binding),
     expiresAt: Math.floor(ports.clock.now().getTime() / 1000) + ports.settings.sessionTtlSeconds,
     ...(carry.lineUserId !== undefined ? { lineUserId: carry.lineUserId } : {}),
+    ...(carry.lineChannelId !== undefined ? { lineChannelId: carry.lineChannelId } : {}),
     ...(carry.consentVersion !== undefined ? { consentVersion: carry.consentVersion } : {}),
   };
   await ports.sessions.create(session);
@@ -246,7 +263,7 @@ async function redeemAndVerify(
   input: CallbackInput,
   session: LoginSession,
   redirectUri: string,
-): Promise<{ userId: string }> {
+): Promise<{ userId: string; channelId?: string }> {
   // An error response still consumed the state above; no code is redeemed.
   if (input.error !== undefined) throw new AuthorizationFailedError(realm, input.error);
   if (!input.code) throw new AuthorizationFailedError(realm, 'missing_code');

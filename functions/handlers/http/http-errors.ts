@@ -1,39 +1,57 @@
-import { DomainError } from '../../core/errors.js';
+import { DomainError, type ErrorCodesOf } from '../../core/errors.js';
 
 /**
- * Errors that only exist at the HTTP edge (they describe the request, not the domain); they
- * share the DomainError hierarchy so one table maps every code to a status.
+ * Errors that only exist at the HTTP edge (they describe the request, not the domain). They share
+ * the DomainError hierarchy so that one table (error-table.ts) gives every code its status; like
+ * the core's, each class declares its code as `static readonly code`.
  */
 export class UnsupportedMediaTypeError extends DomainError {
+  static readonly code = 'unsupported-media-type';
+  readonly code = UnsupportedMediaTypeError.code;
+
   constructor() {
-    super('unsupported-media-type', 'The request body must be JSON (Content-Type: application/json).');
+    super('The request body must be JSON (Content-Type: application/json).');
   }
 }
 
 export class PayloadTooLargeError extends DomainError {
+  static readonly code = 'payload-too-large';
+  readonly code = PayloadTooLargeError.code;
+
   constructor(maxBytes: number) {
-    super('payload-too-large', `The request body must not exceed ${maxBytes} bytes.`);
+    super(`The request body must not exceed ${maxBytes} bytes.`);
   }
 }
 
 export class MalformedJsonError extends DomainError {
+  static readonly code = 'malformed-json';
+  readonly code = MalformedJsonError.code;
+
   constructor() {
-    super('malformed-json', 'The request body is not valid JSON.');
+    super('The request body is not valid JSON.');
   }
 }
 
 export class RouteNotFoundError extends DomainError {
+  static readonly code = 'route-not-found';
+  readonly code = RouteNotFoundError.code;
+
   constructor() {
-    super('route-not-found', 'No such route.');
+    super('No such route.');
   }
 }
 
 export class MethodNotAllowedError extends DomainError {
+  static readonly code = 'method-not-allowed';
+  readonly code = MethodNotAllowedError.code;
   /** Methods the path does support, for the `Allow` header. */
   readonly allow: readonly string[];
 
   constructor(allow: readonly string[]) {
-    super('method-not-allowed', `Method not allowed; use ${allow.join(', ')}.`);
+    super(`Method not allowed; use ${allow.join(', ')}.`);
     this.allow = allow;
   }
 }
+
+/** Every code only the HTTP edge raises. */
+export type HttpErrorCode = ErrorCodesOf<typeof import('./http-errors.js')>;

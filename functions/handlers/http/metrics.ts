@@ -1,4 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { loadObservability } from '../../config.js';
+import { errorTreatment } from './error-table.js';
 
 /**
  * Business metrics (Powertools Metrics, CloudWatch embedded metric format), one per execution
@@ -6,22 +8,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
  * dashboard graphs these names); POWERTOOLS_DEV or POWERTOOLS_METRICS_DISABLED turn them off
  * locally.
  */
+const observability = loadObservability();
 export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'LineIdLink',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'line-id-link',
+  namespace: observability.metricsNamespace,
+  serviceName: observability.serviceName,
 });
 
 /** The metrics the dashboard and alarms know. */
 export type BusinessMetric = 'LinksCreated' | 'LinkConflicts' | 'RejectedTokens' | 'Lockouts';
-
-/** Which refusal counts as which business metric (by stable error code). */
-const METRIC_BY_CODE: Readonly<Record<string, BusinessMetric>> = {
-  'line-user-already-linked': 'LinkConflicts',
-  'company-user-already-linked': 'LinkConflicts',
-  'invalid-line-token': 'RejectedTokens',
-  'invalid-company-token': 'RejectedTokens',
-  'too-many-attempts': 'Lockouts',
-};
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {
@@ -29,8 +23,8 @@ export function countMetric(name: BusinessMetric): void {
   metrics.publishStoredMetrics();
 }
 
-/** Counts a refusal if its code is one of the business metrics. */
+/** Counts a refusal if the error table gives its code a business metric. */
 export function countRefusal(code: string): void {
-  const name = METRIC_BY_CODE[code];
+  const name = errorTreatment(code)?.metric;
   if (name) countMetric(name);
 }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
 import { DomainError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../../core/errors.js';
 import { logger } from './logger.js';
+import { errorTreatment } from './error-table.js';
 import { countRefusal } from './metrics.js';
 import {
   MalformedJsonError,
@@ -9,35 +10,6 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from './http-errors.js';
-
-/**
- * The one table from stable error codes to HTTP statuses. A code that is not here is a bug
- * and surfaces as a generic 500.
- */
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  'invalid-request': 400,
-  'return-to-not-allowed': 400,
-  'malformed-json': 400,
-  'missing-line-token': 401,
-  'invalid-line-token': 401,
-  'invalid-company-token': 401,
-  'not-linked': 404,
-  'route-not-found': 404,
-  'method-not-allowed': 405,
-  'line-user-already-linked': 409,
-  'company-user-already-linked': 409,
-  'verification-failed': 422,
-  'too-many-attempts': 429,
-  'payload-too-large': 413,
-  'unsupported-media-type': 415,
-  'line-bad-response': 502,
-  'company-idp-bad-response': 502,
-  'company-api-bad-response': 502,
-  'line-unavailable': 503,
-  'company-idp-unavailable': 503,
-  'company-api-unavailable': 503,
-  'feature-disabled': 501,
-};
 
 /** RFC 9457 problem details as this API sends them; `code` is the stable extension member. */
 export interface Problem {
@@ -52,7 +24,7 @@ export interface Problem {
 /** Turns any thrown value into a problem response; unknown errors leak nothing. */
 export function problemResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   const domain = toDomainError(error);
-  const status = domain ? STATUS_BY_CODE[domain.code] : undefined;
+  const status = domain ? errorTreatment(domain.code)?.status : undefined;
   if (!domain || status === undefined) {
     logger.error('unhandled error', { error: error instanceof Error ? error : String(error) });
     return respond({

@@ -14,7 +14,7 @@ import {
 import { logger } from './logger.js';
 import { countRefusal } from './metrics.js';
 import { requestLogging } from './middlewares.js';
-import { STATUS_BY_CODE } from './problem.js';
+import { errorTreatment } from './error-table.js';
 
 /**
  * The browser-facing edge of the web flow: 302 redirects and small HTML pages instead of
@@ -186,18 +186,7 @@ export function retryUrl(config: Pick<WebConfig, 'publicBaseUrl'>, returnTo?: st
 
 /** Status of an error page; 401 is not used (no WWW-Authenticate challenge applies to a browser). */
 export function pageStatus(code: string): number {
-  if (code === 'login-cancelled') return 200;
-  if (
-    code.startsWith('login-state-') ||
-    code.endsWith('-code-rejected') ||
-    code.endsWith('-authorization-failed') ||
-    code === 'return-to-not-allowed'
-  ) {
-    return 400;
-  }
-  const status = STATUS_BY_CODE[code];
-  if (status === undefined) return 500;
-  return status === 401 ? 400 : status;
+  return errorTreatment(code)?.page ?? 500;
 }
 
 /** The page for a refused step, with links to retry and (when known) back to the app. */

@@ -3,8 +3,9 @@ import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-
 import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
 import { testLineUserId } from '../../../functions/local/emulators/test-identities.js';
 import { call } from '../../support/http.js';
-import { startTestStack, type TestStack } from '../../support/test-stack.js';
+import { startTestStack, TEST_CHANNEL, type TestStack } from '../../support/test-stack.js';
 
+const CH = TEST_CHANNEL.channelId;
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
@@ -57,10 +58,25 @@ describe('audit trail of link changes', () => {
         lineUserId,
         companyUserId: memberId,
         method: 'oidc',
+        channelId: CH,
         consentVersion: 'tos-2026.04',
       },
-      { type: 'relink', at: expect.any(String), lineUserId, companyUserId: memberId, method: 'oidc' },
-      { type: 'unlink', at: expect.any(String), lineUserId, companyUserId: memberId, method: 'oidc' },
+      {
+        type: 'relink',
+        at: expect.any(String),
+        lineUserId,
+        companyUserId: memberId,
+        method: 'oidc',
+        channelId: CH,
+      },
+      {
+        type: 'unlink',
+        at: expect.any(String),
+        lineUserId,
+        companyUserId: memberId,
+        method: 'oidc',
+        channelId: CH,
+      },
     ]);
     expect(items[0]!.sk).toMatch(new RegExp(`^${linkedAt.replace(/\./g, '\\.')}#[0-9a-f]{16}$`));
     const serialized = JSON.stringify(items);
@@ -94,6 +110,7 @@ describe('audit trail of link changes', () => {
         lineUserId: a.lineUserId,
         companyUserId: b.memberId,
         method: 'oidc',
+        channelId: CH,
         consentVersion: 'v9',
         code: 'line-user-already-linked',
       },
@@ -105,6 +122,7 @@ describe('audit trail of link changes', () => {
         lineUserId: c.lineUserId,
         companyUserId: a.memberId,
         method: 'oidc',
+        channelId: CH,
         code: 'company-user-already-linked',
       },
     ]);
@@ -143,7 +161,7 @@ describe('audit trail of link changes', () => {
 
   it('never commits a link without its event: the two are one transaction', async () => {
     const { lineUserId, memberId } = fresh();
-    const client = createDocumentClient({ DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT });
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
     const brokenAudit = new DynamoAuditLog(client, `${stack.tables.audit}-does-not-exist`);
     const links = new DynamoLinkRepository(client, stack.tables.links, brokenAudit.transactionWrites());
     const link = {
@@ -192,6 +210,7 @@ describe('GET /links/me/history', () => {
       lineUserId: me.lineUserId,
       companyUserId: me.memberId,
       method: 'oidc',
+      channelId: CH,
       consentVersion: 'v2',
     });
     expect(body.events.every((e) => e.lineUserId === me.lineUserId)).toBe(true);

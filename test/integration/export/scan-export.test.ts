@@ -96,7 +96,7 @@ const EVENTS: AuditEvent[] = [
 beforeAll(async () => {
   client = localClient(endpoint);
   await ensureTables(client, tables);
-  const doc = createDocumentClient({ DYNAMODB_ENDPOINT: endpoint });
+  const doc = createDocumentClient({ endpoint });
   const audit = new DynamoAuditLog(doc, tables.audit);
   // Links are written the real way (both sides, audit events in the transaction) ...
   const repository = new DynamoLinkRepository(doc, tables.links);

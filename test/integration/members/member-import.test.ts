@@ -184,7 +184,7 @@ describe('member import into DynamoDB Local', () => {
     // The first run stops after ~1000 rows, as Ctrl+C would; it saves the checkpoint the CLI reads.
     const checkpoint = new FileCheckpoint(`${path}.checkpoint.json`, { source: path, size, mtimeMs, table });
     const controller = new AbortController();
-    const client = createDocumentClient({ DYNAMODB_ENDPOINT: endpoint });
+    const client = createDocumentClient({ endpoint });
     await expect(
       importMembers(createReadStream(path), {
         store: new DynamoMemberRepository(client, table),
@@ -226,7 +226,7 @@ describe('member import into DynamoDB Local', () => {
 
   test('the S3-triggered handler streams the object through the same import', async () => {
     const table = await freshTable();
-    const client = createDocumentClient({ DYNAMODB_ENDPOINT: endpoint });
+    const client = createDocumentClient({ endpoint });
     const requested: string[] = [];
     const objects: Record<string, string> = {
       'imports/members 2026.csv': await readFile(SAMPLE_CSV, 'utf8'),

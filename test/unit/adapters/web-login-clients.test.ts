@@ -20,7 +20,8 @@ function lineClient(overrides: Partial<ConstructorParameters<typeof LineWebLogin
     apiBase: 'https://api.line.test',
     channelSecret: async () => SECRET,
     platform: new LinePlatformClient({
-      channelId: '1234567890',
+      channelIds: ['1234567890'],
+      loginChannelId: '1234567890',
       apiBase: 'https://api.line.test',
       issuer: 'https://access.line.me',
     }),
@@ -107,7 +108,10 @@ describe('LineWebLoginClient', () => {
 
   it('verifies the HS256 ID token with the channel secret and the stored nonce', async () => {
     const client = lineClient();
-    await expect(client.verifyIdToken(await hs256({ nonce: 'N1' }), 'N1')).resolves.toEqual({ userId: USER });
+    await expect(client.verifyIdToken(await hs256({ nonce: 'N1' }), 'N1')).resolves.toEqual({
+      userId: USER,
+      channelId: '1234567890',
+    });
     await expect(client.verifyIdToken(await hs256({ nonce: 'N2' }), 'N1')).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
@@ -122,6 +126,28 @@ describe('LineWebLoginClient', () => {
     await expect(client.verifyIdToken(await hs256({ nonce: 'N1', aud: '999' }), 'N1')).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
+  });
+
+  it('accepts from the token endpoint only ID tokens of the login channel, not other listed channels', async () => {
+    const client = lineClient({
+      channelId: '2222222222',
+      platform: new LinePlatformClient({
+        channelIds: ['1234567890', '2222222222'],
+        loginChannelId: '2222222222',
+        apiBase: 'https://api.line.test',
+        issuer: 'https://access.line.me',
+      }),
+    });
+    await expect(
+      client.verifyIdToken(await hs256({ nonce: 'N1', aud: '2222222222' }), 'N1'),
+    ).resolves.toEqual({ userId: USER, channelId: '2222222222' });
+    await expect(client.verifyIdToken(await hs256({ nonce: 'N1' }), 'N1')).rejects.toMatchObject({
+      code: 'invalid-line-token',
+    });
+    const url = new URL(
+      await client.authorizeUrl({ state: 's', nonce: 'n', codeChallenge: 'c', redirectUri: 'https://x/cb' }),
+    );
+    expect(url.searchParams.get('client_id')).toBe('2222222222');
   });
 });
 

@@ -49,7 +49,7 @@ function fakeFetch(line: FakeLine) {
   };
 }
 
-async function setup(overrides: Partial<FakeLine> = {}) {
+async function setup(overrides: Partial<FakeLine> = {}, channelIds: readonly string[] = [CHANNEL]) {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   const line: FakeLine = {
@@ -60,7 +60,8 @@ async function setup(overrides: Partial<FakeLine> = {}) {
     ...overrides,
   };
   const client = new LinePlatformClient({
-    channelId: CHANNEL,
+    channelIds,
+    loginChannelId: channelIds[0]!,
     apiBase: API,
     issuer: ISSUER,
     timeoutMs: 200,
@@ -85,7 +86,23 @@ const rejectsWith = async (promise: Promise<unknown>, type: new (...args: never[
 describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
   it('accepts a valid LIFF ID token and returns its sub', async () => {
     const { client, sign } = await setup();
-    await expect(client.verifyBearer(await sign())).resolves.toEqual({ userId: USER, via: 'id-token' });
+    await expect(client.verifyBearer(await sign())).resolves.toEqual({
+      userId: USER,
+      via: 'id-token',
+      channelId: CHANNEL,
+    });
+  });
+
+  it('accepts an ID token of each listed channel (a MINI App has three) and reports which', async () => {
+    const channels = ['1111111111', '2222222222', '3333333333'];
+    const { client, sign } = await setup({}, channels);
+    for (const aud of channels) {
+      await expect(client.verifyBearer(await sign({ aud }))).resolves.toMatchObject({ channelId: aud });
+    }
+    await expect(
+      client.verifyBearer(await sign({ aud: ['9999999999', '2222222222'] })),
+    ).resolves.toMatchObject({ channelId: '2222222222' });
+    await rejectsWith(client.verifyBearer(await sign({ aud: '4444444444' })), InvalidTokenError);
   });
 
   it('refuses a forged signature', async () => {
@@ -171,7 +188,21 @@ describe('LinePlatformClient: access tokens (verify + profile)', () => {
     await expect(client.verifyBearer('opaque-access-token')).resolves.toEqual({
       userId: USER,
       via: 'access-token',
+      channelId: CHANNEL,
     });
+  });
+
+  it('accepts an access token of any listed channel and refuses an unlisted one', async () => {
+    let clientId = '2222222222';
+    const { client } = await setup(
+      { verify: () => ({ status: 200, body: { scope: 'profile', client_id: clientId, expires_in: 100 } }) },
+      ['1111111111', '2222222222'],
+    );
+    await expect(client.verifyBearer('opaque-access-token')).resolves.toMatchObject({
+      channelId: '2222222222',
+    });
+    clientId = '3333333333';
+    await rejectsWith(client.verifyBearer('opaque-access-token'), InvalidTokenError);
   });
 
   it.each([

@@ -7,6 +7,7 @@ import { linkWithOidc } from '../../../../functions/core/use-cases/link-with-oid
 import { getMyLink } from '../../../../functions/core/use-cases/get-my-link.js';
 import { unlinkMe } from '../../../../functions/core/use-cases/unlink-me.js';
 import {
+  FAKE_LINE_CHANNEL,
   fakeCompanyVerifier,
   fakeLineVerifier,
   frozenClock,
@@ -30,7 +31,13 @@ describe('linkWithOidc', () => {
     const result = await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
     expect(result).toEqual({
       created: true,
-      link: { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc', linkedAt: '2026-11-22T09:00:00.000Z' },
+      link: {
+        lineUserId: 'U1',
+        companyUserId: 'M1',
+        method: 'oidc',
+        linkedAt: '2026-11-22T09:00:00.000Z',
+        channelId: FAKE_LINE_CHANNEL,
+      },
     });
     expect(links.byCompany.get('M1')?.lineUserId).toBe('U1');
   });

@@ -1,0 +1,405 @@
+import * as z from 'zod/mini';
+import { DEFAULT_ATTEMPT_LIMITS } from './core/attempt-policy.js';
+import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from './core/member-factors.js';
+
+/**
+ * The configuration schema: every environment variable the functions read, with its one
+ * description and its one zod rule. `functions/config.ts` checks it at cold start and
+ * `lib/settings.ts` at synth time, so the same bad value gives the same message in both places
+ * (`VARIABLE_NAME <problem>.`).
+ *
+ * ## Adding a variable: one entry
+ *
+ * ```ts
+ * // in VARIABLES below
+ * MY_TIMEOUT_MS: variable('what it is for, as a deployer reads it', positiveInt, { default: '500' }),
+ * ```
+ *
+ * then read it where it is used, in `functions/config.ts`: `read(env, 'MY_TIMEOUT_MS')` (typed,
+ * validated, default applied; `undefined` when unset without default) or
+ * `need(env, 'MY_TIMEOUT_MS', 'why it is needed')` (throws naming it when unset). For a deployed
+ * function, list it in a settings group of `lib/settings.ts` (`SETTINGS_GROUPS`) and, when a
+ * deployment must give it, in `REQUIRED_AT_SYNTH` there: synth then validates it with this rule.
+ *
+ * Rules are built from the small vocabulary below (`text`, `digits`, `positiveInt`, `bool`,
+ * `oneOf`, `secureUrl`, `list`, …); a value is trimmed and a blank value counts as unset before
+ * the rule runs. Rules that relate two variables are in {@link CROSS_CHECKS}. A secret's value
+ * is never a variable: it is `NAME` locally or Secrets Manager through `NAME_ARN` (see
+ * {@link SECRET_NAMES}; `config.ts` `readSecret`).
+ */
+
+// ------------------------------------------------------------------ rule vocabulary
+
+/** What a rule returns when the value breaks it: the problem, worded to follow the variable name. */
+export class Problem {
+  constructor(readonly message: string) {}
+}
+
+/** A rule whose failure message is computed from the value: `parse` returns the value or a {@link Problem}. */
+export function refined<T>(parse: (raw: string) => T | Problem) {
+  return z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      const result = parse(raw);
+      if (result instanceof Problem) {
+        ctx.issues.push({ code: 'custom', message: result.message, input: raw });
+        return z.NEVER;
+      }
+      return result;
+    }),
+  );
+}
+
+/** Any non-blank text. */
+export const text = z.string();
+
+/** A decimal number such as a LINE channel ID. */
+export const digits = z
+  .string()
+  .check(z.regex(/^\d+$/, { error: (i) => `must be digits only, got "${String(i.input)}"` }));
+
+/** An integer ≥ 1. */
+export const positiveInt = z.pipe(
+  z
+    .string()
+    .check(z.regex(/^[1-9]\d*$/, { error: (i) => `must be a positive integer, got "${String(i.input)}"` })),
+  z.transform(Number),
+);
+
+/** `true` or `false`, in any case. */
+export const bool = refined((raw) =>
+  /^(true|false)$/i.test(raw) ? /^true$/i.test(raw) : new Problem(`must be "true" or "false", got "${raw}"`),
+);
+
+/** One of fixed values. */
+export function oneOf<const V extends readonly [string, ...string[]]>(values: V) {
+  return z.enum(values, {
+    error: (i) => `must be one of ${values.join(', ')}, got "${String(i.input)}"`,
+  });
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True for `localhost`, `127.0.0.0/8` and `::1`: the only hosts allowed over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function secureUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `must be an absolute URL, got "${raw}"`;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    return 'must use https (http is accepted only for loopback hosts)';
+  if (url.username || url.password) return 'must not contain userinfo';
+  return undefined;
+}
+
+/** An https URL (http only on loopback hosts: emulators, tests), no userinfo; kept verbatim. */
+export const secureUrlVerbatim = refined((raw) => {
+  const problem = secureUrlProblem(raw);
+  return problem ? new Problem(problem) : raw;
+});
+
+/** Like {@link secureUrlVerbatim}, returned without a trailing slash so paths can be appended. */
+export const secureUrl = z.pipe(
+  secureUrlVerbatim,
+  z.transform((raw: string) => raw.replace(/\/+$/, '')),
+);
+
+/** Any absolute http(s) URL (an endpoint override such as DynamoDB Local on another host). */
+export const httpUrl = refined((raw) => {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return raw;
+  } catch {
+    // reported below
+  }
+  return new Problem(`must be an absolute http(s) URL, got "${raw}"`);
+});
+
+/** A comma-separated list of `item`; blanks dropped; at least one entry. */
+export function list<T>(item: z.ZodMiniType<T, string>, what = 'entry') {
+  return z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((raw: string) =>
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ),
+    z.array(item).check(z.minLength(1, { error: `must list at least one ${what}` })),
+  );
+}
+
+/** An exact origin (`https://app.example`; http only on loopback). */
+export const origin = refined((raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return new Problem(`entry "${raw}" is not an origin`);
+  }
+  if (url.origin !== raw) return new Problem(`entry "${raw}" must be an exact origin like ${url.origin}`);
+  const problem = secureUrlProblem(raw);
+  return problem ? new Problem(`entry "${raw}" ${problem}`) : raw;
+});
+
+// ------------------------------------------------------------------ the variables
+
+/** One variable: its description (shown by synth and in errors) and its rule. */
+export interface Variable<T> {
+  readonly description: string;
+  readonly schema: z.ZodMiniType<T, string>;
+  /** Applied at cold start when the variable is unset (synth passes only what is given). */
+  readonly default?: string;
+}
+
+function variable<T, const O extends { default?: string } = Record<never, never>>(
+  description: string,
+  schema: z.ZodMiniType<T, string>,
+  options?: O,
+): Variable<T> & O {
+  return { description, schema, ...options } as Variable<T> & O;
+}
+
+const returnUrl = refined((raw) => {
+  const problem = secureUrlProblem(raw);
+  if (problem) return new Problem(problem);
+  const url = new URL(raw);
+  if (url.hash) return new Problem(`entry "${raw}" must not contain a fragment`);
+  return url.href;
+});
+
+const LANGUAGE_TAGS = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const tableName = z
+  .string()
+  .check(z.regex(TABLE_NAME, { error: (i) => `must be a DynamoDB table name, got "${String(i.input)}"` }));
+
+export const VARIABLES = {
+  // LINE
+  LINE_CHANNEL_ID: variable(
+    'the LINE Login / LIFF / LINE MINI App channel IDs whose tokens are accepted, comma-separated (a MINI App has three)',
+    list(digits, 'channel ID'),
+  ),
+  LINE_LOGIN_CHANNEL_ID: variable(
+    'the web-login channel, one of LINE_CHANNEL_ID (default: the first)',
+    digits,
+  ),
+  LINE_MESSAGING_CHANNEL_ID: variable('the Messaging API channel of the LINE Official Account', digits),
+  LINE_API_BASE: variable('LINE API origin', secureUrl, { default: 'https://api.line.me' }),
+  LINE_AUTH_BASE: variable('LINE authorization origin', secureUrl, { default: 'https://access.line.me' }),
+  // Compared verbatim with the token's `iss`, so not normalized.
+  LINE_ISSUER: variable('expected `iss` of LINE ID tokens', secureUrlVerbatim, {
+    default: 'https://access.line.me',
+  }),
+  // Company IdP (patterns oidc and web)
+  COMPANY_OIDC_ISSUER: variable('the company IdP issuer (patterns oidc and web)', secureUrlVerbatim),
+  COMPANY_OIDC_CLIENT_ID: variable('the client ID at the company IdP (patterns oidc and web)', text),
+  // Web flow
+  PUBLIC_BASE_URL: variable(
+    "this API's public origin (default: the custom domain, else the API's own URL)",
+    z.pipe(
+      secureUrl,
+      refined((raw) => {
+        const url = new URL(raw);
+        return url.search || url.hash
+          ? new Problem('must be an origin with an optional path: no query, fragment or userinfo')
+          : raw;
+      }),
+    ),
+  ),
+  APP_RETURN_URLS: variable('allowed post-login return URLs (pattern web)', list(returnUrl, 'URL')),
+  LINE_BOT_PROMPT: variable(
+    'web login: offer to add the LINE Official Account',
+    oneOf(['normal', 'aggressive']),
+  ),
+  LINE_PROMPT: variable('web login: always show the consent screen', oneOf(['consent'])),
+  LINE_UI_LOCALES: variable(
+    'web login: space-separated language tags',
+    z.string().check(
+      z.regex(LANGUAGE_TAGS, {
+        error: (i) => `must be space-separated language tags (e.g. "ja en-US"), got "${String(i.input)}"`,
+      }),
+    ),
+  ),
+  LINE_DISABLE_AUTO_LOGIN: variable('web login: never log in automatically', bool, { default: 'false' }),
+  COMPANY_OIDC_SCOPES: variable(
+    'web flow: scopes asked of the company IdP (space-separated, with openid)',
+    refined((raw) => {
+      const scopes = raw.split(/\s+/).filter(Boolean);
+      return scopes.includes('openid') && scopes.every((s) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
+        ? scopes.join(' ')
+        : new Problem('must be space-separated scopes including "openid"');
+    }),
+    { default: 'openid' },
+  ),
+  COMPANY_OIDC_TOKEN_AUTH_METHOD: variable(
+    'web flow: client authentication at the company token endpoint',
+    oneOf(['client_secret_basic', 'client_secret_post']),
+    { default: 'client_secret_basic' },
+  ),
+  CORS_ALLOWED_ORIGINS: variable('exact origins of the LIFF / web front end', list(origin, 'origin')),
+  // Member data (patterns api and record)
+  MEMBER_FACTORS: variable(
+    `member factors users type, from ${MEMBER_FACTOR_NAMES.join(', ')} (patterns api and record)`,
+    refined((raw) => {
+      const names = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const factors: MemberFactor[] = [];
+      for (const name of names) {
+        if (!isMemberFactor(name))
+          return new Problem(`has unknown factor "${name}"; use ${MEMBER_FACTOR_NAMES.join(', ')}`);
+        if (factors.includes(name)) return new Problem(`lists "${name}" twice`);
+        factors.push(name);
+      }
+      return factors.length ? factors : new Problem('must list at least one factor');
+    }),
+  ),
+  ATTEMPTS_PER_MEMBER: variable('guessing protection: failures per member per window', positiveInt, {
+    default: String(DEFAULT_ATTEMPT_LIMITS.perMember),
+  }),
+  ATTEMPTS_PER_LINE_USER: variable('guessing protection: failures per LINE user per window', positiveInt, {
+    default: String(DEFAULT_ATTEMPT_LIMITS.perLineUser),
+  }),
+  ATTEMPTS_GLOBAL: variable('guessing protection: failures in all per window', positiveInt, {
+    default: String(DEFAULT_ATTEMPT_LIMITS.global),
+  }),
+  ATTEMPTS_WINDOW_SECONDS: variable('guessing protection: window length in seconds', positiveInt, {
+    default: String(DEFAULT_ATTEMPT_LIMITS.windowSeconds),
+  }),
+  COMPANY_API_URL: variable('the company verification API (pattern api)', secureUrl),
+  COMPANY_API_AUTH: variable('how to authenticate to the company API', oneOf(['oauth', 'api-key']), {
+    default: 'oauth',
+  }),
+  COMPANY_API_TOKEN_URL: variable(
+    'the OAuth token endpoint for the company API (COMPANY_API_AUTH=oauth)',
+    secureUrl,
+  ),
+  COMPANY_API_CLIENT_ID: variable('the OAuth client ID for the company API (COMPANY_API_AUTH=oauth)', text),
+  COMPANY_API_SCOPE: variable('OAuth scope requested for the company API', text),
+  COMPANY_API_KEY_HEADER: variable(
+    'header carrying the company API key',
+    refined((raw) => {
+      const header = raw.toLowerCase();
+      return /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(header) && header !== 'host' && header !== 'content-type'
+        ? header
+        : new Problem(`must be a header name, got "${raw}"`);
+    }),
+    { default: 'x-api-key' },
+  ),
+  MEMBERS_IMPORT_DELETE_MISSING: variable(
+    'S3 import: each file is the complete member list (true) or an update (false)',
+    bool,
+    { default: 'false' },
+  ),
+  MEMBERS_IMPORT_CONCURRENCY: variable('S3 import: DynamoDB requests in flight (at most 64)', positiveInt, {
+    default: '8',
+  }),
+  // Runtime
+  OUTBOUND_TIMEOUT_MS: variable('timeout of outbound calls in milliseconds', positiveInt, {
+    default: '3000',
+  }),
+  DYNAMODB_ENDPOINT: variable('DynamoDB endpoint override (a local engine)', httpUrl),
+  LINKS_TABLE: variable('name of the links table', tableName, { default: 'line-id-link-links' }),
+  SESSIONS_TABLE: variable('name of the web-login sessions table', tableName, {
+    default: 'line-id-link-sessions',
+  }),
+  MEMBERS_TABLE: variable('name of the imported members table', tableName, {
+    default: 'line-id-link-members',
+  }),
+  ATTEMPTS_TABLE: variable('name of the attempt counters table', tableName, {
+    default: 'line-id-link-attempts',
+  }),
+  AUDIT_TABLE: variable('name of the audit trail table', tableName, { default: 'line-id-link-audit' }),
+  API_ROUTES: variable(
+    'the deployed routes, "METHOD /path" comma-separated (set by the API stack; all routes when unset)',
+    list(
+      z.string().check(
+        z.regex(/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/, {
+          error: (i) => `entry "${String(i.input)}" must be "METHOD /path"`,
+        }),
+      ),
+      'route',
+    ),
+  ),
+  POWERTOOLS_SERVICE_NAME: variable('service name in logs and metrics', text, { default: 'line-id-link' }),
+  POWERTOOLS_METRICS_NAMESPACE: variable('CloudWatch namespace of the business metrics', text, {
+    default: 'LineIdLink',
+  }),
+} as const satisfies Record<string, Variable<unknown>>;
+
+export type VariableName = keyof typeof VARIABLES;
+/** The parsed value of a variable. */
+export type VariableValue<N extends VariableName> =
+  (typeof VARIABLES)[N] extends Variable<infer T> ? T : never;
+
+/** The secrets: `NAME` locally, `NAME_ARN` (a Secrets Manager ARN) in Lambda. */
+export const SECRET_NAMES = [
+  'LINE_CHANNEL_SECRET',
+  'LINE_MESSAGING_CHANNEL_SECRET',
+  'COMPANY_OIDC_CLIENT_SECRET',
+  'MEMBER_HASH_PEPPER',
+  'COMPANY_API_CLIENT_SECRET',
+  'COMPANY_API_KEY',
+] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** The rule of a `NAME_ARN` variable: the complete ARN of a Secrets Manager secret. */
+export const secretArn = z.string().check(
+  z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, {
+    error: 'must be the complete ARN of a Secrets Manager secret (ending in -XXXXXX)',
+  }),
+);
+
+// ------------------------------------------------------------------ checking
+
+/** A variable's value, trimmed; blank counts as unset. */
+export function rawValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Validates one given value: the parsed value, or the message (`NAME <problem>.`). */
+export function checkVariable<N extends VariableName>(
+  name: N,
+  raw: string,
+): { ok: true; value: VariableValue<N> } | { ok: false; message: string } {
+  const result = (VARIABLES[name].schema as z.ZodMiniType<unknown, string>).safeParse(raw);
+  if (result.success) return { ok: true, value: result.data as VariableValue<N> };
+  return { ok: false, message: `${name} ${result.error.issues[0]?.message ?? 'is not valid'}.` };
+}
+
+/** Validates a `NAME_ARN` value of a secret. */
+export function checkSecretArn(name: `${SecretName}_ARN`, raw: string): string | undefined {
+  const result = secretArn.safeParse(raw);
+  return result.success ? undefined : `${name} ${result.error.issues[0]?.message ?? 'is not valid'}.`;
+}
+
+/**
+ * Rules that relate variables to each other; each gets the raw (trimmed, non-blank) values and
+ * returns a message when broken. Checked by `config.ts` and `lib/settings.ts` alike.
+ */
+export const CROSS_CHECKS: ReadonlyArray<
+  (raw: (name: VariableName) => string | undefined) => string | undefined
+> = [
+  (raw) => {
+    const login = raw('LINE_LOGIN_CHANNEL_ID');
+    const listed = raw('LINE_CHANNEL_ID');
+    if (login === undefined || listed === undefined) return undefined;
+    return listed
+      .split(',')
+      .map((s) => s.trim())
+      .includes(login)
+      ? undefined
+      : `LINE_LOGIN_CHANNEL_ID must be one of LINE_CHANNEL_ID, got "${login}".`;
+  },
+];
