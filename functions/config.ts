@@ -8,6 +8,10 @@
  */
 
 import { DEFAULT_ATTEMPT_LIMITS, type AttemptLimits } from './core/attempt-policy.js';
+import {
+  DEFAULT_FAILURE_DEADLINE_MS,
+  DEFAULT_GLOBAL_SLOWDOWN_MS,
+} from './core/use-cases/guarded-member-link.js';
 import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from './core/member-factors.js';
 
 /** A configuration problem, raised at cold start; the message names the variable. */
@@ -208,16 +212,42 @@ export function checkMemberHashPepper(env: Env = process.env): void {
 
 /**
  * Guessing protection: `ATTEMPTS_PER_MEMBER` (5), `ATTEMPTS_PER_LINE_USER` (10) and
- * `ATTEMPTS_GLOBAL` (1000) attempts per window of `ATTEMPTS_WINDOW_SECONDS` (900).
+ * `ATTEMPTS_PER_ADDRESS` (20) attempts per window of `ATTEMPTS_WINDOW_SECONDS` (900);
+ * `ATTEMPTS_GLOBAL` (1000) failures per window service-wide before failed answers are slowed
+ * down and alerted on, counted over `ATTEMPTS_GLOBAL_SHARDS` (10) items.
  */
 export function loadAttemptLimits(env: Env = process.env): AttemptLimits {
   return {
     perMember: intEnv(env, 'ATTEMPTS_PER_MEMBER', DEFAULT_ATTEMPT_LIMITS.perMember),
     perLineUser: intEnv(env, 'ATTEMPTS_PER_LINE_USER', DEFAULT_ATTEMPT_LIMITS.perLineUser),
+    perAddress: intEnv(env, 'ATTEMPTS_PER_ADDRESS', DEFAULT_ATTEMPT_LIMITS.perAddress),
     global: intEnv(env, 'ATTEMPTS_GLOBAL', DEFAULT_ATTEMPT_LIMITS.global),
+    globalShards: intEnv(env, 'ATTEMPTS_GLOBAL_SHARDS', DEFAULT_ATTEMPT_LIMITS.globalShards),
     windowSeconds: intEnv(env, 'ATTEMPTS_WINDOW_SECONDS', DEFAULT_ATTEMPT_LIMITS.windowSeconds),
   };
 }
+
+// ------------------------------------------------------------------ member-data answer timing
+/** When failed member-data attempts are answered (docs/member-data.md, "Timing"). */
+export interface MemberAnswerTiming {
+  /** `COMPANY_API_FAILURE_DEADLINE_MS` (2000): pattern 2's fixed answer time for anything but a link. */
+  failureDeadlineMs: number;
+  /** `ATTEMPTS_GLOBAL_SLOWDOWN_MS` (1000): added to failed answers while over `ATTEMPTS_GLOBAL`. */
+  globalSlowdownMs: number;
+}
+
+export function loadMemberAnswerTiming(env: Env = process.env): MemberAnswerTiming {
+  return {
+    failureDeadlineMs: intEnv(env, 'COMPANY_API_FAILURE_DEADLINE_MS', DEFAULT_FAILURE_DEADLINE_MS),
+    globalSlowdownMs: intEnv(env, 'ATTEMPTS_GLOBAL_SLOWDOWN_MS', DEFAULT_GLOBAL_SLOWDOWN_MS),
+  };
+}
+
+/** Pattern 2 is on when `COMPANY_API_URL` is set (the rest of its settings are then required). */
+export function companyApiConfigured(env: Env = process.env): boolean {
+  return Boolean(env.COMPANY_API_URL?.trim());
+}
+// ------------------------------------------------------------------ end member-data answer timing
 
 /** Settings of the company's member verification API (pattern 2). Secrets are read later. */
 export type CompanyApiConfig = {

@@ -72,6 +72,10 @@ export const SETTINGS_GROUPS: Record<
       'ATTEMPTS_PER_LINE_USER',
       'ATTEMPTS_GLOBAL',
       'ATTEMPTS_WINDOW_SECONDS',
+      'ATTEMPTS_PER_ADDRESS',
+      'ATTEMPTS_GLOBAL_SHARDS',
+      'ATTEMPTS_GLOBAL_SLOWDOWN_MS',
+      'COMPANY_API_FAILURE_DEADLINE_MS',
     ],
   },
 };
@@ -247,12 +251,32 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   {
     name: 'ATTEMPTS_GLOBAL',
     kind: 'positive-int',
-    description: 'guessing protection: failures in all per window',
+    description: 'guessing protection: failures in all per window before answers slow down and alert',
   },
   {
     name: 'ATTEMPTS_WINDOW_SECONDS',
     kind: 'positive-int',
     description: 'guessing protection: window length in seconds',
+  },
+  {
+    name: 'ATTEMPTS_PER_ADDRESS',
+    kind: 'positive-int',
+    description: 'guessing protection: failures per client address per window',
+  },
+  {
+    name: 'ATTEMPTS_GLOBAL_SHARDS',
+    kind: 'positive-int',
+    description: 'guessing protection: DynamoDB items the service-wide failure count is spread over',
+  },
+  {
+    name: 'ATTEMPTS_GLOBAL_SLOWDOWN_MS',
+    kind: 'positive-int',
+    description: 'guessing protection: extra delay of failed answers while over ATTEMPTS_GLOBAL',
+  },
+  {
+    name: 'COMPANY_API_FAILURE_DEADLINE_MS',
+    kind: 'positive-int',
+    description: 'pattern api: fixed time after the request at which every failed attempt is answered',
   },
   {
     name: 'MEMBER_FACTORS',

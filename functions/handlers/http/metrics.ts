@@ -12,7 +12,13 @@ export const metrics = new Metrics({
 });
 
 /** The metrics the dashboard and alarms know. */
-export type BusinessMetric = 'LinksCreated' | 'LinkConflicts' | 'RejectedTokens' | 'Lockouts';
+export type BusinessMetric =
+  | 'LinksCreated'
+  | 'LinkConflicts'
+  | 'RejectedTokens'
+  | 'Lockouts'
+  /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
+  | 'GlobalAttemptThreshold';
 
 /** Which refusal counts as which business metric (by stable error code). */
 const METRIC_BY_CODE: Readonly<Record<string, BusinessMetric>> = {
