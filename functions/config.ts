@@ -247,6 +247,10 @@ export function loadMemberAnswerTiming(env: Env = process.env): MemberAnswerTimi
 export function companyApiConfigured(env: Env = process.env): boolean {
   return Boolean(env.COMPANY_API_URL?.trim());
 }
+/** Pattern 3 is on when the pepper of the imported records is set (`MEMBER_HASH_PEPPER` or `_ARN`). */
+export function memberHashPepperConfigured(env: Env = process.env): boolean {
+  return Boolean(env.MEMBER_HASH_PEPPER || env.MEMBER_HASH_PEPPER_ARN?.trim());
+}
 // ------------------------------------------------------------------ end member-data answer timing
 
 /** Settings of the company's member verification API (pattern 2). Secrets are read later. */
