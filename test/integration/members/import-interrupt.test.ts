@@ -26,7 +26,7 @@ beforeAll(async () => {
   table = names.members;
   // More rows than ten short runs get through.
   const rows = Array.from(
-    { length: 200_000 },
+    { length: 60_000 },
     (_, i) => `M-${String(i).padStart(7, '0')},1990-04-12,100-0001,090-1234-5678`,
   );
   csv = join(dir, 'members.csv');
@@ -61,7 +61,7 @@ async function interruptedRun(): Promise<{ code: number | null; stdout: string; 
   for (let waited = 0; !stdout.includes('Importing') && waited < 20_000; waited += 20) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));
+  await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
   process.kill(-child.pid!, 'SIGINT');
   const code = await exited;
   // The output pipes may still hold the last lines after the exit event.
