@@ -43,10 +43,6 @@ async function memberCounter(memberId: string) {
   const item = (await stack.scan('attempts')).find((i) => s(i, 'pk') === `MEMBER#${memberId}`);
   return item ? n(item, 'count') : undefined;
 }
-async function counter(pk: string) {
-  const item = (await stack.scan('attempts')).find((i) => s(i, 'pk') === pk);
-  return (item && n(item, 'count')) ?? 0;
-}
 
 /** Failures counted service-wide, over every shard. */
 async function globalFailures() {
