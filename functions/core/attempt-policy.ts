@@ -43,7 +43,11 @@ export const MAX_LOCK_SECONDS = 24 * 60 * 60;
 export const LEVEL_MEMORY_SECONDS = 24 * 60 * 60;
 
 export function limitOf(limits: AttemptLimits, scope: AttemptScope): number {
-  return scope === 'member' ? limits.perMember : scope === 'line-user' ? limits.perLineUser : limits.perAddress;
+  return scope === 'member'
+    ? limits.perMember
+    : scope === 'line-user'
+      ? limits.perLineUser
+      : limits.perAddress;
 }
 
 /** Length of the lock that starts when a scope at lockout `level` (0 = first) uses up its attempts. */
@@ -55,7 +59,10 @@ export function lockSeconds(limits: AttemptLimits, level: number): number {
  * The service-wide failure estimate from one shard's count: failures are spread uniformly over
  * the shards, so the total is about the shard's count times the number of shards.
  */
-export function globalFailures(limits: AttemptLimits, shardCount: number): { failures: number; overThreshold: boolean } {
+export function globalFailures(
+  limits: AttemptLimits,
+  shardCount: number,
+): { failures: number; overThreshold: boolean } {
   const failures = shardCount * limits.globalShards;
   return { failures, overThreshold: failures > limits.global };
 }

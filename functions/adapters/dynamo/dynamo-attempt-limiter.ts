@@ -87,35 +87,40 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
     const lockedScopes = exhausted.filter(
       (scope) => reservation.scopes[scope].count === limitOf(this.limits, scope),
     );
-    const shard = Math.min(this.limits.globalShards - 1, Math.floor(this.random() * this.limits.globalShards));
+    const shard = Math.min(
+      this.limits.globalShards - 1,
+      Math.floor(this.random() * this.limits.globalShards),
+    );
     const [global, ends] = await Promise.all([
       this.count(globalShardKey(shard), now),
-      Promise.all(exhausted.map(async (scope) => {
-        const counted = reservation.scopes[scope];
-        if (!lockedScopes.includes(scope)) return counted.windowEnds;
-        const lockEnds = now + lockSeconds(this.limits, counted.level);
-        try {
-          await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { pk: attemptKey(scope, reservation.keys) },
-              UpdateExpression: 'SET #e = :lockEnds, #x = :expires ADD #l :one',
-              ConditionExpression: '#e = :counted',
-              ExpressionAttributeNames: { '#e': NAMES['#e'], '#l': NAMES['#l'], '#x': NAMES['#x'] },
-              ExpressionAttributeValues: {
-                ':lockEnds': lockEnds,
-                ':expires': lockEnds + LEVEL_MEMORY_SECONDS,
-                ':one': 1,
-                ':counted': counted.windowEnds,
-              },
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          return counted.windowEnds; // the window moved on meanwhile; nothing to lock
-        }
-        return lockEnds;
-      })),
+      Promise.all(
+        exhausted.map(async (scope) => {
+          const counted = reservation.scopes[scope];
+          if (!lockedScopes.includes(scope)) return counted.windowEnds;
+          const lockEnds = now + lockSeconds(this.limits, counted.level);
+          try {
+            await this.client.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: { pk: attemptKey(scope, reservation.keys) },
+                UpdateExpression: 'SET #e = :lockEnds, #x = :expires ADD #l :one',
+                ConditionExpression: '#e = :counted',
+                ExpressionAttributeNames: { '#e': NAMES['#e'], '#l': NAMES['#l'], '#x': NAMES['#x'] },
+                ExpressionAttributeValues: {
+                  ':lockEnds': lockEnds,
+                  ':expires': lockEnds + LEVEL_MEMORY_SECONDS,
+                  ':one': 1,
+                  ':counted': counted.windowEnds,
+                },
+              }),
+            );
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            return counted.windowEnds; // the window moved on meanwhile; nothing to lock
+          }
+          return lockEnds;
+        }),
+      ),
     ]);
     const outcome = { lockedScopes, global: globalFailures(this.limits, global.count) };
     if (exhausted.length === 0) return outcome;

@@ -39,19 +39,23 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
  * npm, the shell and node), then Ctrl+C: SIGINT to every process of the group at once.
  */
 async function interruptedRun(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('npm', ['run', '--silent', 'import', '--', csv, '--no-progress', '--concurrency', '4'], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      DYNAMODB_ENDPOINT: endpoint,
-      MEMBERS_TABLE: table,
-      MEMBER_HASH_PEPPER: TEST_PEPPER,
-      MEMBER_FACTORS: 'birthDate,postalCode',
+  const child = spawn(
+    'npm',
+    ['run', '--silent', 'import', '--', csv, '--no-progress', '--concurrency', '4'],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        DYNAMODB_ENDPOINT: endpoint,
+        MEMBERS_TABLE: table,
+        MEMBER_HASH_PEPPER: TEST_PEPPER,
+        MEMBER_FACTORS: 'birthDate,postalCode',
+      },
     },
-  });
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

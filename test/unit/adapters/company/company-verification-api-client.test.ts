@@ -167,4 +167,3 @@ describe('CompanyVerificationApiClient', () => {
     await expect(c.verifyMember(member)).resolves.toEqual({ verified: true, companyUserId: 'C-1' });
   });
 });
-

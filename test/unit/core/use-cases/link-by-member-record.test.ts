@@ -48,12 +48,7 @@ async function setup() {
     observe: (e) => events.push(e),
     timer,
   };
-  const attempt = (
-    lineUser: string,
-    memberId: string,
-    factors: Record<string, string>,
-    sourceIp = IP,
-  ) =>
+  const attempt = (lineUser: string, memberId: string, factors: Record<string, string>, sourceIp = IP) =>
     linkByMemberRecord({ lineToken: `line:${lineUser}`, sourceIp, memberId, factors }, ports);
   return { clock, links, audit, attempts, members, events, timer, ports, attempt };
 }
