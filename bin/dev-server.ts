@@ -4,7 +4,7 @@
  * company IdP emulators, and a demo page that plays the LIFF app. Any variable of the
  * configuration table that is set overrides the local default.
  */
-import { startDevStack } from '../functions/local/dev-stack.js';
+import { describePatterns, startDevStack } from '../functions/local/dev-stack.js';
 
 process.env.POWERTOOLS_DEV ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -25,6 +25,8 @@ try {
     `  DynamoDB:             ${stack.dynamoEndpoint}`,
     `  LINE Platform:        ${stack.line ? `${stack.line.url} (emulator)` : process.env.LINE_API_BASE}`,
     `  Company IdP:          ${stack.company ? `${stack.company.url} (emulator)` : process.env.COMPANY_OIDC_ISSUER}`,
+    '',
+    ...describePatterns(process.env),
     '',
     'Press Ctrl+C to stop.',
   ];

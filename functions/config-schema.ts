@@ -1,5 +1,9 @@
 import * as z from 'zod/mini';
-import { DEFAULT_ATTEMPT_LIMITS } from './core/attempt-policy.js';
+import {
+  DEFAULT_ATTEMPT_LIMITS,
+  DEFAULT_FAILURE_DEADLINE_MS,
+  DEFAULT_GLOBAL_SLOWDOWN_MS,
+} from './core/attempt-policy.js';
 import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from './core/member-factors.js';
 
 /**
@@ -270,12 +274,34 @@ export const VARIABLES = {
   ATTEMPTS_PER_LINE_USER: variable('guessing protection: failures per LINE user per window', positiveInt, {
     default: String(DEFAULT_ATTEMPT_LIMITS.perLineUser),
   }),
-  ATTEMPTS_GLOBAL: variable('guessing protection: failures in all per window', positiveInt, {
-    default: String(DEFAULT_ATTEMPT_LIMITS.global),
-  }),
+  ATTEMPTS_GLOBAL: variable(
+    'guessing protection: failures in all per window before answers slow down and alert',
+    positiveInt,
+    {
+      default: String(DEFAULT_ATTEMPT_LIMITS.global),
+    },
+  ),
   ATTEMPTS_WINDOW_SECONDS: variable('guessing protection: window length in seconds', positiveInt, {
     default: String(DEFAULT_ATTEMPT_LIMITS.windowSeconds),
   }),
+  ATTEMPTS_PER_ADDRESS: variable('guessing protection: failures per client address per window', positiveInt, {
+    default: String(DEFAULT_ATTEMPT_LIMITS.perAddress),
+  }),
+  ATTEMPTS_GLOBAL_SHARDS: variable(
+    'guessing protection: DynamoDB items the service-wide failure count is spread over',
+    positiveInt,
+    { default: String(DEFAULT_ATTEMPT_LIMITS.globalShards) },
+  ),
+  ATTEMPTS_GLOBAL_SLOWDOWN_MS: variable(
+    'guessing protection: extra delay of failed answers while over ATTEMPTS_GLOBAL',
+    positiveInt,
+    { default: String(DEFAULT_GLOBAL_SLOWDOWN_MS) },
+  ),
+  COMPANY_API_FAILURE_DEADLINE_MS: variable(
+    'pattern api: fixed time after the request at which every failed attempt is answered',
+    positiveInt,
+    { default: String(DEFAULT_FAILURE_DEADLINE_MS) },
+  ),
   COMPANY_API_URL: variable('the company verification API (pattern api)', secureUrl),
   COMPANY_API_AUTH: variable('how to authenticate to the company API', oneOf(['oauth', 'api-key']), {
     default: 'oauth',

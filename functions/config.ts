@@ -12,7 +12,12 @@
  * AWS Secrets Manager through `NAME_ARN` in the cloud (see {@link readSecret}).
  */
 
-import { DEFAULT_ATTEMPT_LIMITS, type AttemptLimits } from './core/attempt-policy.js';
+import {
+  DEFAULT_ATTEMPT_LIMITS,
+  DEFAULT_FAILURE_DEADLINE_MS,
+  DEFAULT_GLOBAL_SLOWDOWN_MS,
+  type AttemptLimits,
+} from './core/attempt-policy.js';
 import type { MemberFactor } from './core/member-factors.js';
 import { TABLES, type TableKey } from './adapters/dynamo/table-definitions.js';
 import {
@@ -265,15 +270,48 @@ export function checkMemberHashPepper(env: Env = process.env): void {
   requireSecret(env, 'MEMBER_HASH_PEPPER');
 }
 
-/** Guessing protection: attempts per member, per LINE user and overall per window. */
+/**
+ * Guessing protection: `ATTEMPTS_PER_MEMBER`, `ATTEMPTS_PER_LINE_USER` and `ATTEMPTS_PER_ADDRESS`
+ * attempts per window of `ATTEMPTS_WINDOW_SECONDS`; `ATTEMPTS_GLOBAL` failures per window
+ * service-wide before failed answers are slowed down and alerted on, counted over
+ * `ATTEMPTS_GLOBAL_SHARDS` items.
+ */
 export function loadAttemptLimits(env: Env = process.env): AttemptLimits {
   return {
     perMember: read(env, 'ATTEMPTS_PER_MEMBER') ?? DEFAULT_ATTEMPT_LIMITS.perMember,
-    perLineUser: read(env, 'ATTEMPTS_PER_LINE_USER'),
-    global: read(env, 'ATTEMPTS_GLOBAL'),
-    windowSeconds: read(env, 'ATTEMPTS_WINDOW_SECONDS'),
+    perLineUser: read(env, 'ATTEMPTS_PER_LINE_USER') ?? DEFAULT_ATTEMPT_LIMITS.perLineUser,
+    perAddress: read(env, 'ATTEMPTS_PER_ADDRESS') ?? DEFAULT_ATTEMPT_LIMITS.perAddress,
+    global: read(env, 'ATTEMPTS_GLOBAL') ?? DEFAULT_ATTEMPT_LIMITS.global,
+    globalShards: read(env, 'ATTEMPTS_GLOBAL_SHARDS') ?? DEFAULT_ATTEMPT_LIMITS.globalShards,
+    windowSeconds: read(env, 'ATTEMPTS_WINDOW_SECONDS') ?? DEFAULT_ATTEMPT_LIMITS.windowSeconds,
   };
 }
+
+// ------------------------------------------------------------------ member-data answer timing
+/** When failed member-data attempts are answered (docs/member-data.md, "Timing"). */
+export interface MemberAnswerTiming {
+  /** `COMPANY_API_FAILURE_DEADLINE_MS` (2000): pattern 2's fixed answer time for anything but a link. */
+  failureDeadlineMs: number;
+  /** `ATTEMPTS_GLOBAL_SLOWDOWN_MS` (1000): added to failed answers while over `ATTEMPTS_GLOBAL`. */
+  globalSlowdownMs: number;
+}
+
+export function loadMemberAnswerTiming(env: Env = process.env): MemberAnswerTiming {
+  return {
+    failureDeadlineMs: read(env, 'COMPANY_API_FAILURE_DEADLINE_MS') ?? DEFAULT_FAILURE_DEADLINE_MS,
+    globalSlowdownMs: read(env, 'ATTEMPTS_GLOBAL_SLOWDOWN_MS') ?? DEFAULT_GLOBAL_SLOWDOWN_MS,
+  };
+}
+
+/** Pattern 2 is on when `COMPANY_API_URL` is set (the rest of its settings are then required). */
+export function companyApiConfigured(env: Env = process.env): boolean {
+  return Boolean(env.COMPANY_API_URL?.trim());
+}
+/** Pattern 3 is on when the pepper of the imported records is set (`MEMBER_HASH_PEPPER` or `_ARN`). */
+export function memberHashPepperConfigured(env: Env = process.env): boolean {
+  return Boolean(env.MEMBER_HASH_PEPPER || env.MEMBER_HASH_PEPPER_ARN?.trim());
+}
+// ------------------------------------------------------------------ end member-data answer timing
 
 /** Settings of the company's member verification API (pattern 2). Secrets are read later. */
 export type CompanyApiConfig = {

@@ -40,15 +40,33 @@ export interface CompanyMemberVerifier {
   verifyMember(input: { memberId: string; factors: FactorValues }): Promise<CompanyMemberVerdict>;
 }
 
-/** The three scopes attempts are counted in. */
-export type AttemptScope = 'member' | 'line-user' | 'global';
+/**
+ * The scopes attempts are counted and locked in: the member number, the LINE user and the
+ * client address (API Gateway's `requestContext.http.sourceIp`). The service-wide count is not
+ * a scope: it never locks (see {@link GlobalFailures}).
+ */
+export type AttemptScope = 'member' | 'line-user' | 'address';
 
-export const ATTEMPT_SCOPES: readonly AttemptScope[] = ['member', 'line-user', 'global'];
+export const ATTEMPT_SCOPES: readonly AttemptScope[] = ['member', 'line-user', 'address'];
 
-/** Who is attempting what. */
+/** Who is attempting what, from where. */
 export interface AttemptKeys {
   memberId: string;
   lineUserId: string;
+  /** The client address as API Gateway saw it (IPv4 or IPv6 text). */
+  sourceIp: string;
+}
+
+/**
+ * Failures counted service-wide in the current window (an estimate from one shard of the
+ * sharded counter). Over the threshold the service slows failed answers down and alerts; it
+ * never refuses anyone, so a few accounts cannot lock every member out.
+ */
+export interface GlobalFailures {
+  /** Estimated failures in all, this one included. */
+  failures: number;
+  /** The estimate is over `ATTEMPTS_GLOBAL`. */
+  overThreshold: boolean;
 }
 
 /** Where one scope's counter stood right after this attempt was counted. */
@@ -77,17 +95,20 @@ export interface FailureOutcome {
   lockedScopes: AttemptScope[];
   /** When a scope is now locked: seconds until the attempt may be repeated. */
   retryAfterSeconds?: number;
+  /** The service-wide failure count, with this failure. */
+  global: GlobalFailures;
 }
 
 /**
- * Counts verification attempts atomically, per member, per LINE user and overall, in windows
- * with a growing lock. Every attempt is counted *before* it is evaluated, so parallel guesses
- * cannot all slip in before the first failure is recorded.
+ * Counts verification attempts atomically, per member, per LINE user and per client address,
+ * in windows with a growing lock, and failures service-wide (never a lock). Every attempt is
+ * counted *before* it is evaluated, so parallel guesses cannot all slip in before the first
+ * failure is recorded.
  */
 export interface AttemptLimiter {
-  /** Counts the attempt in all three scopes. */
+  /** Counts the attempt in every scope. */
   reserve(keys: AttemptKeys): Promise<AttemptReservation>;
-  /** The attempt failed: a scope that reached its limit becomes locked (with back-off). */
+  /** The attempt failed: a scope that reached its limit becomes locked (with back-off); counted service-wide. */
   fail(reservation: AttemptReservation): Promise<FailureOutcome>;
   /** The attempt verified: the member's counter is reset, the other scopes get it back. */
   succeed(reservation: AttemptReservation): Promise<void>;
@@ -105,6 +126,10 @@ export interface AttemptEvent {
   counts?: Record<AttemptScope, number>;
   lockedScopes?: AttemptScope[];
   retryAfterSeconds?: number;
+  /** Failures service-wide in the window (estimate), on failures. */
+  globalFailures?: number;
+  /** The service-wide failures are over `ATTEMPTS_GLOBAL`: failed answers are slowed down (alert on it). */
+  globalThresholdExceeded?: boolean;
 }
 
 /** Receives every attempt's outcome (the handlers log it). */

@@ -57,6 +57,8 @@ interface Options {
   audit?: boolean;
   pseudonymize?: boolean;
   bom?: boolean;
+  /** False with `--no-formula-guard`. */
+  formulaGuard: boolean;
   table?: string;
   region?: string;
   endpoint?: string;
@@ -89,6 +91,10 @@ function program(): Command {
       `replace LINE user IDs with a keyed hash (key: ${PSEUDONYM_KEY_VARIABLE} or ${PSEUDONYM_KEY_VARIABLE}_ARN)`,
     )
     .option('--bom', 'CSV: start with a UTF-8 byte order mark, for Excel')
+    .option(
+      '--no-formula-guard',
+      "CSV: write cells starting with = + - @ tab or CR exactly as stored (default: prefixed with ' so spreadsheets do not run them as formulas); only for files no spreadsheet opens",
+    )
     .option('--table <name>', 'table name (default: the service default, or LINKS_TABLE / AUDIT_TABLE)')
     .option('--region <region>', 'export from AWS in this region (credentials from the usual AWS chain)')
     .option(
@@ -173,6 +179,7 @@ async function scanCommand(options: Options, io: CliIo): Promise<number> {
       since,
       pseudonymize,
       bom: options.bom,
+      neutralizeFormulas: options.formulaGuard,
       onProgress: progress?.update,
       signal: io.signal,
     });

@@ -13,12 +13,35 @@ export const UTF8_BOM = '\uFEFF';
 
 const OPTIONS = { record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const;
 
+/**
+ * First characters that make Excel, LibreOffice and Google Sheets read a cell as a formula (or,
+ * for tab and CR, hide one behind whitespace): OWASP "CSV Injection", CWE-1236.
+ */
+const FORMULA_TRIGGER = /^[=+\-@\t\r]/;
+
+/** How fields are written. */
+export interface CsvOptions {
+  /**
+   * Prefix a field that starts with a formula trigger (`=`, `+`, `-`, `@`, tab, CR) with a
+   * single quote, so a spreadsheet shows it as text instead of running it (default true; the
+   * OWASP CSV Injection advice). Turn it off only for files that no spreadsheet opens: the
+   * field is then written exactly as stored.
+   */
+  neutralizeFormulas?: boolean;
+}
+
+/** The text a spreadsheet shows for `value`: as is, or with `'` in front when it would be a formula. */
+export function neutralizeFormula(value: string): string {
+  return FORMULA_TRIGGER.test(value) ? `'${value}` : value;
+}
+
 /** One field, quoted when needed; `undefined` is an empty field. */
-export function csvField(value: string | undefined): string {
-  return csvRecord([value]).slice(0, -2);
+export function csvField(value: string | undefined, options: CsvOptions = {}): string {
+  return csvRecord([value], options).slice(0, -2);
 }
 
 /** One record, CRLF-terminated. */
-export function csvRecord(values: ReadonlyArray<string | undefined>): string {
-  return stringify([values.map((v) => v ?? '')], OPTIONS);
+export function csvRecord(values: ReadonlyArray<string | undefined>, options: CsvOptions = {}): string {
+  const guard = options.neutralizeFormulas ?? true;
+  return stringify([values.map((v) => (v === undefined ? '' : guard ? neutralizeFormula(v) : v))], OPTIONS);
 }

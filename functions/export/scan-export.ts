@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { csvRecord, UTF8_BOM } from './csv.js';
+import { csvRecord, UTF8_BOM, type CsvOptions } from './csv.js';
 
 /** What to export: the links (one row per link) or the audit events. */
 export type ExportKind = 'links' | 'audit';
@@ -46,6 +46,11 @@ export interface ScanExportOptions {
   pseudonymize?: (lineUserId: string) => string;
   /** CSV only: start with a UTF-8 byte order mark (Excel). */
   bom?: boolean;
+  /**
+   * CSV: write fields that start with `=`, `+`, `-`, `@`, tab or CR as text for spreadsheets
+   * (a `'` in front; see `csvRecord`). Default true; JSONL is always exact.
+   */
+  neutralizeFormulas?: boolean;
   /** Called after each page with the running row count. */
   onProgress?: (rows: number) => void;
   /** Aborts the scan (in-flight requests included). */
@@ -72,7 +77,9 @@ export async function exportTableByScan(options: ScanExportOptions): Promise<{ r
     throw new RangeError(`segments must be an integer from 1 to ${MAX_SEGMENTS}.`);
   }
   const columns: readonly string[] = EXPORT_COLUMNS[options.kind];
-  const toText = rowWriter(options.kind, options.format, options.pseudonymize);
+  const toText = rowWriter(options.kind, options.format, options.pseudonymize, {
+    neutralizeFormulas: options.neutralizeFormulas ?? true,
+  });
   const input = scanInput(options);
 
   // The header goes out with the first rows (or at the end), so a scan that fails at once
@@ -174,6 +181,7 @@ export function rowWriter(
   kind: ExportKind,
   format: ExportFormat,
   pseudonymize?: (lineUserId: string) => string,
+  csv: CsvOptions = {},
 ): (item: Record<string, AttributeValue>) => string | undefined {
   const columns: readonly string[] = EXPORT_COLUMNS[kind];
   const required: readonly string[] = REQUIRED_COLUMNS[kind];
@@ -186,7 +194,7 @@ export function rowWriter(
       if (value !== undefined && column === 'lineUserId' && pseudonymize) value = pseudonymize(value);
       values[i] = value;
     }
-    if (format === 'csv') return csvRecord(values);
+    if (format === 'csv') return csvRecord(values, csv);
     const row: Record<string, string> = {};
     for (let i = 0; i < columns.length; i++) if (values[i] !== undefined) row[columns[i]!] = values[i]!;
     return `${JSON.stringify(row)}\n`;

@@ -4,6 +4,7 @@ import {
   loadDynamoConfig,
   loadAttemptLimits,
   loadCompanyApiConfig,
+  loadMemberAnswerTiming,
   loadCompanyOidcConfig,
   loadLineConfig,
   loadMemberFactors,
@@ -64,6 +65,9 @@ export const memberFactors = /* @__PURE__ */ once(() => loadMemberFactors());
 export const attemptLimiter = /* @__PURE__ */ once(
   () => new DynamoAttemptLimiter(documentClient(), tableName('attempts'), loadAttemptLimits()),
 );
+
+/** When failed member-data attempts are answered (pattern 2's deadline, the global slowdown). */
+export const memberAnswerTiming = /* @__PURE__ */ once(() => loadMemberAnswerTiming());
 
 /** Imported member records (pattern 3). */
 export const memberRepository = /* @__PURE__ */ once(

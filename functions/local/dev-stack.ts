@@ -165,6 +165,23 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   }
 }
 
+/**
+ * Which linking patterns this configuration serves, one line each, for `npm start` to print:
+ * pattern 1 needs the company IdP (`COMPANY_OIDC_ISSUER`), pattern 2 the company verification
+ * API (`COMPANY_API_URL`), pattern 3 the pepper of the imported records (`MEMBER_HASH_PEPPER`).
+ * A pattern that is off answers 501 `feature-disabled` on its route.
+ */
+export function describePatterns(env: NodeJS.ProcessEnv): string[] {
+  const on = (name: string) => Boolean(env[name]?.trim() || env[`${name}_ARN`]?.trim());
+  const line = (label: string, variable: string) =>
+    `  ${label.padEnd(52)}${on(variable) ? 'on' : `off (set ${variable})`}`;
+  return [
+    line('Pattern 1 (company IdP, POST /links):', 'COMPANY_OIDC_ISSUER'),
+    line('Pattern 2 (company API, POST /links/by-api):', 'COMPANY_API_URL'),
+    line('Pattern 3 (member records, POST /links/by-record):', 'MEMBER_HASH_PEPPER'),
+  ];
+}
+
 /** Imports {@link SAMPLE_MEMBERS_CSV} with the same code as `npm run import`. */
 async function importSampleMembers(table: string, env: NodeJS.ProcessEnv): Promise<void> {
   const client = createDocumentClient(loadDynamoConfig(env));

@@ -28,7 +28,9 @@ export const BUSINESS_METRICS = {
   LinksCreated: 'new links (any method)',
   LinkConflicts: 'links refused with 409 (one side already linked elsewhere)',
   RejectedTokens: 'LINE or company tokens that failed verification',
-  Lockouts: 'attempts refused because a member, LINE user or the service is locked out',
+  Lockouts: 'attempts refused because a member, LINE user or client address is locked out',
+  GlobalAttemptThreshold:
+    'failed member-data attempts while service-wide failures are over ATTEMPTS_GLOBAL (answers slowed down)',
 } as const;
 
 export interface OperationsProps {

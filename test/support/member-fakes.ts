@@ -1,5 +1,5 @@
 import {
-  escalates,
+  globalFailures,
   LEVEL_MEMORY_SECONDS,
   limitOf,
   lockSeconds,
@@ -23,7 +23,7 @@ import {
   type ScopeCount,
 } from '../../functions/core/member-ports.js';
 import type { Clock } from '../../functions/core/ports.js';
-import { attemptKey } from '../../functions/adapters/dynamo/dynamo-attempt-limiter.js';
+import { attemptKey, globalShardKey } from '../../functions/adapters/dynamo/dynamo-attempt-limiter.js';
 
 /** A clock tests move forward by hand. */
 export class ManualClock implements Clock {
@@ -85,7 +85,7 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
   readonly counters = new Map<string, Counter>();
   constructor(
     readonly clock: Clock,
-    readonly limits: AttemptLimits = DEFAULT_ATTEMPT_LIMITS,
+    readonly limits: AttemptLimits = { ...DEFAULT_ATTEMPT_LIMITS },
   ) {}
 
   private nowSec() {
@@ -96,52 +96,68 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
     return this.counters.get(attemptKey(scope, keys))?.count ?? 0;
   }
 
+  /** Service-wide failures counted so far in the current windows, over every shard. */
+  globalCount(): number {
+    let sum = 0;
+    for (let shard = 0; shard < this.limits.globalShards; shard++)
+      sum += this.counters.get(globalShardKey(shard))?.count ?? 0;
+    return sum;
+  }
+
+  private counter(pk: string, now: number): Counter {
+    let c = this.counters.get(pk);
+    if (!c || c.windowEnds <= now) {
+      const windowEnds = now + this.limits.windowSeconds;
+      c = { count: 0, windowEnds, level: c?.level ?? 0, expiresAt: windowEnds + LEVEL_MEMORY_SECONDS };
+      this.counters.set(pk, c);
+    }
+    return c;
+  }
+
   async reserve(keys: AttemptKeys): Promise<AttemptReservation> {
     const now = this.nowSec();
     const scopes = {} as Record<AttemptScope, ScopeCount>;
     for (const scope of ATTEMPT_SCOPES) {
-      const pk = attemptKey(scope, keys);
-      let c = this.counters.get(pk);
-      if (!c || c.windowEnds <= now) {
-        const windowEnds = now + this.limits.windowSeconds;
-        c = { count: 0, windowEnds, level: c?.level ?? 0, expiresAt: windowEnds + LEVEL_MEMORY_SECONDS };
-        this.counters.set(pk, c);
-      }
+      const c = this.counter(attemptKey(scope, keys), now);
       c.count++;
       scopes[scope] = { count: c.count, windowEnds: c.windowEnds, level: c.level };
     }
     const blocked = ATTEMPT_SCOPES.filter((s) => scopes[s].count > limitOf(this.limits, s));
-    const reservation = {
+    return {
       keys,
       scopes,
       allowed: blocked.length === 0,
       retryAfterSeconds: Math.max(0, ...blocked.map((s) => scopes[s].windowEnds - now)),
     };
-    if (!reservation.allowed && !blocked.includes('global')) this.refund(reservation, 'global');
-    return reservation;
   }
 
   async fail(r: AttemptReservation): Promise<FailureOutcome> {
     const now = this.nowSec();
+    const shard = this.globalFailures++ % this.limits.globalShards;
+    const g = this.counter(globalShardKey(shard), now);
+    g.count++;
+    const global = globalFailures(this.limits, g.count);
     const exhausted = ATTEMPT_SCOPES.filter((s) => r.scopes[s].count >= limitOf(this.limits, s));
     const lockedScopes = exhausted.filter((s) => r.scopes[s].count === limitOf(this.limits, s));
-    if (exhausted.length === 0) return { lockedScopes };
+    if (exhausted.length === 0) return { lockedScopes, global };
     const ends = exhausted.map((s) => {
       const c = this.counters.get(attemptKey(s, r.keys))!;
-      if (lockedScopes.includes(s) && escalates(s) && c.windowEnds === r.scopes[s].windowEnds) {
-        c.windowEnds = now + lockSeconds(this.limits, s, c.level);
+      if (lockedScopes.includes(s) && c.windowEnds === r.scopes[s].windowEnds) {
+        c.windowEnds = now + lockSeconds(this.limits, c.level);
         c.level++;
         c.expiresAt = c.windowEnds + LEVEL_MEMORY_SECONDS;
       }
       return c.windowEnds;
     });
-    return { lockedScopes, retryAfterSeconds: Math.max(1, ...ends.map((e) => e - now)) };
+    return { lockedScopes, global, retryAfterSeconds: Math.max(1, ...ends.map((e) => e - now)) };
   }
+
+  private globalFailures = 0;
 
   async succeed(r: AttemptReservation): Promise<void> {
     this.counters.delete(attemptKey('member', r.keys));
     this.refund(r, 'line-user');
-    this.refund(r, 'global');
+    this.refund(r, 'address');
   }
 
   async release(r: AttemptReservation): Promise<void> {
@@ -181,9 +197,16 @@ export function recordingTimer() {
   return {
     sleeps,
     now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
+    // Resolves after the pending promise jobs (setImmediate), so a check racing a deadline
+    // that has not really passed settles first, as it would in real time.
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          if (signal?.aborted) return;
+          sleeps.push(ms);
+          now += ms;
+          resolve();
+        }),
+      ),
   };
 }

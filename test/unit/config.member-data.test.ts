@@ -1,7 +1,9 @@
 import {
   checkMemberHashPepper,
   ConfigError,
+  companyApiConfigured,
   loadAttemptLimits,
+  loadMemberAnswerTiming,
   loadCompanyApiConfig,
   loadMemberFactors,
   loadMemberImportSettings,
@@ -32,14 +34,32 @@ describe('member-data configuration', () => {
     expect(loadAttemptLimits({})).toEqual({
       perMember: 5,
       perLineUser: 10,
+      perAddress: 20,
       global: 1000,
+      globalShards: 10,
       windowSeconds: 900,
+    });
+    expect(loadAttemptLimits({ ATTEMPTS_PER_ADDRESS: '7', ATTEMPTS_GLOBAL_SHARDS: '32' })).toMatchObject({
+      perAddress: 7,
+      globalShards: 32,
     });
     expect(loadAttemptLimits({ ATTEMPTS_PER_MEMBER: '3', ATTEMPTS_WINDOW_SECONDS: '60' })).toMatchObject({
       perMember: 3,
       windowSeconds: 60,
     });
     expect(() => loadAttemptLimits({ ATTEMPTS_GLOBAL: '0' })).toThrow(/ATTEMPTS_GLOBAL/);
+  });
+
+  test('answer timing: pattern 2 deadline and the global slowdown, with defaults', () => {
+    expect(loadMemberAnswerTiming({})).toEqual({ failureDeadlineMs: 2000, globalSlowdownMs: 1000 });
+    expect(
+      loadMemberAnswerTiming({ COMPANY_API_FAILURE_DEADLINE_MS: '1500', ATTEMPTS_GLOBAL_SLOWDOWN_MS: '250' }),
+    ).toEqual({ failureDeadlineMs: 1500, globalSlowdownMs: 250 });
+    expect(() => loadMemberAnswerTiming({ COMPANY_API_FAILURE_DEADLINE_MS: 'soon' })).toThrow(
+      /COMPANY_API_FAILURE_DEADLINE_MS/,
+    );
+    expect(companyApiConfigured({})).toBe(false);
+    expect(companyApiConfigured({ COMPANY_API_URL: 'https://company.example/verify' })).toBe(true);
   });
 
   test('company API: oauth (default) and api-key, each naming what is missing', () => {

@@ -36,7 +36,8 @@ class Transient extends Error {
  * Client of the company's member verification API (pattern 2, documented in docs/member-data.md):
  *
  * `POST {COMPANY_API_URL}` with `{"memberId": "...", "factors": {...normalized}}` →
- * `200 {"verified": true, "companyUserId": "..."}` or `200 {"verified": false}`.
+ * `200 {"verified": true, "companyUserId": "..."}` or `200 {"verified": false}`; an answer that
+ * names a `memberId` other than the one asked is refused (`company-api-bad-response`).
  *
  * Authentication is OAuth 2.0 client credentials (RFC 6749 §4.4, `client_secret_basic`; the
  * access token is cached on this object — module scope — until `expires_in` minus a margin,
@@ -82,7 +83,10 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
     });
     if (response.status !== 200 || !isObject(response.body))
       throw new UpstreamError('company-api', 'bad-response');
-    const { verified, companyUserId } = response.body;
+    const { verified, companyUserId, memberId } = response.body;
+    // An answer about another member (a mixed-up or replayed response) is never acted on.
+    if (memberId !== undefined && memberId !== input.memberId)
+      throw new UpstreamError('company-api', 'bad-response');
     if (verified === false) return { verified: false };
     if (verified === true && typeof companyUserId === 'string' && COMPANY_USER_ID.test(companyUserId)) {
       return { verified: true, companyUserId };

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
-  escalates,
+  globalFailures,
   LEVEL_MEMORY_SECONDS,
   limitOf,
   lockSeconds,
@@ -22,7 +22,12 @@ import { systemClock, type Clock } from '../../core/ports.js';
 export function attemptKey(scope: AttemptScope, keys: AttemptKeys): string {
   if (scope === 'member') return `MEMBER#${keys.memberId}`;
   if (scope === 'line-user') return `LINE#${keys.lineUserId}`;
-  return 'GLOBAL';
+  return `ADDR#${keys.sourceIp}`;
+}
+
+/** Partition key of one shard of the service-wide failure counter (`0 ≤ shard < globalShards`). */
+export function globalShardKey(shard: number): string {
+  return `GLOBAL#${shard}`;
 }
 
 /** Attribute names (`count` and `level` are DynamoDB reserved words). */
@@ -30,15 +35,17 @@ const NAMES = { '#c': 'count', '#e': 'windowEnds', '#l': 'level', '#x': 'expires
 
 /**
  * The attempt counters in DynamoDB, one item per scope (`MEMBER#<memberId>`, `LINE#<lineUserId>`,
- * `GLOBAL`) with `count`, `windowEnds`, `level` and the TTL `expiresAt`:
+ * `ADDR#<sourceIp>`) and `globalShards` items for the service-wide failures (`GLOBAL#0` …), each
+ * with `count`, `windowEnds`, `level` and the TTL `expiresAt`:
  *
  * - {@link reserve} counts an attempt with one atomic `UpdateItem ADD` per scope (the three in
  *   parallel) and reads the new count back (`ReturnValues: ALL_NEW`), so 50 parallel attempts
  *   get the numbers 1…50 exactly; a window that has ended is restarted by a second, conditional
- *   update (TTL deletion lags, so expiry is checked by condition, never trusted to TTL); a
- *   refused attempt is given back to the global scope;
+ *   update (TTL deletion lags, so expiry is checked by condition, never trusted to TTL);
  * - {@link fail} locks a scope when the failure used its last attempt: the window is extended
  *   to the lock's end and the level raised, conditionally on the window being the one counted in;
+ *   and counts the failure on one service-wide shard picked at random (one write per failure,
+ *   none per success: no single item takes every attempt's writes);
  * - {@link succeed} deletes the member's counter and gives the other scopes their attempt back;
  *   {@link release} gives every scope its attempt back.
  *
@@ -50,6 +57,8 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
     private readonly tableName: string,
     private readonly limits: AttemptLimits,
     private readonly clock: Clock = systemClock,
+    /** Picks the global shard (uniform in [0, 1)); tests pass their own. */
+    private readonly random: () => number = Math.random,
   ) {}
 
   async reserve(keys: AttemptKeys): Promise<AttemptReservation> {
@@ -62,17 +71,12 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
       ScopeCount
     >;
     const blocked = ATTEMPT_SCOPES.filter((scope) => scopes[scope].count > limitOf(this.limits, scope));
-    const reservation = {
+    return {
       keys,
       scopes,
       allowed: blocked.length === 0,
       retryAfterSeconds: Math.max(0, ...blocked.map((scope) => scopes[scope].windowEnds - now)),
     };
-    // A refused attempt is not evaluated: it stays counted against the member and the LINE user
-    // (the locks hold), but not globally, so one locked-out caller hammering the route cannot
-    // use up the whole service's budget.
-    if (!reservation.allowed && !blocked.includes('global')) await this.refund(reservation, 'global');
-    return reservation;
   }
 
   async fail(reservation: AttemptReservation): Promise<FailureOutcome> {
@@ -83,36 +87,44 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
     const lockedScopes = exhausted.filter(
       (scope) => reservation.scopes[scope].count === limitOf(this.limits, scope),
     );
-    const ends = await Promise.all(
-      exhausted.map(async (scope) => {
-        const counted = reservation.scopes[scope];
-        if (!lockedScopes.includes(scope) || !escalates(scope)) return counted.windowEnds;
-        const lockEnds = now + lockSeconds(this.limits, scope, counted.level);
-        try {
-          await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { pk: attemptKey(scope, reservation.keys) },
-              UpdateExpression: 'SET #e = :lockEnds, #x = :expires ADD #l :one',
-              ConditionExpression: '#e = :counted',
-              ExpressionAttributeNames: { '#e': NAMES['#e'], '#l': NAMES['#l'], '#x': NAMES['#x'] },
-              ExpressionAttributeValues: {
-                ':lockEnds': lockEnds,
-                ':expires': lockEnds + LEVEL_MEMORY_SECONDS,
-                ':one': 1,
-                ':counted': counted.windowEnds,
-              },
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          return counted.windowEnds; // the window moved on meanwhile; nothing to lock
-        }
-        return lockEnds;
-      }),
+    const shard = Math.min(
+      this.limits.globalShards - 1,
+      Math.floor(this.random() * this.limits.globalShards),
     );
-    if (exhausted.length === 0) return { lockedScopes: [] };
-    return { lockedScopes, retryAfterSeconds: Math.max(1, ...ends.map((end) => end - now)) };
+    const [global, ends] = await Promise.all([
+      this.count(globalShardKey(shard), now),
+      Promise.all(
+        exhausted.map(async (scope) => {
+          const counted = reservation.scopes[scope];
+          if (!lockedScopes.includes(scope)) return counted.windowEnds;
+          const lockEnds = now + lockSeconds(this.limits, counted.level);
+          try {
+            await this.client.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: { pk: attemptKey(scope, reservation.keys) },
+                UpdateExpression: 'SET #e = :lockEnds, #x = :expires ADD #l :one',
+                ConditionExpression: '#e = :counted',
+                ExpressionAttributeNames: { '#e': NAMES['#e'], '#l': NAMES['#l'], '#x': NAMES['#x'] },
+                ExpressionAttributeValues: {
+                  ':lockEnds': lockEnds,
+                  ':expires': lockEnds + LEVEL_MEMORY_SECONDS,
+                  ':one': 1,
+                  ':counted': counted.windowEnds,
+                },
+              }),
+            );
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            return counted.windowEnds; // the window moved on meanwhile; nothing to lock
+          }
+          return lockEnds;
+        }),
+      ),
+    ]);
+    const outcome = { lockedScopes, global: globalFailures(this.limits, global.count) };
+    if (exhausted.length === 0) return outcome;
+    return { ...outcome, retryAfterSeconds: Math.max(1, ...ends.map((end) => end - now)) };
   }
 
   async succeed(reservation: AttemptReservation): Promise<void> {
@@ -121,7 +133,7 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
         new DeleteCommand({ TableName: this.tableName, Key: { pk: attemptKey('member', reservation.keys) } }),
       ),
       this.refund(reservation, 'line-user'),
-      this.refund(reservation, 'global'),
+      this.refund(reservation, 'address'),
     ]);
   }
 

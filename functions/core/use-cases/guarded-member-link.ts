@@ -1,10 +1,16 @@
-import { InvalidRequestError, TooManyAttemptsError, VerificationFailedError } from '../errors.js';
+import { DEFAULT_FAILURE_DEADLINE_MS, DEFAULT_GLOBAL_SLOWDOWN_MS } from '../attempt-policy.js';
+import {
+  InvalidRequestError,
+  TooManyAttemptsError,
+  UpstreamError,
+  VerificationFailedError,
+} from '../errors.js';
 import { normalizeMemberInput, type FactorValues, type MemberFactor } from '../member-factors.js';
 import type { AttemptEvent, AttemptLimiter, AttemptObserver, AttemptReservation } from '../member-ports.js';
 import type { CreateLinkResult, LineIdentityVerifier } from '../ports.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
-/** Failures and refusals are answered no sooner than this after the attempt is counted. */
+/** Pattern 3: failures and refusals are answered no sooner than this after the attempt is counted. */
 export const DEFAULT_MIN_FAILURE_MS = 300;
 
 /** Ports shared by the two member-data patterns. */
@@ -15,15 +21,25 @@ export interface GuardedMemberLinkPorts extends LinkAccountsPorts {
   requiredFactors: readonly MemberFactor[];
   /** Gets every attempt's outcome (the handler logs it); never sees a factor value. */
   observe?: AttemptObserver;
-  /** Floor of the failure response time in ms (default {@link DEFAULT_MIN_FAILURE_MS}; tests lower it). */
+  /** Pattern 3: floor of the failure response time in ms (default {@link DEFAULT_MIN_FAILURE_MS}; tests lower it). */
   minFailureMs?: number;
-  /** Monotonic milliseconds and a delay; default `performance.now()` and `setTimeout`. */
-  timer?: { now(): number; sleep(ms: number): Promise<void> };
+  /**
+   * Pattern 2: the fixed time after the request's start at which every failure, refusal or
+   * upstream error is answered (default {@link DEFAULT_FAILURE_DEADLINE_MS}). A company API that
+   * has not answered by then counts as unavailable.
+   */
+  failureDeadlineMs?: number;
+  /** Extra delay of failed answers while service-wide failures are over the threshold (default {@link DEFAULT_GLOBAL_SLOWDOWN_MS}). */
+  globalSlowdownMs?: number;
+  /** Monotonic milliseconds and a delay (abandoned when `signal` aborts); default `performance.now()` and `setTimeout`. */
+  timer?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
 }
 
 /** What the user sent: a member number and factors, raw. */
 export interface MemberLinkInput {
   lineToken: string;
+  /** The client address (API Gateway's `requestContext.http.sourceIp`): attempts are counted per address too. */
+  sourceIp: string;
   memberId: string;
   factors: Readonly<Record<string, string>>;
   consentVersion?: string;
@@ -40,7 +56,11 @@ export type MemberCheck = (member: {
 
 const defaultTimer = {
   now: () => performance.now(),
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const timeout = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => clearTimeout(timeout), { once: true });
+    }),
 };
 
 /**
@@ -48,16 +68,20 @@ const defaultTimer = {
  *
  * 1. the LINE token is verified (401 before anything is counted: there is no one to count against);
  * 2. memberId and factors are normalized (400 for a malformed value: it says nothing about any member);
- * 3. the attempt is counted per member, per LINE user and globally *before* it is evaluated;
- *    when a scope is locked → 429 `too-many-attempts`, whatever the member or the factors;
+ * 3. the attempt is counted per member, per LINE user and per client address *before* it is
+ *    evaluated; when a scope is locked → 429 `too-many-attempts`, whatever the member or the factors;
  * 4. `check` runs; no match → 422 `verification-failed` (or 429 when this failure used up a
  *    scope's last attempt); a failure to evaluate (company API or storage down) gives the attempt
  *    back and propagates (503/502/500);
  * 5. a match resets the member's counter and links (method `record` or `api`).
  *
  * Unknown member and wrong factor take the same code path with the same storage round trips,
- * and every failure is padded to a minimum duration, so neither the answer nor its timing
- * tells them apart. A lockout is also recorded in the audit trail.
+ * and no answer's timing tells them apart: pattern 3 pads every failure to a minimum duration
+ * (its check costs the same for both); pattern 2 answers every failure, refusal and upstream
+ * error at one fixed deadline from the request's start, so neither the company API's latency
+ * for a member nor a slow or failing API shows through (CWE-208). Service-wide failures over
+ * `ATTEMPTS_GLOBAL` slow every failed answer down alike and are reported to `observe`; they
+ * never refuse anyone. A lockout is also recorded in the audit trail.
  */
 export async function guardedMemberLink(
   input: MemberLinkInput,
@@ -65,6 +89,8 @@ export async function guardedMemberLink(
   check: MemberCheck,
   ports: GuardedMemberLinkPorts,
 ): Promise<CreateLinkResult> {
+  const timer = ports.timer ?? defaultTimer;
+  const requestStarted = timer.now();
   const line = await ports.line.verifyBearer(input.lineToken);
   const normalized = normalizeMemberInput(input, ports.requiredFactors);
   if (!normalized.ok) {
@@ -74,10 +100,12 @@ export async function guardedMemberLink(
     );
   }
   const { memberId, factors } = normalized;
-  const timer = ports.timer ?? defaultTimer;
   const started = timer.now();
-  const padded = async <E extends Error>(error: E): Promise<never> => {
-    const wait = (ports.minFailureMs ?? DEFAULT_MIN_FAILURE_MS) - (timer.now() - started);
+  const deadline =
+    method === 'api' ? requestStarted + (ports.failureDeadlineMs ?? DEFAULT_FAILURE_DEADLINE_MS) : undefined;
+  const answerAt = async <E extends Error>(error: E, slowdownMs = 0): Promise<never> => {
+    const target = deadline ?? started + (ports.minFailureMs ?? DEFAULT_MIN_FAILURE_MS);
+    const wait = target + slowdownMs - timer.now();
     if (wait > 0) await timer.sleep(wait);
     throw error;
   };
@@ -87,30 +115,41 @@ export async function guardedMemberLink(
     reservation?: AttemptReservation,
   ) => ports.observe?.({ ...base, ...event, ...(reservation ? { counts: counts(reservation) } : {}) });
 
-  const reservation = await ports.attempts.reserve({ memberId, lineUserId: line.userId });
+  const reservation = await ports.attempts.reserve({
+    memberId,
+    lineUserId: line.userId,
+    sourceIp: input.sourceIp,
+  });
   if (!reservation.allowed) {
     observe({ outcome: 'refused', retryAfterSeconds: reservation.retryAfterSeconds }, reservation);
-    return padded(new TooManyAttemptsError(reservation.retryAfterSeconds));
+    return answerAt(new TooManyAttemptsError(reservation.retryAfterSeconds));
   }
 
   let companyUserId: string | undefined;
   try {
-    companyUserId = await check({ memberId, factors });
+    const checking = check({ memberId, factors });
+    companyUserId = deadline === undefined ? await checking : await beforeDeadline(checking, deadline, timer);
   } catch (error) {
     // Not evaluated (company API down, storage failure): the user must not lose an attempt.
     await ports.attempts.release(reservation).catch(() => undefined);
     observe({ outcome: 'unavailable' }, reservation);
+    if (deadline !== undefined) return answerAt(error as Error);
     throw error;
   }
 
   if (companyUserId === undefined) {
     const outcome = await ports.attempts.fail(reservation);
+    const global = {
+      globalFailures: outcome.global.failures,
+      ...(outcome.global.overThreshold ? { globalThresholdExceeded: true } : {}),
+    };
     if (outcome.lockedScopes.length > 0) {
       observe(
         {
           outcome: 'locked',
           lockedScopes: outcome.lockedScopes,
           retryAfterSeconds: outcome.retryAfterSeconds,
+          ...global,
         },
         reservation,
       );
@@ -127,12 +166,13 @@ export async function guardedMemberLink(
         })
         .catch(() => undefined); // the lock itself is in place; a lost audit record must not unlock
     } else {
-      observe({ outcome: 'failed' }, reservation);
+      observe({ outcome: 'failed', ...global }, reservation);
     }
-    return padded(
+    return answerAt(
       outcome.retryAfterSeconds === undefined
         ? new VerificationFailedError()
         : new TooManyAttemptsError(outcome.retryAfterSeconds),
+      outcome.global.overThreshold ? (ports.globalSlowdownMs ?? DEFAULT_GLOBAL_SLOWDOWN_MS) : 0,
     );
   }
 
@@ -150,10 +190,33 @@ export async function guardedMemberLink(
   );
 }
 
+/**
+ * The check's result if it settles before `deadline` (a `timer.now()` value), else a
+ * `company-api-unavailable` error at the deadline; a late result is dropped.
+ */
+async function beforeDeadline<T>(
+  checking: Promise<T>,
+  deadline: number,
+  timer: NonNullable<GuardedMemberLinkPorts['timer']>,
+): Promise<T> {
+  const expiry = new AbortController();
+  checking.catch(() => undefined); // settled after the deadline: nobody waits for it any more
+  try {
+    return await Promise.race([
+      checking,
+      timer.sleep(Math.max(0, deadline - timer.now()), expiry.signal).then(() => {
+        throw new UpstreamError('company-api', 'unavailable');
+      }),
+    ]);
+  } finally {
+    expiry.abort();
+  }
+}
+
 function counts(reservation: AttemptReservation): AttemptEvent['counts'] {
   return {
     member: reservation.scopes.member.count,
     'line-user': reservation.scopes['line-user'].count,
-    global: reservation.scopes.global.count,
+    address: reservation.scopes.address.count,
   };
 }

@@ -1,12 +1,21 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { FeatureDisabledError } from '../../core/errors.js';
 import { MAX_RAW_FACTOR_LENGTH } from '../../core/member-factors.js';
 import type { AttemptObserver } from '../../core/member-ports.js';
 import { systemClock, type CreateLinkResult } from '../../core/ports.js';
 import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
-import { attemptLimiter, auditLog, linePlatform, linkRepository, memberFactors } from '../wiring.js';
+import {
+  attemptLimiter,
+  auditLog,
+  linePlatform,
+  linkRepository,
+  memberAnswerTiming,
+  memberFactors,
+} from '../wiring.js';
 import { logger } from './logger.js';
+import { countMetric } from './metrics.js';
 import { httpEdge, jsonBody, validateBody } from './middlewares.js';
 import { bearerToken, linkResponse } from './responses.js';
 import { consentVersionSchema } from './schemas.js';
@@ -28,6 +37,13 @@ export type MemberLinkRequest = z.infer<typeof MemberLinkRequest>;
  */
 export const logAttempt: AttemptObserver = (event) => {
   logger.info('member verification attempt', { ...event });
+  if (event.globalThresholdExceeded) {
+    // Service-wide failures are over ATTEMPTS_GLOBAL: failed answers are slowed down; alarm on this.
+    logger.warn('member verification failures over the service-wide threshold', {
+      globalFailures: event.globalFailures,
+    });
+    countMetric('GlobalAttemptThreshold');
+  }
 };
 
 /** The ports both member-data routes share, from the module-scope adapters. */
@@ -40,6 +56,7 @@ export function guardedMemberLinkPorts(): GuardedMemberLinkPorts {
     attempts: attemptLimiter(),
     requiredFactors: memberFactors(),
     observe: logAttempt,
+    ...memberAnswerTiming(),
   };
 }
 
@@ -59,10 +76,23 @@ export function memberLinkHandler<P>(
       const body = event.body as unknown as MemberLinkRequest;
       const input = {
         lineToken: bearerToken(event),
+        sourceIp: event.requestContext.http.sourceIp,
         memberId: body.memberId,
         factors: body.factors,
         consentVersion: body.consentVersion,
       };
       return linkResponse(await link(input, ports));
+    });
+}
+
+/**
+ * The chain of a member-data route whose pattern this deployment does not configure: every
+ * request gets 501 `feature-disabled` naming the missing setting (not a 500 at cold start).
+ */
+export function featureDisabledHandler(feature: string, missing: string) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async () => {
+      throw new FeatureDisabledError(feature, missing);
     });
 }

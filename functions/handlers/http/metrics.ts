@@ -15,7 +15,13 @@ export const metrics = new Metrics({
 });
 
 /** The metrics the dashboard and alarms know. */
-export type BusinessMetric = 'LinksCreated' | 'LinkConflicts' | 'RejectedTokens' | 'Lockouts';
+export type BusinessMetric =
+  | 'LinksCreated'
+  | 'LinkConflicts'
+  | 'RejectedTokens'
+  | 'Lockouts'
+  /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
+  | 'GlobalAttemptThreshold';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

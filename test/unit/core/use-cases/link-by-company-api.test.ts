@@ -15,6 +15,7 @@ import {
   recordingTimer,
 } from '../../../support/member-fakes.js';
 
+const IP = '192.0.2.1';
 const RIGHT = { birthDate: '1990-04-12', postalCode: '1000001' };
 const WRONG = { birthDate: '1990-04-13', postalCode: '1000001' };
 
@@ -34,7 +35,7 @@ function setup() {
     timer: recordingTimer(),
   };
   const attempt = (factors: Record<string, string>, memberId = 'M-100001') =>
-    linkByCompanyApi({ lineToken: 'line:U1', memberId, factors }, ports);
+    linkByCompanyApi({ lineToken: 'line:U1', sourceIp: IP, memberId, factors }, ports);
   return { links, attempts, company, attempt };
 }
 
@@ -50,7 +51,7 @@ describe('linkByCompanyApi', () => {
     const { attempt, attempts, links } = setup();
     await expect(attempt(WRONG)).rejects.toBeInstanceOf(VerificationFailedError);
     await expect(attempt(RIGHT, 'M-404')).rejects.toBeInstanceOf(VerificationFailedError);
-    expect(attempts.countOf('line-user', { memberId: '', lineUserId: 'U1' })).toBe(2);
+    expect(attempts.countOf('line-user', { memberId: '', lineUserId: 'U1', sourceIp: IP })).toBe(2);
     expect(links.byLine.size).toBe(0);
   });
 
@@ -59,7 +60,7 @@ describe('linkByCompanyApi', () => {
     company.failWith = new UpstreamError('company-api', 'unavailable');
     for (let i = 0; i < 8; i++)
       await expect(attempt(RIGHT)).rejects.toMatchObject({ code: 'company-api-unavailable' });
-    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(0);
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1', sourceIp: IP })).toBe(0);
     expect(links.byLine.size).toBe(0);
   });
 

@@ -24,6 +24,7 @@ const HANAKO = {
   factors: { birthDate: '1990-04-12', postalCode: '1000001' },
 };
 const ICHIRO = { memberId: 'M-100002', factors: { birthDate: '1985-11-03', postalCode: '5300001' } };
+const IP = '192.0.2.1';
 const RIGHT = { birthDate: '1990-04-12', postalCode: '1000001' };
 const WRONG = { birthDate: '1990-04-13', postalCode: '1000001' };
 
@@ -47,8 +48,8 @@ async function setup() {
     observe: (e) => events.push(e),
     timer,
   };
-  const attempt = (lineUser: string, memberId: string, factors: Record<string, string>) =>
-    linkByMemberRecord({ lineToken: `line:${lineUser}`, memberId, factors }, ports);
+  const attempt = (lineUser: string, memberId: string, factors: Record<string, string>, sourceIp = IP) =>
+    linkByMemberRecord({ lineToken: `line:${lineUser}`, sourceIp, memberId, factors }, ports);
   return { clock, links, audit, attempts, members, events, timer, ports, attempt };
 }
 
@@ -102,7 +103,7 @@ describe('linkByMemberRecord', () => {
     expect(locked).toBeInstanceOf(TooManyAttemptsError);
     expect((locked as TooManyAttemptsError).retryAfterSeconds).toBe(15 * 60);
     expect(links.byLine.size).toBe(0);
-    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'x' })).toBe(6);
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'x', sourceIp: IP })).toBe(6);
     expect(audit.events).toEqual([
       expect.objectContaining({
         type: 'lockout',
@@ -144,8 +145,8 @@ describe('linkByMemberRecord', () => {
     const { attempt, attempts } = await setup();
     for (let i = 0; i < 4; i++) await failure(attempt('U1', 'M-100001', WRONG));
     await attempt('U1', 'M-100001', RIGHT);
-    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(0);
-    expect(attempts.countOf('line-user', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(4);
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1', sourceIp: IP })).toBe(0);
+    expect(attempts.countOf('line-user', { memberId: 'M-100001', lineUserId: 'U1', sourceIp: IP })).toBe(4);
   });
 
   test('one LINE user trying many members is locked after 10 attempts', async () => {
@@ -159,12 +160,42 @@ describe('linkByMemberRecord', () => {
     expect(await failure(attempt('U1', 'M-100001', RIGHT))).toBeInstanceOf(TooManyAttemptsError);
   });
 
-  test('a locked-out caller hammering the route does not use up the global budget', async () => {
+  test('the service-wide count takes failures only: refusals and successes leave it alone', async () => {
     const { attempt, attempts } = await setup();
     for (let i = 0; i < 40; i++) await failure(attempt('U1', `M-3000${i}`, RIGHT));
-    const keys = { memberId: 'x', lineUserId: 'U1' };
-    expect(attempts.countOf('line-user', keys)).toBe(40);
-    expect(attempts.countOf('global', keys)).toBe(10); // only the evaluated attempts
+    expect(attempts.countOf('line-user', { memberId: 'x', lineUserId: 'U1', sourceIp: IP })).toBe(40);
+    expect(attempts.globalCount()).toBe(10); // only the evaluated attempts
+    await attempt('U2', 'M-100001', RIGHT, '198.51.100.7');
+    expect(attempts.globalCount()).toBe(10);
+  });
+
+  test('one address is a scope of its own: 50 LINE accounts get 20 evaluated guesses in all', async () => {
+    const { attempt, members } = await setup();
+    const errors = [];
+    for (let i = 0; i < 50; i++) errors.push(await failure(attempt(`U${i}`, `M-4000${i}`, RIGHT, IP)));
+    expect(members.lookups).toBe(20);
+    expect(errors.filter((e) => e instanceof VerificationFailedError)).toHaveLength(19);
+    expect(errors.slice(19).every((e) => e instanceof TooManyAttemptsError)).toBe(true);
+    // the same (identical) refusal for a right answer from that address; other addresses go on
+    expect(await failure(attempt('U99', 'M-100001', RIGHT, IP))).toBeInstanceOf(TooManyAttemptsError);
+    expect((await attempt('U98', 'M-100001', RIGHT, '198.51.100.7')).created).toBe(true);
+  });
+
+  test('over ATTEMPTS_GLOBAL failures are slowed down and reported, but nobody is locked out', async () => {
+    const { attempt, attempts, timer, events, ports } = await setup();
+    attempts.limits.global = 3;
+    attempts.limits.globalShards = 1;
+    ports.minFailureMs = 300;
+    ports.globalSlowdownMs = 5000;
+    // ~100 accounts from ~100 addresses, 1 failure each on different members: far over the threshold
+    for (let i = 0; i < 100; i++) await failure(attempt(`S${i}`, `M-5000${i}`, RIGHT, `203.0.113.${i}`));
+    expect(timer.sleeps.slice(0, 3)).toEqual([300, 300, 300]);
+    expect(timer.sleeps.slice(3).every((ms) => ms === 5300)).toBe(true);
+    expect(events.filter((e) => e.globalThresholdExceeded)).toHaveLength(97);
+    // a real member is not locked out by them: links at once, without the slowdown
+    const sleeps = timer.sleeps.length;
+    expect((await attempt('U1', 'M-100001', RIGHT, '198.51.100.7')).created).toBe(true);
+    expect(timer.sleeps).toHaveLength(sleeps);
   });
 
   test('a storage failure while checking gives the attempt back', async () => {
@@ -173,13 +204,13 @@ describe('linkByMemberRecord', () => {
       throw new Error('DynamoDB is down');
     };
     await expect(attempt('U1', 'M-100001', RIGHT)).rejects.toThrow('DynamoDB is down');
-    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1' })).toBe(0);
+    expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1', sourceIp: IP })).toBe(0);
   });
 
   test('an invalid LINE token or a malformed factor is refused before anything is counted', async () => {
     const { attempt, attempts, ports } = await setup();
     await expect(
-      linkByMemberRecord({ lineToken: 'nope', memberId: 'M-100001', factors: RIGHT }, ports),
+      linkByMemberRecord({ lineToken: 'nope', sourceIp: IP, memberId: 'M-100001', factors: RIGHT }, ports),
     ).rejects.toBeInstanceOf(InvalidTokenError);
     const bad = await failure(attempt('U1', 'M-100001', { birthDate: '1990-02-30', postalCode: '1000001' }));
     expect(bad).toBeInstanceOf(InvalidRequestError);
@@ -205,7 +236,8 @@ describe('linkByMemberRecord', () => {
     await attempt('U1', 'M-100001', RIGHT);
     const text = JSON.stringify(events);
     expect(events.map((e) => e.outcome)).toEqual(['failed', 'verified']);
-    expect(events[0]!.counts).toEqual({ member: 1, 'line-user': 1, global: 1 });
+    expect(events[0]!.counts).toEqual({ member: 1, 'line-user': 1, address: 1 });
+    expect(events[0]).toMatchObject({ globalFailures: 10 }); // 1 failure on one of 10 shards
     for (const v of [...Object.values(RIGHT), ...Object.values(WRONG), '1990']) expect(text).not.toContain(v);
   });
 });
