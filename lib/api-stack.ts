@@ -146,6 +146,7 @@ export class ApiStack extends Stack {
       memberImport = new MemberImport(this, 'MemberImport', {
         entry: handlerEntry(MEMBER_IMPORT.handler),
         membersTable: stateful.tables.members,
+        membersTableActions: MEMBER_IMPORT.tables[0].actions,
         pepper: stateful.secrets.MEMBER_HASH_PEPPER,
         environment: {
           ...common,
@@ -222,7 +223,7 @@ export class ApiStack extends Stack {
     stateful: StatefulStack,
     plan: DeploymentPlan,
   ): void {
-    for (const { table, access } of route.tables) fn.useTable(stateful.tables[table], access);
+    for (const { table, actions } of route.tables) fn.useTable(stateful.tables[table], actions);
     for (const name of route.secrets)
       if (plan.secrets.includes(name)) fn.useSecret(name, stateful.secrets[name]);
   }

@@ -10,7 +10,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING, PROJECT_ROOT } from '../bundling.js';
 import type { SecretName } from '../settings.js';
-import { tableActions, type ServiceTable, type TableAccess } from './service-table.js';
+import type { TableAction } from '../../functions/handlers/routes.js';
+import { tableActions, type ServiceTable } from './service-table.js';
 
 export interface ServiceFunctionProps {
   /** The handler's source file (exports `handler`). */
@@ -78,11 +79,11 @@ export class ServiceFunction extends Construct {
     });
   }
 
-  /** Sets the table's name variable and grants exactly the item actions `access` needs on it. */
-  useTable(table: ServiceTable, access: TableAccess): this {
+  /** Sets the table's name variable and grants exactly `actions` on it (and its indexes). */
+  useTable(table: ServiceTable, actions: readonly TableAction[]): this {
     this.function.addEnvironment(table.envVar, table.tableName);
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: tableActions(access), resources: table.resourceArns() }),
+      new PolicyStatement({ actions: tableActions(actions), resources: table.resourceArns() }),
     );
     return this;
   }

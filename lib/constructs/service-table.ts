@@ -2,30 +2,15 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
-
-/** How a function uses a table, as the routes manifest says it. */
-export type TableAccess = 'read' | 'write' | 'read-write';
+import type { TableAction } from '../../functions/handlers/routes.js';
 
 /**
- * DynamoDB actions per access level, item-level only: no `dynamodb:*`, no table management.
- * Transactions need no action of their own: DynamoDB authorizes a TransactWriteItems /
- * TransactGetItems per item with these actions (ConditionCheckItem for a condition-only item).
+ * The IAM actions for the item actions a function lists (routes manifest): exactly those, in the
+ * order listed, item-level only (no `dynamodb:*`, no table management).
  */
-export const TABLE_ACTIONS: Record<'read' | 'write', readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-  write: [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-};
-
-export function tableActions(access: TableAccess): string[] {
-  return access === 'read-write'
-    ? [...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]
-    : [...TABLE_ACTIONS[access]];
+export function tableActions(actions: readonly TableAction[]): string[] {
+  if (actions.length === 0) throw new Error('A table grant needs at least one action.');
+  return [...new Set(actions)].map((action) => `dynamodb:${action}`);
 }
 
 export interface ServiceTableProps {
