@@ -414,3 +414,34 @@ export function loadMemberImportSettings(env: Env = process.env): MemberImportSe
     concurrency: Math.min(64, intEnv(env, 'MEMBERS_IMPORT_CONCURRENCY', 8)),
   };
 }
+
+// ------------------------------------------------------------------ operations (tracing, audit retention)
+
+/** Whether the functions trace with X-Ray (Powertools Tracer). */
+export interface TracingConfig {
+  enabled: boolean;
+  serviceName: string;
+}
+
+/**
+ * Tracing is on in Lambda unless `POWERTOOLS_TRACE_ENABLED=false` (the deployment's
+ * TRACING_ENABLED setting); outside Lambda (`AWS_EXECUTION_ENV` unset: local server, tests,
+ * benchmarks) there is no X-Ray daemon and the tracer is never loaded.
+ */
+export function loadTracingConfig(env: Env = process.env): TracingConfig {
+  const inLambda = Boolean(optionalEnv(env, 'AWS_EXECUTION_ENV')) && !optionalEnv(env, 'AWS_SAM_LOCAL');
+  return {
+    enabled: inLambda && booleanEnv(env, 'POWERTOOLS_TRACE_ENABLED', true),
+    serviceName: optionalEnv(env, 'POWERTOOLS_SERVICE_NAME', 'line-id-link'),
+  };
+}
+
+/**
+ * `AUDIT_RETENTION_DAYS`: how long audit events are kept before DynamoDB's TTL removes them;
+ * unset means forever (the default). Only events written while it is set carry an expiry.
+ */
+export function loadAuditRetentionDays(env: Env = process.env): number | undefined {
+  return optionalEnv(env, 'AUDIT_RETENTION_DAYS') === undefined
+    ? undefined
+    : intEnv(env, 'AUDIT_RETENTION_DAYS', 0);
+}

@@ -153,6 +153,7 @@ export class ApiStack extends Stack {
           ...environmentFor(settings, { groups: MEMBER_IMPORT.settings, variables: MEMBER_IMPORT.variables }),
         },
         logRetention: settings.logRetention,
+        tracing: settings.operations?.tracing ?? true,
       });
       this.functions.push({ name: 'MembersImport', function: memberImport.function });
       new CfnOutput(this, 'ImportBucketName', {
@@ -167,6 +168,7 @@ export class ApiStack extends Stack {
       tables: Object.values(stateful.tables),
       deadLetterQueues: memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : [],
       metricsNamespace: settings.metricsNamespace,
+      serviceName: settings.serviceName,
       dashboardName: `${settings.stackPrefix}-operations`,
       alarmEmail: settings.alarmEmail,
       alarmTopicArn: settings.alarmTopicArn,
@@ -208,6 +210,7 @@ export class ApiStack extends Stack {
       timeout: sizing.timeout,
       environment,
       logRetention: this.settings.logRetention,
+      tracing: this.settings.operations?.tracing ?? true,
     });
     this.functions.push({ name: id, function: fn });
     return fn;

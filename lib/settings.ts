@@ -63,6 +63,8 @@ export const SETTINGS_GROUPS: Record<
       'COMPANY_API_KEY_HEADER',
     ],
   },
+  // Functions that append to the audit trail: how long its events are kept (unset: forever).
+  audit: { enabledBy: 'always', variables: ['AUDIT_RETENTION_DAYS'] },
   // The member-data routes (patterns api and record): the factors asked and the guessing limits.
   'member-factors': {
     enabledBy: ['api', 'record'],
@@ -324,6 +326,25 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     default: 'LineIdLink',
     description: 'CloudWatch namespace of the business metrics',
   },
+  // Operations: tracing, backups of short-lived tables, audit retention.
+  {
+    name: 'TRACING_ENABLED',
+    kind: 'boolean',
+    default: 'true',
+    description: 'X-Ray tracing of every function (Powertools Tracer); false turns it off',
+  },
+  {
+    name: 'SHORT_LIVED_TABLES_PITR',
+    kind: 'boolean',
+    default: 'false',
+    description:
+      'point-in-time recovery for the sessions and attempts tables, whose items expire within minutes to hours',
+  },
+  {
+    name: 'AUDIT_RETENTION_DAYS',
+    kind: 'positive-int',
+    description: 'days audit events are kept before DynamoDB TTL removes them (default: kept forever)',
+  },
   // Existing secrets to use instead of creating them: `lineChannelSecretArn` and so on.
   ...(Object.keys(SECRET_SPECS) as SecretName[]).map((secret): SettingSpec => ({
     name: `${secret}_ARN`,
@@ -349,6 +370,8 @@ export interface Settings {
   readonly alarmTopicArn?: string;
   /** Existing secrets by name (the others are created). */
   readonly secretArns: Partial<Record<SecretName, string>>;
+  /** Operations: X-Ray tracing on every function, PITR on the short-lived tables. */
+  readonly operations?: { tracing: boolean; shortLivedTablesPitr: boolean };
 }
 
 /** A setting problem found at synth time; the message names every offending setting. */
@@ -433,6 +456,10 @@ export function readSettings(sources: SettingsSources): Settings {
     alarmEmail: values.ALARM_EMAIL,
     alarmTopicArn: values.ALARM_TOPIC_ARN,
     secretArns,
+    operations: {
+      tracing: values.TRACING_ENABLED !== 'false',
+      shortLivedTablesPitr: values.SHORT_LIVED_TABLES_PITR === 'true',
+    },
   };
 }
 

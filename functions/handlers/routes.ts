@@ -44,8 +44,8 @@ export interface RouteDefinition {
     | 'COMPANY_API_CLIENT_SECRET'
     | 'COMPANY_API_KEY'
   >;
-  /** Setting groups (environment variables) the function needs. */
-  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
+  /** Setting groups (environment variables) the function needs; `audit` for those that append to the trail. */
+  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'audit'>;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -67,7 +67,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: [],
-    settings: ['line', 'company-oidc'],
+    settings: ['line', 'company-oidc', 'audit'],
   },
   {
     // Pattern 3. Settings group 'member-factors' = MEMBER_FACTORS and the ATTEMPTS_* limits.
@@ -82,7 +82,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
     ],
     secrets: ['MEMBER_HASH_PEPPER'],
-    settings: ['line', 'member-factors'],
+    settings: ['line', 'member-factors', 'audit'],
   },
   {
     // Pattern 2. Settings group 'company-api' = COMPANY_API_URL, _AUTH, _TOKEN_URL, _CLIENT_ID,
@@ -96,7 +96,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
     ],
     secrets: ['COMPANY_API_CLIENT_SECRET', 'COMPANY_API_KEY'],
-    settings: ['line', 'member-factors', 'company-api'],
+    settings: ['line', 'member-factors', 'company-api', 'audit'],
   },
   {
     method: 'GET',
@@ -124,7 +124,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: [],
-    settings: ['line'],
+    settings: ['line', 'audit'],
   },
   // Web flow (issue 3): LINE web login chained with the company IdP, linked at the end.
   {
@@ -164,7 +164,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
-    settings: ['line', 'company-oidc', 'web'],
+    settings: ['line', 'company-oidc', 'web', 'audit'],
   },
 ];
 

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   checkMemberHashPepper,
   loadAttemptLimits,
+  loadAuditRetentionDays,
   loadCompanyApiConfig,
   loadCompanyOidcConfig,
   loadLineConfig,
@@ -25,6 +26,7 @@ import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import type { WebLoginPorts } from '../core/use-cases/web-login.js';
 import { systemClock } from '../core/ports.js';
+import { traceAwsClient } from './http/tracing.js';
 
 /**
  * Adapters a handler plugs into its use case, each built once per execution environment on
@@ -36,7 +38,9 @@ function once<T>(factory: () => T): () => T {
   return () => (value ??= factory());
 }
 
-export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() => createDocumentClient());
+export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() =>
+  traceAwsClient(createDocumentClient()),
+);
 
 export const lineConfig = /* @__PURE__ */ once(() => loadLineConfig());
 
@@ -45,7 +49,12 @@ export const linePlatform = /* @__PURE__ */ once(() => new LinePlatformClient(li
 export const companyVerifier = /* @__PURE__ */ once(() => new OidcCompanyVerifier(loadCompanyOidcConfig()));
 
 /** The audit trail: records events and serves a user's history. */
-export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(documentClient(), tableName('audit')));
+export const auditLog = /* @__PURE__ */ once(
+  () =>
+    new DynamoAuditLog(documentClient(), tableName('audit'), systemClock, {
+      retentionDays: loadAuditRetentionDays(),
+    }),
+);
 
 /** Links; every link and unlink writes its audit event in the same transaction. */
 export const linkRepository = /* @__PURE__ */ once(

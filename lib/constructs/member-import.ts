@@ -20,6 +20,8 @@ export interface MemberImportProps {
   /** Settings (MEMBER_FACTORS) and Powertools variables for the function. */
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
+  /** X-Ray tracing (ServiceFunction's `tracing`). @default true */
+  readonly tracing?: boolean;
 }
 
 /** Uploads are picked up under this prefix only (nothing else in the bucket triggers an import). */
@@ -70,6 +72,7 @@ export class MemberImport extends Construct {
       environment: props.environment,
       logRetention: props.logRetention,
       deadLetterQueue: this.deadLetterQueue,
+      tracing: props.tracing,
     })
       .useTable(props.membersTable, props.membersTableActions)
       .useSecret('MEMBER_HASH_PEPPER', props.pepper)

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -26,6 +26,11 @@ export interface ServiceFunctionProps {
   readonly logRetention: RetentionDays;
   /** For asynchronously invoked functions: where failed events go after the retries. */
   readonly deadLetterQueue?: IQueue;
+  /**
+   * X-Ray active tracing, with the Powertools Tracer in the code (POWERTOOLS_TRACE_ENABLED).
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ export class ServiceFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    const tracing = props.tracing ?? true;
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -67,11 +73,20 @@ export class ServiceFunction extends Construct {
       // SDK v3 reuses connections by itself; the variable only mattered for SDK v2.
       awsSdkConnectionReuse: false,
       deadLetterQueue: props.deadLetterQueue,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_TRACE_ENABLED: String(tracing),
         ...props.environment,
       },
     });
+    if (tracing) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html), so CDK grants them on *; no data is reachable through them.',
+      });
+    }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

@@ -18,12 +18,19 @@ export interface ServiceTableProps {
   readonly key: TableKey;
   /** Its shape (functions/adapters/dynamo/table-definitions.ts): keys, TTL, indexes. */
   readonly definition: TableDefinition;
+  /**
+   * Point-in-time recovery (continuous backups, 35 days). Worth its cost for data that must
+   * survive mistakes; not for items that expire by themselves within minutes or hours.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
 }
 
 /**
  * One of the service's tables, built from its shared definition so the cloud, the local server
  * and the tests agree on keys, TTL attribute and indexes. Data that must survive mistakes:
- * on-demand, point-in-time recovery, deletion protection, retained when the stack goes.
+ * on-demand, point-in-time recovery (unless turned off for short-lived items), deletion
+ * protection, retained when the stack goes.
  *
  * Encryption uses the AWS managed key (aws/dynamodb): encrypted at rest with KMS and every use
  * of the key in CloudTrail, without a customer managed key to pay for, rotate and keep a key
@@ -45,7 +52,7 @@ export class ServiceTable extends Construct {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: definition.sortKey ? { name: definition.sortKey, type: AttributeType.STRING } : undefined,
       billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryption.AWS_MANAGED,

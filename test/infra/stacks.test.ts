@@ -98,7 +98,10 @@ describe('stateful stack', () => {
       expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // Short-lived items (sessions, attempt counters): no point-in-time recovery by default.
+        PointInTimeRecoverySpecification: {
+          PointInTimeRecoveryEnabled: key !== 'sessions' && key !== 'attempts',
+        },
         DeletionProtectionEnabled: true,
         SSESpecification: { SSEEnabled: true },
       });
@@ -117,8 +120,8 @@ describe('stateful stack', () => {
     },
   );
 
-  it('gives sessions and attempts their TTL attribute', () => {
-    for (const key of ['sessions', 'attempts'] as const) {
+  it('gives sessions, attempts and audit their TTL attribute', () => {
+    for (const key of ['sessions', 'attempts', 'audit'] as const) {
       const table = resourcesOf(synth.statefulTemplate, 'AWS::DynamoDB::Table')[tableLogicalId(key)]!;
       expect(table.Properties!.TimeToLiveSpecification).toEqual({
         AttributeName: 'expiresAt',
@@ -360,6 +363,44 @@ describe('API stack', () => {
     expect(dashboard).toContain('Namespace=\\\\\\"LineIdLink\\\\\\"');
   });
 
+  it('traces every function with X-Ray (active tracing, Powertools Tracer on)', () => {
+    const functions = serviceFunctions();
+    expect(functions).toHaveLength(FUNCTION_COUNT);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties!.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties!.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('true');
+      const xray = statementsOf(id).filter((s) => actionsOf(s).some((a) => a.startsWith('xray:')));
+      expect(xray.flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  it('alarms on spikes of rejected tokens, lockouts and webhook signature failures', () => {
+    const alarms = Object.values(resourcesOf(synth.apiTemplate, 'AWS::CloudWatch::Alarm'));
+    for (const [metricName, threshold] of [
+      ['RejectedTokens', 50],
+      ['Lockouts', 10],
+      ['WebhookSignatureRejected', 10],
+    ] as const) {
+      const found = alarms.filter((a) => a.Properties!.MetricName === metricName);
+      expect(found).toHaveLength(1);
+      expect(found[0]!.Properties).toMatchObject({
+        Namespace: 'LineIdLink',
+        Dimensions: [{ Name: 'service', Value: 'line-id-link' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('passes AUDIT_RETENTION_DAYS only to the functions that append to the audit trail, when set', () => {
+    expect(
+      serviceFunctions().filter(([, f]) => 'AUDIT_RETENTION_DAYS' in f.Properties!.Environment.Variables),
+    ).toEqual([]);
+  });
+
   it('outputs the API URL and the callback URLs to register', () => {
     const outputs = synth.apiTemplate.findOutputs('*');
     expect(outputs.ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] });
@@ -438,6 +479,7 @@ describe('S3 member import', () => {
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_TRACE_ENABLED',
       ].sort(),
     );
     expect(importer().props).toMatchObject({
@@ -465,6 +507,56 @@ describe('S3 member import', () => {
   });
 });
 
+describe('operations settings: tracing off, PITR on short-lived tables, audit retention', () => {
+  let ops: SynthesizedApp;
+  beforeAll(() => {
+    ops = synthApp({
+      bundle: false,
+      context: {
+        ...ALL_PATTERNS_CONTEXT,
+        tracingEnabled: 'false',
+        shortLivedTablesPitr: 'true',
+        auditRetentionDays: '400',
+      },
+    });
+  });
+  afterAll(() => rmSync(ops.outdir, { recursive: true, force: true }));
+
+  it('turns tracing off everywhere: no active tracing, no X-Ray grant, the tracer told so', () => {
+    const functions = Object.values(resourcesOf(ops.apiTemplate, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties!.Description).startsWith('line-id-link'),
+    );
+    expect(functions).toHaveLength(FUNCTION_COUNT);
+    for (const fn of functions) {
+      expect(fn.Properties!.TracingConfig?.Mode ?? 'PassThrough').toBe('PassThrough');
+      expect(fn.Properties!.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+    }
+    expect(JSON.stringify(resourcesOf(ops.apiTemplate, 'AWS::IAM::Policy'))).not.toContain('xray:');
+  });
+
+  it('keeps point-in-time recovery on every table when asked', () => {
+    for (const table of Object.values(resourcesOf(ops.statefulTemplate, 'AWS::DynamoDB::Table'))) {
+      expect(table.Properties!.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+  });
+
+  it('gives the retention to exactly the routes that append audit events', () => {
+    const writers = ROUTES.filter((r) =>
+      r.tables.some((t) => t.table === 'audit' && t.actions.includes('PutItem')),
+    ).map((r) => `line-id-link ${routeKey(r)}`);
+    expect(writers.length).toBeGreaterThanOrEqual(5);
+    const functions = Object.values(resourcesOf(ops.apiTemplate, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties!.Description).startsWith('line-id-link'),
+    );
+    for (const fn of functions) {
+      const value = fn.Properties!.Environment.Variables.AUDIT_RETENTION_DAYS;
+      expect(value).toBe(writers.includes(fn.Properties!.Description) ? '400' : undefined);
+    }
+  });
+});
+
 describe('a LIFF-only deployment with a custom domain and alarm e-mail', () => {
   let liff: SynthesizedApp;
   afterAll(() => rmSync(liff.outdir, { recursive: true, force: true }));
@@ -488,9 +580,9 @@ describe('a LIFF-only deployment with a custom domain and alarm e-mail', () => {
     const routes = Object.values(resourcesOf(liff.apiTemplate, 'AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties!.RouteKey,
     );
-    const expected = ROUTES.filter((r) => r.settings.every((g) => g === 'line' || g === 'company-oidc')).map(
-      routeKey,
-    );
+    const expected = ROUTES.filter((r) =>
+      r.settings.every((g) => g === 'line' || g === 'company-oidc' || g === 'audit'),
+    ).map(routeKey);
     expect(routes.sort()).toEqual(['$default', ...expected].sort());
     expect(routes).not.toContain('POST /links/by-api');
     expect(routes).not.toContain('GET /auth/line/callback');
