@@ -296,7 +296,7 @@ export interface WebConfig {
   company: {
     /** Scopes asked of the company IdP; always includes `openid`. */
     scope: string;
-    tokenAuthMethod: 'client_secret_basic' | 'client_secret_post';
+    tokenAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   };
   /** Lifetime of a login session and of the binding cookie, in seconds. */
   sessionTtlSeconds: number;
@@ -310,7 +310,8 @@ export interface WebConfig {
  * - `LINE_BOT_PROMPT` (`normal` | `aggressive`), `LINE_PROMPT` (`consent`), `LINE_UI_LOCALES`
  *   (space-separated BCP 47 tags), `LINE_DISABLE_AUTO_LOGIN` (`true` | `false`, default false);
  * - `COMPANY_OIDC_SCOPES` (default `openid`; must contain `openid`),
- *   `COMPANY_OIDC_TOKEN_AUTH_METHOD` (`client_secret_basic`, default, or `client_secret_post`).
+ *   `COMPANY_OIDC_TOKEN_AUTH_METHOD` (`client_secret_basic`, default, `client_secret_post`, or
+ *   `private_key_jwt` with the key in the COMPANY_OIDC_PRIVATE_KEY secret).
  */
 export function loadWebConfig(env: Env = process.env): WebConfig {
   const publicBaseUrl = secureUrl(
@@ -364,9 +365,13 @@ export function loadWebConfig(env: Env = process.env): WebConfig {
     );
   }
   const tokenAuthMethod = optionalEnv(env, 'COMPANY_OIDC_TOKEN_AUTH_METHOD', 'client_secret_basic');
-  if (tokenAuthMethod !== 'client_secret_basic' && tokenAuthMethod !== 'client_secret_post') {
+  if (
+    tokenAuthMethod !== 'client_secret_basic' &&
+    tokenAuthMethod !== 'client_secret_post' &&
+    tokenAuthMethod !== 'private_key_jwt'
+  ) {
     throw new ConfigError(
-      `Environment variable COMPANY_OIDC_TOKEN_AUTH_METHOD must be "client_secret_basic" or "client_secret_post", got "${tokenAuthMethod}".`,
+      `Environment variable COMPANY_OIDC_TOKEN_AUTH_METHOD must be "client_secret_basic", "client_secret_post" or "private_key_jwt", got "${tokenAuthMethod}".`,
     );
   }
   return {
@@ -444,4 +449,17 @@ export function loadAuditRetentionDays(env: Env = process.env): number | undefin
   return optionalEnv(env, 'AUDIT_RETENTION_DAYS') === undefined
     ? undefined
     : intEnv(env, 'AUDIT_RETENTION_DAYS', 0);
+}
+
+// ------------------------------------------------------------------ company OIDC client (web flow)
+
+/**
+ * `COMPANY_OIDC_MAX_AGE`: seconds a company sign-in may be old when the web flow links (sent as
+ * `max_age`, the ID token's `auth_time` checked), so a company session left open on a shared
+ * device cannot be linked to someone else's LINE account. Unset: the IdP decides.
+ */
+export function loadCompanyOidcMaxAge(env: Env = process.env): number | undefined {
+  return optionalEnv(env, 'COMPANY_OIDC_MAX_AGE') === undefined
+    ? undefined
+    : intEnv(env, 'COMPANY_OIDC_MAX_AGE', 0);
 }
