@@ -50,6 +50,7 @@ export const SETTINGS_GROUPS: Record<
       'LINE_DISABLE_AUTO_LOGIN',
       'COMPANY_OIDC_SCOPES',
       'COMPANY_OIDC_TOKEN_AUTH_METHOD',
+      'COMPANY_OIDC_MAX_AGE',
     ],
   },
   'company-api': {
@@ -91,6 +92,12 @@ export const SECRET_SPECS: Record<
   },
   COMPANY_OIDC_CLIENT_SECRET: {
     description: "Client secret of this service's client at the company OpenID Connect IdP.",
+    neededWhen: (values) => values.COMPANY_OIDC_TOKEN_AUTH_METHOD !== 'private_key_jwt',
+  },
+  COMPANY_OIDC_PRIVATE_KEY: {
+    description:
+      'Private key (JWK JSON or PKCS#8 PEM) of private_key_jwt client authentication at the company IdP; register its public key there.',
+    neededWhen: (values) => values.COMPANY_OIDC_TOKEN_AUTH_METHOD === 'private_key_jwt',
   },
   MEMBER_HASH_PEPPER: {
     description:
@@ -233,8 +240,14 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   {
     name: 'COMPANY_OIDC_TOKEN_AUTH_METHOD',
     kind: 'enum',
-    values: ['client_secret_basic', 'client_secret_post'],
+    values: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     description: 'web flow: client authentication at the company token endpoint',
+  },
+  {
+    name: 'COMPANY_OIDC_MAX_AGE',
+    kind: 'positive-int',
+    description:
+      'web flow: seconds a company sign-in may be old when linking (sent as max_age, auth_time checked)',
   },
   {
     name: 'ATTEMPTS_PER_MEMBER',

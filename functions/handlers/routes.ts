@@ -40,6 +40,7 @@ export interface RouteDefinition {
   secrets: ReadonlyArray<
     | 'LINE_CHANNEL_SECRET'
     | 'COMPANY_OIDC_CLIENT_SECRET'
+    | 'COMPANY_OIDC_PRIVATE_KEY'
     | 'MEMBER_HASH_PEPPER'
     | 'COMPANY_API_CLIENT_SECRET'
     | 'COMPANY_API_KEY'
@@ -163,7 +164,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'links', actions: ['PutItem'] },
       { table: 'audit', actions: ['PutItem'] },
     ],
-    secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
+    secrets: ['COMPANY_OIDC_CLIENT_SECRET', 'COMPANY_OIDC_PRIVATE_KEY'],
     settings: ['line', 'company-oidc', 'web', 'audit'],
   },
 ];

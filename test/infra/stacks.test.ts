@@ -213,7 +213,9 @@ describe('API stack', () => {
         .filter((v) => v in env);
       expect(tableVars.sort()).toEqual([...new Set(route.tables.map((t) => TABLES[t.table].envVar))].sort());
       // Secret ARNs: the listed secrets this deployment uses (oauth: not the API key); never a value.
-      const expectedSecrets = route.secrets.filter((s) => s !== 'COMPANY_API_KEY').map((s) => `${s}_ARN`);
+      // The secrets this deployment uses: oauth, not the API key; client secret, not a private key.
+      const unused = ['COMPANY_API_KEY', 'COMPANY_OIDC_PRIVATE_KEY'];
+      const expectedSecrets = route.secrets.filter((s) => !unused.includes(s)).map((s) => `${s}_ARN`);
       expect(
         Object.keys(env)
           .filter((k) => k.endsWith('_ARN'))
@@ -255,7 +257,9 @@ describe('API stack', () => {
         }
       }
       const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      const expected = route.secrets.filter((s) => s !== 'COMPANY_API_KEY');
+      const expected = route.secrets.filter(
+        (s) => s !== 'COMPANY_API_KEY' && s !== 'COMPANY_OIDC_PRIVATE_KEY',
+      );
       expect(secrets).toHaveLength(expected.length);
       for (const statement of secrets) {
         expect(actionsOf(statement)).toEqual(['secretsmanager:GetSecretValue']);
@@ -504,6 +508,34 @@ describe('S3 member import', () => {
 
   it('outputs the bucket name', () => {
     expect(synth.apiTemplate.findOutputs('ImportBucketName').ImportBucketName).toBeDefined();
+  });
+});
+
+describe('company IdP client with private_key_jwt and max_age', () => {
+  let pkjwt: SynthesizedApp;
+  beforeAll(() => {
+    pkjwt = synthApp({
+      bundle: false,
+      context: {
+        ...ALL_PATTERNS_CONTEXT,
+        companyOidcTokenAuthMethod: 'private_key_jwt',
+        companyOidcMaxAge: '300',
+      },
+    });
+  });
+  afterAll(() => rmSync(pkjwt.outdir, { recursive: true, force: true }));
+
+  it('gives the company callback the private key secret instead of the client secret', () => {
+    const fn = Object.values(resourcesOf(pkjwt.apiTemplate, 'AWS::Lambda::Function')).find(
+      (f) => f.Properties!.Description === 'line-id-link GET /auth/company/callback',
+    )!;
+    const env: Record<string, unknown> = fn.Properties!.Environment.Variables;
+    expect(env.COMPANY_OIDC_PRIVATE_KEY_ARN).toBeDefined();
+    expect(env.COMPANY_OIDC_CLIENT_SECRET_ARN).toBeUndefined();
+    expect(env.COMPANY_OIDC_TOKEN_AUTH_METHOD).toBe('private_key_jwt');
+    expect(env.COMPANY_OIDC_MAX_AGE).toBe('300');
+    expect(pkjwt.plan.secrets).toContain('COMPANY_OIDC_PRIVATE_KEY');
+    expect(pkjwt.plan.secrets).not.toContain('COMPANY_OIDC_CLIENT_SECRET');
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables, localClient } from '../../functions/local/dynamodb-local.js';
 import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
@@ -15,7 +15,19 @@ import {
 /** Channel and client settings every integration suite uses. */
 export const TEST_CHANNEL = { channelId: '1234567890', channelSecret: 'test-channel-secret-0123456789ab' };
 export const OTHER_CHANNEL = { channelId: '9876543210', channelSecret: 'other-channel-secret-0123456789' };
-export const TEST_CLIENT = { clientId: 'line-id-link', clientSecret: 'company-client-secret' };
+/**
+ * The service's `private_key_jwt` key at the company IdP (PKCS#8 PEM, as COMPANY_OIDC_PRIVATE_KEY
+ * holds it); its public key is registered for TEST_CLIENT.
+ */
+const clientKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+export const TEST_CLIENT_PRIVATE_KEY = clientKeys.privateKey
+  .export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+export const TEST_CLIENT = {
+  clientId: 'line-id-link',
+  clientSecret: 'company-client-secret',
+  jwks: [{ ...clientKeys.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' }],
+};
 export const OTHER_CLIENT = { clientId: 'another-app', clientSecret: 'another-secret' };
 
 /** Everything an integration suite talks to. */

@@ -65,7 +65,10 @@ export function clientAuth(auth: ClientAuthentication): oauth.ClientAuth {
  * OpenID Connect Discovery (`{issuer}/.well-known/openid-configuration`); the document's
  * `issuer` must equal the configured one exactly (OIDC Discovery 4.3).
  */
-export async function discover(issuer: string, transport: OAuthTransport): Promise<oauth.AuthorizationServer> {
+export async function discover(
+  issuer: string,
+  transport: OAuthTransport,
+): Promise<oauth.AuthorizationServer> {
   const issuerUrl = new URL(issuer);
   let response: Response;
   try {
@@ -274,7 +277,11 @@ function isClaimCheck(error: unknown): boolean {
   if (!(error instanceof oauth.OperationProcessingError)) return false;
   if (error.code === oauth.JWT_CLAIM_COMPARISON || error.code === oauth.JWT_TIMESTAMP_CHECK) return true;
   const cause = error.cause as { claims?: unknown } | undefined;
-  return error.code === oauth.INVALID_RESPONSE && typeof cause?.claims === 'object' && /claim missing/.test(error.message);
+  return (
+    error.code === oauth.INVALID_RESPONSE &&
+    typeof cause?.claims === 'object' &&
+    /claim missing/.test(error.message)
+  );
 }
 
 /**

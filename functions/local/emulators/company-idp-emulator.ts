@@ -435,7 +435,8 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
         maxTokenAge: '5m',
       });
       const now = Date.now();
-      for (const [jti, expires] of this.usedAssertionIds) if (expires < now) this.usedAssertionIds.delete(jti);
+      for (const [jti, expires] of this.usedAssertionIds)
+        if (expires < now) this.usedAssertionIds.delete(jti);
       if (this.usedAssertionIds.has(payload.jti!)) return failed();
       this.usedAssertionIds.set(payload.jti!, payload.exp! * 1000);
     } catch {
@@ -500,7 +501,12 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     const nonce =
       issued.nonce === undefined ? undefined : fault === 'wrong-nonce' ? `${issued.nonce}x` : issued.nonce;
     const authTime = fault === 'stale-auth-time' ? issued.authTime - 86_400 : issued.authTime;
-    const idToken = await this.mintIdToken({ sub: issued.subject, clientId: client.clientId, nonce, authTime });
+    const idToken = await this.mintIdToken({
+      sub: issued.subject,
+      clientId: client.clientId,
+      nonce,
+      authTime,
+    });
     return json(200, {
       access_token: randomBytes(24).toString('base64url'),
       token_type: 'Bearer',

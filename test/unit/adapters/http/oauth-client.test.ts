@@ -162,9 +162,11 @@ describe('redeemAuthorizationCode (oauth4webapi)', () => {
       code: 'invalid-company-token',
     });
     const none = await tokenResponse();
-    await expect(redeemAuthorizationCode(options(respond(200, none), { maxAge: 300 }))).rejects.toMatchObject({
-      code: 'invalid-company-token',
-    });
+    await expect(redeemAuthorizationCode(options(respond(200, none), { maxAge: 300 }))).rejects.toMatchObject(
+      {
+        code: 'invalid-company-token',
+      },
+    );
     await expect(
       redeemAuthorizationCode(options(respond(200, fresh), { nonce: 'another' })),
     ).rejects.toMatchObject({ code: 'invalid-company-token' });
@@ -182,11 +184,7 @@ describe('redeemAuthorizationCode (oauth4webapi)', () => {
     ['a 429', respond(429, ''), 'company-idp-unavailable'],
     ['non-JSON', respond(200, '<html>oops</html>', 'text/html'), 'company-idp-bad-response'],
     ['a JSON array', respond(200, '[]'), 'company-idp-bad-response'],
-    [
-      'no id_token',
-      respond(200, '{"access_token":"x","token_type":"Bearer"}'),
-      'company-idp-bad-response',
-    ],
+    ['no id_token', respond(200, '{"access_token":"x","token_type":"Bearer"}'), 'company-idp-bad-response'],
     [
       'a network error',
       (async () => {
