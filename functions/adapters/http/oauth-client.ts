@@ -244,7 +244,8 @@ function privateJwk(text: string): JWK {
 
 /** The public members of a JWK (RFC 7517 / 7518: without d, p, q, dp, dq, qi). */
 function publicJwk(jwk: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, key_ops: _ops, ext: _ext, ...rest } = jwk;
+  const rest: JWK = { ...jwk };
+  for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'key_ops', 'ext'] as const) delete rest[member];
   return rest;
 }
 
