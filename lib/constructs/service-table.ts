@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
@@ -58,6 +58,13 @@ export class ServiceTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: definition.ttlAttribute,
     });
+    if (props.pointInTimeRecovery === false) {
+      Validations.of(this.table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason:
+          'Short-lived items only (login sessions of minutes, attempt counters of a window of hours), removed by TTL: nothing in this table is worth restoring, so continuous backups are off (SHORT_LIVED_TABLES_PITR).',
+      });
+    }
     for (const index of definition.indexes ?? []) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
