@@ -246,8 +246,12 @@ export const VARIABLES = {
   ),
   COMPANY_OIDC_TOKEN_AUTH_METHOD: variable(
     'web flow: client authentication at the company token endpoint',
-    oneOf(['client_secret_basic', 'client_secret_post']),
+    oneOf(['client_secret_basic', 'client_secret_post', 'private_key_jwt']),
     { default: 'client_secret_basic' },
+  ),
+  COMPANY_OIDC_MAX_AGE: variable(
+    'web flow: seconds a company sign-in may be old when linking (sent as max_age, auth_time checked)',
+    positiveInt,
   ),
   CORS_ALLOWED_ORIGINS: variable('exact origins of the LIFF / web front end', list(origin, 'origin')),
   // Member data (patterns api and record)
@@ -357,6 +361,15 @@ export const VARIABLES = {
       'route',
     ),
   ),
+  AUDIT_RETENTION_DAYS: variable(
+    'days audit events are kept before DynamoDB TTL removes them (default: kept forever)',
+    positiveInt,
+  ),
+  POWERTOOLS_TRACE_ENABLED: variable(
+    'X-Ray tracing in Lambda (set by the API stack from TRACING_ENABLED)',
+    bool,
+    { default: 'true' },
+  ),
   POWERTOOLS_SERVICE_NAME: variable('service name in logs and metrics', text, { default: 'line-id-link' }),
   POWERTOOLS_METRICS_NAMESPACE: variable('CloudWatch namespace of the business metrics', text, {
     default: 'LineIdLink',
@@ -373,6 +386,7 @@ export const SECRET_NAMES = [
   'LINE_CHANNEL_SECRET',
   'LINE_MESSAGING_CHANNEL_SECRET',
   'COMPANY_OIDC_CLIENT_SECRET',
+  'COMPANY_OIDC_PRIVATE_KEY',
   'MEMBER_HASH_PEPPER',
   'COMPANY_API_CLIENT_SECRET',
   'COMPANY_API_KEY',

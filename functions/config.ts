@@ -366,15 +366,22 @@ export interface WebConfig {
   company: {
     /** Scopes asked of the company IdP; always includes `openid`. */
     scope: string;
-    tokenAuthMethod: 'client_secret_basic' | 'client_secret_post';
+    tokenAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   };
   /** Lifetime of a login session and of the binding cookie, in seconds. */
   sessionTtlSeconds: number;
 }
 
 /**
- * Loads the web flow's settings: `PUBLIC_BASE_URL` and `APP_RETURN_URLS` (required), LINE's
- * optional authorization parameters and the company IdP's scopes and client authentication.
+ * Loads the web flow's settings:
+ * - `PUBLIC_BASE_URL` (required): https (http only on loopback), no query, fragment or userinfo;
+ * - `APP_RETURN_URLS` (required): comma-separated absolute URLs, https (http only on loopback),
+ *   no userinfo, no fragment; `returnTo` must equal one of them exactly;
+ * - `LINE_BOT_PROMPT` (`normal` | `aggressive`), `LINE_PROMPT` (`consent`), `LINE_UI_LOCALES`
+ *   (space-separated BCP 47 tags), `LINE_DISABLE_AUTO_LOGIN` (`true` | `false`, default false);
+ * - `COMPANY_OIDC_SCOPES` (default `openid`; must contain `openid`),
+ *   `COMPANY_OIDC_TOKEN_AUTH_METHOD` (`client_secret_basic`, default, `client_secret_post`, or
+ *   `private_key_jwt` with the key in the COMPANY_OIDC_PRIVATE_KEY secret).
  */
 export function loadWebConfig(env: Env = process.env): WebConfig {
   const publicBaseUrl = need(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the web flow');
@@ -455,4 +462,44 @@ export function loadObservability(env: Env = process.env): { serviceName: string
     serviceName: read(env, 'POWERTOOLS_SERVICE_NAME'),
     metricsNamespace: read(env, 'POWERTOOLS_METRICS_NAMESPACE'),
   };
+}
+
+// ------------------------------------------------------------------ operations (tracing, audit retention)
+
+/** Whether the functions trace with X-Ray (Powertools Tracer). */
+export interface TracingConfig {
+  enabled: boolean;
+  serviceName: string;
+}
+
+/**
+ * Tracing is on in Lambda unless `POWERTOOLS_TRACE_ENABLED=false` (the deployment's
+ * TRACING_ENABLED setting); outside Lambda (`AWS_EXECUTION_ENV` unset: local server, tests,
+ * benchmarks) there is no X-Ray daemon and the tracer is never loaded.
+ */
+export function loadTracingConfig(env: Env = process.env): TracingConfig {
+  const inLambda = Boolean(rawValue(env, 'AWS_EXECUTION_ENV')) && !rawValue(env, 'AWS_SAM_LOCAL');
+  return {
+    enabled: inLambda && read(env, 'POWERTOOLS_TRACE_ENABLED'),
+    serviceName: read(env, 'POWERTOOLS_SERVICE_NAME'),
+  };
+}
+
+/**
+ * `AUDIT_RETENTION_DAYS`: how long audit events are kept before DynamoDB's TTL removes them;
+ * unset means forever (the default). Only events written while it is set carry an expiry.
+ */
+export function loadAuditRetentionDays(env: Env = process.env): number | undefined {
+  return read(env, 'AUDIT_RETENTION_DAYS');
+}
+
+// ------------------------------------------------------------------ company OIDC client (web flow)
+
+/**
+ * `COMPANY_OIDC_MAX_AGE`: seconds a company sign-in may be old when the web flow links (sent as
+ * `max_age`, the ID token's `auth_time` checked), so a company session left open on a shared
+ * device cannot be linked to someone else's LINE account. Unset: the IdP decides.
+ */
+export function loadCompanyOidcMaxAge(env: Env = process.env): number | undefined {
+  return read(env, 'COMPANY_OIDC_MAX_AGE');
 }

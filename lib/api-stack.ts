@@ -146,12 +146,14 @@ export class ApiStack extends Stack {
       memberImport = new MemberImport(this, 'MemberImport', {
         entry: handlerEntry(MEMBER_IMPORT.handler),
         membersTable: stateful.tables.members,
+        membersTableActions: MEMBER_IMPORT.tables[0].actions,
         pepper: stateful.secrets.MEMBER_HASH_PEPPER,
         environment: {
           ...common,
           ...environmentFor(settings, { groups: MEMBER_IMPORT.settings, variables: MEMBER_IMPORT.variables }),
         },
         logRetention: settings.logRetention,
+        tracing: settings.operations?.tracing ?? true,
       });
       this.functions.push({ name: 'MembersImport', function: memberImport.function });
       new CfnOutput(this, 'ImportBucketName', {
@@ -166,6 +168,7 @@ export class ApiStack extends Stack {
       tables: Object.values(stateful.tables),
       deadLetterQueues: memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : [],
       metricsNamespace: settings.metricsNamespace,
+      serviceName: settings.serviceName,
       dashboardName: `${settings.stackPrefix}-operations`,
       alarmEmail: settings.alarmEmail,
       alarmTopicArn: settings.alarmTopicArn,
@@ -207,6 +210,7 @@ export class ApiStack extends Stack {
       timeout: sizing.timeout,
       environment,
       logRetention: this.settings.logRetention,
+      tracing: this.settings.operations?.tracing ?? true,
     });
     this.functions.push({ name: id, function: fn });
     return fn;
@@ -222,7 +226,7 @@ export class ApiStack extends Stack {
     stateful: StatefulStack,
     plan: DeploymentPlan,
   ): void {
-    for (const { table, access } of route.tables) fn.useTable(stateful.tables[table], access);
+    for (const { table, actions } of route.tables) fn.useTable(stateful.tables[table], actions);
     for (const name of route.secrets)
       if (plan.secrets.includes(name)) fn.useSecret(name, stateful.secrets[name]);
   }

@@ -6,7 +6,9 @@ import { routeEnabled, secretNeeded, type SecretName, type Settings } from './se
 /** The member import handler (S3 trigger) and what it uses besides its bucket. */
 export const MEMBER_IMPORT = {
   handler: 'members-import-s3',
-  tables: [{ table: 'members', access: 'read-write' }],
+  // Differential import: BatchGetItem of content hashes, BatchWriteItem of puts and deletes, a
+  // one-item Scan (is the table empty?) and, with MEMBERS_IMPORT_DELETE_MISSING, a parallel Scan of keys.
+  tables: [{ table: 'members', actions: ['BatchGetItem', 'BatchWriteItem', 'Scan'] }],
   secrets: ['MEMBER_HASH_PEPPER'],
   settings: ['member-factors'],
   /** Settings of the import itself (functions/config.ts, loadMemberImportSettings). */

@@ -65,6 +65,7 @@ export const SETTINGS_GROUPS: Record<
       'LINE_DISABLE_AUTO_LOGIN',
       'COMPANY_OIDC_SCOPES',
       'COMPANY_OIDC_TOKEN_AUTH_METHOD',
+      'COMPANY_OIDC_MAX_AGE',
     ],
   },
   'company-api': {
@@ -78,6 +79,8 @@ export const SETTINGS_GROUPS: Record<
       'COMPANY_API_KEY_HEADER',
     ],
   },
+  // Functions that append to the audit trail: how long its events are kept (unset: forever).
+  audit: { enabledBy: 'always', variables: ['AUDIT_RETENTION_DAYS'] },
   // The member-data routes (patterns api and record): the factors asked and the guessing limits.
   'member-factors': {
     enabledBy: ['api', 'record'],
@@ -113,6 +116,12 @@ export const SECRET_SPECS: Record<
   },
   COMPANY_OIDC_CLIENT_SECRET: {
     description: "Client secret of this service's client at the company OpenID Connect IdP.",
+    neededWhen: (values) => values.COMPANY_OIDC_TOKEN_AUTH_METHOD !== 'private_key_jwt',
+  },
+  COMPANY_OIDC_PRIVATE_KEY: {
+    description:
+      'Private key (JWK JSON or PKCS#8 PEM) of private_key_jwt client authentication at the company IdP; register its public key there.',
+    neededWhen: (values) => values.COMPANY_OIDC_TOKEN_AUTH_METHOD === 'private_key_jwt',
   },
   MEMBER_HASH_PEPPER: {
     description:
@@ -135,6 +144,7 @@ type Kind =
   | 'variable'
   | 'text'
   | 'positive-int'
+  | 'boolean'
   | 'email'
   | 'hostname'
   | 'secret-arn'
@@ -189,6 +199,7 @@ const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
   'API_ROUTES',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_TRACE_ENABLED',
 ]);
 
 /** Every setting the CDK app reads: the function variables of the schema, then deployment-only ones. */
@@ -256,6 +267,20 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     default: 'LineIdLink',
     description: 'CloudWatch namespace of the business metrics',
   },
+  // Operations: tracing, backups of short-lived tables, audit retention.
+  {
+    name: 'TRACING_ENABLED',
+    kind: 'boolean',
+    default: 'true',
+    description: 'X-Ray tracing of every function (Powertools Tracer); false turns it off',
+  },
+  {
+    name: 'SHORT_LIVED_TABLES_PITR',
+    kind: 'boolean',
+    default: 'false',
+    description:
+      'point-in-time recovery for the sessions and attempts tables, whose items expire within minutes to hours',
+  },
   // Existing secrets to use instead of creating them: `lineChannelSecretArn` and so on.
   ...(Object.keys(SECRET_SPECS) as SecretName[]).map((secret): SettingSpec => ({
     name: `${secret}_ARN`,
@@ -281,6 +306,8 @@ export interface Settings {
   readonly alarmTopicArn?: string;
   /** Existing secrets by name (the others are created). */
   readonly secretArns: Partial<Record<SecretName, string>>;
+  /** Operations: X-Ray tracing on every function, PITR on the short-lived tables. */
+  readonly operations?: { tracing: boolean; shortLivedTablesPitr: boolean };
 }
 
 /** A setting problem found at synth time; the message names every offending setting. */
@@ -371,6 +398,10 @@ export function readSettings(sources: SettingsSources): Settings {
     alarmEmail: values.ALARM_EMAIL,
     alarmTopicArn: values.ALARM_TOPIC_ARN,
     secretArns,
+    operations: {
+      tracing: values.TRACING_ENABLED !== 'false',
+      shortLivedTablesPitr: values.SHORT_LIVED_TABLES_PITR === 'true',
+    },
   };
 }
 
@@ -464,6 +495,8 @@ function validate(spec: SettingSpec, value: string): string | undefined {
       return undefined;
     case 'positive-int':
       return /^[1-9]\d*$/.test(value) ? undefined : `must be a positive integer, got "${value}"`;
+    case 'boolean':
+      return /^(true|false)$/i.test(value) ? undefined : `must be "true" or "false", got "${value}"`;
     case 'email':
       return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
         ? undefined
@@ -513,6 +546,8 @@ function normalize(spec: SettingSpec, value: string): string {
       return list(value).join(',');
     case 'log-level':
       return value.toUpperCase();
+    case 'boolean':
+      return value.toLowerCase();
     default:
       return value;
   }

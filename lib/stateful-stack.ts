@@ -6,6 +6,13 @@ import { LinkExport } from './constructs/link-export.js';
 import { ServiceTable } from './constructs/service-table.js';
 import { SECRET_SPECS, type SecretName, type Settings } from './settings.js';
 
+/**
+ * Tables whose items live minutes (login sessions) to a window of hours (attempt counters):
+ * nothing in them is worth restoring, so point-in-time recovery is off unless
+ * SHORT_LIVED_TABLES_PITR=true.
+ */
+export const SHORT_LIVED_TABLES: readonly TableKey[] = ['sessions', 'attempts'];
+
 export interface StatefulStackProps extends StackProps {
   readonly settings: Settings;
   /** The secrets the deployed functions read (the outputs say which ones need a value). */
@@ -31,7 +38,12 @@ export class StatefulStack extends Stack {
     super(scope, id, props);
     this.tables = Object.fromEntries(
       (Object.keys(TABLES) as TableKey[]).map((key) => {
-        const table = new ServiceTable(this, `${pascal(key)}Table`, { key, definition: TABLES[key] });
+        const table = new ServiceTable(this, `${pascal(key)}Table`, {
+          key,
+          definition: TABLES[key],
+          pointInTimeRecovery:
+            !SHORT_LIVED_TABLES.includes(key) || (props.settings.operations?.shortLivedTablesPitr ?? false),
+        });
         this.exportValue(table.table.tableName);
         this.exportValue(table.table.tableArn);
         new CfnOutput(this, `${pascal(key)}TableName`, {

@@ -67,16 +67,30 @@ export interface OAuthLoginClient {
   /** The URL to send the browser to. @throws UpstreamError (e.g. the IdP's discovery failed) */
   authorizeUrl(request: AuthorizeRequest): Promise<string>;
   /**
-   * Redeems an authorization code at the token endpoint and returns the (still unverified) ID token.
-   * @throws AuthorizationCodeRejectedError (`invalid_grant`), UpstreamError (down, slow, 5xx, garbage, no id_token)
+   * Checks the authorization response's `iss` (RFC 9207), redeems the code at the token
+   * endpoint, checks the ID token's claims (nonce included) and returns it, its signature still
+   * unverified.
+   * @throws InvalidTokenError (wrong `iss`, a claim that does not hold),
+   *   AuthorizationCodeRejectedError (`invalid_grant`), UpstreamError (down, slow, 5xx, garbage, no id_token)
    */
-  redeemCode(request: { code: string; redirectUri: string; codeVerifier: string }): Promise<string>;
+  redeemCode(request: RedeemRequest): Promise<string>;
   /**
    * Verifies the ID token {@link redeemCode} returned: signature, `iss`, `aud`, `exp`, `iat`
    * and `nonce` equal to `nonce`.
    * @throws InvalidTokenError / UpstreamError
    */
   verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId?: string }>;
+}
+
+/** What a callback brings to the token endpoint, with what the session stored. */
+export interface RedeemRequest {
+  code: string;
+  /** The authorization response's `iss` parameter, when the server sent one (RFC 9207). */
+  iss?: string;
+  redirectUri: string;
+  codeVerifier: string;
+  /** The nonce of the authorization request. */
+  nonce: string;
 }
 
 /** Cryptographically secure randomness. */

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import middy from '@middy/core';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { loadMemberImportSettings, tableName } from '../config.js';
@@ -8,6 +9,7 @@ import { ImportFileError } from '../import/member-csv.js';
 import type { FactorHasher } from '../core/member-ports.js';
 import type { MemberFactor } from '../core/member-factors.js';
 import { logger } from './http/logger.js';
+import { traceAwsClient, tracing } from './http/tracing.js';
 import { documentClient, factorHasher, memberFactors } from './wiring.js';
 
 /** What the handler needs; tests pass their own S3 reader. */
@@ -85,21 +87,23 @@ export function createMembersImportHandler(deps: () => MembersImportDeps) {
 
 let s3: S3Client | undefined;
 
-/** The deployed handler (its CDK wiring: S3 ObjectCreated on the import bucket → this file). */
-export const handler = createMembersImportHandler(() => {
-  const settings = loadMemberImportSettings();
-  s3 ??= new S3Client({});
-  const client = s3;
-  return {
-    getObject: async (bucket, key) => {
-      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      if (!object.Body) throw new Error(`S3 object ${key} has no body.`);
-      return object.Body as Readable;
-    },
-    store: new DynamoMemberRepository(documentClient(), tableName('members')),
-    hasher: factorHasher(),
-    requiredFactors: memberFactors(),
-    deleteMissing: settings.deleteMissing,
-    concurrency: settings.concurrency,
-  };
-});
+/** The deployed handler (its CDK wiring: S3 ObjectCreated on the import bucket → this file), traced. */
+export const handler = middy<S3Event, void>(
+  createMembersImportHandler(() => {
+    const settings = loadMemberImportSettings();
+    s3 ??= traceAwsClient(new S3Client({}));
+    const client = s3;
+    return {
+      getObject: async (bucket, key) => {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        if (!object.Body) throw new Error(`S3 object ${key} has no body.`);
+        return object.Body as Readable;
+      },
+      store: new DynamoMemberRepository(documentClient(), tableName('members')),
+      hasher: factorHasher(),
+      requiredFactors: memberFactors(),
+      deleteMissing: settings.deleteMissing,
+      concurrency: settings.concurrency,
+    };
+  }),
+).use(tracing());

@@ -1,6 +1,23 @@
 import type { TableKey } from '../adapters/dynamo/table-definitions.js';
 
 /**
+ * DynamoDB item actions a function can be granted (IAM `dynamodb:<action>`), named exactly as
+ * IAM names them. A TransactWriteItems needs no action of its own: DynamoDB authorizes each item
+ * with the action of its kind (Put → PutItem, Delete → DeleteItem, ConditionCheck →
+ * ConditionCheckItem), https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+ */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
+
+/**
  * One route of the HTTP API. This manifest is the single source of the API's shape: the local
  * server routes with it, and the CDK API stack creates one function per entry from it, granting
  * exactly the `tables` and `secrets` listed and setting the `settings` it names. It is plain data
@@ -12,19 +29,25 @@ export interface RouteDefinition {
   path: string;
   /** File under functions/handlers/ (without extension) that exports `handler`. */
   handler: string;
-  /** DynamoDB tables the function uses, and how. */
-  tables: ReadonlyArray<{ table: TableKey; access: 'read' | 'write' | 'read-write' }>;
+  /**
+   * DynamoDB tables the function uses, each with exactly the actions its adapters send (least
+   * privilege: a function that only reads one item gets GetItem, not Query or Scan). The audit
+   * table is append-only for request functions: PutItem (conditional, in or outside the link's
+   * transaction), never UpdateItem or DeleteItem.
+   */
+  tables: ReadonlyArray<{ table: TableKey; actions: readonly TableAction[] }>;
   /** Secrets the function reads (the variable names of DESIGN.md; `_ARN` in Lambda). */
   secrets: ReadonlyArray<
     | 'LINE_CHANNEL_SECRET'
     | 'LINE_MESSAGING_CHANNEL_SECRET'
     | 'COMPANY_OIDC_CLIENT_SECRET'
+    | 'COMPANY_OIDC_PRIVATE_KEY'
     | 'MEMBER_HASH_PEPPER'
     | 'COMPANY_API_CLIENT_SECRET'
     | 'COMPANY_API_KEY'
   >;
-  /** Setting groups (environment variables) the function needs. */
-  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
+  /** Setting groups (environment variables) the function needs; `audit` for those that append to the trail. */
+  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'audit'>;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -41,11 +64,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/links',
     handler: 'links-post',
     tables: [
-      { table: 'links', access: 'read-write' },
-      { table: 'audit', access: 'write' },
+      // The link's two items and its audit event in one transaction (Put); relink/conflict events.
+      { table: 'links', actions: ['PutItem'] },
+      { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: [],
-    settings: ['line', 'company-oidc'],
+    settings: ['line', 'company-oidc', 'audit'],
   },
   {
     // Pattern 3. Settings group 'member-factors' = MEMBER_FACTORS and the ATTEMPTS_* limits.
@@ -53,13 +77,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/links/by-record',
     handler: 'links-by-record-post',
     tables: [
-      { table: 'links', access: 'read-write' },
-      { table: 'audit', access: 'write' },
-      { table: 'members', access: 'read' },
-      { table: 'attempts', access: 'read-write' },
+      { table: 'links', actions: ['PutItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+      { table: 'members', actions: ['GetItem'] },
+      // Counters are added to (UpdateItem ADD) and cleared on success (DeleteItem).
+      { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
     ],
     secrets: ['MEMBER_HASH_PEPPER'],
-    settings: ['line', 'member-factors'],
+    settings: ['line', 'member-factors', 'audit'],
   },
   {
     // Pattern 2. Settings group 'company-api' = COMPANY_API_URL, _AUTH, _TOKEN_URL, _CLIENT_ID,
@@ -68,18 +93,18 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/links/by-api',
     handler: 'links-by-api-post',
     tables: [
-      { table: 'links', access: 'read-write' },
-      { table: 'audit', access: 'write' },
-      { table: 'attempts', access: 'read-write' },
+      { table: 'links', actions: ['PutItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+      { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
     ],
     secrets: ['COMPANY_API_CLIENT_SECRET', 'COMPANY_API_KEY'],
-    settings: ['line', 'member-factors', 'company-api'],
+    settings: ['line', 'member-factors', 'company-api', 'audit'],
   },
   {
     method: 'GET',
     path: '/links/me',
     handler: 'links-me-get',
-    tables: [{ table: 'links', access: 'read' }],
+    tables: [{ table: 'links', actions: ['GetItem'] }],
     secrets: [],
     settings: ['line'],
   },
@@ -87,7 +112,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/links/me/history',
     handler: 'links-me-history-get',
-    tables: [{ table: 'audit', access: 'read' }],
+    tables: [{ table: 'audit', actions: ['Query'] }],
     secrets: [],
     settings: ['line'],
   },
@@ -96,18 +121,19 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/links/me',
     handler: 'links-me-delete',
     tables: [
-      { table: 'links', access: 'read-write' },
-      { table: 'audit', access: 'write' },
+      // Reads the link, then deletes both items and records the event in one transaction.
+      { table: 'links', actions: ['GetItem', 'DeleteItem'] },
+      { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: [],
-    settings: ['line'],
+    settings: ['line', 'audit'],
   },
   // Web flow (issue 3): LINE web login chained with the company IdP, linked at the end.
   {
     method: 'GET',
     path: '/auth/line/login',
     handler: 'auth-line-login-get',
-    tables: [{ table: 'sessions', access: 'write' }],
+    tables: [{ table: 'sessions', actions: ['PutItem'] }],
     secrets: [],
     settings: ['line', 'company-oidc', 'web'],
   },
@@ -115,7 +141,10 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/auth/line/callback',
     handler: 'auth-line-callback-get',
-    tables: [{ table: 'sessions', access: 'read-write' }],
+    tables: [
+      // Consumes the LINE leg's session (conditional DeleteItem) and stores the company leg's.
+      { table: 'sessions', actions: ['DeleteItem', 'PutItem'] },
+    ],
     secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
   },
@@ -123,7 +152,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/auth/company/start',
     handler: 'auth-company-start-post',
-    tables: [{ table: 'sessions', access: 'write' }],
+    tables: [{ table: 'sessions', actions: ['PutItem'] }],
     secrets: [],
     settings: ['line', 'company-oidc', 'web'],
   },
@@ -132,12 +161,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/auth/company/callback',
     handler: 'auth-company-callback-get',
     tables: [
-      { table: 'sessions', access: 'read-write' },
-      { table: 'links', access: 'read-write' },
-      { table: 'audit', access: 'write' },
+      { table: 'sessions', actions: ['DeleteItem'] },
+      { table: 'links', actions: ['PutItem'] },
+      { table: 'audit', actions: ['PutItem'] },
     ],
-    secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
-    settings: ['line', 'company-oidc', 'web'],
+    secrets: ['COMPANY_OIDC_CLIENT_SECRET', 'COMPANY_OIDC_PRIVATE_KEY'],
+    settings: ['line', 'company-oidc', 'web', 'audit'],
   },
 ];
 

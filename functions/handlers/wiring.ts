@@ -3,9 +3,11 @@ import {
   checkMemberHashPepper,
   loadDynamoConfig,
   loadAttemptLimits,
+  loadAuditRetentionDays,
   loadCompanyApiConfig,
   loadMemberAnswerTiming,
   loadCompanyOidcConfig,
+  loadCompanyOidcMaxAge,
   loadLineConfig,
   loadMemberFactors,
   loadWebConfig,
@@ -22,11 +24,13 @@ import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
+import { importClientPrivateKey, type ClientAuthentication } from '../adapters/http/oauth-client.js';
 import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
 import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import type { WebLoginPorts } from '../core/use-cases/web-login.js';
 import { systemClock } from '../core/ports.js';
+import { traceAwsClient } from './http/tracing.js';
 
 /**
  * Adapters a handler plugs into its use case, each built once per execution environment on
@@ -39,7 +43,7 @@ function once<T>(factory: () => T): () => T {
 }
 
 export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() =>
-  createDocumentClient(loadDynamoConfig()),
+  traceAwsClient(createDocumentClient(loadDynamoConfig())),
 );
 
 export const lineConfig = /* @__PURE__ */ once(() => loadLineConfig());
@@ -49,7 +53,12 @@ export const linePlatform = /* @__PURE__ */ once(() => new LinePlatformClient(li
 export const companyVerifier = /* @__PURE__ */ once(() => new OidcCompanyVerifier(loadCompanyOidcConfig()));
 
 /** The audit trail: records events and serves a user's history. */
-export const auditLog = /* @__PURE__ */ once(() => new DynamoAuditLog(documentClient(), tableName('audit')));
+export const auditLog = /* @__PURE__ */ once(
+  () =>
+    new DynamoAuditLog(documentClient(), tableName('audit'), systemClock, {
+      retentionDays: loadAuditRetentionDays(),
+    }),
+);
 
 /** Links; every link and unlink writes its audit event in the same transaction. */
 export const linkRepository = /* @__PURE__ */ once(
@@ -90,7 +99,9 @@ export const companyApi = /* @__PURE__ */ once(() => {
 // ------------------------------------------------------------------ web flow (issue 3)
 
 /** A secret read once per execution environment; a failed read is retried by the next request. */
-function cachedSecret(name: 'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET'): () => Promise<string> {
+function cachedSecret(
+  name: 'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET' | 'COMPANY_OIDC_PRIVATE_KEY',
+): () => Promise<string> {
   let value: Promise<string> | undefined;
   return () =>
     (value ??= readSecret(name).catch((error: unknown) => {
@@ -101,6 +112,23 @@ function cachedSecret(name: 'LINE_CHANNEL_SECRET' | 'COMPANY_OIDC_CLIENT_SECRET'
 
 export const lineChannelSecret = /* @__PURE__ */ cachedSecret('LINE_CHANNEL_SECRET');
 export const companyClientSecret = /* @__PURE__ */ cachedSecret('COMPANY_OIDC_CLIENT_SECRET');
+export const companyClientPrivateKey = /* @__PURE__ */ cachedSecret('COMPANY_OIDC_PRIVATE_KEY');
+
+/** The company token endpoint credential for COMPANY_OIDC_TOKEN_AUTH_METHOD, read and imported once. */
+function companyClientAuthentication(
+  method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt',
+): () => Promise<ClientAuthentication> {
+  let value: Promise<ClientAuthentication> | undefined;
+  const load = async (): Promise<ClientAuthentication> =>
+    method === 'private_key_jwt'
+      ? { method, privateKey: await importClientPrivateKey(await companyClientPrivateKey()) }
+      : { method, clientSecret: await companyClientSecret() };
+  return () =>
+    (value ??= load().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    }));
+}
 
 /** PUBLIC_BASE_URL, APP_RETURN_URLS and the optional LINE / company authorization settings. */
 export const webConfig = /* @__PURE__ */ once(() => loadWebConfig());
@@ -116,6 +144,7 @@ export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
       channelId: line.loginChannelId,
       authBase: line.authBase,
       apiBase: line.apiBase,
+      issuer: line.issuer,
       channelSecret: lineChannelSecret,
       platform: linePlatform(),
       authorizeOptions: web.line,
@@ -123,9 +152,9 @@ export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
     }),
     companyLogin: new OidcWebLoginClient({
       clientId: company.clientId,
-      clientSecret: companyClientSecret,
-      tokenAuthMethod: web.company.tokenAuthMethod,
+      clientAuthentication: companyClientAuthentication(web.company.tokenAuthMethod),
       scope: web.company.scope,
+      maxAge: loadCompanyOidcMaxAge(),
       verifier: companyVerifier(),
       timeoutMs: company.timeoutMs,
     }),

@@ -7,16 +7,21 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createPrivateBucket } from './private-bucket.js';
 import { ServiceFunction } from './service-function.js';
+import type { TableAction } from '../../functions/handlers/routes.js';
 import type { ServiceTable } from './service-table.js';
 
 export interface MemberImportProps {
   /** The import handler's source file (functions/handlers/members-import-s3.ts). */
   readonly entry: string;
   readonly membersTable: ServiceTable;
+  /** The item actions the import sends to the members table (lib/plan.ts MEMBER_IMPORT). */
+  readonly membersTableActions: readonly TableAction[];
   readonly pepper: ISecret;
   /** Settings (MEMBER_FACTORS) and Powertools variables for the function. */
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
+  /** X-Ray tracing (ServiceFunction's `tracing`). @default true */
+  readonly tracing?: boolean;
 }
 
 /** Uploads are picked up under this prefix only (nothing else in the bucket triggers an import). */
@@ -67,8 +72,9 @@ export class MemberImport extends Construct {
       environment: props.environment,
       logRetention: props.logRetention,
       deadLetterQueue: this.deadLetterQueue,
+      tracing: props.tracing,
     })
-      .useTable(props.membersTable, 'read-write')
+      .useTable(props.membersTable, props.membersTableActions)
       .useSecret('MEMBER_HASH_PEPPER', props.pepper)
       .useObjects('IMPORT_BUCKET', this.bucket, IMPORT_PREFIX);
     const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);

@@ -7,6 +7,7 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
+  Metric,
   TextWidget,
   TreatMissingData,
   type IMetric,
@@ -31,7 +32,20 @@ export const BUSINESS_METRICS = {
   Lockouts: 'attempts refused because a member, LINE user or client address is locked out',
   GlobalAttemptThreshold:
     'failed member-data attempts while service-wide failures are over ATTEMPTS_GLOBAL (answers slowed down)',
+  WebhookSignatureRejected: 'LINE webhook calls refused for a missing or wrong X-Line-Signature',
 } as const;
+
+/**
+ * The signals of an attack, each alarmed when it spikes: more than `threshold` in one
+ * five-minute period (summed over the service's functions). Rejected tokens mean forged,
+ * replayed or other-channel tokens; lockouts mean guessing of member factors; rejected webhook
+ * signatures mean someone other than LINE calling the webhook.
+ */
+export const SECURITY_ALARMS = {
+  RejectedTokens: { threshold: 50, label: 'rejected LINE or company tokens' },
+  Lockouts: { threshold: 10, label: 'attempt lockouts (factor guessing)' },
+  WebhookSignatureRejected: { threshold: 10, label: 'webhook calls with a bad signature' },
+} as const satisfies Partial<Record<keyof typeof BUSINESS_METRICS, { threshold: number; label: string }>>;
 
 export interface OperationsProps {
   readonly api: IHttpApi;
@@ -39,6 +53,10 @@ export interface OperationsProps {
   readonly tables: readonly ServiceTable[];
   readonly deadLetterQueues?: ReadonlyArray<{ readonly name: string; readonly queue: IQueue }>;
   readonly metricsNamespace: string;
+  /** Powertools' `service` dimension of the business metrics (POWERTOOLS_SERVICE_NAME). */
+  readonly serviceName?: string;
+  /** Thresholds of the security alarms per five minutes (default {@link SECURITY_ALARMS}). */
+  readonly securityAlarmThresholds?: Partial<Record<keyof typeof SECURITY_ALARMS, number>>;
   readonly dashboardName?: string;
   /** Subscribed to a new alarm topic. */
   readonly alarmEmail?: string;
@@ -50,7 +68,7 @@ const PERIOD = Duration.minutes(5);
 
 /**
  * Alarms on what needs a human (API 5xx rate, function errors and throttles, DynamoDB throttling,
- * failed imports), optionally sent to an SNS topic, and one dashboard with the same signals plus
+ * failed imports, spikes of rejected tokens, lockouts and bad webhook signatures), optionally sent to an SNS topic, and one dashboard with the same signals plus
  * the business metrics.
  */
 export class Operations extends Construct {
@@ -116,6 +134,26 @@ export class Operations extends Construct {
         {
           threshold: 1,
           description: `Events that ${name} failed to process after its retries are waiting in its dead-letter queue.`,
+        },
+      );
+    }
+
+    // Business metrics carry Powertools' default `service` dimension, which an alarm must name.
+    for (const [metricName, spec] of Object.entries(SECURITY_ALARMS)) {
+      const threshold =
+        props.securityAlarmThresholds?.[metricName as keyof typeof SECURITY_ALARMS] ?? spec.threshold;
+      this.alarm(
+        `${metricName}Spike`,
+        new Metric({
+          namespace: props.metricsNamespace,
+          metricName,
+          dimensionsMap: { service: props.serviceName ?? 'line-id-link' },
+          statistic: 'Sum',
+          period: PERIOD,
+        }),
+        {
+          threshold,
+          description: `Spike of ${spec.label}: ${threshold} or more in five minutes, a sign of an attack.`,
         },
       );
     }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -10,7 +10,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING, PROJECT_ROOT } from '../bundling.js';
 import type { SecretName } from '../settings.js';
-import { tableActions, type ServiceTable, type TableAccess } from './service-table.js';
+import type { TableAction } from '../../functions/handlers/routes.js';
+import { tableActions, type ServiceTable } from './service-table.js';
 
 export interface ServiceFunctionProps {
   /** The handler's source file (exports `handler`). */
@@ -25,6 +26,11 @@ export interface ServiceFunctionProps {
   readonly logRetention: RetentionDays;
   /** For asynchronously invoked functions: where failed events go after the retries. */
   readonly deadLetterQueue?: IQueue;
+  /**
+   * X-Ray active tracing, with the Powertools Tracer in the code (POWERTOOLS_TRACE_ENABLED).
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -43,6 +49,7 @@ export class ServiceFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    const tracing = props.tracing ?? true;
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -66,11 +73,20 @@ export class ServiceFunction extends Construct {
       // SDK v3 reuses connections by itself; the variable only mattered for SDK v2.
       awsSdkConnectionReuse: false,
       deadLetterQueue: props.deadLetterQueue,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_TRACE_ENABLED: String(tracing),
         ...props.environment,
       },
     });
+    if (tracing) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html), so CDK grants them on *; no data is reachable through them.',
+      });
+    }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -78,11 +94,11 @@ export class ServiceFunction extends Construct {
     });
   }
 
-  /** Sets the table's name variable and grants exactly the item actions `access` needs on it. */
-  useTable(table: ServiceTable, access: TableAccess): this {
+  /** Sets the table's name variable and grants exactly `actions` on it (and its indexes). */
+  useTable(table: ServiceTable, actions: readonly TableAction[]): this {
     this.function.addEnvironment(table.envVar, table.tableName);
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: tableActions(access), resources: table.resourceArns() }),
+      new PolicyStatement({ actions: tableActions(actions), resources: table.resourceArns() }),
     );
     return this;
   }

@@ -1,31 +1,16 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
-
-/** How a function uses a table, as the routes manifest says it. */
-export type TableAccess = 'read' | 'write' | 'read-write';
+import type { TableAction } from '../../functions/handlers/routes.js';
 
 /**
- * DynamoDB actions per access level, item-level only: no `dynamodb:*`, no table management.
- * Transactions need no action of their own: DynamoDB authorizes a TransactWriteItems /
- * TransactGetItems per item with these actions (ConditionCheckItem for a condition-only item).
+ * The IAM actions for the item actions a function lists (routes manifest): exactly those, in the
+ * order listed, item-level only (no `dynamodb:*`, no table management).
  */
-export const TABLE_ACTIONS: Record<'read' | 'write', readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-  write: [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-};
-
-export function tableActions(access: TableAccess): string[] {
-  return access === 'read-write'
-    ? [...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]
-    : [...TABLE_ACTIONS[access]];
+export function tableActions(actions: readonly TableAction[]): string[] {
+  if (actions.length === 0) throw new Error('A table grant needs at least one action.');
+  return [...new Set(actions)].map((action) => `dynamodb:${action}`);
 }
 
 export interface ServiceTableProps {
@@ -33,12 +18,19 @@ export interface ServiceTableProps {
   readonly key: TableKey;
   /** Its shape (functions/adapters/dynamo/table-definitions.ts): keys, TTL, indexes. */
   readonly definition: TableDefinition;
+  /**
+   * Point-in-time recovery (continuous backups, 35 days). Worth its cost for data that must
+   * survive mistakes; not for items that expire by themselves within minutes or hours.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
 }
 
 /**
  * One of the service's tables, built from its shared definition so the cloud, the local server
  * and the tests agree on keys, TTL attribute and indexes. Data that must survive mistakes:
- * on-demand, point-in-time recovery, deletion protection, retained when the stack goes.
+ * on-demand, point-in-time recovery (unless turned off for short-lived items), deletion
+ * protection, retained when the stack goes.
  *
  * Encryption uses the AWS managed key (aws/dynamodb): encrypted at rest with KMS and every use
  * of the key in CloudTrail, without a customer managed key to pay for, rotate and keep a key
@@ -60,12 +52,19 @@ export class ServiceTable extends Construct {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: definition.sortKey ? { name: definition.sortKey, type: AttributeType.STRING } : undefined,
       billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: definition.ttlAttribute,
     });
+    if (props.pointInTimeRecovery === false) {
+      Validations.of(this.table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason:
+          'Short-lived items only (login sessions of minutes, attempt counters of a window of hours), removed by TTL: nothing in this table is worth restoring, so continuous backups are off (SHORT_LIVED_TABLES_PITR).',
+      });
+    }
     for (const index of definition.indexes ?? []) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,

@@ -150,7 +150,7 @@ describe('deployment settings', () => {
     ['CORS_ALLOWED_ORIGINS', 'https://liff.example.com/app', loadCorsOrigins],
     ['APP_RETURN_URLS', 'https://a.example/#x', loadWebConfig],
     ['LINE_UI_LOCALES', 'ja,en', loadWebConfig],
-    ['COMPANY_OIDC_TOKEN_AUTH_METHOD', 'private_key_jwt', loadWebConfig],
+    ['COMPANY_OIDC_TOKEN_AUTH_METHOD', 'client_secret_jwt', loadWebConfig],
     ['MEMBER_FACTORS', 'birthDate,shoeSize', loadMemberFactors],
     ['ATTEMPTS_GLOBAL', '-1', loadAttemptLimits],
     ['COMPANY_API_AUTH', 'basic', loadCompanyApiConfig],

@@ -52,6 +52,37 @@ const serviceFunctions = () =>
   Object.entries(resourcesOf(synth.apiTemplate, 'AWS::Lambda::Function')).filter(([, f]) =>
     String(f.Properties!.Description).startsWith('line-id-link'),
   );
+/**
+ * The DynamoDB actions each function needs, per table: what its adapters send (GetItem,
+ * TransactWriteItems items by kind, conditional DeleteItem, UpdateItem ADD, Query).
+ */
+const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>> = {
+  'GET /health': {},
+  'POST /links': { links: ['dynamodb:PutItem'], audit: ['dynamodb:PutItem'] },
+  'POST /links/by-record': {
+    links: ['dynamodb:PutItem'],
+    audit: ['dynamodb:PutItem'],
+    members: ['dynamodb:GetItem'],
+    attempts: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  },
+  'POST /links/by-api': {
+    links: ['dynamodb:PutItem'],
+    audit: ['dynamodb:PutItem'],
+    attempts: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  },
+  'GET /links/me': { links: ['dynamodb:GetItem'] },
+  'GET /links/me/history': { audit: ['dynamodb:Query'] },
+  'DELETE /links/me': { links: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], audit: ['dynamodb:PutItem'] },
+  'GET /auth/line/login': { sessions: ['dynamodb:PutItem'] },
+  'GET /auth/line/callback': { sessions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'] },
+  'POST /auth/company/start': { sessions: ['dynamodb:PutItem'] },
+  'GET /auth/company/callback': {
+    sessions: ['dynamodb:DeleteItem'],
+    links: ['dynamodb:PutItem'],
+    audit: ['dynamodb:PutItem'],
+  },
+};
+
 /** Routes, `$default`, and the member importer. */
 const FUNCTION_COUNT = ROUTES.length + 2;
 
@@ -67,7 +98,10 @@ describe('stateful stack', () => {
       expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // Short-lived items (sessions, attempt counters): no point-in-time recovery by default.
+        PointInTimeRecoverySpecification: {
+          PointInTimeRecoveryEnabled: key !== 'sessions' && key !== 'attempts',
+        },
         DeletionProtectionEnabled: true,
         SSESpecification: { SSEEnabled: true },
       });
@@ -86,8 +120,8 @@ describe('stateful stack', () => {
     },
   );
 
-  it('gives sessions and attempts their TTL attribute', () => {
-    for (const key of ['sessions', 'attempts'] as const) {
+  it('gives sessions, attempts and audit their TTL attribute', () => {
+    for (const key of ['sessions', 'attempts', 'audit'] as const) {
       const table = resourcesOf(synth.statefulTemplate, 'AWS::DynamoDB::Table')[tableLogicalId(key)]!;
       expect(table.Properties!.TimeToLiveSpecification).toEqual({
         AttributeName: 'expiresAt',
@@ -179,7 +213,9 @@ describe('API stack', () => {
         .filter((v) => v in env);
       expect(tableVars.sort()).toEqual([...new Set(route.tables.map((t) => TABLES[t.table].envVar))].sort());
       // Secret ARNs: the listed secrets this deployment uses (oauth: not the API key); never a value.
-      const expectedSecrets = route.secrets.filter((s) => s !== 'COMPANY_API_KEY').map((s) => `${s}_ARN`);
+      // The secrets this deployment uses: oauth, not the API key; client secret, not a private key.
+      const unused = ['COMPANY_API_KEY', 'COMPANY_OIDC_PRIVATE_KEY'];
+      const expectedSecrets = route.secrets.filter((s) => !unused.includes(s)).map((s) => `${s}_ARN`);
       expect(
         Object.keys(env)
           .filter((k) => k.endsWith('_ARN'))
@@ -208,13 +244,12 @@ describe('API stack', () => {
       const statements = statementsOf(functionFor(key).id);
       const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       expect(dynamo).toHaveLength(route.tables.length);
-      for (const { table, access } of route.tables) {
+      for (const { table } of route.tables) {
         const statement = dynamo.find((s) => JSON.stringify(s.Resource).includes(tableLogicalId(table)))!;
         expect(statement).toBeDefined();
-        const actions = actionsOf(statement);
-        expect(actions.includes('dynamodb:GetItem')).toBe(access !== 'write');
-        expect(actions.includes('dynamodb:PutItem')).toBe(access !== 'read');
-        expect(actions.includes('dynamodb:ConditionCheckItem')).toBe(access !== 'read');
+        // Exactly the actions this function's adapters send, written out here (not derived from
+        // the manifest) so widening a grant fails this test.
+        expect([...actionsOf(statement)].sort()).toEqual([...EXPECTED_TABLE_ACTIONS[key]![table]!].sort());
         // Scoped to this table (an ARN imported from the stateful stack), nothing else.
         for (const resource of [statement.Resource].flat()) {
           expect(JSON.stringify(resource)).toContain(tableLogicalId(table));
@@ -222,7 +257,9 @@ describe('API stack', () => {
         }
       }
       const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-      const expected = route.secrets.filter((s) => s !== 'COMPANY_API_KEY');
+      const expected = route.secrets.filter(
+        (s) => s !== 'COMPANY_API_KEY' && s !== 'COMPANY_OIDC_PRIVATE_KEY',
+      );
       expect(secrets).toHaveLength(expected.length);
       for (const statement of secrets) {
         expect(actionsOf(statement)).toEqual(['secretsmanager:GetSecretValue']);
@@ -232,6 +269,34 @@ describe('API stack', () => {
       }
     },
   );
+
+  it('grants exactly the expected tables per function, and no other', () => {
+    for (const route of ROUTES) {
+      expect(Object.keys(EXPECTED_TABLE_ACTIONS[routeKey(route)] ?? {}).sort()).toEqual(
+        route.tables.map((t) => t.table).sort(),
+      );
+    }
+  });
+
+  it('keeps the audit table append-only for request functions, and no scan of links anywhere', () => {
+    const fallback = statementsOf(functionFor('$default').id);
+    expect(fallback.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))).toEqual([]);
+    for (const route of ROUTES) {
+      for (const statement of statementsOf(functionFor(routeKey(route)).id)) {
+        const resource = JSON.stringify(statement.Resource);
+        const actions = actionsOf(statement);
+        if (resource.includes(tableLogicalId('audit'))) {
+          expect(actions).not.toContain('dynamodb:UpdateItem');
+          expect(actions).not.toContain('dynamodb:DeleteItem');
+          expect(actions).not.toContain('dynamodb:BatchWriteItem');
+        }
+        if (resource.includes(tableLogicalId('links'))) {
+          expect(actions).not.toContain('dynamodb:Scan');
+          expect(actions).not.toContain('dynamodb:BatchGetItem');
+        }
+      }
+    }
+  });
 
   it('has no wildcard action and no wildcard resource on data in any policy', () => {
     for (const template of [synth.apiTemplate, synth.statefulTemplate]) {
@@ -300,6 +365,44 @@ describe('API stack', () => {
     for (const metric of Object.keys(BUSINESS_METRICS))
       expect(dashboard).toContain(`MetricName=\\\\\\"${metric}\\\\\\"`);
     expect(dashboard).toContain('Namespace=\\\\\\"LineIdLink\\\\\\"');
+  });
+
+  it('traces every function with X-Ray (active tracing, Powertools Tracer on)', () => {
+    const functions = serviceFunctions();
+    expect(functions).toHaveLength(FUNCTION_COUNT);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties!.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties!.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('true');
+      const xray = statementsOf(id).filter((s) => actionsOf(s).some((a) => a.startsWith('xray:')));
+      expect(xray.flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  it('alarms on spikes of rejected tokens, lockouts and webhook signature failures', () => {
+    const alarms = Object.values(resourcesOf(synth.apiTemplate, 'AWS::CloudWatch::Alarm'));
+    for (const [metricName, threshold] of [
+      ['RejectedTokens', 50],
+      ['Lockouts', 10],
+      ['WebhookSignatureRejected', 10],
+    ] as const) {
+      const found = alarms.filter((a) => a.Properties!.MetricName === metricName);
+      expect(found).toHaveLength(1);
+      expect(found[0]!.Properties).toMatchObject({
+        Namespace: 'LineIdLink',
+        Dimensions: [{ Name: 'service', Value: 'line-id-link' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('passes AUDIT_RETENTION_DAYS only to the functions that append to the audit trail, when set', () => {
+    expect(
+      serviceFunctions().filter(([, f]) => 'AUDIT_RETENTION_DAYS' in f.Properties!.Environment.Variables),
+    ).toEqual([]);
   });
 
   it('outputs the API URL and the callback URLs to register', () => {
@@ -380,6 +483,7 @@ describe('S3 member import', () => {
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_TRACE_ENABLED',
       ].sort(),
     );
     expect(importer().props).toMatchObject({
@@ -390,6 +494,9 @@ describe('S3 member import', () => {
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toHaveLength(1);
     expect(JSON.stringify(dynamo[0]!.Resource)).toContain(tableLogicalId('members'));
+    expect([...actionsOf(dynamo[0]!)].sort()).toEqual(
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan'].sort(),
+    );
     const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3).toHaveLength(1);
     expect(actionsOf(s3[0]!)).toEqual(['s3:GetObject']);
@@ -401,6 +508,84 @@ describe('S3 member import', () => {
 
   it('outputs the bucket name', () => {
     expect(synth.apiTemplate.findOutputs('ImportBucketName').ImportBucketName).toBeDefined();
+  });
+});
+
+describe('company IdP client with private_key_jwt and max_age', () => {
+  let pkjwt: SynthesizedApp;
+  beforeAll(() => {
+    pkjwt = synthApp({
+      bundle: false,
+      context: {
+        ...ALL_PATTERNS_CONTEXT,
+        companyOidcTokenAuthMethod: 'private_key_jwt',
+        companyOidcMaxAge: '300',
+      },
+    });
+  });
+  afterAll(() => rmSync(pkjwt.outdir, { recursive: true, force: true }));
+
+  it('gives the company callback the private key secret instead of the client secret', () => {
+    const fn = Object.values(resourcesOf(pkjwt.apiTemplate, 'AWS::Lambda::Function')).find(
+      (f) => f.Properties!.Description === 'line-id-link GET /auth/company/callback',
+    )!;
+    const env: Record<string, unknown> = fn.Properties!.Environment.Variables;
+    expect(env.COMPANY_OIDC_PRIVATE_KEY_ARN).toBeDefined();
+    expect(env.COMPANY_OIDC_CLIENT_SECRET_ARN).toBeUndefined();
+    expect(env.COMPANY_OIDC_TOKEN_AUTH_METHOD).toBe('private_key_jwt');
+    expect(env.COMPANY_OIDC_MAX_AGE).toBe('300');
+    expect(pkjwt.plan.secrets).toContain('COMPANY_OIDC_PRIVATE_KEY');
+    expect(pkjwt.plan.secrets).not.toContain('COMPANY_OIDC_CLIENT_SECRET');
+  });
+});
+
+describe('operations settings: tracing off, PITR on short-lived tables, audit retention', () => {
+  let ops: SynthesizedApp;
+  beforeAll(() => {
+    ops = synthApp({
+      bundle: false,
+      context: {
+        ...ALL_PATTERNS_CONTEXT,
+        tracingEnabled: 'false',
+        shortLivedTablesPitr: 'true',
+        auditRetentionDays: '400',
+      },
+    });
+  });
+  afterAll(() => rmSync(ops.outdir, { recursive: true, force: true }));
+
+  it('turns tracing off everywhere: no active tracing, no X-Ray grant, the tracer told so', () => {
+    const functions = Object.values(resourcesOf(ops.apiTemplate, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties!.Description).startsWith('line-id-link'),
+    );
+    expect(functions).toHaveLength(FUNCTION_COUNT);
+    for (const fn of functions) {
+      expect(fn.Properties!.TracingConfig?.Mode ?? 'PassThrough').toBe('PassThrough');
+      expect(fn.Properties!.Environment.Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+    }
+    expect(JSON.stringify(resourcesOf(ops.apiTemplate, 'AWS::IAM::Policy'))).not.toContain('xray:');
+  });
+
+  it('keeps point-in-time recovery on every table when asked', () => {
+    for (const table of Object.values(resourcesOf(ops.statefulTemplate, 'AWS::DynamoDB::Table'))) {
+      expect(table.Properties!.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+  });
+
+  it('gives the retention to exactly the routes that append audit events', () => {
+    const writers = ROUTES.filter((r) =>
+      r.tables.some((t) => t.table === 'audit' && t.actions.includes('PutItem')),
+    ).map((r) => `line-id-link ${routeKey(r)}`);
+    expect(writers.length).toBeGreaterThanOrEqual(5);
+    const functions = Object.values(resourcesOf(ops.apiTemplate, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties!.Description).startsWith('line-id-link'),
+    );
+    for (const fn of functions) {
+      const value = fn.Properties!.Environment.Variables.AUDIT_RETENTION_DAYS;
+      expect(value).toBe(writers.includes(fn.Properties!.Description) ? '400' : undefined);
+    }
   });
 });
 
@@ -427,9 +612,9 @@ describe('a LIFF-only deployment with a custom domain and alarm e-mail', () => {
     const routes = Object.values(resourcesOf(liff.apiTemplate, 'AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties!.RouteKey,
     );
-    const expected = ROUTES.filter((r) => r.settings.every((g) => g === 'line' || g === 'company-oidc')).map(
-      routeKey,
-    );
+    const expected = ROUTES.filter((r) =>
+      r.settings.every((g) => g === 'line' || g === 'company-oidc' || g === 'audit'),
+    ).map(routeKey);
     expect(routes.sort()).toEqual(['$default', ...expected].sort());
     expect(routes).not.toContain('POST /links/by-api');
     expect(routes).not.toContain('GET /auth/line/callback');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables, localClient } from '../../functions/local/dynamodb-local.js';
 import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
@@ -17,7 +17,24 @@ export const TEST_CHANNEL = { channelId: '1234567890', channelSecret: 'test-chan
 export const OTHER_CHANNEL = { channelId: '9876543210', channelSecret: 'other-channel-secret-0123456789' };
 /** A third channel the emulator knows (e.g. a LINE MINI App's review channel); unlisted unless a suite lists it. */
 export const THIRD_CHANNEL = { channelId: '1122334455', channelSecret: 'third-channel-secret-0123456789a' };
-export const TEST_CLIENT = { clientId: 'line-id-link', clientSecret: 'company-client-secret' };
+/**
+ * The service's `private_key_jwt` key at the company IdP (PKCS#8 PEM, as COMPANY_OIDC_PRIVATE_KEY
+ * holds it); its public key is registered for TEST_CLIENT.
+ */
+const clientKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const clientJwk = clientKeys.publicKey.export({ format: 'jwk' });
+// RFC 7638 thumbprint: the kid the service puts in its assertions for a PEM key.
+const clientKid = createHash('sha256')
+  .update(JSON.stringify({ crv: clientJwk.crv, kty: clientJwk.kty, x: clientJwk.x, y: clientJwk.y }))
+  .digest('base64url');
+export const TEST_CLIENT_PRIVATE_KEY = clientKeys.privateKey
+  .export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+export const TEST_CLIENT = {
+  clientId: 'line-id-link',
+  clientSecret: 'company-client-secret',
+  jwks: [{ ...clientJwk, kid: clientKid, alg: 'ES256', use: 'sig' }],
+};
 export const OTHER_CLIENT = { clientId: 'another-app', clientSecret: 'another-secret' };
 
 /** Everything an integration suite talks to. */

@@ -70,7 +70,7 @@ describe('loadWebConfig', () => {
     [{ LINE_UI_LOCALES: 'ja,en' }, /LINE_UI_LOCALES/],
     [{ LINE_DISABLE_AUTO_LOGIN: 'yes' }, /LINE_DISABLE_AUTO_LOGIN/],
     [{ COMPANY_OIDC_SCOPES: 'profile' }, /COMPANY_OIDC_SCOPES/],
-    [{ COMPANY_OIDC_TOKEN_AUTH_METHOD: 'private_key_jwt' }, /COMPANY_OIDC_TOKEN_AUTH_METHOD/],
+    [{ COMPANY_OIDC_TOKEN_AUTH_METHOD: 'client_secret_jwt' }, /COMPANY_OIDC_TOKEN_AUTH_METHOD/],
   ])('fails fast naming the variable: %o', (overrides, message) => {
     const env: Record<string, string | undefined> = { ...BASE, ...overrides };
     expect(() => loadWebConfig(env)).toThrow(ConfigError);

@@ -4,6 +4,7 @@ import type { FactorValues } from '../../core/member-factors.js';
 import type { CompanyMemberVerdict, CompanyMemberVerifier } from '../../core/member-ports.js';
 import { systemClock, type Clock } from '../../core/ports.js';
 import { fetchJson, isObject, type FetchLike, type JsonResponse } from '../http/fetch-with-timeout.js';
+import { clientCredentialsToken } from '../http/oauth-client.js';
 
 /** Options of {@link CompanyVerificationApiClient}. */
 export interface CompanyVerificationApiClientOptions {
@@ -39,7 +40,8 @@ class Transient extends Error {
  * `200 {"verified": true, "companyUserId": "..."}` or `200 {"verified": false}`; an answer that
  * names a `memberId` other than the one asked is refused (`company-api-bad-response`).
  *
- * Authentication is OAuth 2.0 client credentials (RFC 6749 §4.4, `client_secret_basic`; the
+ * Authentication is OAuth 2.0 client credentials (RFC 6749 §4.4, `client_secret_basic`, by
+ * oauth4webapi; the
  * access token is cached on this object — module scope — until `expires_in` minus a margin,
  * one fetch shared by concurrent callers, and fetched again once if the API answers 401) or an
  * API key header. Every call has the configured timeout (3 s by default); a timeout, a network
@@ -120,36 +122,26 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
     const { config } = this.options;
     if (config.auth !== 'oauth') throw new Error('unreachable');
     const secret = await this.options.secret();
-    const form = new URLSearchParams({ grant_type: 'client_credentials' });
-    if (config.scope) form.set('scope', config.scope);
-    // RFC 6749 §2.3.1: client ID and secret are form-encoded before Basic encoding.
-    const basic = Buffer.from(`${formEncode(config.clientId)}:${formEncode(secret)}`).toString('base64');
-    const res = await this.withRetry(() =>
-      this.call(config.tokenUrl, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${basic}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: form.toString(),
-      }),
-    );
-    const token = res.body;
-    if (
-      res.status !== 200 ||
-      !isObject(token) ||
-      typeof token.access_token !== 'string' ||
-      !token.access_token ||
-      typeof token.token_type !== 'string' ||
-      token.token_type.toLowerCase() !== 'bearer'
-    ) {
-      throw new UpstreamError('company-api', 'bad-response');
-    }
-    const lifetimeMs =
-      typeof token.expires_in === 'number' && token.expires_in > 0 ? token.expires_in * 1000 : 300_000;
+    const token = await this.withRetry(async () => {
+      try {
+        return await clientCredentialsToken({
+          tokenEndpoint: config.tokenUrl,
+          clientId: config.clientId,
+          auth: { method: 'client_secret_basic', clientSecret: secret },
+          ...(config.scope ? { scope: config.scope } : {}),
+          upstream: 'company-api',
+          fetch: this.fetch,
+          timeoutMs: config.timeoutMs,
+        });
+      } catch (error) {
+        if (error instanceof UpstreamError && error.kind === 'unavailable')
+          throw new Transient('unavailable', { cause: error });
+        throw error;
+      }
+    });
+    const lifetimeMs = (token.expiresIn ?? 300) * 1000;
     const usableMs = lifetimeMs > 2 * this.renewMarginMs ? lifetimeMs - this.renewMarginMs : lifetimeMs / 2;
-    return { value: token.access_token, renewAt: this.clock.now().getTime() + usableMs };
+    return { value: token.accessToken, renewAt: this.clock.now().getTime() + usableMs };
   }
 
   /** One HTTP call; transient failures become {@link Transient} for {@link withRetry}. */
@@ -182,9 +174,4 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
       throw error;
     }
   }
-}
-
-/** application/x-www-form-urlencoded encoding of one value. */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
 }

@@ -1,10 +1,12 @@
 import { jwtVerify, type JWTPayload } from 'jose';
+import type { AuthorizationServer } from 'oauth4webapi';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { CompanyIdentity } from '../../core/link.js';
 import type { Clock, CompanyIdentityVerifier } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
 import { isLoopbackHost } from '../../config.js';
-import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
+import type { FetchLike } from '../http/fetch-with-timeout.js';
+import { discover } from '../http/oauth-client.js';
 import { remoteJwks, translateJwtError } from '../jwks.js';
 
 /** What the service uses from the IdP's OpenID Provider metadata. */
@@ -15,6 +17,8 @@ export interface OidcDiscovery {
   tokenEndpoint?: string;
   /** Signature algorithms we accept: the IdP's advertised list, restricted to asymmetric ones. */
   algorithms: string[];
+  /** The whole metadata document, as oauth4webapi validated it (for the web flow's requests). */
+  server: AuthorizationServer;
 }
 
 /** Options of {@link OidcCompanyVerifier}. */
@@ -44,6 +48,8 @@ const ACCEPTED_ALGORITHMS = [
   'EdDSA',
   'Ed25519',
 ];
+/** Seconds of clock difference with the IdP tolerated on exp, iat, nbf and auth_time. */
+const CLOCK_TOLERANCE_SEC = 5;
 /** A company user ID becomes part of a DynamoDB key: printable, bounded. */
 const COMPANY_USER_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -72,7 +78,15 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
     return (await this.load()).metadata;
   }
 
-  async verifyIdToken(token: string, options: { nonce?: string } = {}): Promise<CompanyIdentity> {
+  /**
+   * @param options.nonce the ID token's `nonce` must equal it (web flow).
+   * @param options.maxAge the sign-in must be at most this many seconds old: `auth_time`
+   *   present and recent (OIDC Core 3.1.2.1 `max_age`, 3.1.3.7 step 11).
+   */
+  async verifyIdToken(
+    token: string,
+    options: { nonce?: string; maxAge?: number } = {},
+  ): Promise<CompanyIdentity> {
     if (!token || token.length > 8192) throw new InvalidTokenError('company', 'malformed token');
     const { metadata, jwks } = await this.load();
     let payload: JWTPayload;
@@ -83,7 +97,7 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
         audience: this.options.clientId,
         requiredClaims: ['sub', 'exp', 'iat'],
         maxTokenAge: '24h',
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_SEC,
         currentDate: this.options.clock.now(),
       }));
     } catch (error) {
@@ -94,6 +108,13 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
     }
     if (options.nonce !== undefined && payload.nonce !== options.nonce) {
       throw new InvalidTokenError('company', 'nonce mismatch');
+    }
+    if (options.maxAge !== undefined) {
+      const nowSec = Math.floor(this.options.clock.now().getTime() / 1000);
+      if (typeof payload.auth_time !== 'number' || payload.auth_time > nowSec + CLOCK_TOLERANCE_SEC)
+        throw new InvalidTokenError('company', 'auth_time missing or in the future');
+      if (nowSec - payload.auth_time > options.maxAge + CLOCK_TOLERANCE_SEC)
+        throw new InvalidTokenError('company', 'auth_time older than max_age');
     }
     if (typeof payload.sub !== 'string' || !COMPANY_USER_ID.test(payload.sub)) {
       throw new InvalidTokenError('company', 'sub is not a usable company user ID');
@@ -110,32 +131,26 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
   }
 
   private async discover() {
-    const issuer = this.options.issuer.replace(/\/+$/, '');
-    const response = await fetchJson(
-      this.options.fetch,
-      `${issuer}/.well-known/openid-configuration`,
-      { method: 'GET', headers: { accept: 'application/json' } },
-      { upstream: 'company-idp', timeoutMs: this.options.timeoutMs },
-    );
-    if (response.status >= 500) throw new UpstreamError('company-idp', 'unavailable');
-    const doc = response.body;
-    if (response.status !== 200 || !isObject(doc)) throw new UpstreamError('company-idp', 'bad-response');
-    // OIDC Discovery 4.3: the issuer in the document must be exactly the configured one.
-    if (doc.issuer !== this.options.issuer || typeof doc.jwks_uri !== 'string') {
-      throw new UpstreamError('company-idp', 'bad-response');
-    }
-    const jwksUrl = safeUrl(doc.jwks_uri);
-    const advertised = Array.isArray(doc.id_token_signing_alg_values_supported)
-      ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string')
+    // oauth4webapi fetches the document and checks its issuer is exactly ours (OIDC Discovery 4.3).
+    const server = await discover(this.options.issuer, {
+      upstream: 'company-idp',
+      fetch: this.options.fetch,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (typeof server.jwks_uri !== 'string') throw new UpstreamError('company-idp', 'bad-response');
+    const jwksUrl = safeUrl(server.jwks_uri);
+    const advertised = Array.isArray(server.id_token_signing_alg_values_supported)
+      ? server.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string')
       : ['RS256']; // OIDC Discovery: RS256 is the default when the list is absent.
     const algorithms = advertised.filter((a) => ACCEPTED_ALGORITHMS.includes(a));
     if (algorithms.length === 0) throw new UpstreamError('company-idp', 'bad-response');
     const metadata: OidcDiscovery = {
-      issuer: doc.issuer,
+      issuer: server.issuer,
       jwksUri: jwksUrl.href,
-      authorizationEndpoint: optionalUrl(doc.authorization_endpoint),
-      tokenEndpoint: optionalUrl(doc.token_endpoint),
+      authorizationEndpoint: optionalUrl(server.authorization_endpoint),
+      tokenEndpoint: optionalUrl(server.token_endpoint),
       algorithms,
+      server,
     };
     const jwks = remoteJwks(jwksUrl, {
       upstream: 'company-idp',

@@ -1,30 +1,37 @@
 import { UpstreamError } from '../../core/errors.js';
-import type { AuthorizeRequest, OAuthLoginClient } from '../../core/web-login.js';
+import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/web-login.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
-import { redeemAuthorizationCode } from '../http/oauth-token-client.js';
+import { redeemAuthorizationCode, type ClientAuthentication } from '../http/oauth-client.js';
 import { withQuery } from '../http/query-string.js';
 import type { OidcCompanyVerifier } from './oidc-company-verifier.js';
 
 /** Options of {@link OidcWebLoginClient}. */
 export interface OidcWebLoginClientOptions {
   clientId: string;
-  /** The client secret, read once per cold start. */
-  clientSecret: () => Promise<string>;
-  /** COMPANY_OIDC_TOKEN_AUTH_METHOD */
-  tokenAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * How the client authenticates at the token endpoint (COMPANY_OIDC_TOKEN_AUTH_METHOD) with its
+   * credential: the client secret, or the private key of `private_key_jwt`, read once per cold start.
+   */
+  clientAuthentication: () => Promise<ClientAuthentication>;
   /** COMPANY_OIDC_SCOPES (contains `openid`). */
   scope: string;
+  /** COMPANY_OIDC_MAX_AGE: a sign-in at most this many seconds old (sent as `max_age`, `auth_time` checked). */
+  maxAge?: number;
   /** Discovery (endpoints) and ID token verification, with their caches. */
   verifier: Pick<OidcCompanyVerifier, 'getDiscovery' | 'verifyIdToken'>;
   timeoutMs: number;
   fetch?: FetchLike;
+  /** The service's clock (ID token time checks). */
+  now?: () => Date;
 }
 
 /**
  * The company IdP's authorization-code flow (OIDC Core 3.1) as an {@link OAuthLoginClient}:
- * endpoints from the discovery document, PKCE (S256), client authentication by
- * `client_secret_basic` or `client_secret_post`, and the ID token verified with the IdP's JWKS
- * (asymmetric algorithms only) including the nonce.
+ * endpoints from the discovery document, PKCE (S256), `max_age` when configured, the RFC 9207
+ * `iss` check of the authorization response, client authentication by `client_secret_basic`,
+ * `client_secret_post` or `private_key_jwt`, the ID token's claims checked by oauth4webapi
+ * (nonce, auth_time) and its signature verified with jose against the IdP's JWKS (asymmetric
+ * algorithms only), nonce and auth_time again included.
  */
 export class OidcWebLoginClient implements OAuthLoginClient {
   private readonly fetch: FetchLike;
@@ -45,29 +52,35 @@ export class OidcWebLoginClient implements OAuthLoginClient {
       nonce: request.nonce,
       code_challenge: request.codeChallenge,
       code_challenge_method: 'S256',
+      max_age: this.options.maxAge === undefined ? undefined : String(this.options.maxAge),
     });
   }
 
-  async redeemCode(request: { code: string; redirectUri: string; codeVerifier: string }): Promise<string> {
-    const { tokenEndpoint } = await this.options.verifier.getDiscovery();
+  async redeemCode(request: RedeemRequest): Promise<string> {
+    const { server, tokenEndpoint } = await this.options.verifier.getDiscovery();
     if (!tokenEndpoint) throw new UpstreamError('company-idp', 'bad-response');
     return redeemAuthorizationCode({
-      tokenEndpoint,
-      ...request,
-      auth: {
-        method: this.options.tokenAuthMethod,
-        clientId: this.options.clientId,
-        clientSecret: await this.options.clientSecret(),
-      },
+      as: server,
+      clientId: this.options.clientId,
+      auth: await this.options.clientAuthentication(),
+      callback: { code: request.code, ...(request.iss !== undefined ? { iss: request.iss } : {}) },
+      redirectUri: request.redirectUri,
+      codeVerifier: request.codeVerifier,
+      nonce: request.nonce,
+      ...(this.options.maxAge !== undefined ? { maxAge: this.options.maxAge } : {}),
       realm: 'company',
       upstream: 'company-idp',
       timeoutMs: this.options.timeoutMs,
       fetch: this.fetch,
+      ...(this.options.now ? { now: this.options.now } : {}),
     });
   }
 
   async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
-    const identity = await this.options.verifier.verifyIdToken(idToken, { nonce });
+    const identity = await this.options.verifier.verifyIdToken(idToken, {
+      nonce,
+      ...(this.options.maxAge !== undefined ? { maxAge: this.options.maxAge } : {}),
+    });
     return { userId: identity.userId };
   }
 }

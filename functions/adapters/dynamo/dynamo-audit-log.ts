@@ -21,6 +21,7 @@ import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
  * | `pk` | `LINE#<lineUserId>` — every event belongs to the verified LINE user of the request |
  * | `sk` | `<at>#<16 hex>` — ISO instant then a random suffix: time order, never a collision |
  * | `type`, `at`, `lineUserId`, `companyUserId`, `method`, `channelId`, `consentVersion`, `code` | the {@link AuditEvent} |
+ * | `expiresAt` | epoch seconds, `at` + the retention; only with a retention (the table's TTL attribute) |
  *
  * A user's history is one Query on `pk`, newest first. Events are never updated or deleted by
  * the service (each Put is conditional on the item not existing). `link` and `unlink` events
@@ -35,13 +36,14 @@ export class DynamoAuditLog implements AuditLog, AuditHistory {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly clock: Clock = systemClock,
+    private readonly options: DynamoAuditLogOptions = {},
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: auditItem(event),
+        Item: this.item(event),
         ConditionExpression: 'attribute_not_exists(sk)',
       }),
     );
@@ -67,12 +69,18 @@ export class DynamoAuditLog implements AuditLog, AuditHistory {
         {
           Put: {
             TableName: this.tableName,
-            Item: auditItem(event),
+            Item: this.item(event),
             ConditionExpression: 'attribute_not_exists(sk)',
           },
         },
       ];
     };
+  }
+
+  private item(event: AuditEvent): Record<string, string | number> {
+    const days = this.options.retentionDays;
+    if (days === undefined) return auditItem(event);
+    return auditItem(event, Math.floor(Date.parse(event.at) / 1000) + days * 86_400);
   }
 
   async listByLineUserId(lineUserId: string, page: { limit: number; cursor?: string }): Promise<AuditPage> {
@@ -95,9 +103,17 @@ export class DynamoAuditLog implements AuditLog, AuditHistory {
   }
 }
 
+export interface DynamoAuditLogOptions {
+  /**
+   * Days an event is kept (counted from its `at`) before DynamoDB's TTL deletes it; undefined
+   * keeps events forever. TTL deletes within days of the expiry, not at the second.
+   */
+  retentionDays?: number;
+}
+
 /** The stored item of an event (see {@link DynamoAuditLog} for the layout). */
-export function auditItem(event: AuditEvent): Record<string, string> {
-  const item: Record<string, string> = {
+export function auditItem(event: AuditEvent, expiresAt?: number): Record<string, string | number> {
+  const item: Record<string, string | number> = {
     pk: lineKey(event.lineUserId),
     sk: `${event.at}#${randomBytes(8).toString('hex')}`,
     type: event.type,
@@ -109,6 +125,7 @@ export function auditItem(event: AuditEvent): Record<string, string> {
   if (event.channelId !== undefined) item.channelId = event.channelId;
   if (event.consentVersion !== undefined) item.consentVersion = event.consentVersion;
   if (event.code !== undefined) item.code = event.code;
+  if (expiresAt !== undefined) item.expiresAt = expiresAt;
   return item;
 }
 

@@ -24,8 +24,16 @@ export const TABLES = {
   members: { envVar: 'MEMBERS_TABLE', defaultName: 'line-id-link-members' },
   /** Failure counters against guessing (patterns 2 and 3). */
   attempts: { envVar: 'ATTEMPTS_TABLE', defaultName: 'line-id-link-attempts', ttlAttribute: 'expiresAt' },
-  /** Audit trail of link events, per LINE user, in time order. */
-  audit: { envVar: 'AUDIT_TABLE', defaultName: 'line-id-link-audit', sortKey: 'sk' },
+  /**
+   * Audit trail of link events, per LINE user, in time order. TTL is on, but an event carries
+   * `expiresAt` only when AUDIT_RETENTION_DAYS is set: by default events are kept.
+   */
+  audit: {
+    envVar: 'AUDIT_TABLE',
+    defaultName: 'line-id-link-audit',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

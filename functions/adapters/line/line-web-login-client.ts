@@ -1,6 +1,7 @@
-import type { AuthorizeRequest, OAuthLoginClient } from '../../core/web-login.js';
+import type { AuthorizationServer } from 'oauth4webapi';
+import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/web-login.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
-import { redeemAuthorizationCode } from '../http/oauth-token-client.js';
+import { redeemAuthorizationCode } from '../http/oauth-client.js';
 import { withQuery } from '../http/query-string.js';
 import type { LinePlatformClient } from './line-platform-client.js';
 
@@ -12,6 +13,8 @@ export interface LineWebLoginClientOptions {
   authBase: string;
   /** `https://api.line.me`: the token endpoint. */
   apiBase: string;
+  /** `https://access.line.me`: the `iss` of LINE's ID tokens (LINE_ISSUER). */
+  issuer: string;
   /** The channel secret (client secret and HS256 key), read once per cold start. */
   channelSecret: () => Promise<string>;
   /** Verifies the HS256 ID token (iss, aud, exp, iat, nonce). */
@@ -23,10 +26,11 @@ export interface LineWebLoginClientOptions {
 }
 
 /**
- * LINE Login for web apps (reference 002) as an {@link OAuthLoginClient}: the authorization URL
+ * LINE Login for web apps (https://developers.line.biz/en/docs/line-login/integrate-line-login/) as an {@link OAuthLoginClient}: the authorization URL
  * `{LINE_AUTH_BASE}/oauth2/v2.1/authorize` with `scope=openid profile`, nonce and PKCE (S256);
- * the code redeemed at `{LINE_API_BASE}/oauth2/v2.1/token` with the channel ID and secret in the
- * form (as LINE documents it) and the PKCE verifier; the HS256 ID token verified with the channel
+ * the code redeemed (oauth4webapi) at `{LINE_API_BASE}/oauth2/v2.1/token` with the channel ID
+ * and secret in the form (as LINE documents it) and the PKCE verifier, the ID token's claims
+ * checked there (iss, aud, exp, iat, nonce); its HS256 signature verified with the channel
  * secret by {@link LinePlatformClient.verifyWebLoginIdToken}.
  */
 export class LineWebLoginClient implements OAuthLoginClient {
@@ -54,20 +58,36 @@ export class LineWebLoginClient implements OAuthLoginClient {
     });
   }
 
-  async redeemCode(request: { code: string; redirectUri: string; codeVerifier: string }): Promise<string> {
+  async redeemCode(request: RedeemRequest): Promise<string> {
     return redeemAuthorizationCode({
-      tokenEndpoint: `${this.options.apiBase.replace(/\/+$/, '')}/oauth2/v2.1/token`,
-      ...request,
-      auth: {
-        method: 'client_secret_post',
-        clientId: this.options.channelId,
-        clientSecret: await this.options.channelSecret(),
-      },
+      as: this.server(),
+      clientId: this.options.channelId,
+      auth: { method: 'client_secret_post', clientSecret: await this.options.channelSecret() },
+      // LINE sends no `iss` with its authorization response; one that arrives is still checked.
+      callback: { code: request.code, ...(request.iss !== undefined ? { iss: request.iss } : {}) },
+      redirectUri: request.redirectUri,
+      codeVerifier: request.codeVerifier,
+      nonce: request.nonce,
       realm: 'line',
       upstream: 'line',
       timeoutMs: this.options.timeoutMs,
       fetch: this.fetch,
     });
+  }
+
+  /**
+   * LINE Login's authorization server as oauth4webapi describes one. LINE publishes discovery
+   * for its ES256 (LIFF) tokens only; web-login ID tokens are HS256 with the channel secret
+   * (https://developers.line.biz/en/docs/line-login/verify-id-token/), so the metadata is
+   * written here.
+   */
+  private server(): AuthorizationServer {
+    return {
+      issuer: this.options.issuer,
+      authorization_endpoint: `${this.options.authBase.replace(/\/+$/, '')}/oauth2/v2.1/authorize`,
+      token_endpoint: `${this.options.apiBase.replace(/\/+$/, '')}/oauth2/v2.1/token`,
+      id_token_signing_alg_values_supported: ['HS256'],
+    };
   }
 
   async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId: string }> {

@@ -58,6 +58,8 @@ export interface CallbackInput {
   state?: string;
   code?: string;
   error?: string;
+  /** The authorization server's issuer identifier, when it sends one (RFC 9207). */
+  iss?: string;
   binding?: string;
 }
 
@@ -269,8 +271,10 @@ async function redeemAndVerify(
   if (!input.code) throw new AuthorizationFailedError(realm, 'missing_code');
   const idToken = await client.redeemCode({
     code: input.code,
+    ...(input.iss !== undefined ? { iss: input.iss } : {}),
     redirectUri,
     codeVerifier: session.codeVerifier,
+    nonce: session.nonce,
   });
   return client.verifyIdToken(idToken, session.nonce);
 }

@@ -9,13 +9,15 @@ import { InvalidRequestError } from '../../core/errors.js';
 import { PayloadTooLargeError } from './http-errors.js';
 import { logger } from './logger.js';
 import { problemResponses } from './problem.js';
+import { tracing } from './tracing.js';
 
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
- * Structured logs carry the Lambda request ID (Powertools) and API Gateway's request ID, so a
- * client's report can be matched to its log lines. Never the event itself: it holds tokens.
+ * Tracing first (so its segment spans every other middleware), then structured logs that carry
+ * the Lambda request ID (Powertools) and API Gateway's request ID, so a client's report can be
+ * matched to its log lines. Never the event itself: it holds tokens.
  */
 export function requestLogging(): MiddlewareObj[] {
   const apiRequestId: MiddlewareObj<APIGatewayProxyEventV2> = {
@@ -24,6 +26,7 @@ export function requestLogging(): MiddlewareObj[] {
     },
   };
   return [
+    tracing(),
     injectLambdaContext(logger, { resetKeys: true, logEvent: false }) as MiddlewareObj,
     apiRequestId as MiddlewareObj,
   ];

@@ -275,6 +275,7 @@ export function callbackInput(
     state: queryParam(event, 'state'),
     code: queryParam(event, 'code'),
     error: queryParam(event, 'error'),
+    iss: queryParam(event, 'iss'),
     binding: readCookie(event, bindingCookieName(config)),
   };
 }

@@ -38,6 +38,10 @@ export interface IssuedCode {
   subject: string;
   /** Epoch ms. */
   issuedAt: number;
+  /** Epoch seconds of the sign-in (the consent decision): the ID token's `auth_time`. */
+  authTime: number;
+  /** `max_age` of the request, when one was sent. */
+  maxAge?: number;
 }
 
 /** What the flow needs to know about the emulator's clients and people. */
@@ -52,6 +56,11 @@ export interface AuthorizationCodeFlowOptions {
   requiredScope?: string;
   /** Extra request parameters to keep and display. */
   extraParams?: readonly string[];
+  /**
+   * The issuer to send as `iss` with every authorization response, success or error (RFC 9207
+   * 2); absent: no `iss` (as LINE).
+   */
+  issuer?: () => string;
 }
 
 /** Lifetime of a pending authorization request (an open consent page). */
@@ -97,7 +106,7 @@ export class AuthorizationCodeFlow {
     }
     const state = q.get('state') ?? '';
     const back = (error: string, description: string) =>
-      redirectWith(redirectUri, { error, error_description: description, state });
+      redirectWith(redirectUri, { error, error_description: description, state, ...this.iss() });
     if (q.get('response_type') !== 'code')
       return back('unsupported_response_type', 'response_type must be code.');
     if (!state) return back('invalid_request', 'state is required.');
@@ -113,6 +122,9 @@ export class AuthorizationCodeFlow {
     } else if (method !== null) {
       return back('invalid_request', 'code_challenge_method without code_challenge.');
     }
+    const maxAge = q.get('max_age');
+    if (maxAge !== null && !/^\d{1,9}$/.test(maxAge))
+      return back('invalid_request', 'max_age must be a non-negative integer.');
     const extra: Record<string, string> = {};
     for (const name of this.options.extraParams ?? []) {
       const value = q.get(name);
@@ -151,6 +163,7 @@ export class AuthorizationCodeFlow {
         error: 'access_denied',
         error_description: 'The resource owner denied the request.',
         state: pending.state,
+        ...this.iss(),
       });
     }
     const subject = req.form.get('subject') ?? '';
@@ -173,8 +186,16 @@ export class AuthorizationCodeFlow {
       ...(pending.codeChallenge !== undefined ? { codeChallenge: pending.codeChallenge } : {}),
       subject,
       issuedAt: Date.now(),
+      // Every sign-in here is a fresh one (the page is always shown), so max_age always holds.
+      authTime: Math.floor(Date.now() / 1000),
+      ...(pending.extra.max_age !== undefined ? { maxAge: Number(pending.extra.max_age) } : {}),
     });
-    return redirectWith(pending.redirectUri, { code, state: pending.state });
+    return redirectWith(pending.redirectUri, { code, state: pending.state, ...this.iss() });
+  }
+
+  /** `{iss}` when the server sends its issuer with authorization responses. */
+  private iss(): { iss?: string } {
+    return this.options.issuer ? { iss: this.options.issuer() } : {};
   }
 
   /**

@@ -12,8 +12,9 @@
  * audiences, `azp`. Outages and request counters work as on the LINE emulator.
  *
  * Authorization-code flow (issue 3): `GET /authorize` shows a consent page (pick a member, Allow
- * or Cancel); `POST /token` authenticates the client (`client_secret_basic` or
- * `client_secret_post`) and dispatches on `grant_type` through
+ * or Cancel) and answers with `iss` (RFC 9207); `POST /token` authenticates the client
+ * (`client_secret_basic`, `client_secret_post`, or `private_key_jwt` against the client's
+ * registered public keys) and dispatches on `grant_type` through
  * {@link CompanyIdpEmulatorServer.tokenGrants}: issue 3 registers `authorization_code` (single-use
  * 10-minute codes, PKCE S256, an RS256 ID token with the request's nonce); other grants (issue 4's
  * `client_credentials`) register there too.
@@ -25,8 +26,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeJwt,
   exportJWK,
   generateKeyPair,
+  jwtVerify,
   SignJWT,
   type CryptoKey,
   type JSONWebKeySet,
@@ -67,7 +71,13 @@ export interface CompanyTestMember {
 /** An OAuth client registered at the IdP: the `aud` of its ID tokens. */
 export interface CompanyClient {
   clientId: string;
-  clientSecret: string;
+  /** For `client_secret_basic` / `client_secret_post`; a client with only `jwks` has none. */
+  clientSecret?: string;
+  /**
+   * Public keys registered for `private_key_jwt` (RFC 7523 2.2): the token endpoint accepts a
+   * client assertion signed by one of them.
+   */
+  jwks?: JWK[];
   /** Redirect URIs registered for the authorization-code flow; when absent, any http(s) URL is accepted. */
   redirectUris?: string[];
 }
@@ -108,8 +118,11 @@ export type CompanyOutageEndpoint = 'discovery' | 'jwks' | 'token' | 'members';
 
 export type CompanySigningAlg = 'RS256' | 'ES256';
 
-/** Faults of the `authorization_code` grant: an ID token with another nonce, or no `id_token`. */
-export type CompanyTokenFault = 'wrong-nonce' | 'no-id-token';
+/**
+ * Faults of the `authorization_code` grant: an ID token with another nonce, no `id_token`, or an
+ * `auth_time` a day old (a sign-in remembered from long ago, as an IdP session on a shared device).
+ */
+export type CompanyTokenFault = 'wrong-nonce' | 'no-id-token' | 'stale-auth-time';
 
 /** Options of {@link CompanyIdpEmulator.mintIdToken}. */
 export interface CompanyMintIdTokenOptions {
@@ -129,6 +142,8 @@ export interface CompanyMintIdTokenOptions {
   /** Makes `aud` an array: the client ID followed by these. */
   extraAudiences?: string[];
   azp?: string;
+  /** `auth_time` (epoch seconds), as the authorization-code grant sets it. */
+  authTime?: number;
 }
 
 export interface CompanyIdpEmulator {
@@ -162,6 +177,8 @@ interface KeyPair {
   publicJwk: JWK;
 }
 
+/** Signature algorithms of client assertions (private_key_jwt) the token endpoint accepts. */
+const CLIENT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const COMPANY_OUTAGE_ENDPOINTS: readonly CompanyOutageEndpoint[] = ['discovery', 'jwks', 'token', 'members'];
 const DEFAULT_ID_TOKEN_TTL_SEC = 3600;
 
@@ -288,7 +305,11 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      // RFC 9207: every authorization response carries `iss`.
+      authorization_response_iss_parameter_supported: true,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'name', 'email'],
       grant_types_supported: ['authorization_code', 'client_credentials'],
     });
   }
@@ -328,7 +349,9 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   /** `POST /token` (form): client authentication, then the grant handler. */
   private async token(req: AppRequest): Promise<AppResponse> {
-    const client = this.authenticateClient(req);
+    const client = req.form.has('client_assertion_type')
+      ? await this.authenticateClientAssertion(req)
+      : this.authenticateClient(req);
     if (!('clientId' in client)) return client;
     const grant = this.tokenGrants.get(req.form.get('grant_type') ?? '');
     if (!grant)
@@ -369,10 +392,55 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       secret = postSecret;
     }
     const client = this.clients.get(clientId);
-    if (!client || client.clientSecret !== secret) {
+    if (!client || client.clientSecret === undefined || client.clientSecret !== secret) {
       return oauthError(401, 'invalid_client', 'Client authentication failed.', {
         'www-authenticate': 'Basic realm="company-idp"',
       });
+    }
+    return client;
+  }
+
+  private readonly usedAssertionIds = new Map<string, number>();
+
+  /**
+   * `private_key_jwt` (RFC 7523 2.2, OIDC Core 9): a JWT signed with a key registered for the
+   * client, `iss` = `sub` = the client ID, `aud` this issuer or the token endpoint, unexpired,
+   * with a `jti` never seen before. No other client authentication may come with it.
+   */
+  private async authenticateClientAssertion(req: AppRequest): Promise<CompanyClient | AppResponse> {
+    const failed = () => oauthError(401, 'invalid_client', 'Client authentication failed.');
+    if (req.form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      return oauthError(400, 'invalid_request', 'Unsupported client_assertion_type.');
+    if (headerValue(req.headers.authorization) !== undefined || req.form.has('client_secret'))
+      return oauthError(400, 'invalid_request', 'Use exactly one client authentication method.');
+    const assertion = req.form.get('client_assertion') ?? '';
+    let clientId: unknown;
+    try {
+      clientId = decodeJwt(assertion).sub;
+    } catch {
+      return failed();
+    }
+    const client = typeof clientId === 'string' ? this.clients.get(clientId) : undefined;
+    if (!client?.jwks?.length) return failed();
+    const postId = req.form.get('client_id');
+    if (postId !== null && postId !== client.clientId)
+      return oauthError(400, 'invalid_request', 'client_id does not match the client assertion.');
+    try {
+      const { payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: client.jwks }), {
+        issuer: client.clientId,
+        subject: client.clientId,
+        audience: [this.issuer, `${this.url}/token`],
+        algorithms: CLIENT_ASSERTION_ALGORITHMS,
+        requiredClaims: ['exp', 'jti'],
+        maxTokenAge: '5m',
+      });
+      const now = Date.now();
+      for (const [jti, expires] of this.usedAssertionIds)
+        if (expires < now) this.usedAssertionIds.delete(jti);
+      if (this.usedAssertionIds.has(payload.jti!)) return failed();
+      this.usedAssertionIds.set(payload.jti!, payload.exp! * 1000);
+    } catch {
+      return failed();
     }
     return client;
   }
@@ -393,6 +461,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       isKnownSubject: (memberId) => this.members.some((m) => m.memberId === memberId),
       codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
       extraParams: ['prompt', 'max_age', 'login_hint'],
+      issuer: () => this.issuer,
     });
     app.get('/authorize', (req) => this.authorizePage(req));
     app.post('/authorize', (req) => this.codeFlow.decide(req));
@@ -431,7 +500,13 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     const fault = this.tokenFault;
     const nonce =
       issued.nonce === undefined ? undefined : fault === 'wrong-nonce' ? `${issued.nonce}x` : issued.nonce;
-    const idToken = await this.mintIdToken({ sub: issued.subject, clientId: client.clientId, nonce });
+    const authTime = fault === 'stale-auth-time' ? issued.authTime - 86_400 : issued.authTime;
+    const idToken = await this.mintIdToken({
+      sub: issued.subject,
+      clientId: client.clientId,
+      nonce,
+      authTime,
+    });
     return json(200, {
       access_token: randomBytes(24).toString('base64url'),
       token_type: 'Bearer',
@@ -458,6 +533,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       iat,
       ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
       ...(opts.azp !== undefined ? { azp: opts.azp } : {}),
+      ...(opts.authTime !== undefined ? { auth_time: opts.authTime } : {}),
       ...(member ? { name: member.name, email: member.email } : {}),
     };
     return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);

@@ -188,6 +188,38 @@ describe('audit trail of link changes', () => {
   });
 });
 
+describe('audit retention (AUDIT_RETENTION_DAYS)', () => {
+  it('gives events an expiresAt (the table TTL attribute) at their time + the retention, and none without', async () => {
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
+    const frozen = { now: () => new Date('2026-11-30T12:00:00.000Z') };
+    const retained = new DynamoAuditLog(client, stack.tables.audit, frozen, { retentionDays: 30 });
+    const kept = new DynamoAuditLog(client, stack.tables.audit, frozen);
+    const a = fresh();
+    const b = fresh();
+    const at = '2026-11-30T12:00:00.000Z';
+    await retained.record({ type: 'lockout', at, lineUserId: a.lineUserId, code: 'too-many-attempts' });
+    await kept.record({ type: 'lockout', at, lineUserId: b.lineUserId, code: 'too-many-attempts' });
+    // An event written inside a link transaction carries it too.
+    const links = new DynamoLinkRepository(client, stack.tables.links, retained.transactionWrites());
+    await links.create({ lineUserId: a.lineUserId, companyUserId: a.memberId, method: 'oidc', linkedAt: at });
+
+    const raw = (await stack.scan('audit')).filter(
+      (item) => (item.lineUserId as { S: string }).S === a.lineUserId,
+    );
+    expect(raw).toHaveLength(2);
+    const expected = String(Date.parse(at) / 1000 + 30 * 86_400);
+    for (const item of raw) expect(item.expiresAt).toEqual({ N: expected });
+    const other = (await stack.scan('audit')).filter(
+      (item) => (item.lineUserId as { S: string }).S === b.lineUserId,
+    );
+    expect(other).toHaveLength(1);
+    expect(other[0]!.expiresAt).toBeUndefined();
+    // The history still reads both kinds.
+    expect((await retained.listByLineUserId(a.lineUserId, { limit: 10 })).events).toHaveLength(2);
+    client.destroy();
+  });
+});
+
 describe('GET /links/me/history', () => {
   it("returns the caller's own events, newest first, with pagination", async () => {
     const me = fresh();

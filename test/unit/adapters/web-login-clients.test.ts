@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { OidcWebLoginClient } from '../../../functions/adapters/company/oidc-web-login-client.js';
 import type { FetchLike } from '../../../functions/adapters/http/fetch-with-timeout.js';
 import { LinePlatformClient } from '../../../functions/adapters/line/line-platform-client.js';
@@ -18,6 +18,7 @@ function lineClient(overrides: Partial<ConstructorParameters<typeof LineWebLogin
     channelId: '1234567890',
     authBase: 'https://access.line.test/',
     apiBase: 'https://api.line.test',
+    issuer: 'https://access.line.me',
     channelSecret: async () => SECRET,
     platform: new LinePlatformClient({
       channelIds: ['1234567890'],
@@ -87,17 +88,30 @@ describe('LineWebLoginClient', () => {
 
   it('redeems at {LINE_API_BASE}/oauth2/v2.1/token with the channel ID and secret in the form', async () => {
     let seen: { url: string; body: URLSearchParams } | undefined;
+    const idToken = await hs256({ nonce: 'N1' });
     const fetchImpl: FetchLike = async (url, init) => {
       seen = { url: String(url), body: new URLSearchParams(init!.body as string) };
-      return new Response(JSON.stringify({ id_token: 'x.y.z' }), { status: 200 });
+      return new Response(JSON.stringify({ access_token: 'a', token_type: 'Bearer', id_token: idToken }), {
+        status: 200,
+      });
     };
     await expect(
       lineClient({ fetch: fetchImpl }).redeemCode({
         code: 'c',
         redirectUri: request.redirectUri,
         codeVerifier: 'v',
+        nonce: 'N1',
       }),
-    ).resolves.toBe('x.y.z');
+    ).resolves.toBe(idToken);
+    // The ID token's claims are checked there already: another nonce is refused.
+    await expect(
+      lineClient({ fetch: fetchImpl }).redeemCode({
+        code: 'c',
+        redirectUri: request.redirectUri,
+        codeVerifier: 'v',
+        nonce: 'N2',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid-line-token' });
     expect(seen!.url).toBe('https://api.line.test/oauth2/v2.1/token');
     expect(Object.fromEntries(seen!.body)).toMatchObject({
       client_id: '1234567890',
@@ -158,20 +172,27 @@ describe('OidcWebLoginClient', () => {
     authorizationEndpoint: 'https://idp.test/authorize?tenant=acme',
     tokenEndpoint: 'https://idp.test/token',
     algorithms: ['RS256'],
+    server: {
+      issuer: 'https://idp.test',
+      authorization_endpoint: 'https://idp.test/authorize?tenant=acme',
+      token_endpoint: 'https://idp.test/token',
+      id_token_signing_alg_values_supported: ['RS256'],
+    },
   };
 
   function companyClient(
     verifier: Partial<{
       getDiscovery: () => Promise<typeof discovery>;
-      verifyIdToken: (t: string, o?: { nonce?: string }) => Promise<{ userId: string }>;
+      verifyIdToken: (t: string, o?: { nonce?: string; maxAge?: number }) => Promise<{ userId: string }>;
     }> = {},
     fetchImpl?: FetchLike,
+    maxAge?: number,
   ) {
     return new OidcWebLoginClient({
       clientId: 'line-id-link',
-      clientSecret: async () => 'secret',
-      tokenAuthMethod: 'client_secret_basic',
+      clientAuthentication: async () => ({ method: 'client_secret_basic', clientSecret: 'secret' }),
       scope: 'openid profile',
+      maxAge,
       verifier: {
         getDiscovery: async () => discovery,
         verifyIdToken: async () => ({ userId: 'M-1' }),
@@ -208,32 +229,51 @@ describe('OidcWebLoginClient', () => {
       }),
     });
     await expect(bare.authorizeUrl(request)).rejects.toMatchObject({ code: 'company-idp-bad-response' });
-    await expect(bare.redeemCode({ code: 'c', redirectUri: 'r', codeVerifier: 'v' })).rejects.toMatchObject({
+    await expect(
+      bare.redeemCode({ code: 'c', redirectUri: 'r', codeVerifier: 'v', nonce: 'n' }),
+    ).rejects.toMatchObject({
       code: 'company-idp-bad-response',
     });
   });
 
-  it('passes the stored nonce to the verifier', async () => {
-    const seen: Array<string | undefined> = [];
-    const client = companyClient({
-      verifyIdToken: async (_t, o) => (seen.push(o?.nonce), { userId: 'M-1' }),
-    });
+  it('passes the stored nonce and COMPANY_OIDC_MAX_AGE to the verifier, and sends max_age', async () => {
+    const seen: Array<{ nonce?: string; maxAge?: number } | undefined> = [];
+    const client = companyClient(
+      { verifyIdToken: async (_t, o) => (seen.push(o), { userId: 'M-1' }) },
+      undefined,
+      300,
+    );
     await expect(client.verifyIdToken('t', 'the-nonce')).resolves.toEqual({ userId: 'M-1' });
-    expect(seen).toEqual(['the-nonce']);
+    expect(seen).toEqual([{ nonce: 'the-nonce', maxAge: 300 }]);
+    expect(new URL(await client.authorizeUrl(request)).searchParams.get('max_age')).toBe('300');
+    expect(new URL(await companyClient().authorizeUrl(request)).searchParams.has('max_age')).toBe(false);
   });
 
   it('redeems with client_secret_basic at the discovered token endpoint', async () => {
     let seen: { url: string; auth?: string } | undefined;
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new SignJWT({
+      iss: 'https://idp.test',
+      aud: 'line-id-link',
+      sub: 'M-1',
+      iat: now,
+      exp: now + 600,
+      nonce: 'n',
+    })
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign((await generateKeyPair('RS256')).privateKey);
     const fetchImpl: FetchLike = async (url, init) => {
-      seen = { url: String(url), auth: (init!.headers as Record<string, string>).authorization };
-      return new Response(JSON.stringify({ id_token: 'i.d.t' }), { status: 200 });
+      seen = { url: String(url), auth: new Headers(init!.headers).get('authorization') ?? undefined };
+      return new Response(JSON.stringify({ access_token: 'a', token_type: 'Bearer', id_token: idToken }), {
+        status: 200,
+      });
     };
     await expect(
-      companyClient({}, fetchImpl).redeemCode({ code: 'c', redirectUri: 'r', codeVerifier: 'v' }),
-    ).resolves.toBe('i.d.t');
-    expect(seen).toEqual({
-      url: 'https://idp.test/token',
-      auth: `Basic ${Buffer.from('line-id-link:secret').toString('base64')}`,
-    });
+      companyClient({}, fetchImpl).redeemCode({ code: 'c', redirectUri: 'r', codeVerifier: 'v', nonce: 'n' }),
+    ).resolves.toBe(idToken);
+    expect(seen!.url).toBe('https://idp.test/token');
+    // RFC 6749 2.3.1: each part form-urlencoded (oauth4webapi also escapes `-`), then Basic.
+    const basic = Buffer.from(seen!.auth!.replace(/^Basic /, ''), 'base64').toString();
+    expect(basic.split(':').map((part) => decodeURIComponent(part))).toEqual(['line-id-link', 'secret']);
   });
 });

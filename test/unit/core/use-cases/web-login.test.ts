@@ -118,6 +118,7 @@ describe('completeLineLogin', () => {
         code,
         redirectUri: 'https://api.example.com/auth/line/callback',
         codeVerifier: lineSession.codeVerifier,
+        nonce: lineSession.nonce,
       },
     ]);
     expect(ctx.sessions.find('line')).toHaveLength(0);

@@ -1,4 +1,14 @@
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JSONWebKeySet,
+} from 'jose';
 import {
   startCompanyIdpEmulator,
   type CompanyIdpEmulator,
@@ -16,9 +26,18 @@ const CALLBACK = 'https://api.example.com/auth/company/callback';
 const HANAKO = DEFAULT_COMPANY_MEMBERS[0]!;
 
 let idp: CompanyIdpEmulator;
+/** A client registered with a public key only (private_key_jwt). */
+const KEY_CLIENT = { clientId: 'key-client' };
+let keyClientKey: CryptoKey;
 
 beforeAll(async () => {
-  idp = await startCompanyIdpEmulator({ clients: [CLIENT, OTHER_CLIENT], slowMs: 50 });
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  keyClientKey = privateKey;
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'ES256' };
+  idp = await startCompanyIdpEmulator({
+    clients: [CLIENT, OTHER_CLIENT, { ...KEY_CLIENT, jwks: [jwk] }],
+    slowMs: 50,
+  });
 });
 
 afterAll(async () => {
@@ -190,6 +209,89 @@ describe('company IdP /token (authorization_code)', () => {
       { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) },
     );
     expect(body.error).toBe('unsupported_grant_type');
+  });
+
+  it('sends iss with every authorization response (RFC 9207) and auth_time in the ID token', async () => {
+    const discovery = (await (await fetch(`${idp.url}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(discovery.authorization_response_iss_parameter_supported).toBe(true);
+    const { verifier, challenge } = await pkcePair();
+    const allowed = new URL(await decide(authorizeUrl({ max_age: '300' }, challenge), HANAKO.memberId));
+    expect(allowed.searchParams.get('iss')).toBe(idp.issuer);
+    const cancelled = new URL(await decide(authorizeUrl(), HANAKO.memberId, 'cancel'));
+    expect(cancelled.searchParams.get('iss')).toBe(idp.issuer);
+    const before = Math.floor(Date.now() / 1000);
+    const { body } = await token(grant(allowed.searchParams.get('code')!, verifier), {
+      authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+    });
+    const { payload } = await verify(body.id_token as string);
+    expect(payload.auth_time).toBeGreaterThanOrEqual(before - 5);
+    expect(payload.auth_time).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    // A malformed max_age is refused; a stale sign-in can be emulated.
+    const bad = await openAuthorize(authorizeUrl({ max_age: '-1' }));
+    expect(new URL(bad.location!).searchParams.get('error')).toBe('invalid_request');
+    idp.setTokenFault('stale-auth-time');
+    const pair = await login();
+    const stale = await token(grant(pair.code, pair.verifier), {
+      authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+    });
+    expect(decodeJwt(stale.body.id_token as string).auth_time).toBeLessThan(before - 80_000);
+  });
+
+  it('authenticates private_key_jwt with the client’s registered public key, once per jti', async () => {
+    const assertion = (claims: Record<string, unknown> = {}, key = keyClientKey, audience = idp.issuer) =>
+      new SignJWT({ jti: Math.random().toString(36).slice(2), ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: 'key-1' })
+        .setIssuer(KEY_CLIENT.clientId)
+        .setSubject(KEY_CLIENT.clientId)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(key);
+    const codeFor = async () => {
+      const { verifier, challenge } = await pkcePair();
+      const location = new URL(
+        await decide(authorizeUrl({ client_id: KEY_CLIENT.clientId }, challenge), HANAKO.memberId),
+      );
+      return { code: location.searchParams.get('code')!, verifier };
+    };
+    const form = (code: string, verifier: string, clientAssertion: string) =>
+      grant(code, verifier, {
+        client_id: KEY_CLIENT.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+      });
+    let pair = await codeFor();
+    const good = await assertion();
+    const ok = await token(form(pair.code, pair.verifier, good));
+    expect(ok.status).toBe(200);
+    expect(decodeJwt(ok.body.id_token as string).aud).toBe(KEY_CLIENT.clientId);
+    // Replayed, signed by another key, for another audience, or with a secret as well: refused.
+    pair = await codeFor();
+    expect((await token(form(pair.code, pair.verifier, good))).body.error).toBe('invalid_client');
+    const stranger = (await generateKeyPair('ES256')).privateKey;
+    expect((await token(form(pair.code, pair.verifier, await assertion({}, stranger)))).status).toBe(401);
+    expect(
+      (
+        await token(
+          form(pair.code, pair.verifier, await assertion({}, keyClientKey, 'https://elsewhere.example')),
+        )
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await token(form(pair.code, pair.verifier, await assertion()), {
+          authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+        })
+      ).body.error,
+    ).toBe('invalid_request');
+    // A client without registered keys cannot use it, and a key client has no secret to use.
+    expect(
+      (await token({ ...grant(pair.code, pair.verifier), client_id: KEY_CLIENT.clientId, client_secret: '' }))
+        .status,
+    ).toBe(401);
   });
 
   it('can be made to misbehave for tests', async () => {
