@@ -467,7 +467,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
       extraParams: ['prompt', 'bot_prompt', 'ui_locales', 'disable_auto_login', 'max_age'],
     });
     app.get('/oauth2/v2.1/authorize', (req) => this.authorizePage(req));
-    app.post('/oauth2/v2.1/authorize', (req) => this.codeFlow.decide(req));
+    app.post('/oauth2/v2.1/authorize', (req) => this.decideWithBotPrompt(req));
     app.post(
       '/oauth2/v2.1/token',
       this.lineApi('token', 'token', (req) => this.webLoginToken(req)),
@@ -491,7 +491,13 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     const pending = this.codeFlow.begin(req);
     if (!('id' in pending)) return pending;
     const autoLoginOff = pending.extra.disable_auto_login === 'true' || pending.extra.prompt === 'consent';
-    if (this.autoLoginUserId && !autoLoginOff) return this.codeFlow.issue(pending, this.autoLoginUserId);
+    if (this.autoLoginUserId && !autoLoginOff) {
+      const res = this.codeFlow.issue(pending, this.autoLoginUserId);
+      if (!pending.extra.bot_prompt || !res.headers?.location) return res;
+      const back = new URL(res.headers.location);
+      back.searchParams.set('friendship_status_changed', 'false');
+      return { ...res, headers: { ...res.headers, location: back.href } };
+    }
     return consentPage({
       title: 'LINE Login (emulator)',
       color: '#06c755',
@@ -504,7 +510,37 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
           ? [`Add the LINE Official Account as a friend (bot_prompt=${pending.extra.bot_prompt}).`]
           : []),
       ],
+      ...(pending.extra.bot_prompt
+        ? {
+            checkboxes: [
+              { name: 'add_friend', label: 'Add the LINE Official Account as a friend', checked: true },
+            ],
+          }
+        : {}),
     });
+  }
+
+  /**
+   * `POST /oauth2/v2.1/authorize` with LINE Login's "add friend" option
+   * (https://developers.line.biz/en/docs/line-login/link-a-bot/): when the request had `bot_prompt`,
+   * an allowed login with the box ticked makes the user a friend (a `follow` event reaches the
+   * service) and the callback carries `friendship_status_changed=true|false`.
+   */
+  private async decideWithBotPrompt(req: AppRequest): Promise<AppResponse> {
+    const pending = this.codeFlow.pendingRequest(req.form.get('request_id') ?? '');
+    const res = this.codeFlow.decide(req);
+    const location = res.headers?.location;
+    if (!pending?.extra.bot_prompt || res.status !== 302 || !location) return res;
+    const back = new URL(location);
+    if (!back.searchParams.has('code')) return res;
+    const subject = req.form.get('subject') ?? '';
+    let changed = false;
+    if (req.form.get('add_friend') === 'on' && !this.messaging.isFriend(subject)) {
+      changed = true;
+      await this.messaging.follow(subject);
+    }
+    back.searchParams.set('friendship_status_changed', String(changed));
+    return { ...res, headers: { ...res.headers, location: back.href } };
   }
 
   /**
