@@ -226,11 +226,16 @@ ${entries}
 <script nonce="${nonce}">
 // Messages the service pushes later (or replies to slowly) appear without a manual reload.
 const seen = ${JSON.stringify(`${model.entries.length}:${model.friend}`)};
+// A reload while a form post is under way would cancel its navigation: stop polling then.
+let leaving = false;
+document.addEventListener('submit', () => (leaving = true));
+addEventListener('beforeunload', () => (leaving = true));
 setInterval(async () => {
+  if (leaving) return;
   try {
     const res = await fetch(${JSON.stringify(chatPath(userId, 'state'))}, { cache: 'no-store' });
     const state = await res.json();
-    if (state.entries.length + ':' + state.friend !== seen && document.activeElement?.id !== 'text') location.reload();
+    if (!leaving && state.entries.length + ':' + state.friend !== seen && document.activeElement?.id !== 'text') location.reload();
   } catch {}
 }, 1500);
 </script>

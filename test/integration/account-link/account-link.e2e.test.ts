@@ -129,9 +129,11 @@ describe('pattern 4 (LINE account link) in headless Chromium', () => {
 
     // Add friend: a signed follow event; the service answers with the linking message.
     await page.click('#follow');
-    await page.waitForURL(startsWith(chatUrl));
-    expect(await page.textContent('#friend-status')).toBe('friend');
-    expect(line.messaging.deliveries.at(-1)).toMatchObject({ status: 200 });
+    // The chat reloads after the event was delivered (the form post is answered 303 to the chat).
+    await page.waitForSelector('#friend-status.friend');
+    await eventually(async () =>
+      expect(line.messaging.deliveries.at(-1)).toMatchObject({ status: 200, events: [{ type: 'follow' }] }),
+    );
     const startLink = page.locator('li.bot a[href*="/account-link/start?linkToken="]').first();
     await startLink.waitFor();
     await screenshot(page, '1-chat-after-follow');
@@ -173,8 +175,10 @@ describe('pattern 4 (LINE account link) in headless Chromium', () => {
 
     // Block: a signed unfollow event; the link stays, unreachable.
     await page.click('#unfollow');
-    await page.waitForURL(startsWith(chatUrl));
-    expect(await page.textContent('#friend-status')).toBe('not a friend');
+    await page.waitForSelector('#friend-status.not-friend');
+    await eventually(async () =>
+      expect(line.messaging.deliveries.at(-1)).toMatchObject({ status: 200, events: [{ type: 'unfollow' }] }),
+    );
     await eventually(async () => {
       const me = await linksMe(TAKAHASHI.userId);
       expect(me.status).toBe(200);
