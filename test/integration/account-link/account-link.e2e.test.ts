@@ -173,6 +173,17 @@ describe('pattern 4 (LINE account link) in headless Chromium', () => {
     await page.reload();
     await screenshot(page, '3-chat-linked');
 
+    // The dialog again with the used link token: LINE answers link.result failed; nothing changes.
+    await Promise.all([page.waitForURL(startsWith(chatUrl)), page.goto(dialog.href)]);
+    const failed = line.messaging.deliveries.at(-1)!;
+    expect(failed.events[0]).toMatchObject({ type: 'accountLink', link: { result: 'failed' } });
+    expect(failed.events[0]).not.toHaveProperty('replyToken');
+    expect(failed.status).toBe(200);
+    expect((await linksMe(TAKAHASHI.userId)).body).toMatchObject({
+      companyUserId: YUI.memberId,
+      friend: true,
+    });
+
     // Block: a signed unfollow event; the link stays, unreachable.
     await page.click('#unfollow');
     await page.waitForSelector('#friend-status.not-friend');
