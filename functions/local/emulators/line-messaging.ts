@@ -21,7 +21,7 @@ import {
 } from './line-messaging-store.js';
 import type { LineTestUser } from './line-platform-emulator.js';
 import { LineUserActions, type ActionResult } from './line-user-actions.js';
-import { LineWebhookSender, type WebhookDelivery } from './line-webhook-sender.js';
+import { LineWebhookSender, type WebhookDelivery, type WebhookEvent } from './line-webhook-sender.js';
 
 export type { ChatEntry, MessagingChannel, SentMessage } from './line-messaging-store.js';
 export type { ActionResult } from './line-user-actions.js';
@@ -54,6 +54,18 @@ export interface LineMessagingControl {
   redeliver(id: number): Promise<WebhookDelivery | 'unknown' | 'succeeded'>;
   /** LINE's webhook URL verification (a signed body without events). */
   verifyWebhook(): Promise<WebhookDelivery>;
+  /**
+   * A new event as LINE would build it (fresh `webhookEventId`, the clock's `timestamp`); `fields`
+   * add or override anything, e.g. an older `timestamp` or a `replyToken` from {@link replyToken}.
+   */
+  buildEvent(type: string, userId: string, fields?: Record<string, unknown>): WebhookEvent;
+  /** A reply token for `userId`, valid as for a real event. */
+  replyToken(userId: string): string;
+  /**
+   * Signs and delivers `events` as they are, in one body, without changing any state: for tests of
+   * late, batched or repeated events (LINE does not guarantee order).
+   */
+  deliver(events: WebhookEvent[]): Promise<WebhookDelivery>;
 }
 
 /** What the Messaging API side needs from the emulator. */
@@ -157,5 +169,17 @@ export class LineMessaging implements LineMessagingControl {
 
   verifyWebhook(): Promise<WebhookDelivery> {
     return this.webhook.verify();
+  }
+
+  buildEvent(type: string, userId: string, fields: Record<string, unknown> = {}): WebhookEvent {
+    return this.webhook.event(type, userId, fields);
+  }
+
+  replyToken(userId: string): string {
+    return this.store.issueReplyToken(userId);
+  }
+
+  deliver(events: WebhookEvent[]): Promise<WebhookDelivery> {
+    return this.webhook.send(events);
   }
 }

@@ -76,6 +76,22 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
     ).toEqual([]);
   });
 
+  it('a redelivered follow (same webhookEventId) is applied once: one reply', async () => {
+    const userId = testLineUserId('webhook-redelivery');
+    const follow = stack.line.messaging.buildEvent('follow', userId, {
+      replyToken: stack.line.messaging.replyToken(userId),
+      follow: { isUnblocked: false },
+    });
+    await stack.line.messaging.follow(userId); // the user is a friend, so replies reach the chat
+    const before = repliesTo(userId).length;
+    expect((await stack.line.messaging.deliver([follow])).status).toBe(200);
+    const once = repliesTo(userId).length;
+    expect(once).toBeGreaterThan(before);
+    const again = { ...follow, deliveryContext: { isRedelivery: true } };
+    expect((await stack.line.messaging.deliver([again])).status).toBe(200);
+    expect(repliesTo(userId).length).toBe(once);
+  });
+
   it('follow / unfollow / follow again set friend on an existing link', async () => {
     const userId = testLineUserId('webhook-friend');
     const member = DEFAULT_COMPANY_MEMBERS[4]!;
@@ -100,6 +116,11 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
     expect(stack.line.messaging.deliveries.at(-1)!.events[0]).toMatchObject({
       follow: { isUnblocked: true },
     });
+    expect(await friend()).toBe(true);
+
+    // An unfollow older than the last follow, delivered late, changes nothing.
+    const late = stack.line.messaging.buildEvent('unfollow', userId, { timestamp: Date.now() - 60_000 });
+    expect((await stack.line.messaging.deliver([late])).status).toBe(200);
     expect(await friend()).toBe(true);
   });
 });

@@ -117,6 +117,27 @@ describe('webhook deliveries', () => {
   });
 });
 
+describe('crafted deliveries (late, batched or repeated events)', () => {
+  it('buildEvent + deliver send events as given, in one signed body, changing no state', async () => {
+    const late = line.messaging.buildEvent('unfollow', SATO.userId, { timestamp: T0 - 60_000 });
+    const follow = line.messaging.buildEvent('follow', SATO.userId, {
+      replyToken: line.messaging.replyToken(SATO.userId),
+      follow: { isUnblocked: false },
+    });
+    expect(late.webhookEventId).toMatch(ULID);
+    const delivery = await line.messaging.deliver([follow, late]);
+    expect(delivery.status).toBe(200);
+    expect(receiver.received[0]!.body.events.map((e) => [e.type, e.timestamp])).toEqual([
+      ['follow', T0],
+      ['unfollow', T0 - 60_000],
+    ]);
+    expect(receiver.received[0]!.headers['x-line-signature']).toBe(
+      lineSignature(MESSAGING_CHANNEL_SECRET, receiver.received[0]!.rawBody.toString('utf8')),
+    );
+    expect(line.messaging.isFriend(SATO.userId)).toBe(false);
+  });
+});
+
 describe('follow and unfollow', () => {
   it('follow: friend, a follow event with LINE’s fields; again: nothing', async () => {
     const res = await post(`/_emulator/chat/${SATO.userId}/follow`);
