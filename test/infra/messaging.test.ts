@@ -73,7 +73,8 @@ describe('Messaging API deployment', () => {
   it('refuses account-link without its channel ID or without the web flow', () => {
     const read = (context: Record<string, unknown>) => () =>
       readSettings({ context: (key) => context[key], env: {} });
-    const { lineMessagingChannelId: _omit, ...withoutId } = ALL_PATTERNS_CONTEXT;
+    const withoutId: Record<string, unknown> = { ...ALL_PATTERNS_CONTEXT };
+    delete withoutId.lineMessagingChannelId;
     expect(read(withoutId)).toThrow(/LINE_MESSAGING_CHANNEL_ID is missing/);
     expect(read({ ...ALL_PATTERNS_CONTEXT, linkPatterns: 'oidc,account-link' })).toThrow(SettingsError);
     expect(read({ ...ALL_PATTERNS_CONTEXT, linkPatterns: 'oidc,account-link' })).toThrow(/needs web/);
