@@ -43,6 +43,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [
       { table: 'links', access: 'read-write' },
       { table: 'audit', access: 'write' },
+      // Friendship learned from LINE's friendship status API when the bearer is an access token.
+      { table: 'messaging', access: 'read-write' },
     ],
     secrets: [],
     settings: ['line', 'company-oidc'],

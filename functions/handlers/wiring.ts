@@ -31,7 +31,8 @@ import {
   DynamoFriendshipStore,
   DynamoWebhookEventLog,
 } from '../adapters/dynamo/dynamo-messaging-stores.js';
-import { LineMessagingClient } from '../adapters/line/line-messaging-client.js';
+import { fetchFriendshipStatus, LineMessagingClient } from '../adapters/line/line-messaging-client.js';
+import type { LearnFriendshipPorts } from '../core/use-cases/learn-friendship.js';
 import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 
 /**
@@ -203,3 +204,13 @@ export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
     },
   };
 });
+
+/** LINE's friendship status API and the friendship store, for links made with an access token. */
+export const friendshipPorts = /* @__PURE__ */ once((): LearnFriendshipPorts => ({
+  friendshipStatus: {
+    isFriend: (token) =>
+      fetchFriendshipStatus({ apiBase: lineConfig().apiBase, timeoutMs: lineConfig().timeoutMs }, token),
+  },
+  friendship: friendshipStore(),
+  clock: systemClock,
+}));

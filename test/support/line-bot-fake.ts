@@ -17,6 +17,8 @@ export interface LineBotFake {
   replies: Array<{ replyToken: string; messages: Array<Record<string, unknown>> }>;
   /** The number of requests with an unknown or missing channel access token. */
   unauthorized: number;
+  /** LINE users who have the Official Account as a friend (`GET /friendship/v1/status`). */
+  friends: Set<string>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startLineBotFake(channel: {
     linkTokens: [],
     replies: [],
     unauthorized: 0,
+    friends: new Set<string>(),
   };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -71,6 +74,15 @@ export async function startLineBotFake(channel: {
         if (!authorized(req)) return send(res, 401, { message: 'Authentication failed' });
         state.replies.push(JSON.parse(body.toString('utf8')) as LineBotFake['replies'][number]);
         return send(res, 200, { sentMessages: [] });
+      }
+      if (req.method === 'GET' && path === '/friendship/v1/status') {
+        // The user of the LINE Login access token, as the emulator knows it.
+        const profile = await fetch(`${state.upstream}/v2/profile`, {
+          headers: { authorization: req.headers.authorization ?? '' },
+        });
+        if (profile.status !== 200) return send(res, 401, { message: 'invalid token' });
+        const { userId } = (await profile.json()) as { userId: string };
+        return send(res, 200, { friendFlag: state.friends.has(userId) });
       }
       // Anything else: the LINE Platform emulator.
       const headers = { ...req.headers } as Record<string, string>;

@@ -244,6 +244,40 @@ describe('follow / unfollow', () => {
   });
 });
 
+describe('friend on links made with a LINE access token', () => {
+  it('asks the friendship status API at link time; GET /links/me and follow/unfollow show it', async () => {
+    const user = DEFAULT_LINE_USERS[3]!.userId;
+    bot.friends.add(user);
+    const accessToken = await stack.line.mintAccessToken({ userId: user });
+    const companyIdToken = await stack.company.mintIdToken({ sub: DEFAULT_COMPANY_MEMBERS[3]!.memberId });
+    const created = await fetch(`${api}/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ companyIdToken }),
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ lineUserId: user, friend: true });
+
+    const me = async () =>
+      (await (
+        await fetch(`${api}/links/me`, { headers: { authorization: `Bearer ${accessToken}` } })
+      ).json()) as Record<string, unknown>;
+    expect(await me()).toMatchObject({ friend: true, method: 'oidc' });
+    await deliver(unfollow(user));
+    expect(await me()).toMatchObject({ friend: false });
+
+    // A link made with an ID token knows nothing yet: friend is null.
+    const idToken = await stack.line.mintIdToken({ userId: `U${'9'.repeat(32)}` });
+    const unknown = await fetch(`${api}/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ companyIdToken: await stack.company.mintIdToken({ sub: 'M-NO-FRIEND' }) }),
+    });
+    expect(unknown.status).toBe(201);
+    expect(await unknown.json()).toMatchObject({ friend: null });
+  });
+});
+
 // ------------------------------------------------------------------ pattern 4
 
 describe('accountLink', () => {
