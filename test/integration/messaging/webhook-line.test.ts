@@ -51,14 +51,15 @@ afterAll(async () => {
 const sign = (body: string | Buffer, secret = MESSAGING.channelSecret) =>
   createHmac('sha256', secret).update(body).digest('base64');
 
-let clock = Date.parse('2026-11-30T09:00:00.000Z');
+// Event times follow the real clock: friendship learned at link time is stamped with it.
+let clock = Date.now();
 const eventId = () => `01J${randomBytes(12).toString('hex').toUpperCase()}`;
 
 function event(type: string, userId: string, extra: Record<string, unknown> = {}) {
   return {
     type,
     mode: 'active',
-    timestamp: (clock += 1000),
+    timestamp: (clock = Math.max(clock + 1000, Date.now())),
     source: { type: 'user', userId },
     webhookEventId: eventId(),
     deliveryContext: { isRedelivery: false },
