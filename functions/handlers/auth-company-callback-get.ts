@@ -8,6 +8,7 @@ import {
   accountLinkNonces,
   auditLog,
   lineConfig,
+  friendshipStore,
   linkRepository,
   webConfig,
   webLoginPorts,
@@ -19,6 +20,7 @@ const ports = {
   ...webLoginPorts(),
   links: linkRepository(),
   audit: auditLog(),
+  friendship: friendshipStore(),
   // Pattern 4 shares this callback: its sessions end at LINE's account-link dialog.
   nonces: accountLinkNonces(),
   lineAuthBase: lineConfig().authBase,

@@ -7,7 +7,14 @@ import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-wit
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
-import { auditLog, companyVerifier, friendshipPorts, linePlatform, linkRepository } from './wiring.js';
+import {
+  auditLog,
+  companyVerifier,
+  friendshipPorts,
+  friendshipStore,
+  linePlatform,
+  linkRepository,
+} from './wiring.js';
 
 const ports: LinkWithOidcPorts = {
   line: linePlatform(),
@@ -15,6 +22,7 @@ const ports: LinkWithOidcPorts = {
   links: linkRepository(),
   clock: systemClock,
   audit: auditLog(),
+  friendship: friendshipStore(),
 };
 const friendship = friendshipPorts();
 

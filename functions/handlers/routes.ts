@@ -117,7 +117,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/auth/line/callback',
     handler: 'auth-line-callback-get',
-    tables: [{ table: 'sessions', access: 'read-write' }],
+    tables: [
+      { table: 'sessions', access: 'read-write' },
+      // friendship_status_changed=true (bot_prompt): the user is a friend of the Official Account.
+      { table: 'messaging', access: 'read-write' },
+      { table: 'links', access: 'read-write' },
+    ],
     secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
   },
@@ -137,8 +142,8 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'sessions', access: 'read-write' },
       { table: 'links', access: 'read-write' },
       { table: 'audit', access: 'write' },
-      // Pattern 4 shares this callback: it stores the account-link nonce.
-      { table: 'messaging', access: 'write' },
+      // Pattern 4 shares this callback (it stores the account-link nonce); links take over known friendship.
+      { table: 'messaging', access: 'read-write' },
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
     settings: ['line', 'company-oidc', 'web'],

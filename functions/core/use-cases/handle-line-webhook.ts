@@ -196,7 +196,6 @@ async function accountLink(
       { lineUserId: userId, companyUserId: stored.companyUserId, method: 'account-link' },
       ports,
     );
-    await ports.friendship.applyToLink(userId);
     const replied = await say(
       `${created ? 'Your accounts are now linked.' : 'Your accounts were already linked.'} ${UNLINK_NOTICE}`,
     );

@@ -77,7 +77,7 @@ export async function startLineLogin(
 
 /** Outcome of the LINE callback once its session was consumed. */
 export type LineCallbackOutcome =
-  | ({ kind: 'continue' } & LegStarted)
+  | ({ kind: 'continue'; lineUserId: string } & LegStarted)
   | { kind: 'cancelled'; returnTo: string; error: AuthorizationFailedError }
   | { kind: 'failed'; returnTo: string; error: DomainError };
 
@@ -105,7 +105,7 @@ export async function completeLineLogin(
       ports,
       {},
     );
-    return { kind: 'continue', ...next };
+    return { kind: 'continue', lineUserId: line.userId, ...next };
   } catch (error) {
     if (error instanceof AuthorizationFailedError && error.cancelled)
       return { kind: 'cancelled', returnTo, error };
