@@ -414,3 +414,72 @@ export function loadMemberImportSettings(env: Env = process.env): MemberImportSe
     concurrency: Math.min(64, intEnv(env, 'MEMBERS_IMPORT_CONCURRENCY', 8)),
   };
 }
+
+// ------------------------------------------------------------------ Messaging API (webhook, pattern 4)
+
+/** Settings of the LINE Official Account's Messaging API channel (the `messaging` settings group). */
+export interface MessagingConfig {
+  /** LINE_MESSAGING_CHANNEL_ID. The secret (LINE_MESSAGING_CHANNEL_SECRET[_ARN]) is read later. */
+  channelId: string;
+  /** LINE_UNFOLLOW_UNLINKS (default false): an unfollow also removes the link. */
+  unlinkOnUnfollow: boolean;
+  /** LINE_LINK_KEYWORDS: comma-separated texts that ask the bot for the linking URL (lower-cased). */
+  linkKeywords: string[];
+  /** LINE_LINK_POSTBACK_DATA: comma-separated postback `data` values that do the same. */
+  linkPostbackData: string[];
+  /** WEBHOOK_EVENT_TTL_SECONDS (default 7 days): how long processed event IDs are remembered. */
+  webhookEventTtlSeconds: number;
+  /** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600): lifetime of an account-link nonce. */
+  nonceTtlSeconds: number;
+}
+
+/** PUBLIC_BASE_URL alone (https, or http on loopback), for routes that need no other web setting. */
+export function loadPublicBaseUrl(env: Env = process.env): string {
+  return secureUrl(
+    requireEnv(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the linking URL'),
+    'PUBLIC_BASE_URL',
+  );
+}
+
+/** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600, at most 3600): lifetime of an account-link nonce. */
+export function loadAccountLinkNonceTtl(env: Env = process.env): number {
+  const seconds = intEnv(env, 'ACCOUNT_LINK_NONCE_TTL_SECONDS', 600);
+  if (seconds > 3600) {
+    throw new ConfigError('Environment variable ACCOUNT_LINK_NONCE_TTL_SECONDS must be at most 3600.');
+  }
+  return seconds;
+}
+
+/** The default link keywords: what a user types to get the linking URL. */
+export const DEFAULT_LINK_KEYWORDS = ['link', '連携'];
+
+/**
+ * Loads the Messaging API settings: `LINE_MESSAGING_CHANNEL_ID` (required), the secret as
+ * `LINE_MESSAGING_CHANNEL_SECRET` or `LINE_MESSAGING_CHANNEL_SECRET_ARN` (required),
+ * `LINE_UNFOLLOW_UNLINKS`, `LINE_LINK_KEYWORDS` (`none` for no keyword), `LINE_LINK_POSTBACK_DATA`,
+ * `WEBHOOK_EVENT_TTL_SECONDS`, `ACCOUNT_LINK_NONCE_TTL_SECONDS`.
+ */
+export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
+  const channelId = requireEnv(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
+  if (!/^\d+$/.test(channelId)) {
+    throw new ConfigError(
+      `Environment variable LINE_MESSAGING_CHANNEL_ID must be digits, got "${channelId}".`,
+    );
+  }
+  if (!env.LINE_MESSAGING_CHANNEL_SECRET && !env.LINE_MESSAGING_CHANNEL_SECRET_ARN?.trim()) {
+    throw new ConfigError(
+      'Missing required environment variable LINE_MESSAGING_CHANNEL_SECRET (or LINE_MESSAGING_CHANNEL_SECRET_ARN).',
+    );
+  }
+  const keywords =
+    env.LINE_LINK_KEYWORDS === undefined ? DEFAULT_LINK_KEYWORDS : listEnv(env, 'LINE_LINK_KEYWORDS');
+  const nonceTtlSeconds = loadAccountLinkNonceTtl(env);
+  return {
+    channelId,
+    unlinkOnUnfollow: booleanEnv(env, 'LINE_UNFOLLOW_UNLINKS', false),
+    linkKeywords: keywords.filter((k) => k.toLowerCase() !== 'none').map((k) => k.toLowerCase()),
+    linkPostbackData: listEnv(env, 'LINE_LINK_POSTBACK_DATA'),
+    webhookEventTtlSeconds: intEnv(env, 'WEBHOOK_EVENT_TTL_SECONDS', 7 * 24 * 3600),
+    nonceTtlSeconds,
+  };
+}

@@ -19,7 +19,7 @@ export type SettingsGroup = RouteDefinition['settings'][number];
 export type SecretName = RouteDefinition['secrets'][number];
 
 /** The linking patterns a deployment offers; routes of patterns not listed are not deployed. */
-export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record'] as const;
+export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record', 'account-link'] as const;
 export type LinkPattern = (typeof LINK_PATTERNS)[number];
 
 /**
@@ -63,6 +63,19 @@ export const SETTINGS_GROUPS: Record<
       'COMPANY_API_KEY_HEADER',
     ],
   },
+  // The Messaging API webhook and pattern 4 (LINE's account-link flow, which also needs 'web').
+  messaging: {
+    enabledBy: ['account-link'],
+    variables: [
+      'PUBLIC_BASE_URL',
+      'LINE_MESSAGING_CHANNEL_ID',
+      'LINE_UNFOLLOW_UNLINKS',
+      'LINE_LINK_KEYWORDS',
+      'LINE_LINK_POSTBACK_DATA',
+      'WEBHOOK_EVENT_TTL_SECONDS',
+      'ACCOUNT_LINK_NONCE_TTL_SECONDS',
+    ],
+  },
   // The member-data routes (patterns api and record): the factors asked and the guessing limits.
   'member-factors': {
     enabledBy: ['api', 'record'],
@@ -101,6 +114,10 @@ export const SECRET_SPECS: Record<
   COMPANY_API_KEY: {
     description: 'API key for the company verification API.',
     neededWhen: (values) => values.COMPANY_API_AUTH === 'api-key',
+  },
+  LINE_MESSAGING_CHANNEL_SECRET: {
+    description:
+      'Messaging API channel secret of the LINE Official Account (LINE Developers Console, channel "Basic settings"): webhook signatures and channel access tokens.',
   },
 };
 
@@ -275,6 +292,39 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     kind: 'positive-int',
     description: 'S3 import: DynamoDB requests in flight',
   },
+  // Messaging API webhook and pattern 4 (LINK_PATTERNS account-link).
+  {
+    name: 'LINE_MESSAGING_CHANNEL_ID',
+    kind: 'digits',
+    required: anyOf('account-link'),
+    description: 'the Messaging API channel ID of the LINE Official Account (pattern account-link)',
+  },
+  {
+    name: 'LINE_UNFOLLOW_UNLINKS',
+    kind: 'boolean',
+    description: 'an unfollow (block) also removes the link (default false: keep it, friend false)',
+  },
+  {
+    name: 'LINE_LINK_KEYWORDS',
+    kind: 'text',
+    description:
+      'comma-separated texts that make the bot send the linking URL (default link,連携; none: off)',
+  },
+  {
+    name: 'LINE_LINK_POSTBACK_DATA',
+    kind: 'text',
+    description: 'comma-separated postback data values that make the bot send the linking URL',
+  },
+  {
+    name: 'WEBHOOK_EVENT_TTL_SECONDS',
+    kind: 'positive-int',
+    description: 'how long processed webhook event IDs are remembered (default 604800)',
+  },
+  {
+    name: 'ACCOUNT_LINK_NONCE_TTL_SECONDS',
+    kind: 'positive-int',
+    description: 'lifetime of an account-link nonce in seconds (default 600, at most 3600)',
+  },
   // Deployment-only settings (not passed to functions as such).
   {
     name: 'STACK_PREFIX',
@@ -405,6 +455,11 @@ export function readSettings(sources: SettingsSources): Settings {
   if (Boolean(values.DOMAIN_NAME) !== Boolean(values.CERTIFICATE_ARN)) {
     problems.push(
       'DOMAIN_NAME and CERTIFICATE_ARN go together: give both or neither (context domainName and certificateArn).',
+    );
+  }
+  if (patterns.has('account-link') && !patterns.has('web')) {
+    problems.push(
+      'LINK_PATTERNS account-link needs web too: its linking URL runs the company sign-in of the web flow.',
     );
   }
   if (problems.length > 0) throw new SettingsError(problems);

@@ -218,3 +218,13 @@ export class AuthorizationFailedError extends DomainError {
     return this.code === 'login-cancelled';
   }
 }
+
+/**
+ * A webhook request whose `x-line-signature` is missing or is not the HMAC-SHA256 of its exact
+ * body with the Messaging API channel secret: not from LINE, nothing is done.
+ */
+export class WebhookSignatureError extends DomainError {
+  constructor() {
+    super('invalid-webhook-signature', 'The webhook signature is missing or invalid.');
+  }
+}

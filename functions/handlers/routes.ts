@@ -21,9 +21,10 @@ export interface RouteDefinition {
     | 'MEMBER_HASH_PEPPER'
     | 'COMPANY_API_CLIENT_SECRET'
     | 'COMPANY_API_KEY'
+    | 'LINE_MESSAGING_CHANNEL_SECRET'
   >;
   /** Setting groups (environment variables) the function needs. */
-  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
+  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'messaging'>;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -42,6 +43,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [
       { table: 'links', access: 'read-write' },
       { table: 'audit', access: 'write' },
+      // Friendship learned from LINE's friendship status API when the bearer is an access token.
+      { table: 'messaging', access: 'read-write' },
     ],
     secrets: [],
     settings: ['line', 'company-oidc'],
@@ -114,7 +117,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/auth/line/callback',
     handler: 'auth-line-callback-get',
-    tables: [{ table: 'sessions', access: 'read-write' }],
+    tables: [
+      { table: 'sessions', access: 'read-write' },
+      // friendship_status_changed=true (bot_prompt): the user is a friend of the Official Account.
+      { table: 'messaging', access: 'read-write' },
+      { table: 'links', access: 'read-write' },
+    ],
     secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
   },
@@ -134,9 +142,33 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'sessions', access: 'read-write' },
       { table: 'links', access: 'read-write' },
       { table: 'audit', access: 'write' },
+      // Pattern 4 shares this callback (it stores the account-link nonce); links take over known friendship.
+      { table: 'messaging', access: 'read-write' },
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
+  },
+  // Messaging API (pattern 4 and reachability). Settings group 'messaging' = LINE_MESSAGING_CHANNEL_ID
+  // and the bot's settings; the webhook calls LINE (channel access token, link token, reply).
+  {
+    method: 'POST',
+    path: '/webhook/line',
+    handler: 'webhook-line-post',
+    tables: [
+      { table: 'messaging', access: 'read-write' },
+      { table: 'links', access: 'read-write' },
+      { table: 'audit', access: 'write' },
+    ],
+    secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+    settings: ['line', 'messaging'],
+  },
+  {
+    method: 'GET',
+    path: '/account-link/start',
+    handler: 'account-link-start-get',
+    tables: [{ table: 'sessions', access: 'write' }],
+    secrets: [],
+    settings: ['line', 'company-oidc', 'web', 'messaging'],
   },
 ];
 

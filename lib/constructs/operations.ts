@@ -29,6 +29,8 @@ export const BUSINESS_METRICS = {
   LinkConflicts: 'links refused with 409 (one side already linked elsewhere)',
   RejectedTokens: 'LINE or company tokens that failed verification',
   Lockouts: 'attempts refused because a member, LINE user or the service is locked out',
+  WebhookSignatureRejected: 'webhook requests refused for a missing or wrong x-line-signature',
+  FriendshipUpdates: 'follow / unfollow events that changed whether a member is reachable',
 } as const;
 
 export interface OperationsProps {

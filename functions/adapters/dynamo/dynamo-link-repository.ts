@@ -171,7 +171,25 @@ function toLink(item: Record<string, unknown> | undefined): Link | undefined {
   const method = read('method') as LinkMethod | undefined;
   const linkedAt = read('linkedAt');
   if (!lineUserId || !companyUserId || !method || !linkedAt) return undefined;
-  return { lineUserId, companyUserId, method, linkedAt };
+  // Reachability lives on the LINE side only (DynamoFriendshipStore); absent when never learned.
+  const friend = readBoolean(item.friend);
+  const friendUpdatedAt = read('friendUpdatedAt');
+  return {
+    lineUserId,
+    companyUserId,
+    method,
+    linkedAt,
+    ...(friend !== undefined ? { friend } : {}),
+    ...(friend !== undefined && friendUpdatedAt ? { friendUpdatedAt } : {}),
+  };
+}
+
+/** A boolean attribute in plain or raw (`{BOOL: …}`) form. */
+function readBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value && typeof value === 'object' && 'BOOL' in value && typeof value.BOOL === 'boolean')
+    return value.BOOL;
+  return undefined;
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -36,6 +36,7 @@ export class DynamoLoginSessionStore implements LoginSessionStore {
           bindingHash: session.bindingHash,
           lineUserId: session.lineUserId,
           consentVersion: session.consentVersion,
+          linkToken: session.linkToken,
           expiresAt: session.expiresAt,
         },
         // 192 random bits never collide; if they did, refuse rather than hijack another session.
@@ -88,6 +89,7 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
     return undefined;
   const lineUserId = readAttribute(item, 'lineUserId');
   const consentVersion = readAttribute(item, 'consentVersion');
+  const linkToken = readAttribute(item, 'linkToken');
   return {
     state,
     leg,
@@ -98,5 +100,6 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
     expiresAt,
     ...(lineUserId ? { lineUserId } : {}),
     ...(consentVersion ? { consentVersion } : {}),
+    ...(linkToken ? { linkToken } : {}),
   };
 }

@@ -26,6 +26,15 @@ export const TABLES = {
   attempts: { envVar: 'ATTEMPTS_TABLE', defaultName: 'line-id-link-attempts', ttlAttribute: 'expiresAt' },
   /** Audit trail of link events, per LINE user, in time order. */
   audit: { envVar: 'AUDIT_TABLE', defaultName: 'line-id-link-audit', sortKey: 'sk' },
+  /**
+   * Messaging API state: processed webhook event IDs (`EVENT#…`) and account-link nonces
+   * (`NONCE#…`), both expiring, and the newest known friendship of each LINE user (`FRIEND#…`).
+   */
+  messaging: {
+    envVar: 'MESSAGING_TABLE',
+    defaultName: 'line-id-link-messaging',
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

@@ -12,7 +12,14 @@ export const metrics = new Metrics({
 });
 
 /** The metrics the dashboard and alarms know. */
-export type BusinessMetric = 'LinksCreated' | 'LinkConflicts' | 'RejectedTokens' | 'Lockouts';
+export type BusinessMetric =
+  | 'LinksCreated'
+  | 'LinkConflicts'
+  | 'RejectedTokens'
+  | 'Lockouts'
+  // Messaging API webhook: requests refused for their signature, and friendship changes applied.
+  | 'WebhookSignatureRejected'
+  | 'FriendshipUpdates';
 
 /** Which refusal counts as which business metric (by stable error code). */
 const METRIC_BY_CODE: Readonly<Record<string, BusinessMetric>> = {
@@ -21,6 +28,7 @@ const METRIC_BY_CODE: Readonly<Record<string, BusinessMetric>> = {
   'invalid-line-token': 'RejectedTokens',
   'invalid-company-token': 'RejectedTokens',
   'too-many-attempts': 'Lockouts',
+  'invalid-webhook-signature': 'WebhookSignatureRejected',
 };
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */

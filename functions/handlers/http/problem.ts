@@ -37,6 +37,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'company-idp-unavailable': 503,
   'company-api-unavailable': 503,
   'feature-disabled': 501,
+  // Messaging API webhook
+  'invalid-webhook-signature': 401,
 };
 
 /** RFC 9457 problem details as this API sends them; `code` is the stable extension member. */
@@ -80,7 +82,7 @@ export function problemResponse(error: unknown): APIGatewayProxyStructuredResult
     ...(domain instanceof InvalidRequestError && domain.errors.length ? { errors: domain.errors } : {}),
   };
   const headers: Record<string, string> = {};
-  if (status === 401) {
+  if (status === 401 && domain.code !== 'invalid-webhook-signature') {
     headers['WWW-Authenticate'] =
       domain instanceof MissingTokenError
         ? 'Bearer realm="line-id-link"'

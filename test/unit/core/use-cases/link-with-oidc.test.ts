@@ -31,6 +31,7 @@ describe('linkWithOidc', () => {
     expect(result).toEqual({
       created: true,
       link: { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc', linkedAt: '2026-11-22T09:00:00.000Z' },
+      lineVia: 'id-token',
     });
     expect(links.byCompany.get('M1')?.lineUserId).toBe('U1');
   });
