@@ -78,11 +78,13 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
 
   it('a redelivered follow (same webhookEventId) is applied once: one reply', async () => {
     const userId = testLineUserId('webhook-redelivery');
+    await stack.line.messaging.follow(userId); // the user is a friend, so link tokens can be issued
+    // A newer follow than the one above (an older one would be ignored: events apply in time order).
     const follow = stack.line.messaging.buildEvent('follow', userId, {
+      timestamp: Date.now() + 1000,
       replyToken: stack.line.messaging.replyToken(userId),
       follow: { isUnblocked: false },
     });
-    await stack.line.messaging.follow(userId); // the user is a friend, so replies reach the chat
     const before = repliesTo(userId).length;
     expect((await stack.line.messaging.deliver([follow])).status).toBe(200);
     const once = repliesTo(userId).length;
