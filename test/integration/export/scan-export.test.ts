@@ -138,7 +138,7 @@ describe('export by parallel Scan', () => {
     expect(sortRows(data)).toEqual(sortRows(ALL.map(asRow)));
     // The quoting is RFC 4180's, byte for byte.
     expect(text).toContain(
-      'U00000000000000000000000000000002,"M-2 ""quoted""",api,2026-02-01T12:00:00.000Z\r\n',
+      'U00000000000000000000000000000002,"M-2 ""quoted""",api,2026-02-01T12:00:00.000Z,\r\n',
     );
     expect(text).toContain('U00000000000000000000000000000004,会員-４ 佐藤花子 🎉,oidc,');
     expect(text.startsWith('lineUserId,')).toBe(true);
