@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ default: BenchSuite }>> = {
   import: () => import('./import.js'),
   export: () => import('./export.js'),
   bundles: () => import('./bundles.js'),
+  webhook: () => import('./webhook.js'),
 };
 
 const ROWS_MARKER = '@@bench-rows ';

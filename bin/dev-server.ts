@@ -25,6 +25,7 @@ try {
     `  DynamoDB:             ${stack.dynamoEndpoint}`,
     `  LINE Platform:        ${stack.line ? `${stack.line.url} (emulator)` : process.env.LINE_API_BASE}`,
     `  Company IdP:          ${stack.company ? `${stack.company.url} (emulator)` : process.env.COMPANY_OIDC_ISSUER}`,
+    ...(stack.line ? [`  LINE chats:           ${stack.line.url}/_emulator/chat`] : []),
     '',
     ...describePatterns(process.env),
     '',

@@ -154,6 +154,9 @@ export const origin = refined((raw) => {
   return problem ? new Problem(`entry "${raw}" ${problem}`) : raw;
 });
 
+/** The default link keywords: what a user types in the chat to get the linking URL. */
+export const DEFAULT_LINK_KEYWORDS = ['link', '連携'];
+
 // ------------------------------------------------------------------ the variables
 
 /** One variable: its description (shown by synth and in errors) and its rule. */
@@ -197,6 +200,38 @@ export const VARIABLES = {
     digits,
   ),
   LINE_MESSAGING_CHANNEL_ID: variable('the Messaging API channel of the LINE Official Account', digits),
+  LINE_UNFOLLOW_UNLINKS: variable(
+    'an unfollow (block) also removes the link (default false: keep it, friend false)',
+    bool,
+    { default: 'false' },
+  ),
+  LINE_LINK_KEYWORDS: variable(
+    'comma-separated texts that make the bot send the linking URL (none: no keyword)',
+    refined((raw) => {
+      const keywords = raw
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
+      return keywords.filter((k) => k !== 'none');
+    }),
+    { default: DEFAULT_LINK_KEYWORDS.join(',') },
+  ),
+  LINE_LINK_POSTBACK_DATA: variable(
+    'comma-separated postback data values that make the bot send the linking URL',
+    list(text, 'postback data value'),
+  ),
+  WEBHOOK_EVENT_TTL_SECONDS: variable('how long processed webhook event IDs are remembered', positiveInt, {
+    default: String(7 * 24 * 3600),
+  }),
+  ACCOUNT_LINK_NONCE_TTL_SECONDS: variable(
+    'lifetime of an account-link nonce in seconds (at most 3600)',
+    refined((raw) => {
+      if (!/^[1-9]\d*$/.test(raw)) return new Problem(`must be a positive integer, got "${raw}"`);
+      const seconds = Number(raw);
+      return seconds > 3600 ? new Problem('must be at most 3600') : seconds;
+    }),
+    { default: '600' },
+  ),
   LINE_API_BASE: variable('LINE API origin', secureUrl, { default: 'https://api.line.me' }),
   LINE_AUTH_BASE: variable('LINE authorization origin', secureUrl, { default: 'https://access.line.me' }),
   // Compared verbatim with the token's `iss`, so not normalized.
@@ -350,6 +385,9 @@ export const VARIABLES = {
     default: 'line-id-link-attempts',
   }),
   AUDIT_TABLE: variable('name of the audit trail table', tableName, { default: 'line-id-link-audit' }),
+  MESSAGING_TABLE: variable('name of the Messaging API state table', tableName, {
+    default: 'line-id-link-messaging',
+  }),
   API_ROUTES: variable(
     'the deployed routes, "METHOD /path" comma-separated (set by the API stack; all routes when unset)',
     list(

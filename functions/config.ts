@@ -503,3 +503,50 @@ export function loadAuditRetentionDays(env: Env = process.env): number | undefin
 export function loadCompanyOidcMaxAge(env: Env = process.env): number | undefined {
   return read(env, 'COMPANY_OIDC_MAX_AGE');
 }
+
+// ------------------------------------------------------------------ Messaging API (webhook, pattern 4)
+
+/** Settings of the LINE Official Account's Messaging API channel (the `messaging` settings group). */
+export interface MessagingConfig {
+  /** LINE_MESSAGING_CHANNEL_ID. The secret (LINE_MESSAGING_CHANNEL_SECRET[_ARN]) is read later. */
+  channelId: string;
+  /** LINE_UNFOLLOW_UNLINKS (default false): an unfollow also removes the link. */
+  unlinkOnUnfollow: boolean;
+  /** LINE_LINK_KEYWORDS: comma-separated texts that ask the bot for the linking URL (lower-cased). */
+  linkKeywords: string[];
+  /** LINE_LINK_POSTBACK_DATA: comma-separated postback `data` values that do the same. */
+  linkPostbackData: string[];
+  /** WEBHOOK_EVENT_TTL_SECONDS (default 7 days): how long processed event IDs are remembered. */
+  webhookEventTtlSeconds: number;
+  /** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600): lifetime of an account-link nonce. */
+  nonceTtlSeconds: number;
+}
+
+/** PUBLIC_BASE_URL alone (https, or http on loopback), for routes that need no other web setting. */
+export function loadPublicBaseUrl(env: Env = process.env): string {
+  return need(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the linking URL');
+}
+
+/** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600, at most 3600): lifetime of an account-link nonce. */
+export function loadAccountLinkNonceTtl(env: Env = process.env): number {
+  return read(env, 'ACCOUNT_LINK_NONCE_TTL_SECONDS');
+}
+
+/**
+ * Loads the Messaging API settings: `LINE_MESSAGING_CHANNEL_ID` (required), the secret as
+ * `LINE_MESSAGING_CHANNEL_SECRET` or `LINE_MESSAGING_CHANNEL_SECRET_ARN` (required),
+ * `LINE_UNFOLLOW_UNLINKS`, `LINE_LINK_KEYWORDS` (`none` for no keyword), `LINE_LINK_POSTBACK_DATA`,
+ * `WEBHOOK_EVENT_TTL_SECONDS`, `ACCOUNT_LINK_NONCE_TTL_SECONDS`.
+ */
+export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
+  const channelId = need(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
+  requireSecret(env, 'LINE_MESSAGING_CHANNEL_SECRET');
+  return {
+    channelId,
+    unlinkOnUnfollow: read(env, 'LINE_UNFOLLOW_UNLINKS'),
+    linkKeywords: read(env, 'LINE_LINK_KEYWORDS'),
+    linkPostbackData: read(env, 'LINE_LINK_POSTBACK_DATA') ?? [],
+    webhookEventTtlSeconds: read(env, 'WEBHOOK_EVENT_TTL_SECONDS'),
+    nonceTtlSeconds: loadAccountLinkNonceTtl(env),
+  };
+}

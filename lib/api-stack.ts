@@ -38,6 +38,8 @@ export const FUNCTION_SIZING: Record<string, { memorySize?: number; timeout?: Du
   $default: { memorySize: 256, timeout: Duration.seconds(3) },
   // Token fetch plus the company API call with one retry after back-off, each with a 3 s timeout.
   'POST /links/by-api': { timeout: Duration.seconds(25) },
+  // Up to three LINE calls per event (token, link token, reply), each with the outbound timeout.
+  'POST /webhook/line': { timeout: Duration.seconds(20) },
 };
 
 /**
@@ -186,6 +188,14 @@ export class ApiStack extends Stack {
       new CfnOutput(this, 'CompanyCallbackUrl', {
         value: `${this.baseUrl}/auth/company/callback`,
         description: "Register as a redirect URI of this service's client at the company IdP",
+      });
+    }
+    if (plan.routes.some((route) => route.handler === 'webhook-line-post')) {
+      new CfnOutput(this, 'WebhookUrl', {
+        value: `${this.baseUrl}/webhook/line`,
+        description:
+          'Set as the Webhook URL of the Messaging API channel (LINE Developers Console), with "Use webhook" on',
+        exportName: `${settings.stackPrefix}-WebhookUrl`,
       });
     }
     if (domain) {

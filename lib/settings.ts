@@ -27,7 +27,7 @@ export type SettingsGroup = RouteDefinition['settings'][number];
 export type SecretName = RouteDefinition['secrets'][number] & SchemaSecretName;
 
 /** The linking patterns a deployment offers; routes of patterns not listed are not deployed. */
-export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record'] as const;
+export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record', 'account-link'] as const;
 export type LinkPattern = (typeof LINK_PATTERNS)[number];
 
 /**
@@ -81,6 +81,19 @@ export const SETTINGS_GROUPS: Record<
   },
   // Functions that append to the audit trail: how long its events are kept (unset: forever).
   audit: { enabledBy: 'always', variables: ['AUDIT_RETENTION_DAYS'] },
+  // The Messaging API webhook and pattern 4 (LINE's account-link flow, which also needs 'web').
+  messaging: {
+    enabledBy: ['account-link'],
+    variables: [
+      'PUBLIC_BASE_URL',
+      'LINE_MESSAGING_CHANNEL_ID',
+      'LINE_UNFOLLOW_UNLINKS',
+      'LINE_LINK_KEYWORDS',
+      'LINE_LINK_POSTBACK_DATA',
+      'WEBHOOK_EVENT_TTL_SECONDS',
+      'ACCOUNT_LINK_NONCE_TTL_SECONDS',
+    ],
+  },
   // The member-data routes (patterns api and record): the factors asked and the guessing limits.
   'member-factors': {
     enabledBy: ['api', 'record'],
@@ -186,6 +199,7 @@ const REQUIRED_AT_SYNTH: Partial<
   COMPANY_API_TOKEN_URL: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
   COMPANY_API_CLIENT_ID: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
   MEMBER_FACTORS: anyOf('api', 'record'),
+  LINE_MESSAGING_CHANNEL_ID: anyOf('account-link'),
 };
 
 /** Function variables the CDK app sets itself (table names, routes, …): not deployment settings. */
@@ -196,6 +210,7 @@ const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
   'MEMBERS_TABLE',
   'ATTEMPTS_TABLE',
   'AUDIT_TABLE',
+  'MESSAGING_TABLE',
   'API_ROUTES',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
@@ -370,6 +385,11 @@ export function readSettings(sources: SettingsSources): Settings {
   if (Boolean(values.DOMAIN_NAME) !== Boolean(values.CERTIFICATE_ARN)) {
     problems.push(
       'DOMAIN_NAME and CERTIFICATE_ARN go together: give both or neither (context domainName and certificateArn).',
+    );
+  }
+  if (patterns.has('account-link') && !patterns.has('web')) {
+    problems.push(
+      'LINK_PATTERNS account-link needs web too: its linking URL runs the company sign-in of the web flow.',
     );
   }
   if (problems.length > 0) throw new SettingsError(problems);

@@ -15,6 +15,13 @@ export interface Link {
   linkedAt: string;
   /** The LINE channel whose token proved the LINE identity (absent on links made before it was kept). */
   channelId?: string;
+  /**
+   * Whether the LINE user has the LINE Official Account as a friend, as last learned (follow /
+   * unfollow webhook events, the friendship status API); `null` or absent when never learned.
+   */
+  friend?: boolean | null;
+  /** When {@link friend} was learned: the time of the event it came from (ISO 8601, UTC). */
+  friendUpdatedAt?: string;
 }
 
 /** The verified LINE identity of a caller. Only ever built from a token we verified. */
@@ -29,4 +36,19 @@ export interface LineIdentity {
 /** The verified company identity (the `sub` of the company IdP's ID token, or the company API's answer). */
 export interface CompanyIdentity {
   userId: string;
+}
+
+/**
+ * A link as the API shows it: `friend` is always present (`null` when never learned), and
+ * `friendUpdatedAt` only when it was learned.
+ */
+export function publicLink(link: Link): Link & { friend: boolean | null } {
+  return {
+    lineUserId: link.lineUserId,
+    companyUserId: link.companyUserId,
+    method: link.method,
+    linkedAt: link.linkedAt,
+    friend: link.friend ?? null,
+    ...(link.friendUpdatedAt !== undefined ? { friendUpdatedAt: link.friendUpdatedAt } : {}),
+  };
 }

@@ -56,7 +56,15 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /** What happened to a link, for the audit trail (never a token or a factor value). */
-export type AuditEventType = 'link' | 'relink' | 'unlink' | 'conflict' | 'lockout';
+export type AuditEventType =
+  | 'link'
+  | 'relink'
+  | 'unlink'
+  | 'conflict'
+  | 'lockout'
+  // The user added (`follow`) or blocked (`unfollow`) the LINE Official Account; `at` is the event's time.
+  | 'follow'
+  | 'unfollow';
 
 /** One audit event. */
 export interface AuditEvent {

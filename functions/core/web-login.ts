@@ -28,6 +28,11 @@ export interface LoginSession {
   lineChannelId?: string;
   /** Consent / policy version the front end passed at the start, for the audit trail. */
   consentVersion?: string;
+  /**
+   * Company leg of LINE's account-link flow (pattern 4) only: the link token the bot issued; the
+   * callback then hands the user to LINE's account-link dialog instead of linking itself.
+   */
+  linkToken?: string;
   /** Epoch seconds; the session is unusable from then on (and DynamoDB's TTL removes it). */
   expiresAt: number;
 }

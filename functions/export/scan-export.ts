@@ -14,7 +14,8 @@ export type ExportFormat = 'csv' | 'jsonl';
 
 /** Columns of each kind, in file order (CSV header and JSONL key order). */
 export const EXPORT_COLUMNS = {
-  links: ['lineUserId', 'companyUserId', 'method', 'linkedAt'],
+  // `friend`: true / false, or empty (JSONL: null) when never learned.
+  links: ['lineUserId', 'companyUserId', 'method', 'linkedAt', 'friend'],
   audit: ['at', 'type', 'method', 'lineUserId', 'companyUserId', 'consentVersion', 'code'],
 } as const satisfies Record<ExportKind, readonly string[]>;
 
@@ -190,15 +191,24 @@ export function rowWriter(
     const values: Array<string | undefined> = new Array(columns.length);
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
-      let value = item[column]?.S;
+      let value = column === 'friend' ? booleanText(item[column]) : item[column]?.S;
       if (value !== undefined && column === 'lineUserId' && pseudonymize) value = pseudonymize(value);
       values[i] = value;
     }
     if (format === 'csv') return csvRecord(values, csv);
-    const row: Record<string, string> = {};
-    for (let i = 0; i < columns.length; i++) if (values[i] !== undefined) row[columns[i]!] = values[i]!;
+    const row: Record<string, string | boolean | null> = {};
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i]!;
+      if (column === 'friend') row.friend = values[i] === undefined ? null : values[i] === 'true';
+      else if (values[i] !== undefined) row[column] = values[i]!;
+    }
     return `${JSON.stringify(row)}\n`;
   };
+}
+
+/** A stored boolean as `true` / `false`; undefined when the attribute is absent or not a boolean. */
+function booleanText(value: AttributeValue | undefined): string | undefined {
+  return value?.BOOL === undefined ? undefined : String(value.BOOL);
 }
 
 /** Writes a chunk, waiting for `drain` when the stream's buffer is full (backpressure). */

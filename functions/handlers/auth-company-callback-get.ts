@@ -1,26 +1,56 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { completeCompanyLogin } from '../core/use-cases/web-login.js';
+import { completeCompanyCallback } from '../core/use-cases/account-link.js';
 import { logger } from './http/logger.js';
 import { countMetric, countRefusal } from './http/metrics.js';
-import { callbackInput, clearBindingCookie, htmlEdge, redirectTo } from './http/web-pages.js';
-import { auditLog, linkRepository, webConfig, webLoginPorts } from './wiring.js';
+import { callbackInput, clearBindingCookie, errorPage, htmlEdge, redirectTo } from './http/web-pages.js';
+import {
+  accountLinkNonces,
+  auditLog,
+  lineConfig,
+  friendshipStore,
+  linkRepository,
+  webConfig,
+  webLoginPorts,
+} from './wiring.js';
+import { loadAccountLinkNonceTtl } from '../config.js';
 
 const config = webConfig();
-const ports = { ...webLoginPorts(), links: linkRepository(), audit: auditLog() };
+const ports = {
+  ...webLoginPorts(),
+  links: linkRepository(),
+  audit: auditLog(),
+  friendship: friendshipStore(),
+  // Pattern 4 shares this callback: its sessions end at LINE's account-link dialog.
+  nonces: accountLinkNonces(),
+  lineAuthBase: lineConfig().authBase,
+  messaging: { nonceTtlSeconds: loadAccountLinkNonceTtl() },
+};
 
 /**
  * `GET /auth/company/callback?code=…&state=…` — the company IdP's redirect back. Consumes the
  * company session exactly once (browser-bound like the LINE one), redeems the code with PKCE and
- * the client secret, verifies the ID token with the stored nonce, links the LINE user the first
- * leg proved to the company user through the same use case as `POST /links` (method `oidc`), and
- * redirects to `returnTo?result=linked|already_linked|conflict|cancelled|error`. Tokens and codes
- * never appear in that URL. A lost state shows the "sign in again" page and consumes nothing.
+ * the client secret, and verifies the ID token with the stored nonce. Then:
+ *
+ * - web flow: links the LINE user the first leg proved to the company user through the same use
+ *   case as `POST /links` (method `oidc`), and redirects to
+ *   `returnTo?result=linked|already_linked|conflict|cancelled|error`;
+ * - account-link flow (pattern 4, started at `/account-link/start`): stores a one-time nonce with
+ *   the company user ID and redirects to LINE's account-link dialog; LINE's signed `accountLink`
+ *   webhook event completes the link.
+ *
+ * Tokens and codes never appear in those URLs. A lost state shows the "sign in again" page and
+ * consumes nothing.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(htmlEdge(webConfig))
   .handler(async (event) => {
-    const outcome = await completeCompanyLogin(callbackInput(event, config), ports);
+    const outcome = await completeCompanyCallback(callbackInput(event, config), ports);
+    if (outcome.flow === 'account-link') {
+      if (outcome.kind === 'dialog') return redirectTo(outcome.redirectTo, [clearBindingCookie(config)]);
+      const page = errorPage(outcome.error, config);
+      return { ...page, cookies: [clearBindingCookie(config)] };
+    }
     if (outcome.result === 'linked') countMetric('LinksCreated');
     if (outcome.error) {
       countRefusal(outcome.error.code);

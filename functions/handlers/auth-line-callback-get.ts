@@ -8,12 +8,15 @@ import {
   clearBindingCookie,
   errorPage,
   htmlEdge,
+  queryParam,
   redirectTo,
 } from './http/web-pages.js';
-import { webConfig, webLoginPorts } from './wiring.js';
+import { logger } from './http/logger.js';
+import { friendshipStore, webConfig, webLoginPorts } from './wiring.js';
 
 const config = webConfig();
 const ports = webLoginPorts();
+const friendship = friendshipStore();
 
 /**
  * `GET /auth/line/callback?code=…&state=…` (or `?error=…&state=…`) — LINE's redirect back.
@@ -31,6 +34,15 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const outcome = await completeLineLogin(callbackInput(event, config), ports);
     if (outcome.kind === 'continue') {
+      // With bot_prompt, LINE reports whether the user added (or unblocked) the Official Account
+      // during this login (https://developers.line.biz/en/docs/line-login/link-a-bot/): then they are a friend now.
+      if (queryParam(event, 'friendship_status_changed') === 'true') {
+        await friendship.record(outcome.lineUserId, true, new Date().toISOString()).catch((error: unknown) =>
+          logger.warn('friendship not recorded', {
+            cause: error instanceof Error ? error.name : 'unknown',
+          }),
+        );
+      }
       return redirectTo(outcome.redirectTo, [bindingCookie(config, outcome.binding)]);
     }
     const result = outcome.kind === 'cancelled' ? 'cancelled' : 'error';

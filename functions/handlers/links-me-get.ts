@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { publicLink } from '../core/link.js';
 import { getMyLink, type GetMyLinkPorts } from '../core/use-cases/get-my-link.js';
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
@@ -7,7 +8,7 @@ import { linePlatform, linkRepository } from './wiring.js';
 
 const ports: GetMyLinkPorts = { line: linePlatform(), links: linkRepository() };
 
-/** `GET /links/me` — the caller's own link, or 404 `not-linked`. */
+/** `GET /links/me` — the caller's own link (with `friend`: true, false or null), or 404 `not-linked`. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
-  .handler(async (event) => json(200, await getMyLink({ lineToken: bearerToken(event) }, ports)));
+  .handler(async (event) => json(200, publicLink(await getMyLink({ lineToken: bearerToken(event) }, ports))));

@@ -2,11 +2,19 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { systemClock } from '../core/ports.js';
+import { learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
-import { auditLog, companyVerifier, linePlatform, linkRepository } from './wiring.js';
+import {
+  auditLog,
+  companyVerifier,
+  friendshipPorts,
+  friendshipStore,
+  linePlatform,
+  linkRepository,
+} from './wiring.js';
 
 const ports: LinkWithOidcPorts = {
   line: linePlatform(),
@@ -14,7 +22,9 @@ const ports: LinkWithOidcPorts = {
   links: linkRepository(),
   clock: systemClock,
   audit: auditLog(),
+  friendship: friendshipStore(),
 };
+const friendship = friendshipPorts();
 
 /** Body of `POST /links`. Unknown fields (a client-sent `lineUserId`) are dropped, never trusted. */
 const LinkRequest = z.object({
@@ -23,20 +33,33 @@ const LinkRequest = z.object({
 });
 type LinkRequest = z.infer<typeof LinkRequest>;
 
-/** `POST /links` — pattern 1 from a LIFF app: 201 new link, 200 same pair again, 409 conflict. */
+/**
+ * `POST /links` — pattern 1 from a LIFF app: 201 new link, 200 same pair again, 409 conflict.
+ * When the bearer is a LINE access token (not an ID token), LINE's friendship status API fills
+ * the link's `friend` at once.
+ */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
   .use(jsonBody())
   .use(validateBody(LinkRequest))
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
+    const lineToken = bearerToken(event);
     const result = await linkWithOidc(
       {
-        lineToken: bearerToken(event),
+        lineToken,
         companyIdToken: body.companyIdToken,
         consentVersion: body.consentVersion,
       },
       ports,
     );
-    return linkResponse(result);
+    if (result.lineVia === 'access-token') {
+      const friend = await learnFriendshipAtLink(
+        { lineUserId: result.link.lineUserId, accessToken: lineToken },
+        friendship,
+      );
+      if (friend !== undefined)
+        return linkResponse({ created: result.created, link: { ...result.link, friend } });
+    }
+    return linkResponse({ link: result.link, created: result.created });
   });

@@ -45,9 +45,12 @@ export interface RouteDefinition {
     | 'MEMBER_HASH_PEPPER'
     | 'COMPANY_API_CLIENT_SECRET'
     | 'COMPANY_API_KEY'
+    | 'LINE_MESSAGING_CHANNEL_SECRET'
   >;
   /** Setting groups (environment variables) the function needs; `audit` for those that append to the trail. */
-  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'audit'>;
+  settings: ReadonlyArray<
+    'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'audit' | 'messaging'
+  >;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -65,8 +68,11 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'links-post',
     tables: [
       // The link's two items and its audit event in one transaction (Put); relink/conflict events.
-      { table: 'links', actions: ['PutItem'] },
+      { table: 'links', actions: ['PutItem', 'UpdateItem'] },
       { table: 'audit', actions: ['PutItem'] },
+      // Friendship: learned from LINE's friendship status API when the bearer is an access token
+      // (UpdateItem, newer wins), or taken over from what the webhook learned before (GetItem).
+      { table: 'messaging', actions: ['GetItem', 'UpdateItem'] },
     ],
     secrets: [],
     settings: ['line', 'company-oidc', 'audit'],
@@ -144,6 +150,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [
       // Consumes the LINE leg's session (conditional DeleteItem) and stores the company leg's.
       { table: 'sessions', actions: ['DeleteItem', 'PutItem'] },
+      // friendship_status_changed=true (bot_prompt): the user is a friend of the Official Account.
+      { table: 'messaging', actions: ['UpdateItem'] },
+      { table: 'links', actions: ['UpdateItem'] },
     ],
     secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
@@ -162,11 +171,38 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'auth-company-callback-get',
     tables: [
       { table: 'sessions', actions: ['DeleteItem'] },
-      { table: 'links', actions: ['PutItem'] },
+      { table: 'links', actions: ['PutItem', 'UpdateItem'] },
       { table: 'audit', actions: ['PutItem'] },
+      // Pattern 4 shares this callback (it stores the account-link nonce); links take over known friendship.
+      { table: 'messaging', actions: ['PutItem', 'GetItem'] },
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET', 'COMPANY_OIDC_PRIVATE_KEY'],
     settings: ['line', 'company-oidc', 'web', 'audit'],
+  },
+  // Messaging API (pattern 4 and reachability). Settings group 'messaging' = LINE_MESSAGING_CHANNEL_ID
+  // and the bot's settings; the webhook calls LINE (channel access token, link token, reply).
+  {
+    method: 'POST',
+    path: '/webhook/line',
+    handler: 'webhook-line-post',
+    tables: [
+      // Event IDs claimed (conditional Put) and released on failure; nonces consumed (Delete);
+      // friendship newer-wins (Update); known friendship taken over by a new link (Get).
+      { table: 'messaging', actions: ['PutItem', 'DeleteItem', 'UpdateItem', 'GetItem'] },
+      // accountLink creates a link (Put) or finds one; unfollow may unlink (Get, Delete); friend (Update).
+      { table: 'links', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+    ],
+    secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+    settings: ['line', 'messaging', 'audit'],
+  },
+  {
+    method: 'GET',
+    path: '/account-link/start',
+    handler: 'account-link-start-get',
+    tables: [{ table: 'sessions', actions: ['PutItem'] }],
+    secrets: [],
+    settings: ['line', 'company-oidc', 'web', 'messaging'],
   },
 ];
 

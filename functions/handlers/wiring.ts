@@ -31,6 +31,15 @@ import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import type { WebLoginPorts } from '../core/use-cases/web-login.js';
 import { systemClock } from '../core/ports.js';
 import { traceAwsClient } from './http/tracing.js';
+import { loadMessagingConfig, loadPublicBaseUrl } from '../config.js';
+import {
+  DynamoAccountLinkNonceStore,
+  DynamoFriendshipStore,
+  DynamoWebhookEventLog,
+} from '../adapters/dynamo/dynamo-messaging-stores.js';
+import { fetchFriendshipStatus, LineMessagingClient } from '../adapters/line/line-messaging-client.js';
+import type { LearnFriendshipPorts } from '../core/use-cases/learn-friendship.js';
+import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 
 /**
  * Adapters a handler plugs into its use case, each built once per execution environment on
@@ -168,3 +177,76 @@ export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
     },
   };
 });
+
+// ------------------------------------------------------------------ Messaging API (webhook, pattern 4)
+
+/** LINE_MESSAGING_CHANNEL_ID and the bot's settings (functions/config.ts, loadMessagingConfig). */
+export const messagingConfig = /* @__PURE__ */ once(() => loadMessagingConfig());
+
+/** The Messaging API channel secret: the webhook's HMAC key and the channel access token's credential. */
+export const messagingChannelSecret = /* @__PURE__ */ (() => {
+  let value: Promise<string> | undefined;
+  return () =>
+    (value ??= readSecret('LINE_MESSAGING_CHANNEL_SECRET').catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    }));
+})();
+
+/** The Messaging API client; caches its channel access token per execution environment. */
+export const messagingApi = /* @__PURE__ */ once(
+  () =>
+    new LineMessagingClient({
+      apiBase: lineConfig().apiBase,
+      channelId: messagingConfig().channelId,
+      channelSecret: messagingChannelSecret,
+      timeoutMs: lineConfig().timeoutMs,
+    }),
+);
+
+/** Friendship (reachability) of LINE users, on their links. */
+export const friendshipStore = /* @__PURE__ */ once(
+  () =>
+    new DynamoFriendshipStore(documentClient(), {
+      messaging: tableName('messaging'),
+      links: tableName('links'),
+    }),
+);
+
+/** Account-link nonces (pattern 4). */
+export const accountLinkNonces = /* @__PURE__ */ once(
+  () => new DynamoAccountLinkNonceStore(documentClient(), tableName('messaging')),
+);
+
+/** Everything `POST /webhook/line` needs. PUBLIC_BASE_URL builds the linking URL. */
+export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
+  const config = messagingConfig();
+  const publicBaseUrl = loadPublicBaseUrl();
+  return {
+    links: linkRepository(),
+    audit: auditLog(),
+    clock: systemClock,
+    events: new DynamoWebhookEventLog(documentClient(), tableName('messaging')),
+    friendship: friendshipStore(),
+    nonces: accountLinkNonces(),
+    messaging: messagingApi(),
+    settings: {
+      accountLinkStartUrl: `${publicBaseUrl}/account-link/start`,
+      linkKeywords: config.linkKeywords,
+      linkPostbackData: config.linkPostbackData,
+      unlinkOnUnfollow: config.unlinkOnUnfollow,
+      webhookEventTtlSeconds: config.webhookEventTtlSeconds,
+      nonceTtlSeconds: config.nonceTtlSeconds,
+    },
+  };
+});
+
+/** LINE's friendship status API and the friendship store, for links made with an access token. */
+export const friendshipPorts = /* @__PURE__ */ once((): LearnFriendshipPorts => ({
+  friendshipStatus: {
+    isFriend: (token) =>
+      fetchFriendshipStatus({ apiBase: lineConfig().apiBase, timeoutMs: lineConfig().timeoutMs }, token),
+  },
+  friendship: friendshipStore(),
+  clock: systemClock,
+}));

@@ -14,6 +14,7 @@ import { LOCAL_MEMBER_HASH_PEPPER } from '../import/import-target.js';
 import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
+import { BOT_USER_ID, MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET } from './emulators/test-identities.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
@@ -23,6 +24,9 @@ export const DEV_DEFAULTS = {
   COMPANY_OIDC_CLIENT_ID: 'line-id-link-dev',
   COMPANY_OIDC_CLIENT_SECRET: 'dev-company-client-secret',
   MEMBER_HASH_PEPPER: LOCAL_MEMBER_HASH_PEPPER,
+  // Messaging API channel of the emulated Official Account (webhook signatures, link tokens).
+  LINE_MESSAGING_CHANNEL_ID: MESSAGING_CHANNEL_ID,
+  LINE_MESSAGING_CHANNEL_SECRET: MESSAGING_CHANNEL_SECRET,
 } as const;
 
 /** The company emulator's members as an operator would export them (pattern 3's demo data). */
@@ -103,6 +107,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
               ? env.LINE_CHANNEL_SECRET!
               : `${env.LINE_CHANNEL_SECRET!}-${channelId}`,
         })),
+        messagingChannel: {
+          channelId: env.LINE_MESSAGING_CHANNEL_ID!,
+          channelSecret: env.LINE_MESSAGING_CHANNEL_SECRET!,
+          botUserId: BOT_USER_ID,
+        },
       });
       stops.push(() => line!.close());
       env.LINE_API_BASE = line.url;
@@ -144,6 +153,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       extra: (req, res) => serveDemo(req, res, demoConfig),
     });
     stops.push(() => api.close());
+    // The emulated LINE Platform delivers the Official Account's webhook events to this API.
+    if (line) line.messaging.webhookUrl ??= `${api.url}/webhook/line`;
     const publicUrl = api.url.replace('127.0.0.1', 'localhost');
     env.PUBLIC_BASE_URL ??= publicUrl;
     const demoUrl = `${env.PUBLIC_BASE_URL}/demo/`;

@@ -33,6 +33,7 @@ export const BUSINESS_METRICS = {
   GlobalAttemptThreshold:
     'failed member-data attempts while service-wide failures are over ATTEMPTS_GLOBAL (answers slowed down)',
   WebhookSignatureRejected: 'LINE webhook calls refused for a missing or wrong X-Line-Signature',
+  FriendshipUpdates: 'follow / unfollow events that changed whether a member is reachable',
 } as const;
 
 /**

@@ -12,7 +12,7 @@ import { readSettings, type Settings } from '../../lib/settings.js';
 
 /** Settings of a deployment with every linking pattern on (all routes of the manifest). */
 export const ALL_PATTERNS_CONTEXT = {
-  linkPatterns: 'oidc,web,api,record',
+  linkPatterns: 'oidc,web,api,record,account-link',
   lineChannelId: '1234567890',
   companyOidcIssuer: 'https://idp.example.com',
   companyOidcClientId: 'line-id-link',
@@ -23,6 +23,7 @@ export const ALL_PATTERNS_CONTEXT = {
   companyApiTokenUrl: 'https://idp.example.com/oauth2/token',
   companyApiClientId: 'line-id-link-api',
   memberFactors: 'birthDate,postalCode',
+  lineMessagingChannelId: '2000000101',
 } as const;
 
 export interface SynthesizedApp extends LineIdLinkStacks {

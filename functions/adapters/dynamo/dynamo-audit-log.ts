@@ -135,6 +135,8 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'unlink',
   'conflict',
   'lockout',
+  'follow',
+  'unfollow',
 ]);
 
 /** Reads an event back from a stored item (plain document-client form); undefined if it is not one. */

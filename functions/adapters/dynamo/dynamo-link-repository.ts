@@ -178,7 +178,26 @@ function toLink(item: Record<string, unknown> | undefined): Link | undefined {
   const linkedAt = read('linkedAt');
   if (!lineUserId || !companyUserId || !method || !linkedAt) return undefined;
   const channelId = read('channelId');
-  return { lineUserId, companyUserId, method, linkedAt, ...(channelId ? { channelId } : {}) };
+  // Reachability lives on the LINE side only (DynamoFriendshipStore); absent when never learned.
+  const friend = readBoolean(item.friend);
+  const friendUpdatedAt = read('friendUpdatedAt');
+  return {
+    lineUserId,
+    companyUserId,
+    method,
+    linkedAt,
+    ...(channelId ? { channelId } : {}),
+    ...(friend !== undefined ? { friend } : {}),
+    ...(friend !== undefined && friendUpdatedAt ? { friendUpdatedAt } : {}),
+  };
+}
+
+/** A boolean attribute in plain or raw (`{BOOL: …}`) form. */
+function readBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value && typeof value === 'object' && 'BOOL' in value && typeof value.BOOL === 'boolean')
+    return value.BOOL;
+  return undefined;
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -37,6 +37,7 @@ export class DynamoLoginSessionStore implements LoginSessionStore {
           lineUserId: session.lineUserId,
           lineChannelId: session.lineChannelId,
           consentVersion: session.consentVersion,
+          linkToken: session.linkToken,
           expiresAt: session.expiresAt,
         },
         // 192 random bits never collide; if they did, refuse rather than hijack another session.
@@ -90,6 +91,7 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
   const lineUserId = readAttribute(item, 'lineUserId');
   const lineChannelId = readAttribute(item, 'lineChannelId');
   const consentVersion = readAttribute(item, 'consentVersion');
+  const linkToken = readAttribute(item, 'linkToken');
   return {
     state,
     leg,
@@ -101,5 +103,6 @@ function toSession(state: string, item: Record<string, unknown> | undefined): Lo
     ...(lineUserId ? { lineUserId } : {}),
     ...(lineChannelId ? { lineChannelId } : {}),
     ...(consentVersion ? { consentVersion } : {}),
+    ...(linkToken ? { linkToken } : {}),
   };
 }

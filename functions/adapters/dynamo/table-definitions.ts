@@ -34,6 +34,15 @@ export const TABLES = {
     sortKey: 'sk',
     ttlAttribute: 'expiresAt',
   },
+  /**
+   * Messaging API state: processed webhook event IDs (`EVENT#…`) and account-link nonces
+   * (`NONCE#…`), both expiring, and the newest known friendship of each LINE user (`FRIEND#…`).
+   */
+  messaging: {
+    envVar: 'MESSAGING_TABLE',
+    defaultName: 'line-id-link-messaging',
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;

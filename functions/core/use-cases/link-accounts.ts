@@ -1,5 +1,6 @@
 import { AlreadyLinkedError } from '../errors.js';
 import type { Link, LinkMethod } from '../link.js';
+import type { FriendshipStore } from '../messaging.js';
 import type { AuditLog, Clock, CreateLinkResult, LinkRepository } from '../ports.js';
 
 /** Ports of {@link linkAccounts}. */
@@ -8,6 +9,11 @@ export interface LinkAccountsPorts {
   clock: Clock;
   /** Records what the link transaction itself does not: idempotent relinks and conflicts. */
   audit: AuditLog;
+  /**
+   * When given, a new link takes over what is already known of the user's friendship with the
+   * LINE Official Account (follow / unfollow events that came before the link). Best effort.
+   */
+  friendship?: Pick<FriendshipStore, 'applyToLink'>;
 }
 
 /** Input of {@link linkAccounts}. */
@@ -64,5 +70,9 @@ export async function linkAccounts(
     throw error;
   }
   if (!result.created) await ports.audit.record({ type: 'relink', ...attempt });
+  else if (ports.friendship) {
+    // The link is made; not knowing `friend` yet is no reason to fail it.
+    await ports.friendship.applyToLink(input.lineUserId).catch(() => undefined);
+  }
   return result;
 }

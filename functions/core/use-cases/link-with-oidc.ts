@@ -1,3 +1,4 @@
+import type { LineIdentity } from '../link.js';
 import type { CompanyIdentityVerifier, CreateLinkResult, LineIdentityVerifier } from '../ports.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
@@ -15,13 +16,13 @@ export interface LinkWithOidcPorts extends LinkAccountsPorts {
 export async function linkWithOidc(
   input: { lineToken: string; companyIdToken: string; consentVersion?: string },
   ports: LinkWithOidcPorts,
-): Promise<CreateLinkResult> {
+): Promise<CreateLinkResult & { lineVia: LineIdentity['via'] }> {
   // Both verifications must succeed; run them side by side to halve the latency.
   const [line, company] = await Promise.all([
     ports.line.verifyBearer(input.lineToken),
     ports.company.verifyIdToken(input.companyIdToken),
   ]);
-  return linkAccounts(
+  const result = await linkAccounts(
     {
       lineUserId: line.userId,
       companyUserId: company.userId,
@@ -31,4 +32,6 @@ export async function linkWithOidc(
     },
     ports,
   );
+  // Which credential proved the LINE user: an access token also serves LINE's friendship API.
+  return { ...result, lineVia: line.via };
 }

@@ -79,7 +79,7 @@ export async function startLineLogin(
 
 /** Outcome of the LINE callback once its session was consumed. */
 export type LineCallbackOutcome =
-  | ({ kind: 'continue' } & LegStarted)
+  | ({ kind: 'continue'; lineUserId: string } & LegStarted)
   | { kind: 'cancelled'; returnTo: string; error: AuthorizationFailedError }
   | { kind: 'failed'; returnTo: string; error: DomainError };
 
@@ -112,7 +112,7 @@ export async function completeLineLogin(
       ports,
       {},
     );
-    return { kind: 'continue', ...next };
+    return { kind: 'continue', lineUserId: line.userId, ...next };
   } catch (error) {
     if (error instanceof AuthorizationFailedError && error.cancelled)
       return { kind: 'cancelled', returnTo, error };
@@ -167,6 +167,18 @@ export async function completeCompanyLogin(
   ports: WebLoginPorts & LinkAccountsPorts,
 ): Promise<CompanyCallbackOutcome> {
   const session = await consumeSession('company', input, ports);
+  return finishCompanyLogin(session, input, ports);
+}
+
+/**
+ * The company callback of the web flow once its session was consumed (the account-link flow
+ * shares the callback URL and consumes the same kind of session; see account-link.ts).
+ */
+export async function finishCompanyLogin(
+  session: LoginSession,
+  input: CallbackInput,
+  ports: WebLoginPorts & LinkAccountsPorts,
+): Promise<CompanyCallbackOutcome> {
   const finish = (result: WebLinkResult, error?: DomainError): CompanyCallbackOutcome => ({
     redirectTo: returnUrlWithResult(session.returnTo, result),
     result,
@@ -202,13 +214,15 @@ export async function completeCompanyLogin(
 
 // ------------------------------------------------------------------ steps
 
-async function openLeg(
+/** Opens a leg: a new session bound to a new binding value, and the authorization URL. */
+export async function openLeg(
   leg: LoginLeg,
   carry: {
     returnTo: string;
     lineUserId?: string;
     lineChannelId?: string | undefined;
     consentVersion?: string | undefined;
+    linkToken?: string;
   },
   ports: WebLoginPorts,
   options: { disableAutoLogin?: boolean },
@@ -237,12 +251,14 @@ async function openLeg(
     ...(carry.lineUserId !== undefined ? { lineUserId: carry.lineUserId } : {}),
     ...(carry.lineChannelId !== undefined ? { lineChannelId: carry.lineChannelId } : {}),
     ...(carry.consentVersion !== undefined ? { consentVersion: carry.consentVersion } : {}),
+    ...(carry.linkToken !== undefined ? { linkToken: carry.linkToken } : {}),
   };
   await ports.sessions.create(session);
   return { redirectTo, binding };
 }
 
-async function consumeSession(
+/** Consumes the session a callback names, exactly once, from the browser bound to it. */
+export async function consumeSession(
   leg: LoginLeg,
   input: CallbackInput,
   ports: WebLoginPorts,
@@ -259,7 +275,8 @@ async function consumeSession(
   });
 }
 
-async function redeemAndVerify(
+/** Redeems the callback's code with the session's PKCE verifier and verifies the ID token. */
+export async function redeemAndVerify(
   client: OAuthLoginClient,
   realm: 'line' | 'company',
   input: CallbackInput,

@@ -32,6 +32,7 @@ export const ERROR_TABLE = {
   'missing-line-token': { status: 401, page: 400 },
   'invalid-line-token': { status: 401, page: 400, metric: 'RejectedTokens' },
   'invalid-company-token': { status: 401, page: 400, metric: 'RejectedTokens' },
+  'invalid-webhook-signature': { status: 401, page: 400, metric: 'WebhookSignatureRejected' },
   'not-linked': { status: 404, page: 404 },
   'route-not-found': { status: 404, page: 404 },
   'method-not-allowed': { status: 405, page: 405 },

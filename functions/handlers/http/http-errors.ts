@@ -32,6 +32,19 @@ export class MalformedJsonError extends DomainError {
   }
 }
 
+/**
+ * A webhook request whose `x-line-signature` is missing or is not the HMAC-SHA256 of its exact
+ * body with the Messaging API channel secret: not from LINE, nothing is done.
+ */
+export class WebhookSignatureError extends DomainError {
+  static readonly code = 'invalid-webhook-signature';
+  readonly code = WebhookSignatureError.code;
+
+  constructor() {
+    super('The webhook signature is missing or invalid.');
+  }
+}
+
 export class RouteNotFoundError extends DomainError {
   static readonly code = 'route-not-found';
   readonly code = RouteNotFoundError.code;

@@ -21,7 +21,10 @@ export type BusinessMetric =
   | 'RejectedTokens'
   | 'Lockouts'
   /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
-  | 'GlobalAttemptThreshold';
+  | 'GlobalAttemptThreshold'
+  // Messaging API webhook: requests refused for their signature, and friendship changes applied.
+  | 'WebhookSignatureRejected'
+  | 'FriendshipUpdates';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

@@ -52,7 +52,7 @@ export function problemResponse(error: unknown): APIGatewayProxyStructuredResult
     ...(domain instanceof InvalidRequestError && domain.errors.length ? { errors: domain.errors } : {}),
   };
   const headers: Record<string, string> = {};
-  if (status === 401) {
+  if (status === 401 && domain.code !== 'invalid-webhook-signature') {
     headers['WWW-Authenticate'] =
       domain instanceof MissingTokenError
         ? 'Bearer realm="line-id-link"'

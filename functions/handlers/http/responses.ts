@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MissingTokenError } from '../../core/errors.js';
+import { publicLink } from '../../core/link.js';
 import type { CreateLinkResult } from '../../core/ports.js';
 import { countMetric } from './metrics.js';
 
@@ -22,7 +23,7 @@ export function json(
  */
 export function linkResponse({ link, created }: CreateLinkResult): APIGatewayProxyStructuredResultV2 {
   if (created) countMetric('LinksCreated');
-  return json(created ? 201 : 200, link);
+  return json(created ? 201 : 200, publicLink(link));
 }
 
 /** 204 with no body. */

@@ -258,6 +258,8 @@ export interface ConsentPageOptions {
   subjects: ReadonlyArray<{ id: string; label: string }>;
   /** Extra lines to show (e.g. "auto-login disabled"). */
   notes?: readonly string[];
+  /** Checkboxes posted with the decision (e.g. LINE's "add as friend" of `bot_prompt`). */
+  checkboxes?: ReadonlyArray<{ name: string; label: string; checked: boolean }>;
 }
 
 /** The consent page: pick an account, then Allow or Cancel. Everything shown is escaped. */
@@ -280,6 +282,12 @@ export function consentPage(options: ConsentPageOptions): AppResponse {
     .map(([k, v]) => `<tr><th>${escapeHtml(k!)}</th><td>${escapeHtml(v!)}</td></tr>`)
     .join('');
   const notes = (options.notes ?? []).map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n');
+  const checkboxes = (options.checkboxes ?? [])
+    .map(
+      (c) =>
+        `<label><input type="checkbox" name="${escapeHtml(c.name)}" value="on"${c.checked ? ' checked' : ''}> ${escapeHtml(c.label)}</label>`,
+    )
+    .join('\n');
   const body = `<!doctype html>
 <html lang="en">
 <head>
@@ -309,6 +317,7 @@ ${notes}
 <legend>Account</legend>
 ${subjects}
 </fieldset>
+${checkboxes}
 <table>${details}</table>
 <button type="submit" class="allow" name="decision" value="allow">Allow</button>
 <button type="submit" class="cancel" name="decision" value="cancel">Cancel</button>

@@ -21,6 +21,11 @@
  * auto-login of {@link LinePlatformEmulator.setAutoLogin}), and `POST /oauth2/v2.1/token` redeems
  * single-use, 10-minute codes with PKCE (S256) and the channel secret for an HS256 ID token signed
  * with that secret, carrying the nonce of the authorization request. See authorization-code-flow.ts.
+ *
+ * Messaging API (the Official Account, see line-messaging.ts): stateless channel access tokens,
+ * link tokens, reply/push/multicast, the friendship status API, deauthorize, LINE's account-link
+ * dialog, signed webhook events to the service, and a "LINE chat" page per test user at
+ * `/_emulator/chat/{userId}`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -48,7 +53,14 @@ import {
   type Outage,
   type RunningApp,
 } from './http-app.js';
-import { DEFAULT_LINE_USERS } from './test-identities.js';
+import {
+  BOT_USER_ID,
+  DEFAULT_LINE_USERS,
+  MESSAGING_CHANNEL_ID,
+  MESSAGING_CHANNEL_SECRET,
+} from './test-identities.js';
+import { LineMessaging, type LineMessagingControl, type MessagingChannel } from './line-messaging.js';
+import type { Clock } from './line-messaging-store.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 
 export type { Outage } from './http-app.js';
@@ -84,6 +96,18 @@ export interface LinePlatformEmulatorOptions {
   slowMs?: number;
   /** Lifetime of web-login authorization codes in seconds; default 600 (LINE: 10 minutes). */
   authCodeTtlSec?: number;
+  /**
+   * The Messaging API channel of the emulated Official Account; each field defaults to the test
+   * identities' MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET and BOT_USER_ID.
+   */
+  messagingChannel?: Partial<MessagingChannel>;
+  /** Where webhook events are sent (the service's `POST /webhook/line`); settable later. */
+  webhookUrl?: string;
+  /**
+   * The clock of token lifetimes (access tokens, channel access tokens, link and reply tokens,
+   * retry keys) and event timestamps; default `Date.now`. Tests inject one to expire tokens without waiting.
+   */
+  now?: Clock;
 }
 
 /** Request counters per endpoint (both `verify` methods count as `verify`). */
@@ -146,6 +170,8 @@ export interface LinePlatformEmulator {
   setAutoLogin(userId: string | null): void;
   /** Makes `POST /oauth2/v2.1/token` misbehave in one way (tests of the service's checks); null = normal. */
   setTokenFault(fault: LineTokenFault | null): void;
+  /** The Messaging API side: friendship, chats, sent messages, webhook deliveries, 429 mode. */
+  readonly messaging: LineMessagingControl;
   close(): Promise<void>;
 }
 
@@ -215,6 +241,9 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   private running: RunningApp | undefined;
   private issuerOverride: string | undefined;
   private readonly authCodeTtlSec: number | undefined;
+  /** Epoch ms now (injectable, see {@link LinePlatformEmulatorOptions.now}). */
+  private readonly now: Clock;
+  readonly messaging: LineMessaging;
 
   constructor(opts: LinePlatformEmulatorOptions) {
     const first = opts.channels[0];
@@ -225,6 +254,28 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
     this.authCodeTtlSec = opts.authCodeTtlSec;
+    this.now = opts.now ?? Date.now;
+    this.messaging = new LineMessaging({
+      channel: {
+        channelId: opts.messagingChannel?.channelId ?? MESSAGING_CHANNEL_ID,
+        channelSecret: opts.messagingChannel?.channelSecret ?? MESSAGING_CHANNEL_SECRET,
+        botUserId: opts.messagingChannel?.botUserId ?? BOT_USER_ID,
+      },
+      ...(opts.webhookUrl !== undefined ? { webhookUrl: opts.webhookUrl } : {}),
+      now: this.now,
+      users: () => this.users,
+      loginChannelSecret: (id) => this.channels.get(id)?.channelSecret,
+      userAccessToken: (token) => {
+        const record = this.accessTokens.get(token);
+        if (!record) return undefined;
+        return record.expiresAt <= this.now() ? 'expired' : record;
+      },
+      revokeUserAccessTokens: (userId, channelId) => {
+        for (const [token, record] of this.accessTokens) {
+          if (record.userId === userId && record.channelId === channelId) this.accessTokens.delete(token);
+        }
+      },
+    });
   }
 
   /** Generates the first signing key and starts listening. */
@@ -273,6 +324,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     app.post('/_emulator/tokens', (req) => this.emulatorToken(req));
 
     this.registerWebLoginRoutes(app);
+    this.messaging.register(app);
   }
 
   /**
@@ -313,7 +365,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   private verifyAccessToken(req: AppRequest): AppResponse {
     const record = this.accessTokens.get(req.query.get('access_token') ?? '');
     if (!record) return invalidRequest('access token invalid');
-    const remainingMs = record.expiresAt - Date.now();
+    const remainingMs = record.expiresAt - this.now();
     if (remainingMs <= 0) return invalidRequest('access token expired');
     return json(200, {
       scope: record.scope,
@@ -364,7 +416,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   private profile(req: AppRequest): AppResponse {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(headerValue(req.headers.authorization) ?? '');
     const record = match ? this.accessTokens.get(match[1]!) : undefined;
-    if (!record || record.expiresAt <= Date.now()) return json(401, PROFILE_AUTH_FAILED);
+    if (!record || record.expiresAt <= this.now()) return json(401, PROFILE_AUTH_FAILED);
     const user = this.users.find((u) => u.userId === record.userId);
     if (!user) return json(401, PROFILE_AUTH_FAILED);
     return json(200, {
@@ -415,7 +467,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
       extraParams: ['prompt', 'bot_prompt', 'ui_locales', 'disable_auto_login', 'max_age'],
     });
     app.get('/oauth2/v2.1/authorize', (req) => this.authorizePage(req));
-    app.post('/oauth2/v2.1/authorize', (req) => this.codeFlow.decide(req));
+    app.post('/oauth2/v2.1/authorize', (req) => this.decideWithBotPrompt(req));
     app.post(
       '/oauth2/v2.1/token',
       this.lineApi('token', 'token', (req) => this.webLoginToken(req)),
@@ -439,7 +491,13 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     const pending = this.codeFlow.begin(req);
     if (!('id' in pending)) return pending;
     const autoLoginOff = pending.extra.disable_auto_login === 'true' || pending.extra.prompt === 'consent';
-    if (this.autoLoginUserId && !autoLoginOff) return this.codeFlow.issue(pending, this.autoLoginUserId);
+    if (this.autoLoginUserId && !autoLoginOff) {
+      const res = this.codeFlow.issue(pending, this.autoLoginUserId);
+      if (!pending.extra.bot_prompt || !res.headers?.location) return res;
+      const back = new URL(res.headers.location);
+      back.searchParams.set('friendship_status_changed', 'false');
+      return { ...res, headers: { ...res.headers, location: back.href } };
+    }
     return consentPage({
       title: 'LINE Login (emulator)',
       color: '#06c755',
@@ -452,7 +510,37 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
           ? [`Add the LINE Official Account as a friend (bot_prompt=${pending.extra.bot_prompt}).`]
           : []),
       ],
+      ...(pending.extra.bot_prompt
+        ? {
+            checkboxes: [
+              { name: 'add_friend', label: 'Add the LINE Official Account as a friend', checked: true },
+            ],
+          }
+        : {}),
     });
+  }
+
+  /**
+   * `POST /oauth2/v2.1/authorize` with LINE Login's "add friend" option
+   * (https://developers.line.biz/en/docs/line-login/link-a-bot/): when the request had `bot_prompt`,
+   * an allowed login with the box ticked makes the user a friend (a `follow` event reaches the
+   * service) and the callback carries `friendship_status_changed=true|false`.
+   */
+  private async decideWithBotPrompt(req: AppRequest): Promise<AppResponse> {
+    const pending = this.codeFlow.pendingRequest(req.form.get('request_id') ?? '');
+    const res = this.codeFlow.decide(req);
+    const location = res.headers?.location;
+    if (!pending?.extra.bot_prompt || res.status !== 302 || !location) return res;
+    const back = new URL(location);
+    if (!back.searchParams.has('code')) return res;
+    const subject = req.form.get('subject') ?? '';
+    let changed = false;
+    if (req.form.get('add_friend') === 'on' && !this.messaging.isFriend(subject)) {
+      changed = true;
+      await this.messaging.follow(subject);
+    }
+    back.searchParams.set('friendship_status_changed', String(changed));
+    return { ...res, headers: { ...res.headers, location: back.href } };
   }
 
   /**
@@ -563,7 +651,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     this.accessTokens.set(token, {
       channelId: opts.channelId ?? this.defaultChannelId,
       userId: user.userId,
-      expiresAt: Date.now() + (opts.expiresInSec ?? DEFAULT_ACCESS_TOKEN_TTL_SEC) * 1000,
+      expiresAt: this.now() + (opts.expiresInSec ?? DEFAULT_ACCESS_TOKEN_TTL_SEC) * 1000,
       scope: opts.scope ?? 'profile openid',
     });
     return token;

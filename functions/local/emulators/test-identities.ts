@@ -16,6 +16,19 @@ export function testLineUserId(label: string): string {
   return `U${createHash('sha256').update(`line-id-link test user:${label}`).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The emulated LINE Official Account's Messaging API channel: what the dev stack gives the service
+ * as LINE_MESSAGING_CHANNEL_ID / LINE_MESSAGING_CHANNEL_SECRET and what the LINE Platform emulator
+ * signs webhook events with. Obviously fake; real channel secrets are 32 hex characters too.
+ */
+export const MESSAGING_CHANNEL_ID = '2000000101';
+export const MESSAGING_CHANNEL_SECRET = createHash('sha256')
+  .update('line-id-link test messaging channel secret')
+  .digest('hex')
+  .slice(0, 32);
+/** The Official Account's bot user ID: the `destination` of every webhook body. */
+export const BOT_USER_ID = testLineUserId('official-account-bot');
+
 function frozen<T extends object>(items: T[]): T[] {
   for (const item of items) Object.freeze(item);
   return Object.freeze(items) as T[];

@@ -126,7 +126,7 @@ async function run(
 }
 
 const sortRows = (rows: string[][]) => [...rows].sort((a, b) => a[0]!.localeCompare(b[0]!));
-const asRow = (l: Link) => [l.lineUserId, l.companyUserId, l.method, l.linkedAt];
+const asRow = (l: Link) => [l.lineUserId, l.companyUserId, l.method, l.linkedAt, ''];
 const ALL = [...LINKS, ...MANY];
 
 describe('export by parallel Scan', () => {
@@ -134,11 +134,11 @@ describe('export by parallel Scan', () => {
     const { text, rows } = await run({ format: 'csv', segments, pageLimit: 40 });
     expect(rows).toBe(ALL.length);
     const [header, ...data] = parse(text) as string[][];
-    expect(header).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt']);
+    expect(header).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt', 'friend']);
     expect(sortRows(data)).toEqual(sortRows(ALL.map(asRow)));
     // The quoting is RFC 4180's, byte for byte.
     expect(text).toContain(
-      'U00000000000000000000000000000002,"M-2 ""quoted""",api,2026-02-01T12:00:00.000Z\r\n',
+      'U00000000000000000000000000000002,"M-2 ""quoted""",api,2026-02-01T12:00:00.000Z,\r\n',
     );
     expect(text).toContain('U00000000000000000000000000000004,会員-４ 佐藤花子 🎉,oidc,');
     expect(text.startsWith('lineUserId,')).toBe(true);
@@ -146,7 +146,7 @@ describe('export by parallel Scan', () => {
 
   it('starts with a UTF-8 BOM when asked (Excel)', async () => {
     const { text } = await run({ format: 'csv', bom: true, since: new Date('2026-03-15T00:00:00Z') });
-    expect(text.startsWith('\uFEFFlineUserId,companyUserId,method,linkedAt\r\n')).toBe(true);
+    expect(text.startsWith('\uFEFFlineUserId,companyUserId,method,linkedAt,friend\r\n')).toBe(true);
     expect(parse(text, { bom: true })).toHaveLength(3);
   });
 
@@ -157,9 +157,9 @@ describe('export by parallel Scan', () => {
     expect(lines).toHaveLength(ALL.length);
     const objects = lines.map((l) => JSON.parse(l) as Link);
     expect([...objects].sort((a, b) => a.lineUserId.localeCompare(b.lineUserId))).toEqual(
-      [...ALL].sort((a, b) => a.lineUserId.localeCompare(b.lineUserId)),
+      [...ALL].sort((a, b) => a.lineUserId.localeCompare(b.lineUserId)).map((l) => ({ ...l, friend: null })),
     );
-    expect(Object.keys(objects[0]!)).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt']);
+    expect(Object.keys(objects[0]!)).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt', 'friend']);
   });
 
   it('keeps only links made at or after --since', async () => {
@@ -172,7 +172,7 @@ describe('export by parallel Scan', () => {
   it('writes just the header when nothing matches', async () => {
     const { text, rows } = await run({ format: 'csv', since: new Date('2099-01-01T00:00:00Z') });
     expect(rows).toBe(0);
-    expect(text).toBe('lineUserId,companyUserId,method,linkedAt\r\n');
+    expect(text).toBe('lineUserId,companyUserId,method,linkedAt,friend\r\n');
   });
 
   it('pseudonymizes LINE user IDs with a stable keyed hash and leaves the rest', async () => {
@@ -395,7 +395,7 @@ describe('export CLI against DynamoDB Local', () => {
         .trimEnd()
         .split('\n')
         .map((l) => JSON.parse(l) as Link),
-    ).toEqual([LINKS[4]]);
+    ).toEqual([{ ...LINKS[4], friend: null }]);
     expect(stderr).toMatch(/Exported 1 links \(jsonl\)/);
   }, 30_000);
 });

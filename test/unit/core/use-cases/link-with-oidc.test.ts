@@ -38,6 +38,7 @@ describe('linkWithOidc', () => {
         linkedAt: '2026-11-22T09:00:00.000Z',
         channelId: FAKE_LINE_CHANNEL,
       },
+      lineVia: 'id-token',
     });
     expect(links.byCompany.get('M1')?.lineUserId).toBe('U1');
   });

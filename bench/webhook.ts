@@ -1,0 +1,177 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
+import { loadDynamoConfig, tableName } from '../functions/config.js';
+import { startDevStack } from '../functions/local/dev-stack.js';
+import { testLineUserId } from '../functions/local/emulators/test-identities.js';
+import { interleave, ms, percentile } from './stats.js';
+import type { BenchRow, BenchSuite } from './types.js';
+
+/**
+ * `POST /webhook/line` with one signed `follow` event of a linked user, through the local server,
+ * vs the least any webhook must do for it: a bare HMAC-SHA256 check of the body plus the same
+ * DynamoDB operations sent straight to DynamoDB Local (claim the event ID, record the friendship
+ * and set it on the link, audit it, look the link up).
+ */
+const suite: BenchSuite = {
+  name: 'webhook',
+  async run({ large }) {
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    // The dev stack's defaults may not include the Messaging API channel yet.
+    process.env.LINE_MESSAGING_CHANNEL_ID ??= '2000000101';
+    process.env.LINE_MESSAGING_CHANNEL_SECRET ??= 'bench-messaging-channel-secret-0';
+    const stack = await startDevStack({ port: 0 });
+    try {
+      return await webhookRows(stack.api.url, large);
+    } finally {
+      await stack.close();
+    }
+  },
+};
+export default suite;
+
+async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
+  const rounds = large ? 1000 : 300;
+  const secret = process.env.LINE_MESSAGING_CHANNEL_SECRET!;
+  const doc = createDocumentClient(loadDynamoConfig());
+  const links = tableName('links');
+  const messaging = tableName('messaging');
+  const audit = tableName('audit');
+  const run = randomBytes(3).toString('hex');
+  const user = (side: string, i: number) => testLineUserId(`bench-webhook-${side}-${run}-${i}`);
+
+  // Linked users, made ahead of time (linking is another row's work).
+  for (const side of ['project', 'base']) {
+    for (let i = 0; i < rounds + 20; i++) {
+      const attributes = {
+        lineUserId: user(side, i),
+        companyUserId: `M-WH-${side}-${run}-${i}`,
+        method: 'oidc',
+        linkedAt: new Date().toISOString(),
+      };
+      await doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: links, Item: { pk: `LINE#${attributes.lineUserId}`, ...attributes } } },
+            { Put: { TableName: links, Item: { pk: `COMPANY#${attributes.companyUserId}`, ...attributes } } },
+          ],
+        }),
+      );
+    }
+  }
+  const body = (userId: string) =>
+    JSON.stringify({
+      destination: `U${'0'.repeat(32)}`,
+      events: [
+        {
+          type: 'follow',
+          mode: 'active',
+          timestamp: Date.now(),
+          source: { type: 'user', userId },
+          webhookEventId: `01B${randomBytes(12).toString('hex').toUpperCase()}`,
+          deliveryContext: { isRedelivery: false },
+          replyToken: randomBytes(16).toString('hex'),
+          follow: { isUnblocked: false },
+        },
+      ],
+    });
+  const sign = (text: string) => createHmac('sha256', secret).update(text).digest('base64');
+
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(`${api}/webhook/line`);
+  const post = (text: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': String(Buffer.byteLength(text)),
+            'x-line-signature': sign(text),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(text);
+    });
+
+  let p = 0;
+  const project = async () => {
+    const text = body(user('project', p++));
+    const start = performance.now();
+    const status = await post(text);
+    if (status !== 200) throw new Error(`POST /webhook/line answered ${status}`);
+    return performance.now() - start;
+  };
+  let b = 0;
+  const baseline = async () => {
+    const userId = user('base', b++);
+    const text = body(userId);
+    const signature = sign(text);
+    const start = performance.now();
+    const expected = createHmac('sha256', secret).update(Buffer.from(text)).digest();
+    if (!timingSafeEqual(expected, Buffer.from(signature, 'base64'))) throw new Error('bad signature');
+    const event = (JSON.parse(text) as { events: Array<{ webhookEventId: string; timestamp: number }> })
+      .events[0]!;
+    const at = new Date(event.timestamp).toISOString();
+    const newer = '(attribute_not_exists(friendUpdatedAt) OR friendUpdatedAt < :at)';
+    await doc.send(
+      new PutCommand({
+        TableName: messaging,
+        Item: { pk: `EVENT#${event.webhookEventId}`, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    for (const [table, pk, exists] of [
+      [messaging, `FRIEND#${userId}`, ''],
+      [links, `LINE#${userId}`, 'attribute_exists(pk) AND '],
+    ] as const) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk },
+          UpdateExpression: 'SET friend = :f, friendUpdatedAt = :at',
+          ConditionExpression: `${exists}${newer}`,
+          ExpressionAttributeValues: { ':f': true, ':at': at },
+        }),
+      );
+    }
+    await doc.send(
+      new PutCommand({
+        TableName: audit,
+        Item: { pk: `LINE#${userId}`, sk: `${at}#${randomBytes(8).toString('hex')}`, type: 'follow', at },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+    await doc.send(new GetCommand({ TableName: links, Key: { pk: `LINE#${userId}` }, ConsistentRead: true }));
+    return performance.now() - start;
+  };
+
+  for (let i = 0; i < 20; i++) {
+    await project();
+    await baseline();
+  }
+  const samples = await interleave(rounds, project, baseline);
+  doc.destroy();
+  agent.destroy();
+  const row = (pct: number): BenchRow => {
+    const a = percentile(samples.project, pct);
+    const c = percentile(samples.baseline, pct);
+    return {
+      name: `POST /webhook/line follow p${pct} (local server / bare HMAC + same DynamoDB ops)`,
+      project: ms(a),
+      baseline: ms(c),
+      ratio: a / c,
+      target: pct === 50 ? '≤ 1.5' : 'report',
+      pass: pct === 50 ? a / c <= 1.5 : true,
+    };
+  };
+  return [row(50), row(99)];
+}

@@ -1,0 +1,114 @@
+import { AuthorizationFailedError, DomainError, InvalidRequestError, LoginStateError } from '../errors.js';
+import {
+  LINK_TOKEN_PATTERN,
+  NONCE_BYTES,
+  type AccountLinkNonceStore,
+  type MessagingSettings,
+} from '../messaging.js';
+import type { LoginSession } from '../web-login.js';
+import type { LinkAccountsPorts } from './link-accounts.js';
+import {
+  consumeSession,
+  finishCompanyLogin,
+  openLeg,
+  redeemAndVerify,
+  type CallbackInput,
+  type CompanyCallbackOutcome,
+  type LegStarted,
+  type WebLoginPorts,
+} from './web-login.js';
+
+/**
+ * Pattern 4, the browser half of LINE's account-link flow for the Messaging API
+ * (https://developers.line.biz/en/docs/messaging-api/linking-accounts/):
+ *
+ * 1. {@link startAccountLink}: the linking URL the bot sent (`/account-link/start?linkToken=…`)
+ *    opens the company IdP leg with the web flow's rules (state, nonce, PKCE, browser binding,
+ *    TTL, one-time), carrying the link token.
+ * 2. {@link completeCompanyCallback}: the company IdP's callback (shared with the web flow)
+ *    consumes that session; for an account-link session it verifies the company user, stores a
+ *    fresh one-time nonce with the company user ID and sends the browser to LINE's account-link
+ *    dialog. LINE then sends the signed `accountLink` event, which links (handle-line-webhook.ts).
+ *
+ * The LINE user is never taken from the browser: only LINE's signed event names it.
+ */
+
+/** Ports of the account-link browser leg. */
+export interface AccountLinkPorts extends WebLoginPorts {
+  nonces: AccountLinkNonceStore;
+  /** `LINE_AUTH_BASE`: LINE's authorization origin, where the account-link dialog lives. */
+  lineAuthBase: string;
+  messaging: Pick<MessagingSettings, 'nonceTtlSeconds'>;
+}
+
+/**
+ * `GET /account-link/start?linkToken=…`: opens the company leg for the link token.
+ * @throws InvalidRequestError when the link token is missing or malformed (nothing is stored)
+ */
+export async function startAccountLink(
+  input: { linkToken?: string },
+  ports: WebLoginPorts,
+): Promise<LegStarted> {
+  if (!input.linkToken || !LINK_TOKEN_PATTERN.test(input.linkToken)) {
+    throw new InvalidRequestError('linkToken is missing or malformed.', [
+      { path: 'linkToken', message: 'The linking URL is incomplete; ask the LINE Official Account again.' },
+    ]);
+  }
+  const returnTo = ports.settings.returnUrls[0];
+  if (!returnTo) throw new LoginStateError('unknown');
+  return openLeg('company', { returnTo, linkToken: input.linkToken }, ports, {});
+}
+
+/** Outcome of the company callback, for either flow. */
+export type CompanyCallbackResult =
+  | ({ flow: 'web' } & CompanyCallbackOutcome)
+  | { flow: 'account-link'; kind: 'dialog'; redirectTo: string }
+  | { flow: 'account-link'; kind: 'failed'; error: DomainError };
+
+/**
+ * `GET /auth/company/callback`: consumes the company session once, then finishes the web flow
+ * (link and back to the app) or the account-link flow (nonce and on to LINE's dialog).
+ * @throws LoginStateError before anything was consumed
+ */
+export async function completeCompanyCallback(
+  input: CallbackInput,
+  ports: WebLoginPorts & LinkAccountsPorts & Partial<Omit<AccountLinkPorts, keyof WebLoginPorts>>,
+): Promise<CompanyCallbackResult> {
+  const session = await consumeSession('company', input, ports);
+  if (session.linkToken === undefined) {
+    return { flow: 'web', ...(await finishCompanyLogin(session, input, ports)) };
+  }
+  const { nonces, lineAuthBase, messaging } = ports;
+  if (!nonces || !lineAuthBase || !messaging) throw new LoginStateError('unknown');
+  return finishAccountLink(session, input, { ...ports, nonces, lineAuthBase, messaging });
+}
+
+async function finishAccountLink(
+  session: LoginSession,
+  input: CallbackInput,
+  ports: AccountLinkPorts,
+): Promise<CompanyCallbackResult> {
+  try {
+    const company = await redeemAndVerify(
+      ports.companyLogin,
+      'company',
+      input,
+      session,
+      ports.settings.companyRedirectUri,
+    );
+    const nonce = Buffer.from(ports.random.hex(NONCE_BYTES), 'hex').toString('base64url');
+    await ports.nonces.create({
+      nonce,
+      companyUserId: company.userId,
+      expiresAt: Math.floor(ports.clock.now().getTime() / 1000) + ports.messaging.nonceTtlSeconds,
+    });
+    const dialog = new URL(`${ports.lineAuthBase}/dialog/bot/accountLink`);
+    dialog.searchParams.set('linkToken', session.linkToken!);
+    dialog.searchParams.set('nonce', nonce);
+    return { flow: 'account-link', kind: 'dialog', redirectTo: dialog.href };
+  } catch (error) {
+    if (error instanceof AuthorizationFailedError || error instanceof DomainError)
+      return { flow: 'account-link', kind: 'failed', error };
+    throw error;
+  }
+}
