@@ -218,3 +218,23 @@ export class AuthorizationFailedError extends DomainError {
     return this.code === 'login-cancelled';
   }
 }
+
+// ------------------------------------------------------------------ admin API and messages
+
+/**
+ * An `/admin/…` request without a verified caller identity (no valid AWS request signature).
+ * API Gateway refuses these before the function runs; the handlers check again, so a route
+ * deployed without its authorizer by mistake still refuses everyone.
+ */
+export class AdminForbiddenError extends DomainError {
+  constructor() {
+    super('admin-forbidden', 'This route needs a request signed with AWS credentials allowed to call it.');
+  }
+}
+
+/** A message job ID that this service never issued (or whose record expired). */
+export class MessageJobNotFoundError extends DomainError {
+  constructor() {
+    super('message-job-not-found', 'There is no message job with this ID.');
+  }
+}

@@ -24,6 +24,11 @@ export interface RouteDefinition {
   >;
   /** Setting groups (environment variables) the function needs. */
   settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
+  /**
+   * `aws-iam`: API Gateway's AWS IAM authorization (SigV4) guards the route, so only principals
+   * given the stack's admin policy reach it; the local server checks a real signature instead.
+   */
+  authorization?: 'aws-iam';
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -137,6 +142,60 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET'],
     settings: ['line', 'company-oidc', 'web'],
+  },
+  // Admin API (the company's own systems): AWS IAM authorization, never public.
+  {
+    method: 'GET',
+    path: '/admin/links/company/{companyUserId}',
+    handler: 'admin-links-company-get',
+    tables: [
+      { table: 'links', access: 'read' },
+      { table: 'audit', access: 'write' },
+    ],
+    secrets: [],
+    settings: [],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'GET',
+    path: '/admin/links/line/{lineUserId}',
+    handler: 'admin-links-line-get',
+    tables: [
+      { table: 'links', access: 'read' },
+      { table: 'audit', access: 'write' },
+    ],
+    secrets: [],
+    settings: [],
+    authorization: 'aws-iam',
+  },
+  {
+    // Reason `erasure-request` erases the member from every table (audit: pseudonyms, keyed
+    // with a key derived from the pepper).
+    method: 'POST',
+    path: '/admin/links/company/{companyUserId}/unlink',
+    handler: 'admin-links-unlink-post',
+    tables: [
+      { table: 'links', access: 'read-write' },
+      { table: 'audit', access: 'read-write' },
+      { table: 'members', access: 'read-write' },
+      { table: 'attempts', access: 'read-write' },
+      { table: 'sessions', access: 'read-write' },
+    ],
+    secrets: ['MEMBER_HASH_PEPPER'],
+    settings: [],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'POST',
+    path: '/admin/members/{memberId}/unlock',
+    handler: 'admin-members-unlock-post',
+    tables: [
+      { table: 'attempts', access: 'read-write' },
+      { table: 'audit', access: 'write' },
+    ],
+    secrets: [],
+    settings: [],
+    authorization: 'aws-iam',
   },
 ];
 

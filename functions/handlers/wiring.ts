@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   checkMemberHashPepper,
@@ -11,12 +12,14 @@ import {
 } from '../config.js';
 import { CompanyVerificationApiClient } from '../adapters/company/company-verification-api-client.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
-import { DynamoAttemptLimiter } from '../adapters/dynamo/dynamo-attempt-limiter.js';
+import { DynamoAttemptLimiter, DynamoAttemptUnlocker } from '../adapters/dynamo/dynamo-attempt-limiter.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
-import { tableName } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, tableName, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
+import { createPseudonymizer } from '../export/pseudonym.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
@@ -132,3 +135,54 @@ export const webLoginPorts = /* @__PURE__ */ once((): WebLoginPorts => {
     },
   };
 });
+
+// ------------------------------------------------------------------ admin API (IAM-authorized)
+
+/** Ports of the admin lookups. */
+export const adminLinkPorts = /* @__PURE__ */ once(() => ({
+  links: linkRepository(),
+  audit: auditLog(),
+  clock: systemClock,
+}));
+
+/** Every table's name, for the erasure that touches them all. */
+const allTables = () =>
+  Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key)])) as Record<
+    TableKey,
+    string
+  >;
+
+/**
+ * Pseudonyms of erased identifiers in the audit trail: keyed with a key derived from the member
+ * hashing pepper (HKDF, RFC 5869, with its own label), so no extra secret is needed and the key
+ * is as stable as the pepper itself.
+ */
+const auditPseudonymizer = /* @__PURE__ */ once(() => {
+  let value: Promise<(id: string) => string> | undefined;
+  return () =>
+    (value ??= readSecret('MEMBER_HASH_PEPPER').then((pepper) =>
+      createPseudonymizer(
+        Buffer.from(hkdfSync('sha256', pepper, '', 'line-id-link audit pseudonyms', 32)).toString('hex'),
+      ),
+    )).catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+});
+
+/** Ports of the admin unlink (and erasure). */
+export const adminUnlinkPorts = /* @__PURE__ */ once(() => ({
+  ...adminLinkPorts(),
+  eraser: new DynamoPersonalDataEraser({
+    client: documentClient(),
+    tables: allTables(),
+    pseudonymizer: auditPseudonymizer(),
+  }),
+}));
+
+/** Ports of the admin unlock. */
+export const adminUnlockPorts = /* @__PURE__ */ once(() => ({
+  attempts: new DynamoAttemptUnlocker(documentClient(), tableName('attempts')),
+  audit: auditLog(),
+  clock: systemClock,
+}));

@@ -15,6 +15,7 @@ import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } fro
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
+import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
 export const DEV_DEFAULTS = {
@@ -47,6 +48,8 @@ export interface DevStack {
   company?: CompanyIdpEmulator;
   dynamoEndpoint: string;
   demoUrl: string;
+  /** What the admin routes accept: sign requests with these (SigV4, service `execute-api`). */
+  adminCredentials: LocalIamCredentials;
   close(): Promise<void>;
 }
 
@@ -126,7 +129,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         companyClientId: env.COMPANY_OIDC_CLIENT_ID,
         memberFactors: loadMemberFactors(env),
       });
+    const adminCredentials = localIamCredentials(env);
     const api = await startLocalServer({
+      iam: adminCredentials,
       port: options.port,
       host: '127.0.0.1',
       corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
@@ -147,6 +152,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       company,
       dynamoEndpoint: env.DYNAMODB_ENDPOINT,
       demoUrl,
+      adminCredentials,
       close: async () => {
         for (const stop of stops.reverse()) await stop();
       },

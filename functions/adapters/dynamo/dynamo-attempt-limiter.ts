@@ -16,7 +16,7 @@ import {
   type FailureOutcome,
   type ScopeCount,
 } from '../../core/member-ports.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import { systemClock, type AttemptUnlocker, type Clock } from '../../core/ports.js';
 
 /** Partition key of a scope's counter in the attempts table. */
 export function attemptKey(scope: AttemptScope, keys: AttemptKeys): string {
@@ -210,4 +210,30 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
 function toScopeCount(item: Record<string, unknown> | undefined): ScopeCount {
   const num = (name: string) => (typeof item?.[name] === 'number' ? (item[name] as number) : 0);
   return { count: num('count'), windowEnds: num('windowEnds'), level: num('level') };
+}
+
+/**
+ * The admin unlock: deletes a member's counter (and a LINE user's, when given), lockout level
+ * included, so the member starts afresh. The global counter is never touched.
+ */
+export class DynamoAttemptUnlocker implements AttemptUnlocker {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async unlock(keys: { memberId?: string; lineUserId?: string }): Promise<number> {
+    const pks = [
+      ...(keys.memberId ? [attemptKey('member', { memberId: keys.memberId, lineUserId: '' })] : []),
+      ...(keys.lineUserId ? [attemptKey('line-user', { memberId: '', lineUserId: keys.lineUserId })] : []),
+    ];
+    const results = await Promise.all(
+      pks.map((pk) =>
+        this.client.send(
+          new DeleteCommand({ TableName: this.tableName, Key: { pk }, ReturnValues: 'ALL_OLD' }),
+        ),
+      ),
+    );
+    return results.filter((r) => r.Attributes !== undefined).length;
+  }
 }

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
@@ -7,7 +8,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { CompanyUserAlreadyLinkedError, LineUserAlreadyLinkedError } from '../../core/errors.js';
 import type { Link, LinkMethod } from '../../core/link.js';
-import type { CreateLinkResult, LinkContext, LinkRepository } from '../../core/ports.js';
+import type {
+  CreateLinkResult,
+  LinkContext,
+  LinkDirectory,
+  LinkRepository,
+  ReachableLink,
+} from '../../core/ports.js';
 import { readAttribute } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -36,7 +43,7 @@ export type ExtraWrites = (change: {
  * user. A conflict is detected from the cancellation reasons of that same transaction
  * (ReturnValuesOnConditionCheckFailure), never by reading first.
  */
-export class DynamoLinkRepository implements LinkRepository {
+export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -118,9 +125,52 @@ export class DynamoLinkRepository implements LinkRepository {
   }
 
   async deleteByLineUserId(lineUserId: string): Promise<Link | undefined> {
+    return this.deleteLink(() => this.findByLineUserId(lineUserId));
+  }
+
+  /** Removes a company user's link, both sides atomically (the admin unlink). */
+  async deleteByCompanyUserId(companyUserId: string): Promise<Link | undefined> {
+    return this.deleteLink(() => this.findByCompanyUserId(companyUserId));
+  }
+
+  /**
+   * Many links at once with BatchGetItem (up to 100 keys a request, unprocessed keys sent again
+   * with back-off), read from the company side. Eventually consistent: a send resolves
+   * thousands of recipients, and a link made a second ago being missed is acceptable there.
+   */
+  async findManyByCompanyUserIds(companyUserIds: readonly string[]): Promise<Map<string, ReachableLink>> {
+    const found = new Map<string, ReachableLink>();
+    const unique = [...new Set(companyUserIds)];
+    for (let start = 0; start < unique.length; start += 100) {
+      let keys: Array<Record<string, unknown>> = unique
+        .slice(start, start + 100)
+        .map((id) => ({ pk: companyKey(id) }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after retries.`);
+        if (attempt > 0) await backoff(attempt + 2);
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const link = toLink(item);
+          if (!link) continue;
+          const friend = item.friend;
+          found.set(link.companyUserId, {
+            ...link,
+            friend: typeof friend === 'boolean' ? friend : null,
+          });
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
+  private async deleteLink(read: () => Promise<Link | undefined>): Promise<Link | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const link = await this.findByLineUserId(lineUserId);
+      const link = await read();
       if (!link) return undefined;
+      const lineUserId = link.lineUserId;
       try {
         await this.client.send(
           new TransactWriteCommand({
@@ -130,7 +180,7 @@ export class DynamoLinkRepository implements LinkRepository {
                   TableName: this.tableName,
                   Key: { pk: lineKey(lineUserId) },
                   // Delete exactly the link we read; a concurrent relink makes us read again.
-                  ConditionExpression: 'companyUserId = :c',
+                  ConditionExpression: 'attribute_not_exists(pk) OR companyUserId = :c',
                   ExpressionAttributeValues: { ':c': link.companyUserId },
                 },
               },

@@ -37,6 +37,9 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'company-idp-unavailable': 503,
   'company-api-unavailable': 503,
   'feature-disabled': 501,
+  // admin API and messages
+  'admin-forbidden': 403,
+  'message-job-not-found': 404,
 };
 
 /** RFC 9457 problem details as this API sends them; `code` is the stable extension member. */
