@@ -414,3 +414,18 @@ export function loadMemberImportSettings(env: Env = process.env): MemberImportSe
     concurrency: Math.min(64, intEnv(env, 'MEMBERS_IMPORT_CONCURRENCY', 8)),
   };
 }
+
+// ------------------------------------------------------------------ deauthorize and messages
+
+/**
+ * The LINE Login channel used for deauthorize (and friendship status): `LINE_LOGIN_CHANNEL_ID`,
+ * default the first of `LINE_CHANNEL_ID`. Its secret is `LINE_CHANNEL_SECRET` (read with
+ * {@link readSecret}).
+ */
+export function loadLineLoginChannelId(env: Env = process.env): string {
+  return (
+    optionalEnv(env, 'LINE_LOGIN_CHANNEL_ID') ??
+    listEnv(env, 'LINE_CHANNEL_ID')[0] ??
+    requireEnv(env, 'LINE_CHANNEL_ID')
+  );
+}

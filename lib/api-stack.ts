@@ -9,7 +9,9 @@ import {
   LogGroupLogDestination,
   type CorsPreflightOptions,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -69,6 +71,8 @@ export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Array<{ name: string; function: ServiceFunction }> = [];
   readonly baseUrl: string;
+  /** execute-api:Invoke on the IAM-authorized admin routes; undefined when none is deployed. */
+  readonly adminPolicy: ManagedPolicy | undefined;
   private readonly settings: Settings;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -138,8 +142,10 @@ export class ApiStack extends Stack {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.function),
+        ...(route.authorization === 'aws-iam' ? { authorizer: new HttpIamAuthorizer() } : {}),
       });
     }
+    this.adminPolicy = this.createAdminPolicy(plan.routes.filter((r) => r.authorization === 'aws-iam'));
 
     let memberImport: MemberImport | undefined;
     if (plan.memberImport) {
@@ -191,6 +197,38 @@ export class ApiStack extends Stack {
         description: `Point ${settings.domain!.name} here (CNAME, or Route 53 alias with zone ${domain.regionalHostedZoneId})`,
       });
     }
+  }
+
+  /**
+   * The admin API's access: a managed policy allowing `execute-api:Invoke` on exactly the
+   * IAM-authorized routes, which the deployer attaches to the company's role (docs/admin-api.md).
+   * Its ARN is a stack output with a stable export name, so the company's own stack can import it.
+   */
+  private createAdminPolicy(routes: readonly RouteDefinition[]): ManagedPolicy | undefined {
+    if (routes.length === 0) return undefined;
+    const policy = new ManagedPolicy(this, 'AdminApiPolicy', {
+      description: "line-id-link admin API: attach to the company systems' role to call /admin/… (SigV4)",
+      statements: [
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: routes.map((route) =>
+            this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), '$default'),
+          ),
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'The wildcards stand for the path parameters of the admin routes ({companyUserId}, {lineUserId}, {memberId}, {id}); the policy names each route and method exactly.',
+    });
+    new CfnOutput(this, 'AdminApiPolicyArn', {
+      value: policy.managedPolicyArn,
+      description:
+        "Attach to the company systems' IAM role to call the admin API (SigV4, service execute-api)",
+      exportName: `${this.settings.stackPrefix}-admin-api-policy-arn`,
+    });
+    return policy;
   }
 
   private createFunction(

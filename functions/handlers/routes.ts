@@ -103,7 +103,8 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'links', access: 'read-write' },
       { table: 'audit', access: 'write' },
     ],
-    secrets: [],
+    // The LINE Login channel secret issues the channel access token of deauthorize.
+    secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line'],
   },
   // Web flow (issue 3): LINE web login chained with the company IdP, linked at the end.

@@ -6,6 +6,7 @@ import {
   loadCompanyApiConfig,
   loadCompanyOidcConfig,
   loadLineConfig,
+  loadLineLoginChannelId,
   loadMemberFactors,
   loadWebConfig,
   readSecret,
@@ -21,6 +22,9 @@ import { TABLES, tableName, type TableKey } from '../adapters/dynamo/table-defin
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
 import { createPseudonymizer } from '../export/pseudonym.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
+import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
+import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
+import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
 import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
@@ -183,6 +187,30 @@ export const adminUnlinkPorts = /* @__PURE__ */ once(() => ({
 /** Ports of the admin unlock. */
 export const adminUnlockPorts = /* @__PURE__ */ once(() => ({
   attempts: new DynamoAttemptUnlocker(documentClient(), tableName('attempts')),
+  audit: auditLog(),
+  clock: systemClock,
+}));
+
+// ------------------------------------------------------------------ deauthorize on unlink
+
+/** LINE Login channel access tokens (stateless, cached), for deauthorize. */
+export const lineLoginChannelTokens = /* @__PURE__ */ once(
+  () =>
+    new LineChannelTokenClient({
+      apiBase: lineConfig().apiBase,
+      channelId: loadLineLoginChannelId(),
+      channelSecret: lineChannelSecret,
+      timeoutMs: lineConfig().timeoutMs,
+    }),
+);
+
+/** Deauthorize at LINE after an unlink, audited. */
+export const deauthorizePorts = /* @__PURE__ */ once((): DeauthorizePorts => ({
+  deauthorizer: new LineDeauthorizeClient({
+    apiBase: lineConfig().apiBase,
+    tokens: lineLoginChannelTokens(),
+    timeoutMs: lineConfig().timeoutMs,
+  }),
   audit: auditLog(),
   clock: systemClock,
 }));

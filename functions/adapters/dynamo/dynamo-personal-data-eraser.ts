@@ -1,5 +1,6 @@
 import {
   DeleteCommand,
+  PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -101,14 +102,19 @@ export class DynamoPersonalDataEraser implements PersonalDataEraser {
       }
       if (ids.lineUserId && item.pk === lineKey(ids.lineUserId))
         rewritten.pk = `PSEUDONYM#${pseudonym(ids.lineUserId)}`;
-      await client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: tables.audit, Key: { pk: item.pk, sk: item.sk } } },
-            { Put: { TableName: tables.audit, Item: rewritten } },
-          ],
-        }),
-      );
+      if (rewritten.pk === item.pk) {
+        // Same key: one Put replaces the item.
+        await client.send(new PutCommand({ TableName: tables.audit, Item: rewritten }));
+      } else {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { TableName: tables.audit, Key: { pk: item.pk, sk: item.sk } } },
+              { Put: { TableName: tables.audit, Item: rewritten } },
+            ],
+          }),
+        );
+      }
       count('audit', 'pseudonymized');
     }
     return report;
