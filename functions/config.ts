@@ -429,3 +429,28 @@ export function loadLineLoginChannelId(env: Env = process.env): string {
     requireEnv(env, 'LINE_CHANNEL_ID')
   );
 }
+
+/**
+ * The Messaging API channel (`LINE_MESSAGING_CHANNEL_ID`; its secret `LINE_MESSAGING_CHANNEL_SECRET`
+ * is read with {@link readSecret}) and the job queue (`MESSAGE_QUEUE_URL`: SQS in the cloud; unset
+ * locally, where batches run in the API process).
+ */
+export interface MessagingConfig {
+  channelId: string;
+  apiBase: string;
+  queueUrl?: string;
+  timeoutMs: number;
+}
+
+export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
+  return {
+    channelId: requireEnv(
+      env,
+      'LINE_MESSAGING_CHANNEL_ID',
+      'the Messaging API channel, needed to send messages',
+    ),
+    apiBase: secureUrl(optionalEnv(env, 'LINE_API_BASE', 'https://api.line.me'), 'LINE_API_BASE'),
+    queueUrl: optionalEnv(env, 'MESSAGE_QUEUE_URL'),
+    timeoutMs: intEnv(env, 'MESSAGE_SEND_TIMEOUT_MS', 10_000),
+  };
+}

@@ -63,6 +63,11 @@ export const SETTINGS_GROUPS: Record<
       'COMPANY_API_KEY_HEADER',
     ],
   },
+  // Messages to members (admin API and the job worker).
+  messaging: {
+    enabledBy: 'always',
+    variables: ['LINE_MESSAGING_CHANNEL_ID', 'LINE_API_BASE'],
+  },
   // The member-data routes (patterns api and record): the factors asked and the guessing limits.
   'member-factors': {
     enabledBy: ['api', 'record'],
@@ -101,6 +106,10 @@ export const SECRET_SPECS: Record<
   COMPANY_API_KEY: {
     description: 'API key for the company verification API.',
     neededWhen: (values) => values.COMPANY_API_AUTH === 'api-key',
+  },
+  LINE_MESSAGING_CHANNEL_SECRET: {
+    description:
+      'Messaging API channel secret (LINE Developers Console, channel "Basic settings"): issues channel access tokens for messages.',
   },
 };
 
@@ -154,6 +163,13 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'LINE_API_BASE', kind: 'https-url', description: 'LINE API origin' },
   { name: 'LINE_AUTH_BASE', kind: 'https-url', description: 'LINE authorization origin' },
   { name: 'LINE_ISSUER', kind: 'https-url', description: 'expected `iss` of LINE ID tokens' },
+  // Messages to members and deauthorize (admin API).
+  {
+    name: 'LINE_MESSAGING_CHANNEL_ID',
+    kind: 'digits',
+    description: 'Messaging API channel of the LINE Official Account (messages to members)',
+  },
+  { name: 'LINE_LOGIN_CHANNEL_ID', kind: 'digits', description: 'LINE Login channel for deauthorize' },
   {
     name: 'COMPANY_OIDC_ISSUER',
     kind: 'https-url',

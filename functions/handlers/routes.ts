@@ -21,9 +21,10 @@ export interface RouteDefinition {
     | 'MEMBER_HASH_PEPPER'
     | 'COMPANY_API_CLIENT_SECRET'
     | 'COMPANY_API_KEY'
+    | 'LINE_MESSAGING_CHANNEL_SECRET'
   >;
   /** Setting groups (environment variables) the function needs. */
-  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors'>;
+  settings: ReadonlyArray<'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'messaging'>;
   /**
    * `aws-iam`: API Gateway's AWS IAM authorization (SigV4) guards the route, so only principals
    * given the stack's admin policy reach it; the local server checks a real signature instead.
@@ -198,7 +199,44 @@ export const ROUTES: readonly RouteDefinition[] = [
     settings: [],
     authorization: 'aws-iam',
   },
+  {
+    // ≤ 500 recipients: sent within the request; more: a job (202) run by the queue worker.
+    method: 'POST',
+    path: '/admin/messages',
+    handler: 'admin-messages-post',
+    tables: [
+      { table: 'links', access: 'read' },
+      { table: 'jobs', access: 'read-write' },
+      { table: 'audit', access: 'write' },
+    ],
+    secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+    settings: ['messaging'],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'GET',
+    path: '/admin/messages/jobs/{jobId}',
+    handler: 'admin-messages-job-get',
+    tables: [{ table: 'jobs', access: 'read' }],
+    secrets: [],
+    settings: [],
+    authorization: 'aws-iam',
+  },
 ];
+
+/**
+ * The worker of message jobs (SQS → Lambda, not an HTTP route): one batch of ≤ 500 recipients
+ * per message. Locally the API process runs the batches itself.
+ */
+export const MESSAGE_WORKER = {
+  handler: 'messages-batch-sqs',
+  tables: [
+    { table: 'links', access: 'read' },
+    { table: 'jobs', access: 'read-write' },
+  ],
+  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+  settings: ['messaging'],
+} as const satisfies Pick<RouteDefinition, 'handler' | 'tables' | 'secrets' | 'settings'>;
 
 /** Catches every request no route matches (API Gateway's `$default` route): 404 or 405. */
 export const FALLBACK_ROUTE = {

@@ -7,6 +7,7 @@ import {
   loadCompanyOidcConfig,
   loadLineConfig,
   loadLineLoginChannelId,
+  loadMessagingConfig,
   loadMemberFactors,
   loadWebConfig,
   readSecret,
@@ -25,6 +26,11 @@ import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
 import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
+import { DynamoMessageJobStore } from '../adapters/dynamo/dynamo-message-job-store.js';
+import { InProcessJobQueue, SqsJobQueue } from '../adapters/queue/job-queues.js';
+import { runMessageBatch, type JobQueue, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
 import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
@@ -214,3 +220,45 @@ export const deauthorizePorts = /* @__PURE__ */ once((): DeauthorizePorts => ({
   audit: auditLog(),
   clock: systemClock,
 }));
+
+// ------------------------------------------------------------------ messages to members
+
+export const messagingConfig = /* @__PURE__ */ once(() => loadMessagingConfig());
+
+/** Messaging API channel access tokens (stateless, cached). */
+export const messagingChannelTokens = /* @__PURE__ */ once(
+  () =>
+    new LineChannelTokenClient({
+      apiBase: messagingConfig().apiBase,
+      channelId: messagingConfig().channelId,
+      channelSecret: () => readSecret('LINE_MESSAGING_CHANNEL_SECRET'),
+    }),
+);
+
+/** Multicast with retry keys and back-off. */
+export const multicastSender = /* @__PURE__ */ once(
+  () =>
+    new LineMulticastClient({
+      apiBase: messagingConfig().apiBase,
+      tokens: messagingChannelTokens(),
+      timeoutMs: messagingConfig().timeoutMs,
+    }),
+);
+
+export const messageJobStore = /* @__PURE__ */ once(
+  () => new DynamoMessageJobStore(documentClient(), tableName('jobs')),
+);
+
+/** What the worker needs to send one batch. */
+export const messageBatchPorts = /* @__PURE__ */ once((): RunMessageBatchPorts => ({
+  jobs: messageJobStore(),
+  links: linkRepository(),
+  sender: multicastSender(),
+}));
+
+/** SQS when MESSAGE_QUEUE_URL is set (the cloud); otherwise the batches run in this process. */
+export const messageQueue = /* @__PURE__ */ once((): JobQueue => {
+  const url = messagingConfig().queueUrl;
+  if (url) return new SqsJobQueue(new SQSClient({}), url);
+  return new InProcessJobQueue((ref) => runMessageBatch(ref, messageBatchPorts()));
+});

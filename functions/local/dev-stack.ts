@@ -24,6 +24,9 @@ export const DEV_DEFAULTS = {
   COMPANY_OIDC_CLIENT_ID: 'line-id-link-dev',
   COMPANY_OIDC_CLIENT_SECRET: 'dev-company-client-secret',
   MEMBER_HASH_PEPPER: LOCAL_MEMBER_HASH_PEPPER,
+  // Messages to members: the Messaging API channel the LINE emulator knows.
+  LINE_MESSAGING_CHANNEL_ID: '2000000002',
+  LINE_MESSAGING_CHANNEL_SECRET: 'dev-messaging-channel-secret-not-for-production',
 } as const;
 
 /** The company emulator's members as an operator would export them (pattern 3's demo data). */

@@ -26,6 +26,13 @@ export const TABLES = {
   attempts: { envVar: 'ATTEMPTS_TABLE', defaultName: 'line-id-link-attempts', ttlAttribute: 'expiresAt' },
   /** Audit trail of link events, per LINE user, in time order. */
   audit: { envVar: 'AUDIT_TABLE', defaultName: 'line-id-link-audit', sortKey: 'sk' },
+  /** Message jobs (large sends): one META item and one item per batch of ≤ 500 recipients, expiring. */
+  jobs: {
+    envVar: 'MESSAGE_JOBS_TABLE',
+    defaultName: 'line-id-link-message-jobs',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
