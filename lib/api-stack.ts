@@ -16,9 +16,11 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { CORS_POLICY } from '../functions/handlers/http/cors-policy.js';
-import type { RouteDefinition } from '../functions/handlers/routes.js';
+import { MESSAGE_WORKER, type RouteDefinition } from '../functions/handlers/routes.js';
 import { handlerEntry } from './bundling.js';
+import { LinkEvents } from './constructs/link-events.js';
 import { MemberImport } from './constructs/member-import.js';
+import { MessageJobs } from './constructs/message-jobs.js';
 import { Operations } from './constructs/operations.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { MEMBER_IMPORT, type DeploymentPlan } from './plan.js';
@@ -146,6 +148,35 @@ export class ApiStack extends Stack {
       });
     }
     this.adminPolicy = this.createAdminPolicy(plan.routes.filter((r) => r.authorization === 'aws-iam'));
+
+    // Large message sends: a queue of batches and its worker; the send route gets the queue URL.
+    const messageJobs = new MessageJobs(this, 'MessageJobs', {
+      entry: handlerEntry(MESSAGE_WORKER.handler),
+      linksTable: stateful.tables.links,
+      jobsTable: stateful.tables.jobs,
+      messagingSecret: stateful.secrets.LINE_MESSAGING_CHANNEL_SECRET,
+      environment: {
+        ...common,
+        ...environmentFor(settings, { groups: MESSAGE_WORKER.settings }),
+      },
+      logRetention: settings.logRetention,
+    });
+    this.functions.push({ name: 'MessagesBatch', function: messageJobs.worker });
+    const sendFunction = this.functions.find((f) => f.name === pascal('admin-messages-post'));
+    if (sendFunction) {
+      sendFunction.function.function.addEnvironment('MESSAGE_QUEUE_URL', messageJobs.queue.queueUrl);
+      messageJobs.queue.grantSendMessages(sendFunction.function.function);
+    }
+
+    // Link events: the links table's stream → EventBridge.
+    const linkEvents = new LinkEvents(this, 'LinkEvents', {
+      entry: handlerEntry('links-stream'),
+      linksTable: stateful.tables.links,
+      environment: common,
+      logRetention: settings.logRetention,
+      busName: `${settings.stackPrefix}-link-events`,
+    });
+    this.functions.push({ name: 'LinksStream', function: linkEvents.function });
 
     let memberImport: MemberImport | undefined;
     if (plan.memberImport) {

@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+  StreamViewType,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
 
@@ -65,6 +72,7 @@ export class ServiceTable extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: definition.ttlAttribute,
+      stream: definition.stream ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
     });
     for (const index of definition.indexes ?? []) {
       this.table.addGlobalSecondaryIndex({
