@@ -37,7 +37,7 @@ export class LinkEvents extends Construct {
       entry: props.entry,
       description: 'line-id-link link events publisher',
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(20),
       environment: { ...props.environment, LINK_EVENT_BUS_NAME: this.bus.eventBusName },
       logRetention: props.logRetention,
     });
