@@ -77,7 +77,7 @@ export class LinkEvents extends Construct {
       eventBus: this.bus,
       description: 'Example: every link event of line-id-link into a log group',
       eventPattern: { source: ['line-id-link'] },
-      targets: [new CloudWatchLogGroup(archive)],
+      targets: [new CloudWatchLogGroup(archive, { installLatestAwsSdk: false })],
     });
     new CfnOutput(this, 'BusName', {
       value: this.bus.eventBusName,
