@@ -29,6 +29,11 @@ try {
     '',
     ...describePatterns(process.env),
     '',
+    'Admin API (/admin/…): sign requests with AWS Signature V4, service execute-api, any region:',
+    `  AWS_ACCESS_KEY_ID=${stack.adminCredentials.accessKeyId}`,
+    `  AWS_SECRET_ACCESS_KEY=${stack.adminCredentials.secretAccessKey}`,
+    '  (set LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY to keep them between runs)',
+    '',
     'Press Ctrl+C to stop.',
   ];
   console.log(lines.join('\n'));

@@ -385,6 +385,24 @@ export const VARIABLES = {
     default: 'line-id-link-attempts',
   }),
   AUDIT_TABLE: variable('name of the audit trail table', tableName, { default: 'line-id-link-audit' }),
+  MESSAGE_JOBS_TABLE: variable('name of the message jobs table', tableName, {
+    default: 'line-id-link-message-jobs',
+  }),
+  MESSAGE_QUEUE_URL: variable(
+    'SQS queue of message-job batches (set by the API stack; unset: batches run in the API process)',
+    httpUrl,
+  ),
+  LINK_EVENT_BUS_NAME: variable(
+    'the EventBridge bus link events are published to (set by the API stack)',
+    z.string().check(
+      z.regex(/^[A-Za-z0-9._\-/]{1,256}$/, {
+        error: (i) => `must be an EventBridge bus name, got "${String(i.input)}"`,
+      }),
+    ),
+  ),
+  MESSAGE_SEND_TIMEOUT_MS: variable('timeout of one Messaging API send in milliseconds', positiveInt, {
+    default: '10000',
+  }),
   MESSAGING_TABLE: variable('name of the Messaging API state table', tableName, {
     default: 'line-id-link-messaging',
   }),

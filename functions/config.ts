@@ -550,3 +550,22 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
     nonceTtlSeconds: loadAccountLinkNonceTtl(env),
   };
 }
+
+// ------------------------------------------------------------------ messages to members
+
+/** Sending messages: the job queue (unset locally: batches run in the API process) and the send timeout. */
+export interface MessageSendConfig {
+  queueUrl?: string;
+  timeoutMs: number;
+}
+
+/** `MESSAGE_QUEUE_URL` (set by the API stack) and `MESSAGE_SEND_TIMEOUT_MS`. */
+export function loadMessageSendConfig(env: Env = process.env): MessageSendConfig {
+  const queueUrl = read(env, 'MESSAGE_QUEUE_URL');
+  return { ...(queueUrl ? { queueUrl } : {}), timeoutMs: read(env, 'MESSAGE_SEND_TIMEOUT_MS') };
+}
+
+/** `LINK_EVENT_BUS_NAME` (set by the API stack): the EventBridge bus link events are published to. */
+export function loadLinkEventBusName(env: Env = process.env): string {
+  return need(env, 'LINK_EVENT_BUS_NAME', 'the EventBridge bus of link events');
+}

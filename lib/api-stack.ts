@@ -9,14 +9,18 @@ import {
   LogGroupLogDestination,
   type CorsPreflightOptions,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { CORS_POLICY } from '../functions/handlers/http/cors-policy.js';
-import type { RouteDefinition } from '../functions/handlers/routes.js';
+import { MESSAGE_WORKER, type RouteDefinition } from '../functions/handlers/routes.js';
 import { handlerEntry } from './bundling.js';
+import { LinkEvents } from './constructs/link-events.js';
 import { MemberImport } from './constructs/member-import.js';
+import { MessageJobs } from './constructs/message-jobs.js';
 import { Operations } from './constructs/operations.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { MEMBER_IMPORT, type DeploymentPlan } from './plan.js';
@@ -71,6 +75,8 @@ export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Array<{ name: string; function: ServiceFunction }> = [];
   readonly baseUrl: string;
+  /** execute-api:Invoke on the IAM-authorized admin routes; undefined when none is deployed. */
+  readonly adminPolicy: ManagedPolicy | undefined;
   private readonly settings: Settings;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -140,8 +146,41 @@ export class ApiStack extends Stack {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.function),
+        ...(route.authorization === 'aws-iam' ? { authorizer: new HttpIamAuthorizer() } : {}),
       });
     }
+    this.adminPolicy = this.createAdminPolicy(plan.routes.filter((r) => r.authorization === 'aws-iam'));
+
+    // Large message sends: a queue of batches and its worker; the send route gets the queue URL.
+    const sendFunction = this.functions.find((f) => f.name === pascal('admin-messages-post'));
+    const messagingSecret = stateful.secrets.LINE_MESSAGING_CHANNEL_SECRET;
+    if (sendFunction && messagingSecret) {
+      const messageJobs = new MessageJobs(this, 'MessageJobs', {
+        entry: handlerEntry(MESSAGE_WORKER.handler),
+        linksTable: stateful.tables.links,
+        jobsTable: stateful.tables.jobs,
+        messagingSecret,
+        environment: {
+          ...common,
+          ...environmentFor(settings, { groups: MESSAGE_WORKER.settings }),
+        },
+        logRetention: settings.logRetention,
+        tracing: settings.operations?.tracing ?? true,
+      });
+      this.functions.push({ name: 'MessagesBatch', function: messageJobs.worker });
+      sendFunction.function.useQueue('MESSAGE_QUEUE_URL', messageJobs.queue);
+    }
+
+    // Link events: the links table's stream → EventBridge.
+    const linkEvents = new LinkEvents(this, 'LinkEvents', {
+      entry: handlerEntry('links-stream'),
+      linksTable: stateful.tables.links,
+      environment: common,
+      logRetention: settings.logRetention,
+      tracing: settings.operations?.tracing ?? true,
+      busName: `${settings.stackPrefix}-link-events`,
+    });
+    this.functions.push({ name: 'LinksStream', function: linkEvents.function });
 
     let memberImport: MemberImport | undefined;
     if (plan.memberImport) {
@@ -204,6 +243,42 @@ export class ApiStack extends Stack {
         description: `Point ${settings.domain!.name} here (CNAME, or Route 53 alias with zone ${domain.regionalHostedZoneId})`,
       });
     }
+  }
+
+  /**
+   * The admin API's access: a managed policy allowing `execute-api:Invoke` on exactly the
+   * IAM-authorized routes, which the deployer attaches to the company's role (docs/admin-api.md).
+   * Its ARN is a stack output with a stable export name, so the company's own stack can import it.
+   */
+  private createAdminPolicy(routes: readonly RouteDefinition[]): ManagedPolicy | undefined {
+    if (routes.length === 0) return undefined;
+    const policy = new ManagedPolicy(this, 'AdminApiPolicy', {
+      description: "line-id-link admin API: attach to the company systems' role to call /admin/… (SigV4)",
+      statements: [
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: routes.map((route) =>
+            this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), '$default'),
+          ),
+        }),
+      ],
+    });
+    // Each wildcard acknowledged by name: it stands for a path parameter of that one route.
+    const apiId = this.getLogicalId(this.api.node.defaultChild as never);
+    for (const route of routes) {
+      const path = route.path.replace(/\{[^}]+\}/g, '*');
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/$default/${route.method}${path}]`,
+        reason: `The wildcard is the path parameter of ${route.method} ${route.path}; the method and the rest of the path are fixed.`,
+      });
+    }
+    new CfnOutput(this, 'AdminApiPolicyArn', {
+      value: policy.managedPolicyArn,
+      description:
+        "Attach to the company systems' IAM role to call the admin API (SigV4, service execute-api)",
+      exportName: `${this.settings.stackPrefix}-admin-api-policy-arn`,
+    });
+    return policy;
   }
 
   private createFunction(

@@ -37,7 +37,12 @@ export type LinkPattern = (typeof LINK_PATTERNS)[number];
  */
 export const SETTINGS_GROUPS: Record<
   SettingsGroup,
-  { enabledBy: readonly LinkPattern[] | 'always'; variables: readonly string[] }
+  {
+    /** `always`, the patterns that enable it, or those patterns or a variable being set. */
+    enabledBy:
+      readonly LinkPattern[] | 'always' | { patterns: readonly LinkPattern[]; orWhenSet: VariableName };
+    variables: readonly string[];
+  }
 > = {
   line: {
     enabledBy: 'always',
@@ -81,9 +86,10 @@ export const SETTINGS_GROUPS: Record<
   },
   // Functions that append to the audit trail: how long its events are kept (unset: forever).
   audit: { enabledBy: 'always', variables: ['AUDIT_RETENTION_DAYS'] },
-  // The Messaging API webhook and pattern 4 (LINE's account-link flow, which also needs 'web').
+  // The LINE Official Account: the webhook (reachability, pattern 4's events) and messages to
+  // members. Deployed with pattern 4, or whenever the Messaging API channel is given.
   messaging: {
-    enabledBy: ['account-link'],
+    enabledBy: { patterns: ['account-link'], orWhenSet: 'LINE_MESSAGING_CHANNEL_ID' },
     variables: [
       'PUBLIC_BASE_URL',
       'LINE_MESSAGING_CHANNEL_ID',
@@ -94,6 +100,8 @@ export const SETTINGS_GROUPS: Record<
       'ACCOUNT_LINK_NONCE_TTL_SECONDS',
     ],
   },
+  // Pattern 4's linking URL (LINE's account-link flow; the webhook consumes the nonces).
+  'account-link': { enabledBy: ['account-link'], variables: ['ACCOUNT_LINK_NONCE_TTL_SECONDS'] },
   // The member-data routes (patterns api and record): the factors asked and the guessing limits.
   'member-factors': {
     enabledBy: ['api', 'record'],
@@ -211,6 +219,9 @@ const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
   'ATTEMPTS_TABLE',
   'AUDIT_TABLE',
   'MESSAGING_TABLE',
+  'MESSAGE_JOBS_TABLE',
+  'MESSAGE_QUEUE_URL',
+  'LINK_EVENT_BUS_NAME',
   'API_ROUTES',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
@@ -426,14 +437,17 @@ export function readSettings(sources: SettingsSources): Settings {
 }
 
 /** Is a settings group enabled by the deployment's patterns? */
-export function groupEnabled(settings: Pick<Settings, 'patterns'>, group: SettingsGroup): boolean {
+export function groupEnabled(settings: Pick<Settings, 'patterns' | 'values'>, group: SettingsGroup): boolean {
   const { enabledBy } = SETTINGS_GROUPS[group];
-  return enabledBy === 'always' || enabledBy.some((p) => settings.patterns.has(p));
+  if (enabledBy === 'always') return true;
+  if (Array.isArray(enabledBy)) return enabledBy.some((p) => settings.patterns.has(p));
+  const { patterns, orWhenSet } = enabledBy as { patterns: readonly LinkPattern[]; orWhenSet: VariableName };
+  return patterns.some((p) => settings.patterns.has(p)) || Boolean(settings.values[orWhenSet]);
 }
 
 /** Is a route deployed? Only when every settings group it needs is enabled. */
 export function routeEnabled(
-  settings: Pick<Settings, 'patterns'>,
+  settings: Pick<Settings, 'patterns' | 'values'>,
   route: Pick<RouteDefinition, 'settings'>,
 ): boolean {
   return route.settings.every((group) => groupEnabled(settings, group));

@@ -290,3 +290,15 @@ export class AuthorizationFailedError extends DomainError {
     return this.code === 'login-cancelled';
   }
 }
+
+// ------------------------------------------------------------------ admin API and messages
+
+/** A message job ID that this service never issued (or whose record expired). */
+export class MessageJobNotFoundError extends DomainError {
+  static readonly code = 'message-job-not-found';
+  readonly code = MessageJobNotFoundError.code;
+
+  constructor() {
+    super('There is no message job with this ID.');
+  }
+}

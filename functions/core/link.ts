@@ -48,6 +48,7 @@ export function publicLink(link: Link): Link & { friend: boolean | null } {
     companyUserId: link.companyUserId,
     method: link.method,
     linkedAt: link.linkedAt,
+    ...(link.channelId !== undefined ? { channelId: link.channelId } : {}),
     friend: link.friend ?? null,
     ...(link.friendUpdatedAt !== undefined ? { friendUpdatedAt: link.friendUpdatedAt } : {}),
   };

@@ -64,7 +64,9 @@ export type AuditEventType =
   | 'lockout'
   // The user added (`follow`) or blocked (`unfollow`) the LINE Official Account; `at` is the event's time.
   | 'follow'
-  | 'unfollow';
+  | 'unfollow'
+  // LINE Login deauthorize after an unlink (LINE Login guidelines); `code` tells the outcome.
+  | 'deauthorize';
 
 /** One audit event. */
 export interface AuditEvent {
@@ -80,7 +82,10 @@ export interface AuditEvent {
   channelId?: string;
   /** Consent / policy version the front end sent with the request, if any. */
   consentVersion?: string;
-  /** For `conflict` and `lockout`: the stable error code. */
+  /**
+   * For `conflict` and `lockout`: the stable error code. For `deauthorize`: `deauthorized`,
+   * `deauthorize-failed` or `deauthorize-not-possible` (no LINE access token at hand).
+   */
   code?: string;
 }
 
@@ -106,4 +111,65 @@ export interface AuditHistory {
    * @throws InvalidRequestError when `cursor` is not one this service issued.
    */
   listByLineUserId(lineUserId: string, page: { limit: number; cursor?: string }): Promise<AuditPage>;
+}
+
+// ------------------------------------------------------------------ admin API, messages, erasure
+
+/** Why the company unlinks a member (audited with the unlink). */
+export type UnlinkReason = 'membership-ended' | 'erasure-request' | 'support';
+
+export const UNLINK_REASONS: readonly UnlinkReason[] = ['membership-ended', 'erasure-request', 'support'];
+
+/** A link with what the service last learned of the user's friendship with the Official Account. */
+export type ReachableLink = Link & {
+  /** `true`/`false` as last learned from LINE; `null` or absent when never learned. */
+  friend?: boolean | null;
+};
+
+/** One action of the company's systems through the admin API, recorded with who did it. */
+export interface AdminAuditEvent {
+  action: 'lookup' | 'unlink' | 'unlock' | 'erase' | 'message';
+  /** ISO 8601 instant, UTC. */
+  at: string;
+  /** The verified caller: the IAM principal ARN of the signed request. */
+  actor: string;
+  companyUserId?: string;
+  lineUserId?: string;
+  memberId?: string;
+  reason?: UnlinkReason;
+  /** What came of it, e.g. `found`, `not-found`, `unlinked`, `not-linked`, `unlocked`, `accepted`. */
+  outcome: string;
+  /** Message sends: how many recipients were asked for. */
+  recipients?: number;
+  /** Message sends: the job that carries the send. */
+  jobId?: string;
+}
+
+/** Records admin actions in the audit trail. */
+export interface AdminAuditLog {
+  recordAdmin(event: AdminAuditEvent): Promise<void>;
+}
+
+/** Reads many links at once (message sends resolve recipients in batches). */
+export interface LinkDirectory {
+  /** The links of those company users that are linked; the others are absent from the map. */
+  findManyByCompanyUserIds(companyUserIds: readonly string[]): Promise<Map<string, ReachableLink>>;
+}
+
+/** What an erasure removed or rewrote, per table (counts only). */
+export type ErasureReport = Record<string, { deleted: number; pseudonymized: number }>;
+
+/**
+ * Removes every personal value of one member from the service's storage: the link (both sides),
+ * the imported member record, attempt counters, login sessions; audit events keep their types
+ * and times with the identifiers replaced by keyed pseudonyms.
+ */
+export interface PersonalDataEraser {
+  erase(ids: { companyUserId: string; lineUserId?: string; at: string }): Promise<ErasureReport>;
+}
+
+/** Clears a member's guessing-protection counters (the admin unlock). */
+export interface AttemptUnlocker {
+  /** @returns how many counters were removed. */
+  unlock(keys: { memberId?: string; lineUserId?: string }): Promise<number>;
 }

@@ -14,9 +14,10 @@ export type ExportFormat = 'csv' | 'jsonl';
 
 /** Columns of each kind, in file order (CSV header and JSONL key order). */
 export const EXPORT_COLUMNS = {
+  // `channelId`: the LINE channel whose token linked (empty on links made before it was kept).
   // `friend`: true / false, or empty (JSONL: null) when never learned.
-  links: ['lineUserId', 'companyUserId', 'method', 'linkedAt', 'friend'],
-  audit: ['at', 'type', 'method', 'lineUserId', 'companyUserId', 'consentVersion', 'code'],
+  links: ['lineUserId', 'companyUserId', 'method', 'linkedAt', 'channelId', 'friend'],
+  audit: ['at', 'type', 'method', 'lineUserId', 'companyUserId', 'channelId', 'consentVersion', 'code'],
 } as const satisfies Record<ExportKind, readonly string[]>;
 
 /** Attributes without which an item is not a row (e.g. a half-written item edited by hand). */

@@ -3,11 +3,18 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { unlinkMe, type UnlinkMePorts } from '../core/use-cases/unlink-me.js';
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken, noContent } from './http/responses.js';
-import { linePlatform, linkRepository } from './wiring.js';
+import { deauthorizePorts, linePlatform, linkRepository } from './wiring.js';
 
-const ports: UnlinkMePorts = { line: linePlatform(), links: linkRepository() };
+const ports: UnlinkMePorts = {
+  line: linePlatform(),
+  links: linkRepository(),
+  deauthorize: deauthorizePorts(),
+};
 
-/** `DELETE /links/me` — unlink both sides; 204 whether or not there was a link. */
+/**
+ * `DELETE /links/me` — unlink both sides; 204 whether or not there was a link. With a LINE access
+ * token the app is also deauthorized at LINE (after the unlink; outcome audited).
+ */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
   .handler(async (event) => {

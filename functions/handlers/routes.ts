@@ -49,8 +49,20 @@ export interface RouteDefinition {
   >;
   /** Setting groups (environment variables) the function needs; `audit` for those that append to the trail. */
   settings: ReadonlyArray<
-    'line' | 'company-oidc' | 'web' | 'company-api' | 'member-factors' | 'audit' | 'messaging'
+    | 'line'
+    | 'company-oidc'
+    | 'web'
+    | 'company-api'
+    | 'member-factors'
+    | 'audit'
+    | 'messaging'
+    | 'account-link'
   >;
+  /**
+   * `aws-iam`: API Gateway's AWS IAM authorization (SigV4) guards the route, so only principals
+   * given the stack's admin policy reach it; the local server checks a real signature instead.
+   */
+  authorization?: 'aws-iam';
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -131,7 +143,8 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'links', actions: ['GetItem', 'DeleteItem'] },
       { table: 'audit', actions: ['PutItem'] },
     ],
-    secrets: [],
+    // The LINE Login channel secret issues the channel access token of deauthorize.
+    secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'audit'],
   },
   // Web flow (issue 3): LINE web login chained with the company IdP, linked at the end.
@@ -202,9 +215,109 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'account-link-start-get',
     tables: [{ table: 'sessions', actions: ['PutItem'] }],
     secrets: [],
-    settings: ['line', 'company-oidc', 'web', 'messaging'],
+    settings: ['line', 'company-oidc', 'web', 'messaging', 'account-link'],
+  },
+  // Admin API (the company's own systems): AWS IAM authorization, never public.
+  {
+    method: 'GET',
+    path: '/admin/links/company/{companyUserId}',
+    handler: 'admin-links-company-get',
+    tables: [
+      // The company side, then the LINE side (reachability lives there).
+      { table: 'links', actions: ['GetItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+    ],
+    secrets: [],
+    settings: ['audit'],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'GET',
+    path: '/admin/links/line/{lineUserId}',
+    handler: 'admin-links-line-get',
+    tables: [
+      { table: 'links', actions: ['GetItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+    ],
+    secrets: [],
+    settings: ['audit'],
+    authorization: 'aws-iam',
+  },
+  {
+    // Reason `erasure-request` erases the member from every table (audit: pseudonyms, keyed
+    // with a key derived from the pepper).
+    method: 'POST',
+    path: '/admin/links/company/{companyUserId}/unlink',
+    handler: 'admin-links-unlink-post',
+    tables: [
+      // The unlink: read, then both items and the event in one transaction.
+      { table: 'links', actions: ['GetItem', 'DeleteItem'] },
+      // Events appended; an erasure finds the member's events (Query, Scan) and rewrites them
+      // with pseudonyms (Put, or Delete + Put when the key changes).
+      { table: 'audit', actions: ['PutItem', 'Query', 'Scan', 'DeleteItem'] },
+      // Erasure only: records naming the member are found by Scan and deleted.
+      { table: 'members', actions: ['Scan', 'DeleteItem'] },
+      { table: 'attempts', actions: ['DeleteItem'] },
+      { table: 'sessions', actions: ['Scan', 'DeleteItem'] },
+      { table: 'messaging', actions: ['DeleteItem'] },
+    ],
+    secrets: ['MEMBER_HASH_PEPPER'],
+    settings: ['audit'],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'POST',
+    path: '/admin/members/{memberId}/unlock',
+    handler: 'admin-members-unlock-post',
+    tables: [
+      { table: 'attempts', actions: ['DeleteItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+    ],
+    secrets: [],
+    settings: ['audit'],
+    authorization: 'aws-iam',
+  },
+  {
+    // ≤ 500 recipients: sent within the request; more: a job (202) run by the queue worker.
+    method: 'POST',
+    path: '/admin/messages',
+    handler: 'admin-messages-post',
+    tables: [
+      // Recipients resolved in batches: company side, then LINE side (reachability).
+      { table: 'links', actions: ['BatchGetItem'] },
+      // A large send: the job and its batches are written before the batches are queued.
+      { table: 'jobs', actions: ['PutItem', 'BatchWriteItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+    ],
+    secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+    settings: ['messaging', 'audit'],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'GET',
+    path: '/admin/messages/jobs/{jobId}',
+    handler: 'admin-messages-job-get',
+    tables: [{ table: 'jobs', actions: ['GetItem', 'Query'] }],
+    secrets: [],
+    settings: [],
+    authorization: 'aws-iam',
   },
 ];
+
+/**
+ * The worker of message jobs (SQS → Lambda, not an HTTP route): one batch of ≤ 500 recipients
+ * per message. Locally the API process runs the batches itself.
+ */
+export const MESSAGE_WORKER = {
+  handler: 'messages-batch-sqs',
+  tables: [
+    { table: 'links', actions: ['BatchGetItem'] },
+    // Reads its batch, then records its results and the job's progress in one transaction.
+    { table: 'jobs', actions: ['GetItem', 'UpdateItem'] },
+  ],
+  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+  settings: ['messaging'],
+} as const satisfies Pick<RouteDefinition, 'handler' | 'tables' | 'secrets' | 'settings'>;
 
 /** Catches every request no route matches (API Gateway's `$default` route): 404 or 405. */
 export const FALLBACK_ROUTE = {

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   checkMemberHashPepper,
@@ -9,6 +10,8 @@ import {
   loadCompanyOidcConfig,
   loadCompanyOidcMaxAge,
   loadLineConfig,
+  loadMessageSendConfig,
+  loadMessagingConfig,
   loadMemberFactors,
   loadWebConfig,
   readSecret,
@@ -16,12 +19,23 @@ import {
 } from '../config.js';
 import { CompanyVerificationApiClient } from '../adapters/company/company-verification-api-client.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
-import { DynamoAttemptLimiter } from '../adapters/dynamo/dynamo-attempt-limiter.js';
+import { DynamoAttemptLimiter, DynamoAttemptUnlocker } from '../adapters/dynamo/dynamo-attempt-limiter.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
+import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
+import { createPseudonymizer } from '../export/pseudonym.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
+import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
+import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
+import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
+import { DynamoMessageJobStore } from '../adapters/dynamo/dynamo-message-job-store.js';
+import { InProcessJobQueue, SqsJobQueue } from '../adapters/queue/job-queues.js';
+import { runMessageBatch, type JobQueue, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
 import { importClientPrivateKey, type ClientAuthentication } from '../adapters/http/oauth-client.js';
@@ -31,7 +45,7 @@ import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import type { WebLoginPorts } from '../core/use-cases/web-login.js';
 import { systemClock } from '../core/ports.js';
 import { traceAwsClient } from './http/tracing.js';
-import { loadMessagingConfig, loadPublicBaseUrl } from '../config.js';
+import { loadPublicBaseUrl } from '../config.js';
 import {
   DynamoAccountLinkNonceStore,
   DynamoFriendshipStore,
@@ -250,3 +264,121 @@ export const friendshipPorts = /* @__PURE__ */ once((): LearnFriendshipPorts => 
   friendship: friendshipStore(),
   clock: systemClock,
 }));
+
+// ------------------------------------------------------------------ admin API (IAM-authorized)
+
+/** Ports of the admin lookups. */
+export const adminLinkPorts = /* @__PURE__ */ once(() => ({
+  links: linkRepository(),
+  audit: auditLog(),
+  clock: systemClock,
+}));
+
+/** Every table's name, for the erasure that touches them all. */
+const allTables = () =>
+  Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key)])) as Record<
+    TableKey,
+    string
+  >;
+
+/**
+ * Pseudonyms of erased identifiers in the audit trail: keyed with a key derived from the member
+ * hashing pepper (HKDF, RFC 5869, with its own label), so no extra secret is needed and the key
+ * is as stable as the pepper itself.
+ */
+const auditPseudonymizer = /* @__PURE__ */ once(() => {
+  let value: Promise<(id: string) => string> | undefined;
+  return () =>
+    (value ??= readSecret('MEMBER_HASH_PEPPER').then((pepper) =>
+      createPseudonymizer(
+        Buffer.from(hkdfSync('sha256', pepper, '', 'line-id-link audit pseudonyms', 32)).toString('hex'),
+      ),
+    )).catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+});
+
+/** Ports of the admin unlink (and erasure). */
+export const adminUnlinkPorts = /* @__PURE__ */ once(() => ({
+  ...adminLinkPorts(),
+  eraser: new DynamoPersonalDataEraser({
+    client: documentClient(),
+    tables: allTables(),
+    pseudonymizer: auditPseudonymizer(),
+  }),
+}));
+
+/** Ports of the admin unlock. */
+export const adminUnlockPorts = /* @__PURE__ */ once(() => ({
+  attempts: new DynamoAttemptUnlocker(documentClient(), tableName('attempts')),
+  audit: auditLog(),
+  clock: systemClock,
+}));
+
+// ------------------------------------------------------------------ deauthorize on unlink
+
+/** LINE Login channel access tokens (stateless, cached), for deauthorize. */
+export const lineLoginChannelTokens = /* @__PURE__ */ once(
+  () =>
+    new LineChannelTokenClient({
+      apiBase: lineConfig().apiBase,
+      channelId: lineConfig().loginChannelId,
+      channelSecret: lineChannelSecret,
+      timeoutMs: lineConfig().timeoutMs,
+    }),
+);
+/** Deauthorize at LINE after an unlink, audited. */
+export const deauthorizePorts = /* @__PURE__ */ once((): DeauthorizePorts => ({
+  deauthorizer: new LineDeauthorizeClient({
+    apiBase: lineConfig().apiBase,
+    tokens: lineLoginChannelTokens(),
+    timeoutMs: lineConfig().timeoutMs,
+  }),
+  audit: auditLog(),
+  clock: systemClock,
+}));
+
+// ------------------------------------------------------------------ messages to members
+
+/** Messaging API channel access tokens (stateless, cached). */
+export const messagingChannelTokens = /* @__PURE__ */ once(
+  () =>
+    new LineChannelTokenClient({
+      apiBase: lineConfig().apiBase,
+      channelId: messagingConfig().channelId,
+      channelSecret: messagingChannelSecret,
+      timeoutMs: lineConfig().timeoutMs,
+    }),
+);
+
+/** MESSAGE_QUEUE_URL (SQS in the cloud) and MESSAGE_SEND_TIMEOUT_MS. */
+export const messageSendConfig = /* @__PURE__ */ once(() => loadMessageSendConfig());
+
+/** Multicast with retry keys and back-off. */
+export const multicastSender = /* @__PURE__ */ once(
+  () =>
+    new LineMulticastClient({
+      apiBase: lineConfig().apiBase,
+      tokens: messagingChannelTokens(),
+      timeoutMs: messageSendConfig().timeoutMs,
+    }),
+);
+
+export const messageJobStore = /* @__PURE__ */ once(
+  () => new DynamoMessageJobStore(documentClient(), tableName('jobs')),
+);
+
+/** What the worker needs to send one batch. */
+export const messageBatchPorts = /* @__PURE__ */ once((): RunMessageBatchPorts => ({
+  jobs: messageJobStore(),
+  links: linkRepository(),
+  sender: multicastSender(),
+}));
+
+/** SQS when MESSAGE_QUEUE_URL is set (the cloud); otherwise the batches run in this process. */
+export const messageQueue = /* @__PURE__ */ once((): JobQueue => {
+  const url = messageSendConfig().queueUrl;
+  if (url) return new SqsJobQueue(new SQSClient({}), url);
+  return new InProcessJobQueue((ref) => runMessageBatch(ref, messageBatchPorts()));
+});

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { CORS_POLICY } from '../handlers/http/cors-policy.js';
+import { AdminForbiddenError } from '../handlers/http/http-errors.js';
+import { problemResponse } from '../handlers/http/problem.js';
 import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../handlers/routes.js';
+import { verifySigV4, type LocalIamCredentials } from './sigv4.js';
 
 /** A Lambda handler as API Gateway invokes it. */
 type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
@@ -14,6 +17,13 @@ export interface ApiGatewayAdapterOptions {
   corsOrigins: readonly string[];
   /** API Gateway's own payload limit (10 MB); handlers apply their own, smaller limits. */
   maxPayloadBytes?: number;
+  /**
+   * Credentials whose SigV4 signatures routes with `authorization: 'aws-iam'` accept (API
+   * Gateway's IAM authorization, emulated). Without them such routes refuse every request.
+   */
+  iam?: LocalIamCredentials;
+  /** Clock of the signature check (tests). */
+  now?: () => Date;
 }
 
 /**
@@ -77,6 +87,22 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
       route ? `${route.method} ${route.path}` : '$default',
       pathParameters,
     );
+    if (route?.authorization === 'aws-iam') {
+      // API Gateway's IAM authorization: an unsigned or badly signed request never reaches the function.
+      const verdict = options.iam
+        ? await verifySigV4(
+            { method, url, headers: event.headers as Record<string, string>, body },
+            options.iam,
+            options.now?.(),
+          )
+        : ({ ok: false, reason: 'no local credentials configured' } as const);
+      if (!verdict.ok) {
+        console.warn(`admin request refused: ${verdict.reason}`);
+        writeResult(res, method, problemResponse(new AdminForbiddenError()), corsHeaders);
+        return;
+      }
+      (event.requestContext as { authorizer?: unknown }).authorizer = { iam: iamAuthorizer(options.iam!) };
+    }
     const context = lambdaContext(route?.handler ?? FALLBACK_ROUTE.handler, event.requestContext.requestId);
     let result: unknown;
     try {
@@ -154,6 +180,19 @@ function toEvent(
     },
     body: body.length === 0 ? undefined : text ? body.toString('utf8') : body.toString('base64'),
     isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+/** What API Gateway puts in `requestContext.authorizer.iam` for an IAM-authorized request. */
+function iamAuthorizer(iam: LocalIamCredentials) {
+  return {
+    accessKey: iam.accessKeyId,
+    accountId: iam.accountId,
+    callerId: 'AIDALOCALADMIN',
+    cognitoIdentity: null,
+    principalOrgId: null,
+    userArn: iam.principalArn,
+    userId: 'AIDALOCALADMIN',
   };
 }
 

@@ -16,6 +16,7 @@ import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/co
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
 import { BOT_USER_ID, MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET } from './emulators/test-identities.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
+import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
 export const DEV_DEFAULTS = {
@@ -51,6 +52,8 @@ export interface DevStack {
   company?: CompanyIdpEmulator;
   dynamoEndpoint: string;
   demoUrl: string;
+  /** What the admin routes accept: sign requests with these (SigV4, service `execute-api`). */
+  adminCredentials: LocalIamCredentials;
   close(): Promise<void>;
 }
 
@@ -143,7 +146,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         companyClientId: env.COMPANY_OIDC_CLIENT_ID,
         memberFactors: loadMemberFactors(env),
       });
+    const adminCredentials = localIamCredentials(env);
     const api = await startLocalServer({
+      iam: adminCredentials,
       port: options.port,
       host: '127.0.0.1',
       corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
@@ -166,6 +171,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       company,
       dynamoEndpoint: env.DYNAMODB_ENDPOINT,
       demoUrl,
+      adminCredentials,
       close: async () => {
         for (const stop of stops.reverse()) await stop();
       },

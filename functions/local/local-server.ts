@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ROUTES, type RouteDefinition } from '../handlers/routes.js';
 import { createApiGatewayListener } from './api-gateway-adapter.js';
+import type { LocalIamCredentials } from './sigv4.js';
 
 /** A running local API. */
 export interface LocalServer {
@@ -15,6 +16,8 @@ export interface LocalServerOptions {
   host?: string;
   routes?: readonly RouteDefinition[];
   corsOrigins?: readonly string[];
+  /** Credentials the admin routes accept (SigV4), see api-gateway-adapter.ts. */
+  iam?: LocalIamCredentials;
   /** Serves extra, non-API paths first (the demo page); returns true when it answered. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
@@ -27,6 +30,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const listener = createApiGatewayListener({
     routes: options.routes ?? ROUTES,
     corsOrigins: options.corsOrigins ?? [],
+    iam: options.iam,
   });
   const server = createServer((req, res) => {
     void (async () => {

@@ -112,6 +112,13 @@ export class ServiceFunction extends Construct {
     return this;
   }
 
+  /** Sets `variable` to the queue's URL and grants sending messages to it (nothing else). */
+  useQueue(variable: string, queue: IQueue): this {
+    this.function.addEnvironment(variable, queue.queueUrl);
+    queue.grantSendMessages(this.function);
+    return this;
+  }
+
   /** Sets `variable` to the bucket's name and grants reading objects under `prefix`. */
   useObjects(variable: string, bucket: IBucket, prefix: string): this {
     this.function.addEnvironment(variable, bucket.bucketName);

@@ -1,5 +1,12 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
 import type { TableAction } from '../../functions/handlers/routes.js';
@@ -57,6 +64,7 @@ export class ServiceTable extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: definition.ttlAttribute,
+      stream: definition.stream ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
     });
     if (props.pointInTimeRecovery === false) {
       Validations.of(this.table).acknowledge({

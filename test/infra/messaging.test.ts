@@ -53,10 +53,14 @@ describe('Messaging API deployment', () => {
     expect(output.Export).toEqual({ Name: 'LineIdLink-WebhookUrl' });
   });
 
-  it('deploys no webhook and no output without the account-link pattern', () => {
+  it('deploys no webhook and no output without the account-link pattern or a Messaging API channel', () => {
+    const { lineMessagingChannelId: _omitted, ...withoutChannel } = ALL_PATTERNS_CONTEXT as Record<
+      string,
+      unknown
+    >;
     const other = synthApp({
       bundle: false,
-      context: { ...ALL_PATTERNS_CONTEXT, linkPatterns: 'oidc,web' },
+      context: { ...withoutChannel, linkPatterns: 'oidc,web' },
     });
     try {
       expect(other.apiTemplate.findOutputs('WebhookUrl')).toEqual({});
@@ -65,6 +69,24 @@ describe('Messaging API deployment', () => {
       );
       expect(descriptions).not.toContain('line-id-link POST /webhook/line');
       expect(descriptions).toContain('line-id-link GET /auth/company/callback');
+    } finally {
+      rmSync(other.outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('deploys the webhook (reachability, messages) with a Messaging API channel but without pattern 4', () => {
+    const other = synthApp({
+      bundle: false,
+      context: { ...ALL_PATTERNS_CONTEXT, linkPatterns: 'oidc,web' },
+    });
+    try {
+      expect(other.apiTemplate.findOutputs('WebhookUrl')).not.toEqual({});
+      const descriptions = Object.values(resourcesOf(other.apiTemplate, 'AWS::Lambda::Function')).map((f) =>
+        String(f.Properties!.Description),
+      );
+      expect(descriptions).toContain('line-id-link POST /webhook/line');
+      expect(descriptions).toContain('line-id-link POST /admin/messages');
+      expect(descriptions).not.toContain('line-id-link GET /account-link/start');
     } finally {
       rmSync(other.outdir, { recursive: true, force: true });
     }

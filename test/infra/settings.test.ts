@@ -233,13 +233,16 @@ describe('deployment settings', () => {
 
   it('plans only the secrets the deployed functions read', () => {
     const liff = planDeployment(fromContext(LIFF));
-    expect(liff.secrets).toEqual([]);
+    // Every deployment: deauthorize on unlink (LINE Login channel secret) and erasure pseudonyms
+    // (derived from the pepper); messages only with a Messaging API channel.
+    expect([...liff.secrets].sort()).toEqual(['LINE_CHANNEL_SECRET', 'MEMBER_HASH_PEPPER'].sort());
     const all = planDeployment(fromContext({ settings: 'deploy.example.json' }));
     expect([...all.secrets].sort()).toEqual(
       [
         'COMPANY_API_CLIENT_SECRET',
         'COMPANY_OIDC_CLIENT_SECRET',
         'LINE_CHANNEL_SECRET',
+        'LINE_MESSAGING_CHANNEL_SECRET',
         'MEMBER_HASH_PEPPER',
       ].sort(),
     );

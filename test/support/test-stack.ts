@@ -3,6 +3,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables, localClient } from '../../functions/local/dynamodb-local.js';
 import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
 import { startLocalServer, type LocalServer } from '../../functions/local/local-server.js';
+import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
 import {
   startLinePlatformEmulator,
   type LinePlatformEmulator,
@@ -56,8 +57,12 @@ export interface TestStack {
  * environment is set, as in a Lambda cold start.
  *
  * @param env extra or overriding environment variables for this suite.
+ * @param options.iam credentials the admin routes accept (SigV4); without them they refuse all.
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  options: { iam?: LocalIamCredentials } = {},
+): Promise<TestStack> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint)
     throw new Error('DYNAMODB_ENDPOINT is not set: run integration tests through jest (globalSetup).');
@@ -91,6 +96,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   });
   const api = await startLocalServer({
     corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+    iam: options.iam,
   });
   process.env.PUBLIC_BASE_URL ??= api.url;
 

@@ -16,14 +16,21 @@ import {
   type FailureOutcome,
   type ScopeCount,
 } from '../../core/member-ports.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import { systemClock, type AttemptUnlocker, type Clock } from '../../core/ports.js';
 
 /** Partition key of a scope's counter in the attempts table. */
 export function attemptKey(scope: AttemptScope, keys: AttemptKeys): string {
-  if (scope === 'member') return `MEMBER#${keys.memberId}`;
-  if (scope === 'line-user') return `LINE#${keys.lineUserId}`;
-  return `ADDR#${keys.sourceIp}`;
+  if (scope === 'member') return counterKey.member(keys.memberId);
+  if (scope === 'line-user') return counterKey.lineUser(keys.lineUserId);
+  return counterKey.address(keys.sourceIp);
 }
+
+/** Partition keys of the counters of one scope's subject (the admin unlock and erasure need one). */
+export const counterKey = {
+  member: (memberId: string) => `MEMBER#${memberId}`,
+  lineUser: (lineUserId: string) => `LINE#${lineUserId}`,
+  address: (sourceIp: string) => `ADDR#${sourceIp}`,
+};
 
 /** Partition key of one shard of the service-wide failure counter (`0 ≤ shard < globalShards`). */
 export function globalShardKey(shard: number): string {
@@ -222,4 +229,30 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
 function toScopeCount(item: Record<string, unknown> | undefined): ScopeCount {
   const num = (name: string) => (typeof item?.[name] === 'number' ? (item[name] as number) : 0);
   return { count: num('count'), windowEnds: num('windowEnds'), level: num('level') };
+}
+
+/**
+ * The admin unlock: deletes a member's counter (and a LINE user's, when given), lockout level
+ * included, so the member starts afresh. The global counter is never touched.
+ */
+export class DynamoAttemptUnlocker implements AttemptUnlocker {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async unlock(keys: { memberId?: string; lineUserId?: string }): Promise<number> {
+    const pks = [
+      ...(keys.memberId ? [counterKey.member(keys.memberId)] : []),
+      ...(keys.lineUserId ? [counterKey.lineUser(keys.lineUserId)] : []),
+    ];
+    const results = await Promise.all(
+      pks.map((pk) =>
+        this.client.send(
+          new DeleteCommand({ TableName: this.tableName, Key: { pk }, ReturnValues: 'ALL_OLD' }),
+        ),
+      ),
+    );
+    return results.filter((r) => r.Attributes !== undefined).length;
+  }
 }

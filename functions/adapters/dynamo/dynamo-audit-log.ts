@@ -4,6 +4,8 @@ import { InvalidRequestError } from '../../core/errors.js';
 import { LINK_METHODS, type LinkMethod } from '../../core/link.js';
 import {
   systemClock,
+  type AdminAuditEvent,
+  type AdminAuditLog,
   type AuditEvent,
   type AuditEventType,
   type AuditHistory,
@@ -31,7 +33,7 @@ import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
  * Only identifiers, times, the method, the consent version and error codes are stored: never a
  * token, a secret or a verification factor.
  */
-export class DynamoAuditLog implements AuditLog, AuditHistory {
+export class DynamoAuditLog implements AuditLog, AuditHistory, AdminAuditLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -44,6 +46,22 @@ export class DynamoAuditLog implements AuditLog, AuditHistory {
       new PutCommand({
         TableName: this.tableName,
         Item: this.item(event),
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+  }
+
+  /**
+   * Admin actions go to their own partition, `ADMIN#<yyyy-mm-dd>` (one per day, so reading a
+   * day's actions is one Query and no partition grows without bound), never to a user's
+   * history: `GET /links/me/history` shows what happened to the link, not who at the company
+   * looked at it.
+   */
+  async recordAdmin(event: AdminAuditEvent): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: adminAuditItem(event),
         ConditionExpression: 'attribute_not_exists(sk)',
       }),
     );
@@ -129,6 +147,27 @@ export function auditItem(event: AuditEvent, expiresAt?: number): Record<string,
   return item;
 }
 
+/** Partition of the admin actions of one day. */
+export const adminPartition = (at: string) => `ADMIN#${at.slice(0, 10)}`;
+
+/** The stored item of an admin action. */
+export function adminAuditItem(event: AdminAuditEvent): Record<string, string | number> {
+  const item: Record<string, string | number> = {
+    pk: adminPartition(event.at),
+    sk: `${event.at}#${randomBytes(8).toString('hex')}`,
+    type: 'admin',
+    action: event.action,
+    at: event.at,
+    actor: event.actor,
+    outcome: event.outcome,
+  };
+  for (const name of ['companyUserId', 'lineUserId', 'memberId', 'reason', 'jobId'] as const) {
+    if (event[name] !== undefined) item[name] = event[name];
+  }
+  if (event.recipients !== undefined) item.recipients = event.recipients;
+  return item;
+}
+
 const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'link',
   'relink',
@@ -137,6 +176,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   'lockout',
   'follow',
   'unfollow',
+  'deauthorize',
 ]);
 
 /** Reads an event back from a stored item (plain document-client form); undefined if it is not one. */

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
@@ -7,7 +8,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { CompanyUserAlreadyLinkedError, LineUserAlreadyLinkedError } from '../../core/errors.js';
 import type { Link, LinkMethod } from '../../core/link.js';
-import type { CreateLinkResult, LinkContext, LinkRepository } from '../../core/ports.js';
+import type {
+  CreateLinkResult,
+  LinkContext,
+  LinkDirectory,
+  LinkRepository,
+  ReachableLink,
+} from '../../core/ports.js';
 import { readAttribute } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -38,7 +45,7 @@ export type ExtraWrites = (change: {
  * user. A conflict is detected from the cancellation reasons of that same transaction
  * (ReturnValuesOnConditionCheckFailure), never by reading first.
  */
-export class DynamoLinkRepository implements LinkRepository {
+export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -124,9 +131,59 @@ export class DynamoLinkRepository implements LinkRepository {
     lineUserId: string,
     context: { channelId?: string } = {},
   ): Promise<Link | undefined> {
+    return this.deleteLink(() => this.findByLineUserId(lineUserId), context);
+  }
+
+  /** Removes a company user's link, both sides atomically (the admin unlink). */
+  async deleteByCompanyUserId(companyUserId: string): Promise<Link | undefined> {
+    return this.deleteLink(() => this.findByCompanyUserId(companyUserId), {});
+  }
+
+  /**
+   * Many links at once with BatchGetItem (up to 100 keys a request, unprocessed keys sent again
+   * with back-off): the company sides, then the LINE sides, where reachability (`friend`) is
+   * kept. Eventually consistent: a send resolves thousands of recipients, and a link made a
+   * second ago being missed is acceptable there.
+   */
+  async findManyByCompanyUserIds(companyUserIds: readonly string[]): Promise<Map<string, ReachableLink>> {
+    const companySides = await this.batchGet([...new Set(companyUserIds)].map(companyKey));
+    const lineSides = await this.batchGet(
+      companySides.flatMap((item) => (typeof item.lineUserId === 'string' ? [lineKey(item.lineUserId)] : [])),
+    );
+    const found = new Map<string, ReachableLink>();
+    for (const item of lineSides) {
+      const link = toLink(item);
+      if (link) found.set(link.companyUserId, { ...link, friend: link.friend ?? null });
+    }
+    return found;
+  }
+
+  /** The items of `pks` that exist, in no particular order. */
+  private async batchGet(pks: readonly string[]): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    for (let start = 0; start < pks.length; start += 100) {
+      let keys: Array<Record<string, unknown>> = pks.slice(start, start + 100).map((pk) => ({ pk }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after retries.`);
+        if (attempt > 0) await backoff(attempt + 2);
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        items.push(...(result.Responses?.[this.tableName] ?? []));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return items;
+  }
+
+  private async deleteLink(
+    read: () => Promise<Link | undefined>,
+    context: { channelId?: string },
+  ): Promise<Link | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const link = await this.findByLineUserId(lineUserId);
+      const link = await read();
       if (!link) return undefined;
+      const lineUserId = link.lineUserId;
       try {
         await this.client.send(
           new TransactWriteCommand({
@@ -136,7 +193,7 @@ export class DynamoLinkRepository implements LinkRepository {
                   TableName: this.tableName,
                   Key: { pk: lineKey(lineUserId) },
                   // Delete exactly the link we read; a concurrent relink makes us read again.
-                  ConditionExpression: 'companyUserId = :c',
+                  ConditionExpression: 'attribute_not_exists(pk) OR companyUserId = :c',
                   ExpressionAttributeValues: { ':c': link.companyUserId },
                 },
               },

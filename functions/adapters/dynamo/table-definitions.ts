@@ -11,13 +11,15 @@ export interface TableDefinition {
   sortKey?: 'sk';
   /** TTL attribute (epoch seconds) if items expire by themselves. */
   ttlAttribute?: string;
+  /** A change stream (old and new images), for the link events. */
+  stream?: 'new-and-old-images';
   /** Global secondary indexes: name → partition (and optional sort) key attributes. */
   indexes?: ReadonlyArray<{ name: string; partitionKey: string; sortKey?: string }>;
 }
 
 export const TABLES = {
   /** Links, stored twice: `LINE#<id>` and `COMPANY#<id>`, written in one transaction. */
-  links: { envVar: 'LINKS_TABLE', defaultName: 'line-id-link-links' },
+  links: { envVar: 'LINKS_TABLE', defaultName: 'line-id-link-links', stream: 'new-and-old-images' },
   /** Web-login sessions (state, nonce, PKCE verifier), consumed once, expiring after 10 minutes. */
   sessions: { envVar: 'SESSIONS_TABLE', defaultName: 'line-id-link-sessions', ttlAttribute: 'expiresAt' },
   /** Imported member records (pattern 3): keyed hashes of the verification factors only. */
@@ -41,6 +43,13 @@ export const TABLES = {
   messaging: {
     envVar: 'MESSAGING_TABLE',
     defaultName: 'line-id-link-messaging',
+    ttlAttribute: 'expiresAt',
+  },
+  /** Message jobs (large sends): one META item and one item per batch of ≤ 500 recipients, expiring. */
+  jobs: {
+    envVar: 'MESSAGE_JOBS_TABLE',
+    defaultName: 'line-id-link-message-jobs',
+    sortKey: 'sk',
     ttlAttribute: 'expiresAt',
   },
 } as const satisfies Record<string, TableDefinition>;

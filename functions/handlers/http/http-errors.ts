@@ -45,6 +45,20 @@ export class WebhookSignatureError extends DomainError {
   }
 }
 
+/**
+ * An `/admin/…` request without a verified caller identity (no valid AWS request signature).
+ * API Gateway refuses these before the function runs; the handlers check again, so a route
+ * deployed without its authorizer by mistake still refuses everyone.
+ */
+export class AdminForbiddenError extends DomainError {
+  static readonly code = 'admin-forbidden';
+  readonly code = AdminForbiddenError.code;
+
+  constructor() {
+    super('This route needs a request signed with AWS credentials allowed to call it.');
+  }
+}
+
 export class RouteNotFoundError extends DomainError {
   static readonly code = 'route-not-found';
   readonly code = RouteNotFoundError.code;

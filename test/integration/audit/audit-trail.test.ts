@@ -50,7 +50,18 @@ describe('audit trail of link changes', () => {
     // Unlinking nothing changes nothing and records nothing.
     expect((await call(stack.api.url, 'DELETE', '/links/me', { token })).status).toBe(204);
 
-    const items = await auditItems(lineUserId);
+    const all = await auditItems(lineUserId);
+    // With an ID token LINE cannot be asked to deauthorize; the trail says so.
+    expect(all.filter((i) => i.type === 'deauthorize').map(event)).toEqual([
+      {
+        type: 'deauthorize',
+        at: expect.any(String),
+        lineUserId,
+        companyUserId: memberId,
+        code: 'deauthorize-not-possible',
+      },
+    ]);
+    const items = all.filter((i) => i.type !== 'deauthorize');
     expect(items.map(event)).toEqual([
       {
         type: 'link',
@@ -228,14 +239,18 @@ describe('GET /links/me/history', () => {
     await post(await lineToken(other.lineUserId), { companyIdToken: await companyToken(other.memberId) });
     await post(token, { companyIdToken: await companyToken(me.memberId), consentVersion: 'v1' }); // link
     await post(token, { companyIdToken: await companyToken(me.memberId) }); // relink
-    await call(stack.api.url, 'DELETE', '/links/me', { token }); // unlink
+    await call(stack.api.url, 'DELETE', '/links/me', { token }); // unlink (+ deauthorize not possible)
     await post(token, { companyIdToken: await companyToken(me.memberId), consentVersion: 'v2' }); // link again
+    // The deauthorize event may share the unlink's millisecond, so its place next to it is not asserted.
+    const withoutDeauthorize = (events: Array<{ type?: unknown }>) =>
+      events.map((e) => e.type).filter((type) => type !== 'deauthorize');
 
     const all = await history(token);
     expect(all.status).toBe(200);
     expect(all.headers.get('cache-control')).toBe('no-store');
     const body = all.body as { events: Array<Record<string, unknown>>; nextCursor?: string };
-    expect(body.events.map((e) => e.type)).toEqual(['link', 'unlink', 'relink', 'link']);
+    expect(body.events.map((e) => e.type)).toContain('deauthorize');
+    expect(withoutDeauthorize(body.events)).toEqual(['link', 'unlink', 'relink', 'link']);
     expect(body.events[0]).toEqual({
       type: 'link',
       at: expect.any(String),
@@ -247,11 +262,11 @@ describe('GET /links/me/history', () => {
     });
     expect(body.events.every((e) => e.lineUserId === me.lineUserId)).toBe(true);
 
-    const first = await history(token, '?limit=3');
+    const first = await history(token, '?limit=4');
     const firstBody = first.body as { events: Array<{ type: string }>; nextCursor?: string };
-    expect(firstBody.events.map((e) => e.type)).toEqual(['link', 'unlink', 'relink']);
+    expect(withoutDeauthorize(firstBody.events)).toEqual(['link', 'unlink', 'relink']);
     expect(firstBody.nextCursor).toEqual(expect.any(String));
-    const second = await history(token, `?limit=3&cursor=${encodeURIComponent(firstBody.nextCursor!)}`);
+    const second = await history(token, `?limit=4&cursor=${encodeURIComponent(firstBody.nextCursor!)}`);
     expect((second.body as { events: Array<{ type: string }> }).events.map((e) => e.type)).toEqual(['link']);
     expect((second.body as { nextCursor?: string }).nextCursor).toBeUndefined();
 

@@ -70,9 +70,9 @@ describe('CSV writing', () => {
         linkedAt: { S: '-2026' },
       };
       const csv = rowWriter('links', 'csv')(item)!;
-      expect(parse(csv)).toEqual([["'@U1", `'${attacks['=']}`, "'+api", "'-2026", '']]);
+      expect(parse(csv)).toEqual([["'@U1", `'${attacks['=']}`, "'+api", "'-2026", '', '']]);
       const raw = rowWriter('links', 'csv', undefined, { neutralizeFormulas: false })(item)!;
-      expect(parse(raw)).toEqual([['@U1', attacks['='], '+api', '-2026', '']]);
+      expect(parse(raw)).toEqual([['@U1', attacks['='], '+api', '-2026', '', '']]);
       const jsonl = JSON.parse(rowWriter('links', 'jsonl')(item)!) as Record<string, string>;
       expect(jsonl.companyUserId).toBe(attacks['=']);
     });

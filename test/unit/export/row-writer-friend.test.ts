@@ -12,9 +12,9 @@ const item = (friend?: boolean) => ({
 describe('export friend column', () => {
   it('writes true, false or nothing in CSV', () => {
     const csv = rowWriter('links', 'csv');
-    expect(csv(item(true))).toBe('U1,M-1,account-link,2026-11-30T09:00:00.000Z,true\r\n');
-    expect(csv(item(false))).toBe('U1,M-1,account-link,2026-11-30T09:00:00.000Z,false\r\n');
-    expect(csv(item())).toBe('U1,M-1,account-link,2026-11-30T09:00:00.000Z,\r\n');
+    expect(csv(item(true))).toBe('U1,M-1,account-link,2026-11-30T09:00:00.000Z,,true\r\n');
+    expect(csv(item(false))).toBe('U1,M-1,account-link,2026-11-30T09:00:00.000Z,,false\r\n');
+    expect(csv(item())).toBe('U1,M-1,account-link,2026-11-30T09:00:00.000Z,,\r\n');
   });
 
   it('writes a JSON boolean, or null when never learned, in JSONL', () => {

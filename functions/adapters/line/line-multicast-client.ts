@@ -1,0 +1,120 @@
+import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { UpstreamError } from '../../core/errors.js';
+import type { LineMessage } from '../../core/messages.js';
+import type { MulticastSender } from '../../core/use-cases/send-messages.js';
+import type { LineChannelTokenClient } from './line-channel-token-client.js';
+
+/** Options of {@link LineMulticastClient}. */
+export interface LineMulticastClientOptions {
+  /** LINE API origin (`LINE_API_BASE`). */
+  apiBase: string;
+  /** Channel access tokens of the Messaging API channel. */
+  tokens: LineChannelTokenClient;
+  /** A request not answered within this is abandoned and sent again with the same retry key. */
+  timeoutMs?: number;
+  /** Tries per request in all (default 6). */
+  maxAttempts?: number;
+  /** First back-off (doubles each retry, full jitter), default 500 ms; a 429's Retry-After wins. */
+  baseBackoffMs?: number;
+  /** Longest single wait, default 30 s. */
+  maxBackoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * `POST /v2/bot/message/multicast` through `@line/bot-sdk`'s MessagingApiClient
+ * (https://developers.line.biz/en/reference/messaging-api/#send-multicast-message), with what the
+ * API's rules ask of a sender:
+ *
+ * - every attempt of one request carries the same `X-Line-Retry-Key`, so a request retried after
+ *   a timeout or a 5xx is accepted once; LINE's 409 for an already-accepted key means it was sent
+ *   (https://developers.line.biz/en/docs/messaging-api/retrying-api-request/);
+ * - 429 (rate limit) waits `Retry-After` when LINE sends it, else exponential back-off with full
+ *   jitter, a bounded number of times;
+ * - 401 gets a fresh channel access token once; other 4xx are final (the request itself is wrong).
+ */
+export class LineMulticastClient implements MulticastSender {
+  private client: { token: string; api: messagingApi.MessagingApiClient } | undefined;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: LineMulticastClientOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async multicast(to: readonly string[], messages: readonly LineMessage[], retryKey: string): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 6;
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt++) {
+      let wait: number | undefined;
+      try {
+        const api = await this.api();
+        await withTimeout(
+          api.multicast({ to: [...to], messages: messages as unknown as messagingApi.Message[] }, retryKey),
+          this.options.timeoutMs ?? 10_000,
+        );
+        return;
+      } catch (error) {
+        const status = error instanceof HTTPFetchError ? error.status : undefined;
+        if (status === 409) return; // this retry key was already accepted: the messages went out
+        if (status === 401 && !refreshedToken) {
+          refreshedToken = true;
+          this.options.tokens.invalidate();
+          this.client = undefined;
+          wait = 0;
+        } else if (status !== undefined && status !== 429 && status < 500) {
+          throw new UpstreamError('line', 'bad-response', { cause: error });
+        } else if (status === 429) {
+          wait = retryAfterMs(error as HTTPFetchError);
+        }
+        if (attempt >= maxAttempts) throw new UpstreamError('line', 'unavailable', { cause: error });
+      }
+      await this.sleep(wait ?? this.backoff(attempt));
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(
+      this.options.maxBackoffMs ?? 30_000,
+      (this.options.baseBackoffMs ?? 500) * 2 ** (attempt - 1),
+    );
+    return Math.round((this.options.random ?? Math.random)() * cap);
+  }
+
+  private async api(): Promise<messagingApi.MessagingApiClient> {
+    const token = await this.options.tokens.token();
+    if (this.client?.token !== token) {
+      this.client = {
+        token,
+        api: new messagingApi.MessagingApiClient({
+          channelAccessToken: token,
+          baseURL: this.options.apiBase,
+        }),
+      };
+    }
+    return this.client.api;
+  }
+}
+
+/** `Retry-After` of a 429 in ms (seconds or an HTTP date), capped at 60 s; undefined when absent. */
+function retryAfterMs(error: HTTPFetchError): number | undefined {
+  const value = error.headers?.get?.('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : undefined;
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // An abandoned request may still fail later; that outcome no longer matters.
+  promise.catch(() => undefined);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`No answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

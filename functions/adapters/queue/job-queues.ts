@@ -1,0 +1,51 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { JobBatchRef, JobQueue } from '../../core/use-cases/message-jobs.js';
+
+/**
+ * Job batches on an SQS queue (10 messages per SendMessageBatch). The worker function consumes
+ * them; a batch whose run times out becomes visible again and is retried, and after the queue's
+ * maxReceiveCount goes to its dead-letter queue.
+ */
+export class SqsJobQueue implements JobQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(batches: readonly JobBatchRef[]): Promise<void> {
+    for (let i = 0; i < batches.length; i += 10) {
+      const chunk = batches.slice(i, i + 10);
+      const result = await this.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((ref, n) => ({ Id: String(n), MessageBody: JSON.stringify(ref) })),
+        }),
+      );
+      if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} job batch message(s).`);
+    }
+  }
+}
+
+/**
+ * The local stand-in for the queue: batches run one after another in this process, in the
+ * background (the request that queued them has already answered), like the worker would.
+ */
+export class InProcessJobQueue implements JobQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly run: (ref: JobBatchRef) => Promise<void>,
+    private readonly onError: (error: unknown, ref: JobBatchRef) => void = (error) => console.error(error),
+  ) {}
+
+  async enqueue(batches: readonly JobBatchRef[]): Promise<void> {
+    for (const ref of batches) {
+      this.tail = this.tail.then(() => this.run(ref).catch((error: unknown) => this.onError(error, ref)));
+    }
+  }
+
+  /** Resolves when everything queued so far has run (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}

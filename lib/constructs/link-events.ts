@@ -1,0 +1,90 @@
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { CloudWatchLogGroup } from 'aws-cdk-lib/aws-events-targets';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ServiceFunction } from './service-function.js';
+import type { ServiceTable } from './service-table.js';
+
+export interface LinkEventsProps {
+  /** functions/handlers/links-stream.ts */
+  readonly entry: string;
+  /** Must have a NEW_AND_OLD_IMAGES stream. */
+  readonly linksTable: ServiceTable;
+  readonly environment: Record<string, string>;
+  /** X-Ray active tracing (TRACING_ENABLED). */
+  readonly tracing: boolean;
+  readonly logRetention: RetentionDays;
+  readonly busName: string;
+}
+
+/**
+ * Link events for the company's systems: the links table's stream → a function → an EventBridge
+ * bus (`source` `line-id-link`, detail-types `Link Created`, `Link Removed`, `Link Reachability
+ * Changed`). Records are retried in order (bisecting a failing batch) and, when they keep failing,
+ * their positions go to a dead-letter queue. An example rule copies every link event to a log
+ * group (docs/link-events.md shows how to route them to the company's own targets).
+ */
+export class LinkEvents extends Construct {
+  readonly bus: EventBus;
+  readonly function: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: LinkEventsProps) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus', { eventBusName: props.busName });
+    this.function = new ServiceFunction(this, 'Publisher', {
+      entry: props.entry,
+      description: 'line-id-link link events publisher',
+      memorySize: 256,
+      timeout: Duration.seconds(20),
+      environment: { ...props.environment, LINK_EVENT_BUS_NAME: this.bus.eventBusName },
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+    });
+    this.bus.grantPutEventsTo(this.function.function);
+    const failures = new Queue(this, 'StreamFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the failure destination of the stream consumer.',
+    });
+    this.function.function.addEventSource(
+      new DynamoEventSource(props.linksTable.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(failures),
+      }),
+    );
+
+    Validations.of(Stack.of(this)).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams (stream event source) and the example rule log-group policy exist only on the resource "*" in IAM; data access is granted by ARN (checked by the stack tests).',
+    });
+    Validations.of(Stack.of(this)).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's own deploy-time custom resource that writes the example rule's log group resource policy comes with the basic execution policy; it touches no data.",
+    });
+    const archive = new LogGroup(this, 'ExampleRuleLog', { retention: props.logRetention });
+    new Rule(this, 'ExampleRule', {
+      eventBus: this.bus,
+      description: 'Example: every link event of line-id-link into a log group',
+      eventPattern: { source: ['line-id-link'] },
+      targets: [new CloudWatchLogGroup(archive, { installLatestAwsSdk: false })],
+    });
+    new CfnOutput(this, 'BusName', {
+      value: this.bus.eventBusName,
+      description: 'EventBridge bus of link events (source line-id-link)',
+    });
+  }
+}

@@ -1,0 +1,100 @@
+import { UpstreamError } from '../../../../functions/core/errors.js';
+import type { LineIdentityVerifier } from '../../../../functions/core/ports.js';
+import { unlinkMe, type LineDeauthorizer } from '../../../../functions/core/use-cases/unlink-me.js';
+import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
+
+/** `id:<user>` is an ID token, `at:<user>` an access token. */
+const verifier: LineIdentityVerifier = {
+  async verifyBearer(token) {
+    const [kind, userId] = token.split(':');
+    return { userId: userId!, channelId: '1234567890', via: kind === 'at' ? 'access-token' : 'id-token' };
+  },
+};
+
+function setup(deauthorize: LineDeauthorizer['deauthorize']) {
+  const links = new InMemoryLinkRepository();
+  const audit = new InMemoryAuditLog();
+  const calls: string[] = [];
+  const sleeps: number[] = [];
+  const ports = {
+    line: verifier,
+    links,
+    deauthorize: {
+      deauthorizer: {
+        deauthorize: async (token: string) => {
+          calls.push(token);
+          return deauthorize(token);
+        },
+      },
+      audit,
+      clock: frozenClock(),
+      sleep: async (ms: number) => void sleeps.push(ms),
+    },
+  };
+  return { links, audit, calls, sleeps, ports };
+}
+
+const link = {
+  lineUserId: 'U1',
+  companyUserId: 'M1',
+  method: 'oidc' as const,
+  linkedAt: '2026-11-01T00:00:00.000Z',
+};
+
+describe('unlinkMe deauthorizes at LINE', () => {
+  test('with an access token: unlinks, deauthorizes with that token, audits deauthorized', async () => {
+    const { links, audit, calls, ports } = setup(async () => undefined);
+    await links.create(link);
+    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual(link);
+    expect(calls).toEqual(['at:U1']);
+    expect(links.byLine.size).toBe(0);
+    expect(audit.events).toEqual([
+      {
+        type: 'deauthorize',
+        at: '2026-11-22T09:00:00.000Z',
+        lineUserId: 'U1',
+        companyUserId: 'M1',
+        code: 'deauthorized',
+      },
+    ]);
+  });
+
+  test('a LINE outage never keeps the link: unlinked first, retried a bounded number of times, failure audited', async () => {
+    const { links, audit, calls, sleeps, ports } = setup(async () => {
+      throw new UpstreamError('line', 'unavailable');
+    });
+    await links.create(link);
+    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual(link);
+    expect(links.byLine.size).toBe(0);
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toEqual([200, 400]);
+    expect(audit.events).toMatchObject([{ type: 'deauthorize', code: 'deauthorize-failed' }]);
+  });
+
+  test('a transient failure then success is deauthorized', async () => {
+    let n = 0;
+    const { links, audit, calls, ports } = setup(async () => {
+      if (n++ === 0) throw new UpstreamError('line', 'unavailable');
+    });
+    await links.create(link);
+    await unlinkMe({ lineToken: 'at:U1' }, ports);
+    expect(calls).toHaveLength(2);
+    expect(audit.events).toMatchObject([{ code: 'deauthorized' }]);
+  });
+
+  test('with only an ID token: unlinked, LINE not called, the audit says deauthorize was not possible', async () => {
+    const { links, audit, calls, ports } = setup(async () => undefined);
+    await links.create(link);
+    await unlinkMe({ lineToken: 'id:U1' }, ports);
+    expect(links.byLine.size).toBe(0);
+    expect(calls).toEqual([]);
+    expect(audit.events).toMatchObject([{ type: 'deauthorize', code: 'deauthorize-not-possible' }]);
+  });
+
+  test('nothing linked: nothing to deauthorize, nothing audited', async () => {
+    const { audit, calls, ports } = setup(async () => undefined);
+    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toBeUndefined();
+    expect(calls).toEqual([]);
+    expect(audit.events).toEqual([]);
+  });
+});
