@@ -54,10 +54,8 @@ describe('Messaging API deployment', () => {
   });
 
   it('deploys no webhook and no output without the account-link pattern or a Messaging API channel', () => {
-    const { lineMessagingChannelId: _omitted, ...withoutChannel } = ALL_PATTERNS_CONTEXT as Record<
-      string,
-      unknown
-    >;
+    const withoutChannel: Record<string, unknown> = { ...ALL_PATTERNS_CONTEXT };
+    delete withoutChannel.lineMessagingChannelId;
     const other = synthApp({
       bundle: false,
       context: { ...withoutChannel, linkPatterns: 'oidc,web' },
