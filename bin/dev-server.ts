@@ -4,7 +4,9 @@
  * company IdP emulators, and a demo page that plays the LIFF app. Any variable of the
  * configuration table that is set overrides the local default.
  */
+import { acquireDevLock, DevLockHeldError, type DevLock } from '../functions/local/dev-lock.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
+import { formatRequestLine } from '../functions/local/local-server.js';
 
 process.env.POWERTOOLS_DEV ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -15,8 +17,26 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+const dataDir = '.data';
+// Before anything else: a second `npm start` must not start a second engine on the same files.
+let lock: DevLock;
 try {
-  const stack = await startDevStack({ port, dataDir: '.data' });
+  lock = await acquireDevLock(dataDir, { port });
+} catch (error) {
+  console.error(
+    error instanceof DevLockHeldError
+      ? error.message
+      : `Could not lock ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+}
+
+try {
+  const stack = await startDevStack({
+    port,
+    dataDir,
+    onRequest: (entry) => console.log(formatRequestLine(entry)),
+  });
   const lines = [
     '',
     'line-id-link is running locally.',
@@ -35,11 +55,13 @@ try {
     stopping = true;
     console.log('\nStopping…');
     await stack.close();
+    await lock.release();
     process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (error) {
   console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await lock.release();
   process.exit(1);
 }

@@ -14,7 +14,8 @@ import { LOCAL_MEMBER_HASH_PEPPER } from '../import/import-target.js';
 import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
-import { startLocalServer, type LocalServer } from './local-server.js';
+import { startLocalServer, type LocalServer, type RequestLogEntry } from './local-server.js';
+import { createDevRoutes } from './dev-routes.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
 export const DEV_DEFAULTS = {
@@ -36,6 +37,8 @@ export interface DevStackOptions {
   dataDir?: string;
   /** Environment to read and complete (default process.env, which the handlers read). */
   env?: NodeJS.ProcessEnv;
+  /** Called once per finished request (`npm start` prints it). */
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 /** Everything `npm start` runs. */
@@ -125,15 +128,27 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         lineChannelId: env.LINE_CHANNEL_ID,
         companyClientId: env.COMPANY_OIDC_CLIENT_ID,
         memberFactors: loadMemberFactors(env),
+        // The demo as a LIFF app: a real LIFF ID makes it run on LINE; without one, liff-mock.
+        liffId: env.LIFF_ID?.trim() || null,
+        lineApiBase: env.LINE_API_BASE,
+        companyIssuer: env.COMPANY_OIDC_ISSUER,
+        resetAvailable: dynamo !== undefined,
       });
+    const devRoutes = await createDevRoutes({
+      dynamoEndpoint: dynamo?.endpoint,
+      tableNames: names,
+      publicBaseUrl: () => env.PUBLIC_BASE_URL ?? '',
+    });
+    stops.push(() => devRoutes.close());
     const api = await startLocalServer({
+      onRequest: options.onRequest,
       port: options.port,
       host: '127.0.0.1',
       corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
-      extra: (req, res) => serveDemo(req, res, demoConfig),
+      extra: async (req, res) => (await devRoutes.handle(req, res)) || serveDemo(req, res, demoConfig),
     });
     stops.push(() => api.close());
     const publicUrl = api.url.replace('127.0.0.1', 'localhost');
