@@ -83,7 +83,9 @@ function problems(...codes: string[]): Record<string, Json> {
     if (status === undefined) throw new Error(`openapi: unknown problem code ${code}`);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  return Object.fromEntries([...byStatus].map(([status, list]) => [String(status), problemResponse(status, list)]));
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [String(status), problemResponse(status, list)]),
+  );
 }
 
 const jsonBody = (schema: Json, description: string): Json => ({
@@ -135,7 +137,12 @@ const redirect = (description: string, cookie = false): Json => ({
   headers: {
     Location: { $ref: '#/components/headers/Location' },
     ...(cookie
-      ? { 'Set-Cookie': { description: 'The browser-binding cookie (HttpOnly, Secure, SameSite=Lax).', schema: { type: 'string' } } }
+      ? {
+          'Set-Cookie': {
+            description: 'The browser-binding cookie (HttpOnly, Secure, SameSite=Lax).',
+            schema: { type: 'string' },
+          },
+        }
       : {}),
   },
 });
@@ -217,7 +224,12 @@ export function openApiDocument(serverUrl?: string): Json {
         summary: "Web flow start: 302 to LINE's authorization endpoint, sets the binding cookie",
         security: [],
         parameters: [
-          { name: 'returnTo', in: 'query', description: 'One of APP_RETURN_URLS exactly.', schema: { type: 'string' } },
+          {
+            name: 'returnTo',
+            in: 'query',
+            description: 'One of APP_RETURN_URLS exactly.',
+            schema: { type: 'string' },
+          },
           { name: 'disable_auto_login', in: 'query', schema: { enum: ['true', 'false'] } },
           { name: 'consentVersion', in: 'query', schema: ref('ConsentVersion') },
         ],
@@ -232,7 +244,8 @@ export function openApiDocument(serverUrl?: string): Json {
     '/auth/line/callback': {
       get: {
         tags: ['web flow'],
-        summary: 'LINE redirects here: state checked, code exchanged, ID token verified; then the company IdP leg',
+        summary:
+          'LINE redirects here: state checked, code exchanged, ID token verified; then the company IdP leg',
         security: [],
         parameters: ['code', 'state', 'error', 'error_description'].map((name) => ({
           name,
@@ -249,9 +262,12 @@ export function openApiDocument(serverUrl?: string): Json {
     '/auth/company/start': {
       post: {
         tags: ['web flow'],
-        summary: "From a LIFF app with a LINE token: start the company IdP leg; returns the URL to open",
+        summary: 'From a LIFF app with a LINE token: start the company IdP leg; returns the URL to open',
         security: BEARER,
-        requestBody: { required: false, content: { 'application/json': { schema: ref('CompanyStartRequest') } } },
+        requestBody: {
+          required: false,
+          content: { 'application/json': { schema: ref('CompanyStartRequest') } },
+        },
         responses: {
           '200': {
             ...jsonBody(ref('CompanyStart'), 'Open authorizeUrl in the browser.'),
@@ -331,7 +347,7 @@ export function openApiDocument(serverUrl?: string): Json {
         "Links an organization's own user IDs with LINE user IDs. The LINE identity is `Authorization: Bearer <token>`: " +
         'a LINE ID token (`liff.getIDToken()`) or access token (`liff.getAccessToken()`). Errors are `application/problem+json` ' +
         '(RFC 9457) with a stable `code`. Any path no route matches answers 404 `route-not-found`; a known path with another ' +
-        'method answers 405 `method-not-allowed` with `Allow`. The `/admin/…` routes of the company\'s own systems use AWS IAM ' +
+        "method answers 405 `method-not-allowed` with `Allow`. The `/admin/…` routes of the company's own systems use AWS IAM " +
         'authorization and are not part of this public description.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
@@ -348,7 +364,8 @@ export function openApiDocument(serverUrl?: string): Json {
         lineToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'A LINE ID token (JWT, from liff.getIDToken) or a LINE access token (liff.getAccessToken).',
+          description:
+            'A LINE ID token (JWT, from liff.getIDToken) or a LINE access token (liff.getAccessToken).',
         },
       },
       headers: HEADERS,
@@ -388,7 +405,12 @@ export function openApiDocument(serverUrl?: string): Json {
           type: 'object',
           required: ['companyIdToken'],
           properties: {
-            companyIdToken: { type: 'string', minLength: 1, maxLength: 8192, description: 'ID token from the company IdP.' },
+            companyIdToken: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 8192,
+              description: 'ID token from the company IdP.',
+            },
             consentVersion: ref('ConsentVersion'),
           },
         },
@@ -457,7 +479,10 @@ export function openApiDocument(serverUrl?: string): Json {
           type: 'object',
           required: ['destination', 'events'],
           description: 'https://developers.line.biz/en/reference/messaging-api/#request-body',
-          properties: { destination: { type: 'string' }, events: { type: 'array', items: { type: 'object' } } },
+          properties: {
+            destination: { type: 'string' },
+            events: { type: 'array', items: { type: 'object' } },
+          },
         },
       },
     },
