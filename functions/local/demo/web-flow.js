@@ -32,8 +32,9 @@ const RESULTS = {
 // Back from the flow: show the result once, then drop it from the address bar.
 const result = new URLSearchParams(location.search).get('result');
 if (result) {
-  const [outcome, text] = RESULTS[result] ?? ['error', `${result}: unknown result`];
-  $('web-result-value').textContent = text;
+  const [outcome, text] = RESULTS[result] ?? ['error', 'unknown result'];
+  $('web-result-value').textContent = result;
+  $('web-result-text').textContent = text;
   $('web-result').dataset.outcome = outcome;
   $('web-result').hidden = false;
   showNextTo('web-link', outcome, `came back with result=${result}`);
