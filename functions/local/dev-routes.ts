@@ -17,7 +17,7 @@ export const RESET_TABLES: readonly TableKey[] = (Object.keys(TABLES) as TableKe
 
 /** What {@link createDevRoutes} needs from the running stack. */
 export interface DevRoutesOptions {
-  /** DynamoDB Local started by the dev stack; undefined when DYNAMODB_ENDPOINT points elsewhere (no reset then). */
+  /** The engine whose tables `POST /_dev/reset` may empty; undefined: no reset (someone else's engine). */
   dynamoEndpoint?: string;
   tableNames: Record<TableKey, string>;
   /** The API's public origin, the `servers` entry of `/openapi.json`. */

@@ -39,6 +39,11 @@ export interface DevStackOptions {
   env?: NodeJS.ProcessEnv;
   /** Called once per finished request (`npm start` prints it). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * May `POST /_dev/reset` empty the tables? Default: only when this stack started DynamoDB
+   * Local itself (an engine named by DYNAMODB_ENDPOINT may hold someone else's data).
+   */
+  resettable?: boolean;
 }
 
 /** Everything `npm start` runs. */
@@ -121,6 +126,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       env.COMPANY_API_CLIENT_SECRET ??= env.COMPANY_OIDC_CLIENT_SECRET;
     }
 
+    const resetAvailable = options.resettable ?? dynamo !== undefined;
     const demoConfig = () =>
       JSON.stringify({
         lineEmulator: line?.url ?? null,
@@ -132,10 +138,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         liffId: env.LIFF_ID?.trim() || null,
         lineApiBase: env.LINE_API_BASE,
         companyIssuer: env.COMPANY_OIDC_ISSUER,
-        resetAvailable: dynamo !== undefined,
+        resetAvailable,
       });
     const devRoutes = await createDevRoutes({
-      dynamoEndpoint: dynamo?.endpoint,
+      dynamoEndpoint: resetAvailable ? env.DYNAMODB_ENDPOINT : undefined,
       tableNames: names,
       publicBaseUrl: () => env.PUBLIC_BASE_URL ?? '',
     });
