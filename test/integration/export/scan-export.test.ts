@@ -396,6 +396,6 @@ describe('export CLI against DynamoDB Local', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as Link),
     ).toEqual([LINKS[4]]);
-    expect(stderr).toMatch(/Exported 1 links \(jsonl\)/);
+    expect(stderr).toMatch(/Exported 1 link \(jsonl\)/);
   }, 30_000);
 });

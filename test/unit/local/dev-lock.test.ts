@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +25,10 @@ const dead = () => false;
 describe('acquireDevLock', () => {
   test('writes the pid and port, and release removes the file', async () => {
     const lock = await acquireDevLock(dir, { port: 3000, pid: 4242 }, alive);
-    expect(JSON.parse(readFileSync(join(dir, DEV_LOCK_FILE), 'utf8'))).toMatchObject({ pid: 4242, port: 3000 });
+    expect(JSON.parse(readFileSync(join(dir, DEV_LOCK_FILE), 'utf8'))).toMatchObject({
+      pid: 4242,
+      port: 3000,
+    });
     await lock.release();
     expect(existsSync(join(dir, DEV_LOCK_FILE))).toBe(false);
   });

@@ -1,4 +1,8 @@
-import { formatRequestLine, startLocalServer, type RequestLogEntry } from '../../../functions/local/local-server.js';
+import {
+  formatRequestLine,
+  startLocalServer,
+  type RequestLogEntry,
+} from '../../../functions/local/local-server.js';
 
 describe('the local server logs one line per request', () => {
   test('method, path without the query, the status sent, and the time taken', async () => {
@@ -23,7 +27,9 @@ describe('the local server logs one line per request', () => {
       { method: 'GET', path: '/extra', status: 204, ms: expect.any(Number) },
       { method: 'POST', path: '/nowhere', status: 404, ms: expect.any(Number) },
     ]);
-    expect(entries.map(formatRequestLine).join('\n')).toMatch(/^GET \/extra 204 \d+ ms\nPOST \/nowhere 404 \d+ ms$/);
+    expect(entries.map(formatRequestLine).join('\n')).toMatch(
+      /^GET \/extra 204 \d+ ms\nPOST \/nowhere 404 \d+ ms$/,
+    );
   });
 
   test('formatRequestLine rounds to whole milliseconds', () => {
