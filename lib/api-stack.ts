@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { stackOutput } from './constructs/stack-output.js';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -154,7 +155,7 @@ export class ApiStack extends Stack {
         logRetention: settings.logRetention,
       });
       this.functions.push({ name: 'MembersImport', function: memberImport.function });
-      new CfnOutput(this, 'ImportBucketName', {
+      stackOutput(this, 'ImportBucketName', {
         value: memberImport.bucket.bucketName,
         description: 'Put member CSV files under incoming/ in this bucket to import them',
       });
@@ -171,22 +172,22 @@ export class ApiStack extends Stack {
       alarmTopicArn: settings.alarmTopicArn,
     });
 
-    new CfnOutput(this, 'ApiUrl', {
+    stackOutput(this, 'ApiUrl', {
       value: this.baseUrl,
       description: 'Base URL of the API (point the LIFF app here)',
     });
     if (settings.patterns.has('web')) {
-      new CfnOutput(this, 'LineCallbackUrl', {
+      stackOutput(this, 'LineCallbackUrl', {
         value: `${this.baseUrl}/auth/line/callback`,
         description: 'Register as a callback URL of the LINE Login channel',
       });
-      new CfnOutput(this, 'CompanyCallbackUrl', {
+      stackOutput(this, 'CompanyCallbackUrl', {
         value: `${this.baseUrl}/auth/company/callback`,
         description: "Register as a redirect URI of this service's client at the company IdP",
       });
     }
     if (domain) {
-      new CfnOutput(this, 'CustomDomainTarget', {
+      stackOutput(this, 'CustomDomainTarget', {
         value: domain.regionalDomainName,
         description: `Point ${settings.domain!.name} here (CNAME, or Route 53 alias with zone ${domain.regionalHostedZoneId})`,
       });
