@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole service on this machine with no setting at all — the API on
  * http://localhost:3000 (PORT), DynamoDB Local with data in .data/, the LINE Platform and
- * company IdP emulators, and a demo page that plays the LIFF app. Any variable of the
- * configuration table that is set overrides the local default.
+ * company IdP emulators, and the demo LIFF app. Any variable of the configuration table that is
+ * set overrides the local default. One instance per data folder (a lock file in .data/); one
+ * line per request.
  */
 import { acquireDevLock, DevLockHeldError, type DevLock } from '../functions/local/dev-lock.js';
+import { formatDevBanner } from '../functions/local/dev-banner.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { formatRequestLine } from '../functions/local/local-server.js';
 
@@ -37,18 +39,17 @@ try {
     dataDir,
     onRequest: (entry) => console.log(formatRequestLine(entry)),
   });
-  const lines = [
-    '',
-    'line-id-link is running locally.',
-    `  Demo (the LIFF app):  ${stack.demoUrl}`,
-    `  API:                  ${process.env.PUBLIC_BASE_URL}`,
-    `  DynamoDB:             ${stack.dynamoEndpoint}`,
-    `  LINE Platform:        ${stack.line ? `${stack.line.url} (emulator)` : process.env.LINE_API_BASE}`,
-    `  Company IdP:          ${stack.company ? `${stack.company.url} (emulator)` : process.env.COMPANY_OIDC_ISSUER}`,
-    '',
-    'Press Ctrl+C to stop.',
-  ];
-  console.log(lines.join('\n'));
+  console.log(
+    formatDevBanner({
+      demoUrl: stack.demoUrl,
+      apiUrl: process.env.PUBLIC_BASE_URL!,
+      dynamoEndpoint: stack.dynamoEndpoint,
+      lineEmulatorUrl: stack.line?.url,
+      lineApiBase: process.env.LINE_API_BASE,
+      companyEmulatorUrl: stack.company?.url,
+      companyIssuer: process.env.COMPANY_OIDC_ISSUER,
+    }),
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

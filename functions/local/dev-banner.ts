@@ -1,0 +1,30 @@
+/** What the banner of `npm start` shows. */
+export interface DevBannerInput {
+  demoUrl: string;
+  apiUrl: string;
+  dynamoEndpoint: string;
+  /** The LINE emulator's URL, or undefined when LINE_API_BASE points elsewhere. */
+  lineEmulatorUrl?: string;
+  lineApiBase?: string;
+  companyEmulatorUrl?: string;
+  companyIssuer?: string;
+}
+
+/**
+ * The lines `npm start` prints once everything runs (the README quotes them; a unit test keeps
+ * the two equal). Each request then adds one line: method, path, status, milliseconds.
+ */
+export function formatDevBanner(input: DevBannerInput): string {
+  return [
+    '',
+    'line-id-link is running locally.',
+    `  Demo (the LIFF app):  ${input.demoUrl}`,
+    `  API:                  ${input.apiUrl}`,
+    `  API description:      ${input.apiUrl}/openapi.json`,
+    `  DynamoDB:             ${input.dynamoEndpoint}`,
+    `  LINE Platform:        ${input.lineEmulatorUrl ? `${input.lineEmulatorUrl} (emulator)` : input.lineApiBase}`,
+    `  Company IdP:          ${input.companyEmulatorUrl ? `${input.companyEmulatorUrl} (emulator)` : input.companyIssuer}`,
+    '',
+    'Press Ctrl+C to stop. Each request prints a line: method, path, status, time.',
+  ].join('\n');
+}

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { formatDevBanner } from '../../../functions/local/dev-banner.js';
+
+describe('the npm start banner', () => {
+  test('the README quotes exactly what npm start prints with the default PORT', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /`npm start` prints[^\n]*\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const printed = formatDevBanner({
+      demoUrl: 'http://localhost:3000/demo/',
+      apiUrl: 'http://localhost:3000',
+      dynamoEndpoint: 'http://127.0.0.1:41234', // random in reality; the README says so
+      lineEmulatorUrl: 'http://127.0.0.1:3001',
+      companyEmulatorUrl: 'http://127.0.0.1:3002',
+    });
+    // The banner starts with an empty line that separates it from npm's own header.
+    expect(block).toBe(`${printed.replace(/^\n/, '')}\n`);
+  });
+
+  test('names what replaces an emulator that is switched off', () => {
+    const text = formatDevBanner({
+      demoUrl: 'http://localhost:3000/demo/',
+      apiUrl: 'http://localhost:3000',
+      dynamoEndpoint: 'http://127.0.0.1:8000',
+      lineApiBase: 'https://api.line.me',
+      companyIssuer: 'https://idp.example.com',
+    });
+    expect(text).toContain('  LINE Platform:        https://api.line.me\n');
+    expect(text).toContain('  Company IdP:          https://idp.example.com\n');
+  });
+});
