@@ -19,14 +19,11 @@ refresh();
 
 /** What each `result` of the flow means, and how it is coloured (the flow has no HTTP status to show). */
 const RESULTS = {
-  linked: ['ok', 'linked: the accounts are now linked'],
-  already_linked: ['ok', 'already_linked: this pair was linked before'],
-  conflict: [
-    'refused',
-    'conflict: one of the two accounts is already linked to someone else; nothing changed',
-  ],
-  cancelled: ['info', 'cancelled: the user cancelled a sign-in; nothing changed'],
-  error: ['error', 'error: the flow failed (see the dev server output); nothing changed'],
+  linked: ['ok', 'the accounts are now linked'],
+  already_linked: ['ok', 'this pair was linked before'],
+  conflict: ['refused', 'one of the two accounts is already linked to someone else; nothing changed'],
+  cancelled: ['info', 'a sign-in was cancelled; nothing changed'],
+  error: ['error', 'the flow failed (see the dev server output); nothing changed'],
 };
 
 // Back from the flow: show the result once, then drop it from the address bar.
