@@ -1,10 +1,14 @@
 /**
  * `npm start`: the whole service on this machine with no setting at all — the API on
  * http://localhost:3000 (PORT), DynamoDB Local with data in .data/, the LINE Platform and
- * company IdP emulators, and a demo page that plays the LIFF app. Any variable of the
- * configuration table that is set overrides the local default.
+ * company IdP emulators, and the demo LIFF app. Any variable of the configuration table that is
+ * set overrides the local default. One instance per data folder (a lock file in .data/); one
+ * line per request.
  */
+import { acquireDevLock, DevLockHeldError, type DevLock } from '../functions/local/dev-lock.js';
+import { formatDevBanner } from '../functions/local/dev-banner.js';
 import { describePatterns, startDevStack } from '../functions/local/dev-stack.js';
+import { formatRequestLine } from '../functions/local/local-server.js';
 
 process.env.POWERTOOLS_DEV ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
@@ -15,39 +19,52 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+const dataDir = '.data';
+// Before anything else: a second `npm start` must not start a second engine on the same files.
+let lock: DevLock;
 try {
-  const stack = await startDevStack({ port, dataDir: '.data' });
-  const lines = [
-    '',
-    'line-id-link is running locally.',
-    `  Demo (the LIFF app):  ${stack.demoUrl}`,
-    `  API:                  ${process.env.PUBLIC_BASE_URL}`,
-    `  DynamoDB:             ${stack.dynamoEndpoint}`,
-    `  LINE Platform:        ${stack.line ? `${stack.line.url} (emulator)` : process.env.LINE_API_BASE}`,
-    `  Company IdP:          ${stack.company ? `${stack.company.url} (emulator)` : process.env.COMPANY_OIDC_ISSUER}`,
-    ...(stack.line ? [`  LINE chats:           ${stack.line.url}/_emulator/chat`] : []),
-    '',
-    ...describePatterns(process.env),
-    '',
-    'Admin API (/admin/…): sign requests with AWS Signature V4, service execute-api, any region:',
-    `  AWS_ACCESS_KEY_ID=${stack.adminCredentials.accessKeyId}`,
-    `  AWS_SECRET_ACCESS_KEY=${stack.adminCredentials.secretAccessKey}`,
-    '  (set LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY to keep them between runs)',
-    '',
-    'Press Ctrl+C to stop.',
-  ];
-  console.log(lines.join('\n'));
+  lock = await acquireDevLock(dataDir, { port });
+} catch (error) {
+  console.error(
+    error instanceof DevLockHeldError
+      ? error.message
+      : `Could not lock ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+}
+
+try {
+  const stack = await startDevStack({
+    port,
+    dataDir,
+    onRequest: (entry) => console.log(formatRequestLine(entry)),
+  });
+  console.log(
+    formatDevBanner({
+      demoUrl: stack.demoUrl,
+      apiUrl: process.env.PUBLIC_BASE_URL!,
+      dynamoEndpoint: stack.dynamoEndpoint,
+      lineEmulatorUrl: stack.line?.url,
+      lineApiBase: process.env.LINE_API_BASE,
+      companyEmulatorUrl: stack.company?.url,
+      companyIssuer: process.env.COMPANY_OIDC_ISSUER,
+      patterns: describePatterns(process.env),
+      adminCredentials: stack.adminCredentials,
+    }),
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
     await stack.close();
+    await lock.release();
     process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (error) {
   console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await lock.release();
   process.exit(1);
 }

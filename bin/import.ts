@@ -1,6 +1,6 @@
 /**
- * `npm run import -- members.csv [--table NAME] [--region R] [--endpoint URL] [--delete-missing]
- * [--rejects FILE] [--concurrency N] [--restart]`: imports member records for pattern 3
+ * `npm run import -- members.csv [--encoding shift_jis] [--columns memberId=会員番号,…]
+ * [--delete-missing --yes|--dry-run] […]` (`--help` lists all): imports member records for pattern 3
  * (docs/member-data.md). Against the local DynamoDB Local of `npm start` by default.
  * Ctrl+C stops cleanly and saves the resume point; a second Ctrl+C exits at once.
  *

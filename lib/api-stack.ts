@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { stackOutput } from './constructs/stack-output.js';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -197,7 +198,7 @@ export class ApiStack extends Stack {
         tracing: settings.operations?.tracing ?? true,
       });
       this.functions.push({ name: 'MembersImport', function: memberImport.function });
-      new CfnOutput(this, 'ImportBucketName', {
+      stackOutput(this, 'ImportBucketName', {
         value: memberImport.bucket.bucketName,
         description: 'Put member CSV files under incoming/ in this bucket to import them',
       });
@@ -215,30 +216,29 @@ export class ApiStack extends Stack {
       alarmTopicArn: settings.alarmTopicArn,
     });
 
-    new CfnOutput(this, 'ApiUrl', {
+    stackOutput(this, 'ApiUrl', {
       value: this.baseUrl,
       description: 'Base URL of the API (point the LIFF app here)',
     });
     if (settings.patterns.has('web')) {
-      new CfnOutput(this, 'LineCallbackUrl', {
+      stackOutput(this, 'LineCallbackUrl', {
         value: `${this.baseUrl}/auth/line/callback`,
         description: 'Register as a callback URL of the LINE Login channel',
       });
-      new CfnOutput(this, 'CompanyCallbackUrl', {
+      stackOutput(this, 'CompanyCallbackUrl', {
         value: `${this.baseUrl}/auth/company/callback`,
         description: "Register as a redirect URI of this service's client at the company IdP",
       });
     }
     if (plan.routes.some((route) => route.handler === 'webhook-line-post')) {
-      new CfnOutput(this, 'WebhookUrl', {
+      stackOutput(this, 'WebhookUrl', {
         value: `${this.baseUrl}/webhook/line`,
         description:
           'Set as the Webhook URL of the Messaging API channel (LINE Developers Console), with "Use webhook" on',
-        exportName: `${settings.stackPrefix}-WebhookUrl`,
       });
     }
     if (domain) {
-      new CfnOutput(this, 'CustomDomainTarget', {
+      stackOutput(this, 'CustomDomainTarget', {
         value: domain.regionalDomainName,
         description: `Point ${settings.domain!.name} here (CNAME, or Route 53 alias with zone ${domain.regionalHostedZoneId})`,
       });
@@ -272,11 +272,10 @@ export class ApiStack extends Stack {
         reason: `The wildcard is the path parameter of ${route.method} ${route.path}; the method and the rest of the path are fixed.`,
       });
     }
-    new CfnOutput(this, 'AdminApiPolicyArn', {
+    stackOutput(this, 'AdminApiPolicyArn', {
       value: policy.managedPolicyArn,
       description:
         "Attach to the company systems' IAM role to call the admin API (SigV4, service execute-api)",
-      exportName: `${this.settings.stackPrefix}-admin-api-policy-arn`,
     });
     return policy;
   }

@@ -1,4 +1,5 @@
-import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { stackOutput } from './constructs/stack-output.js';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLES, type TableKey } from '../functions/adapters/dynamo/table-definitions.js';
@@ -46,7 +47,7 @@ export class StatefulStack extends Stack {
         });
         this.exportValue(table.table.tableName);
         this.exportValue(table.table.tableArn);
-        new CfnOutput(this, `${pascal(key)}TableName`, {
+        stackOutput(this, `${pascal(key)}TableName`, {
           value: table.tableName,
           description: TABLES[key].envVar,
         });
@@ -65,7 +66,7 @@ export class StatefulStack extends Stack {
         this.exportValue(secret.secretArn);
         const existing = props.settings.secretArns[name] !== undefined;
         const inUse = props.secretsInUse.includes(name);
-        new CfnOutput(this, `${pascal(name)}Arn`, {
+        stackOutput(this, `${pascal(name)}Arn`, {
           value: secret.secretArn,
           description: !inUse
             ? `${name}: not used by the deployed linking patterns`

@@ -1,3 +1,4 @@
+import { plural, rateSuffix } from '../cli/wording.js';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -118,11 +119,12 @@ function program(): Command {
 
 /**
  * `npm run export -- …`. Returns the exit code: 0 done, 1 failed, 2 usage error. Messages go to
- * `stderr`; rows (Scan export to stdout) or the export status go to `stdout`.
+ * `stderr`; rows (Scan export to stdout), the export status and `--help` go to `stdout`.
  */
 export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
   const command = program().configureOutput({
-    writeOut: (s) => io.stderr.write(s),
+    // --help goes to stdout like every command's help (and `npm run import -- --help`).
+    writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
   });
   let options: Options;
@@ -192,8 +194,8 @@ async function scanCommand(options: Options, io: CliIo): Promise<number> {
     progress?.stop(rows);
     const seconds = (performance.now() - started) / 1000;
     io.stderr.write(
-      `Exported ${rows} ${kind === 'links' ? 'links' : 'audit events'} (${options.format}) from ${table} ` +
-        `to ${options.out ?? 'standard output'} in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s).\n`,
+      `Exported ${kind === 'links' ? plural(rows, 'link') : plural(rows, 'audit event')} (${options.format}) from ${table} ` +
+        `to ${options.out ?? 'standard output'} in ${seconds.toFixed(1)} s${rateSuffix(rows, seconds)}.\n`,
     );
     return 0;
   } catch (error) {

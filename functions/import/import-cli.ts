@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -13,12 +12,17 @@ import { FileCheckpoint } from './file-checkpoint.js';
 import {
   ImportAbortedError,
   importMembers,
+  type ImportCheckpointState,
   type ImportProgress,
   type ImportSummary,
   type RejectedRow,
 } from './import-members.js';
 import { ImportTargetError, LOCAL_MEMBER_HASH_PEPPER, resolveImportTarget } from './import-target.js';
 import { ImportFileError } from './member-csv.js';
+import { checkReadable, openCsvText, parseEncoding } from './csv-source.js';
+import { parseColumnMap, type ColumnMap } from './column-map.js';
+import { DryRunStore } from './dry-run-store.js';
+import { plural, rateSuffix } from '../cli/wording.js';
 
 /** Exit codes of `npm run import`. */
 export const EXIT = { ok: 0, failed: 1, rejectedRows: 2, interrupted: 130 } as const;
@@ -44,6 +48,11 @@ interface CliOptions {
   restart?: boolean;
   factors?: string;
   progress: boolean;
+  encoding: string;
+  columns?: string;
+  delimiter: string;
+  dryRun?: boolean;
+  yes?: boolean;
 }
 
 /**
@@ -64,7 +73,22 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     .option('--table <name>', 'members table (default MEMBERS_TABLE or line-id-link-members)')
     .option('--region <region>', 'AWS region: import into AWS instead of the local DynamoDB Local')
     .option('--endpoint <url>', 'DynamoDB endpoint (default DYNAMODB_ENDPOINT, else the one of `npm start`)')
-    .option('--delete-missing', 'also delete the members that are not in the file')
+    .option(
+      '--delete-missing',
+      'also delete the members that are not in the file (needs --yes; see them first with --dry-run)',
+    )
+    .option('--yes', 'confirm --delete-missing')
+    .option(
+      '--dry-run',
+      'read and check everything, write nothing; list the members --delete-missing would remove',
+    )
+    .option(
+      '--encoding <name>',
+      'file encoding: utf-8, shift_jis (= cp932, Excel in Japan), euc-jp, …',
+      'utf-8',
+    )
+    .option('--columns <map>', "the file's header names for ours, e.g. memberId=会員番号,birthDate=生年月日")
+    .option('--delimiter <char>', 'field separator (a tab as \\t)', ',')
     .option('--rejects <file>', 'where rejected rows are listed (default <csv>.rejects.csv)')
     .option('--concurrency <n>', 'DynamoDB requests in flight (1–64)', parseConcurrency, 8)
     .option('--checkpoint <file>', 'resume point (default <csv>.checkpoint.json)')
@@ -87,9 +111,20 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
 
   const csvPath = resolve(io.cwd, csvArg);
   try {
-    const file = await stat(csvPath).catch(() => {
-      throw new ImportFileError(`cannot read ${csvArg}`);
-    });
+    if (options.deleteMissing && !options.yes && !options.dryRun) {
+      warn(
+        'Refusing --delete-missing without --yes: it deletes every member that is not in the file.\n' +
+          'See which ones first:  npm run import -- ' +
+          `${csvArg} --delete-missing --dry-run\nThen confirm:          npm run import -- ${csvArg} --delete-missing --yes`,
+      );
+      return EXIT.failed;
+    }
+    const encoding = parseEncoding(options.encoding);
+    const columns: ColumnMap | undefined = options.columns ? parseColumnMap(options.columns) : undefined;
+    const delimiter = options.delimiter === '\\t' ? '\t' : options.delimiter;
+    if (delimiter.length !== 1) throw new ImportFileError('--delimiter must be one character (a tab as \\t)');
+    await checkReadable(csvPath, csvArg);
+    const file = await stat(csvPath);
     const factors = loadMemberFactors(options.factors ? { MEMBER_FACTORS: options.factors } : io.env);
     const target = await resolveImportTarget(options, io.env, io.cwd);
     let pepper: () => Promise<string> = () => readSecret('MEMBER_HASH_PEPPER', io.env);
@@ -108,7 +143,10 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
         AWS_REGION: target.region ?? io.env.AWS_REGION,
       }),
     );
-    const store = new DynamoMemberRepository(client, target.table);
+    const dryRun = options.dryRun
+      ? new DryRunStore(new DynamoMemberRepository(client, target.table))
+      : undefined;
+    const store = dryRun ?? new DynamoMemberRepository(client, target.table);
     const checkpoint = new FileCheckpoint(
       resolve(io.cwd, options.checkpoint ?? `${csvArg}.checkpoint.json`),
       {
@@ -118,21 +156,29 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
         table: target.table,
       },
     );
-    const loaded = options.restart ? {} : await checkpoint.load();
+    const loaded = options.restart || dryRun ? {} : await checkpoint.load();
     if (loaded.ignored) warn(`Starting from the first row: ${loaded.ignored}.`);
     if (loaded.state) warn(`Resuming after row ${loaded.state.doneRows} (checkpoint ${checkpoint.path}).`);
 
     print(
-      `Importing ${csvArg} into ${target.table} at ${target.endpoint ?? `AWS ${target.region ?? '(default region)'}`}` +
+      `${dryRun ? 'Dry run (nothing is written): checking' : 'Importing'} ${csvArg} into ${target.table} at ${target.endpoint ?? `AWS ${target.region ?? '(default region)'}`}` +
         ` — factors ${factors.join(', ')}${options.deleteMissing ? ', deleting members missing from the file' : ''}.`,
     );
 
     const rejectsPath = resolve(io.cwd, options.rejects ?? `${csvArg}.rejects.csv`);
     const rejects = new RejectsFile(rejectsPath, loaded.state !== undefined);
+    // No resume point for a run that did nothing yet (or for a dry run): no stray file.
+    const saveCheckpoint = async (state: ImportCheckpointState) => {
+      if (dryRun) return;
+      if (state.doneRows > 0 || state.rowsComplete) await checkpoint.save(state);
+      else await checkpoint.clear();
+    };
     const progress = new ProgressDisplay(file.size, options.progress, io.stderr);
     let summary: ImportSummary;
     try {
-      summary = await importMembers(createReadStream(csvPath), {
+      summary = await importMembers(openCsvText(csvPath, encoding), {
+        ...(columns ? { columns } : {}),
+        delimiter,
         store,
         hasher: new HmacFactorHasher(pepper),
         requiredFactors: factors,
@@ -140,7 +186,7 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
         deleteMissing: options.deleteMissing ?? false,
         onReject: (reject) => rejects.write(reject),
         onProgress: (p) => progress.update(p),
-        checkpoint: { resume: loaded.state, save: (state) => checkpoint.save(state) },
+        checkpoint: { resume: loaded.state, save: saveCheckpoint },
         ...(io.signal ? { signal: io.signal } : {}),
       });
     } finally {
@@ -149,6 +195,10 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       client.destroy();
     }
     await checkpoint.clear();
+    if (dryRun) {
+      print(formatDryRun(summary, dryRun, options.deleteMissing ?? false));
+      return summary.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
+    }
     print(formatSummary(summary, rejects.count > 0 || summary.rejected > 0 ? rejectsPath : undefined));
     return summary.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
   } catch (error) {
@@ -201,10 +251,31 @@ export function formatSummary(summary: ImportSummary, rejectsPath?: string): str
     `  unchanged  ${summary.unchanged}`,
     `  rejected   ${summary.rejected}${rejectsPath && summary.rejected ? ` (see ${rejectsPath})` : ''}`,
     `  deleted    ${summary.deleted}`,
-    `  time       ${seconds.toFixed(1)} s (${Math.round(processed / Math.max(seconds, 0.001))} rows/s)`,
+    `  time       ${seconds.toFixed(1)} s${rateSuffix(processed, seconds)}`,
   ];
   if (summary.ignoredColumns.length)
     lines.push(`  ignored columns: ${summary.ignoredColumns.join(', ')} (never stored)`);
+  return lines.join('\n');
+}
+
+/** The report of `--dry-run`: what would be written and, with --delete-missing, removed. */
+export function formatDryRun(summary: ImportSummary, store: DryRunStore, deleteMissing: boolean): string {
+  const lines = [
+    '',
+    'Dry run finished: nothing was written or deleted.',
+    `  read              ${summary.read}`,
+    `  would write       ${store.wouldWrite}`,
+    `  unchanged         ${summary.unchanged}`,
+    `  rejected          ${summary.rejected}`,
+  ];
+  if (deleteMissing) {
+    const ids = store.wouldDelete;
+    lines.push(`  would delete      ${plural(ids.length, 'member')} not in the file${ids.length ? ':' : ''}`);
+    const shown = ids.slice(0, 50);
+    for (const id of shown) lines.push(`    ${id}`);
+    if (ids.length > shown.length) lines.push(`    … and ${ids.length - shown.length} more`);
+    lines.push('Run again with --yes instead of --dry-run to do it.');
+  }
   return lines.join('\n');
 }
 
@@ -240,6 +311,7 @@ class ProgressDisplay {
   private readonly bar?: cliProgress.SingleBar;
   private readonly started = Date.now();
   private lastLine = 0;
+  private rowsRate = 0;
 
   constructor(
     private readonly totalBytes: number,
@@ -267,16 +339,21 @@ class ProgressDisplay {
   update(p: ImportProgress): void {
     if (!this.enabled) return;
     const seconds = (Date.now() - this.started) / 1000;
-    const rate = Math.round(p.read / Math.max(seconds, 0.001));
+    // While deleting no rows are read: keep the rate of the rows phase instead of one falling to 0.
+    if (p.phase === 'rows') this.rowsRate = Math.round(p.read / Math.max(seconds, 0.001));
+    const rate = this.rowsRate;
     const detail =
       p.phase === 'delete'
         ? `deleting missing members: ${p.deleted}`
         : `written ${p.written}, unchanged ${p.unchanged}, rejected ${p.rejected}`;
+    // While deleting no rows are read: a rows/s rate would fall towards 0 and read as a stall.
+    const rowsText =
+      p.phase === 'delete' ? plural(p.read, 'row') : `${plural(p.read, 'row')}${rateSuffix(p.read, seconds)}`;
     if (this.bar) {
       this.bar.update(Math.min(p.bytes, this.totalBytes), { rows: p.read, rate, detail });
     } else if (Date.now() - this.lastLine >= 10_000) {
       this.lastLine = Date.now();
-      this.stream.write(`… ${p.read} rows (${rate} rows/s), ${detail}\n`);
+      this.stream.write(`… ${rowsText}, ${detail}\n`);
     }
   }
 

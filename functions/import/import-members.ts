@@ -5,6 +5,7 @@ import { MEMBER_FACTOR_NAMES, type MemberFactor } from '../core/member-factors.j
 import type { FactorHasher } from '../core/member-ports.js';
 import type { StoredMember } from '../adapters/dynamo/dynamo-member-repository.js';
 import { FingerprintSet } from './fingerprint-set.js';
+import { applyColumnMap, guessDelimiter, type ColumnMap } from './column-map.js';
 import { ImportFileError, readHeader, readRow, type CsvLayout, type MemberRow } from './member-csv.js';
 
 /**
@@ -106,6 +107,10 @@ export interface ImportMembersOptions {
   signal?: AbortSignal;
   /** Time stamped on written records. */
   now?: () => Date;
+  /** Our column → the file's header name (`--columns memberId=会員番号`). */
+  columns?: ColumnMap;
+  /** Field delimiter; default `,`. */
+  delimiter?: string;
 }
 
 /** The import stopped on request (after saving its checkpoint). */
@@ -148,8 +153,16 @@ export async function importMembers(source: Readable, options: ImportMembersOpti
 
   // No `info` (an object per record) and no skip_empty_lines: line numbers are counted here,
   // which is cheaper, and reports the line where a row starts.
-  const parser = parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    max_record_size: MAX_RECORD_BYTES,
+    delimiter: options.delimiter ?? ',',
+  });
   source.on('error', (error) => parser.destroy(error));
+  // The parser's errors (its own, or the source's passed on above) are read from
+  // `parser.errored` by the loop below; this listener only keeps them from being "unhandled".
+  parser.on('error', () => undefined);
   source.pipe(parser);
 
   let layout: CsvLayout | undefined;
@@ -216,7 +229,7 @@ export async function importMembers(source: Readable, options: ImportMembersOpti
         line = startLine + newlinesIn(record);
         if (record.length === 1 && record[0]!.trim() === '') continue; // an empty line
         if (!layout) {
-          layout = readHeader(record, options.requiredFactors);
+          layout = readHeaderExplained(record, options);
           continue;
         }
         const rowIndex = index++;
@@ -287,6 +300,24 @@ export async function importMembers(source: Readable, options: ImportMembersOpti
     ignoredColumns: layout?.ignored ?? [],
     durationMs: Date.now() - started,
   };
+}
+
+/** The header with `columns` applied; a one-column header with another separator in it says so. */
+function readHeaderExplained(record: readonly string[], options: ImportMembersOptions): CsvLayout {
+  try {
+    return readHeader(
+      options.columns ? applyColumnMap(record, options.columns) : record,
+      options.requiredFactors,
+    );
+  } catch (error) {
+    const guess = guessDelimiter(record);
+    if (!guess || !(error instanceof ImportFileError)) throw error;
+    throw new ImportFileError(
+      `found one column; is the file ${guess.name}-separated? The import reads comma-separated files ` +
+        `(npm run import takes --delimiter '${guess.char === '\t' ? '\\t' : guess.char}' for others)`,
+      1,
+    );
+  }
 }
 
 /** Waits until the parser has records again: true, or has ended: false; throws its error. */

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { CORS_POLICY } from '../handlers/http/cors-policy.js';
-import { AdminForbiddenError } from '../handlers/http/http-errors.js';
-import { problemResponse } from '../handlers/http/problem.js';
 import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../handlers/routes.js';
 import { verifySigV4, type LocalIamCredentials } from './sigv4.js';
 
@@ -98,6 +96,12 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
         : ({ ok: false, reason: 'no local credentials configured' } as const);
       if (!verdict.ok) {
         console.warn(`admin request refused: ${verdict.reason}`);
+        // Loaded here, not at the top: the problem module creates the logger, which must not
+        // exist before a suite or the dev server has set the environment (as at a cold start).
+        const [{ problemResponse }, { AdminForbiddenError }] = await Promise.all([
+          import('../handlers/http/problem.js'),
+          import('../handlers/http/http-errors.js'),
+        ]);
         writeResult(res, method, problemResponse(new AdminForbiddenError()), corsHeaders);
         return;
       }

@@ -15,7 +15,8 @@ import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } fro
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
 import { BOT_USER_ID, MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET } from './emulators/test-identities.js';
-import { startLocalServer, type LocalServer } from './local-server.js';
+import { startLocalServer, type LocalServer, type RequestLogEntry } from './local-server.js';
+import { createDevRoutes } from './dev-routes.js';
 import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
@@ -41,6 +42,13 @@ export interface DevStackOptions {
   dataDir?: string;
   /** Environment to read and complete (default process.env, which the handlers read). */
   env?: NodeJS.ProcessEnv;
+  /** Called once per finished request (`npm start` prints it). */
+  onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * May `POST /_dev/reset` empty the tables? Default: only when this stack started DynamoDB
+   * Local itself (an engine named by DYNAMODB_ENDPOINT may hold someone else's data).
+   */
+  resettable?: boolean;
 }
 
 /** Everything `npm start` runs. */
@@ -138,6 +146,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       env.COMPANY_API_CLIENT_SECRET ??= env.COMPANY_OIDC_CLIENT_SECRET;
     }
 
+    const resetAvailable = options.resettable ?? dynamo !== undefined;
     const demoConfig = () =>
       JSON.stringify({
         lineEmulator: line?.url ?? null,
@@ -145,17 +154,29 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         lineChannelId: env.LINE_CHANNEL_ID,
         companyClientId: env.COMPANY_OIDC_CLIENT_ID,
         memberFactors: loadMemberFactors(env),
+        // The demo as a LIFF app: a real LIFF ID makes it run on LINE; without one, liff-mock.
+        liffId: env.LIFF_ID?.trim() || null,
+        lineApiBase: env.LINE_API_BASE,
+        companyIssuer: env.COMPANY_OIDC_ISSUER,
+        resetAvailable,
       });
+    const devRoutes = await createDevRoutes({
+      dynamoEndpoint: resetAvailable ? env.DYNAMODB_ENDPOINT : undefined,
+      tableNames: names,
+      publicBaseUrl: () => env.PUBLIC_BASE_URL ?? '',
+    });
+    stops.push(() => devRoutes.close());
     const adminCredentials = localIamCredentials(env);
     const api = await startLocalServer({
       iam: adminCredentials,
+      onRequest: options.onRequest,
       port: options.port,
       host: '127.0.0.1',
       corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
-      extra: (req, res) => serveDemo(req, res, demoConfig),
+      extra: async (req, res) => (await devRoutes.handle(req, res)) || serveDemo(req, res, demoConfig),
     });
     stops.push(() => api.close());
     // The emulated LINE Platform delivers the Official Account's webhook events to this API.
@@ -196,6 +217,7 @@ export function describePatterns(env: NodeJS.ProcessEnv): string[] {
     line('Pattern 1 (company IdP, POST /links):', 'COMPANY_OIDC_ISSUER'),
     line('Pattern 2 (company API, POST /links/by-api):', 'COMPANY_API_URL'),
     line('Pattern 3 (member records, POST /links/by-record):', 'MEMBER_HASH_PEPPER'),
+    line('Pattern 4 and the webhook (LINE Official Account):', 'LINE_MESSAGING_CHANNEL_ID'),
   ];
 }
 

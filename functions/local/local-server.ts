@@ -20,6 +20,22 @@ export interface LocalServerOptions {
   iam?: LocalIamCredentials;
   /** Serves extra, non-API paths first (the demo page); returns true when it answered. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Called once per finished request (the dev server prints it, like `sam local`). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** One finished request, for {@link LocalServerOptions.onRequest}. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the query string (which may carry codes or states). */
+  path: string;
+  status: number;
+  ms: number;
+}
+
+/** `GET /links/me 200 12 ms`: one line per request. */
+export function formatRequestLine(entry: RequestLogEntry): string {
+  return `${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.ms)} ms`;
 }
 
 /**
@@ -33,6 +49,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     iam: options.iam,
   });
   const server = createServer((req, res) => {
+    if (options.onRequest) {
+      const started = performance.now();
+      const onRequest = options.onRequest;
+      res.once('close', () =>
+        onRequest({
+          method: req.method ?? 'GET',
+          path: new URL(req.url ?? '/', 'http://localhost').pathname,
+          status: res.statusCode,
+          ms: performance.now() - started,
+        }),
+      );
+    }
     void (async () => {
       try {
         if (options.extra && (await options.extra(req, res))) return;

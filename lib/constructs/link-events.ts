@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { stackOutput } from './stack-output.js';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { CloudWatchLogGroup } from 'aws-cdk-lib/aws-events-targets';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -82,7 +83,7 @@ export class LinkEvents extends Construct {
       eventPattern: { source: ['line-id-link'] },
       targets: [new CloudWatchLogGroup(archive, { installLatestAwsSdk: false })],
     });
-    new CfnOutput(this, 'BusName', {
+    stackOutput(this, 'LinkEventBusName', {
       value: this.bus.eventBusName,
       description: 'EventBridge bus of link events (source line-id-link)',
     });

@@ -1,4 +1,5 @@
-import { Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { stackOutput } from './stack-output.js';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
@@ -195,33 +196,33 @@ export class LinkExport extends Construct {
       }
     }
 
-    new CfnOutput(this, 'ExportBucketName', {
+    stackOutput(this, 'ExportBucketName', {
       value: this.bucket.bucketName,
       description: 'EXPORT_BUCKET for `npm run export -- --s3`',
     });
-    new CfnOutput(this, 'GlueDatabaseName', {
+    stackOutput(this, 'GlueDatabaseName', {
       value: this.databaseName,
       description: 'Glue database of the exports',
     });
-    new CfnOutput(this, 'LinksGlueTableName', {
+    stackOutput(this, 'LinksGlueTableName', {
       value: `${this.databaseName}.links`,
       description: "Athena table of link exports (query with WHERE export_id = '<export id>')",
     });
     if (this.auditGlueTable) {
-      new CfnOutput(this, 'AuditGlueTableName', {
+      stackOutput(this, 'AuditGlueTableName', {
         value: `${this.databaseName}.audit_events`,
         description: "Athena table of audit exports (query with WHERE export_id = '<export id>')",
       });
     }
-    new CfnOutput(this, 'AthenaWorkGroupName', {
+    stackOutput(this, 'AthenaWorkGroupName', {
       value: this.workGroup.ref,
       description: 'Athena workgroup for the exports',
     });
-    new CfnOutput(this, 'ExporterPolicyArn', {
+    stackOutput(this, 'ExporterPolicyArn', {
       value: this.exporterPolicy.managedPolicyArn,
       description: 'Attach to whoever runs `npm run export -- --s3`',
     });
-    new CfnOutput(this, 'AnalystPolicyArn', {
+    stackOutput(this, 'AnalystPolicyArn', {
       value: this.analystPolicy.managedPolicyArn,
       description: 'Attach to analysts who query the exports in Athena',
     });

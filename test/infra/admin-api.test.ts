@@ -42,7 +42,7 @@ describe('admin API in the cloud', () => {
 
     const output = synth.apiTemplate.findOutputs('AdminApiPolicyArn');
     const [only] = Object.values(output);
-    expect(only!.Export.Name).toBe(`${synth.settings.stackPrefix}-admin-api-policy-arn`);
+    expect(only!.Export.Name).toBe(`${synth.settings.stackPrefix}-Api-AdminApiPolicyArn`);
     expect(only!.Value).toEqual({
       Ref: Object.keys(resourcesOf(synth.apiTemplate, 'AWS::IAM::ManagedPolicy'))[0],
     });

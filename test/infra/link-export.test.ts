@@ -208,7 +208,7 @@ describe('LinkExport construct', () => {
       'ExporterPolicyArn',
       'AnalystPolicyArn',
     ]) {
-      expect(outputs.some((o) => o.includes(name))).toBe(true);
+      expect(outputs).toContain(name);
     }
   });
 });

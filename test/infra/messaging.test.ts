@@ -50,7 +50,7 @@ describe('Messaging API deployment', () => {
   it('outputs the webhook URL under a stable export name', () => {
     const output = synth.apiTemplate.findOutputs('WebhookUrl').WebhookUrl!;
     expect(JSON.stringify(output.Value)).toContain('/webhook/line');
-    expect(output.Export).toEqual({ Name: 'LineIdLink-WebhookUrl' });
+    expect(output.Export).toEqual({ Name: 'LineIdLink-Api-WebhookUrl' });
   });
 
   it('deploys no webhook and no output without the account-link pattern or a Messaging API channel', () => {

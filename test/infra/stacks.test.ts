@@ -451,6 +451,19 @@ describe('API stack', () => {
     ).toEqual([]);
   });
 
+  it('names every output stably: the key the docs use, exported as <stack>-<key>', () => {
+    for (const template of [synth.apiTemplate, synth.statefulTemplate]) {
+      for (const [key, output] of Object.entries(template.findOutputs('*'))) {
+        if (JSON.stringify(output.Export?.Name ?? '').includes(':ExportsOutput')) continue; // cross-stack refs
+        expect([key, output.Export?.Name]).toEqual([
+          key,
+          expect.stringMatching(new RegExp(`^LineIdLink-(Api|Stateful)-${key}$`)),
+        ]);
+        expect(key).toMatch(/^[A-Z][A-Za-z]+$/); // no hash
+      }
+    }
+  });
+
   it('outputs the API URL and the callback URLs to register', () => {
     const outputs = synth.apiTemplate.findOutputs('*');
     expect(outputs.ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'ApiEndpoint'] });
@@ -699,7 +712,10 @@ describe('a LIFF-only deployment with a custom domain and alarm e-mail', () => {
   it('still creates and exports every table and secret (turning a pattern on later changes only the API stack)', () => {
     liff.statefulTemplate.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLES).length);
     liff.statefulTemplate.resourceCountIs('AWS::SecretsManager::Secret', Object.keys(SECRET_SPECS).length);
-    const exports = Object.values(liff.statefulTemplate.findOutputs('*')).filter((o) => o.Export);
+    // The cross-stack references (names and ARNs), besides the named outputs of stackOutput.
+    const exports = Object.values(liff.statefulTemplate.findOutputs('*')).filter((o) =>
+      JSON.stringify(o.Export?.Name ?? '').includes(':ExportsOutput'),
+    );
     // + the links table's stream ARN (read by the link events publisher).
     expect(exports.length).toBe(2 * Object.keys(TABLES).length + Object.keys(SECRET_SPECS).length + 1);
   });

@@ -1,5 +1,5 @@
-// "Link by member data" (patterns 2 and 3) and the caller's history. Plain ES module.
-import { callApi, config, lineToken, log } from './demo.js';
+// Section "Link by member data" (patterns 2 and 3) and the caller's history.
+import { callApi, config, lineToken, on } from './demo.js';
 
 const $ = (id) => document.getElementById(id);
 const LABELS = { birthDate: 'Birth date', postalCode: 'Postal code', phone: 'Phone number' };
@@ -17,7 +17,7 @@ for (const name of factors) {
 const members = config.companyEmulator
   ? (await (await fetch(`${config.companyEmulator}/_emulator/members`)).json()).members
   : [];
-$('md-fill').add(new Option('(choose a member)', ''));
+$('md-fill').add(new Option(members.length ? '(choose a member)' : '(no company emulator)', ''));
 for (const member of members)
   $('md-fill').add(new Option(`${member.memberId} ${member.name}`, member.memberId));
 $('md-fill').addEventListener('change', () => {
@@ -31,15 +31,13 @@ const body = () => ({
   memberId: $('md-member').value,
   factors: Object.fromEntries(factors.map((name) => [name, $(`md-${name}`).value])),
 });
-const on = (id, action) =>
-  $(id).addEventListener('click', async () => {
-    try {
-      await action();
-    } catch (error) {
-      log(id, 0, String(error));
-    }
-  });
 
-on('md-record', async () => callApi('POST', '/links/by-record', { token: await lineToken(), json: body() }));
-on('md-api', async () => callApi('POST', '/links/by-api', { token: await lineToken(), json: body() }));
-on('history-get', async () => callApi('GET', '/links/me/history', { token: await lineToken() }));
+on('md-record', async (button) =>
+  callApi('POST', '/links/by-record', { button, token: await lineToken(), json: body() }),
+);
+on('md-api', async (button) =>
+  callApi('POST', '/links/by-api', { button, token: await lineToken(), json: body() }),
+);
+on('history-get', async (button) =>
+  callApi('GET', '/links/me/history', { button, token: await lineToken() }),
+);

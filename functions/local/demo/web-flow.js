@@ -1,7 +1,7 @@
-// "Link on the web" (issue 3): starts the redirect flow at GET /auth/line/login with this page as
+// Section "Link on the web": starts the redirect flow at GET /auth/line/login with this page as
 // returnTo (the dev server allowlists it in APP_RETURN_URLS), and shows the `result` the flow
-// comes back with. Plain ES module, no build step.
-import { callApi, lineToken, log } from './demo.js';
+// comes back with.
+import { callApi, lineToken, log, on, showNextTo } from './demo.js';
 
 const $ = (id) => document.getElementById(id);
 /** This page, exactly as APP_RETURN_URLS lists it (no query, no fragment). */
@@ -17,23 +17,38 @@ const refresh = () => ($('web-link').href = loginHref());
 $('web-disable-auto-login').addEventListener('change', refresh);
 refresh();
 
+/** What each `result` of the flow means, and how it is coloured (the flow has no HTTP status to show). */
+const RESULTS = {
+  linked: ['ok', 'the accounts are now linked'],
+  already_linked: ['ok', 'this pair was linked before'],
+  conflict: ['refused', 'one of the two accounts is already linked to someone else; nothing changed'],
+  cancelled: ['info', 'a sign-in was cancelled; nothing changed'],
+  error: ['error', 'the flow failed (see the dev server output); nothing changed'],
+};
+
 // Back from the flow: show the result once, then drop it from the address bar.
 const result = new URLSearchParams(location.search).get('result');
 if (result) {
+  const [outcome, text] = RESULTS[result] ?? ['error', 'unknown result'];
   $('web-result-value').textContent = result;
+  $('web-result-text').textContent = text;
+  $('web-result').dataset.outcome = outcome;
   $('web-result').hidden = false;
-  log('web flow result', result === 'linked' || result === 'already_linked' ? 200 : 400, { result });
+  showNextTo('web-link', outcome, `came back with result=${result}`);
+  log(
+    'web flow came back',
+    undefined,
+    { result },
+    outcome === 'ok' ? 'ok' : outcome === 'info' ? 'info' : outcome,
+  );
   history.replaceState(null, '', returnTo);
 }
 
-$('web-company-start').addEventListener('click', async () => {
-  try {
-    const body = await callApi('POST', '/auth/company/start', {
-      token: await lineToken(),
-      json: { returnTo },
-    });
-    if (body && typeof body.authorizeUrl === 'string') location.assign(body.authorizeUrl);
-  } catch (error) {
-    log('web-company-start', 0, String(error));
-  }
+on('web-company-start', async (button) => {
+  const { body, ok } = await callApi('POST', '/auth/company/start', {
+    button,
+    token: await lineToken(),
+    json: { returnTo },
+  });
+  if (ok && body && typeof body.authorizeUrl === 'string') location.assign(body.authorizeUrl);
 });

@@ -55,12 +55,12 @@ async function link(memberId: string) {
   return lineUserId;
 }
 
-/** What a follow / unfollow webhook sets on the link (the Link's `friend`). */
-async function setFriend(memberId: string, friend: boolean) {
+/** What a follow / unfollow webhook sets on the link: `friend` on its LINE side. */
+async function setFriend(lineUserId: string, friend: boolean) {
   await stack.dynamo.send(
     new UpdateItemCommand({
       TableName: stack.tables.links,
-      Key: { pk: { S: `COMPANY#${memberId}` } },
+      Key: { pk: { S: `LINE#${lineUserId}` } },
       UpdateExpression: 'SET friend = :f',
       ExpressionAttributeValues: { ':f': { BOOL: friend } },
     }),
@@ -76,8 +76,7 @@ describe('POST /admin/messages', () => {
     const stamp = Date.now();
     const [a, b, c] = [`M-MSG-A-${stamp}`, `M-MSG-B-${stamp}`, `M-MSG-C-${stamp}`];
     const lineA = await link(a);
-    await link(b);
-    await setFriend(b, false);
+    await setFriend(await link(b), false);
     const before = multicasts().length;
     const response = await post({ to: [a, b, c], messages: TEXT });
     expect(response.status).toBe(200);

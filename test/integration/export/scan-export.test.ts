@@ -32,6 +32,7 @@ const LINKS: Link[] = [
     companyUserId: 'M-1,with,commas',
     method: 'oidc',
     linkedAt: '2026-01-01T00:00:00.000Z',
+    channelId: '1234567890',
   },
   {
     lineUserId: 'U00000000000000000000000000000002',
@@ -50,6 +51,7 @@ const LINKS: Link[] = [
     companyUserId: '会員-４ 佐藤花子 🎉',
     method: 'oidc',
     linkedAt: '2026-03-15T09:30:00.000Z',
+    channelId: '1122334455',
   },
   {
     lineUserId: 'U00000000000000000000000000000005',
@@ -82,6 +84,7 @@ const EVENTS: AuditEvent[] = [
     lineUserId: LINKS[1]!.lineUserId,
     companyUserId: 'M-X',
     method: 'api',
+    channelId: '1234567890',
     code: 'company-user-already-linked',
   },
   {
@@ -126,7 +129,7 @@ async function run(
 }
 
 const sortRows = (rows: string[][]) => [...rows].sort((a, b) => a[0]!.localeCompare(b[0]!));
-const asRow = (l: Link) => [l.lineUserId, l.companyUserId, l.method, l.linkedAt, ''];
+const asRow = (l: Link) => [l.lineUserId, l.companyUserId, l.method, l.linkedAt, l.channelId ?? '', ''];
 const ALL = [...LINKS, ...MANY];
 
 describe('export by parallel Scan', () => {
@@ -134,7 +137,7 @@ describe('export by parallel Scan', () => {
     const { text, rows } = await run({ format: 'csv', segments, pageLimit: 40 });
     expect(rows).toBe(ALL.length);
     const [header, ...data] = parse(text) as string[][];
-    expect(header).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt', 'friend']);
+    expect(header).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt', 'channelId', 'friend']);
     expect(sortRows(data)).toEqual(sortRows(ALL.map(asRow)));
     // The quoting is RFC 4180's, byte for byte.
     expect(text).toContain(
@@ -146,7 +149,7 @@ describe('export by parallel Scan', () => {
 
   it('starts with a UTF-8 BOM when asked (Excel)', async () => {
     const { text } = await run({ format: 'csv', bom: true, since: new Date('2026-03-15T00:00:00Z') });
-    expect(text.startsWith('\uFEFFlineUserId,companyUserId,method,linkedAt,friend\r\n')).toBe(true);
+    expect(text.startsWith('\uFEFFlineUserId,companyUserId,method,linkedAt,channelId,friend\r\n')).toBe(true);
     expect(parse(text, { bom: true })).toHaveLength(3);
   });
 
@@ -159,7 +162,15 @@ describe('export by parallel Scan', () => {
     expect([...objects].sort((a, b) => a.lineUserId.localeCompare(b.lineUserId))).toEqual(
       [...ALL].sort((a, b) => a.lineUserId.localeCompare(b.lineUserId)).map((l) => ({ ...l, friend: null })),
     );
-    expect(Object.keys(objects[0]!)).toEqual(['lineUserId', 'companyUserId', 'method', 'linkedAt', 'friend']);
+    const first = objects.find((o) => o.lineUserId === LINKS[0]!.lineUserId)!;
+    expect(Object.keys(first)).toEqual([
+      'lineUserId',
+      'companyUserId',
+      'method',
+      'linkedAt',
+      'channelId',
+      'friend',
+    ]);
   });
 
   it('keeps only links made at or after --since', async () => {
@@ -172,7 +183,7 @@ describe('export by parallel Scan', () => {
   it('writes just the header when nothing matches', async () => {
     const { text, rows } = await run({ format: 'csv', since: new Date('2099-01-01T00:00:00Z') });
     expect(rows).toBe(0);
-    expect(text).toBe('lineUserId,companyUserId,method,linkedAt,friend\r\n');
+    expect(text).toBe('lineUserId,companyUserId,method,linkedAt,channelId,friend\r\n');
   });
 
   it('pseudonymizes LINE user IDs with a stable keyed hash and leaves the rest', async () => {
@@ -224,7 +235,16 @@ describe('export by parallel Scan', () => {
     });
     expect(rows).toBe(2);
     const [header, ...data] = parse(text) as string[][];
-    expect(header).toEqual(['at', 'type', 'method', 'lineUserId', 'companyUserId', 'consentVersion', 'code']);
+    expect(header).toEqual([
+      'at',
+      'type',
+      'method',
+      'lineUserId',
+      'companyUserId',
+      'channelId',
+      'consentVersion',
+      'code',
+    ]);
     const hash = (id: string) => createHmac('sha256', key).update(id).digest('hex');
     expect(sortRows(data)).toEqual([
       [
@@ -233,6 +253,7 @@ describe('export by parallel Scan', () => {
         'api',
         hash(LINKS[1]!.lineUserId),
         'M-X',
+        '1234567890',
         '',
         'company-user-already-linked',
       ],
@@ -242,6 +263,7 @@ describe('export by parallel Scan', () => {
         'oidc',
         hash(LINKS[0]!.lineUserId),
         LINKS[0]!.companyUserId,
+        '',
         '',
         '',
       ],
@@ -396,6 +418,6 @@ describe('export CLI against DynamoDB Local', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as Link),
     ).toEqual([{ ...LINKS[4], friend: null }]);
-    expect(stderr).toMatch(/Exported 1 links \(jsonl\)/);
+    expect(stderr).toMatch(/Exported 1 link \(jsonl\)/);
   }, 30_000);
 });

@@ -178,7 +178,7 @@ describe('member import into DynamoDB Local', () => {
 
     const kept = lines.filter((_, i) => i === 0 || i % 10 !== 0); // drop every tenth data row
     await writeFile(path, `${kept.join('\n')}\n`);
-    const third = await cli([path, '--table', table, '--delete-missing']);
+    const third = await cli([path, '--table', table, '--delete-missing', '--yes']);
     expect(third.code).toBe(0);
     expect(third.stdout).toMatch(
       /written {4}0\n {2}unchanged {2}902\n {2}rejected {3}0\n {2}deleted {4}100\n/,

@@ -15,6 +15,13 @@ function io(env: Record<string, string> = {}, endpointFile = '/nonexistent/dynam
 }
 
 describe('export CLI', () => {
+  it('--help prints to stdout, like the import command', async () => {
+    const t = io();
+    expect(await runExportCli(['--help'], t.io)).toBe(0);
+    expect(t.out()).toContain('Usage: npm run export -- [options]');
+    expect(t.err()).toBe('');
+  });
+
   describe('resolveTarget', () => {
     const dir = mkdtempSync(join(tmpdir(), 'export-cli-'));
     const file = join(dir, 'dynamodb-endpoint');
