@@ -232,6 +232,20 @@ export const VARIABLES = {
     }),
     { default: '600' },
   ),
+  // The verified-token cache (functions/adapters/line/cached-line-token-verifier.ts).
+  LINE_TOKEN_CACHE_SIZE: variable('verified LINE tokens kept per function instance', positiveInt, {
+    default: '1000',
+  }),
+  LINE_ID_TOKEN_CACHE_MAX_SECONDS: variable(
+    'longest a verified LINE ID token is reused, never past its exp (bounds a JWKS key removal)',
+    positiveInt,
+    { default: '300' },
+  ),
+  LINE_ACCESS_TOKEN_CACHE_SECONDS: variable(
+    'how long a verified LINE access token is reused (LINE can revoke access tokens)',
+    positiveInt,
+    { default: '60' },
+  ),
   LINE_API_BASE: variable('LINE API origin', secureUrl, { default: 'https://api.line.me' }),
   LINE_AUTH_BASE: variable('LINE authorization origin', secureUrl, { default: 'https://access.line.me' }),
   // Compared verbatim with the token's `iss`, so not normalized.

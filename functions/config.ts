@@ -116,17 +116,6 @@ export function listEnv(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
-/** A positive integer, or `fallback`. */
-export function intEnv(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`Environment variable ${name} must be a positive integer, got "${raw}".`);
-  }
-  return value;
-}
-
 /**
  * Parses a URL and insists on https, except for loopback hosts (emulators, tests). Returned
  * without a trailing slash so paths can be appended. (Old style; schema variables use `secureUrl`.)
@@ -185,6 +174,26 @@ export function loadLineConfig(env: Env = process.env): LineConfig {
     authBase: read(env, 'LINE_AUTH_BASE'),
     issuer: read(env, 'LINE_ISSUER'),
     timeoutMs: read(env, 'OUTBOUND_TIMEOUT_MS'),
+  };
+}
+
+/** Limits of the verified-LINE-token cache (one per execution environment). */
+export interface LineTokenCacheConfig {
+  maxEntries: number;
+  idTokenMaxTtlMs: number;
+  accessTokenTtlMs: number;
+}
+
+/**
+ * `LINE_TOKEN_CACHE_SIZE` (entries, default 1000), `LINE_ID_TOKEN_CACHE_MAX_SECONDS` (an ID
+ * token's success is reused until its `exp`, at most this long; default 300) and
+ * `LINE_ACCESS_TOKEN_CACHE_SECONDS` (default 60: LINE can revoke access tokens).
+ */
+export function loadLineTokenCacheConfig(env: Env = process.env): LineTokenCacheConfig {
+  return {
+    maxEntries: read(env, 'LINE_TOKEN_CACHE_SIZE'),
+    idTokenMaxTtlMs: read(env, 'LINE_ID_TOKEN_CACHE_MAX_SECONDS') * 1000,
+    accessTokenTtlMs: read(env, 'LINE_ACCESS_TOKEN_CACHE_SECONDS') * 1000,
   };
 }
 

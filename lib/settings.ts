@@ -53,6 +53,10 @@ export const SETTINGS_GROUPS: Record<
       'LINE_API_BASE',
       'LINE_AUTH_BASE',
       'LINE_ISSUER',
+      // verified-token cache
+      'LINE_TOKEN_CACHE_SIZE',
+      'LINE_ID_TOKEN_CACHE_MAX_SECONDS',
+      'LINE_ACCESS_TOKEN_CACHE_SECONDS',
     ],
   },
   'company-oidc': {

@@ -7,10 +7,10 @@ import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import { bindingCookie } from './http/web-pages.js';
-import { linePlatform, webConfig, webLoginPorts } from './wiring.js';
+import { lineVerifier, webConfig, webLoginPorts } from './wiring.js';
 
 const config = webConfig();
-const ports = { ...webLoginPorts(), line: linePlatform() };
+const ports = { ...webLoginPorts(), line: lineVerifier() };
 
 /** Body of `POST /auth/company/start` (optional). */
 const StartRequest = z.object({

@@ -3,10 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { unlinkMe, type UnlinkMePorts } from '../core/use-cases/unlink-me.js';
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken, noContent } from './http/responses.js';
-import { deauthorizePorts, linePlatform, linkRepository } from './wiring.js';
+import { deauthorizePorts, lineVerifier, linkRepository } from './wiring.js';
 
 const ports: UnlinkMePorts = {
-  line: linePlatform(),
+  line: lineVerifier(),
   links: linkRepository(),
   deauthorize: deauthorizePorts(),
 };

@@ -4,9 +4,9 @@ import { publicLink } from '../core/link.js';
 import { getMyLink, type GetMyLinkPorts } from '../core/use-cases/get-my-link.js';
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
-import { linePlatform, linkRepository } from './wiring.js';
+import { lineVerifier, linkRepository } from './wiring.js';
 
-const ports: GetMyLinkPorts = { line: linePlatform(), links: linkRepository() };
+const ports: GetMyLinkPorts = { line: lineVerifier(), links: linkRepository() };
 
 /** `GET /links/me` — the caller's own link (with `friend`: true, false or null), or 404 `not-linked`. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()

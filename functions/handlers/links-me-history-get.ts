@@ -9,9 +9,9 @@ import {
 } from '../core/use-cases/get-my-history.js';
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken, json } from './http/responses.js';
-import { auditLog, linePlatform } from './wiring.js';
+import { auditLog, lineVerifier } from './wiring.js';
 
-const ports: GetMyHistoryPorts = { line: linePlatform(), audit: auditLog() };
+const ports: GetMyHistoryPorts = { line: lineVerifier(), audit: auditLog() };
 
 /** Query of `GET /links/me/history`; unknown parameters are ignored. */
 const HistoryQuery = z.object({

@@ -12,12 +12,12 @@ import {
   companyVerifier,
   friendshipPorts,
   friendshipStore,
-  linePlatform,
+  lineVerifier,
   linkRepository,
 } from './wiring.js';
 
 const ports: LinkWithOidcPorts = {
-  line: linePlatform(),
+  line: lineVerifier(),
   company: companyVerifier(),
   links: linkRepository(),
   clock: systemClock,

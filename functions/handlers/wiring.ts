@@ -12,6 +12,7 @@ import {
   loadLineConfig,
   loadMessageSendConfig,
   loadMessagingConfig,
+  loadLineTokenCacheConfig,
   loadMemberFactors,
   loadWebConfig,
   readSecret,
@@ -36,6 +37,7 @@ import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DynamoMessageJobStore } from '../adapters/dynamo/dynamo-message-job-store.js';
 import { InProcessJobQueue, SqsJobQueue } from '../adapters/queue/job-queues.js';
 import { runMessageBatch, type JobQueue, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
+import { CachedLineTokenVerifier } from '../adapters/line/cached-line-token-verifier.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
 import { importClientPrivateKey, type ClientAuthentication } from '../adapters/http/oauth-client.js';
@@ -72,6 +74,19 @@ export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() =>
 export const lineConfig = /* @__PURE__ */ once(() => loadLineConfig());
 
 export const linePlatform = /* @__PURE__ */ once(() => new LinePlatformClient(lineConfig()));
+
+/**
+ * What handlers verify `Authorization: Bearer` with: the LINE client behind a verified-token
+ * cache, so a LIFF app's repeated ID token is verified once and an access token does not cost
+ * two calls to LINE on every request.
+ */
+export const lineVerifier = /* @__PURE__ */ once(
+  () =>
+    new CachedLineTokenVerifier(linePlatform(), {
+      channelIds: lineConfig().channelIds,
+      ...loadLineTokenCacheConfig(),
+    }),
+);
 
 export const companyVerifier = /* @__PURE__ */ once(() => new OidcCompanyVerifier(loadCompanyOidcConfig()));
 

@@ -9,7 +9,7 @@ import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cas
 import {
   attemptLimiter,
   auditLog,
-  linePlatform,
+  lineVerifier,
   linkRepository,
   memberAnswerTiming,
   memberFactors,
@@ -49,7 +49,7 @@ export const logAttempt: AttemptObserver = (event) => {
 /** The ports both member-data routes share, from the module-scope adapters. */
 export function guardedMemberLinkPorts(): GuardedMemberLinkPorts {
   return {
-    line: linePlatform(),
+    line: lineVerifier(),
     links: linkRepository(),
     audit: auditLog(),
     clock: systemClock,
