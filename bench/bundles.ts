@@ -23,7 +23,7 @@ const BASELINE_SOURCE =
 const TARGET = 1.5;
 
 /** What a cold start finds in the environment: dummy settings, so config loading at import passes. */
-const CHILD_ENV: Record<string, string> = {
+export const CHILD_ENV: Record<string, string> = {
   PATH: process.env.PATH ?? '',
   AWS_REGION: 'ap-northeast-1',
   AWS_ACCESS_KEY_ID: 'bench',
@@ -85,7 +85,7 @@ function coldImport(file: string): Promise<number> {
   });
 }
 
-async function bundle(
+export async function bundle(
   outdir: string,
   name: string,
   input: { entry: string } | { source: string },

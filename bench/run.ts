@@ -15,6 +15,8 @@ const suites: Record<string, () => Promise<{ default: BenchSuite }>> = {
   export: () => import('./export.js'),
   bundles: () => import('./bundles.js'),
   webhook: () => import('./webhook.js'),
+  'handler-cpu': () => import('./handler-cpu.js'),
+  'cold-request': () => import('./cold-request.js'),
 };
 
 const ROWS_MARKER = '@@bench-rows ';
