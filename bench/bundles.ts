@@ -20,7 +20,11 @@ import type { BenchRow, BenchSuite } from './types.js';
  */
 const BASELINE_SOURCE =
   "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const c = new DynamoDBClient({});\n";
-const TARGET = 1.5;
+/** API handlers: a cold start close to a bare SDK function (size ≤ 1.3×, import CPU ≤ 1.2×). */
+const API_SIZE_TARGET = 1.3;
+const API_IMPORT_TARGET = 1.2;
+/** The S3-triggered import also bundles the S3 client and a CSV parser: held to the older 1.5×. */
+const OTHER_TARGET = 1.5;
 
 /** What a cold start finds in the environment: dummy settings, so config loading at import passes. */
 export const CHILD_ENV: Record<string, string> = {
@@ -130,13 +134,16 @@ const suite: BenchSuite = {
       for (const handler of handlers) {
         const file = await bundle(outdir, handler, { entry: handlerEntry(handler) });
         const bytes = statSync(file).size;
+        const api = handler !== MEMBER_IMPORT.handler;
+        const sizeTarget = api ? API_SIZE_TARGET : OTHER_TARGET;
+        const importTarget = api ? API_IMPORT_TARGET : OTHER_TARGET;
         rows.push({
           name: `${handler} bundle size`,
           project: kb(bytes),
           baseline: kb(baselineBytes),
           ratio: bytes / baselineBytes,
-          target: `≤ ${TARGET}`,
-          pass: bytes / baselineBytes <= TARGET,
+          target: `≤ ${sizeTarget}`,
+          pass: bytes / baselineBytes <= sizeTarget,
         });
         await coldImport(file);
         const samples = await interleave(
@@ -151,8 +158,8 @@ const suite: BenchSuite = {
           project: ms(project),
           baseline: ms(base),
           ratio: project / base,
-          target: `≤ ${TARGET}`,
-          pass: project / base <= TARGET,
+          target: `≤ ${importTarget}`,
+          pass: project / base <= importTarget,
         });
       }
       return rows;

@@ -241,7 +241,7 @@ const suite: BenchSuite = {
           const getMe = await load('links-me-get');
           for (let i = 0; i < n; i++)
             await call(getMe, 'links-me-get', event('GET', '/links/me', bearer(tokens[i]!)), 200);
-          project = (i) => call(handler, name, event('DELETE', '/links/me', bearer(tokens[i]!)), 200);
+          project = (i) => call(handler, name, event('DELETE', '/links/me', bearer(tokens[i]!)), 204);
           baseline = async (i) => {
             const u = users[i]!;
             await doc.send(
@@ -271,6 +271,7 @@ const suite: BenchSuite = {
         const perP = p / total;
         const perB = b / total;
         const us = (v: number) => `${(v * 1000).toFixed(0)} µs`;
+        process.stderr.write(`  ${name}: ${perP.toFixed(3)} ms vs ${perB.toFixed(3)} ms\n`);
         rows.push({
           name: `${name} CPU per warm invocation (handler / bare ${baselineLabel})`,
           project: us(perP),

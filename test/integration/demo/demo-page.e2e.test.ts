@@ -182,7 +182,7 @@ describe('the demo LIFF app', () => {
     await page.selectOption('#member', { index: 3 });
     expect((await press(page, 'link'))[0]).toBe('ok');
     expect(await linkCount()).toBeGreaterThan(0);
-    expect(await press(page, 'reset')).toEqual(['ok', '200 · emptied 4 tables']);
+    expect(await press(page, 'reset')).toEqual(['ok', '200 · emptied 6 tables']);
     expect(await linkCount()).toBe(0);
     expect(await press(page, 'me')).toEqual(['refused', '404 Not Found · not-linked']);
     await page.close();
