@@ -135,8 +135,15 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
   const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
     new Promise<number>((resolve, reject) => {
       const req = request(new URL(`${stack.api.url}${path}`), { method, agent, headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        // The body is kept only for a 5xx, so a failing run says which problem `code` it met.
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          if ((res.statusCode ?? 0) >= 500) text += chunk.toString();
+        });
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 500) process.stderr.write(`bench: ${method} ${path}: ${text}\n`);
+          resolve(res.statusCode ?? 0);
+        });
       });
       req.on('error', reject);
       req.end(body);

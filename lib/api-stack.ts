@@ -91,9 +91,10 @@ export class ApiStack extends Stack {
     };
 
     // The fallback answers 405 only for methods of routes this deployment really has.
+    const deployedRoutes = plan.routes.map((route) => `${route.method} ${route.path}`).join(',');
     const fallback = this.createFunction('Fallback', plan.fallback.handler, '$default', {
       ...common,
-      API_ROUTES: plan.routes.map((route) => `${route.method} ${route.path}`).join(','),
+      API_ROUTES: deployedRoutes,
     });
 
     const domain = settings.domain
@@ -141,6 +142,8 @@ export class ApiStack extends Stack {
       const fn = this.createFunction(pascal(route.handler), route.handler, routeKey, {
         ...common,
         ...environmentFor(settings, { groups: route.settings, overrides: { PUBLIC_BASE_URL: this.baseUrl } }),
+        // The webhook offers pattern 4's linking URL only when that route is deployed.
+        ...(route.handler === 'webhook-line-post' ? { API_ROUTES: deployedRoutes } : {}),
       });
       this.grant(fn, route, stateful, plan);
       this.api.addRoutes({

@@ -102,8 +102,11 @@ export interface MessagingApi {
 
 /** Settings of the bot's behaviour. */
 export interface MessagingSettings {
-  /** `{PUBLIC_BASE_URL}/account-link/start` */
-  accountLinkStartUrl: string;
+  /**
+   * `{PUBLIC_BASE_URL}/account-link/start`; undefined where pattern 4 is not deployed: then no
+   * follow, keyword or postback is answered with a linking URL.
+   */
+  accountLinkStartUrl?: string;
   /** Text messages (trimmed, case-insensitive) that ask for the linking URL; empty: none. */
   linkKeywords: readonly string[];
   /** Postback `data` values that ask for the linking URL; empty: none. */

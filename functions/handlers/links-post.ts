@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { systemClock } from '../core/ports.js';
-import { learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
+import { askFriendshipStatus, learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken, linkResponse } from './http/responses.js';
@@ -45,6 +45,13 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
     const lineToken = bearerToken(event);
+    // An ID token is a JWS in compact form (three dot-separated parts, RFC 7515 §7.1); a LINE
+    // access token is opaque. For an access token LINE's friendship API is asked while the link
+    // is verified and written: the token goes only to LINE, which checks it either way.
+    const asked =
+      lineToken.split('.').length === 3
+        ? undefined
+        : askFriendshipStatus(lineToken, friendship.friendshipStatus);
     const result = await linkWithOidc(
       {
         lineToken,
@@ -55,7 +62,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     );
     if (result.lineVia === 'access-token') {
       const friend = await learnFriendshipAtLink(
-        { lineUserId: result.link.lineUserId, accessToken: lineToken },
+        { lineUserId: result.link.lineUserId, accessToken: lineToken, asked },
         friendship,
       );
       if (friend !== undefined)

@@ -6,6 +6,7 @@ import {
   loadAttemptLimits,
   loadAuditRetentionDays,
   loadCompanyApiConfig,
+  loadDeployedRoutes,
   loadMemberAnswerTiming,
   loadCompanyOidcConfig,
   loadCompanyOidcMaxAge,
@@ -247,10 +248,17 @@ export const accountLinkNonces = /* @__PURE__ */ once(
   () => new DynamoAccountLinkNonceStore(documentClient(), tableName('messaging')),
 );
 
-/** Everything `POST /webhook/line` needs. PUBLIC_BASE_URL builds the linking URL. */
+/**
+ * Everything `POST /webhook/line` needs. PUBLIC_BASE_URL builds the linking URL, offered only
+ * where `GET /account-link/start` is deployed (pattern 4; API_ROUTES lists the deployed routes,
+ * empty locally where every route runs): a deployment with the Messaging API channel but without
+ * pattern 4 still learns reachability and never sends a link that would answer 404.
+ */
 export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
   const config = messagingConfig();
   const publicBaseUrl = loadPublicBaseUrl();
+  const deployed = loadDeployedRoutes();
+  const accountLink = deployed.length === 0 || deployed.includes('GET /account-link/start');
   return {
     links: linkRepository(),
     audit: auditLog(),
@@ -260,7 +268,7 @@ export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
     nonces: accountLinkNonces(),
     messaging: messagingApi(),
     settings: {
-      accountLinkStartUrl: `${publicBaseUrl}/account-link/start`,
+      ...(accountLink ? { accountLinkStartUrl: `${publicBaseUrl}/account-link/start` } : {}),
       linkKeywords: config.linkKeywords,
       linkPostbackData: config.linkPostbackData,
       unlinkOnUnfollow: config.unlinkOnUnfollow,

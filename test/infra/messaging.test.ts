@@ -85,6 +85,15 @@ describe('Messaging API deployment', () => {
       expect(descriptions).toContain('line-id-link POST /webhook/line');
       expect(descriptions).toContain('line-id-link POST /admin/messages');
       expect(descriptions).not.toContain('line-id-link GET /account-link/start');
+      // The webhook knows the deployed routes, so it never offers a linking URL that would 404.
+      const webhook = Object.values(resourcesOf(other.apiTemplate, 'AWS::Lambda::Function')).find(
+        (f) => f.Properties!.Description === 'line-id-link POST /webhook/line',
+      )!;
+      const routes = String(
+        (webhook.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.API_ROUTES,
+      ).split(',');
+      expect(routes).toContain('POST /webhook/line');
+      expect(routes).not.toContain('GET /account-link/start');
     } finally {
       rmSync(other.outdir, { recursive: true, force: true });
     }

@@ -139,6 +139,8 @@ async function offerLink(
   ports: LineWebhookPorts,
   options: { silentIfLinked: boolean },
 ): Promise<Applied | undefined> {
+  const startUrl = ports.settings.accountLinkStartUrl;
+  if (startUrl === undefined) return undefined;
   const existing = await ports.links.findByLineUserId(userId);
   if (existing) {
     if (options.silentIfLinked) return undefined;
@@ -154,7 +156,7 @@ async function offerLink(
     if (error instanceof DomainError) return { outcome: 'link-offered', replyFailed: true };
     throw error;
   }
-  const url = `${ports.settings.accountLinkStartUrl}?linkToken=${encodeURIComponent(linkToken)}`;
+  const url = `${startUrl}?linkToken=${encodeURIComponent(linkToken)}`;
   const replied = await reply(ports, replyToken, [linkMessage(url)]);
   return { outcome: 'link-offered', ...(replied ? {} : { replyFailed: true }) };
 }

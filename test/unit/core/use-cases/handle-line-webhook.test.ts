@@ -149,6 +149,22 @@ describe('handleLineWebhook', () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(['ignored', 'link-offered', 'link-offered', 'ignored']);
   });
 
+  it('offers no linking URL where pattern 4 is not deployed, but still records the friendship', async () => {
+    const ports = setup({ accountLinkStartUrl: undefined });
+    const outcomes = await handleLineWebhook(
+      [
+        follow(SATO, T),
+        { type: 'message', common: common(SATO, T + 1), replyToken: 'r', text: 'link' },
+        { type: 'postback', common: common(SATO, T + 2), replyToken: 'r', data: 'action=link' },
+      ],
+      ports,
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['friend-updated', 'ignored', 'ignored']);
+    expect(ports.messaging.linkTokens).toEqual([]);
+    expect(ports.messaging.replies).toEqual([]);
+    expect(ports.friendship.known.get(SATO)).toEqual({ friend: true, at: NOW });
+  });
+
   it('links with an unexpired nonce through the link use case (method account-link), once', async () => {
     const ports = setup();
     await ports.friendship.record(SATO, true, '2026-11-30T08:00:00.000Z');

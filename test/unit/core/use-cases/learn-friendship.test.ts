@@ -1,5 +1,8 @@
 import { UpstreamError } from '../../../../functions/core/errors.js';
-import { learnFriendshipAtLink } from '../../../../functions/core/use-cases/learn-friendship.js';
+import {
+  askFriendshipStatus,
+  learnFriendshipAtLink,
+} from '../../../../functions/core/use-cases/learn-friendship.js';
 import { frozenClock, InMemoryLinkRepository } from '../../../support/fakes.js';
 import { InMemoryFriendshipStore } from '../../../support/messaging-fakes.js';
 
@@ -41,5 +44,22 @@ describe('learnFriendshipAtLink', () => {
     const down = setup(new UpstreamError('line', 'unavailable'));
     expect(await learnFriendshipAtLink({ lineUserId: 'U2', accessToken: 'tok' }, down.ports)).toBeUndefined();
     expect(down.friendship.known.size).toBe(0);
+  });
+
+  it('uses an answer asked while the link was written, without asking again', async () => {
+    const { links, asked, ports } = setup(true);
+    const early = askFriendshipStatus('tok', ports.friendshipStatus);
+    await links.create({ lineUserId: 'U1', companyUserId: 'M1', method: 'oidc', linkedAt: NOW });
+    expect(await learnFriendshipAtLink({ lineUserId: 'U1', accessToken: 'tok', asked: early }, ports)).toBe(
+      true,
+    );
+    expect(asked).toEqual(['tok']);
+  });
+
+  it('an early question LINE fails resolves to unknown; an unexpected error still surfaces', async () => {
+    const down = setup(new UpstreamError('line', 'unavailable'));
+    await expect(askFriendshipStatus('tok', down.ports.friendshipStatus)).resolves.toBeUndefined();
+    const broken = setup(new TypeError('bug'));
+    await expect(askFriendshipStatus('tok', broken.ports.friendshipStatus)).rejects.toThrow('bug');
   });
 });
