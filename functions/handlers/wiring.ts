@@ -228,8 +228,7 @@ export const messagingApi = /* @__PURE__ */ once(
   () =>
     new LineMessagingClient({
       apiBase: lineConfig().apiBase,
-      channelId: messagingConfig().channelId,
-      channelSecret: messagingChannelSecret,
+      tokens: messagingChannelTokens(),
       timeoutMs: lineConfig().timeoutMs,
     }),
 );

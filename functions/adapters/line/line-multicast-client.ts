@@ -1,4 +1,5 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { withTimeout } from './line-sdk-call.js';
 import { UpstreamError } from '../../core/errors.js';
 import type { LineMessage } from '../../core/messages.js';
 import type { MulticastSender } from '../../core/use-cases/send-messages.js';
@@ -52,6 +53,7 @@ export class LineMulticastClient implements MulticastSender {
         await withTimeout(
           api.multicast({ to: [...to], messages: messages as unknown as messagingApi.Message[] }, retryKey),
           this.options.timeoutMs ?? 10_000,
+          () => new Error(`No answer within ${this.options.timeoutMs ?? 10_000} ms`),
         );
         return;
       } catch (error) {
@@ -103,18 +105,4 @@ function retryAfterMs(error: HTTPFetchError): number | undefined {
   const seconds = Number(value);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : undefined;
-}
-
-class TimeoutError extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  // An abandoned request may still fail later; that outcome no longer matters.
-  promise.catch(() => undefined);
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`No answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

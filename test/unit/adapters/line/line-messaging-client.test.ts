@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UpstreamError } from '../../../../functions/core/errors.js';
+import { LineChannelTokenClient } from '../../../../functions/adapters/line/line-channel-token-client.js';
 import { LineMessagingClient } from '../../../../functions/adapters/line/line-messaging-client.js';
 
 /** A tiny stand-in for LINE's token and bot endpoints, recording what it was sent. */
@@ -9,6 +10,8 @@ let base: string;
 const seen: Array<{ path: string; auth?: string; body: string }> = [];
 let issued = 0;
 let linkTokenStatus = 200;
+/** Answers the next reply with 401, as LINE does for a revoked channel access token. */
+let revokeNextReply = false;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -25,6 +28,11 @@ beforeAll(async () => {
         }
         issued++;
         res.end(JSON.stringify({ token_type: 'Bearer', access_token: `token-${issued}`, expires_in: 900 }));
+        return;
+      }
+      if (req.url === '/v2/bot/message/reply' && revokeNextReply) {
+        revokeNextReply = false;
+        res.writeHead(401).end('{"message":"Authentication failed"}');
         return;
       }
       if (req.url?.endsWith('/linkToken')) {
@@ -47,15 +55,20 @@ beforeEach(() => {
   seen.length = 0;
   issued = 0;
   linkTokenStatus = 200;
+  revokeNextReply = false;
 });
 
 const client = (options: { secret?: string; now?: () => number } = {}) =>
   new LineMessagingClient({
     apiBase: base,
-    channelId: '42',
-    channelSecret: async () => options.secret ?? 'secret',
+    tokens: new LineChannelTokenClient({
+      apiBase: base,
+      channelId: '42',
+      channelSecret: async () => options.secret ?? 'secret',
+      timeoutMs: 2000,
+      ...(options.now ? { clock: { now: () => new Date(options.now!()) } } : {}),
+    }),
     timeoutMs: 2000,
-    ...(options.now ? { now: options.now } : {}),
   });
 
 describe('LineMessagingClient', () => {
@@ -93,5 +106,15 @@ describe('LineMessagingClient', () => {
     await expect(c.issueLinkToken('U1')).rejects.toMatchObject({ code: 'line-unavailable' });
     linkTokenStatus = 400;
     await expect(c.issueLinkToken('U1')).rejects.toMatchObject({ code: 'line-bad-response' });
+  });
+
+  it('replaces a revoked channel access token (401) once, then gives up', async () => {
+    const c = client();
+    await c.reply('r0', []);
+    revokeNextReply = true;
+    await c.reply('r1', [{ type: 'text', text: 'again' }]);
+    expect(issued).toBe(2);
+    expect(seen.at(-1)!.auth).toBe('Bearer token-2');
+    expect(JSON.parse(seen.at(-1)!.body)).toMatchObject({ replyToken: 'r1' });
   });
 });
