@@ -227,7 +227,6 @@ export const messagingChannelSecret = /* @__PURE__ */ (() => {
 export const messagingApi = /* @__PURE__ */ once(
   () =>
     new LineMessagingClient({
-      apiBase: lineConfig().apiBase,
       tokens: messagingChannelTokens(),
       timeoutMs: lineConfig().timeoutMs,
     }),
@@ -381,7 +380,6 @@ export const messageSendConfig = /* @__PURE__ */ once(() => loadMessageSendConfi
 export const multicastSender = /* @__PURE__ */ once(
   () =>
     new LineMulticastClient({
-      apiBase: lineConfig().apiBase,
       tokens: messagingChannelTokens(),
       timeoutMs: messageSendConfig().timeoutMs,
     }),

@@ -89,7 +89,6 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
           'Set LINE_MESSAGING_CHANNEL_ID and LINE_MESSAGING_CHANNEL_SECRET (or _ARN) to send.',
         );
       const sender = new LineMulticastClient({
-        apiBase,
         tokens: new LineChannelTokenClient({
           apiBase,
           channelId: channelId ?? '',

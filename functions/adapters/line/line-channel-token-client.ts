@@ -1,4 +1,4 @@
-import { channelAccessToken } from '@line/bot-sdk';
+import { channelAccessToken, messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
 import { systemClock, type Clock } from '../../core/ports.js';
 import { callLineSdk } from './line-sdk-call.js';
@@ -28,6 +28,7 @@ export class LineChannelTokenClient {
   private cached: { token: string; expiresAt: number } | undefined;
   private pending: Promise<string> | undefined;
   private readonly sdk: channelAccessToken.ChannelAccessTokenClient;
+  private client: { token: string; api: messagingApi.MessagingApiClient } | undefined;
   private readonly clock: Clock;
 
   constructor(private readonly options: LineChannelTokenClientOptions) {
@@ -43,6 +44,24 @@ export class LineChannelTokenClient {
     if (this.cached && now < this.cached.expiresAt) return this.cached.token;
     this.pending ??= this.issue().finally(() => (this.pending = undefined));
     return this.pending;
+  }
+
+  /**
+   * `@line/bot-sdk`'s MessagingApiClient holding a valid token: the same client while the token
+   * lasts, a new one once it was replaced.
+   */
+  async messagingApi(): Promise<messagingApi.MessagingApiClient> {
+    const token = await this.token();
+    if (this.client?.token !== token) {
+      this.client = {
+        token,
+        api: new messagingApi.MessagingApiClient({
+          baseURL: this.options.apiBase.replace(/\/+$/, ''),
+          channelAccessToken: token,
+        }),
+      };
+    }
+    return this.client.api;
   }
 
   /** Forgets the cached token (LINE refused it: revoked or the secret changed). */

@@ -7,8 +7,6 @@ import { lineSdkError, lineSdkStatus, withTimeout } from './line-sdk-call.js';
 
 /** Options of {@link LineMessagingClient}. */
 export interface LineMessagingClientOptions {
-  /** LINE_API_BASE (https://api.line.me, or the emulator). */
-  apiBase: string;
   /** Channel access tokens of the Messaging API channel (shared with the multicast sender). */
   tokens: LineChannelTokenClient;
   /** Timeout of every call to LINE, milliseconds. */
@@ -22,8 +20,6 @@ export interface LineMessagingClientOptions {
  * Failures of LINE become {@link UpstreamError} (`line-unavailable` / `line-bad-response`).
  */
 export class LineMessagingClient implements MessagingApi {
-  private client: { token: string; api: messagingApi.MessagingApiClient } | undefined;
-
   constructor(private readonly options: LineMessagingClientOptions) {}
 
   async issueLinkToken(lineUserId: string): Promise<string> {
@@ -40,7 +36,7 @@ export class LineMessagingClient implements MessagingApi {
   /** One call with the current channel access token; a 401 replaces the token once. */
   private async call<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
     for (let round = 0; ; round++) {
-      const api = await this.api();
+      const api = await this.options.tokens.messagingApi();
       try {
         return await withTimeout(
           request(api),
@@ -55,20 +51,6 @@ export class LineMessagingClient implements MessagingApi {
         throw lineSdkError(error);
       }
     }
-  }
-
-  private async api(): Promise<messagingApi.MessagingApiClient> {
-    const token = await this.options.tokens.token();
-    if (this.client?.token !== token) {
-      this.client = {
-        token,
-        api: new messagingApi.MessagingApiClient({
-          baseURL: this.options.apiBase,
-          channelAccessToken: token,
-        }),
-      };
-    }
-    return this.client.api;
   }
 }
 

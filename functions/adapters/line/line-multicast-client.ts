@@ -7,8 +7,6 @@ import type { LineChannelTokenClient } from './line-channel-token-client.js';
 
 /** Options of {@link LineMulticastClient}. */
 export interface LineMulticastClientOptions {
-  /** LINE API origin (`LINE_API_BASE`). */
-  apiBase: string;
   /** Channel access tokens of the Messaging API channel. */
   tokens: LineChannelTokenClient;
   /** A request not answered within this is abandoned and sent again with the same retry key. */
@@ -36,7 +34,6 @@ export interface LineMulticastClientOptions {
  * - 401 gets a fresh channel access token once; other 4xx are final (the request itself is wrong).
  */
 export class LineMulticastClient implements MulticastSender {
-  private client: { token: string; api: messagingApi.MessagingApiClient } | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: LineMulticastClientOptions) {
@@ -49,7 +46,7 @@ export class LineMulticastClient implements MulticastSender {
     for (let attempt = 1; ; attempt++) {
       let wait: number | undefined;
       try {
-        const api = await this.api();
+        const api = await this.options.tokens.messagingApi();
         await withTimeout(
           api.multicast({ to: [...to], messages: messages as unknown as messagingApi.Message[] }, retryKey),
           this.options.timeoutMs ?? 10_000,
@@ -62,7 +59,6 @@ export class LineMulticastClient implements MulticastSender {
         if (status === 401 && !refreshedToken) {
           refreshedToken = true;
           this.options.tokens.invalidate();
-          this.client = undefined;
           wait = 0;
         } else if (status !== undefined && status !== 429 && status < 500) {
           throw new UpstreamError('line', 'bad-response', { cause: error });
@@ -81,20 +77,6 @@ export class LineMulticastClient implements MulticastSender {
       (this.options.baseBackoffMs ?? 500) * 2 ** (attempt - 1),
     );
     return Math.round((this.options.random ?? Math.random)() * cap);
-  }
-
-  private async api(): Promise<messagingApi.MessagingApiClient> {
-    const token = await this.options.tokens.token();
-    if (this.client?.token !== token) {
-      this.client = {
-        token,
-        api: new messagingApi.MessagingApiClient({
-          channelAccessToken: token,
-          baseURL: this.options.apiBase,
-        }),
-      };
-    }
-    return this.client.api;
   }
 }
 

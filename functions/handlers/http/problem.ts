@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
 import { DomainError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../../core/errors.js';
 import { logger } from './logger.js';
-import { errorTreatment } from './error-table.js';
+import { errorTreatment, STATUS_TITLES } from './error-table.js';
 import { countRefusal } from './metrics.js';
 import {
   MalformedJsonError,
@@ -45,7 +45,7 @@ export function problemResponse(error: unknown): APIGatewayProxyStructuredResult
   });
   const problem: Problem = {
     type: problemType(domain.code),
-    title: TITLES[status] ?? 'Error',
+    title: STATUS_TITLES[status] ?? 'Error',
     status,
     detail: domain.message,
     code: domain.code,
@@ -96,20 +96,3 @@ function toDomainError(error: unknown): DomainError | undefined {
   if (status === 413) return new PayloadTooLargeError(0);
   return undefined;
 }
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};

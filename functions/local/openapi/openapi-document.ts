@@ -7,7 +7,7 @@ import {
   MULTICAST_LIMIT,
 } from '../../core/messages.js';
 import { UNLINK_REASONS } from '../../core/ports.js';
-import { ERROR_TABLE, errorTreatment } from '../../handlers/http/error-table.js';
+import { ERROR_TABLE, errorTreatment, STATUS_TITLES } from '../../handlers/http/error-table.js';
 
 /**
  * The OpenAPI 3.1 description of the HTTP API, served by `npm start` at `/openapi.json`. It is
@@ -20,23 +20,6 @@ import { ERROR_TABLE, errorTreatment } from '../../handlers/http/error-table.js'
 type Json = Record<string, unknown>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-
-const PROBLEM_TITLE_BY_STATUS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
 
 const HEADERS: Record<string, Json> = {
   'WWW-Authenticate': {
@@ -70,7 +53,7 @@ function problemResponse(status: number, codes: readonly string[], description?:
   if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
   if (status === 405) headers.Allow = { $ref: '#/components/headers/Allow' };
   return {
-    description: description ?? `${PROBLEM_TITLE_BY_STATUS[status] ?? 'Error'}: ${codes.join(', ')}`,
+    description: description ?? `${STATUS_TITLES[status] ?? 'Error'}: ${codes.join(', ')}`,
     ...(Object.keys(headers).length ? { headers } : {}),
     content: {
       'application/problem+json': {

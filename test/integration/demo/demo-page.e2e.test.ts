@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
 import { localClient } from '../../../functions/local/dynamodb-local.js';
 import { startDevStack, type DevStack } from '../../../functions/local/dev-stack.js';
+import { CHROMIUM_FLAGS, chromiumPath } from '../../support/chromium.js';
 
 /**
  * The demo LIFF app in headless Chromium, served exactly as `npm start` serves it: the LIFF SDK
@@ -16,15 +16,6 @@ import { startDevStack, type DevStack } from '../../../functions/local/dev-stack
  * and a desktop viewport go to test-results/demo/ for a person to look at.
  */
 
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SHOTS = fileURLToPath(new URL('../../../test-results/demo/', import.meta.url));
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } } as const;
 
@@ -52,8 +43,8 @@ beforeAll(async () => {
     },
   });
   browser = await chromium.launch({
-    executablePath: execFileSync('/bin/sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim(),
-    args: FLAGS,
+    executablePath: chromiumPath(),
+    args: CHROMIUM_FLAGS,
   });
   mkdirSync(SHOTS, { recursive: true });
 }, 60_000);

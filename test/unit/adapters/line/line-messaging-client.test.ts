@@ -60,7 +60,6 @@ beforeEach(() => {
 
 const client = (options: { secret?: string; now?: () => number } = {}) =>
   new LineMessagingClient({
-    apiBase: base,
     tokens: new LineChannelTokenClient({
       apiBase: base,
       channelId: '42',

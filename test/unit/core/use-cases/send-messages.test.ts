@@ -64,7 +64,6 @@ afterEach(() => fake.close());
 function sender(options: { timeoutMs?: number; maxAttempts?: number } = {}) {
   const sleeps: number[] = [];
   const client = new LineMulticastClient({
-    apiBase: fake.url,
     tokens: new LineChannelTokenClient({
       apiBase: fake.url,
       channelId: '2000000002',
