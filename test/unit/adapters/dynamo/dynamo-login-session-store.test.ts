@@ -121,6 +121,7 @@ describe('consume', () => {
     ['no old item returned', {}],
     ['an item with an unknown leg', { Attributes: { ...storedItem, leg: 'admin' } }],
     ['an item without its nonce', { Attributes: { ...storedItem, nonce: undefined } }],
+    ['an item without its expiry', { Attributes: { ...storedItem, expiresAt: undefined } }],
   ])('%s: unknown', async (_, output) => {
     ddb.on(DeleteCommand).resolves(output);
     expect(await problemOf(consume())).toBe('unknown');
@@ -136,6 +137,11 @@ describe('consume', () => {
     ['after it', NOW_SEC - 1],
   ])('condition failed on an item %s: expired (TTL deletion lags)', async (_, expiresAt) => {
     ddb.on(DeleteCommand).rejects(conditionFailed({ ...storedItem, expiresAt }));
+    expect(await problemOf(consume())).toBe('expired');
+  });
+
+  test('condition failed on an item without a readable expiry: expired', async () => {
+    ddb.on(DeleteCommand).rejects(conditionFailed({ ...storedItem, expiresAt: 'soon' }));
     expect(await problemOf(consume())).toBe('expired');
   });
 
