@@ -15,7 +15,7 @@ import type {
   LinkRepository,
   ReachableLink,
 } from '../../core/ports.js';
-import { readAttribute } from './item-attribute.js';
+import { booleanAttribute, oldItem, stringAttribute, type PlainItem } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -92,8 +92,8 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
         const lineTaken = lineSide?.Code === 'ConditionalCheckFailed';
         const companyTaken = companySide?.Code === 'ConditionalCheckFailed';
         if (lineTaken || companyTaken) {
-          const existingLine = lineTaken ? toLink(lineSide?.Item) : undefined;
-          const existingCompany = companyTaken ? toLink(companySide?.Item) : undefined;
+          const existingLine = lineTaken ? toLink(oldItem(lineSide?.Item)) : undefined;
+          const existingCompany = companyTaken ? toLink(oldItem(companySide?.Item)) : undefined;
           if (
             existingLine?.companyUserId === link.companyUserId &&
             existingCompany?.lineUserId === link.lineUserId
@@ -225,10 +225,10 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
   }
 }
 
-/** Reads a link from a stored item, in plain (document client) or raw AttributeValue form. */
-function toLink(item: Record<string, unknown> | undefined): Link | undefined {
+/** Reads a link from a stored item (plain, as the document client returns it). */
+function toLink(item: PlainItem | undefined): Link | undefined {
   if (!item) return undefined;
-  const read = (name: string) => readAttribute(item, name);
+  const read = (name: string) => stringAttribute(item, name);
   const lineUserId = read('lineUserId');
   const companyUserId = read('companyUserId');
   const method = read('method') as LinkMethod | undefined;
@@ -236,7 +236,7 @@ function toLink(item: Record<string, unknown> | undefined): Link | undefined {
   if (!lineUserId || !companyUserId || !method || !linkedAt) return undefined;
   const channelId = read('channelId');
   // Reachability lives on the LINE side only (DynamoFriendshipStore); absent when never learned.
-  const friend = readBoolean(item.friend);
+  const friend = booleanAttribute(item, 'friend');
   const friendUpdatedAt = read('friendUpdatedAt');
   return {
     lineUserId,
@@ -247,14 +247,6 @@ function toLink(item: Record<string, unknown> | undefined): Link | undefined {
     ...(friend !== undefined ? { friend } : {}),
     ...(friend !== undefined && friendUpdatedAt ? { friendUpdatedAt } : {}),
   };
-}
-
-/** A boolean attribute in plain or raw (`{BOOL: …}`) form. */
-function readBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (value && typeof value === 'object' && 'BOOL' in value && typeof value.BOOL === 'boolean')
-    return value.BOOL;
-  return undefined;
 }
 
 function backoff(attempt: number): Promise<void> {

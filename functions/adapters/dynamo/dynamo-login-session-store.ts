@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LoginStateError } from '../../core/errors.js';
 import type { LoginLeg, LoginSession, LoginSessionStore } from '../../core/web-login.js';
-import { readAttribute } from './item-attribute.js';
+import { numberAttribute, oldItem, stringAttribute, type PlainItem } from './item-attribute.js';
 
 /** Partition key of a login session: the leg is part of it, so a state only works at its own callback. */
 export const sessionKey = (leg: LoginLeg, state: string) => `LOGIN#${leg}#${state}`;
@@ -69,29 +69,38 @@ export class DynamoLoginSessionStore implements LoginSessionStore {
       return session;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const old = error.Item;
+      const old = oldItem(error.Item);
       if (!old) throw new LoginStateError('unknown');
-      const expiresAt = Number(readAttribute(old, 'expiresAt'));
-      if (!(expiresAt > nowSec)) throw new LoginStateError('expired');
+      const expiresAt = numberAttribute(old, 'expiresAt');
+      if (expiresAt === undefined || expiresAt <= nowSec) throw new LoginStateError('expired');
       throw new LoginStateError('not-bound');
     }
   }
 }
 
-function toSession(state: string, item: Record<string, unknown> | undefined): LoginSession | undefined {
+/** Reads a session from its stored item (plain, as the document client returns it). */
+function toSession(state: string, item: PlainItem | undefined): LoginSession | undefined {
   if (!item) return undefined;
-  const leg = readAttribute(item, 'leg');
-  const nonce = readAttribute(item, 'nonce');
-  const codeVerifier = readAttribute(item, 'codeVerifier');
-  const returnTo = readAttribute(item, 'returnTo');
-  const bindingHash = readAttribute(item, 'bindingHash');
-  const expiresAt = Number(readAttribute(item, 'expiresAt'));
-  if ((leg !== 'line' && leg !== 'company') || !nonce || !codeVerifier || !returnTo || !bindingHash)
+  const read = (name: string) => stringAttribute(item, name);
+  const leg = read('leg');
+  const nonce = read('nonce');
+  const codeVerifier = read('codeVerifier');
+  const returnTo = read('returnTo');
+  const bindingHash = read('bindingHash');
+  const expiresAt = numberAttribute(item, 'expiresAt');
+  if (
+    (leg !== 'line' && leg !== 'company') ||
+    !nonce ||
+    !codeVerifier ||
+    !returnTo ||
+    !bindingHash ||
+    expiresAt === undefined
+  )
     return undefined;
-  const lineUserId = readAttribute(item, 'lineUserId');
-  const lineChannelId = readAttribute(item, 'lineChannelId');
-  const consentVersion = readAttribute(item, 'consentVersion');
-  const linkToken = readAttribute(item, 'linkToken');
+  const lineUserId = read('lineUserId');
+  const lineChannelId = read('lineChannelId');
+  const consentVersion = read('consentVersion');
+  const linkToken = read('linkToken');
   return {
     state,
     leg,

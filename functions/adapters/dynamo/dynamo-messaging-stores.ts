@@ -14,7 +14,7 @@ import type {
   WebhookEventLog,
 } from '../../core/messaging.js';
 import { lineKey } from './dynamo-link-repository.js';
-import { readAttribute } from './item-attribute.js';
+import { numberAttribute, stringAttribute } from './item-attribute.js';
 
 /** Partition keys of the `messaging` table. */
 export const eventKey = (webhookEventId: string) => `EVENT#${webhookEventId}`;
@@ -91,9 +91,10 @@ export class DynamoAccountLinkNonceStore implements AccountLinkNonceStore {
         }),
       );
       const item = result.Attributes;
-      const companyUserId = item ? readAttribute(item, 'companyUserId') : undefined;
-      if (!item || !companyUserId) return undefined;
-      return { nonce, companyUserId, expiresAt: Number(readAttribute(item, 'expiresAt')) };
+      const companyUserId = item ? stringAttribute(item, 'companyUserId') : undefined;
+      const expiresAt = item ? numberAttribute(item, 'expiresAt') : undefined;
+      if (!companyUserId || expiresAt === undefined) return undefined;
+      return { nonce, companyUserId, expiresAt };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;

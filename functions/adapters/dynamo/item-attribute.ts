@@ -1,15 +1,32 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+/** An item as the document client returns it: plain JavaScript values. */
+export type PlainItem = Record<string, unknown>;
+
 /**
- * A string or number attribute of an item, read the same whether the item is plain (what the
- * document client returns) or raw AttributeValues (what a ConditionalCheckFailedException or a
- * transaction's cancellation reason carries: the document client does not unmarshall those).
+ * The old item that a ConditionalCheckFailedException or a transaction's cancellation reason
+ * carries (ReturnValuesOnConditionCheckFailure) as a plain item. The document client unmarshalls
+ * command outputs only, never errors, so these arrive as raw AttributeValues.
  */
-export function readAttribute(item: Record<string, unknown>, name: string): string | undefined {
+export function oldItem(raw: Record<string, AttributeValue> | undefined): PlainItem | undefined {
+  return raw ? unmarshall(raw) : undefined;
+}
+
+/** A string attribute of a plain item; undefined when absent or of another type. */
+export function stringAttribute(item: PlainItem, name: string): string | undefined {
   const value = item[name];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (value && typeof value === 'object') {
-    if ('S' in value && typeof value.S === 'string') return value.S;
-    if ('N' in value && typeof value.N === 'string') return value.N;
-  }
-  return undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A number attribute of a plain item; undefined when absent or of another type. */
+export function numberAttribute(item: PlainItem, name: string): number | undefined {
+  const value = item[name];
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** A boolean attribute of a plain item; undefined when absent or of another type. */
+export function booleanAttribute(item: PlainItem, name: string): boolean | undefined {
+  const value = item[name];
+  return typeof value === 'boolean' ? value : undefined;
 }
