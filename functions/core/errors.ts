@@ -194,7 +194,7 @@ export class TooManyAttemptsError extends DomainError {
   }
 }
 
-/** Why the `state` of a web-login callback could not be used (issue 3). */
+/** Why the `state` of a web-login callback could not be used (docs/web-flow.md). */
 export const LOGIN_STATE_PROBLEMS = ['missing', 'unknown', 'expired', 'not-bound'] as const;
 export type LoginStateProblem = (typeof LOGIN_STATE_PROBLEMS)[number];
 

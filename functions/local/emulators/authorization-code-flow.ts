@@ -1,9 +1,9 @@
 /**
- * The authorization-code flow as the emulators serve it (issue 3), shared by the LINE Platform
+ * The authorization-code flow as the emulators serve it (docs/web-flow.md), shared by the LINE Platform
  * emulator (`/oauth2/v2.1/authorize`, `/oauth2/v2.1/token`) and the company IdP emulator
  * (`/authorize`, `/token`): request validation, a consent page where a tester picks who logs in
  * and allows or cancels, single-use codes that expire, and the PKCE (S256 only) and
- * redirect-URI checks of the token endpoint (RFC 6749 4.1, RFC 7636).
+ * redirect-URI checks of the token endpoint (RFC 6749 §4.1, RFC 7636 §4.6).
  *
  * It is strict on purpose, so the service's client is exercised against the rules real servers
  * apply: a wrong `code_verifier`, a replayed or expired code, another client's code or another

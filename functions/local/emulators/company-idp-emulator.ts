@@ -11,15 +11,15 @@
  * need to probe the service's verification: algorithm, expiry, issue time, wrong issuer, extra
  * audiences, `azp`. Outages and request counters work as on the LINE emulator.
  *
- * Authorization-code flow (issue 3): `GET /authorize` shows a consent page (pick a member, Allow
- * or Cancel) and answers with `iss` (RFC 9207); `POST /token` authenticates the client
- * (`client_secret_basic`, `client_secret_post`, or `private_key_jwt` against the client's
- * registered public keys) and dispatches on `grant_type` through
- * {@link CompanyIdpEmulatorServer.tokenGrants}: issue 3 registers `authorization_code` (single-use
- * 10-minute codes, PKCE S256, an RS256 ID token with the request's nonce); other grants (issue 4's
- * `client_credentials`) register there too.
+ * Authorization-code flow (OpenID Connect Core 1.0 §3.1): `GET /authorize` shows a consent page
+ * (pick a member, Allow or Cancel) and answers with `iss` (RFC 9207); `POST /token` authenticates
+ * the client (`client_secret_basic`, `client_secret_post`, or `private_key_jwt` against the
+ * client's registered public keys) and dispatches on `grant_type` through
+ * {@link CompanyIdpEmulatorServer.tokenGrants}: `authorization_code` (single-use 10-minute codes,
+ * PKCE S256, an RS256 ID token with the request's nonce) and `client_credentials` (RFC 6749 §4.4,
+ * for the member verification API).
  *
- * Member verification API (issue 4, `member-verification-api.ts`): the `client_credentials`
+ * Member verification API (pattern 2, `member-verification-api.ts`): the `client_credentials`
  * grant and `POST /api/members/verify` (Bearer token or API key) answering from the member list;
  * its outages and counter are the `members` endpoint's.
  */
@@ -110,7 +110,7 @@ export interface CompanyStats {
   discovery: number;
   jwks: number;
   token: number;
-  /** `POST /api/members/verify` (issue 4). */
+  /** `POST /api/members/verify` (the member verification API). */
   members: number;
 }
 
@@ -198,11 +198,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The emulator itself. Exported for issues 3 and 4, which add routes to it. */
+/** The emulator itself. Exported so tests can reach its clients, members and switches. */
 export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
   readonly members: CompanyTestMember[];
   readonly stats: CompanyStats = { discovery: 0, jwks: 0, token: 0, members: 0 };
-  /** Clients by ID, secrets included (the token endpoint of issue 3 authenticates them). */
+  /** Clients by ID, secrets included (the token endpoint authenticates them). */
   readonly clients: ReadonlyMap<string, CompanyClient>;
   private readonly defaultClientId: string;
   private readonly outages = new Map<CompanyOutageEndpoint, Outage | null>();
@@ -248,7 +248,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   // ---------------------------------------------------------------- routes
 
-  /** All routes; issue 3 adds `/authorize` and `/token`, issue 4 the member verification API. */
+  /** All routes: discovery, JWKS, `/authorize`, `/token` and the member verification API. */
   protected registerRoutes(app: HttpApp): void {
     app.get(
       '/.well-known/openid-configuration',
@@ -266,7 +266,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     this.registerMemberVerificationRoutes(app);
   }
 
-  // ---------------------------------------------------------------- member verification API (issue 4)
+  // ---------------------------------------------------------------- member verification API (pattern 2)
 
   private readonly memberApi: MemberVerificationApi;
 
@@ -340,7 +340,8 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   /**
    * Grant handlers of `POST /token` by `grant_type`, each called with the authenticated client.
-   * Issue 3 registers `authorization_code`; issue 4 may register `client_credentials`.
+   * `authorization_code` and `client_credentials` are registered; an unknown grant gets
+   * `unsupported_grant_type` (RFC 6749 §5.2).
    */
   protected readonly tokenGrants = new Map<
     string,
@@ -445,7 +446,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     return client;
   }
 
-  // ---------------------------------------------------------------- authorization code (issue 3)
+  // ---------------------------------------------------------------- authorization code
 
   private codeFlowState: AuthorizationCodeFlow | undefined;
   private tokenFault: CompanyTokenFault | null = null;

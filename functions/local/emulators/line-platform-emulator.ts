@@ -1,8 +1,10 @@
 /**
  * An in-process emulator of the parts of the LINE Platform this service talks to, so that
  * `npm start` runs with no LINE channel at all and integration tests exercise the real HTTP
- * clients against LINE-shaped responses (see `reference/`: ID token fields, verification, web
- * login). It serves, on one origin that stands for both `api.line.me` and `access.line.me`:
+ * clients against LINE-shaped responses (ID token fields and verification as in
+ * https://developers.line.biz/en/docs/line-login/verify-id-token/, the endpoints of
+ * https://developers.line.biz/en/reference/line-login/). It serves, on one origin that stands for
+ * both `api.line.me` and `access.line.me`:
  *
  * - `GET /.well-known/openid-configuration` — the discovery document;
  * - `GET /oauth2/v2.1/certs` — the JWKS with the current ES256 public key;
@@ -16,8 +18,9 @@
  * switched on per endpoint to test the service's failure handling, and request counters let tests
  * check that the service caches the JWKS.
  *
- * Web login (issue 3, reference 002): `GET /oauth2/v2.1/authorize` shows a consent page (pick a
- * test user, Allow or Cancel; `disable_auto_login` and `prompt=consent` switch off the emulated
+ * Web login (https://developers.line.biz/en/docs/line-login/integrate-line-login/):
+ * `GET /oauth2/v2.1/authorize` shows a consent page (pick a test user, Allow or Cancel;
+ * `disable_auto_login` and `prompt=consent` switch off the emulated
  * auto-login of {@link LinePlatformEmulator.setAutoLogin}), and `POST /oauth2/v2.1/token` redeems
  * single-use, 10-minute codes with PKCE (S256) and the channel secret for an HS256 ID token signed
  * with that secret, carrying the nonce of the authorization request. See authorization-code-flow.ts.
@@ -225,11 +228,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The emulator itself. Exported for issue 3, which adds the web-login routes to it. */
+/** The emulator itself. Exported so tests can reach its channels, users and switches. */
 export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   readonly users: LineTestUser[];
   readonly stats: LineStats = { certs: 0, verify: 0, profile: 0, token: 0 };
-  /** Channels by ID, secrets included (the token endpoint of issue 3 needs them). */
+  /** Channels by ID, secrets included (the web-login token endpoint authenticates with them). */
   readonly channels: ReadonlyMap<string, LineChannel>;
   private readonly defaultChannelId: string;
   private readonly outages = new Map<LineOutageEndpoint, Outage | null>();
@@ -297,7 +300,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
 
   // ---------------------------------------------------------------- routes
 
-  /** All routes; issue 3 adds `/oauth2/v2.1/authorize` and `/oauth2/v2.1/token` here. */
+  /** All routes: LINE Login, web login (`/oauth2/v2.1/authorize`, `/token`) and the Messaging API. */
   protected registerRoutes(app: HttpApp): void {
     app.get(
       '/.well-known/openid-configuration',
@@ -448,7 +451,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     return invalidRequest('kind must be "id_token" or "access_token".');
   }
 
-  // ---------------------------------------------------------------- web login (issue 3)
+  // ---------------------------------------------------------------- web login
 
   private webLogin: AuthorizationCodeFlow | undefined;
   private autoLoginUserId: string | null = null;
@@ -622,7 +625,8 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
 
   /**
    * Signs an ID token payload as LINE does: ES256 with the current key and its `kid` (LIFF, SDKs),
-   * or HS256 with the `aud` channel's secret and no `kid` (web login; used by issue 3).
+   * or HS256 with the `aud` channel's secret and no `kid` (web login), as described in
+   * https://developers.line.biz/en/docs/line-login/verify-id-token/.
    */
   async signIdToken(payload: JWTPayload, alg: 'ES256' | 'HS256'): Promise<string> {
     if (alg === 'ES256') {
