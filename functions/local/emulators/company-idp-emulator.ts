@@ -52,6 +52,7 @@ import {
 import { DEFAULT_COMPANY_MEMBERS } from './test-identities.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 import { MemberVerificationApi } from './member-verification-api.js';
+import { systemClock, type Clock } from '../../core/ports.js';
 
 export type { Outage } from './http-app.js';
 
@@ -103,6 +104,11 @@ export interface CompanyIdpEmulatorOptions {
   apiKeyHeader?: string;
   /** Lifetime of client-credentials access tokens in seconds; default 3600. */
   apiTokenTtlSec?: number;
+  /**
+   * The clock of every lifetime: ID tokens' `iat`/`exp`, authorization codes, client assertions
+   * and API access tokens; default the system clock. Tests inject one and move it forward.
+   */
+  clock?: Clock;
 }
 
 /** Request counters per endpoint. */
@@ -209,6 +215,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
   private readonly slowMs: number;
   private readonly issuerOverride: string | undefined;
   private readonly authCodeTtlSec: number | undefined;
+  private readonly clock: Clock;
   private keys: Record<CompanySigningAlg, KeyPair> | undefined;
   private running: RunningApp | undefined;
 
@@ -221,7 +228,9 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
     this.authCodeTtlSec = opts.authCodeTtlSec;
+    this.clock = opts.clock ?? systemClock;
     this.memberApi = new MemberVerificationApi({
+      clock: this.clock,
       members: () => this.members,
       apiKeys: opts.apiKeys,
       apiKeyHeader: opts.apiKeyHeader,
@@ -434,8 +443,9 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
         algorithms: CLIENT_ASSERTION_ALGORITHMS,
         requiredClaims: ['exp', 'jti'],
         maxTokenAge: '5m',
+        currentDate: this.clock.now(),
       });
-      const now = Date.now();
+      const now = this.clock.now().getTime();
       for (const [jti, expires] of this.usedAssertionIds)
         if (expires < now) this.usedAssertionIds.delete(jti);
       if (this.usedAssertionIds.has(payload.jti!)) return failed();
@@ -463,6 +473,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
       extraParams: ['prompt', 'max_age', 'login_hint'],
       issuer: () => this.issuer,
+      clock: this.clock,
     });
     app.get('/authorize', (req) => this.authorizePage(req));
     app.post('/authorize', (req) => this.codeFlow.decide(req));
@@ -525,7 +536,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     const key = this.currentKeys[alg];
     const member = this.members.find((m) => m.memberId === opts.sub);
     const clientId = opts.clientId ?? this.defaultClientId;
-    const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
+    const iat = Math.floor((opts.issuedAt ?? this.clock.now()).getTime() / 1000);
     const payload: JWTPayload = {
       iss: opts.issuer ?? this.issuer,
       sub: opts.sub,

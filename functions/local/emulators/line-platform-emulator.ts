@@ -63,7 +63,7 @@ import {
   MESSAGING_CHANNEL_SECRET,
 } from './test-identities.js';
 import { LineMessaging, type LineMessagingControl, type MessagingChannel } from './line-messaging.js';
-import type { Clock } from './line-messaging-store.js';
+import { systemClock, type Clock } from '../../core/ports.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 
 export type { Outage } from './http-app.js';
@@ -107,10 +107,12 @@ export interface LinePlatformEmulatorOptions {
   /** Where webhook events are sent (the service's `POST /webhook/line`); settable later. */
   webhookUrl?: string;
   /**
-   * The clock of token lifetimes (access tokens, channel access tokens, link and reply tokens,
-   * retry keys) and event timestamps; default `Date.now`. Tests inject one to expire tokens without waiting.
+   * The clock of every lifetime and timestamp: ID tokens' `iat`/`exp` and their verification,
+   * access tokens, authorization codes, channel access tokens, link and reply tokens, retry keys
+   * and webhook event timestamps; default the system clock. Tests inject one and move it forward
+   * to expire things without waiting.
    */
-  now?: Clock;
+  clock?: Clock;
 }
 
 /** Request counters per endpoint (both `verify` methods count as `verify`). */
@@ -244,8 +246,9 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   private running: RunningApp | undefined;
   private issuerOverride: string | undefined;
   private readonly authCodeTtlSec: number | undefined;
-  /** Epoch ms now (injectable, see {@link LinePlatformEmulatorOptions.now}). */
-  private readonly now: Clock;
+  private readonly clock: Clock;
+  /** Epoch ms of {@link LinePlatformEmulatorOptions.clock}. */
+  private readonly now: () => number;
   readonly messaging: LineMessaging;
 
   constructor(opts: LinePlatformEmulatorOptions) {
@@ -257,7 +260,8 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
     this.authCodeTtlSec = opts.authCodeTtlSec;
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now().getTime();
     this.messaging = new LineMessaging({
       channel: {
         channelId: opts.messagingChannel?.channelId ?? MESSAGING_CHANNEL_ID,
@@ -392,11 +396,17 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     try {
       const { alg } = decodeProtectedHeader(idToken);
       if (alg === 'ES256') {
-        ({ payload } = await jwtVerify(idToken, this.key.verifyKeys, { algorithms: ['ES256'] }));
+        ({ payload } = await jwtVerify(idToken, this.key.verifyKeys, {
+          algorithms: ['ES256'],
+          currentDate: this.clock.now(),
+        }));
       } else if (alg === 'HS256') {
         const channel = this.channels.get(clientId);
         if (!channel) return invalidRequest('Invalid IdToken.');
-        ({ payload } = await jwtVerify(idToken, secretKey(channel), { algorithms: ['HS256'] }));
+        ({ payload } = await jwtVerify(idToken, secretKey(channel), {
+          algorithms: ['HS256'],
+          currentDate: this.clock.now(),
+        }));
       } else {
         return invalidRequest('Invalid IdToken.');
       }
@@ -468,6 +478,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
       isKnownSubject: (userId) => this.users.some((u) => u.userId === userId),
       codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
       extraParams: ['prompt', 'bot_prompt', 'ui_locales', 'disable_auto_login', 'max_age'],
+      clock: this.clock,
     });
     app.get('/oauth2/v2.1/authorize', (req) => this.authorizePage(req));
     app.post('/oauth2/v2.1/authorize', (req) => this.decideWithBotPrompt(req));
@@ -564,7 +575,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     if ('status' in issued) return issued;
     const user = this.ensureUser(issued.subject);
     const fault = this.tokenFault;
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.now() / 1000);
     const payload: JWTPayload = {
       iss: this.issuer,
       sub: user.userId,
@@ -608,7 +619,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     amr?: string[];
   }): Promise<string> {
     const user = this.ensureUser(opts.userId);
-    const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
+    const iat = Math.floor((opts.issuedAt ?? this.clock.now()).getTime() / 1000);
     const payload: JWTPayload = {
       iss: this.issuer,
       sub: user.userId,
