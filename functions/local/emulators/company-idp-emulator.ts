@@ -49,25 +49,15 @@ import {
   type Outage,
   type RunningApp,
 } from './http-app.js';
-import { DEFAULT_COMPANY_MEMBERS } from './test-identities.js';
+import { DEFAULT_COMPANY_MEMBERS, type CompanyTestMember } from './test-identities.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 import { MemberVerificationApi } from './member-verification-api.js';
 import { systemClock, type Clock } from '../../core/ports.js';
 
 export type { Outage } from './http-app.js';
 
-/** A member of the organization, with the identifying data patterns 2 and 3 check. */
-export interface CompanyTestMember {
-  memberId: string;
-  name: string;
-  /** YYYY-MM-DD */
-  birthDate: string;
-  /** 7 digits, no hyphen. */
-  postalCode: string;
-  /** Digits only. */
-  phone: string;
-  email: string;
-}
+// Defined beside the default members, so the emulator's modules share it without an import cycle.
+export type { CompanyTestMember } from './test-identities.js';
 
 /** An OAuth client registered at the IdP: the `aud` of its ID tokens. */
 export interface CompanyClient {

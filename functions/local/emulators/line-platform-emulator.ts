@@ -61,6 +61,7 @@ import {
   DEFAULT_LINE_USERS,
   MESSAGING_CHANNEL_ID,
   MESSAGING_CHANNEL_SECRET,
+  type LineTestUser,
 } from './test-identities.js';
 import { LineMessaging, type LineMessagingControl, type MessagingChannel } from './line-messaging.js';
 import { systemClock, type Clock } from '../../core/ports.js';
@@ -68,13 +69,8 @@ import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-
 
 export type { Outage } from './http-app.js';
 
-/** A LINE user known to the emulator; the fields of LINE's `GET /v2/profile` response. */
-export interface LineTestUser {
-  userId: string;
-  displayName: string;
-  pictureUrl?: string;
-  statusMessage?: string;
-}
+// Defined beside the default users, so the emulator's modules share it without an import cycle.
+export type { LineTestUser } from './test-identities.js';
 
 /** A LINE Login channel: its ID is the `aud` of ID tokens; its secret signs web-login (HS256) ID tokens. */
 export interface LineChannel {

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../../core/ports.js';
 import { headerValue, json, type AppRequest, type AppResponse } from './http-app.js';
-import type { CompanyTestMember } from './company-idp-emulator.js';
+import type { CompanyTestMember } from './test-identities.js';
 
 /** The API key the emulator accepts by default (local runs only). */
 export const DEFAULT_COMPANY_API_KEY = 'dev-company-api-key';
