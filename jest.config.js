@@ -74,4 +74,5 @@ export default {
       : []),
   ],
   testTimeout: 30000,
+  ...(runE2e ? {} : { reporters: ['default', '<rootDir>/test/support/skipped-e2e-reporter.mjs'] }),
 };

@@ -14,7 +14,7 @@ const SEGMENTS = 4;
 const RSS_BUDGET_MB = 200;
 
 /**
- * Rows of the analysts' export (issue 6): `exportTableByScan` (the code behind
+ * Rows of the analysts' export (docs/export.md): `exportTableByScan` (the code behind
  * `npm run export -- --format csv`) over 200,000 links (1,000,000 with --large) in DynamoDB
  * Local, against a bare parallel Scan loop with the same segments writing equivalent lines;
  * and the peak RSS of the export process, which must stay flat whatever the table size.

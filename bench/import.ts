@@ -21,7 +21,7 @@ interface RunResult {
 }
 
 /**
- * Rows of the member import (issue 4): `npm run import` (streaming CSV parse, validation,
+ * Rows of the member import (pattern 3): `npm run import` (streaming CSV parse, validation,
  * normalization, HMAC of the factors, content hash, bounded parallel BatchWriteItem,
  * checkpoint) of 200,000 generated members (1,000,000 with --large) into DynamoDB Local,
  * against a bare BatchWriteItem loop with the same concurrency writing equivalent items; and the

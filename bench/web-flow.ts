@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
- * Rows of the web linking flow (issue 3): latency (p50, p99) of the three browser steps through
+ * Rows of the web linking flow (docs/web-flow.md): latency (p50, p99) of the three browser steps through
  * the local server — login start, LINE callback, company callback — against the I/O each step
  * must do at the very least, sent directly from the same process:
  *

@@ -1,5 +1,5 @@
 /**
- * The one place that reads configuration (DESIGN.md, "Configuration"). Handlers call these
+ * The one place that reads configuration (README.md, "Configuration"). Handlers call these
  * loaders once at module scope, so a missing or malformed variable fails the cold start with a
  * message that names it, instead of failing a user's request later.
  *

@@ -16,7 +16,8 @@ import {
  * with a message naming the setting instead of failing a user's first request in the cloud.
  *
  * Every setting has one name in UPPER_SNAKE case (for the function settings, the environment
- * variable of DESIGN.md that the functions read) and is looked up, first found wins, in:
+ * variable that the functions read, listed in README.md, "Configuration") and is looked up, first
+ * found wins, in:
  *   1. CDK context under its camelCase name: `-c lineChannelId=1234567890`;
  *   2. the JSON file named by the context key `settings` (`-c settings=deploy.json`), under
  *      either name;

@@ -7,8 +7,9 @@
  *
  * Codes are types, as in jose: each class declares its code as `static readonly code` (or, for a
  * family such as {@link UpstreamError}, its codes as `static readonly codes`), and
- * {@link CoreErrorCode} is the union of the codes of every class this module exports. A new class
- * adds its code to the union, and the error table stops compiling until the code has a row.
+ * the error table's `CoreErrorCode` is the union of the codes of every class this module exports
+ * (derived there, so this module does not import itself). A new class adds its code to the union,
+ * and the error table stops compiling until the code has a row.
  *
  * Messages are written for the API consumer: they never contain a token, a secret or a factor.
  */
@@ -29,13 +30,10 @@ export type CodesOf<C> = C extends { readonly code: infer K extends string }
     ? K
     : never;
 
-/** The codes of every DomainError class exported by module `M` (e.g. `typeof import('./errors.js')`). */
+/** The codes of every DomainError class exported by module `M` (e.g. `typeof import('./errors.js')` from another module). */
 export type ErrorCodesOf<M> = {
   [K in keyof M]: M[K] extends abstract new (...args: never[]) => DomainError ? CodesOf<M[K]> : never;
 }[keyof M];
-
-/** Every code the core and its adapters can raise. */
-export type CoreErrorCode = ErrorCodesOf<typeof import('./errors.js')>;
 
 /** The request itself is malformed: wrong body shape, missing field, bad parameter. */
 export class InvalidRequestError extends DomainError {
@@ -194,7 +192,7 @@ export class TooManyAttemptsError extends DomainError {
   }
 }
 
-/** Why the `state` of a web-login callback could not be used (issue 3). */
+/** Why the `state` of a web-login callback could not be used (docs/web-flow.md). */
 export const LOGIN_STATE_PROBLEMS = ['missing', 'unknown', 'expired', 'not-bound'] as const;
 export type LoginStateProblem = (typeof LOGIN_STATE_PROBLEMS)[number];
 

@@ -1,7 +1,7 @@
 import type { LinkMethod } from './link.js';
 
 /**
- * Link events for the company's CRM (DESIGN.md, "Reaching members"): what changed about a link,
+ * Link events for the company's CRM (docs/admin-api.md, "Link events"): what changed about a link,
  * learned from the links table's change stream, so none is missed. Only identifiers, the method,
  * times and reachability go out: never a token or a verification factor (link items hold none,
  * and only allow-listed attributes are read).

@@ -5,7 +5,7 @@ export const LINK_METHODS: readonly LinkMethod[] = ['oidc', 'api', 'record', 'ac
 
 /**
  * One LINE user ↔ one company user. This shape is the public API representation of a link
- * (DESIGN.md) and the unit the repository stores atomically on both sides.
+ * (docs/api.md) and the unit the repository stores atomically on both sides.
  */
 export interface Link {
   lineUserId: string;

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { InvalidRequestError } from './errors.js';
 
 /**
- * Messages to members by company user ID (DESIGN.md, "Reaching members"): the request shape,
+ * Messages to members by company user ID (docs/admin-api.md): the request shape,
  * its limits, and what is reported per member.
  */
 
@@ -21,7 +21,10 @@ export const LINE_MESSAGE_TYPES = [
   'flex',
 ] as const;
 
-/** At most 5 message objects per request (multicast reference). */
+/**
+ * At most 5 message objects per request
+ * (https://developers.line.biz/en/reference/messaging-api/#send-multicast-message).
+ */
 export const MAX_MESSAGES = 5;
 /** At most 500 user IDs per multicast request. */
 export const MULTICAST_LIMIT = 500;

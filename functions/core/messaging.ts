@@ -1,7 +1,7 @@
 /**
  * Domain types and ports of the Messaging API side of the service: the webhook of the LINE
  * Official Account (reachability from follow / unfollow) and LINE's own account-link flow
- * (pattern 4). See DESIGN.md, "Reaching members".
+ * (pattern 4, https://developers.line.biz/en/docs/messaging-api/linking-accounts/).
  */
 
 /** One webhook event as the use case needs it (already signature-checked and parsed). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ReturnToNotAllowedError } from './errors.js';
 
 /**
- * Domain types and ports of the web linking flow (issue 3): LINE web login chained with the
+ * Domain types and ports of the web linking flow (docs/web-flow.md): LINE web login chained with the
  * company IdP's authorization-code flow, each leg with its own `state`, `nonce` and PKCE
  * verifier, stored server-side, consumed exactly once and bound to the browser that started it.
  */

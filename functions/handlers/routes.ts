@@ -36,7 +36,7 @@ export interface RouteDefinition {
    * transaction), never UpdateItem or DeleteItem.
    */
   tables: ReadonlyArray<{ table: TableKey; actions: readonly TableAction[] }>;
-  /** Secrets the function reads (the variable names of DESIGN.md; `_ARN` in Lambda). */
+  /** Secrets the function reads (the variable names of README.md, "Configuration"; `_ARN` in Lambda). */
   secrets: ReadonlyArray<
     | 'LINE_CHANNEL_SECRET'
     | 'LINE_MESSAGING_CHANNEL_SECRET'
@@ -147,7 +147,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     secrets: ['LINE_CHANNEL_SECRET'],
     settings: ['line', 'audit'],
   },
-  // Web flow (issue 3): LINE web login chained with the company IdP, linked at the end.
+  // Web flow (docs/web-flow.md): LINE web login chained with the company IdP, linked at the end.
   {
     method: 'GET',
     path: '/auth/line/login',

@@ -135,7 +135,7 @@ export const companyApi = /* @__PURE__ */ once(() => {
   return new CompanyVerificationApiClient({ config, secret: () => readSecret(secretName) });
 });
 
-// ------------------------------------------------------------------ web flow (issue 3)
+// ------------------------------------------------------------------ web flow (docs/web-flow.md)
 
 /** A secret read once per execution environment; a failed read is retried by the next request. */
 function cachedSecret(

@@ -34,7 +34,9 @@ const MAX_TOKEN_LENGTH = 4096;
 const CLOCK_TOLERANCE_SEC = 5;
 
 /**
- * Verifies LINE credentials the way LINE documents it (reference 001 and 003):
+ * Verifies LINE credentials the way LINE documents it
+ * (https://developers.line.biz/en/docs/line-login/secure-login-process/ and
+ * https://developers.line.biz/en/docs/line-login/verify-id-token/):
  *
  * - ID tokens from LIFF / LINE SDK are ES256, verified locally with the keys of LINE's JWKS
  *   (`/oauth2/v2.1/certs`), which are cached for the life of this object; an unknown `kid`
@@ -108,7 +110,9 @@ export class LinePlatformClient implements LineIdentityVerifier {
 
   /**
    * Verifies an HS256 ID token that this backend itself received from LINE's token endpoint at
-   * the web-login callback (reference 002, "Verify ID token"): signature with the channel
+   * the web-login callback, as
+   * https://developers.line.biz/en/docs/line-login/verify-id-token/#write-original-code describes:
+   * signature with the channel
    * secret, `iss`, `aud`, `exp`, and `nonce` equal to the one stored with the login session.
    */
   async verifyWebLoginIdToken(

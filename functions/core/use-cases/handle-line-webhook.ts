@@ -46,7 +46,8 @@ export interface EventOutcome {
 export const UNLINK_NOTICE = 'You can unlink your accounts at any time.';
 
 /**
- * Applies the events of one signed webhook delivery (DESIGN.md, "Reaching members"):
+ * Applies the events of one signed webhook delivery
+ * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects):
  *
  * - in event-time order (`timestamp`), each one at most once: its `webhookEventId` is claimed
  *   first (a conditional write) and given back if applying it fails, so LINE's redelivery of the

@@ -21,7 +21,7 @@ import type { Clock } from '../ports.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /**
- * The web linking flow (DESIGN.md pattern 1, web front door; issue 3):
+ * The web linking flow (pattern 1 from a plain web page; docs/web-flow.md):
  *
  * 1. {@link startLineLogin}: a LINE login session (state, nonce, PKCE) bound to a fresh browser
  *    binding value; the browser goes to LINE.

@@ -1,9 +1,26 @@
-import type { CoreErrorCode } from '../../core/errors.js';
-import type { HttpErrorCode } from './http-errors.js';
-import type { BusinessMetric } from './metrics.js';
+import type * as coreErrors from '../../core/errors.js';
+import type { ErrorCodesOf } from '../../core/errors.js';
+import type * as httpErrors from './http-errors.js';
+
+/** Every code the core and its adapters can raise: those of every class `core/errors.ts` exports. */
+export type CoreErrorCode = ErrorCodesOf<typeof coreErrors>;
+/** Every code only the HTTP edge raises: those of every class `http-errors.ts` exports. */
+export type HttpErrorCode = ErrorCodesOf<typeof httpErrors>;
 
 /** Every stable error code a client can receive. */
 export type ErrorCode = CoreErrorCode | HttpErrorCode;
+
+/** The metrics the dashboard and alarms know. */
+export type BusinessMetric =
+  | 'LinksCreated'
+  | 'LinkConflicts'
+  | 'RejectedTokens'
+  | 'Lockouts'
+  /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
+  | 'GlobalAttemptThreshold'
+  // Messaging API webhook: requests refused for their signature, and friendship changes applied.
+  | 'WebhookSignatureRejected'
+  | 'FriendshipUpdates';
 
 /** How the edge answers one error code. */
 export interface ErrorTreatment {

@@ -1,4 +1,4 @@
-import { DomainError, type ErrorCodesOf } from '../../core/errors.js';
+import { DomainError } from '../../core/errors.js';
 
 /**
  * Errors that only exist at the HTTP edge (they describe the request, not the domain). They share
@@ -79,6 +79,3 @@ export class MethodNotAllowedError extends DomainError {
     this.allow = allow;
   }
 }
-
-/** Every code only the HTTP edge raises. */
-export type HttpErrorCode = ErrorCodesOf<typeof import('./http-errors.js')>;

@@ -1,6 +1,9 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { loadObservability } from '../../config.js';
-import { errorTreatment } from './error-table.js';
+import { errorTreatment, type BusinessMetric } from './error-table.js';
+
+// Declared beside the error table, which names a metric per code (no import cycle).
+export type { BusinessMetric };
 
 /**
  * Business metrics (Powertools Metrics, CloudWatch embedded metric format), one per execution
@@ -13,18 +16,6 @@ export const metrics = new Metrics({
   namespace: observability.metricsNamespace,
   serviceName: observability.serviceName,
 });
-
-/** The metrics the dashboard and alarms know. */
-export type BusinessMetric =
-  | 'LinksCreated'
-  | 'LinkConflicts'
-  | 'RejectedTokens'
-  | 'Lockouts'
-  /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
-  | 'GlobalAttemptThreshold'
-  // Messaging API webhook: requests refused for their signature, and friendship changes applied.
-  | 'WebhookSignatureRejected'
-  | 'FriendshipUpdates';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

@@ -1,15 +1,16 @@
 /**
- * The authorization-code flow as the emulators serve it (issue 3), shared by the LINE Platform
+ * The authorization-code flow as the emulators serve it (docs/web-flow.md), shared by the LINE Platform
  * emulator (`/oauth2/v2.1/authorize`, `/oauth2/v2.1/token`) and the company IdP emulator
  * (`/authorize`, `/token`): request validation, a consent page where a tester picks who logs in
  * and allows or cancels, single-use codes that expire, and the PKCE (S256 only) and
- * redirect-URI checks of the token endpoint (RFC 6749 4.1, RFC 7636).
+ * redirect-URI checks of the token endpoint (RFC 6749 §4.1, RFC 7636 §4.6).
  *
  * It is strict on purpose, so the service's client is exercised against the rules real servers
  * apply: a wrong `code_verifier`, a replayed or expired code, another client's code or another
  * `redirect_uri` are all `invalid_grant`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../../core/ports.js';
 import { escapeHtml, html, json, redirect, type AppRequest, type AppResponse } from './http-app.js';
 
 /** An authorization request that passed validation and waits for the tester's decision. */
@@ -61,6 +62,8 @@ export interface AuthorizationCodeFlowOptions {
    * 2); absent: no `iss` (as LINE).
    */
   issuer?: () => string;
+  /** Time of request, code and `auth_time` lifetimes; default the system clock. */
+  clock?: Clock;
 }
 
 /** Lifetime of a pending authorization request (an open consent page). */
@@ -141,7 +144,7 @@ export class AuthorizationCodeFlow {
       ...(nonce !== undefined ? { nonce } : {}),
       ...(codeChallenge !== undefined ? { codeChallenge } : {}),
       extra,
-      createdAt: Date.now(),
+      createdAt: this.now(),
     };
     this.pending.set(pending.id, pending);
     return pending;
@@ -151,7 +154,7 @@ export class AuthorizationCodeFlow {
   decide(req: AppRequest): AppResponse {
     const id = req.form.get('request_id') ?? '';
     const pending = this.pending.get(id);
-    if (!pending || Date.now() - pending.createdAt > PENDING_TTL_MS) {
+    if (!pending || this.now() - pending.createdAt > PENDING_TTL_MS) {
       return errorPage(
         'Request expired',
         'This authorization request is unknown or was already answered. Start again.',
@@ -185,9 +188,9 @@ export class AuthorizationCodeFlow {
       ...(pending.nonce !== undefined ? { nonce: pending.nonce } : {}),
       ...(pending.codeChallenge !== undefined ? { codeChallenge: pending.codeChallenge } : {}),
       subject,
-      issuedAt: Date.now(),
+      issuedAt: this.now(),
       // Every sign-in here is a fresh one (the page is always shown), so max_age always holds.
-      authTime: Math.floor(Date.now() / 1000),
+      authTime: Math.floor(this.now() / 1000),
       ...(pending.extra.max_age !== undefined ? { maxAge: Number(pending.extra.max_age) } : {}),
     });
     return redirectWith(pending.redirectUri, { code, state: pending.state, ...this.iss() });
@@ -210,7 +213,7 @@ export class AuthorizationCodeFlow {
     this.codes.delete(code);
     if (!issued)
       return oauthError(400, 'invalid_grant', 'The authorization code is invalid or was already used.');
-    if (Date.now() - issued.issuedAt > this.codeTtlMs) {
+    if (this.now() - issued.issuedAt > this.codeTtlMs) {
       return oauthError(400, 'invalid_grant', 'The authorization code has expired.');
     }
     if (issued.clientId !== clientId)
@@ -238,8 +241,13 @@ export class AuthorizationCodeFlow {
     return this.pending.get(id);
   }
 
+  /** Epoch ms of the injected clock. */
+  private now(): number {
+    return (this.options.clock ?? systemClock).now().getTime();
+  }
+
   private sweep(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [id, p] of this.pending) if (now - p.createdAt > PENDING_TTL_MS) this.pending.delete(id);
     for (const [code, c] of this.codes) if (now - c.issuedAt > this.codeTtlMs) this.codes.delete(code);
   }

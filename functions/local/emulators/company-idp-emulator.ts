@@ -11,15 +11,15 @@
  * need to probe the service's verification: algorithm, expiry, issue time, wrong issuer, extra
  * audiences, `azp`. Outages and request counters work as on the LINE emulator.
  *
- * Authorization-code flow (issue 3): `GET /authorize` shows a consent page (pick a member, Allow
- * or Cancel) and answers with `iss` (RFC 9207); `POST /token` authenticates the client
- * (`client_secret_basic`, `client_secret_post`, or `private_key_jwt` against the client's
- * registered public keys) and dispatches on `grant_type` through
- * {@link CompanyIdpEmulatorServer.tokenGrants}: issue 3 registers `authorization_code` (single-use
- * 10-minute codes, PKCE S256, an RS256 ID token with the request's nonce); other grants (issue 4's
- * `client_credentials`) register there too.
+ * Authorization-code flow (OpenID Connect Core 1.0 §3.1): `GET /authorize` shows a consent page
+ * (pick a member, Allow or Cancel) and answers with `iss` (RFC 9207); `POST /token` authenticates
+ * the client (`client_secret_basic`, `client_secret_post`, or `private_key_jwt` against the
+ * client's registered public keys) and dispatches on `grant_type` through
+ * {@link CompanyIdpEmulatorServer.tokenGrants}: `authorization_code` (single-use 10-minute codes,
+ * PKCE S256, an RS256 ID token with the request's nonce) and `client_credentials` (RFC 6749 §4.4,
+ * for the member verification API).
  *
- * Member verification API (issue 4, `member-verification-api.ts`): the `client_credentials`
+ * Member verification API (pattern 2, `member-verification-api.ts`): the `client_credentials`
  * grant and `POST /api/members/verify` (Bearer token or API key) answering from the member list;
  * its outages and counter are the `members` endpoint's.
  */
@@ -49,24 +49,15 @@ import {
   type Outage,
   type RunningApp,
 } from './http-app.js';
-import { DEFAULT_COMPANY_MEMBERS } from './test-identities.js';
+import { DEFAULT_COMPANY_MEMBERS, type CompanyTestMember } from './test-identities.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 import { MemberVerificationApi } from './member-verification-api.js';
+import { systemClock, type Clock } from '../../core/ports.js';
 
 export type { Outage } from './http-app.js';
 
-/** A member of the organization, with the identifying data patterns 2 and 3 check. */
-export interface CompanyTestMember {
-  memberId: string;
-  name: string;
-  /** YYYY-MM-DD */
-  birthDate: string;
-  /** 7 digits, no hyphen. */
-  postalCode: string;
-  /** Digits only. */
-  phone: string;
-  email: string;
-}
+// Defined beside the default members, so the emulator's modules share it without an import cycle.
+export type { CompanyTestMember } from './test-identities.js';
 
 /** An OAuth client registered at the IdP: the `aud` of its ID tokens. */
 export interface CompanyClient {
@@ -103,6 +94,11 @@ export interface CompanyIdpEmulatorOptions {
   apiKeyHeader?: string;
   /** Lifetime of client-credentials access tokens in seconds; default 3600. */
   apiTokenTtlSec?: number;
+  /**
+   * The clock of every lifetime: ID tokens' `iat`/`exp`, authorization codes, client assertions
+   * and API access tokens; default the system clock. Tests inject one and move it forward.
+   */
+  clock?: Clock;
 }
 
 /** Request counters per endpoint. */
@@ -110,7 +106,7 @@ export interface CompanyStats {
   discovery: number;
   jwks: number;
   token: number;
-  /** `POST /api/members/verify` (issue 4). */
+  /** `POST /api/members/verify` (the member verification API). */
   members: number;
 }
 
@@ -198,17 +194,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The emulator itself. Exported for issues 3 and 4, which add routes to it. */
+/** The emulator itself. Exported so tests can reach its clients, members and switches. */
 export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
   readonly members: CompanyTestMember[];
   readonly stats: CompanyStats = { discovery: 0, jwks: 0, token: 0, members: 0 };
-  /** Clients by ID, secrets included (the token endpoint of issue 3 authenticates them). */
+  /** Clients by ID, secrets included (the token endpoint authenticates them). */
   readonly clients: ReadonlyMap<string, CompanyClient>;
   private readonly defaultClientId: string;
   private readonly outages = new Map<CompanyOutageEndpoint, Outage | null>();
   private readonly slowMs: number;
   private readonly issuerOverride: string | undefined;
   private readonly authCodeTtlSec: number | undefined;
+  private readonly clock: Clock;
   private keys: Record<CompanySigningAlg, KeyPair> | undefined;
   private running: RunningApp | undefined;
 
@@ -221,7 +218,9 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
     this.authCodeTtlSec = opts.authCodeTtlSec;
+    this.clock = opts.clock ?? systemClock;
     this.memberApi = new MemberVerificationApi({
+      clock: this.clock,
       members: () => this.members,
       apiKeys: opts.apiKeys,
       apiKeyHeader: opts.apiKeyHeader,
@@ -248,7 +247,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   // ---------------------------------------------------------------- routes
 
-  /** All routes; issue 3 adds `/authorize` and `/token`, issue 4 the member verification API. */
+  /** All routes: discovery, JWKS, `/authorize`, `/token` and the member verification API. */
   protected registerRoutes(app: HttpApp): void {
     app.get(
       '/.well-known/openid-configuration',
@@ -266,7 +265,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     this.registerMemberVerificationRoutes(app);
   }
 
-  // ---------------------------------------------------------------- member verification API (issue 4)
+  // ---------------------------------------------------------------- member verification API (pattern 2)
 
   private readonly memberApi: MemberVerificationApi;
 
@@ -340,7 +339,8 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
   /**
    * Grant handlers of `POST /token` by `grant_type`, each called with the authenticated client.
-   * Issue 3 registers `authorization_code`; issue 4 may register `client_credentials`.
+   * `authorization_code` and `client_credentials` are registered; an unknown grant gets
+   * `unsupported_grant_type` (RFC 6749 §5.2).
    */
   protected readonly tokenGrants = new Map<
     string,
@@ -433,8 +433,9 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
         algorithms: CLIENT_ASSERTION_ALGORITHMS,
         requiredClaims: ['exp', 'jti'],
         maxTokenAge: '5m',
+        currentDate: this.clock.now(),
       });
-      const now = Date.now();
+      const now = this.clock.now().getTime();
       for (const [jti, expires] of this.usedAssertionIds)
         if (expires < now) this.usedAssertionIds.delete(jti);
       if (this.usedAssertionIds.has(payload.jti!)) return failed();
@@ -445,7 +446,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     return client;
   }
 
-  // ---------------------------------------------------------------- authorization code (issue 3)
+  // ---------------------------------------------------------------- authorization code
 
   private codeFlowState: AuthorizationCodeFlow | undefined;
   private tokenFault: CompanyTokenFault | null = null;
@@ -462,6 +463,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
       extraParams: ['prompt', 'max_age', 'login_hint'],
       issuer: () => this.issuer,
+      clock: this.clock,
     });
     app.get('/authorize', (req) => this.authorizePage(req));
     app.post('/authorize', (req) => this.codeFlow.decide(req));
@@ -524,7 +526,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     const key = this.currentKeys[alg];
     const member = this.members.find((m) => m.memberId === opts.sub);
     const clientId = opts.clientId ?? this.defaultClientId;
-    const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
+    const iat = Math.floor((opts.issuedAt ?? this.clock.now()).getTime() / 1000);
     const payload: JWTPayload = {
       iss: opts.issuer ?? this.issuer,
       sub: opts.sub,

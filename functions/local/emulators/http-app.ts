@@ -56,7 +56,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-/** An HTML response (issue 3's authorize pages). */
+/** An HTML response (the emulators' authorize and consent pages). */
 export function html(status: number, body: string, headers: Record<string, string> = {}): AppResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body };
 }

@@ -15,7 +15,7 @@ import { escapeHtml, html, redirect, type AppRequest, type AppResponse, type Htt
 import { chatPath, emulatorErrorPage } from './line-chat-page.js';
 import type { LineMessagingStore } from './line-messaging-store.js';
 import type { LineUserActions } from './line-user-actions.js';
-import type { LineTestUser } from './line-platform-emulator.js';
+import type { LineTestUser } from './test-identities.js';
 
 export interface AccountLinkDialogContext {
   store: LineMessagingStore;

@@ -25,7 +25,7 @@ import type { LineMessagingStore } from './line-messaging-store.js';
 import { isRecord } from './line-message-validation.js';
 import type { ActionResult, LineUserActions } from './line-user-actions.js';
 import type { LineWebhookSender, WebhookDelivery } from './line-webhook-sender.js';
-import type { LineTestUser } from './line-platform-emulator.js';
+import type { LineTestUser } from './test-identities.js';
 
 export interface ChatRoutesContext {
   store: LineMessagingStore;

@@ -19,7 +19,7 @@ import {
   type MessagingChannel,
   type SentMessage,
 } from './line-messaging-store.js';
-import type { LineTestUser } from './line-platform-emulator.js';
+import type { LineTestUser } from './test-identities.js';
 import { LineUserActions, type ActionResult } from './line-user-actions.js';
 import { LineWebhookSender, type WebhookDelivery, type WebhookEvent } from './line-webhook-sender.js';
 

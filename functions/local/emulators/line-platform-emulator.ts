@@ -1,8 +1,10 @@
 /**
  * An in-process emulator of the parts of the LINE Platform this service talks to, so that
  * `npm start` runs with no LINE channel at all and integration tests exercise the real HTTP
- * clients against LINE-shaped responses (see `reference/`: ID token fields, verification, web
- * login). It serves, on one origin that stands for both `api.line.me` and `access.line.me`:
+ * clients against LINE-shaped responses (ID token fields and verification as in
+ * https://developers.line.biz/en/docs/line-login/verify-id-token/, the endpoints of
+ * https://developers.line.biz/en/reference/line-login/). It serves, on one origin that stands for
+ * both `api.line.me` and `access.line.me`:
  *
  * - `GET /.well-known/openid-configuration` — the discovery document;
  * - `GET /oauth2/v2.1/certs` — the JWKS with the current ES256 public key;
@@ -16,8 +18,9 @@
  * switched on per endpoint to test the service's failure handling, and request counters let tests
  * check that the service caches the JWKS.
  *
- * Web login (issue 3, reference 002): `GET /oauth2/v2.1/authorize` shows a consent page (pick a
- * test user, Allow or Cancel; `disable_auto_login` and `prompt=consent` switch off the emulated
+ * Web login (https://developers.line.biz/en/docs/line-login/integrate-line-login/):
+ * `GET /oauth2/v2.1/authorize` shows a consent page (pick a test user, Allow or Cancel;
+ * `disable_auto_login` and `prompt=consent` switch off the emulated
  * auto-login of {@link LinePlatformEmulator.setAutoLogin}), and `POST /oauth2/v2.1/token` redeems
  * single-use, 10-minute codes with PKCE (S256) and the channel secret for an HS256 ID token signed
  * with that secret, carrying the nonce of the authorization request. See authorization-code-flow.ts.
@@ -58,20 +61,16 @@ import {
   DEFAULT_LINE_USERS,
   MESSAGING_CHANNEL_ID,
   MESSAGING_CHANNEL_SECRET,
+  type LineTestUser,
 } from './test-identities.js';
 import { LineMessaging, type LineMessagingControl, type MessagingChannel } from './line-messaging.js';
-import type { Clock } from './line-messaging-store.js';
+import { systemClock, type Clock } from '../../core/ports.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 
 export type { Outage } from './http-app.js';
 
-/** A LINE user known to the emulator; the fields of LINE's `GET /v2/profile` response. */
-export interface LineTestUser {
-  userId: string;
-  displayName: string;
-  pictureUrl?: string;
-  statusMessage?: string;
-}
+// Defined beside the default users, so the emulator's modules share it without an import cycle.
+export type { LineTestUser } from './test-identities.js';
 
 /** A LINE Login channel: its ID is the `aud` of ID tokens; its secret signs web-login (HS256) ID tokens. */
 export interface LineChannel {
@@ -104,10 +103,12 @@ export interface LinePlatformEmulatorOptions {
   /** Where webhook events are sent (the service's `POST /webhook/line`); settable later. */
   webhookUrl?: string;
   /**
-   * The clock of token lifetimes (access tokens, channel access tokens, link and reply tokens,
-   * retry keys) and event timestamps; default `Date.now`. Tests inject one to expire tokens without waiting.
+   * The clock of every lifetime and timestamp: ID tokens' `iat`/`exp` and their verification,
+   * access tokens, authorization codes, channel access tokens, link and reply tokens, retry keys
+   * and webhook event timestamps; default the system clock. Tests inject one and move it forward
+   * to expire things without waiting.
    */
-  now?: Clock;
+  clock?: Clock;
 }
 
 /** Request counters per endpoint (both `verify` methods count as `verify`). */
@@ -225,11 +226,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The emulator itself. Exported for issue 3, which adds the web-login routes to it. */
+/** The emulator itself. Exported so tests can reach its channels, users and switches. */
 export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   readonly users: LineTestUser[];
   readonly stats: LineStats = { certs: 0, verify: 0, profile: 0, token: 0 };
-  /** Channels by ID, secrets included (the token endpoint of issue 3 needs them). */
+  /** Channels by ID, secrets included (the web-login token endpoint authenticates with them). */
   readonly channels: ReadonlyMap<string, LineChannel>;
   private readonly defaultChannelId: string;
   private readonly outages = new Map<LineOutageEndpoint, Outage | null>();
@@ -241,8 +242,9 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
   private running: RunningApp | undefined;
   private issuerOverride: string | undefined;
   private readonly authCodeTtlSec: number | undefined;
-  /** Epoch ms now (injectable, see {@link LinePlatformEmulatorOptions.now}). */
-  private readonly now: Clock;
+  private readonly clock: Clock;
+  /** Epoch ms of {@link LinePlatformEmulatorOptions.clock}. */
+  private readonly now: () => number;
   readonly messaging: LineMessaging;
 
   constructor(opts: LinePlatformEmulatorOptions) {
@@ -254,7 +256,8 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     this.slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
     this.issuerOverride = opts.issuer;
     this.authCodeTtlSec = opts.authCodeTtlSec;
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now().getTime();
     this.messaging = new LineMessaging({
       channel: {
         channelId: opts.messagingChannel?.channelId ?? MESSAGING_CHANNEL_ID,
@@ -297,7 +300,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
 
   // ---------------------------------------------------------------- routes
 
-  /** All routes; issue 3 adds `/oauth2/v2.1/authorize` and `/oauth2/v2.1/token` here. */
+  /** All routes: LINE Login, web login (`/oauth2/v2.1/authorize`, `/token`) and the Messaging API. */
   protected registerRoutes(app: HttpApp): void {
     app.get(
       '/.well-known/openid-configuration',
@@ -389,11 +392,17 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     try {
       const { alg } = decodeProtectedHeader(idToken);
       if (alg === 'ES256') {
-        ({ payload } = await jwtVerify(idToken, this.key.verifyKeys, { algorithms: ['ES256'] }));
+        ({ payload } = await jwtVerify(idToken, this.key.verifyKeys, {
+          algorithms: ['ES256'],
+          currentDate: this.clock.now(),
+        }));
       } else if (alg === 'HS256') {
         const channel = this.channels.get(clientId);
         if (!channel) return invalidRequest('Invalid IdToken.');
-        ({ payload } = await jwtVerify(idToken, secretKey(channel), { algorithms: ['HS256'] }));
+        ({ payload } = await jwtVerify(idToken, secretKey(channel), {
+          algorithms: ['HS256'],
+          currentDate: this.clock.now(),
+        }));
       } else {
         return invalidRequest('Invalid IdToken.');
       }
@@ -448,7 +457,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     return invalidRequest('kind must be "id_token" or "access_token".');
   }
 
-  // ---------------------------------------------------------------- web login (issue 3)
+  // ---------------------------------------------------------------- web login
 
   private webLogin: AuthorizationCodeFlow | undefined;
   private autoLoginUserId: string | null = null;
@@ -465,6 +474,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
       isKnownSubject: (userId) => this.users.some((u) => u.userId === userId),
       codeTtlMs: (this.authCodeTtlSec ?? 600) * 1000,
       extraParams: ['prompt', 'bot_prompt', 'ui_locales', 'disable_auto_login', 'max_age'],
+      clock: this.clock,
     });
     app.get('/oauth2/v2.1/authorize', (req) => this.authorizePage(req));
     app.post('/oauth2/v2.1/authorize', (req) => this.decideWithBotPrompt(req));
@@ -561,7 +571,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     if ('status' in issued) return issued;
     const user = this.ensureUser(issued.subject);
     const fault = this.tokenFault;
-    const iat = Math.floor(Date.now() / 1000);
+    const iat = Math.floor(this.now() / 1000);
     const payload: JWTPayload = {
       iss: this.issuer,
       sub: user.userId,
@@ -605,7 +615,7 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
     amr?: string[];
   }): Promise<string> {
     const user = this.ensureUser(opts.userId);
-    const iat = Math.floor((opts.issuedAt ?? new Date()).getTime() / 1000);
+    const iat = Math.floor((opts.issuedAt ?? this.clock.now()).getTime() / 1000);
     const payload: JWTPayload = {
       iss: this.issuer,
       sub: user.userId,
@@ -622,7 +632,8 @@ export class LinePlatformEmulatorServer implements LinePlatformEmulator {
 
   /**
    * Signs an ID token payload as LINE does: ES256 with the current key and its `kid` (LIFF, SDKs),
-   * or HS256 with the `aud` channel's secret and no `kid` (web login; used by issue 3).
+   * or HS256 with the `aud` channel's secret and no `kid` (web login), as described in
+   * https://developers.line.biz/en/docs/line-login/verify-id-token/.
    */
   async signIdToken(payload: JWTPayload, alg: 'ES256' | 'HS256'): Promise<string> {
     if (alg === 'ES256') {

@@ -13,8 +13,9 @@
  * forgot to normalize fails here as it would against a strict company API.
  */
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../../core/ports.js';
 import { headerValue, json, type AppRequest, type AppResponse } from './http-app.js';
-import type { CompanyTestMember } from './company-idp-emulator.js';
+import type { CompanyTestMember } from './test-identities.js';
 
 /** The API key the emulator accepts by default (local runs only). */
 export const DEFAULT_COMPANY_API_KEY = 'dev-company-api-key';
@@ -29,6 +30,8 @@ export interface MemberVerificationApiOptions {
   apiKeyHeader?: string;
   /** Lifetime of client-credentials access tokens in seconds; default 3600. */
   tokenTtlSec?: number;
+  /** Time of token lifetimes; default the system clock. */
+  clock?: Clock;
 }
 
 export class MemberVerificationApi {
@@ -43,10 +46,15 @@ export class MemberVerificationApi {
     this.tokenTtlSec = options.tokenTtlSec ?? 3600;
   }
 
+  /** Epoch ms of the injected clock. */
+  private now(): number {
+    return (this.options.clock ?? systemClock).now().getTime();
+  }
+
   /** The `client_credentials` grant of `POST /token`, for an already authenticated client. */
   clientCredentialsGrant(req: AppRequest, clientId: string): AppResponse {
     const token = randomBytes(24).toString('base64url');
-    this.tokens.set(token, { clientId, expiresAt: Date.now() + this.tokenTtlSec * 1000 });
+    this.tokens.set(token, { clientId, expiresAt: this.now() + this.tokenTtlSec * 1000 });
     const scope = req.form.get('scope');
     return json(200, {
       access_token: token,
@@ -110,6 +118,6 @@ export class MemberVerificationApi {
     if (key !== undefined) return this.apiKeys.has(key);
     const match = /^Bearer\s+(\S+)\s*$/i.exec(headerValue(req.headers.authorization) ?? '');
     const token = match ? this.tokens.get(match[1]!) : undefined;
-    return token !== undefined && token.expiresAt > Date.now();
+    return token !== undefined && token.expiresAt > this.now();
   }
 }

@@ -8,8 +8,27 @@
  * SHA-256, so they look real without being anyone's real ID.
  */
 import { createHash } from 'node:crypto';
-import type { CompanyTestMember } from './company-idp-emulator.js';
-import type { LineTestUser } from './line-platform-emulator.js';
+
+/** A LINE user known to the emulator; the fields of LINE's `GET /v2/profile` response. */
+export interface LineTestUser {
+  userId: string;
+  displayName: string;
+  pictureUrl?: string;
+  statusMessage?: string;
+}
+
+/** A member of the organization, with the identifying data patterns 2 and 3 check. */
+export interface CompanyTestMember {
+  memberId: string;
+  name: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  /** 7 digits, no hyphen. */
+  postalCode: string;
+  /** Digits only. */
+  phone: string;
+  email: string;
+}
 
 /** A LINE-shaped user ID (`U` + 32 lowercase hex chars) derived from `label`. */
 export function testLineUserId(label: string): string {

@@ -14,6 +14,7 @@ import {
   type CompanyIdpEmulator,
 } from '../../../../functions/local/emulators/company-idp-emulator.js';
 import { DEFAULT_COMPANY_MEMBERS } from '../../../../functions/local/emulators/test-identities.js';
+import { ManualClock } from '../../../support/member-fakes.js';
 import { decide, openAuthorize, pkcePair } from '../../../support/oauth-browser.js';
 
 const CLIENT = { clientId: 'line-id-link', clientSecret: 'company client+secret/=' };
@@ -201,6 +202,41 @@ describe('company IdP /token (authorization_code)', () => {
     pair = await login();
     const other = { authorization: basic(OTHER_CLIENT.clientId, OTHER_CLIENT.clientSecret) };
     expect((await token(grant(pair.code, pair.verifier), other)).body.error).toBe('invalid_grant');
+  });
+
+  it('lets codes expire after 10 minutes of the injected clock, and dates ID tokens by it', async () => {
+    const clock = new ManualClock('2026-11-30T12:00:00.000Z');
+    const other = await startCompanyIdpEmulator({ clients: [CLIENT], clock });
+    try {
+      const redeemAfter = async (seconds: number) => {
+        const { verifier, challenge } = await pkcePair();
+        const url = authorizeUrl({}, challenge).replace(idp.url, other.url);
+        const code = new URL(await decide(url, HANAKO.memberId)).searchParams.get('code')!;
+        clock.advance(seconds);
+        const res = await fetch(`${other.url}/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+          },
+          body: new URLSearchParams(grant(code, verifier)).toString(),
+        });
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const inTime = await redeemAfter(600);
+      const signedIn = Date.parse('2026-11-30T12:00:00.000Z') / 1000;
+      expect(decodeJwt(inTime.id_token as string)).toMatchObject({
+        iat: signedIn + 600,
+        exp: signedIn + 600 + 3600,
+        auth_time: signedIn,
+      });
+      expect(await redeemAfter(601)).toMatchObject({
+        error: 'invalid_grant',
+        error_description: 'The authorization code has expired.',
+      });
+    } finally {
+      await other.close();
+    }
   });
 
   it('dispatches on grant_type and refuses unknown grants', async () => {

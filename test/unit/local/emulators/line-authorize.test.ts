@@ -4,6 +4,7 @@ import {
   type LinePlatformEmulator,
 } from '../../../../functions/local/emulators/line-platform-emulator.js';
 import { DEFAULT_LINE_USERS } from '../../../../functions/local/emulators/test-identities.js';
+import { ManualClock } from '../../../support/member-fakes.js';
 import { decide, openAuthorize, pkcePair } from '../../../support/oauth-browser.js';
 
 const CHANNEL = { channelId: '1234567890', channelSecret: 'aaaabbbbccccddddeeeeffff00001111' };
@@ -241,24 +242,33 @@ describe('POST /oauth2/v2.1/token', () => {
     ).toBe('unsupported_grant_type');
   });
 
-  it('lets codes expire', async () => {
-    const quick = await startLinePlatformEmulator({ channels: [CHANNEL], authCodeTtlSec: 0.05 });
+  it('lets codes expire after 10 minutes of the injected clock, and dates ID tokens by it', async () => {
+    const clock = new ManualClock('2026-11-30T12:00:00.000Z');
+    const other = await startLinePlatformEmulator({ channels: [CHANNEL], clock });
     try {
-      const { verifier, challenge } = await pkcePair();
-      const url = authorizeUrl({}, challenge).replace(line.url, quick.url);
-      const code = new URL(await decide(url, SATO.userId)).searchParams.get('code')!;
-      await new Promise((r) => setTimeout(r, 120));
-      const res = await fetch(`${quick.url}/oauth2/v2.1/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(redeemForm(code, verifier)).toString(),
+      const redeemAfter = async (seconds: number) => {
+        const { verifier, challenge } = await pkcePair();
+        const url = authorizeUrl({}, challenge).replace(line.url, other.url);
+        const code = new URL(await decide(url, SATO.userId)).searchParams.get('code')!;
+        clock.advance(seconds);
+        const res = await fetch(`${other.url}/oauth2/v2.1/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(redeemForm(code, verifier)).toString(),
+        });
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const inTime = await redeemAfter(600);
+      expect(decodeJwt(inTime.id_token as string)).toMatchObject({
+        iat: Date.parse('2026-11-30T12:10:00.000Z') / 1000,
+        exp: Date.parse('2026-11-30T13:10:00.000Z') / 1000,
       });
-      expect(await res.json()).toMatchObject({
+      expect(await redeemAfter(601)).toMatchObject({
         error: 'invalid_grant',
         error_description: 'The authorization code has expired.',
       });
     } finally {
-      await quick.close();
+      await other.close();
     }
   });
 

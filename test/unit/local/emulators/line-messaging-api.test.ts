@@ -30,7 +30,7 @@ beforeEach(async () => {
   line = await startLinePlatformEmulator({
     channels: [LOGIN, OTHER_LOGIN],
     webhookUrl: receiver.url,
-    now: () => now,
+    clock: { now: () => new Date(now) },
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type LinePlatformEmulator,
 } from '../../../../functions/local/emulators/line-platform-emulator.js';
 import { DEFAULT_LINE_USERS } from '../../../../functions/local/emulators/test-identities.js';
+import { ManualClock } from '../../../support/member-fakes.js';
 
 const CHANNEL = { channelId: '1234567890', channelSecret: 'aaaabbbbccccddddeeeeffff00001111' };
 const OTHER_CHANNEL = { channelId: '2000000001', channelSecret: '0123456789abcdef0123456789abcdef' };
@@ -582,10 +583,51 @@ describe('issuer option', () => {
     const other = await startLinePlatformEmulator({ channels: [CHANNEL] }); // default 5 s slow
     other.setOutage('certs', 'slow');
     const pending = fetch(`${other.url}/oauth2/v2.1/certs`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until the request is in flight (counted before the slow outage holds it), not a fixed time.
+    while (other.stats.certs === 0) await new Promise((r) => setImmediate(r));
     const started = Date.now();
     await other.close();
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await pending).toHaveProperty('message', 'fetch failed');
+  });
+});
+
+describe('clock option', () => {
+  it('dates ID tokens and expires ID and access tokens by the injected clock', async () => {
+    const clock = new ManualClock('2026-11-30T12:00:00.000Z');
+    const other = await startLinePlatformEmulator({ channels: [CHANNEL], clock });
+    try {
+      const verifyAt = async (params: Record<string, string>) => {
+        const res = await fetch(`${other.url}/oauth2/v2.1/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(params).toString(),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const idToken = await other.mintIdToken({ userId: SATO.userId });
+      const accessToken = await other.mintAccessToken({ userId: SATO.userId, expiresInSec: 120 });
+      const t0 = Date.parse('2026-11-30T12:00:00.000Z') / 1000;
+      expect(decodeJwt(idToken)).toMatchObject({ iat: t0, exp: t0 + 3600 });
+
+      const checkAccess = async () =>
+        (await fetch(`${other.url}/oauth2/v2.1/verify?access_token=${encodeURIComponent(accessToken)}`))
+          .status;
+      clock.advance(119);
+      expect(await checkAccess()).toBe(200);
+      clock.advance(1);
+      expect(await checkAccess()).toBe(400);
+
+      clock.advance(3599 - 120);
+      expect((await verifyAt({ id_token: idToken, client_id: CHANNEL.channelId })).status).toBe(200);
+
+      clock.advance(2);
+      expect(await verifyAt({ id_token: idToken, client_id: CHANNEL.channelId })).toMatchObject({
+        status: 400,
+        body: { error_description: 'IdToken expired.' },
+      });
+    } finally {
+      await other.close();
+    }
   });
 });

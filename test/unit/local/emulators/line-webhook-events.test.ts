@@ -26,7 +26,11 @@ let now = T0;
 beforeEach(async () => {
   now = T0;
   receiver = await startWebhookReceiver();
-  line = await startLinePlatformEmulator({ channels: [LOGIN], webhookUrl: receiver.url, now: () => now });
+  line = await startLinePlatformEmulator({
+    channels: [LOGIN],
+    webhookUrl: receiver.url,
+    clock: { now: () => new Date(now) },
+  });
 });
 
 afterEach(async () => {

@@ -4,6 +4,7 @@ import {
 } from '../../../../functions/local/emulators/company-idp-emulator.js';
 import { DEFAULT_COMPANY_API_KEY } from '../../../../functions/local/emulators/member-verification-api.js';
 import { DEFAULT_COMPANY_MEMBERS } from '../../../../functions/local/emulators/test-identities.js';
+import { ManualClock } from '../../../support/member-fakes.js';
 
 const CLIENT = { clientId: 'line-id-link', clientSecret: 'company-client-secret' };
 const HANAKO = DEFAULT_COMPANY_MEMBERS[0]!;
@@ -56,6 +57,37 @@ describe('member verification API of the company IdP emulator', () => {
       });
       const ok = await verify(RIGHT, { authorization: `Bearer ${token.body.access_token}` });
       expect(ok).toEqual({ status: 200, body: { verified: true, companyUserId: HANAKO.memberId } });
+    }
+  });
+
+  test('access tokens expire after expires_in seconds of the injected clock', async () => {
+    const clock = new ManualClock('2026-11-30T12:00:00.000Z');
+    const other = await startCompanyIdpEmulator({ clients: [CLIENT], clock, apiTokenTtlSec: 300 });
+    try {
+      const res = await fetch(`${other.url}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      const { access_token: token, expires_in: expiresIn } = (await res.json()) as Record<string, unknown>;
+      expect(expiresIn).toBe(300);
+      const call = async () =>
+        (
+          await fetch(`${other.url}/api/members/verify`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${String(token)}` },
+            body: JSON.stringify(RIGHT),
+          })
+        ).status;
+      clock.advance(299);
+      expect(await call()).toBe(200);
+      clock.advance(1);
+      expect(await call()).toBe(401);
+    } finally {
+      await other.close();
     }
   });
 
