@@ -15,14 +15,14 @@ import {
   MAX_SEGMENTS,
   type ExportFormat,
   type ExportKind,
-} from './scan-export.js';
+} from '../adapters/dynamo/dynamo-table-scan-export.js';
 import {
   describeS3Export,
   startS3Export,
   waitForS3Export,
   type S3ExportFormat,
   type S3ExportStatus,
-} from './s3-export.js';
+} from '../adapters/dynamo/dynamo-table-s3-export.js';
 
 /** Where `npm start` (the dev server) writes the endpoint of its DynamoDB Local. */
 export const DEV_ENDPOINT_FILE = fileURLToPath(new URL('../../.data/dynamodb-endpoint', import.meta.url));

@@ -7,7 +7,7 @@ import { ConfigError, loadDynamoConfig, loadMemberFactors, readSecret } from '..
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
-import { csvRecord } from '../export/csv.js';
+import { csvRecord } from '../adapters/csv/csv-record.js';
 import { FileCheckpoint } from './file-checkpoint.js';
 import {
   ImportAbortedError,

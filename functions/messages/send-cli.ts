@@ -11,7 +11,7 @@ import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DomainError, InvalidRequestError } from '../core/errors.js';
 import { parseSendRequest, summarize, type MemberSendResult } from '../core/messages.js';
 import { sendToMembers } from '../core/use-cases/send-messages.js';
-import { csvRecord } from '../export/csv.js';
+import { csvRecord } from '../adapters/csv/csv-record.js';
 import { CliError, resolveTarget, type CliIo } from '../export/cli.js';
 import { loadDynamoConfig, readSecret, tableName } from '../config.js';
 
