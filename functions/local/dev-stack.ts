@@ -10,7 +10,7 @@ import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
 import { importMembers } from '../import/import-members.js';
-import { LOCAL_MEMBER_HASH_PEPPER } from '../import/import-target.js';
+import { LOCAL_MEMBER_HASH_PEPPER } from '../import/local-pepper.js';
 import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';

@@ -226,6 +226,7 @@ describe('member import into DynamoDB Local', () => {
     const code = await runImportCli([SAMPLE_CSV, '--no-progress'], {
       env: { MEMBER_HASH_PEPPER: TEST_PEPPER },
       cwd: dir,
+      endpointFile: join(dir, 'no-dev-server'),
       stdout: new Writable({ write: (_c, _e, done) => done() }),
       stderr: new Writable({
         write(chunk, _e, done) {
