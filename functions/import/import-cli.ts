@@ -16,12 +16,13 @@ import {
   type ImportProgress,
   type ImportSummary,
   type RejectedRow,
-} from './import-members.js';
+} from '../core/use-cases/import-members.js';
 import { LOCAL_MEMBER_HASH_PEPPER } from './local-pepper.js';
 import { dynamoConfigOf, DynamoTargetError, resolveDynamoTarget } from '../cli/dynamo-target.js';
-import { ImportFileError } from './member-csv.js';
+import { ImportFileError } from '../core/member-file.js';
+import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
 import { checkReadable, openCsvText, parseEncoding } from './csv-source.js';
-import { parseColumnMap, type ColumnMap } from './column-map.js';
+import { parseColumnMap, type ColumnMap } from '../adapters/csv/column-map.js';
 import { DryRunStore } from './dry-run-store.js';
 import { plural, rateSuffix } from '../cli/wording.js';
 
@@ -173,9 +174,11 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     const progress = new ProgressDisplay(file.size, options.progress, io.stderr);
     let summary: ImportSummary;
     try {
-      summary = await importMembers(openCsvText(csvPath, encoding), {
-        ...(columns ? { columns } : {}),
+      const csv = readMemberCsv(openCsvText(csvPath, encoding), {
         delimiter,
+        ...(columns ? { columns } : {}),
+      });
+      summary = await importMembers(csv, {
         store,
         hasher: new HmacFactorHasher(pepper),
         requiredFactors: factors,
