@@ -413,7 +413,7 @@ describe('export CLI against DynamoDB Local', () => {
         '--since',
         '2026-04-01',
       ],
-      { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, NODE_OPTIONS: '' } },
+      { cwd: join(import.meta.dirname, '../../../..'), env: { ...process.env, NODE_OPTIONS: '' } },
     );
     expect(
       stdout
