@@ -83,11 +83,13 @@ export function readMemberCsv(
     }
   }
 
-  return Object.assign(chunks(), {
+  const records = chunks();
+  return {
+    [Symbol.asyncIterator]: () => records,
     get bytesRead() {
       return parser.info.bytes;
     },
-  });
+  };
 }
 
 /** The header with `columns` applied; a one-column header with another separator in it says so. */
