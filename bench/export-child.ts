@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { exportTableByScan } from '../functions/export/scan-export.js';
+import { exportTableByScan } from '../functions/adapters/dynamo/dynamo-table-scan-export.js';
 
 const [mode, endpoint, table, segmentsArg, outFile] = process.argv.slice(2);
 const segments = Number(segmentsArg);

@@ -134,3 +134,48 @@ export interface AttemptEvent {
 
 /** Receives every attempt's outcome (the handlers log it). */
 export type AttemptObserver = (event: AttemptEvent) => void;
+
+// ------------------------------------------------------------------ member import (pattern 3)
+
+/** A member record as the import writes it. */
+export interface ImportedMember extends MemberRecord {
+  /** Hash of the record's content (company user ID and factor hashes): unchanged rows are skipped. */
+  contentHash: string;
+}
+
+/** What the import needs from the members table (DynamoMemberRepository implements it). */
+export interface MemberImportStore {
+  /** The stored content hashes of these members (absent: not stored). */
+  contentHashes(memberIds: readonly string[]): Promise<Map<string, string>>;
+  /** Writes up to 25 records, stamped with `importedAt`. */
+  putMembers(members: readonly ImportedMember[], importedAt: string): Promise<void>;
+  deleteMembers(memberIds: readonly string[]): Promise<void>;
+  /** The stored member IDs, page by page, of one segment of a parallel scan. */
+  scanMemberIds(segment: number, totalSegments: number): AsyncIterable<string[]>;
+  hasMembers(): Promise<boolean>;
+}
+
+/** One record of a member file, as its reader parsed it. */
+export interface MemberFileRecord {
+  /** The record's fields, in file order. */
+  fields: readonly string[];
+  /** Line of the file (1 = first) where the record starts. */
+  line: number;
+}
+
+/**
+ * A member file being read (functions/adapters/csv/member-csv-file.ts reads CSV): its records in
+ * file order, the header first, empty lines left out, in chunks of whatever was parsed at once.
+ * Reading stops when the import stops iterating (`return()` releases the source); a file that
+ * cannot be read fails the iteration with `ImportFileError`.
+ */
+export interface MemberFile extends AsyncIterable<readonly MemberFileRecord[]> {
+  /** Bytes of the file consumed so far (progress). */
+  readonly bytesRead: number;
+}
+
+/** Stored objects read as byte streams: where the S3-triggered import reads an uploaded member file. */
+export interface ObjectReader {
+  /** The object's bytes, streamed; @throws when the object cannot be read. */
+  read(bucket: string, key: string): Promise<AsyncIterable<Uint8Array>>;
+}

@@ -1,13 +1,19 @@
 import { plural, rateSuffix } from '../cli/wording.js';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { readSecret, tableName } from '../config.js';
+import { readSecret } from '../config.js';
+import {
+  dynamoConfigOf,
+  DynamoTargetError,
+  resolveDynamoTarget,
+  targetTable,
+  type DynamoTarget,
+} from '../cli/dynamo-target.js';
 import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from './pseudonym.js';
 import {
   DEFAULT_SEGMENTS,
@@ -15,24 +21,21 @@ import {
   MAX_SEGMENTS,
   type ExportFormat,
   type ExportKind,
-} from './scan-export.js';
+} from '../adapters/dynamo/dynamo-table-scan-export.js';
 import {
   describeS3Export,
   startS3Export,
   waitForS3Export,
   type S3ExportFormat,
   type S3ExportStatus,
-} from './s3-export.js';
-
-/** Where `npm start` (the dev server) writes the endpoint of its DynamoDB Local. */
-export const DEV_ENDPOINT_FILE = fileURLToPath(new URL('../../.data/dynamodb-endpoint', import.meta.url));
+} from '../adapters/dynamo/dynamo-table-s3-export.js';
 
 /** What the CLI talks to; tests pass their own. */
 export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
-  /** Default {@link DEV_ENDPOINT_FILE}. */
+  /** The dev server's endpoint file (default `DEV_ENDPOINT_FILE` of functions/cli/dynamo-target.ts). */
   endpointFile?: string;
   /** Aborts a running export (Ctrl-C). */
   signal?: AbortSignal;
@@ -141,6 +144,7 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     return await scanCommand(options, io);
   } catch (error) {
     io.stderr.write(`export: ${describeError(error)}\n`);
+    if (error instanceof DynamoTargetError) return 2; // usage: the target given, or none found
     return error instanceof CliError ? error.exitCode : 1;
   }
 }
@@ -154,8 +158,8 @@ async function scanCommand(options: Options, io: CliIo): Promise<number> {
   }
   const since = options.since === undefined ? undefined : parseSince(options.since);
   const pseudonymize = options.pseudonymize ? createPseudonymizer(await pseudonymKey(io.env)) : undefined;
-  const target = resolveTarget(options, io);
-  const table = options.table ?? tableName(kind, io.env);
+  const target = resolveDynamoTarget(options, kind, io);
+  const table = target.table;
 
   const partial = options.out ? `${options.out}.partial` : undefined;
   const out: Writable = partial ? createWriteStream(partial, { flags: 'w' }) : io.stdout;
@@ -227,7 +231,7 @@ async function s3Command(options: Options, io: CliIo): Promise<number> {
   const bucket = options.bucket ?? io.env.EXPORT_BUCKET?.trim();
   if (!bucket)
     throw new CliError('--s3 needs the export bucket: --bucket NAME or EXPORT_BUCKET (a stack output).');
-  const table = options.table ?? tableName(kind, io.env);
+  const table = targetTable(options, kind, io.env);
   const client = createClient({ region: options.region }, io.env);
   try {
     let status = await startS3Export(client, {
@@ -294,60 +298,13 @@ function printStatus(status: S3ExportStatus, kind: ExportKind, io: CliIo): void 
   }
 }
 
-/** Where the Scan export reads from: an explicit endpoint, the dev server's, or AWS. */
-export interface Target {
-  endpoint?: string;
-  region?: string;
-  /** How the endpoint was found, for messages. */
-  source: string;
-}
-
-/**
- * `--endpoint`, else `DYNAMODB_ENDPOINT`, else AWS when `--region` is given, else the DynamoDB
- * Local of the dev server (`.data/dynamodb-endpoint`, written by `npm start`).
- */
-export function resolveTarget(
-  options: { endpoint?: string; region?: string },
-  io: Pick<CliIo, 'env' | 'endpointFile'>,
-): Target {
-  const region = options.region;
-  if (options.endpoint)
-    return { endpoint: checkUrl(options.endpoint, '--endpoint'), region, source: '--endpoint' };
-  const fromEnv = io.env.DYNAMODB_ENDPOINT?.trim();
-  if (fromEnv)
-    return { endpoint: checkUrl(fromEnv, 'DYNAMODB_ENDPOINT'), region, source: 'DYNAMODB_ENDPOINT' };
-  if (region) return { region, source: `AWS (${region})` };
-  const file = io.endpointFile ?? DEV_ENDPOINT_FILE;
-  if (!existsSync(file)) {
-    throw new CliError(
-      `No DynamoDB to export from: ${file} does not exist, so the dev server is not running.\n` +
-        '  Start it with `npm start` (it writes that file), or pass --endpoint URL for another DynamoDB Local,\n' +
-        '  or --region REGION --table NAME to export from AWS.',
-    );
-  }
-  let raw = readFileSync(file, 'utf8').trim();
-  if (raw.startsWith('{')) raw = String((JSON.parse(raw) as { endpoint?: unknown }).endpoint ?? '');
-  return { endpoint: checkUrl(raw, file), source: file };
-}
-
-function checkUrl(value: string, from: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value;
-  } catch {
-    // fall through
-  }
-  throw new CliError(`${from} is not an http(s) URL: "${value}".`);
-}
-
-function createClient(target: { endpoint?: string; region?: string }, env: CliIo['env']): DynamoDBClient {
-  const local = target.endpoint !== undefined;
+/** A low-level client (the Scan export reads raw attribute values), retrying a little more than the service. */
+function createClient(target: Pick<DynamoTarget, 'endpoint' | 'region'>, env: CliIo['env']): DynamoDBClient {
+  const config = dynamoConfigOf({ table: '', source: '', localDev: false, ...target }, env);
   return new DynamoDBClient({
-    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-    region: target.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'local' : undefined),
-    ...(local && !env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    region: config.region ?? (config.endpoint ? 'local' : undefined),
+    ...(config.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     maxAttempts: 5,
   });
 }
@@ -412,11 +369,11 @@ async function startProgress(client: DynamoDBClient, table: string, kind: Export
   };
 }
 
-function explainConnection(error: unknown, target: Target): unknown {
+function explainConnection(error: unknown, target: DynamoTarget): unknown {
   if (target.endpoint && isConnectionError(error)) {
     return new CliError(
       `Could not reach DynamoDB at ${target.endpoint} (from ${target.source}). ` +
-        (target.source.endsWith('dynamodb-endpoint') ? 'Is the dev server (`npm start`) running?' : ''),
+        (target.localDev ? 'Is the dev server (`npm start`) running?' : ''),
       1,
     );
   }

@@ -1,20 +1,20 @@
-import type { Readable } from 'node:stream';
 import middy from '@middy/core';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
-import { loadMemberImportSettings, tableName } from '../config.js';
-import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
-import { ImportAbortedError, importMembers, type MemberImportStore } from '../import/import-members.js';
-import { ImportFileError } from '../import/member-csv.js';
-import type { FactorHasher } from '../core/member-ports.js';
+import { loadMemberImportSettings } from '../config.js';
+import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
+import { S3ObjectReader } from '../adapters/s3/s3-object-reader.js';
+import { ImportAbortedError, importMembers } from '../core/use-cases/import-members.js';
+import { ImportFileError } from '../core/member-file.js';
+import type { FactorHasher, MemberImportStore, ObjectReader } from '../core/member-ports.js';
 import type { MemberFactor } from '../core/member-factors.js';
 import { logger } from './http/logger.js';
 import { traceAwsClient, tracing } from './http/tracing.js';
-import { documentClient, factorHasher, memberFactors } from './wiring.js';
+import { factorHasher, memberFactors, memberRepository } from './wiring.js';
 
-/** What the handler needs; tests pass their own S3 reader. */
+/** What the handler needs; tests pass their own object reader. */
 export interface MembersImportDeps {
-  getObject(bucket: string, key: string): Promise<Readable>;
+  objects: ObjectReader;
   store: MemberImportStore;
   hasher: FactorHasher;
   requiredFactors: readonly MemberFactor[];
@@ -37,9 +37,8 @@ const STOP_BEFORE_TIMEOUT_MS = 20_000;
  * run out of time throws, so Lambda's retry imports the file again — cheaply, since rows
  * already written are unchanged and skipped.
  */
-export function createMembersImportHandler(deps: () => MembersImportDeps) {
+export function createMembersImportHandler(d: MembersImportDeps) {
   return async (event: S3Event, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> => {
-    const d = deps();
     for (const record of event.Records ?? []) {
       const bucket = record.s3.bucket.name;
       const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
@@ -52,7 +51,8 @@ export function createMembersImportHandler(deps: () => MembersImportDeps) {
       let logged = 0;
       try {
         logger.info('member import started', { bucket, key, deleteMissing: d.deleteMissing });
-        const summary = await importMembers(await d.getObject(bucket, key), {
+        const file = readMemberCsv(await d.objects.read(bucket, key));
+        const summary = await importMembers(file, {
           store: d.store,
           hasher: d.hasher,
           requiredFactors: d.requiredFactors,
@@ -85,25 +85,13 @@ export function createMembersImportHandler(deps: () => MembersImportDeps) {
   };
 }
 
-let s3: S3Client | undefined;
-
 /** The deployed handler (its CDK wiring: S3 ObjectCreated on the import bucket → this file), traced. */
 export const handler = middy<S3Event, void>(
-  createMembersImportHandler(() => {
-    const settings = loadMemberImportSettings();
-    s3 ??= traceAwsClient(new S3Client({}));
-    const client = s3;
-    return {
-      getObject: async (bucket, key) => {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        if (!object.Body) throw new Error(`S3 object ${key} has no body.`);
-        return object.Body as Readable;
-      },
-      store: new DynamoMemberRepository(documentClient(), tableName('members')),
-      hasher: factorHasher(),
-      requiredFactors: memberFactors(),
-      deleteMissing: settings.deleteMissing,
-      concurrency: settings.concurrency,
-    };
+  createMembersImportHandler({
+    objects: new S3ObjectReader(traceAwsClient(new S3Client({}))),
+    store: memberRepository(),
+    hasher: factorHasher(),
+    requiredFactors: memberFactors(),
+    ...loadMemberImportSettings(),
   }),
 ).use(tracing());

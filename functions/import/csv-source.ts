@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { ImportFileError } from './member-csv.js';
+import { ImportFileError } from '../core/member-file.js';
 
 /** Encodings `--encoding` accepts besides UTF-8 (what Japanese spreadsheets and POS systems export). */
 export const LEGACY_ENCODINGS = [

@@ -1,5 +1,5 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import type { ImportCheckpointState } from './import-members.js';
+import type { ImportCheckpointState } from '../core/use-cases/import-members.js';
 
 /** What a checkpoint belongs to: the same file (path, size, modification time) into the same table. */
 export interface CheckpointIdentity {

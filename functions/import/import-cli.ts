@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadDynamoConfig, loadMemberFactors, readSecret } from '../config.js';
+import { ConfigError, loadMemberFactors, readSecret } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
-import { csvRecord } from '../export/csv.js';
+import { csvRecord } from '../adapters/csv/csv-record.js';
 import { FileCheckpoint } from './file-checkpoint.js';
 import {
   ImportAbortedError,
@@ -16,11 +16,13 @@ import {
   type ImportProgress,
   type ImportSummary,
   type RejectedRow,
-} from './import-members.js';
-import { ImportTargetError, LOCAL_MEMBER_HASH_PEPPER, resolveImportTarget } from './import-target.js';
-import { ImportFileError } from './member-csv.js';
+} from '../core/use-cases/import-members.js';
+import { LOCAL_MEMBER_HASH_PEPPER } from './local-pepper.js';
+import { dynamoConfigOf, DynamoTargetError, resolveDynamoTarget } from '../cli/dynamo-target.js';
+import { ImportFileError } from '../core/member-file.js';
+import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
 import { checkReadable, openCsvText, parseEncoding } from './csv-source.js';
-import { parseColumnMap, type ColumnMap } from './column-map.js';
+import { parseColumnMap, type ColumnMap } from '../adapters/csv/column-map.js';
 import { DryRunStore } from './dry-run-store.js';
 import { plural, rateSuffix } from '../cli/wording.js';
 
@@ -35,6 +37,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on Ctrl+C (bin/import.ts wires SIGINT to it). */
   signal?: AbortSignal;
+  /** The dev server's endpoint file (default `DEV_ENDPOINT_FILE` of functions/cli/dynamo-target.ts). */
+  endpointFile?: string;
 }
 
 interface CliOptions {
@@ -126,7 +130,7 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     await checkReadable(csvPath, csvArg);
     const file = await stat(csvPath);
     const factors = loadMemberFactors(options.factors ? { MEMBER_FACTORS: options.factors } : io.env);
-    const target = await resolveImportTarget(options, io.env, io.cwd);
+    const target = resolveDynamoTarget(options, 'members', io);
     let pepper: () => Promise<string> = () => readSecret('MEMBER_HASH_PEPPER', io.env);
     if (!io.env.MEMBER_HASH_PEPPER && !io.env.MEMBER_HASH_PEPPER_ARN) {
       if (!target.localDev) {
@@ -136,13 +140,7 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       }
       pepper = async () => LOCAL_MEMBER_HASH_PEPPER; // the same default as `npm start`
     }
-    const client = createDocumentClient(
-      loadDynamoConfig({
-        ...io.env,
-        DYNAMODB_ENDPOINT: target.endpoint ?? '',
-        AWS_REGION: target.region ?? io.env.AWS_REGION,
-      }),
-    );
+    const client = createDocumentClient(dynamoConfigOf(target, io.env));
     const dryRun = options.dryRun
       ? new DryRunStore(new DynamoMemberRepository(client, target.table))
       : undefined;
@@ -176,9 +174,11 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     const progress = new ProgressDisplay(file.size, options.progress, io.stderr);
     let summary: ImportSummary;
     try {
-      summary = await importMembers(openCsvText(csvPath, encoding), {
-        ...(columns ? { columns } : {}),
+      const csv = readMemberCsv(openCsvText(csvPath, encoding), {
         delimiter,
+        ...(columns ? { columns } : {}),
+      });
+      summary = await importMembers(csv, {
         store,
         hasher: new HmacFactorHasher(pepper),
         requiredFactors: factors,
@@ -221,7 +221,7 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     if (
       error instanceof ImportFileError ||
       error instanceof ConfigError ||
-      error instanceof ImportTargetError
+      error instanceof DynamoTargetError
     ) {
       warn(`Import failed: ${error.message}`);
       return EXIT.failed;

@@ -9,8 +9,9 @@ import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
-import { importMembers } from '../import/import-members.js';
-import { LOCAL_MEMBER_HASH_PEPPER } from '../import/import-target.js';
+import { importMembers } from '../core/use-cases/import-members.js';
+import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
+import { LOCAL_MEMBER_HASH_PEPPER } from '../import/local-pepper.js';
 import { ensureTables, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/company-idp-emulator.js';
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
@@ -225,7 +226,7 @@ export function describePatterns(env: NodeJS.ProcessEnv): string[] {
 async function importSampleMembers(table: string, env: NodeJS.ProcessEnv): Promise<void> {
   const client = createDocumentClient(loadDynamoConfig(env));
   try {
-    await importMembers(createReadStream(SAMPLE_MEMBERS_CSV), {
+    await importMembers(readMemberCsv(createReadStream(SAMPLE_MEMBERS_CSV)), {
       store: new DynamoMemberRepository(client, table),
       hasher: new HmacFactorHasher(env.MEMBER_HASH_PEPPER!),
       requiredFactors: loadMemberFactors(env),

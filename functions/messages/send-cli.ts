@@ -11,9 +11,10 @@ import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DomainError, InvalidRequestError } from '../core/errors.js';
 import { parseSendRequest, summarize, type MemberSendResult } from '../core/messages.js';
 import { sendToMembers } from '../core/use-cases/send-messages.js';
-import { csvRecord } from '../export/csv.js';
-import { CliError, resolveTarget, type CliIo } from '../export/cli.js';
-import { loadDynamoConfig, readSecret, tableName } from '../config.js';
+import { csvRecord } from '../adapters/csv/csv-record.js';
+import { CliError, type CliIo } from '../export/cli.js';
+import { dynamoConfigOf, DynamoTargetError, resolveDynamoTarget } from '../cli/dynamo-target.js';
+import { readSecret } from '../config.js';
 
 function program(): Command {
   return new Command('npm run send --')
@@ -72,16 +73,10 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const to = await readRecipients(options.to);
     const request = parseSendRequest({ to, messages: readMessages(options.message) });
-    const target = resolveTarget(options, io);
-    const client = createDocumentClient(
-      loadDynamoConfig({
-        ...io.env,
-        DYNAMODB_ENDPOINT: target.endpoint ?? '',
-        AWS_REGION: target.region ?? io.env.AWS_REGION,
-      }),
-    );
+    const target = resolveDynamoTarget(options, 'links', io);
+    const client = createDocumentClient(dynamoConfigOf(target, io.env));
     try {
-      const links = new DynamoLinkRepository(client, options.table ?? tableName('links', io.env));
+      const links = new DynamoLinkRepository(client, target.table);
       const apiBase = io.env.LINE_API_BASE?.trim() || 'https://api.line.me';
       const channelId = io.env.LINE_MESSAGING_CHANNEL_ID?.trim();
       if (!options.dryRun && !channelId)
@@ -136,7 +131,7 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       );
       return 2;
     }
-    if (error instanceof CliError || error instanceof DomainError) {
+    if (error instanceof CliError || error instanceof DynamoTargetError || error instanceof DomainError) {
       io.stderr.write(`${error.message}\n`);
       return 1;
     }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { HmacFactorHasher } from '../../functions/adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../../functions/adapters/dynamo/dynamo-member-repository.js';
-import { importMembers, type ImportSummary } from '../../functions/import/import-members.js';
+import { importMembers, type ImportSummary } from '../../functions/core/use-cases/import-members.js';
+import { readMemberCsv } from '../../functions/adapters/csv/member-csv-file.js';
 import type { MemberFactor } from '../../functions/core/member-factors.js';
 
 /** The pepper of the member-data integration suites. */
@@ -21,7 +22,7 @@ export async function importSample(
 ): Promise<ImportSummary> {
   const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
   try {
-    return await importMembers(createReadStream(SAMPLE_CSV), {
+    return await importMembers(readMemberCsv(createReadStream(SAMPLE_CSV)), {
       store: new DynamoMemberRepository(client, table),
       hasher: new HmacFactorHasher(options.pepper ?? TEST_PEPPER),
       requiredFactors: options.factors ?? ['birthDate', 'postalCode'],

@@ -7,17 +7,20 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { isMemberFactor } from '../../core/member-factors.js';
-import type { FactorHashes, MemberRecord, MemberRecordRepository } from '../../core/member-ports.js';
+import type {
+  FactorHashes,
+  ImportedMember,
+  MemberImportStore,
+  MemberRecord,
+  MemberRecordRepository,
+} from '../../core/member-ports.js';
 
 /** Partition key of a member record in the members table. */
 export const memberKey = (memberId: string) => `MEMBER#${memberId}`;
 const MEMBER_PREFIX = 'MEMBER#';
 
-/** A member record as the import writes it. */
-export interface StoredMember extends MemberRecord {
-  /** Hash of the record's content (company user ID and factor hashes): unchanged rows are skipped. */
-  contentHash: string;
-}
+/** A member record as the import writes it (the core's {@link ImportedMember}). */
+export type StoredMember = ImportedMember;
 
 /** BatchWriteItem takes at most 25 requests, BatchGetItem at most 100 keys. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -47,7 +50,7 @@ export interface DynamoMemberRepositoryOptions {
  * Lookups serve verification; the batch methods serve the import (bounded batches, unprocessed
  * items and keys retried with exponential back-off and jitter).
  */
-export class DynamoMemberRepository implements MemberRecordRepository {
+export class DynamoMemberRepository implements MemberRecordRepository, MemberImportStore {
   private readonly maxBatchRetries: number;
   private readonly baseBackoffMs: number;
 

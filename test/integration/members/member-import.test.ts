@@ -12,7 +12,8 @@ import { DynamoMemberRepository } from '../../../functions/adapters/dynamo/dynam
 import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
 import { FileCheckpoint } from '../../../functions/import/file-checkpoint.js';
 import { runImportCli } from '../../../functions/import/import-cli.js';
-import { ImportAbortedError, importMembers } from '../../../functions/import/import-members.js';
+import { ImportAbortedError, importMembers } from '../../../functions/core/use-cases/import-members.js';
+import { readMemberCsv } from '../../../functions/adapters/csv/member-csv-file.js';
 import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { DEFAULT_COMPANY_MEMBERS } from '../../../functions/local/emulators/test-identities.js';
 import { s, SAMPLE_CSV, TEST_PEPPER } from '../../support/member-data.js';
@@ -199,7 +200,7 @@ describe('member import into DynamoDB Local', () => {
     const controller = new AbortController();
     const client = createDocumentClient({ endpoint });
     await expect(
-      importMembers(createReadStream(path), {
+      importMembers(readMemberCsv(createReadStream(path)), {
         store: new DynamoMemberRepository(client, table),
         hasher: new HmacFactorHasher(TEST_PEPPER),
         requiredFactors: ['birthDate', 'postalCode'],
@@ -226,6 +227,7 @@ describe('member import into DynamoDB Local', () => {
     const code = await runImportCli([SAMPLE_CSV, '--no-progress'], {
       env: { MEMBER_HASH_PEPPER: TEST_PEPPER },
       cwd: dir,
+      endpointFile: join(dir, 'no-dev-server'),
       stdout: new Writable({ write: (_c, _e, done) => done() }),
       stderr: new Writable({
         write(chunk, _e, done) {
@@ -246,18 +248,22 @@ describe('member import into DynamoDB Local', () => {
       'imports/broken.csv': 'memberId,phone\nM-1,0312345678\n',
     };
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT'; // before the handler's logger is created
+    // The module builds the deployed handler's dependencies when loaded (fail fast at cold start).
+    process.env.MEMBER_HASH_PEPPER = TEST_PEPPER;
     const { createMembersImportHandler } = await import('../../../functions/handlers/members-import-s3.js');
-    const handler = createMembersImportHandler(() => ({
-      getObject: async (_bucket, key) => {
-        requested.push(key);
-        return Readable.from([objects[key]!]);
+    const handler = createMembersImportHandler({
+      objects: {
+        read: async (_bucket, key) => {
+          requested.push(key);
+          return Readable.from([Buffer.from(objects[key]!)]);
+        },
       },
       store: new DynamoMemberRepository(client, table),
       hasher: new HmacFactorHasher(TEST_PEPPER),
       requiredFactors: ['birthDate', 'postalCode'],
       deleteMissing: false,
       concurrency: 4,
-    }));
+    });
     const event = (key: string) =>
       ({ Records: [{ s3: { bucket: { name: 'b' }, object: { key } } }] }) as never;
     await handler(event('imports/members+2026.csv'));

@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { CliError, parseSince, resolveTarget, runExportCli } from '../../../functions/export/cli.js';
+import { CliError, parseSince, runExportCli } from '../../../functions/export/cli.js';
 
 function io(env: Record<string, string> = {}, endpointFile = '/nonexistent/dynamodb-endpoint') {
   const stdout = new PassThrough();
@@ -20,46 +17,6 @@ describe('export CLI', () => {
     expect(await runExportCli(['--help'], t.io)).toBe(0);
     expect(t.out()).toContain('Usage: npm run export -- [options]');
     expect(t.err()).toBe('');
-  });
-
-  describe('resolveTarget', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'export-cli-'));
-    const file = join(dir, 'dynamodb-endpoint');
-
-    it('prefers --endpoint, then DYNAMODB_ENDPOINT, then AWS with --region, then the dev server file', () => {
-      writeFileSync(file, 'http://127.0.0.1:8123\n');
-      expect(
-        resolveTarget(
-          { endpoint: 'http://x:1' },
-          { env: { DYNAMODB_ENDPOINT: 'http://y:2' }, endpointFile: file },
-        ),
-      ).toMatchObject({
-        endpoint: 'http://x:1',
-      });
-      expect(
-        resolveTarget(
-          { region: 'ap-northeast-1' },
-          { env: { DYNAMODB_ENDPOINT: 'http://y:2' }, endpointFile: file },
-        ),
-      ).toMatchObject({
-        endpoint: 'http://y:2',
-      });
-      expect(resolveTarget({ region: 'ap-northeast-1' }, { env: {}, endpointFile: file })).toEqual({
-        region: 'ap-northeast-1',
-        source: 'AWS (ap-northeast-1)',
-      });
-      expect(resolveTarget({}, { env: {}, endpointFile: file })).toEqual({
-        endpoint: 'http://127.0.0.1:8123',
-        source: file,
-      });
-    });
-
-    it('explains what to do when the dev server has not written its endpoint', () => {
-      expect(() => resolveTarget({}, { env: {}, endpointFile: join(dir, 'missing') })).toThrow(
-        /npm start.*--endpoint/s,
-      );
-      expect(() => resolveTarget({ endpoint: 'ftp://x' }, { env: {} })).toThrow(CliError);
-    });
   });
 
   it('parses --since as an ISO date or a date-time with a zone', () => {

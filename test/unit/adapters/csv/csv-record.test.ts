@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { csvField, csvRecord, UTF8_BOM } from '../../../functions/export/csv.js';
-import { rowWriter } from '../../../functions/export/scan-export.js';
+import { csvField, csvRecord, UTF8_BOM } from '../../../../functions/adapters/csv/csv-record.js';
+import { rowWriter } from '../../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
 
 describe('CSV writing', () => {
   const tricky = [

@@ -1,4 +1,4 @@
-import { rowWriter } from '../../../functions/export/scan-export.js';
+import { rowWriter } from '../../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
 
 const item = (friend?: boolean) => ({
   pk: { S: 'LINE#U1' },

@@ -7,16 +7,16 @@ import { PassThrough, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse } from 'csv-parse/sync';
-import { DynamoAuditLog } from '../../../functions/adapters/dynamo/dynamo-audit-log.js';
-import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
-import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
-import type { AuditEvent } from '../../../functions/core/ports.js';
-import type { Link } from '../../../functions/core/link.js';
-import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
-import { runExportCli } from '../../../functions/export/cli.js';
-import { createPseudonymizer } from '../../../functions/export/pseudonym.js';
-import { exportTableByScan, type ScanExportOptions } from '../../../functions/export/scan-export.js';
+import { DynamoAuditLog } from '../../../../functions/adapters/dynamo/dynamo-audit-log.js';
+import { createDocumentClient } from '../../../../functions/adapters/dynamo/dynamo-client.js';
+import { DynamoLinkRepository } from '../../../../functions/adapters/dynamo/dynamo-link-repository.js';
+import { TABLES, type TableKey } from '../../../../functions/adapters/dynamo/table-definitions.js';
+import type { AuditEvent } from '../../../../functions/core/ports.js';
+import type { Link } from '../../../../functions/core/link.js';
+import { ensureTables, localClient } from '../../../../functions/local/dynamodb-local.js';
+import { runExportCli } from '../../../../functions/export/cli.js';
+import { createPseudonymizer } from '../../../../functions/export/pseudonym.js';
+import { exportTableByScan, type ScanExportOptions } from '../../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const suffix = randomBytes(4).toString('hex');
@@ -413,7 +413,7 @@ describe('export CLI against DynamoDB Local', () => {
         '--since',
         '2026-04-01',
       ],
-      { cwd: join(import.meta.dirname, '../../..'), env: { ...process.env, NODE_OPTIONS: '' } },
+      { cwd: join(import.meta.dirname, '../../../..'), env: { ...process.env, NODE_OPTIONS: '' } },
     );
     expect(
       stdout

@@ -1,5 +1,5 @@
-import { MEMBER_FACTOR_NAMES } from '../core/member-factors.js';
-import { ImportFileError } from './member-csv.js';
+import { MEMBER_FACTOR_NAMES } from '../../core/member-factors.js';
+import { ImportFileError } from '../../core/member-file.js';
 
 /** The columns `--columns` can map to. */
 export const MAPPABLE_COLUMNS = ['memberId', 'companyUserId', ...MEMBER_FACTOR_NAMES] as const;

@@ -9,7 +9,7 @@ import {
   exportIdOf,
   startS3Export,
   waitForS3Export,
-} from '../../../functions/export/s3-export.js';
+} from '../../../../functions/adapters/dynamo/dynamo-table-s3-export.js';
 
 const TABLE_ARN = 'arn:aws:dynamodb:ap-northeast-1:123456789012:table/links-abc';
 const EXPORT_ARN = `${TABLE_ARN}/export/01763800000000-a1b2c3d4`;

@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { csvRecord, UTF8_BOM, type CsvOptions } from './csv.js';
+import { csvRecord, UTF8_BOM, type CsvOptions } from '../csv/csv-record.js';
 
 /** What to export: the links (one row per link) or the audit events. */
 export type ExportKind = 'links' | 'audit';

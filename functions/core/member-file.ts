@@ -5,11 +5,11 @@ import {
   normalizeMemberId,
   type FactorValues,
   type MemberFactor,
-} from '../core/member-factors.js';
+} from './member-factors.js';
 
 /**
- * The member CSV format (docs/member-data.md): UTF-8 (a BOM is fine), comma-separated, RFC 4180
- * quoting, a header row naming the columns in any order:
+ * The columns of a member file (docs/member-data.md; the CSV itself is read by
+ * functions/adapters/csv/member-csv-file.ts): a header row naming the columns in any order:
  *
  * - `memberId` — required: the number the user types;
  * - one column per factor in `MEMBER_FACTORS` (`birthDate`, `postalCode`, `phone`) — required;
@@ -36,7 +36,7 @@ type Column = 'memberId' | 'companyUserId' | MemberFactor;
 const KNOWN_COLUMNS: readonly Column[] = ['memberId', 'companyUserId', ...MEMBER_FACTOR_NAMES];
 
 /** Where each known column is in the file. */
-export interface CsvLayout {
+export interface HeaderLayout {
   columns: Partial<Record<Column, number>>;
   /** The factor columns that are read (those of `MEMBER_FACTORS`). */
   factors: MemberFactor[];
@@ -53,7 +53,7 @@ const headerKey = (name: string) =>
     .replace(/[\s_-]+/g, '');
 
 /** Reads the header row; throws {@link ImportFileError} when a required column is missing. */
-export function readHeader(header: readonly string[], required: readonly MemberFactor[]): CsvLayout {
+export function readHeader(header: readonly string[], required: readonly MemberFactor[]): HeaderLayout {
   const byKey = new Map(KNOWN_COLUMNS.map((c) => [headerKey(c), c]));
   const columns: Partial<Record<Column, number>> = {};
   const ignored: string[] = [];
@@ -94,7 +94,7 @@ export interface MemberRow {
 export type RowResult = { ok: true; row: MemberRow } | { ok: false; memberId?: string; reason: string };
 
 /** Validates and normalizes one data row. */
-export function readRow(record: readonly string[], layout: CsvLayout): RowResult {
+export function readRow(record: readonly string[], layout: HeaderLayout): RowResult {
   if (record.length !== layout.width) {
     return { ok: false, reason: `has ${record.length} fields, the header has ${layout.width}` };
   }

@@ -1,15 +1,18 @@
 import { Readable } from 'node:stream';
-import type { StoredMember } from '../../../functions/adapters/dynamo/dynamo-member-repository.js';
+import { readMemberCsv } from '../../../../functions/adapters/csv/member-csv-file.js';
+import { ImportFileError } from '../../../../functions/core/member-file.js';
+import type {
+  ImportedMember as StoredMember,
+  MemberImportStore,
+} from '../../../../functions/core/member-ports.js';
 import {
   ImportAbortedError,
   importMembers,
   type ImportCheckpointState,
   type ImportMembersOptions,
-  type MemberImportStore,
   type RejectedRow,
-} from '../../../functions/import/import-members.js';
-import { ImportFileError } from '../../../functions/import/member-csv.js';
-import { fakeHasher } from '../../support/member-fakes.js';
+} from '../../../../functions/core/use-cases/import-members.js';
+import { fakeHasher } from '../../../support/member-fakes.js';
 
 /** The members table in memory, counting requests. */
 class MemoryStore implements MemberImportStore {
@@ -62,7 +65,8 @@ const csv = (lines: string[]) => Readable.from([`${lines.join('\n')}\n`]);
 
 function run(store: MemoryStore, text: Readable, extra: Partial<ImportMembersOptions> = {}) {
   const rejects: RejectedRow[] = [];
-  const result = importMembers(text, {
+  // The CSV adapter parses the text; the use case gets its records.
+  const result = importMembers(readMemberCsv(text), {
     store,
     hasher: fakeHasher,
     requiredFactors: ['birthDate', 'postalCode'],

@@ -1,4 +1,4 @@
-import { FingerprintSet } from '../../../functions/import/fingerprint-set.js';
+import { FingerprintSet } from '../../../functions/core/fingerprint-set.js';
 
 describe('FingerprintSet', () => {
   test('remembers what was added, through growth', () => {
