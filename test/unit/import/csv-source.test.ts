@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { applyColumnMap, guessDelimiter, parseColumnMap } from '../../../functions/adapters/csv/column-map.js';
+import {
+  applyColumnMap,
+  guessDelimiter,
+  parseColumnMap,
+} from '../../../functions/adapters/csv/column-map.js';
 import { describeReadError, openCsvText, parseEncoding } from '../../../functions/import/csv-source.js';
 
 let dir: string;

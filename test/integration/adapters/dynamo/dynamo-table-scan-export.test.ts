@@ -16,7 +16,10 @@ import type { Link } from '../../../../functions/core/link.js';
 import { ensureTables, localClient } from '../../../../functions/local/dynamodb-local.js';
 import { runExportCli } from '../../../../functions/export/cli.js';
 import { createPseudonymizer } from '../../../../functions/export/pseudonym.js';
-import { exportTableByScan, type ScanExportOptions } from '../../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
+import {
+  exportTableByScan,
+  type ScanExportOptions,
+} from '../../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const suffix = randomBytes(4).toString('hex');
