@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,8 +62,14 @@ async function interruptedRun(): Promise<{ code: number | null; stdout: string; 
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Interrupt once rows are being written, at a different moment in each trial.
-  for (let waited = 0; !stdout.includes('Importing') && waited < 20_000; waited += 20) {
+  // Interrupt once rows are being written (the first committed batch leaves a checkpoint; an
+  // interrupt before any row is done has nothing to resume and rightly saves none), at a
+  // different moment in each trial. On a loaded machine the first batch can take seconds.
+  for (
+    let waited = 0;
+    !(stdout.includes('Importing') && existsSync(`${csv}.checkpoint.json`)) && waited < 30_000;
+    waited += 20
+  ) {
     await new Promise((r) => setTimeout(r, 20));
   }
   await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
