@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { TABLES } from '../functions/adapters/dynamo/table-definitions.js';
-import { FALLBACK_ROUTE, ROUTES } from '../functions/handlers/routes.js';
+import { FALLBACK_ROUTE, ROUTES } from '../functions/manifest/routes.js';
 import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
 import { MEMBER_IMPORT } from '../lib/plan.js';
 import { interleave, ms, percentile } from './stats.js';

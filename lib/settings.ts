@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { RouteDefinition } from '../functions/handlers/routes.js';
+import type { RouteDefinition } from '../functions/manifest/routes.js';
 import {
   checkSecretArn,
   checkVariable,

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
-import type { TableAction } from '../../functions/handlers/routes.js';
+import type { TableAction } from '../../functions/manifest/routes.js';
 
 /**
  * The IAM actions for the item actions a function lists (routes manifest): exactly those, in the
