@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { TABLES } from '../functions/adapters/dynamo/table-definitions.js';
+import { TABLES } from '../functions/manifest/table-definitions.js';
 import { FALLBACK_ROUTE, ROUTES } from '../functions/manifest/routes.js';
 import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
 import { MEMBER_IMPORT } from '../lib/plan.js';

@@ -19,7 +19,7 @@ import {
   type AttemptLimits,
 } from './core/attempt-policy.js';
 import type { MemberFactor } from './core/member-factors.js';
-import { TABLES, type TableKey } from './adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from './manifest/table-definitions.js';
 import {
   checkSecretArn,
   checkVariable,

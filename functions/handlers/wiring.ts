@@ -25,7 +25,7 @@ import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-reposit
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
 import { createPseudonymizer } from '../export/pseudonym.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';

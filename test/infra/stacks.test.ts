@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
-import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../functions/manifest/table-definitions.js';
 import { CORS_POLICY } from '../../functions/handlers/http/cors-policy.js';
 import { ROUTES, type RouteDefinition } from '../../functions/manifest/routes.js';
 import { BUSINESS_METRICS } from '../../lib/constructs/operations.js';

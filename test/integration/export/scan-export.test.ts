@@ -10,7 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { DynamoAuditLog } from '../../../functions/adapters/dynamo/dynamo-audit-log.js';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import type { AuditEvent } from '../../../functions/core/ports.js';
 import type { Link } from '../../../functions/core/link.js';
 import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
