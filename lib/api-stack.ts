@@ -16,7 +16,7 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { CORS_POLICY } from '../functions/handlers/http/cors-policy.js';
+import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
 import { MESSAGE_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
 import { handlerEntry } from './bundling.js';
 import { LinkEvents } from './constructs/link-events.js';
