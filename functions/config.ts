@@ -30,7 +30,7 @@ import {
   type SecretName,
   type VariableName,
   type VariableValue,
-} from './config-schema.js';
+} from './manifest/config-schema.js';
 
 export { isLoopbackHost };
 
