@@ -11,7 +11,7 @@ import {
   queryParam,
   redirectTo,
 } from './http/web-pages.js';
-import { logger } from './http/logger.js';
+import { logger } from '../observability/logger.js';
 import { friendshipStore, webConfig, webLoginPorts } from './wiring.js';
 
 const config = webConfig();

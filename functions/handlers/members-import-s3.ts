@@ -8,8 +8,8 @@ import { ImportAbortedError, importMembers, type MemberImportStore } from '../im
 import { ImportFileError } from '../import/member-csv.js';
 import type { FactorHasher } from '../core/member-ports.js';
 import type { MemberFactor } from '../core/member-factors.js';
-import { logger } from './http/logger.js';
-import { traceAwsClient, tracing } from './http/tracing.js';
+import { logger } from '../observability/logger.js';
+import { traceAwsClient, tracing } from '../observability/tracing.js';
 import { documentClient, factorHasher, memberFactors } from './wiring.js';
 
 /** What the handler needs; tests pass their own S3 reader. */

@@ -46,7 +46,7 @@ import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import type { WebLoginPorts } from '../core/use-cases/web-login.js';
 import { systemClock } from '../core/ports.js';
-import { traceAwsClient } from './http/tracing.js';
+import { traceAwsClient } from '../observability/tracing.js';
 import { loadPublicBaseUrl } from '../config.js';
 import {
   DynamoAccountLinkNonceStore,

@@ -1,6 +1,6 @@
 import type { CoreErrorCode } from '../../core/errors.js';
 import type { HttpErrorCode } from './http-errors.js';
-import type { BusinessMetric } from './metrics.js';
+import { countMetric, type BusinessMetric } from '../../observability/metrics.js';
 
 /** Every stable error code a client can receive. */
 export type ErrorCode = CoreErrorCode | HttpErrorCode;
@@ -65,4 +65,10 @@ export const ERROR_TABLE = {
 /** The row of `code`, or undefined for a code the table does not know (a bug: answered as 500). */
 export function errorTreatment(code: string): ErrorTreatment | undefined {
   return Object.hasOwn(ERROR_TABLE, code) ? ERROR_TABLE[code as ErrorCode] : undefined;
+}
+
+/** Counts a refusal if the error table gives its code a business metric. */
+export function countRefusal(code: string): void {
+  const name = errorTreatment(code)?.metric;
+  if (name) countMetric(name);
 }

@@ -14,8 +14,8 @@ import {
   memberAnswerTiming,
   memberFactors,
 } from '../wiring.js';
-import { logger } from './logger.js';
-import { countMetric } from './metrics.js';
+import { logger } from '../../observability/logger.js';
+import { countMetric } from '../../observability/metrics.js';
 import { httpEdge, jsonBody, validateBody } from './middlewares.js';
 import { bearerToken, linkResponse } from './responses.js';
 import { consentVersionSchema } from './schemas.js';

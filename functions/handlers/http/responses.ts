@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { MissingTokenError } from '../../core/errors.js';
 import { publicLink } from '../../core/link.js';
 import type { CreateLinkResult } from '../../core/ports.js';
-import { countMetric } from './metrics.js';
+import { countMetric } from '../../observability/metrics.js';
 
 /** A JSON response; user data is never cached by browsers or proxies. */
 export function json(

@@ -11,10 +11,9 @@ import {
   InvalidTokenError,
   LoginStateError,
 } from '../../core/errors.js';
-import { logger } from './logger.js';
-import { countRefusal } from './metrics.js';
+import { logger } from '../../observability/logger.js';
 import { requestLogging } from './middlewares.js';
-import { errorTreatment } from './error-table.js';
+import { countRefusal, errorTreatment } from './error-table.js';
 
 /**
  * The browser-facing edge of the web flow: 302 redirects and small HTML pages instead of

@@ -1,6 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { loadObservability } from '../../config.js';
-import { errorTreatment } from './error-table.js';
+import { loadObservability } from '../config.js';
 
 /**
  * Business metrics (Powertools Metrics, CloudWatch embedded metric format), one per execution
@@ -30,10 +29,4 @@ export type BusinessMetric =
 export function countMetric(name: BusinessMetric): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
-}
-
-/** Counts a refusal if the error table gives its code a business metric. */
-export function countRefusal(code: string): void {
-  const name = errorTreatment(code)?.metric;
-  if (name) countMetric(name);
 }
