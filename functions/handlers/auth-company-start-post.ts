@@ -4,7 +4,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { startCompanyLogin } from '../core/use-cases/web-login.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken, json } from './http/responses.js';
+import { bearerToken } from './http/bearer-token.js';
+import { json } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import { bindingCookie } from './http/web-pages.js';
 import { lineVerifier, webConfig, webLoginPorts } from './wiring.js';

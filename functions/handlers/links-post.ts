@@ -5,7 +5,8 @@ import { systemClock } from '../core/ports.js';
 import { learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken, linkResponse } from './http/responses.js';
+import { bearerToken } from './http/bearer-token.js';
+import { linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import {
   auditLog,

@@ -17,7 +17,8 @@ import {
 import { logger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { httpEdge, jsonBody, validateBody } from './middlewares.js';
-import { bearerToken, linkResponse } from './responses.js';
+import { bearerToken } from './bearer-token.js';
+import { linkResponse } from './responses.js';
 import { consentVersionSchema } from './schemas.js';
 
 /**
