@@ -14,6 +14,7 @@ import {
 import { logger } from '../../observability/logger.js';
 import { requestLogging } from './middlewares.js';
 import { countRefusal, errorTreatment } from './error-table.js';
+import { escapeHtml } from './escape-html.js';
 
 /**
  * The browser-facing edge of the web flow: 302 redirects and small HTML pages instead of
@@ -47,11 +48,6 @@ const WEB_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'Content-Security-Policy': PAGE_CSP,
 };
-
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** A link button on a page. */
 export interface PageLink {

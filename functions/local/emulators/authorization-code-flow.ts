@@ -10,7 +10,8 @@
  * `redirect_uri` are all `invalid_grant`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { escapeHtml, html, json, redirect, type AppRequest, type AppResponse } from './http-app.js';
+import { escapeHtml } from '../../handlers/http/escape-html.js';
+import { html, json, redirect, type AppRequest, type AppResponse } from './http-app.js';
 
 /** An authorization request that passed validation and waits for the tester's decision. */
 export interface PendingAuthorization {

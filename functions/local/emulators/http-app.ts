@@ -66,11 +66,6 @@ export function redirect(location: string, status: 302 | 303 = 302): AppResponse
   return { status, headers: { location }, body: '' };
 }
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Thrown by a handler to answer with `response` (typically a 4xx) from any depth. */
 export class HttpError extends Error {
   constructor(readonly response: AppResponse) {
