@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { startCompanyLogin } from '../core/use-cases/web-login.js';
+import { startCompanyLogin } from '../core/use-cases/link-by-web-login.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken } from './http/bearer-token.js';
 import { json } from './http/responses.js';

@@ -44,7 +44,7 @@ import { importClientPrivateKey, type ClientAuthentication } from '../adapters/h
 import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
 import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
-import type { WebLoginPorts } from '../core/use-cases/web-login.js';
+import type { WebLoginPorts } from '../core/use-cases/link-by-web-login.js';
 import { systemClock } from '../core/ports.js';
 import { traceAwsClient } from '../observability/tracing.js';
 import { loadPublicBaseUrl } from '../config.js';

@@ -12,7 +12,7 @@ import {
   type LoginSessionStore,
   type OAuthLoginClient,
   type RandomSource,
-} from '../../functions/core/web-login.js';
+} from '../../functions/core/login-session.js';
 
 /**
  * In-memory fakes of the web flow's ports, with the same contracts as the real adapters:

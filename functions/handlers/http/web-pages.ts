@@ -4,7 +4,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { WebConfig } from '../../config.js';
-import type { CallbackInput } from '../../core/use-cases/web-login.js';
+import type { CallbackInput } from '../../core/use-cases/link-by-web-login.js';
 import {
   AuthorizationFailedError,
   DomainError,

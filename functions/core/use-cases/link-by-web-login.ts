@@ -16,7 +16,7 @@ import {
   type RandomSource,
   type WebLinkResult,
   type WebLoginSettings,
-} from '../web-login.js';
+} from '../login-session.js';
 import type { Clock } from '../ports.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
