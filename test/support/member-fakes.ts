@@ -21,8 +21,8 @@ import {
   type MemberRecord,
   type MemberRecordRepository,
   type ScopeCount,
-} from '../../functions/core/member-ports.js';
-import type { Clock } from '../../functions/core/ports.js';
+} from '../../functions/core/ports/members.js';
+import type { Clock } from '../../functions/core/ports/links.js';
 import { attemptKey, globalShardKey } from '../../functions/adapters/dynamo/dynamo-attempt-limiter.js';
 
 /** A clock tests move forward by hand. */

@@ -1,8 +1,8 @@
 import type { CompanyApiConfig } from '../../config.js';
 import { UpstreamError } from '../../core/errors.js';
 import type { FactorValues } from '../../core/member-factors.js';
-import type { CompanyMemberVerdict, CompanyMemberVerifier } from '../../core/member-ports.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import type { CompanyMemberVerdict, CompanyMemberVerifier } from '../../core/ports/members.js';
+import { systemClock, type Clock } from '../../core/ports/links.js';
 import { fetchJson, isObject, type FetchLike, type JsonResponse } from '../http/fetch-with-timeout.js';
 import { clientCredentialsToken } from '../http/oauth-client.js';
 

@@ -15,8 +15,8 @@ import {
   type AttemptScope,
   type FailureOutcome,
   type ScopeCount,
-} from '../../core/member-ports.js';
-import { systemClock, type AttemptUnlocker, type Clock } from '../../core/ports.js';
+} from '../../core/ports/members.js';
+import { systemClock, type AttemptUnlocker, type Clock } from '../../core/ports/links.js';
 
 /** Partition key of a scope's counter in the attempts table. */
 export function attemptKey(scope: AttemptScope, keys: AttemptKeys): string {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LineIdentity } from '../../core/link.js';
-import type { Clock, LineIdentityVerifier } from '../../core/ports.js';
-import { systemClock } from '../../core/ports.js';
+import type { Clock, LineIdentityVerifier } from '../../core/ports/links.js';
+import { systemClock } from '../../core/ports/links.js';
 
 /** Options of {@link CachedLineTokenVerifier}. */
 export interface CachedLineTokenVerifierOptions {

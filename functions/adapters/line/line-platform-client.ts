@@ -1,8 +1,8 @@
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { LineIdentity } from '../../core/link.js';
-import type { Clock, LineIdentityVerifier } from '../../core/ports.js';
-import { systemClock } from '../../core/ports.js';
+import type { Clock, LineIdentityVerifier } from '../../core/ports/links.js';
+import { systemClock } from '../../core/ports/links.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
 import { remoteJwks, translateJwtError } from '../jwks.js';
 

@@ -1,5 +1,5 @@
-import type { CompanyMemberVerifier } from '../member-ports.js';
-import type { CreateLinkResult } from '../ports.js';
+import type { CompanyMemberVerifier } from '../ports/members.js';
+import type { CreateLinkResult } from '../ports/links.js';
 import {
   guardedMemberLink,
   type GuardedMemberLinkPorts,

@@ -1,6 +1,6 @@
 import { constantTimeEqual } from '../member-factors.js';
-import type { FactorHasher, MemberRecordRepository } from '../member-ports.js';
-import type { CreateLinkResult } from '../ports.js';
+import type { FactorHasher, MemberRecordRepository } from '../ports/members.js';
+import type { CreateLinkResult } from '../ports/links.js';
 import {
   guardedMemberLink,
   type GuardedMemberLinkPorts,

@@ -1,5 +1,5 @@
 import { AlreadyLinkedError, AuthorizationFailedError, DomainError, LoginStateError } from '../errors.js';
-import type { LineIdentityVerifier } from '../ports.js';
+import type { LineIdentityVerifier } from '../ports/links.js';
 import {
   BINDING_BYTES,
   bindingHash,
@@ -17,7 +17,7 @@ import {
   type WebLinkResult,
   type WebLoginSettings,
 } from '../login-session.js';
-import type { Clock } from '../ports.js';
+import type { Clock } from '../ports/links.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /**

@@ -3,8 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { FeatureDisabledError } from '../../core/errors.js';
 import { MAX_RAW_FACTOR_LENGTH } from '../../core/member-factors.js';
-import type { AttemptObserver } from '../../core/member-ports.js';
-import { systemClock, type CreateLinkResult } from '../../core/ports.js';
+import type { AttemptObserver } from '../../core/ports/members.js';
+import { systemClock, type CreateLinkResult } from '../../core/ports/links.js';
 import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
 import {
   attemptLimiter,

@@ -1,4 +1,4 @@
-import type { CompanyIdentity, LineIdentity, Link } from './link.js';
+import type { CompanyIdentity, LineIdentity, Link } from '../link.js';
 
 /**
  * Ports: what the use cases need from the outside world. Handlers plug in the real adapters
@@ -77,7 +77,7 @@ export interface AuditEvent {
   lineUserId: string;
   /** The company user involved; for `lockout`, the member ID that was tried. */
   companyUserId?: string;
-  method?: import('./link.js').LinkMethod;
+  method?: import('../link.js').LinkMethod;
   /** The LINE channel whose token the request carried (one of LINE_CHANNEL_ID). */
   channelId?: string;
   /** Consent / policy version the front end sent with the request, if any. */

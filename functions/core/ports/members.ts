@@ -1,4 +1,4 @@
-import type { FactorValues, MemberFactor } from './member-factors.js';
+import type { FactorValues, MemberFactor } from '../member-factors.js';
 
 /**
  * Ports of member verification (patterns 2 and 3), beside the general ones in `ports.ts`:
