@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { systemClock } from '../core/ports/links.js';
+import { systemClock } from '../core/ports/index.js';
 import { learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';

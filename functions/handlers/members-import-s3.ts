@@ -6,7 +6,7 @@ import { loadMemberImportSettings, tableName } from '../config.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { ImportAbortedError, importMembers, type MemberImportStore } from '../import/import-members.js';
 import { ImportFileError } from '../import/member-csv.js';
-import type { FactorHasher } from '../core/ports/members.js';
+import type { FactorHasher } from '../core/ports/index.js';
 import type { MemberFactor } from '../core/member-factors.js';
 import { logger } from '../observability/logger.js';
 import { traceAwsClient, tracing } from '../observability/tracing.js';

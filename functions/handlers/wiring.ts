@@ -45,7 +45,7 @@ import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
 import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import type { WebLoginPorts } from '../core/use-cases/link-by-web-login.js';
-import { systemClock } from '../core/ports/links.js';
+import { systemClock } from '../core/ports/index.js';
 import { traceAwsClient } from '../observability/tracing.js';
 import { loadPublicBaseUrl } from '../config.js';
 import {

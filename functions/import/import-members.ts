@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { MEMBER_FACTOR_NAMES, type MemberFactor } from '../core/member-factors.js';
-import type { FactorHasher } from '../core/ports/members.js';
+import type { FactorHasher } from '../core/ports/index.js';
 import type { StoredMember } from '../adapters/dynamo/dynamo-member-repository.js';
 import { FingerprintSet } from './fingerprint-set.js';
 import { applyColumnMap, guessDelimiter, type ColumnMap } from './column-map.js';

@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../core/errors.js';
-import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/login-session.js';
+import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/ports/index.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
 import { redeemAuthorizationCode, type ClientAuthentication } from '../http/oauth-client.js';
 import { withQuery } from '../http/query-string.js';

@@ -14,7 +14,7 @@ import type {
   LinkDirectory,
   LinkRepository,
   ReachableLink,
-} from '../../core/ports/links.js';
+} from '../../core/ports/index.js';
 import { readAttribute } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

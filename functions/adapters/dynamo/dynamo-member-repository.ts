@@ -7,7 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { isMemberFactor } from '../../core/member-factors.js';
-import type { FactorHashes, MemberRecord, MemberRecordRepository } from '../../core/ports/members.js';
+import type { FactorHashes, MemberRecord, MemberRecordRepository } from '../../core/ports/index.js';
 
 /** Partition key of a member record in the members table. */
 export const memberKey = (memberId: string) => `MEMBER#${memberId}`;

@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../core/errors.js';
-import { systemClock, type Clock } from '../../core/ports/links.js';
+import { systemClock, type Clock } from '../../core/ports/index.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
 
 /** Options of {@link LineChannelTokenClient}. */

@@ -1,8 +1,7 @@
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { LineIdentity } from '../../core/link.js';
-import type { Clock, LineIdentityVerifier } from '../../core/ports/links.js';
-import { systemClock } from '../../core/ports/links.js';
+import { type Clock, type LineIdentityVerifier, systemClock } from '../../core/ports/index.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
 import { remoteJwks, translateJwtError } from '../jwks.js';
 

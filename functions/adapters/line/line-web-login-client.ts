@@ -1,5 +1,5 @@
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/login-session.js';
+import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/ports/index.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
 import { redeemAuthorizationCode } from '../http/oauth-client.js';
 import { withQuery } from '../http/query-string.js';

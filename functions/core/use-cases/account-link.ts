@@ -1,10 +1,6 @@
 import { AuthorizationFailedError, DomainError, InvalidRequestError, LoginStateError } from '../errors.js';
-import {
-  LINK_TOKEN_PATTERN,
-  NONCE_BYTES,
-  type AccountLinkNonceStore,
-  type MessagingSettings,
-} from '../messaging.js';
+import { LINK_TOKEN_PATTERN, NONCE_BYTES, type MessagingSettings } from '../messaging.js';
+import type { AccountLinkNonceStore } from '../ports/index.js';
 import type { LoginSession } from '../login-session.js';
 import type { LinkAccountsPorts } from './link-accounts.js';
 import {

@@ -1,5 +1,4 @@
-import type { CompanyMemberVerifier } from '../ports/members.js';
-import type { CreateLinkResult } from '../ports/links.js';
+import type { CompanyMemberVerifier, CreateLinkResult } from '../ports/index.js';
 import {
   guardedMemberLink,
   type GuardedMemberLinkPorts,

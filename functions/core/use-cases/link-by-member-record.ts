@@ -1,6 +1,5 @@
 import { constantTimeEqual } from '../member-factors.js';
-import type { FactorHasher, MemberRecordRepository } from '../ports/members.js';
-import type { CreateLinkResult } from '../ports/links.js';
+import type { CreateLinkResult, FactorHasher, MemberRecordRepository } from '../ports/index.js';
 import {
   guardedMemberLink,
   type GuardedMemberLinkPorts,

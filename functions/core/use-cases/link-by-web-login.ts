@@ -1,5 +1,11 @@
 import { AlreadyLinkedError, AuthorizationFailedError, DomainError, LoginStateError } from '../errors.js';
-import type { LineIdentityVerifier } from '../ports/links.js';
+import type {
+  Clock,
+  LineIdentityVerifier,
+  LoginSessionStore,
+  OAuthLoginClient,
+  RandomSource,
+} from '../ports/index.js';
 import {
   BINDING_BYTES,
   bindingHash,
@@ -11,13 +17,9 @@ import {
   VERIFIER_BYTES,
   type LoginLeg,
   type LoginSession,
-  type LoginSessionStore,
-  type OAuthLoginClient,
-  type RandomSource,
   type WebLinkResult,
   type WebLoginSettings,
 } from '../login-session.js';
-import type { Clock } from '../ports/links.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /**

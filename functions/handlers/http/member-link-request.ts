@@ -3,8 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { FeatureDisabledError } from '../../core/errors.js';
 import { MAX_RAW_FACTOR_LENGTH } from '../../core/member-factors.js';
-import type { AttemptObserver } from '../../core/ports/members.js';
-import { systemClock, type CreateLinkResult } from '../../core/ports/links.js';
+import { type AttemptObserver, type CreateLinkResult, systemClock } from '../../core/ports/index.js';
 import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
 import {
   attemptLimiter,

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { publicLink } from '../../core/link.js';
-import type { CreateLinkResult } from '../../core/ports/links.js';
+import type { CreateLinkResult } from '../../core/ports/index.js';
 import { countMetric } from '../../observability/metrics.js';
 
 /** A JSON response; user data is never cached by browsers or proxies. */

@@ -6,7 +6,7 @@ import {
   MEMBER_SEND_STATUSES,
   MULTICAST_LIMIT,
 } from '../../core/messages.js';
-import { UNLINK_REASONS } from '../../core/ports/links.js';
+import { UNLINK_REASONS } from '../../core/ports/index.js';
 import { ERROR_TABLE, errorTreatment } from '../../handlers/http/error-table.js';
 
 /**

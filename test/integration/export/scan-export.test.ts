@@ -11,7 +11,7 @@ import { DynamoAuditLog } from '../../../functions/adapters/dynamo/dynamo-audit-
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
 import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
-import type { AuditEvent } from '../../../functions/core/ports/links.js';
+import type { AuditEvent } from '../../../functions/core/ports/index.js';
 import type { Link } from '../../../functions/core/link.js';
 import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { runExportCli } from '../../../functions/export/cli.js';
