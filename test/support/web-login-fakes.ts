@@ -121,7 +121,7 @@ export class FakeAuthorizationServer implements OAuthLoginClient {
     return JSON.stringify({ sub: issued.userId, nonce: issued.nonce });
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
+  async verifyRedeemedIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
     let claims: { sub?: string; nonce?: string };
     try {
       claims = JSON.parse(idToken) as { sub?: string; nonce?: string };

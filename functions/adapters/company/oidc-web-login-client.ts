@@ -76,7 +76,7 @@ export class OidcWebLoginClient implements OAuthLoginClient {
     });
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
+  async verifyRedeemedIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
     const identity = await this.options.verifier.verifyIdToken(idToken, {
       nonce,
       ...(this.options.maxAge !== undefined ? { maxAge: this.options.maxAge } : {}),

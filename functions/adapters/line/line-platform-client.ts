@@ -79,11 +79,11 @@ export class LinePlatformClient implements LineIdentityVerifier {
     if (!token || token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) {
       throw new InvalidTokenError('line', 'malformed bearer token');
     }
-    return this.looksLikeIdToken(token) ? this.verifyIdToken(token) : this.verifyAccessToken(token);
+    return this.looksLikeIdToken(token) ? this.verifyLiffIdToken(token) : this.verifyAccessToken(token);
   }
 
   /** Verifies a LIFF / SDK ID token: ES256 only, keys from LINE's JWKS. */
-  async verifyIdToken(token: string, options: { nonce?: string } = {}): Promise<LineIdentity> {
+  async verifyLiffIdToken(token: string, options: { nonce?: string } = {}): Promise<LineIdentity> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {

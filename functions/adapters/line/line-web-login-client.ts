@@ -90,7 +90,10 @@ export class LineWebLoginClient implements OAuthLoginClient {
     };
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId: string }> {
+  async verifyRedeemedIdToken(
+    idToken: string,
+    nonce: string,
+  ): Promise<{ userId: string; channelId: string }> {
     const channelSecret = await this.options.channelSecret();
     const identity = await this.options.platform.verifyWebLoginIdToken(idToken, { channelSecret, nonce });
     return { userId: identity.userId, channelId: identity.channelId };

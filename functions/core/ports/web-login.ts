@@ -48,11 +48,19 @@ export interface OAuthLoginClient {
    */
   redeemCode(request: RedeemRequest): Promise<string>;
   /**
-   * Verifies the ID token {@link redeemCode} returned: signature, `iss`, `aud`, `exp`, `iat`
+   * Verifies the ID token {@link redeemCode} returned (not a token a client sent us: that is
+   * `CompanyIdentityVerifier` or `LineIdentityVerifier`): signature, `iss`, `aud`, `exp`, `iat`
    * and `nonce` equal to `nonce`.
    * @throws InvalidTokenError / UpstreamError
    */
-  verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId?: string }>;
+  verifyRedeemedIdToken(idToken: string, nonce: string): Promise<LoginIdentity>;
+}
+
+/** Who signed in at an authorization server of the web flow. */
+export interface LoginIdentity {
+  userId: string;
+  /** LINE only: the web-login channel the ID token was issued to. */
+  channelId?: string;
 }
 
 /** What a callback brings to the token endpoint, with what the session stored. */

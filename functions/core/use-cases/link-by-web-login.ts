@@ -295,5 +295,5 @@ export async function redeemAndVerify(
     codeVerifier: session.codeVerifier,
     nonce: session.nonce,
   });
-  return client.verifyIdToken(idToken, session.nonce);
+  return client.verifyRedeemedIdToken(idToken, session.nonce);
 }
