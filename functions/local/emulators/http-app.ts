@@ -1,4 +1,10 @@
 /**
+ * DEV AND TEST ONLY: the emulators' private web framework, not the service's. No Lambda function
+ * bundles it (nothing outside `functions/local/` imports it; the service's own HTTP edge is
+ * API Gateway plus middy, see `functions/handlers/http/`), and it is deliberately small: no
+ * middleware, no streaming, no TLS, permissive CORS. Do not grow it into a general framework, and
+ * do not use it outside the emulators.
+ *
  * A tiny HTTP router on `node:http`, shared by the local emulators of the LINE Platform and of
  * the company IdP. It exists so the emulators stay dependency-free dev tools (no express) that
  * both `npm start` and the integration tests can start in-process on a random port.
