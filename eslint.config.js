@@ -13,4 +13,22 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The CDK app shares with the functions only what both must agree on (routes, tables, CORS,
+    // the configuration schema): functions/manifest/. Anything else would bundle runtime code into synth.
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)functions/(?!manifest/)',
+              message: 'lib/ imports from functions/ only through functions/manifest/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableKey } from '../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../functions/manifest/table-definitions.js';
 import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
 import { peakRssRow, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';

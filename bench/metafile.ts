@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { FALLBACK_ROUTE, ROUTES } from '../functions/handlers/routes.js';
+import { FALLBACK_ROUTE, ROUTES } from '../functions/manifest/routes.js';
 import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
 
 /**

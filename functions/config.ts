@@ -3,10 +3,10 @@
  * loaders once at module scope, so a missing or malformed variable fails the cold start with a
  * message that names it, instead of failing a user's request later.
  *
- * Every variable's rule and description are in `config-schema.ts` (shared with the synth-time
+ * Every variable's rule and description are in `manifest/config-schema.ts` (shared with the synth-time
  * check in `lib/settings.ts`); loaders here only pick variables with {@link read} and
  * {@link need} and shape them for their adapters. Adding a variable: one entry in
- * `VARIABLES` (see the top of config-schema.ts), then `read(env, 'NAME')` in a loader here.
+ * `VARIABLES` (see the top of manifest/config-schema.ts), then `read(env, 'NAME')` in a loader here.
  *
  * The same names are used locally and in Lambda; secrets are read from `NAME` locally or from
  * AWS Secrets Manager through `NAME_ARN` in the cloud (see {@link readSecret}).
@@ -19,7 +19,7 @@ import {
   type AttemptLimits,
 } from './core/attempt-policy.js';
 import type { MemberFactor } from './core/member-factors.js';
-import { TABLES, type TableKey } from './adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from './manifest/table-definitions.js';
 import {
   checkSecretArn,
   checkVariable,
@@ -30,7 +30,7 @@ import {
   type SecretName,
   type VariableName,
   type VariableValue,
-} from './config-schema.js';
+} from './manifest/config-schema.js';
 
 export { isLoopbackHost };
 

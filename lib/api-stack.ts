@@ -16,8 +16,8 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { CORS_POLICY } from '../functions/handlers/http/cors-policy.js';
-import { MESSAGE_WORKER, type RouteDefinition } from '../functions/handlers/routes.js';
+import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
+import { MESSAGE_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
 import { handlerEntry } from './bundling.js';
 import { LinkEvents } from './constructs/link-events.js';
 import { MemberImport } from './constructs/member-import.js';
@@ -69,7 +69,7 @@ export const ACCESS_LOG_FIELDS = {
 
 /**
  * The stateless side: the HTTP API, one function per route of the manifest (so a route added to
- * functions/handlers/routes.ts deploys with no change here), the `$default` fallback, the S3
+ * functions/manifest/routes.ts deploys with no change here), the `$default` fallback, the S3
  * member import, alarms and the dashboard.
  */
 export class ApiStack extends Stack {

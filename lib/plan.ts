@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { FALLBACK_ROUTE, ROUTES, type RouteDefinition } from '../functions/handlers/routes.js';
+import { FALLBACK_ROUTE, ROUTES, type RouteDefinition } from '../functions/manifest/routes.js';
 import { handlerEntry } from './bundling.js';
 import { routeEnabled, secretNeeded, type SecretName, type Settings } from './settings.js';
 

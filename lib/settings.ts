@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { RouteDefinition } from '../functions/handlers/routes.js';
+import type { RouteDefinition } from '../functions/manifest/routes.js';
 import {
   checkSecretArn,
   checkVariable,
@@ -9,7 +9,7 @@ import {
   VARIABLES,
   type SecretName as SchemaSecretName,
   type VariableName,
-} from '../functions/config-schema.js';
+} from '../functions/manifest/config-schema.js';
 
 /**
  * Deployment settings, read and validated once at synth time, so a mistake fails `cdk synth`
@@ -166,7 +166,7 @@ export const SECRET_SPECS: Record<
 export type SettingValues = Readonly<Record<string, string | undefined>>;
 
 type Kind =
-  /** A function variable: validated by its rule in functions/config-schema.ts. */
+  /** A function variable: validated by its rule in functions/manifest/config-schema.ts. */
   | 'variable'
   | 'text'
   | 'positive-int'
@@ -198,7 +198,7 @@ const anyOf =
 
 /**
  * When a function variable must be given at synth (its rule and description are in
- * functions/config-schema.ts). A variable not listed here is optional.
+ * functions/manifest/config-schema.ts). A variable not listed here is optional.
  */
 const REQUIRED_AT_SYNTH: Partial<
   Record<VariableName, (ctx: { values: SettingValues; patterns: ReadonlySet<LinkPattern> }) => boolean>

@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib'
 import { stackOutput } from './constructs/stack-output.js';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { TABLES, type TableKey } from '../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../functions/manifest/table-definitions.js';
 import { LinkExport } from './constructs/link-export.js';
 import { ServiceTable } from './constructs/service-table.js';
 import { SECRET_SPECS, type SecretName, type Settings } from './settings.js';

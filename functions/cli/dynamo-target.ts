@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadDynamoConfig, read, tableName, type DynamoConfig } from '../config.js';
-import type { TableKey } from '../adapters/dynamo/table-definitions.js';
+import type { TableKey } from '../manifest/table-definitions.js';
 
 /**
  * Where the command lines (`npm run import`, `npm run export`, `npm run send`) read and write:

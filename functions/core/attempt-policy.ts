@@ -1,4 +1,4 @@
-import type { AttemptScope } from './member-ports.js';
+import type { AttemptScope } from './ports/index.js';
 
 /**
  * The guessing-protection policy as data and pure functions, shared by the DynamoDB limiter and

@@ -1,7 +1,8 @@
 /**
- * Domain types and ports of the Messaging API side of the service: the webhook of the LINE
+ * Domain types of the Messaging API side of the service: the webhook of the LINE
  * Official Account (reachability from follow / unfollow) and LINE's own account-link flow
  * (pattern 4, https://developers.line.biz/en/docs/messaging-api/linking-accounts/).
+ * Its ports are in `ports/messaging.ts`.
  */
 
 /** One webhook event as the use case needs it (already signature-checked and parsed). */
@@ -29,54 +30,12 @@ export interface EventCommon {
   userId?: string;
 }
 
-/** Remembers which webhook events were applied, so a redelivery is applied only once. */
-export interface WebhookEventLog {
-  /**
-   * Claims `webhookEventId` until `expiresAt` (epoch seconds). Atomic: of any number of
-   * concurrent claims exactly one returns true.
-   */
-  claim(webhookEventId: string, expiresAt: number): Promise<boolean>;
-  /** Gives a claim back after the event could not be applied, so LINE's redelivery is applied. */
-  release(webhookEventId: string): Promise<void>;
-}
-
-/** The outcome of recording a friendship state. */
-export type FriendshipUpdate = 'updated' | 'stale';
-
-/**
- * Whether a LINE user has the Official Account as a friend, as learned at a point in time. The
- * store keeps only the newest state: an older one delivered late never overrides it.
- */
-export interface FriendshipStore {
-  /**
-   * Records `friend` as of `at` (ISO 8601) for the LINE user and on their link if there is one.
-   * @returns `stale` when a newer state was already known (nothing changed).
-   */
-  record(lineUserId: string, friend: boolean, at: string): Promise<FriendshipUpdate>;
-  /**
-   * Copies the newest known state onto the user's link (after a link was created), with the same
-   * newer-wins rule, so a link made after a `follow` shows `friend: true`.
-   */
-  applyToLink(lineUserId: string): Promise<void>;
-}
-
 /** One pending account link: the company user proved at the company IdP, waiting for LINE's event. */
 export interface AccountLinkNonce {
   nonce: string;
   companyUserId: string;
   /** Epoch seconds; unusable from then on. */
   expiresAt: number;
-}
-
-/** Nonces of pattern 4, each consumed at most once. */
-export interface AccountLinkNonceStore {
-  /** Stores a new nonce (a collision fails rather than overwrites). */
-  create(nonce: AccountLinkNonce): Promise<void>;
-  /**
-   * Removes and returns the nonce when it exists and has not expired at `now`; atomic, so of
-   * concurrent consumers exactly one gets it. `undefined` when unknown, used or expired.
-   */
-  consume(nonce: string, now: Date): Promise<AccountLinkNonce | undefined>;
 }
 
 /** A message the bot sends (a subset of the Messaging API's message objects). */
@@ -91,14 +50,6 @@ export type BotMessage =
         actions: Array<{ type: 'uri'; label: string; uri: string }>;
       };
     };
-
-/** The Messaging API as the use cases need it (the adapter owns the channel access token). */
-export interface MessagingApi {
-  /** `POST /v2/bot/user/{userId}/linkToken`. @throws UpstreamError */
-  issueLinkToken(lineUserId: string): Promise<string>;
-  /** `POST /v2/bot/message/reply`. @throws UpstreamError */
-  reply(replyToken: string, messages: BotMessage[]): Promise<void>;
-}
 
 /** Settings of the bot's behaviour. */
 export interface MessagingSettings {

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { UnlinkReason } from '../core/ports.js';
+import type { UnlinkReason } from '../core/ports/index.js';
 import { adminUnlink } from '../core/use-cases/admin-links.js';
 import { adminCaller, companyIdSchema, pathParameter, unlinkBodySchema } from './http/admin.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';

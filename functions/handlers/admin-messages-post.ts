@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { MULTICAST_LIMIT, parseSendRequest } from '../core/messages.js';
-import { systemClock } from '../core/ports.js';
+import { systemClock } from '../core/ports/index.js';
 import { sendMessagesNow, startMessageJob } from '../core/use-cases/message-jobs.js';
 import { adminCaller } from './http/admin.js';
 import { httpEdge, jsonBody } from './http/middlewares.js';

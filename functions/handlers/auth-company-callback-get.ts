@@ -1,8 +1,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { completeCompanyCallback } from '../core/use-cases/account-link.js';
-import { logger } from './http/logger.js';
-import { countMetric, countRefusal } from './http/metrics.js';
+import { logger } from '../observability/logger.js';
+import { countMetric } from '../observability/metrics.js';
+import { countRefusal } from './http/error-table.js';
 import { callbackInput, clearBindingCookie, errorPage, htmlEdge, redirectTo } from './http/web-pages.js';
 import {
   accountLinkNonces,

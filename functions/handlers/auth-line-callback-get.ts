@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { completeLineLogin } from '../core/use-cases/web-login.js';
-import { returnUrlWithResult } from '../core/web-login.js';
+import { completeLineLogin } from '../core/use-cases/link-by-web-login.js';
+import { returnUrlWithResult } from '../core/login-session.js';
 import {
   bindingCookie,
   callbackInput,
@@ -11,7 +11,7 @@ import {
   queryParam,
   redirectTo,
 } from './http/web-pages.js';
-import { logger } from './http/logger.js';
+import { logger } from '../observability/logger.js';
 import { friendshipStore, webConfig, webLoginPorts } from './wiring.js';
 
 const config = webConfig();

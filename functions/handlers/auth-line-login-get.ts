@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { InvalidRequestError } from '../core/errors.js';
-import { startLineLogin } from '../core/use-cases/web-login.js';
+import { startLineLogin } from '../core/use-cases/link-by-web-login.js';
 import { consentVersionSchema } from './http/schemas.js';
 import { bindingCookie, htmlEdge, queryParam, redirectTo } from './http/web-pages.js';
 import { webConfig, webLoginPorts } from './wiring.js';

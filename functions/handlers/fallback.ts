@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { MethodNotAllowedError, RouteNotFoundError } from './http/http-errors.js';
 import { httpEdge } from './http/middlewares.js';
 import { loadDeployedRoutes } from '../config.js';
-import { matchPath, ROUTES } from './routes.js';
+import { matchPath, ROUTES } from '../manifest/routes.js';
 
 /** The deployed routes (API_ROUTES, set by the API stack: "METHOD /path,…"), or all of them locally. */
 const deployed = loadDeployedRoutes();

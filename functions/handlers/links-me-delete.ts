@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { unlinkMe, type UnlinkMePorts } from '../core/use-cases/unlink-me.js';
 import { httpEdge } from './http/middlewares.js';
-import { bearerToken, noContent } from './http/responses.js';
+import { bearerToken } from './http/bearer-token.js';
+import { noContent } from './http/responses.js';
 import { deauthorizePorts, lineVerifier, linkRepository } from './wiring.js';
 
 const ports: UnlinkMePorts = {

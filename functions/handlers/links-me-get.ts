@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { publicLink } from '../core/link.js';
 import { getMyLink, type GetMyLinkPorts } from '../core/use-cases/get-my-link.js';
 import { httpEdge } from './http/middlewares.js';
-import { bearerToken, json } from './http/responses.js';
+import { bearerToken } from './http/bearer-token.js';
+import { json } from './http/responses.js';
 import { lineVerifier, linkRepository } from './wiring.js';
 
 const ports: GetMyLinkPorts = { line: lineVerifier(), links: linkRepository() };

@@ -8,7 +8,8 @@ import {
   type GetMyHistoryPorts,
 } from '../core/use-cases/get-my-history.js';
 import { httpEdge } from './http/middlewares.js';
-import { bearerToken, json } from './http/responses.js';
+import { bearerToken } from './http/bearer-token.js';
+import { json } from './http/responses.js';
 import { auditLog, lineVerifier } from './wiring.js';
 
 const ports: GetMyHistoryPorts = { line: lineVerifier(), audit: auditLog() };

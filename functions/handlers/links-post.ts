@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { systemClock } from '../core/ports.js';
+import { systemClock } from '../core/ports/index.js';
 import { askFriendshipStatus, learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken, linkResponse } from './http/responses.js';
+import { bearerToken } from './http/bearer-token.js';
+import { linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import {
   auditLog,

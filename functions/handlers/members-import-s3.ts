@@ -6,10 +6,10 @@ import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
 import { S3ObjectReader } from '../adapters/s3/s3-object-reader.js';
 import { ImportAbortedError, importMembers } from '../core/use-cases/import-members.js';
 import { ImportFileError } from '../core/member-file.js';
-import type { FactorHasher, MemberImportStore, ObjectReader } from '../core/member-ports.js';
+import type { FactorHasher, MemberImportStore, ObjectReader } from '../core/ports/index.js';
 import type { MemberFactor } from '../core/member-factors.js';
-import { logger } from './http/logger.js';
-import { traceAwsClient, tracing } from './http/tracing.js';
+import { logger } from '../observability/logger.js';
+import { traceAwsClient, tracing } from '../observability/tracing.js';
 import { factorHasher, memberFactors, memberRepository } from './wiring.js';
 
 /** What the handler needs; tests pass their own object reader. */

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { runMessageBatch, type JobBatchRef } from '../core/use-cases/message-jobs.js';
-import { logger } from './http/logger.js';
+import { logger } from '../observability/logger.js';
 import { messageBatchPorts } from './wiring.js';
 
 const ports = messageBatchPorts();

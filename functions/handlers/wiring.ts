@@ -26,7 +26,7 @@ import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-reposit
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
 import { createPseudonymizer } from '../export/pseudonym.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
@@ -45,9 +45,9 @@ import { importClientPrivateKey, type ClientAuthentication } from '../adapters/h
 import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
 import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
-import type { WebLoginPorts } from '../core/use-cases/web-login.js';
-import { systemClock } from '../core/ports.js';
-import { traceAwsClient } from './http/tracing.js';
+import type { WebLoginPorts } from '../core/use-cases/link-by-web-login.js';
+import { systemClock } from '../core/ports/index.js';
+import { traceAwsClient } from '../observability/tracing.js';
 import { loadPublicBaseUrl } from '../config.js';
 import {
   DynamoAccountLinkNonceStore,

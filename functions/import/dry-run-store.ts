@@ -1,4 +1,4 @@
-import type { MemberImportStore } from '../core/member-ports.js';
+import type { MemberImportStore } from '../core/ports/index.js';
 
 /**
  * A members table that is read but never written: `--dry-run` runs the whole import (parsing,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { CORS_POLICY } from '../handlers/http/cors-policy.js';
-import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../handlers/routes.js';
+import { CORS_POLICY } from '../manifest/cors-policy.js';
+import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../manifest/routes.js';
 import { verifySigV4, type LocalIamCredentials } from './sigv4.js';
 
 /** A Lambda handler as API Gateway invokes it. */

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import * as esbuild from 'esbuild';
-import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { ensureTables, localClient } from './dynamodb-local.js';
 import { openApiDocument } from './openapi/openapi-document.js';
 

@@ -8,7 +8,7 @@ import { listEnv, loadDynamoConfig, loadMemberFactors, tableName } from '../conf
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
-import { TABLES, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { importMembers } from '../core/use-cases/import-members.js';
 import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
 import { LOCAL_MEMBER_HASH_PEPPER } from '../import/local-pepper.js';

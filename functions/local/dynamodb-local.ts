@@ -10,7 +10,7 @@ import {
   type AttributeDefinition,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableDefinition, type TableKey } from '../adapters/dynamo/table-definitions.js';
+import { TABLES, type TableDefinition, type TableKey } from '../manifest/table-definitions.js';
 
 /** A DynamoDB Local process started by {@link startDynamoDbLocal}. */
 export interface DynamoDbLocal {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ROUTES, type RouteDefinition } from '../handlers/routes.js';
+import { ROUTES, type RouteDefinition } from '../manifest/routes.js';
 import { createApiGatewayListener } from './api-gateway-adapter.js';
 import type { LocalIamCredentials } from './sigv4.js';
 

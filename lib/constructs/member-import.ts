@@ -7,7 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createPrivateBucket } from './private-bucket.js';
 import { ServiceFunction } from './service-function.js';
-import type { TableAction } from '../../functions/handlers/routes.js';
+import type { TableAction } from '../../functions/manifest/routes.js';
 import type { ServiceTable } from './service-table.js';
 
 export interface MemberImportProps {

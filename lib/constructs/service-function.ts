@@ -10,7 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING, PROJECT_ROOT } from '../bundling.js';
 import type { SecretName } from '../settings.js';
-import type { TableAction } from '../../functions/handlers/routes.js';
+import type { TableAction } from '../../functions/manifest/routes.js';
 import { tableActions, type ServiceTable } from './service-table.js';
 
 export interface ServiceFunctionProps {

@@ -8,8 +8,8 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { TableDefinition, TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
-import type { TableAction } from '../../functions/handlers/routes.js';
+import type { TableDefinition, TableKey } from '../../functions/manifest/table-definitions.js';
+import type { TableAction } from '../../functions/manifest/routes.js';
 
 /**
  * The IAM actions for the item actions a function lists (routes manifest): exactly those, in the
@@ -23,7 +23,7 @@ export function tableActions(actions: readonly TableAction[]): string[] {
 export interface ServiceTableProps {
   /** Key of the table in TABLES. */
   readonly key: TableKey;
-  /** Its shape (functions/adapters/dynamo/table-definitions.ts): keys, TTL, indexes. */
+  /** Its shape (functions/manifest/table-definitions.ts): keys, TTL, indexes. */
   readonly definition: TableDefinition;
   /**
    * Point-in-time recovery (continuous backups, 35 days). Worth its cost for data that must

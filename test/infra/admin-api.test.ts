@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { ROUTES } from '../../functions/handlers/routes.js';
+import { ROUTES } from '../../functions/manifest/routes.js';
 import { resourcesOf, synthApp, type SynthesizedApp } from './app-fixture.js';
 
 let synth: SynthesizedApp;

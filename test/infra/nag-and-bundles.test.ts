@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ROUTES } from '../../functions/handlers/routes.js';
+import { ROUTES } from '../../functions/manifest/routes.js';
 import { resourcesOf, synthApp, type SynthesizedApp } from './app-fixture.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   loadMemberImportSettings,
   loadWebConfig,
 } from '../../functions/config.js';
-import { ROUTES } from '../../functions/handlers/routes.js';
+import { ROUTES } from '../../functions/manifest/routes.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { planDeployment } from '../../lib/plan.js';
 import {

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
-import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
-import { CORS_POLICY } from '../../functions/handlers/http/cors-policy.js';
-import { ROUTES, type RouteDefinition } from '../../functions/handlers/routes.js';
+import { TABLES, type TableKey } from '../../functions/manifest/table-definitions.js';
+import { CORS_POLICY } from '../../functions/manifest/cors-policy.js';
+import { ROUTES, type RouteDefinition } from '../../functions/manifest/routes.js';
 import { BUSINESS_METRICS } from '../../lib/constructs/operations.js';
 import { SECRET_SPECS, SETTINGS_GROUPS, type SecretName } from '../../lib/settings.js';
 import {

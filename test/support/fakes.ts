@@ -14,7 +14,7 @@ import type {
   CreateLinkResult,
   LineIdentityVerifier,
   LinkRepository,
-} from '../../functions/core/ports.js';
+} from '../../functions/core/ports/index.js';
 
 /**
  * In-memory fakes of the core's ports, for unit tests of use cases. They implement the same

@@ -13,16 +13,16 @@ import {
   type AttemptLimiter,
   type AttemptReservation,
   type AttemptScope,
+  type Clock,
   type CompanyMemberVerdict,
   type CompanyMemberVerifier,
-  type FactorHashes,
   type FactorHasher,
+  type FactorHashes,
   type FailureOutcome,
   type MemberRecord,
   type MemberRecordRepository,
   type ScopeCount,
-} from '../../functions/core/member-ports.js';
-import type { Clock } from '../../functions/core/ports.js';
+} from '../../functions/core/ports/index.js';
 import { attemptKey, globalShardKey } from '../../functions/adapters/dynamo/dynamo-attempt-limiter.js';
 
 /** A clock tests move forward by hand. */

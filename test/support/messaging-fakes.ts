@@ -1,13 +1,12 @@
 import { UpstreamError } from '../../functions/core/errors.js';
+import type { AccountLinkNonce, BotMessage } from '../../functions/core/messaging.js';
 import type {
-  AccountLinkNonce,
   AccountLinkNonceStore,
-  BotMessage,
   FriendshipStore,
   FriendshipUpdate,
   MessagingApi,
   WebhookEventLog,
-} from '../../functions/core/messaging.js';
+} from '../../functions/core/ports/index.js';
 import type { InMemoryLinkRepository } from './fakes.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables, localClient } from '../../functions/local/dynamodb-local.js';
-import { TABLES, type TableKey } from '../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../functions/manifest/table-definitions.js';
 import { startLocalServer, type LocalServer } from '../../functions/local/local-server.js';
 import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
 import {

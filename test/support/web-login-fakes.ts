@@ -4,15 +4,13 @@ import {
   LoginStateError,
   UpstreamError,
 } from '../../functions/core/errors.js';
-import {
-  pkceChallenge,
-  type AuthorizeRequest,
-  type LoginLeg,
-  type LoginSession,
-  type LoginSessionStore,
-  type OAuthLoginClient,
-  type RandomSource,
-} from '../../functions/core/web-login.js';
+import { pkceChallenge, type LoginLeg, type LoginSession } from '../../functions/core/login-session.js';
+import type {
+  AuthorizeRequest,
+  LoginSessionStore,
+  OAuthLoginClient,
+  RandomSource,
+} from '../../functions/core/ports/index.js';
 
 /**
  * In-memory fakes of the web flow's ports, with the same contracts as the real adapters:
@@ -123,7 +121,7 @@ export class FakeAuthorizationServer implements OAuthLoginClient {
     return JSON.stringify({ sub: issued.userId, nonce: issued.nonce });
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
+  async verifyRedeemedIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
     let claims: { sub?: string; nonce?: string };
     try {
       claims = JSON.parse(idToken) as { sub?: string; nonce?: string };

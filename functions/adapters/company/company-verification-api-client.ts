@@ -1,8 +1,12 @@
 import type { CompanyApiConfig } from '../../config.js';
 import { UpstreamError } from '../../core/errors.js';
 import type { FactorValues } from '../../core/member-factors.js';
-import type { CompanyMemberVerdict, CompanyMemberVerifier } from '../../core/member-ports.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import {
+  type Clock,
+  type CompanyMemberVerdict,
+  type CompanyMemberVerifier,
+  systemClock,
+} from '../../core/ports/index.js';
 import { fetchJson, isObject, type FetchLike, type JsonResponse } from '../http/fetch-with-timeout.js';
 import { clientCredentialsToken } from '../http/oauth-client.js';
 

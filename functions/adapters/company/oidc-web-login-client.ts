@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../core/errors.js';
-import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/web-login.js';
+import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/ports/index.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
 import { redeemAuthorizationCode, type ClientAuthentication } from '../http/oauth-client.js';
 import { withQuery } from '../http/query-string.js';
@@ -76,7 +76,7 @@ export class OidcWebLoginClient implements OAuthLoginClient {
     });
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
+  async verifyRedeemedIdToken(idToken: string, nonce: string): Promise<{ userId: string }> {
     const identity = await this.options.verifier.verifyIdToken(idToken, {
       nonce,
       ...(this.options.maxAge !== undefined ? { maxAge: this.options.maxAge } : {}),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RandomSource } from '../../core/web-login.js';
+import type { RandomSource } from '../../core/ports/index.js';
 
 /** The operating system's CSPRNG. */
 export const cryptoRandom: RandomSource = {

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError, MIN_PEPPER_LENGTH } from '../../config.js';
 import { MEMBER_FACTOR_NAMES, type FactorValues } from '../../core/member-factors.js';
-import type { FactorHashes, FactorHasher } from '../../core/member-ports.js';
+import type { FactorHashes, FactorHasher } from '../../core/ports/index.js';
 
 /** Version tag inside every hashed message, so a future scheme can coexist with this one. */
 const SCHEME = 'line-id-link/member-factor/v1';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
 import { ImportFileError } from '../../core/member-file.js';
-import type { MemberFile, MemberFileRecord } from '../../core/member-ports.js';
+import type { MemberFile, MemberFileRecord } from '../../core/ports/index.js';
 import { applyColumnMap, guessDelimiter, type ColumnMap } from './column-map.js';
 
 /** Options of {@link readMemberCsv}. */

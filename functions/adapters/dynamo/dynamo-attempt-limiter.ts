@@ -13,10 +13,12 @@ import {
   type AttemptLimiter,
   type AttemptReservation,
   type AttemptScope,
+  type AttemptUnlocker,
+  type Clock,
   type FailureOutcome,
   type ScopeCount,
-} from '../../core/member-ports.js';
-import { systemClock, type AttemptUnlocker, type Clock } from '../../core/ports.js';
+  systemClock,
+} from '../../core/ports/index.js';
 
 /** Partition key of a scope's counter in the attempts table. */
 export function attemptKey(scope: AttemptScope, keys: AttemptKeys): string {

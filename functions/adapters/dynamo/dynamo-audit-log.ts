@@ -12,7 +12,7 @@ import {
   type AuditLog,
   type AuditPage,
   type Clock,
-} from '../../core/ports.js';
+} from '../../core/ports/index.js';
 import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
 
 /**

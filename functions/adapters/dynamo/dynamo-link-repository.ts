@@ -14,7 +14,7 @@ import type {
   LinkDirectory,
   LinkRepository,
   ReachableLink,
-} from '../../core/ports.js';
+} from '../../core/ports/index.js';
 import { booleanAttribute, oldItem, stringAttribute, type PlainItem } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

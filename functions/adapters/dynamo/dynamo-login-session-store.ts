@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LoginStateError } from '../../core/errors.js';
-import type { LoginLeg, LoginSession, LoginSessionStore } from '../../core/web-login.js';
+import type { LoginLeg, LoginSession } from '../../core/login-session.js';
+import type { LoginSessionStore } from '../../core/ports/index.js';
 import { numberAttribute, oldItem, stringAttribute, type PlainItem } from './item-attribute.js';
 
 /** Partition key of a login session: the leg is part of it, so a state only works at its own callback. */

@@ -13,7 +13,7 @@ import type {
   MemberImportStore,
   MemberRecord,
   MemberRecordRepository,
-} from '../../core/member-ports.js';
+} from '../../core/ports/index.js';
 
 /** Partition key of a member record in the members table. */
 export const memberKey = (memberId: string) => `MEMBER#${memberId}`;

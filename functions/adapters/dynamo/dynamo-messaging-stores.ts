@@ -6,13 +6,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import type { AccountLinkNonce } from '../../core/messaging.js';
 import type {
-  AccountLinkNonce,
   AccountLinkNonceStore,
   FriendshipStore,
   FriendshipUpdate,
   WebhookEventLog,
-} from '../../core/messaging.js';
+} from '../../core/ports/index.js';
 import { lineKey } from './dynamo-link-repository.js';
 import { numberAttribute, stringAttribute } from './item-attribute.js';
 

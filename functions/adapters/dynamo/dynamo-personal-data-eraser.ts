@@ -6,8 +6,8 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ErasureReport, PersonalDataEraser } from '../../core/ports.js';
-import type { TableKey } from './table-definitions.js';
+import type { ErasureReport, PersonalDataEraser } from '../../core/ports/index.js';
+import type { TableKey } from '../../manifest/table-definitions.js';
 import { counterKey } from './dynamo-attempt-limiter.js';
 import { friendKey } from './dynamo-messaging-stores.js';
 import { companyKey, lineKey } from './dynamo-link-repository.js';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LineIdentity } from '../../core/link.js';
-import type { Clock, LineIdentityVerifier } from '../../core/ports.js';
-import { systemClock } from '../../core/ports.js';
+import { type Clock, type LineIdentityVerifier, systemClock } from '../../core/ports/index.js';
 
 /** Options of {@link CachedLineTokenVerifier}. */
 export interface CachedLineTokenVerifierOptions {

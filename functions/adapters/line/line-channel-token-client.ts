@@ -1,6 +1,6 @@
 import { channelAccessToken, messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import { systemClock, type Clock } from '../../core/ports/index.js';
 import { callLineSdk } from './line-sdk-call.js';
 
 /** Options of {@link LineChannelTokenClient}. */

@@ -1,6 +1,7 @@
 import { messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
-import type { BotMessage, MessagingApi } from '../../core/messaging.js';
+import type { BotMessage } from '../../core/messaging.js';
+import type { MessagingApi } from '../../core/ports/index.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';
 import { lineSdkError, lineSdkStatus, withTimeout } from './line-sdk-call.js';

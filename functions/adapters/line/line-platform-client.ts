@@ -1,8 +1,7 @@
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { LineIdentity } from '../../core/link.js';
-import type { Clock, LineIdentityVerifier } from '../../core/ports.js';
-import { systemClock } from '../../core/ports.js';
+import { type Clock, type LineIdentityVerifier, systemClock } from '../../core/ports/index.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
 import { remoteJwks, translateJwtError } from '../jwks.js';
 
@@ -82,11 +81,11 @@ export class LinePlatformClient implements LineIdentityVerifier {
     if (!token || token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) {
       throw new InvalidTokenError('line', 'malformed bearer token');
     }
-    return this.looksLikeIdToken(token) ? this.verifyIdToken(token) : this.verifyAccessToken(token);
+    return this.looksLikeIdToken(token) ? this.verifyLiffIdToken(token) : this.verifyAccessToken(token);
   }
 
   /** Verifies a LIFF / SDK ID token: ES256 only, keys from LINE's JWKS. */
-  async verifyIdToken(token: string, options: { nonce?: string } = {}): Promise<LineIdentity> {
+  async verifyLiffIdToken(token: string, options: { nonce?: string } = {}): Promise<LineIdentity> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.jwks, {

@@ -1,5 +1,5 @@
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/web-login.js';
+import type { AuthorizeRequest, OAuthLoginClient, RedeemRequest } from '../../core/ports/index.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
 import { redeemAuthorizationCode } from '../http/oauth-client.js';
 import { withQuery } from '../http/query-string.js';
@@ -90,7 +90,10 @@ export class LineWebLoginClient implements OAuthLoginClient {
     };
   }
 
-  async verifyIdToken(idToken: string, nonce: string): Promise<{ userId: string; channelId: string }> {
+  async verifyRedeemedIdToken(
+    idToken: string,
+    nonce: string,
+  ): Promise<{ userId: string; channelId: string }> {
     const channelSecret = await this.options.channelSecret();
     const identity = await this.options.platform.verifyWebLoginIdToken(idToken, { channelSecret, nonce });
     return { userId: identity.userId, channelId: identity.channelId };

@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ObjectReader } from '../../core/member-ports.js';
+import type { ObjectReader } from '../../core/ports/index.js';
 
 /**
  * Reads S3 objects as streams (GetObject): the body is consumed as it arrives, so a member file

@@ -1,11 +1,7 @@
 import { AuthorizationFailedError, DomainError, InvalidRequestError, LoginStateError } from '../errors.js';
-import {
-  LINK_TOKEN_PATTERN,
-  NONCE_BYTES,
-  type AccountLinkNonceStore,
-  type MessagingSettings,
-} from '../messaging.js';
-import type { LoginSession } from '../web-login.js';
+import { LINK_TOKEN_PATTERN, NONCE_BYTES, type MessagingSettings } from '../messaging.js';
+import type { AccountLinkNonceStore } from '../ports/index.js';
+import type { LoginSession } from '../login-session.js';
 import type { LinkAccountsPorts } from './link-accounts.js';
 import {
   consumeSession,
@@ -16,7 +12,7 @@ import {
   type CompanyCallbackOutcome,
   type LegStarted,
   type WebLoginPorts,
-} from './web-login.js';
+} from './link-by-web-login.js';
 
 /**
  * Pattern 4, the browser half of LINE's account-link flow for the Messaging API

@@ -8,7 +8,7 @@ import type {
   LinkRepository,
   PersonalDataEraser,
   UnlinkReason,
-} from '../ports.js';
+} from '../ports/index.js';
 
 /** Who called the admin API: the IAM principal ARN of the verified request signature. */
 export interface AdminCaller {

@@ -1,4 +1,4 @@
-import type { AuditHistory, AuditPage, LineIdentityVerifier } from '../ports.js';
+import type { AuditHistory, AuditPage, LineIdentityVerifier } from '../ports/index.js';
 
 /** Ports of {@link getMyHistory}. */
 export interface GetMyHistoryPorts {

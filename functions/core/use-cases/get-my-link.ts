@@ -1,6 +1,6 @@
 import { NotLinkedError } from '../errors.js';
 import type { Link } from '../link.js';
-import type { LineIdentityVerifier, LinkRepository } from '../ports.js';
+import type { LineIdentityVerifier, LinkRepository } from '../ports/index.js';
 
 /** Ports of {@link getMyLink}. */
 export interface GetMyLinkPorts {

@@ -6,8 +6,14 @@ import {
   VerificationFailedError,
 } from '../errors.js';
 import { normalizeMemberInput, type FactorValues, type MemberFactor } from '../member-factors.js';
-import type { AttemptEvent, AttemptLimiter, AttemptObserver, AttemptReservation } from '../member-ports.js';
-import type { CreateLinkResult, LineIdentityVerifier } from '../ports.js';
+import type {
+  AttemptEvent,
+  AttemptLimiter,
+  AttemptObserver,
+  AttemptReservation,
+  CreateLinkResult,
+  LineIdentityVerifier,
+} from '../ports/index.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /** Pattern 3: failures and refusals are answered no sooner than this after the attempt is counted. */

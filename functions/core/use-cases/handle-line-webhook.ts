@@ -1,14 +1,11 @@
 import { AlreadyLinkedError, CompanyUserAlreadyLinkedError, DomainError } from '../errors.js';
-import {
-  NONCE_PATTERN,
-  type AccountLinkNonceStore,
-  type BotMessage,
-  type FriendshipStore,
-  type MessagingApi,
-  type MessagingSettings,
-  type WebhookEvent,
-  type WebhookEventLog,
-} from '../messaging.js';
+import { NONCE_PATTERN, type BotMessage, type MessagingSettings, type WebhookEvent } from '../messaging.js';
+import type {
+  AccountLinkNonceStore,
+  FriendshipStore,
+  MessagingApi,
+  WebhookEventLog,
+} from '../ports/index.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /** Ports of {@link handleLineWebhook}. */

@@ -9,7 +9,7 @@ import type {
   MemberFile,
   MemberFileRecord,
   MemberImportStore,
-} from '../member-ports.js';
+} from '../ports/index.js';
 
 /**
  * The member import (pattern 3), shared by `npm run import` (bin/import.ts) and the S3-triggered

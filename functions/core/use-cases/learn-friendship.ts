@@ -1,6 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { FriendshipStore } from '../messaging.js';
-import type { Clock } from '../ports.js';
+import type { Clock, FriendshipStore } from '../ports/index.js';
 
 /** LINE's friendship status API, called with the user's own LINE Login access token. */
 export interface FriendshipStatusApi {

@@ -1,7 +1,6 @@
 import { AlreadyLinkedError } from '../errors.js';
 import type { Link, LinkMethod } from '../link.js';
-import type { FriendshipStore } from '../messaging.js';
-import type { AuditLog, Clock, CreateLinkResult, LinkRepository } from '../ports.js';
+import type { AuditLog, Clock, CreateLinkResult, FriendshipStore, LinkRepository } from '../ports/index.js';
 
 /** Ports of {@link linkAccounts}. */
 export interface LinkAccountsPorts {

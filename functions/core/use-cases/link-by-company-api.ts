@@ -1,5 +1,4 @@
-import type { CompanyMemberVerifier } from '../member-ports.js';
-import type { CreateLinkResult } from '../ports.js';
+import type { CompanyMemberVerifier, CreateLinkResult } from '../ports/index.js';
 import {
   guardedMemberLink,
   type GuardedMemberLinkPorts,

@@ -1,6 +1,5 @@
 import { constantTimeEqual } from '../member-factors.js';
-import type { FactorHasher, MemberRecordRepository } from '../member-ports.js';
-import type { CreateLinkResult } from '../ports.js';
+import type { CreateLinkResult, FactorHasher, MemberRecordRepository } from '../ports/index.js';
 import {
   guardedMemberLink,
   type GuardedMemberLinkPorts,

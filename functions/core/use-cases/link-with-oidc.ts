@@ -1,5 +1,5 @@
 import type { LineIdentity } from '../link.js';
-import type { CompanyIdentityVerifier, CreateLinkResult, LineIdentityVerifier } from '../ports.js';
+import type { CompanyIdentityVerifier, CreateLinkResult, LineIdentityVerifier } from '../ports/index.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /** Ports of {@link linkWithOidc}. */

@@ -8,7 +8,7 @@ import {
   type MemberSendStatus,
   type SendRequest,
 } from '../messages.js';
-import type { AdminAuditLog, Clock, LinkDirectory } from '../ports.js';
+import type { AdminAuditLog, Clock, LinkDirectory } from '../ports/index.js';
 import type { AdminCaller } from './admin-links.js';
 import { sendToMembers, type MulticastSender } from './send-messages.js';
 

@@ -4,7 +4,7 @@ import {
   type MemberSendResult,
   type MemberSendStatus,
 } from '../messages.js';
-import type { LinkDirectory } from '../ports.js';
+import type { LinkDirectory } from '../ports/index.js';
 
 /** Sends one multicast request to LINE. */
 export interface MulticastSender {

@@ -1,5 +1,5 @@
 import type { Link } from '../link.js';
-import type { AuditLog, Clock, LineIdentityVerifier, LinkRepository } from '../ports.js';
+import type { AuditLog, Clock, LineIdentityVerifier, LinkRepository } from '../ports/index.js';
 
 /** Revokes the user's authorization of our LINE Login channel at LINE. */
 export interface LineDeauthorizer {

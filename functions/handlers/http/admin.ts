@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { InvalidRequestError } from '../../core/errors.js';
 import { AdminForbiddenError } from './http-errors.js';
 import type { AdminCaller } from '../../core/use-cases/admin-links.js';
-import { UNLINK_REASONS } from '../../core/ports.js';
+import { UNLINK_REASONS } from '../../core/ports/index.js';
 
 /**
  * The caller of an `/admin/…` route: the IAM principal API Gateway verified the request's

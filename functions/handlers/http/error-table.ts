@@ -1,6 +1,7 @@
 import type * as coreErrors from '../../core/errors.js';
 import type { ErrorCodesOf } from '../../core/errors.js';
 import type * as httpErrors from './http-errors.js';
+import { countMetric, type BusinessMetric } from '../../observability/metrics.js';
 
 /** Every code the core and its adapters can raise: those of every class `core/errors.ts` exports. */
 export type CoreErrorCode = ErrorCodesOf<typeof coreErrors>;
@@ -9,18 +10,6 @@ export type HttpErrorCode = ErrorCodesOf<typeof httpErrors>;
 
 /** Every stable error code a client can receive. */
 export type ErrorCode = CoreErrorCode | HttpErrorCode;
-
-/** The metrics the dashboard and alarms know. */
-export type BusinessMetric =
-  | 'LinksCreated'
-  | 'LinkConflicts'
-  | 'RejectedTokens'
-  | 'Lockouts'
-  /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
-  | 'GlobalAttemptThreshold'
-  // Messaging API webhook: requests refused for their signature, and friendship changes applied.
-  | 'WebhookSignatureRejected'
-  | 'FriendshipUpdates';
 
 /** How the edge answers one error code. */
 export interface ErrorTreatment {
@@ -101,3 +90,9 @@ export const STATUS_TITLES: Readonly<Record<number, string>> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
+
+/** Counts a refusal if the error table gives its code a business metric. */
+export function countRefusal(code: string): void {
+  const name = errorTreatment(code)?.metric;
+  if (name) countMetric(name);
+}

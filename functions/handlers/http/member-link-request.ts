@@ -3,8 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { FeatureDisabledError } from '../../core/errors.js';
 import { MAX_RAW_FACTOR_LENGTH } from '../../core/member-factors.js';
-import type { AttemptObserver } from '../../core/member-ports.js';
-import { systemClock, type CreateLinkResult } from '../../core/ports.js';
+import { type AttemptObserver, type CreateLinkResult, systemClock } from '../../core/ports/index.js';
 import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
 import {
   attemptLimiter,
@@ -14,10 +13,11 @@ import {
   memberAnswerTiming,
   memberFactors,
 } from '../wiring.js';
-import { logger } from './logger.js';
-import { countMetric } from './metrics.js';
+import { logger } from '../../observability/logger.js';
+import { countMetric } from '../../observability/metrics.js';
 import { httpEdge, jsonBody, validateBody } from './middlewares.js';
-import { bearerToken, linkResponse } from './responses.js';
+import { bearerToken } from './bearer-token.js';
+import { linkResponse } from './responses.js';
 import { consentVersionSchema } from './schemas.js';
 
 /**

@@ -7,9 +7,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ZodMiniType } from 'zod/mini';
 import { InvalidRequestError } from '../../core/errors.js';
 import { PayloadTooLargeError } from './http-errors.js';
-import { logger } from './logger.js';
+import { logger } from '../../observability/logger.js';
 import { problemResponses } from './problem.js';
-import { tracing } from './tracing.js';
+import { tracing } from '../../observability/tracing.js';
 
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 16 * 1024;

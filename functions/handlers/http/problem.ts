@@ -1,9 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { MiddlewareObj } from '@middy/core';
 import { DomainError, InvalidRequestError, InvalidTokenError, MissingTokenError } from '../../core/errors.js';
-import { logger } from './logger.js';
-import { errorTreatment, STATUS_TITLES } from './error-table.js';
-import { countRefusal } from './metrics.js';
+import { logger } from '../../observability/logger.js';
+import { countRefusal, errorTreatment, STATUS_TITLES } from './error-table.js';
 import {
   MalformedJsonError,
   MethodNotAllowedError,

@@ -1,8 +1,7 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MissingTokenError } from '../../core/errors.js';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { publicLink } from '../../core/link.js';
-import type { CreateLinkResult } from '../../core/ports.js';
-import { countMetric } from './metrics.js';
+import type { CreateLinkResult } from '../../core/ports/index.js';
+import { countMetric } from '../../observability/metrics.js';
 
 /** A JSON response; user data is never cached by browsers or proxies. */
 export function json(
@@ -29,15 +28,4 @@ export function linkResponse({ link, created }: CreateLinkResult): APIGatewayPro
 /** 204 with no body. */
 export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204, headers: { 'Cache-Control': 'no-store' } };
-}
-
-/**
- * The credential of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750). Its
- * format is checked by the verifier; here we only refuse a missing one.
- */
-export function bearerToken(event: Pick<APIGatewayProxyEventV2, 'headers'>): string {
-  const header = event.headers?.authorization ?? event.headers?.Authorization;
-  const match = header?.match(/^Bearer[ ]+(\S+)[ ]*$/i);
-  if (!match?.[1]) throw new MissingTokenError();
-  return match[1];
 }

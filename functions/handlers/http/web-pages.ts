@@ -4,17 +4,17 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { WebConfig } from '../../config.js';
-import type { CallbackInput } from '../../core/use-cases/web-login.js';
+import type { CallbackInput } from '../../core/use-cases/link-by-web-login.js';
 import {
   AuthorizationFailedError,
   DomainError,
   InvalidTokenError,
   LoginStateError,
 } from '../../core/errors.js';
-import { logger } from './logger.js';
-import { countRefusal } from './metrics.js';
+import { logger } from '../../observability/logger.js';
 import { requestLogging } from './middlewares.js';
-import { errorTreatment } from './error-table.js';
+import { countRefusal, errorTreatment } from './error-table.js';
+import { escapeHtml } from './escape-html.js';
 
 /**
  * The browser-facing edge of the web flow: 302 redirects and small HTML pages instead of
@@ -48,11 +48,6 @@ const WEB_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'Content-Security-Policy': PAGE_CSP,
 };
-
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** A link button on a page. */
 export interface PageLink {

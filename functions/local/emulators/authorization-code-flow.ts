@@ -10,8 +10,9 @@
  * `redirect_uri` are all `invalid_grant`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { systemClock, type Clock } from '../../core/ports.js';
-import { escapeHtml, html, json, redirect, type AppRequest, type AppResponse } from './http-app.js';
+import { systemClock, type Clock } from '../../core/ports/index.js';
+import { escapeHtml } from '../../handlers/http/escape-html.js';
+import { html, json, redirect, type AppRequest, type AppResponse } from './http-app.js';
 
 /** An authorization request that passed validation and waits for the tester's decision. */
 export interface PendingAuthorization {

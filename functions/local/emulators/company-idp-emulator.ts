@@ -52,7 +52,7 @@ import {
 import { DEFAULT_COMPANY_MEMBERS, type CompanyTestMember } from './test-identities.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 import { MemberVerificationApi } from './member-verification-api.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import { systemClock, type Clock } from '../../core/ports/index.js';
 
 export type { Outage } from './http-app.js';
 

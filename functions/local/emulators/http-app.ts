@@ -1,4 +1,10 @@
 /**
+ * DEV AND TEST ONLY: the emulators' private web framework, not the service's. No Lambda function
+ * bundles it (nothing outside `functions/local/` imports it; the service's own HTTP edge is
+ * API Gateway plus middy, see `functions/handlers/http/`), and it is deliberately small: no
+ * middleware, no streaming, no TLS, permissive CORS. Do not grow it into a general framework, and
+ * do not use it outside the emulators.
+ *
  * A tiny HTTP router on `node:http`, shared by the local emulators of the LINE Platform and of
  * the company IdP. It exists so the emulators stay dependency-free dev tools (no express) that
  * both `npm start` and the integration tests can start in-process on a random port.
@@ -64,11 +70,6 @@ export function html(status: number, body: string, headers: Record<string, strin
 /** A redirect, e.g. from an authorize page back to the client's `redirect_uri`. */
 export function redirect(location: string, status: 302 | 303 = 302): AppResponse {
   return { status, headers: { location }, body: '' };
-}
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Thrown by a handler to answer with `response` (typically a 4xx) from any depth. */

@@ -11,7 +11,8 @@
  *   confirm uses the token (once) and sends `ok`, or `failed` if it expired meanwhile; cancel sends
  *   nothing. Both end on the user's chat page.
  */
-import { escapeHtml, html, redirect, type AppRequest, type AppResponse, type HttpApp } from './http-app.js';
+import { escapeHtml } from '../../handlers/http/escape-html.js';
+import { html, redirect, type AppRequest, type AppResponse, type HttpApp } from './http-app.js';
 import { chatPath, emulatorErrorPage } from './line-chat-page.js';
 import type { LineMessagingStore } from './line-messaging-store.js';
 import type { LineUserActions } from './line-user-actions.js';

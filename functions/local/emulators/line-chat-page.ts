@@ -9,7 +9,8 @@
  * become links only for http(s) URLs.
  */
 import { randomBytes } from 'node:crypto';
-import { escapeHtml, html, type AppResponse } from './http-app.js';
+import { escapeHtml } from '../../handlers/http/escape-html.js';
+import { html, type AppResponse } from './http-app.js';
 import type { ChatEntry } from './line-messaging-store.js';
 import { isRecord } from './line-message-validation.js';
 import type { WebhookDelivery } from './line-webhook-sender.js';

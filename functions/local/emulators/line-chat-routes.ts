@@ -11,15 +11,8 @@
  * - `GET /_emulator/messaging/sent`, `POST /_emulator/messaging/rate-limit` (`count`: a number, or
  *   null to switch the 429 mode off, or "always").
  */
-import {
-  escapeHtml,
-  html,
-  json,
-  redirect,
-  type AppRequest,
-  type AppResponse,
-  type HttpApp,
-} from './http-app.js';
+import { escapeHtml } from '../../handlers/http/escape-html.js';
+import { html, json, redirect, type AppRequest, type AppResponse, type HttpApp } from './http-app.js';
 import { chatPage, chatPath, emulatorErrorPage } from './line-chat-page.js';
 import type { LineMessagingStore } from './line-messaging-store.js';
 import { isRecord } from './line-message-validation.js';

@@ -64,7 +64,7 @@ import {
   type LineTestUser,
 } from './test-identities.js';
 import { LineMessaging, type LineMessagingControl, type MessagingChannel } from './line-messaging.js';
-import { systemClock, type Clock } from '../../core/ports.js';
+import { systemClock, type Clock } from '../../core/ports/index.js';
 import { AuthorizationCodeFlow, consentPage, oauthError } from './authorization-code-flow.js';
 
 export type { Outage } from './http-app.js';

@@ -13,7 +13,7 @@
  * forgot to normalize fails here as it would against a strict company API.
  */
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../../core/ports.js';
+import { systemClock, type Clock } from '../../core/ports/index.js';
 import { headerValue, json, type AppRequest, type AppResponse } from './http-app.js';
 import type { CompanyTestMember } from './test-identities.js';
 

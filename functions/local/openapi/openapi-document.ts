@@ -6,12 +6,12 @@ import {
   MEMBER_SEND_STATUSES,
   MULTICAST_LIMIT,
 } from '../../core/messages.js';
-import { UNLINK_REASONS } from '../../core/ports.js';
+import { UNLINK_REASONS } from '../../core/ports/index.js';
 import { ERROR_TABLE, errorTreatment, STATUS_TITLES } from '../../handlers/http/error-table.js';
 
 /**
  * The OpenAPI 3.1 description of the HTTP API, served by `npm start` at `/openapi.json`. It is
- * written by hand next to the routes (functions/handlers/routes.ts) and checked against them and
+ * written by hand next to the routes (functions/manifest/routes.ts) and checked against them and
  * against real responses by test/integration/openapi/openapi-conformance.test.ts: a route without
  * a path here, a problem code missing from the enum, or a response the document does not allow
  * fails that test. Problem codes and their statuses come from the one table in error-table.ts.

@@ -2,7 +2,7 @@ import {
   DEFAULT_COMPANY_MEMBERS,
   testLineUserId,
 } from '../../../functions/local/emulators/test-identities.js';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { adminCall, testAdminCredentials } from '../../support/admin-client.js';
 import { call } from '../../support/http.js';
 import { importSample, s, TEST_PEPPER } from '../../support/member-data.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { localClient } from '../../../functions/local/dynamodb-local.js';
 import { startDevStack, type DevStack } from '../../../functions/local/dev-stack.js';
 import { CHROMIUM_FLAGS, chromiumPath } from '../../support/chromium.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import iconv from 'iconv-lite';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { runImportCli } from '../../../functions/import/import-cli.js';
 import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { s, TEST_PEPPER } from '../../support/member-data.js';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { TEST_PEPPER } from '../../support/member-data.js';
 

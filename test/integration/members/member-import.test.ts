@@ -9,7 +9,7 @@ import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HmacFactorHasher } from '../../../functions/adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../../../functions/adapters/dynamo/dynamo-member-repository.js';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { FileCheckpoint } from '../../../functions/import/file-checkpoint.js';
 import { runImportCli } from '../../../functions/import/import-cli.js';
 import { ImportAbortedError, importMembers } from '../../../functions/core/use-cases/import-members.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { runSendCli } from '../../../functions/messages/send-cli.js';
 import { startLineFake, type LineFake } from '../../support/line-fake.js';

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ERROR_TABLE } from '../../../functions/handlers/http/error-table.js';
-import { ROUTES } from '../../../functions/handlers/routes.js';
+import { ROUTES } from '../../../functions/manifest/routes.js';
 import {
   DEFAULT_COMPANY_MEMBERS,
   testLineUserId,

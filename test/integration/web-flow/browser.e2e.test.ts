@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { BrowserContext, Page } from 'playwright-core';
-import { TABLES, type TableKey } from '../../../functions/adapters/dynamo/table-definitions.js';
+import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { localClient } from '../../../functions/local/dynamodb-local.js';
 import { startDevStack, type DevStack } from '../../../functions/local/dev-stack.js';
 import {

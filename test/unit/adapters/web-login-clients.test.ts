@@ -122,22 +122,24 @@ describe('LineWebLoginClient', () => {
 
   it('verifies the HS256 ID token with the channel secret and the stored nonce', async () => {
     const client = lineClient();
-    await expect(client.verifyIdToken(await hs256({ nonce: 'N1' }), 'N1')).resolves.toEqual({
+    await expect(client.verifyRedeemedIdToken(await hs256({ nonce: 'N1' }), 'N1')).resolves.toEqual({
       userId: USER,
       channelId: '1234567890',
     });
-    await expect(client.verifyIdToken(await hs256({ nonce: 'N2' }), 'N1')).rejects.toMatchObject({
+    await expect(client.verifyRedeemedIdToken(await hs256({ nonce: 'N2' }), 'N1')).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
     await expect(
-      client.verifyIdToken(await hs256({ nonce: 'N1' }, 'another-secret-0123456789abcdef'), 'N1'),
+      client.verifyRedeemedIdToken(await hs256({ nonce: 'N1' }, 'another-secret-0123456789abcdef'), 'N1'),
     ).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
-    await expect(client.verifyIdToken(await hs256({}), 'N1')).rejects.toMatchObject({
+    await expect(client.verifyRedeemedIdToken(await hs256({}), 'N1')).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
-    await expect(client.verifyIdToken(await hs256({ nonce: 'N1', aud: '999' }), 'N1')).rejects.toMatchObject({
+    await expect(
+      client.verifyRedeemedIdToken(await hs256({ nonce: 'N1', aud: '999' }), 'N1'),
+    ).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
   });
@@ -153,9 +155,9 @@ describe('LineWebLoginClient', () => {
       }),
     });
     await expect(
-      client.verifyIdToken(await hs256({ nonce: 'N1', aud: '2222222222' }), 'N1'),
+      client.verifyRedeemedIdToken(await hs256({ nonce: 'N1', aud: '2222222222' }), 'N1'),
     ).resolves.toEqual({ userId: USER, channelId: '2222222222' });
-    await expect(client.verifyIdToken(await hs256({ nonce: 'N1' }), 'N1')).rejects.toMatchObject({
+    await expect(client.verifyRedeemedIdToken(await hs256({ nonce: 'N1' }), 'N1')).rejects.toMatchObject({
       code: 'invalid-line-token',
     });
     const url = new URL(
@@ -243,7 +245,7 @@ describe('OidcWebLoginClient', () => {
       undefined,
       300,
     );
-    await expect(client.verifyIdToken('t', 'the-nonce')).resolves.toEqual({ userId: 'M-1' });
+    await expect(client.verifyRedeemedIdToken('t', 'the-nonce')).resolves.toEqual({ userId: 'M-1' });
     expect(seen).toEqual([{ nonce: 'the-nonce', maxAge: 300 }]);
     expect(new URL(await client.authorizeUrl(request)).searchParams.get('max_age')).toBe('300');
     expect(new URL(await companyClient().authorizeUrl(request)).searchParams.has('max_age')).toBe(false);

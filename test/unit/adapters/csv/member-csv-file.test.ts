@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { readMemberCsv } from '../../../../functions/adapters/csv/member-csv-file.js';
 import { ImportFileError } from '../../../../functions/core/member-file.js';
-import type { MemberFileRecord } from '../../../../functions/core/member-ports.js';
+import type { MemberFileRecord } from '../../../../functions/core/ports/index.js';
 
 async function records(text: string, options: Parameters<typeof readMemberCsv>[1] = {}) {
   const file = readMemberCsv(Readable.from([text]), options);

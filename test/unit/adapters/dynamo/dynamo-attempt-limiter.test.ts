@@ -6,7 +6,7 @@ import {
   DynamoAttemptUnlocker,
 } from '../../../../functions/adapters/dynamo/dynamo-attempt-limiter.js';
 import { LEVEL_MEMORY_SECONDS, type AttemptLimits } from '../../../../functions/core/attempt-policy.js';
-import type { AttemptReservation, ScopeCount } from '../../../../functions/core/member-ports.js';
+import type { AttemptReservation, ScopeCount } from '../../../../functions/core/ports/index.js';
 
 /**
  * The attempt counters against a mocked document client: the exact counting, restarting,

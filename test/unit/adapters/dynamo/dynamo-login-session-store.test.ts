@@ -4,7 +4,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoLoginSessionStore } from '../../../../functions/adapters/dynamo/dynamo-login-session-store.js';
 import { LoginStateError } from '../../../../functions/core/errors.js';
-import type { LoginSession } from '../../../../functions/core/web-login.js';
+import type { LoginSession } from '../../../../functions/core/login-session.js';
 
 /**
  * The web flow's login sessions against a mocked document client: the one conditional

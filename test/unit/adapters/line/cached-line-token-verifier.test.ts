@@ -3,7 +3,7 @@ import { CachedLineTokenVerifier } from '../../../../functions/adapters/line/cac
 import { LinePlatformClient } from '../../../../functions/adapters/line/line-platform-client.js';
 import { InvalidTokenError, UpstreamError } from '../../../../functions/core/errors.js';
 import type { LineIdentity } from '../../../../functions/core/link.js';
-import type { Clock, LineIdentityVerifier } from '../../../../functions/core/ports.js';
+import type { Clock, LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
 
 const API = 'https://api.line.test';
 const ISSUER = 'https://access.line.me';

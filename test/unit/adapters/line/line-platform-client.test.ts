@@ -140,7 +140,7 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
       verify: () => ({ status: 400, body: { error: 'invalid_request' } }),
     });
     const token = await sign(claims);
-    await rejectsWith(client.verifyIdToken(token), InvalidTokenError);
+    await rejectsWith(client.verifyLiffIdToken(token), InvalidTokenError);
     await rejectsWith(strict.verifyBearer(token), InvalidTokenError);
   });
 
@@ -175,10 +175,15 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
 
   it('checks the nonce when one is expected', async () => {
     const { client, sign } = await setup();
-    await expect(client.verifyIdToken(await sign({ nonce: 'n1' }), { nonce: 'n1' })).resolves.toMatchObject({
+    await expect(
+      client.verifyLiffIdToken(await sign({ nonce: 'n1' }), { nonce: 'n1' }),
+    ).resolves.toMatchObject({
       userId: USER,
     });
-    await rejectsWith(client.verifyIdToken(await sign({ nonce: 'n1' }), { nonce: 'n2' }), InvalidTokenError);
+    await rejectsWith(
+      client.verifyLiffIdToken(await sign({ nonce: 'n1' }), { nonce: 'n2' }),
+      InvalidTokenError,
+    );
   });
 });
 

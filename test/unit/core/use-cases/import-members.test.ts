@@ -4,7 +4,7 @@ import { ImportFileError } from '../../../../functions/core/member-file.js';
 import type {
   ImportedMember as StoredMember,
   MemberImportStore,
-} from '../../../../functions/core/member-ports.js';
+} from '../../../../functions/core/ports/index.js';
 import {
   ImportAbortedError,
   importMembers,

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { LineUserAlreadyLinkedError } from '../../../../functions/core/errors.js';
-import type { AuditEvent } from '../../../../functions/core/ports.js';
+import type { AuditEvent } from '../../../../functions/core/ports/index.js';
 import { linkAccounts } from '../../../../functions/core/use-cases/link-accounts.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
 

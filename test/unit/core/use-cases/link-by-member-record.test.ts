@@ -4,7 +4,7 @@ import {
   TooManyAttemptsError,
   VerificationFailedError,
 } from '../../../../functions/core/errors.js';
-import type { AttemptEvent } from '../../../../functions/core/member-ports.js';
+import type { AttemptEvent } from '../../../../functions/core/ports/index.js';
 import {
   linkByMemberRecord,
   type LinkByMemberRecordPorts,

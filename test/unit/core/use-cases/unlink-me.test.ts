@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../../../functions/core/errors.js';
-import type { LineIdentityVerifier } from '../../../../functions/core/ports.js';
+import type { LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
 import { unlinkMe, type LineDeauthorizer } from '../../../../functions/core/use-cases/unlink-me.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
 

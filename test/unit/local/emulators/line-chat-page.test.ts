@@ -100,14 +100,14 @@ describe('GET /_emulator/chat/{userId}', () => {
     const { text, headers } = await page();
     expect(text).toContain('id="friend-status" class="badge friend">friend');
     expect(text).toContain(
-      '<a href="https://service.example/account-link/start?linkToken=abc&#38;x=1" rel="noreferrer">',
+      '<a href="https://service.example/account-link/start?linkToken&#61;abc&#38;x&#61;1" rel="noreferrer">',
     );
     expect(text).toContain('&#60;b&#62;now&#60;/b&#62;');
     expect(text).not.toContain('<b>now</b>');
     expect(text).toContain(
-      '<a class="action" data-action="uri" href="https://service.example/account-link/start?linkToken=abc" rel="noreferrer">Link</a>',
+      '<a class="action" data-action="uri" href="https://service.example/account-link/start?linkToken&#61;abc" rel="noreferrer">Link</a>',
     );
-    expect(text).toContain('<input type="hidden" name="data" value="action=later">');
+    expect(text).toContain('<input type="hidden" name="data" value="action&#61;later">');
     expect(text).toContain('data-action="message">Help</button>');
     expect(text).toContain('<button class="action" disabled title="tel:0312345678">Call</button>');
     expect(text).toContain('<p>Flex body</p>');

@@ -1,4 +1,4 @@
-import type { TableKey } from '../adapters/dynamo/table-definitions.js';
+import type { TableKey } from './table-definitions.js';
 
 /**
  * DynamoDB item actions a function can be granted (IAM `dynamodb:<action>`), named exactly as

@@ -1,5 +1,11 @@
 import { AlreadyLinkedError, AuthorizationFailedError, DomainError, LoginStateError } from '../errors.js';
-import type { LineIdentityVerifier } from '../ports.js';
+import type {
+  Clock,
+  LineIdentityVerifier,
+  LoginSessionStore,
+  OAuthLoginClient,
+  RandomSource,
+} from '../ports/index.js';
 import {
   BINDING_BYTES,
   bindingHash,
@@ -11,13 +17,9 @@ import {
   VERIFIER_BYTES,
   type LoginLeg,
   type LoginSession,
-  type LoginSessionStore,
-  type OAuthLoginClient,
-  type RandomSource,
   type WebLinkResult,
   type WebLoginSettings,
-} from '../web-login.js';
-import type { Clock } from '../ports.js';
+} from '../login-session.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /**
@@ -293,5 +295,5 @@ export async function redeemAndVerify(
     codeVerifier: session.codeVerifier,
     nonce: session.nonce,
   });
-  return client.verifyIdToken(idToken, session.nonce);
+  return client.verifyRedeemedIdToken(idToken, session.nonce);
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadObservability } from '../../config.js';
+import { loadObservability } from '../config.js';
 
 /**
  * The service's structured JSON logger (Powertools), one per execution environment. Nothing

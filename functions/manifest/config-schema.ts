@@ -3,8 +3,8 @@ import {
   DEFAULT_ATTEMPT_LIMITS,
   DEFAULT_FAILURE_DEADLINE_MS,
   DEFAULT_GLOBAL_SLOWDOWN_MS,
-} from './core/attempt-policy.js';
-import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from './core/member-factors.js';
+} from '../core/attempt-policy.js';
+import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from '../core/member-factors.js';
 
 /**
  * The configuration schema: every environment variable the functions read, with its one

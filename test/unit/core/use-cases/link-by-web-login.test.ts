@@ -10,13 +10,13 @@ import {
   startCompanyLogin,
   startLineLogin,
   type WebLoginPorts,
-} from '../../../../functions/core/use-cases/web-login.js';
+} from '../../../../functions/core/use-cases/link-by-web-login.js';
 import {
   bindingHash,
   pkceChallenge,
   resolveReturnTo,
   returnUrlWithResult,
-} from '../../../../functions/core/web-login.js';
+} from '../../../../functions/core/login-session.js';
 import { fakeLineVerifier, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
 import {
   counterRandom,

@@ -1,9 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { loadObservability } from '../../config.js';
-import { errorTreatment, type BusinessMetric } from './error-table.js';
-
-// Declared beside the error table, which names a metric per code (no import cycle).
-export type { BusinessMetric };
+import { loadObservability } from '../config.js';
 
 /**
  * Business metrics (Powertools Metrics, CloudWatch embedded metric format), one per execution
@@ -17,14 +13,20 @@ export const metrics = new Metrics({
   serviceName: observability.serviceName,
 });
 
+/** The metrics the dashboard and alarms know. */
+export type BusinessMetric =
+  | 'LinksCreated'
+  | 'LinkConflicts'
+  | 'RejectedTokens'
+  | 'Lockouts'
+  /** A failed member-data attempt while service-wide failures are over ATTEMPTS_GLOBAL. */
+  | 'GlobalAttemptThreshold'
+  // Messaging API webhook: requests refused for their signature, and friendship changes applied.
+  | 'WebhookSignatureRejected'
+  | 'FriendshipUpdates';
+
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
-}
-
-/** Counts a refusal if the error table gives its code a business metric. */
-export function countRefusal(code: string): void {
-  const name = errorTreatment(code)?.metric;
-  if (name) countMetric(name);
 }

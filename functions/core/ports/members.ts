@@ -1,9 +1,9 @@
-import type { FactorValues, MemberFactor } from './member-factors.js';
+import type { FactorValues, MemberFactor } from '../member-factors.js';
 
 /**
- * Ports of member verification (patterns 2 and 3), beside the general ones in `ports.ts`:
- * keyed hashing of factors, the imported member records, the company's verification API and
- * the attempt counters that protect both against guessing.
+ * Ports of member verification (patterns 2 and 3): keyed hashing of factors, the imported
+ * member records and the attempt counters that protect both against guessing; and the
+ * admin operations on a member's data (erasure, unlock).
  */
 
 /** Keyed hashes of factor values, by factor (opaque strings). */
@@ -29,15 +29,6 @@ export interface MemberRecord {
 /** The imported member records (pattern 3). */
 export interface MemberRecordRepository {
   findByMemberId(memberId: string): Promise<MemberRecord | undefined>;
-}
-
-/** The company's answer to a verification request (pattern 2). */
-export type CompanyMemberVerdict = { verified: true; companyUserId: string } | { verified: false };
-
-/** The company's member verification API (pattern 2). */
-export interface CompanyMemberVerifier {
-  /** @throws UpstreamError when the API is unavailable or answers something unexpected. */
-  verifyMember(input: { memberId: string; factors: FactorValues }): Promise<CompanyMemberVerdict>;
 }
 
 /**
@@ -134,6 +125,24 @@ export interface AttemptEvent {
 
 /** Receives every attempt's outcome (the handlers log it). */
 export type AttemptObserver = (event: AttemptEvent) => void;
+
+/** Clears a member's guessing-protection counters (the admin unlock). */
+export interface AttemptUnlocker {
+  /** @returns how many counters were removed. */
+  unlock(keys: { memberId?: string; lineUserId?: string }): Promise<number>;
+}
+
+/** What an erasure removed or rewrote, per table (counts only). */
+export type ErasureReport = Record<string, { deleted: number; pseudonymized: number }>;
+
+/**
+ * Removes every personal value of one member from the service's storage: the link (both sides),
+ * the imported member record, attempt counters, login sessions; audit events keep their types
+ * and times with the identifiers replaced by keyed pseudonyms.
+ */
+export interface PersonalDataEraser {
+  erase(ids: { companyUserId: string; lineUserId?: string; at: string }): Promise<ErasureReport>;
+}
 
 // ------------------------------------------------------------------ member import (pattern 3)
 

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadTracingConfig } from '../../../../functions/config.js';
+import { loadTracingConfig } from '../../../functions/config.js';
 
 describe('loadTracingConfig', () => {
   it('is on in Lambda unless POWERTOOLS_TRACE_ENABLED=false, and off outside Lambda', () => {
@@ -27,7 +27,7 @@ describe('tracing in Lambda', () => {
 
   it('captures AWS SDK clients given before and after the tracer loaded, and runs the handler middleware', async () => {
     const { loadTracer, traceAwsClient, tracing } =
-      await import('../../../../functions/handlers/http/tracing.js');
+      await import('../../../functions/observability/tracing.js');
     const before = traceAwsClient(new DynamoDBClient({ region: 'ap-northeast-1' }));
     const middleware = tracing();
     const loaded = await loadTracer();

@@ -1,7 +1,7 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import { loadTracingConfig, type TracingConfig } from '../../config.js';
+import { loadTracingConfig, type TracingConfig } from '../config.js';
 
 /**
  * X-Ray tracing with Powertools Tracer: a subsegment per invocation (cold start and service

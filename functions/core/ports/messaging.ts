@@ -1,0 +1,56 @@
+import type { AccountLinkNonce, BotMessage } from '../messaging.js';
+
+/**
+ * Ports of the Messaging API side: the webhook's redelivery guard, what is known of each
+ * user's friendship with the Official Account, the account-link nonces and the Messaging API itself.
+ */
+
+/** Remembers which webhook events were applied, so a redelivery is applied only once. */
+export interface WebhookEventLog {
+  /**
+   * Claims `webhookEventId` until `expiresAt` (epoch seconds). Atomic: of any number of
+   * concurrent claims exactly one returns true.
+   */
+  claim(webhookEventId: string, expiresAt: number): Promise<boolean>;
+  /** Gives a claim back after the event could not be applied, so LINE's redelivery is applied. */
+  release(webhookEventId: string): Promise<void>;
+}
+
+/** The outcome of recording a friendship state. */
+export type FriendshipUpdate = 'updated' | 'stale';
+
+/**
+ * Whether a LINE user has the Official Account as a friend, as learned at a point in time. The
+ * store keeps only the newest state: an older one delivered late never overrides it.
+ */
+export interface FriendshipStore {
+  /**
+   * Records `friend` as of `at` (ISO 8601) for the LINE user and on their link if there is one.
+   * @returns `stale` when a newer state was already known (nothing changed).
+   */
+  record(lineUserId: string, friend: boolean, at: string): Promise<FriendshipUpdate>;
+  /**
+   * Copies the newest known state onto the user's link (after a link was created), with the same
+   * newer-wins rule, so a link made after a `follow` shows `friend: true`.
+   */
+  applyToLink(lineUserId: string): Promise<void>;
+}
+
+/** Nonces of pattern 4, each consumed at most once. */
+export interface AccountLinkNonceStore {
+  /** Stores a new nonce (a collision fails rather than overwrites). */
+  create(nonce: AccountLinkNonce): Promise<void>;
+  /**
+   * Removes and returns the nonce when it exists and has not expired at `now`; atomic, so of
+   * concurrent consumers exactly one gets it. `undefined` when unknown, used or expired.
+   */
+  consume(nonce: string, now: Date): Promise<AccountLinkNonce | undefined>;
+}
+
+/** The Messaging API as the use cases need it (the adapter owns the channel access token). */
+export interface MessagingApi {
+  /** `POST /v2/bot/user/{userId}/linkToken`. @throws UpstreamError */
+  issueLinkToken(lineUserId: string): Promise<string>;
+  /** `POST /v2/bot/message/reply`. @throws UpstreamError */
+  reply(replyToken: string, messages: BotMessage[]): Promise<void>;
+}
