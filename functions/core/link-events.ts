@@ -63,8 +63,3 @@ export function toLinkEvent(change: LinkItemChange): LinkEvent | undefined {
     friend: friendOf(item),
   };
 }
-
-/** Publishes link events (EventBridge in the cloud, a log line locally). */
-export interface LinkEventPublisher {
-  publish(events: readonly LinkEvent[]): Promise<void>;
-}

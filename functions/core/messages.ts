@@ -114,3 +114,20 @@ export function retryKeyFor(name: string): string {
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** One batch of a job, as the queue carries it. */
+export interface JobBatchRef {
+  jobId: string;
+  batch: number;
+}
+
+/** A job as the company sees it. */
+export interface MessageJob {
+  jobId: string;
+  status: 'running' | 'done';
+  createdAt: string;
+  total: number;
+  batches: number;
+  batchesDone: number;
+  counts: Record<MemberSendStatus, number>;
+}

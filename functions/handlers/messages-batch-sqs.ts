@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { runMessageBatch, type JobBatchRef } from '../core/use-cases/message-jobs.js';
+import type { JobBatchRef } from '../core/messages.js';
+import { runMessageBatch } from '../core/use-cases/message-jobs.js';
 import { logger } from '../observability/logger.js';
 import { messageBatchPorts } from './wiring.js';
 

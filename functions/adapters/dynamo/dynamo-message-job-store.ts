@@ -14,7 +14,8 @@ import {
   type MemberSendResult,
   type MemberSendStatus,
 } from '../../core/messages.js';
-import type { JobBatchRef, MessageJob, MessageJobStore } from '../../core/use-cases/message-jobs.js';
+import type { JobBatchRef, MessageJob } from '../../core/messages.js';
+import type { MessageJobStore } from '../../core/ports/index.js';
 
 /** Job records expire a week after the job started (DynamoDB TTL). */
 const JOB_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,5 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { LinkEvent, LinkEventPublisher } from '../../core/link-events.js';
+import type { LinkEvent } from '../../core/link-events.js';
+import type { LinkEventPublisher } from '../../core/ports/index.js';
 
 /** `source` of every event this service puts on the bus. */
 export const LINK_EVENT_SOURCE = 'line-id-link';

@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../core/errors.js';
-import type { LineDeauthorizer } from '../../core/use-cases/unlink-me.js';
+import type { LineDeauthorizer } from '../../core/ports/index.js';
 import { fetchJson, type FetchLike } from '../http/fetch-with-timeout.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';
 

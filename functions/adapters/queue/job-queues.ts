@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { JobBatchRef, JobQueue } from '../../core/use-cases/message-jobs.js';
+import type { JobBatchRef } from '../../core/messages.js';
+import type { JobQueue } from '../../core/ports/index.js';
 
 /**
  * Job batches on an SQS queue (10 messages per SendMessageBatch). The worker function consumes

@@ -1,4 +1,5 @@
 import type { Link } from '../link.js';
+import type { LinkEvent } from '../link-events.js';
 
 /** Where links are kept, one per LINE user and one per company user, and read back in bulk. */
 
@@ -46,3 +47,8 @@ export interface LinkDirectory {
 export type UnlinkReason = 'membership-ended' | 'erasure-request' | 'support';
 
 export const UNLINK_REASONS: readonly UnlinkReason[] = ['membership-ended', 'erasure-request', 'support'];
+
+/** Publishes link events (EventBridge in the cloud, a log line locally). */
+export interface LinkEventPublisher {
+  publish(events: readonly LinkEvent[]): Promise<void>;
+}

@@ -1,4 +1,5 @@
 import type { AccountLinkNonce, BotMessage } from '../messaging.js';
+import type { JobBatchRef, LineMessage, MemberSendResult, MessageJob } from '../messages.js';
 
 /**
  * Ports of the Messaging API side: the webhook's redelivery guard, what is known of each
@@ -53,4 +54,45 @@ export interface MessagingApi {
   issueLinkToken(lineUserId: string): Promise<string>;
   /** `POST /v2/bot/message/reply`. @throws UpstreamError */
   reply(replyToken: string, messages: BotMessage[]): Promise<void>;
+}
+
+/** LINE's friendship status API, called with the user's own LINE Login access token. */
+export interface FriendshipStatusApi {
+  /** Whether the user has the Official Account linked to the login channel as a friend. @throws UpstreamError */
+  isFriend(userAccessToken: string): Promise<boolean>;
+}
+
+/** Sends one multicast request to LINE. */
+export interface MulticastSender {
+  /**
+   * Sends `messages` to up to 500 LINE users. `retryKey` goes out as `X-Line-Retry-Key` on the
+   * request and on every retry of it, so LINE accepts it at most once.
+   * @throws when the request failed for good (after the adapter's bounded retries).
+   */
+  multicast(to: readonly string[], messages: readonly LineMessage[], retryKey: string): Promise<void>;
+}
+
+/** Message jobs: the request, its batches, and per-batch results. */
+export interface MessageJobStore {
+  create(job: {
+    jobId: string;
+    createdAt: string;
+    actor: string;
+    messages: readonly LineMessage[];
+    batches: ReadonlyArray<readonly string[]>;
+  }): Promise<void>;
+  get(jobId: string): Promise<MessageJob | undefined>;
+  /** The request's messages and this batch's recipients; `done` once its results are stored. */
+  batch(
+    ref: JobBatchRef,
+  ): Promise<{ messages: LineMessage[]; companyUserIds: string[]; done: boolean } | undefined>;
+  /** Stores a batch's results and counts them into the job, once; false when it was already done. */
+  completeBatch(ref: JobBatchRef, results: readonly MemberSendResult[]): Promise<boolean>;
+  /** Results of finished batches from batch `fromBatch` on, a page of batches at a time. */
+  results(jobId: string, fromBatch: number): Promise<{ results: MemberSendResult[]; nextBatch?: number }>;
+}
+
+/** Carries job batches to the worker (SQS in the cloud, in-process locally). */
+export interface JobQueue {
+  enqueue(batches: readonly JobBatchRef[]): Promise<void>;
 }

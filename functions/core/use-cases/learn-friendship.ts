@@ -1,11 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { Clock, FriendshipStore } from '../ports/index.js';
-
-/** LINE's friendship status API, called with the user's own LINE Login access token. */
-export interface FriendshipStatusApi {
-  /** Whether the user has the Official Account linked to the login channel as a friend. @throws UpstreamError */
-  isFriend(userAccessToken: string): Promise<boolean>;
-}
+import type { Clock, FriendshipStatusApi, FriendshipStore } from '../ports/index.js';
 
 /** Ports of {@link learnFriendshipAtLink}. */
 export interface LearnFriendshipPorts {

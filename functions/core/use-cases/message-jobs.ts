@@ -3,56 +3,22 @@ import {
   MULTICAST_LIMIT,
   retryKeyFor,
   summarize,
-  type LineMessage,
   type MemberSendResult,
   type MemberSendStatus,
   type SendRequest,
+  type JobBatchRef,
+  type MessageJob,
 } from '../messages.js';
-import type { AdminAuditLog, Clock, LinkDirectory } from '../ports/index.js';
+import type {
+  AdminAuditLog,
+  Clock,
+  JobQueue,
+  LinkDirectory,
+  MessageJobStore,
+  MulticastSender,
+} from '../ports/index.js';
 import type { AdminCaller } from './admin-links.js';
-import { sendToMembers, type MulticastSender } from './send-messages.js';
-
-/** One batch of a job, as the queue carries it. */
-export interface JobBatchRef {
-  jobId: string;
-  batch: number;
-}
-
-/** A job as the company sees it. */
-export interface MessageJob {
-  jobId: string;
-  status: 'running' | 'done';
-  createdAt: string;
-  total: number;
-  batches: number;
-  batchesDone: number;
-  counts: Record<MemberSendStatus, number>;
-}
-
-/** Message jobs: the request, its batches, and per-batch results. */
-export interface MessageJobStore {
-  create(job: {
-    jobId: string;
-    createdAt: string;
-    actor: string;
-    messages: readonly LineMessage[];
-    batches: ReadonlyArray<readonly string[]>;
-  }): Promise<void>;
-  get(jobId: string): Promise<MessageJob | undefined>;
-  /** The request's messages and this batch's recipients; `done` once its results are stored. */
-  batch(
-    ref: JobBatchRef,
-  ): Promise<{ messages: LineMessage[]; companyUserIds: string[]; done: boolean } | undefined>;
-  /** Stores a batch's results and counts them into the job, once; false when it was already done. */
-  completeBatch(ref: JobBatchRef, results: readonly MemberSendResult[]): Promise<boolean>;
-  /** Results of finished batches from batch `fromBatch` on, a page of batches at a time. */
-  results(jobId: string, fromBatch: number): Promise<{ results: MemberSendResult[]; nextBatch?: number }>;
-}
-
-/** Carries job batches to the worker (SQS in the cloud, in-process locally). */
-export interface JobQueue {
-  enqueue(batches: readonly JobBatchRef[]): Promise<void>;
-}
+import { sendToMembers } from './send-messages.js';
 
 /** Ports of {@link startMessageJob}. */
 export interface StartMessageJobPorts {

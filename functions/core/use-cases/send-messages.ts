@@ -4,17 +4,7 @@ import {
   type MemberSendResult,
   type MemberSendStatus,
 } from '../messages.js';
-import type { LinkDirectory } from '../ports/index.js';
-
-/** Sends one multicast request to LINE. */
-export interface MulticastSender {
-  /**
-   * Sends `messages` to up to 500 LINE users. `retryKey` goes out as `X-Line-Retry-Key` on the
-   * request and on every retry of it, so LINE accepts it at most once.
-   * @throws when the request failed for good (after the adapter's bounded retries).
-   */
-  multicast(to: readonly string[], messages: readonly LineMessage[], retryKey: string): Promise<void>;
-}
+import type { LinkDirectory, MulticastSender } from '../ports/index.js';
 
 /** Ports of {@link sendToMembers}. */
 export interface SendToMembersPorts {

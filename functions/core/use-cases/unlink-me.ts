@@ -1,11 +1,11 @@
 import type { Link } from '../link.js';
-import type { AuditLog, Clock, LineIdentityVerifier, LinkRepository } from '../ports/index.js';
-
-/** Revokes the user's authorization of our LINE Login channel at LINE. */
-export interface LineDeauthorizer {
-  /** @throws UpstreamError when LINE cannot be reached or refuses. */
-  deauthorize(userAccessToken: string): Promise<void>;
-}
+import type {
+  AuditLog,
+  Clock,
+  LineDeauthorizer,
+  LineIdentityVerifier,
+  LinkRepository,
+} from '../ports/index.js';
 
 /** What deauthorizing needs; without it, {@link unlinkMe} only unlinks. */
 export interface DeauthorizePorts {

@@ -1,6 +1,6 @@
 import { UpstreamError } from '../../../../functions/core/errors.js';
-import type { LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
-import { unlinkMe, type LineDeauthorizer } from '../../../../functions/core/use-cases/unlink-me.js';
+import type { LineDeauthorizer, LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
+import { unlinkMe } from '../../../../functions/core/use-cases/unlink-me.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
 
 /** `id:<user>` is an ID token, `at:<user>` an access token. */
