@@ -49,6 +49,8 @@ export const CHILD_ENV: Record<string, string> = {
   COMPANY_API_CLIENT_SECRET: 'bench-api-secret',
   MEMBER_FACTORS: 'birthDate,postalCode',
   MEMBER_HASH_PEPPER: 'bench-pepper-0123456789abcdef',
+  LINE_MESSAGING_CHANNEL_ID: '2000000002',
+  LINE_MESSAGING_CHANNEL_SECRET: 'bench-messaging-secret',
   ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, t.defaultName])),
 };
 

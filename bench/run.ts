@@ -38,7 +38,20 @@ async function main(): Promise<void> {
   for (const name of Object.keys(suites)) {
     if (only && !name.includes(only)) continue;
     process.stderr.write(`bench: ${name}…\n`);
-    rows.push(...(await runChild(name, large)));
+    try {
+      rows.push(...(await runChild(name, large)));
+    } catch (error) {
+      // One broken suite must not throw away the rows the others measured: it is a row that fails.
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      rows.push({
+        name: `${name}: the suite failed (see above)`,
+        project: '—',
+        baseline: '—',
+        ratio: Number.NaN,
+        target: 'runs',
+        pass: false,
+      });
+    }
   }
   printTable(rows);
   const failed = rows.filter((r) => !r.pass).length;
