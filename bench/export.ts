@@ -125,7 +125,7 @@ const suite: BenchSuite = {
 export default suite;
 
 /** Writes `count` links (both items of each) with parallel BatchWriteItem, retrying unprocessed items. */
-async function loadLinks(client: DynamoDBClient, table: string, count: number): Promise<void> {
+export async function loadLinks(client: DynamoDBClient, table: string, count: number): Promise<void> {
   const CONCURRENCY = 8;
   const PER_BATCH = 12; // 12 links = 24 items of the 25 a batch allows
   let next = 0;
