@@ -28,11 +28,7 @@ const suite: BenchSuite = {
     const client = localClient(dynamo.endpoint);
     const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
     try {
-      const suffix = randomBytes(3).toString('hex');
-      const tables = Object.fromEntries(
-        (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`]),
-      ) as Record<TableKey, string>;
-      await ensureTables(client, tables);
+      const tables = await createBenchTables(client);
       const loadStart = performance.now();
       await loadLinks(client, tables.links, links);
       process.stderr.write(
@@ -123,6 +119,16 @@ const suite: BenchSuite = {
   },
 };
 export default suite;
+
+/** Every table of the service under names of its own (`<default>-bench-<random>`), created empty. */
+export async function createBenchTables(client: DynamoDBClient): Promise<Record<TableKey, string>> {
+  const suffix = randomBytes(3).toString('hex');
+  const tables = Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`]),
+  ) as Record<TableKey, string>;
+  await ensureTables(client, tables);
+  return tables;
+}
 
 /** Writes `count` links (both items of each) with parallel BatchWriteItem, retrying unprocessed items. */
 export async function loadLinks(client: DynamoDBClient, table: string, count: number): Promise<void> {

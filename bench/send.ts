@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { TABLES, type TableKey } from '../functions/manifest/table-definitions.js';
-import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
 import { startLinePlatformEmulator } from '../functions/local/emulators/line-platform-emulator.js';
-import { loadLinks } from './export.js';
+import { createBenchTables, loadLinks } from './export.js';
 import { peakRssRow, percentile, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -30,11 +28,7 @@ const suite: BenchSuite = {
       messagingChannel: CHANNEL,
     });
     try {
-      const suffix = randomBytes(3).toString('hex');
-      const tables = Object.fromEntries(
-        (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`]),
-      ) as Record<TableKey, string>;
-      await ensureTables(client, tables);
+      const tables = await createBenchTables(client);
       const table = tables.links;
       const loadStart = performance.now();
       await loadLinks(client, table, members);
