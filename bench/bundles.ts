@@ -18,7 +18,7 @@ import type { BenchRow, BenchSuite } from './types.js';
  * it: with source maps enabled, like the functions), the two measured alternately, median of
  * 9 rounds (21 with --large).
  */
-const BASELINE_SOURCE =
+export const BASELINE_SOURCE =
   "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const c = new DynamoDBClient({});\n";
 /**
  * What the dependencies every API handler loads cost at cold start on their own: the SDK-only
@@ -111,13 +111,12 @@ function coldImport(file: string): Promise<number> {
   });
 }
 
-export async function bundle(
-  outdir: string,
-  name: string,
-  input: { entry: string } | { source: string },
-): Promise<string> {
-  const outfile = join(outdir, name, 'index.mjs');
-  await build({
+/** A handler's entry file, or source text bundled as it is (the baselines). */
+export type BundleInput = { entry: string } | { source: string };
+
+/** The deployment's esbuild options for `input` (lib/bundling.ts), output left to the caller. */
+export function bundleOptions(input: BundleInput) {
+  return {
     ...ESBUILD_OPTIONS,
     ...('entry' in input
       ? { entryPoints: [input.entry] }
@@ -130,9 +129,13 @@ export async function bundle(
           },
         }),
     absWorkingDir: PROJECT_ROOT,
-    outfile,
-    logLevel: 'silent',
-  });
+    logLevel: 'silent' as const,
+  };
+}
+
+export async function bundle(outdir: string, name: string, input: BundleInput): Promise<string> {
+  const outfile = join(outdir, name, 'index.mjs');
+  await build({ ...bundleOptions(input), outfile });
   return outfile;
 }
 

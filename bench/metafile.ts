@@ -1,6 +1,7 @@
 import { build } from 'esbuild';
 import { FALLBACK_ROUTE, ROUTES } from '../functions/manifest/routes.js';
-import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
+import { handlerEntry } from '../lib/bundling.js';
+import { BASELINE_SOURCE, bundleOptions, type BundleInput } from './bundles.js';
 
 /**
  * `npx tsx bench/metafile.ts [handler…]`: what each handler's bundle holds beyond the SDK-only
@@ -8,27 +9,12 @@ import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js'
  * output). The evidence behind docs/performance.md: it names what a handler loads that its
  * request path does not use.
  */
-const BASELINE_SOURCE =
-  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const c = new DynamoDBClient({});\n";
-
-async function contributors(input: { entry: string } | { source: string }) {
+async function contributors(input: BundleInput) {
   const result = await build({
-    ...ESBUILD_OPTIONS,
-    ...('entry' in input
-      ? { entryPoints: [input.entry] }
-      : {
-          stdin: {
-            contents: input.source,
-            resolveDir: PROJECT_ROOT,
-            loader: 'ts' as const,
-            sourcefile: 'baseline.ts',
-          },
-        }),
-    absWorkingDir: PROJECT_ROOT,
+    ...bundleOptions(input),
     outdir: 'metafile-out',
     write: false,
     metafile: true,
-    logLevel: 'silent',
   });
   const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint)!;
   const byPackage = new Map<string, number>();
