@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { TABLES } from '../functions/manifest/table-definitions.js';
 import { FALLBACK_ROUTE, ROUTES } from '../functions/manifest/routes.js';
 import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
 import { MEMBER_IMPORT } from '../lib/plan.js';
+import { inFreshProcess } from './fresh-process.js';
 import { interleave, ms, percentile } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -83,32 +83,15 @@ export const CHILD_ENV: Record<string, string> = {
 const IMPORT_SCRIPT =
   'const c = process.cpuUsage(); await import(process.env.BENCH_MODULE); const d = process.cpuUsage(c); process.stdout.write(String((d.user + d.system) / 1000));';
 
-function coldImport(file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', IMPORT_SCRIPT],
-      {
-        env: { ...CHILD_ENV, BENCH_MODULE: pathToFileURL(file).href },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const value = Number(out);
-      if (code === 0 && Number.isFinite(value)) resolve(value);
-      else
-        reject(
-          new Error(
-            `importing ${file} failed (exit ${code}): ${err.trim().split('\n').slice(0, 5).join(' | ')}`,
-          ),
-        );
-    });
-  });
+async function coldImport(file: string): Promise<number> {
+  const out = await inFreshProcess(
+    IMPORT_SCRIPT,
+    { ...CHILD_ENV, BENCH_MODULE: pathToFileURL(file).href },
+    `importing ${file}`,
+  );
+  const value = Number(out);
+  if (!Number.isFinite(value)) throw new Error(`importing ${file} printed no CPU time: ${out}`);
+  return value;
 }
 
 /** A handler's entry file, or source text bundled as it is (the baselines). */

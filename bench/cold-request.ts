@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { handlerEntry } from '../lib/bundling.js';
 import { bundle, CHILD_ENV } from './bundles.js';
+import { inFreshProcess } from './fresh-process.js';
 import { interleave, ms, percentile } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -43,36 +43,15 @@ const d = process.cpuUsage(start);
 process.stdout.write(JSON.stringify({ cpu: (d.user + d.system) / 1000, status: result.statusCode }));
 `;
 
-function coldRequest(file: string, env: Record<string, string>, event: unknown): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', SCRIPT], {
-      env: {
-        ...CHILD_ENV,
-        ...env,
-        BENCH_MODULE: pathToFileURL(file).href,
-        BENCH_EVENT: JSON.stringify(event),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        const { cpu, status } = JSON.parse(out) as { cpu: number; status: number };
-        if (code === 0 && status === 200) return resolve(cpu);
-      } catch {
-        // reported below
-      }
-      reject(
-        new Error(
-          `cold request with ${file} failed (exit ${code}): ${out} ${err.trim().split('\n').slice(0, 5).join(' | ')}`,
-        ),
-      );
-    });
-  });
+async function coldRequest(file: string, env: Record<string, string>, event: unknown): Promise<number> {
+  const out = await inFreshProcess(
+    SCRIPT,
+    { ...CHILD_ENV, ...env, BENCH_MODULE: pathToFileURL(file).href, BENCH_EVENT: JSON.stringify(event) },
+    `cold request with ${file}`,
+  );
+  const { cpu, status } = JSON.parse(out) as { cpu: number; status: number };
+  if (status !== 200) throw new Error(`cold request with ${file} answered ${status}`);
+  return cpu;
 }
 
 const suite: BenchSuite = {

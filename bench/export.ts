@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableKey } from '../functions/manifest/table-definitions.js';
-import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { createFreshTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
 import { peakRssRow, percentile, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -28,7 +26,7 @@ const suite: BenchSuite = {
     const client = localClient(dynamo.endpoint);
     const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
     try {
-      const tables = await createBenchTables(client);
+      const tables = await createFreshTables(client, 'bench');
       const loadStart = performance.now();
       await loadLinks(client, tables.links, links);
       process.stderr.write(
@@ -119,16 +117,6 @@ const suite: BenchSuite = {
   },
 };
 export default suite;
-
-/** Every table of the service under names of its own (`<default>-bench-<random>`), created empty. */
-export async function createBenchTables(client: DynamoDBClient): Promise<Record<TableKey, string>> {
-  const suffix = randomBytes(3).toString('hex');
-  const tables = Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`]),
-  ) as Record<TableKey, string>;
-  await ensureTables(client, tables);
-  return tables;
-}
 
 /** Writes `count` links (both items of each) with parallel BatchWriteItem, retrying unprocessed items. */
 export async function loadLinks(client: DynamoDBClient, table: string, count: number): Promise<void> {

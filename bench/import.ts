@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableKey } from '../functions/manifest/table-definitions.js';
-import { ensureTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { createFreshTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
 import { peakRssRow, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -127,11 +126,7 @@ async function generateCsv(path: string, rows: number): Promise<void> {
 
 /** A fresh members table (the same definition as the service's). */
 async function freshMembersTable(client: DynamoDBClient, tag: string): Promise<string> {
-  const suffix = `${randomBytes(3).toString('hex')}-${tag}`;
-  const names = Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-bench-${suffix}`]),
-  ) as Record<TableKey, string>;
-  await ensureTables(client, names);
+  const names = await createFreshTables(client, `bench-${tag}`);
   for (const key of Object.keys(TABLES) as TableKey[]) {
     if (key !== 'members') await client.send(new DeleteTableCommand({ TableName: names[key] }));
   }

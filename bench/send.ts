@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { createFreshTables, localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
 import { startLinePlatformEmulator } from '../functions/local/emulators/line-platform-emulator.js';
-import { createBenchTables, loadLinks } from './export.js';
+import { loadLinks } from './export.js';
 import { peakRssRow, percentile, throughputRow } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -28,7 +28,7 @@ const suite: BenchSuite = {
       messagingChannel: CHANNEL,
     });
     try {
-      const tables = await createBenchTables(client);
+      const tables = await createFreshTables(client, 'bench');
       const table = tables.links;
       const loadStart = performance.now();
       await loadLinks(client, table, members);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -90,6 +91,26 @@ export function localClient(endpoint: string): DynamoDBClient {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+}
+
+/**
+ * The service's tables under names of their own, `<default name>-<tag>`: a test file or bench run
+ * that creates them shares no table with another running at the same time.
+ */
+export function taggedTableNames(tag: string): Record<TableKey, string> {
+  return Object.fromEntries(
+    (Object.keys(TABLES) as TableKey[]).map((key) => [key, `${TABLES[key].defaultName}-${tag}`]),
+  ) as Record<TableKey, string>;
+}
+
+/** Creates every table of the service, empty, as `<default name>-<prefix>-<random>`; returns the names. */
+export async function createFreshTables(
+  client: DynamoDBClient,
+  prefix: string,
+): Promise<Record<TableKey, string>> {
+  const names = taggedTableNames(`${prefix}-${randomBytes(4).toString('hex')}`);
+  await ensureTables(client, names);
+  return names;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ensureTables, localClient } from '../../functions/local/dynamodb-local.js';
+import { ensureTables, localClient, taggedTableNames } from '../../functions/local/dynamodb-local.js';
 import { TABLES, type TableKey } from '../../functions/manifest/table-definitions.js';
 import { startLocalServer, type LocalServer } from '../../functions/local/local-server.js';
 import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
@@ -69,9 +69,7 @@ export async function startTestStack(
   const line = await startLinePlatformEmulator({ channels: [TEST_CHANNEL, OTHER_CHANNEL, THIRD_CHANNEL] });
   const company = await startCompanyIdpEmulator({ clients: [TEST_CLIENT, OTHER_CLIENT] });
   const suffix = randomBytes(4).toString('hex');
-  const tables = Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((key) => [key, `${TABLES[key].defaultName}-${suffix}`]),
-  ) as Record<TableKey, string>;
+  const tables = taggedTableNames(suffix);
   const dynamo = localClient(endpoint);
   await ensureTables(dynamo, tables);
 

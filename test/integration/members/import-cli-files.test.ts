@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import iconv from 'iconv-lite';
-import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { runImportCli } from '../../../functions/import/import-cli.js';
-import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
+import { createFreshTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { s, TEST_PEPPER } from '../../support/member-data.js';
 
 /**
@@ -29,12 +27,7 @@ afterAll(async () => {
 });
 
 async function freshTable(): Promise<string> {
-  const suffix = randomBytes(4).toString('hex');
-  const names = Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-files-${suffix}`]),
-  ) as Record<TableKey, string>;
-  await ensureTables(dynamo, names);
-  return names.members;
+  return (await createFreshTables(dynamo, 'files')).members;
 }
 
 async function memberIds(table: string): Promise<string[]> {

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
-import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
+import { createFreshTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { TEST_PEPPER } from '../../support/member-data.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -18,11 +16,7 @@ let csv: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'import-interrupt-'));
   const dynamo = localClient(endpoint);
-  const suffix = randomBytes(4).toString('hex');
-  const names = Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-int-${suffix}`]),
-  ) as Record<TableKey, string>;
-  await ensureTables(dynamo, names);
+  const names = await createFreshTables(dynamo, 'int');
   dynamo.destroy();
   table = names.members;
   // More rows than ten short runs get through.

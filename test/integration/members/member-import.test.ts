@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,12 +8,11 @@ import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HmacFactorHasher } from '../../../functions/adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../../../functions/adapters/dynamo/dynamo-member-repository.js';
-import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { FileCheckpoint } from '../../../functions/import/file-checkpoint.js';
 import { runImportCli } from '../../../functions/import/import-cli.js';
 import { ImportAbortedError, importMembers } from '../../../functions/core/use-cases/import-members.js';
 import { readMemberCsv } from '../../../functions/adapters/csv/member-csv-file.js';
-import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
+import { createFreshTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { DEFAULT_COMPANY_MEMBERS } from '../../../functions/local/emulators/test-identities.js';
 import { s, SAMPLE_CSV, TEST_PEPPER } from '../../support/member-data.js';
 
@@ -32,12 +30,7 @@ afterAll(async () => {
 
 /** A fresh members table. */
 async function freshTable(): Promise<string> {
-  const suffix = randomBytes(4).toString('hex');
-  const names = Object.fromEntries(
-    (Object.keys(TABLES) as TableKey[]).map((k) => [k, `${TABLES[k].defaultName}-imp-${suffix}`]),
-  ) as Record<TableKey, string>;
-  await ensureTables(dynamo, names);
-  return names.members;
+  return (await createFreshTables(dynamo, 'imp')).members;
 }
 
 async function items(table: string) {

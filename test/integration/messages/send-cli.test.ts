@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
-import { ensureTables, localClient } from '../../../functions/local/dynamodb-local.js';
+import { ensureTables, localClient, taggedTableNames } from '../../../functions/local/dynamodb-local.js';
 import { runSendCli } from '../../../functions/messages/send-cli.js';
 import { startLineFake, type LineFake } from '../../support/line-fake.js';
 
@@ -18,15 +17,7 @@ const lineId = (n: number) => `U${n.toString(16).padStart(32, '0')}`;
 beforeAll(async () => {
   const raw = localClient(endpoint);
   const suffix = table.slice('line-id-link-links-'.length);
-  await ensureTables(
-    raw,
-    Object.fromEntries(
-      (Object.keys(TABLES) as TableKey[]).map((k) => [
-        k,
-        k === 'links' ? table : `${TABLES[k].defaultName}-${suffix}`,
-      ]),
-    ) as Record<TableKey, string>,
-  );
+  await ensureTables(raw, { ...taggedTableNames(suffix), links: table });
   raw.destroy();
   const client = createDocumentClient({ endpoint });
   const links = new DynamoLinkRepository(client, table);

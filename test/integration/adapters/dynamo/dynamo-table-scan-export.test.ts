@@ -10,10 +10,9 @@ import { parse } from 'csv-parse/sync';
 import { DynamoAuditLog } from '../../../../functions/adapters/dynamo/dynamo-audit-log.js';
 import { createDocumentClient } from '../../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoLinkRepository } from '../../../../functions/adapters/dynamo/dynamo-link-repository.js';
-import { TABLES, type TableKey } from '../../../../functions/manifest/table-definitions.js';
 import type { AuditEvent } from '../../../../functions/core/ports/index.js';
 import type { Link } from '../../../../functions/core/link.js';
-import { ensureTables, localClient } from '../../../../functions/local/dynamodb-local.js';
+import { ensureTables, localClient, taggedTableNames } from '../../../../functions/local/dynamodb-local.js';
 import { runExportCli } from '../../../../functions/export/cli.js';
 import { createPseudonymizer } from '../../../../functions/export/pseudonym.js';
 import {
@@ -22,10 +21,7 @@ import {
 } from '../../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
-const suffix = randomBytes(4).toString('hex');
-const tables = Object.fromEntries(
-  (Object.keys(TABLES) as TableKey[]).map((key) => [key, `${TABLES[key].defaultName}-export-${suffix}`]),
-) as Record<TableKey, string>;
+const tables = taggedTableNames(`export-${randomBytes(4).toString('hex')}`);
 let client: DynamoDBClient;
 
 /** Links whose values need every kind of CSV care. */
