@@ -193,7 +193,13 @@ async function accountLink(
   }
   try {
     const { created } = await linkAccounts(
-      { lineUserId: userId, companyUserId: stored.companyUserId, method: 'account-link' },
+      {
+        lineUserId: userId,
+        companyUserId: stored.companyUserId,
+        method: 'account-link',
+        // The user followed the Official Account to get here: the link shows it at once.
+        friendship: { known: 'unknown' },
+      },
       ports,
     );
     const replied = await say(
