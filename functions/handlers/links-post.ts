@@ -13,6 +13,7 @@ import {
   companyVerifier,
   friendshipStatusApi,
   friendshipStore,
+  isLineIdToken,
   lineVerifier,
   linkRepository,
 } from './wiring.js';
@@ -46,11 +47,12 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
     const lineToken = bearerToken(event);
-    // An ID token is a JWS in compact form (three dot-separated parts, RFC 7515 §7.1); a LINE
-    // access token is opaque. For an access token LINE's friendship API is asked while the
-    // tokens are verified: the token goes only to LINE, which checks it either way.
-    const askedFriendship =
-      lineToken.split('.').length === 3 ? undefined : askFriendshipStatus(lineToken, friendshipStatus);
+    // For a LINE access token (any bearer that does not present itself as an ID token) LINE's
+    // friendship API is asked while the tokens are verified: the token goes only to LINE, which
+    // checks it either way.
+    const askedFriendship = isLineIdToken(lineToken)
+      ? undefined
+      : askFriendshipStatus(lineToken, friendshipStatus);
     const result = await linkWithOidc(
       {
         lineToken,

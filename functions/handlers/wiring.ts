@@ -29,7 +29,7 @@ import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.
 import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
 import { createPseudonymizer } from '../export/pseudonym.js';
-import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
+import { LinePlatformClient, looksLikeLineIdToken } from '../adapters/line/line-platform-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
 import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
@@ -284,6 +284,9 @@ export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
     },
   };
 });
+
+/** Whether a bearer credential presents itself as a LINE ID token (else it may be an access token). */
+export const isLineIdToken = (token: string): boolean => looksLikeLineIdToken(token, lineConfig().issuer);
 
 /** LINE's friendship status API, asked with the user's own access token when a link is made with it. */
 export const friendshipStatusApi = /* @__PURE__ */ once((): FriendshipStatusApi => ({
