@@ -197,7 +197,7 @@ async function accountLink(
         lineUserId: userId,
         companyUserId: stored.companyUserId,
         method: 'account-link',
-        // The user followed the Official Account to get here: the link shows it at once.
+        // Follow / unfollow events that came before the link show on it at once.
         friendship: { known: 'unknown' },
       },
       ports,
