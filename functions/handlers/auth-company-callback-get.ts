@@ -9,7 +9,6 @@ import {
   accountLinkNonces,
   auditLog,
   lineConfig,
-  friendshipStore,
   linkRepository,
   webConfig,
   webLoginPorts,
@@ -21,7 +20,6 @@ const ports = {
   ...webLoginPorts(),
   links: linkRepository(),
   audit: auditLog(),
-  friendship: friendshipStore(),
   // Pattern 4 shares this callback: its sessions end at LINE's account-link dialog.
   nonces: accountLinkNonces(),
   lineAuthBase: lineConfig().authBase,

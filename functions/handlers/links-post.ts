@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { systemClock } from '../core/ports/index.js';
-import { askFriendshipStatus, learnFriendshipAtLink } from '../core/use-cases/learn-friendship.js';
+import { askFriendshipStatus } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerToken } from './http/bearer-token.js';
@@ -11,8 +11,9 @@ import { consentVersionSchema } from './http/schemas.js';
 import {
   auditLog,
   companyVerifier,
-  friendshipPorts,
+  friendshipStatusApi,
   friendshipStore,
+  isLineIdToken,
   lineVerifier,
   linkRepository,
 } from './wiring.js';
@@ -25,7 +26,7 @@ const ports: LinkWithOidcPorts = {
   audit: auditLog(),
   friendship: friendshipStore(),
 };
-const friendship = friendshipPorts();
+const friendshipStatus = friendshipStatusApi();
 
 /** Body of `POST /links`. Unknown fields (a client-sent `lineUserId`) are dropped, never trusted. */
 const LinkRequest = z.object({
@@ -36,8 +37,8 @@ type LinkRequest = z.infer<typeof LinkRequest>;
 
 /**
  * `POST /links` — pattern 1 from a LIFF app: 201 new link, 200 same pair again, 409 conflict.
- * When the bearer is a LINE access token (not an ID token), LINE's friendship status API fills
- * the link's `friend` at once.
+ * The new link shows `friend` at once: from LINE's friendship status API when the bearer is a
+ * LINE access token (not an ID token), or else from the follow / unfollow events learned before.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
@@ -46,28 +47,20 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
     const lineToken = bearerToken(event);
-    // An ID token is a JWS in compact form (three dot-separated parts, RFC 7515 §7.1); a LINE
-    // access token is opaque. For an access token LINE's friendship API is asked while the link
-    // is verified and written: the token goes only to LINE, which checks it either way.
-    const asked =
-      lineToken.split('.').length === 3
-        ? undefined
-        : askFriendshipStatus(lineToken, friendship.friendshipStatus);
+    // For a LINE access token (any bearer that does not present itself as an ID token) LINE's
+    // friendship API is asked while the tokens are verified: the token goes only to LINE, which
+    // checks it either way.
+    const askedFriendship = isLineIdToken(lineToken)
+      ? undefined
+      : askFriendshipStatus(lineToken, friendshipStatus);
     const result = await linkWithOidc(
       {
         lineToken,
         companyIdToken: body.companyIdToken,
         consentVersion: body.consentVersion,
+        askedFriendship,
       },
       ports,
     );
-    if (result.lineVia === 'access-token') {
-      const friend = await learnFriendshipAtLink(
-        { lineUserId: result.link.lineUserId, accessToken: lineToken, asked },
-        friendship,
-      );
-      if (friend !== undefined)
-        return linkResponse({ created: result.created, link: { ...result.link, friend } });
-    }
-    return linkResponse({ link: result.link, created: result.created });
+    return linkResponse(result);
   });

@@ -29,7 +29,7 @@ import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.
 import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
 import { createPseudonymizer } from '../export/pseudonym.js';
-import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
+import { LinePlatformClient, looksLikeLineIdToken } from '../adapters/line/line-platform-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
 import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
@@ -38,7 +38,7 @@ import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DynamoMessageJobStore } from '../adapters/dynamo/dynamo-message-job-store.js';
 import { InProcessJobQueue, SqsJobQueue } from '../adapters/queue/job-queues.js';
 import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
-import type { JobQueue } from '../core/ports/index.js';
+import type { FriendshipStatusApi, JobQueue } from '../core/ports/index.js';
 import { CachedLineTokenVerifier } from '../adapters/line/cached-line-token-verifier.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
@@ -56,7 +56,6 @@ import {
   DynamoWebhookEventLog,
 } from '../adapters/dynamo/dynamo-messaging-stores.js';
 import { fetchFriendshipStatus, LineMessagingClient } from '../adapters/line/line-messaging-client.js';
-import type { LearnFriendshipPorts } from '../core/use-cases/learn-friendship.js';
 import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 
 /**
@@ -100,9 +99,18 @@ export const auditLog = /* @__PURE__ */ once(
     }),
 );
 
-/** Links; every link and unlink writes its audit event in the same transaction. */
+/**
+ * Links; every link and unlink writes its audit event in the same transaction, and a new link
+ * takes over the user's friendship (the messaging table's) in it when its use case asks.
+ */
 export const linkRepository = /* @__PURE__ */ once(
-  () => new DynamoLinkRepository(documentClient(), tableName('links'), auditLog().transactionWrites()),
+  () =>
+    new DynamoLinkRepository(
+      documentClient(),
+      tableName('links'),
+      auditLog().transactionWrites(),
+      tableName('messaging'),
+    ),
 );
 
 // ------------------------------------------------------------------ member data (patterns 2 and 3)
@@ -277,14 +285,13 @@ export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
   };
 });
 
-/** LINE's friendship status API and the friendship store, for links made with an access token. */
-export const friendshipPorts = /* @__PURE__ */ once((): LearnFriendshipPorts => ({
-  friendshipStatus: {
-    isFriend: (token) =>
-      fetchFriendshipStatus({ apiBase: lineConfig().apiBase, timeoutMs: lineConfig().timeoutMs }, token),
-  },
-  friendship: friendshipStore(),
-  clock: systemClock,
+/** Whether a bearer credential presents itself as a LINE ID token (else it may be an access token). */
+export const isLineIdToken = (token: string): boolean => looksLikeLineIdToken(token, lineConfig().issuer);
+
+/** LINE's friendship status API, asked with the user's own access token when a link is made with it. */
+export const friendshipStatusApi = /* @__PURE__ */ once((): FriendshipStatusApi => ({
+  isFriend: (token) =>
+    fetchFriendshipStatus({ apiBase: lineConfig().apiBase, timeoutMs: lineConfig().timeoutMs }, token),
 }));
 
 // ------------------------------------------------------------------ admin API (IAM-authorized)

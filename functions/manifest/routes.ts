@@ -79,12 +79,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/links',
     handler: 'links-post',
     tables: [
-      // The link's two items and its audit event in one transaction (Put); relink/conflict events.
+      // The link's two items and its audit event in one transaction (Put); relink/conflict events;
+      // an idempotent relink records what LINE's friendship status API said on the link (Update).
       { table: 'links', actions: ['PutItem', 'UpdateItem'] },
       { table: 'audit', actions: ['PutItem'] },
-      // Friendship: learned from LINE's friendship status API when the bearer is an access token
-      // (UpdateItem, newer wins), or taken over from what the webhook learned before (GetItem).
-      { table: 'messaging', actions: ['GetItem', 'UpdateItem'] },
+      // Friendship, in the link's transaction: learned from LINE's friendship status API when the
+      // bearer is an access token (Update, newer wins), or taken over from what the webhook
+      // learned before (ConditionCheck; Get when a failed check did not return the item).
+      { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem', 'UpdateItem'] },
     ],
     secrets: [],
     settings: ['line', 'company-oidc', 'audit'],
@@ -184,10 +186,11 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'auth-company-callback-get',
     tables: [
       { table: 'sessions', actions: ['DeleteItem'] },
-      { table: 'links', actions: ['PutItem', 'UpdateItem'] },
+      { table: 'links', actions: ['PutItem'] },
       { table: 'audit', actions: ['PutItem'] },
-      // Pattern 4 shares this callback (it stores the account-link nonce); links take over known friendship.
-      { table: 'messaging', actions: ['PutItem', 'GetItem'] },
+      // Pattern 4 shares this callback (it stores the account-link nonce); a new link takes over
+      // the known friendship in its transaction (ConditionCheck; Get when the check returned no item).
+      { table: 'messaging', actions: ['PutItem', 'ConditionCheckItem', 'GetItem'] },
     ],
     secrets: ['COMPANY_OIDC_CLIENT_SECRET', 'COMPANY_OIDC_PRIVATE_KEY'],
     settings: ['line', 'company-oidc', 'web', 'audit'],
@@ -200,8 +203,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'webhook-line-post',
     tables: [
       // Event IDs claimed (conditional Put) and released on failure; nonces consumed (Delete);
-      // friendship newer-wins (Update); known friendship taken over by a new link (Get).
-      { table: 'messaging', actions: ['PutItem', 'DeleteItem', 'UpdateItem', 'GetItem'] },
+      // friendship newer-wins (Update); known friendship taken over by a new link in its
+      // transaction (ConditionCheck; Get when the check returned no item).
+      {
+        table: 'messaging',
+        actions: ['PutItem', 'DeleteItem', 'UpdateItem', 'GetItem', 'ConditionCheckItem'],
+      },
       // accountLink creates a link (Put) or finds one; unfollow may unlink (Get, Delete); friend (Update).
       { table: 'links', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       { table: 'audit', actions: ['PutItem'] },

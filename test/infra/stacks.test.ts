@@ -61,7 +61,7 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   'POST /links': {
     links: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     audit: ['dynamodb:PutItem'],
-    messaging: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   },
   'POST /links/by-record': {
     links: ['dynamodb:PutItem'],
@@ -86,12 +86,18 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   'POST /auth/company/start': { sessions: ['dynamodb:PutItem'] },
   'GET /auth/company/callback': {
     sessions: ['dynamodb:DeleteItem'],
-    links: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    links: ['dynamodb:PutItem'],
     audit: ['dynamodb:PutItem'],
-    messaging: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+    messaging: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
   },
   'POST /webhook/line': {
-    messaging: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
+    messaging: [
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:GetItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     links: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     audit: ['dynamodb:PutItem'],
   },

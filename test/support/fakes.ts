@@ -13,6 +13,7 @@ import type {
   CompanyIdentityVerifier,
   CreateLinkResult,
   LineIdentityVerifier,
+  LinkFriendship,
   LinkRepository,
 } from '../../functions/core/ports/index.js';
 
@@ -24,16 +25,34 @@ import type {
 export class InMemoryLinkRepository implements LinkRepository {
   readonly byLine = new Map<string, Link>();
   readonly byCompany = new Map<string, Link>();
+  /**
+   * The newest known friendship of each LINE user (the messaging table's `FRIEND#…`), shared with
+   * InMemoryFriendshipStore: a new link takes it over, and records a learned one newest-wins.
+   */
+  readonly friendships = new Map<string, { friend: boolean; at: string }>();
 
-  async create(link: Link): Promise<CreateLinkResult> {
+  async create(link: Link, _context?: unknown, friendship?: LinkFriendship): Promise<CreateLinkResult> {
     const line = this.byLine.get(link.lineUserId);
     const company = this.byCompany.get(link.companyUserId);
     if (line && company && line.companyUserId === link.companyUserId) return { link: line, created: false };
     if (line) throw new LineUserAlreadyLinkedError();
     if (company) throw new CompanyUserAlreadyLinkedError();
-    this.byLine.set(link.lineUserId, link);
-    this.byCompany.set(link.companyUserId, link);
-    return { link, created: true };
+    let stored = link;
+    if (friendship) {
+      const known = this.friendships.get(link.lineUserId);
+      // Newest wins, as the adapter's condition: an equal time keeps the known state.
+      const state =
+        friendship.known === 'learned' && !(known && !(known.at < friendship.at))
+          ? { friend: friendship.friend, at: friendship.at }
+          : known;
+      if (state) {
+        this.friendships.set(link.lineUserId, state);
+        stored = { ...link, friend: state.friend, friendUpdatedAt: state.at };
+      }
+    }
+    this.byLine.set(link.lineUserId, stored);
+    this.byCompany.set(link.companyUserId, stored);
+    return { link: stored, created: true };
   }
 
   async findByLineUserId(lineUserId: string) {

@@ -19,6 +19,8 @@ export interface LineBotFake {
   unauthorized: number;
   /** LINE users who have the Official Account as a friend (`GET /friendship/v1/status`). */
   friends: Set<string>;
+  /** `GET /friendship/v1/status` answers 500, as LINE being down. */
+  friendshipDown: boolean;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startLineBotFake(channel: {
     replies: [],
     unauthorized: 0,
     friends: new Set<string>(),
+    friendshipDown: false,
   };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -76,6 +79,7 @@ export async function startLineBotFake(channel: {
         return send(res, 200, { sentMessages: [] });
       }
       if (req.method === 'GET' && path === '/friendship/v1/status') {
+        if (state.friendshipDown) return send(res, 500, { message: 'Internal server error' });
         // The user of the LINE Login access token, as the emulator knows it.
         const profile = await fetch(`${state.upstream}/v2/profile`, {
           headers: { authorization: req.headers.authorization ?? '' },

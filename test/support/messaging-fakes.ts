@@ -39,27 +39,24 @@ export class InMemoryNonceStore implements AccountLinkNonceStore {
   }
 }
 
-/** Friendship kept per user and copied onto links of the given repository. */
+/** Friendship kept per user (in the repository's `friendships`) and copied onto its links. */
 export class InMemoryFriendshipStore implements FriendshipStore {
-  readonly known = new Map<string, { friend: boolean; at: string }>();
   constructor(private readonly links: InMemoryLinkRepository) {}
+  /** The newest known state of each user. */
+  get known(): Map<string, { friend: boolean; at: string }> {
+    return this.links.friendships;
+  }
   async record(lineUserId: string, friend: boolean, at: string): Promise<FriendshipUpdate> {
     const current = this.known.get(lineUserId);
     if (current && !(current.at < at)) return 'stale';
     this.known.set(lineUserId, { friend, at });
-    this.copy(lineUserId);
-    return 'updated';
-  }
-  async applyToLink(lineUserId: string): Promise<void> {
-    this.copy(lineUserId);
-  }
-  private copy(lineUserId: string): void {
-    const state = this.known.get(lineUserId);
     const link = this.links.byLine.get(lineUserId);
-    if (!state || !link || (link.friendUpdatedAt !== undefined && !(link.friendUpdatedAt < state.at))) return;
-    const updated = { ...link, friend: state.friend, friendUpdatedAt: state.at };
-    this.links.byLine.set(lineUserId, updated);
-    this.links.byCompany.set(link.companyUserId, updated);
+    if (link && (link.friendUpdatedAt === undefined || link.friendUpdatedAt < at)) {
+      const updated = { ...link, friend, friendUpdatedAt: at };
+      this.links.byLine.set(lineUserId, updated);
+      this.links.byCompany.set(link.companyUserId, updated);
+    }
+    return 'updated';
   }
 }
 

@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
@@ -12,9 +12,17 @@ import type {
   CreateLinkResult,
   LinkContext,
   LinkDirectory,
+  LinkFriendship,
   LinkRepository,
   ReachableLink,
 } from '../../core/ports/index.js';
+import {
+  friendKey,
+  friendshipUpdate,
+  NEWER_FRIENDSHIP,
+  storedFriendship,
+  type StoredFriendship,
+} from './friendship-item.js';
 import { booleanAttribute, oldItem, stringAttribute, type PlainItem } from './item-attribute.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -26,6 +34,23 @@ export const companyKey = (companyUserId: string) => `COMPANY#${companyUserId}`;
 
 /** How often a transaction that lost a race (TransactionConflict) is tried again. */
 const CONFLICT_RETRIES = 4;
+
+/** How often a new link is tried again because the user's friendship changed under it. */
+const FRIENDSHIP_RETRIES = 4;
+
+/** Position of the friendship item in a link's transaction (after the two sides, before extra writes). */
+const FRIENDSHIP_ITEM = 2;
+
+/**
+ * What a link's transaction does with the user's friendship (`FRIEND#…` in the messaging table):
+ * asserts none is known (`expect-none`), asserts the state it read is still the newest
+ * (`expect-seen`), or records the state LINE told, newest wins (`record`). The link starts with
+ * the state of the last two.
+ */
+type FriendshipPlan =
+  | { kind: 'expect-none' }
+  | { kind: 'expect-seen'; state: StoredFriendship }
+  | { kind: 'record'; state: StoredFriendship };
 
 /**
  * Extra writes that must commit or fail together with a link change (the audit trail adds its
@@ -44,15 +69,79 @@ export type ExtraWrites = (change: {
  * TransactWriteItems whose conditions make the table itself enforce one LINE user ↔ one company
  * user. A conflict is detected from the cancellation reasons of that same transaction
  * (ReturnValuesOnConditionCheckFailure), never by reading first.
+ *
+ * A new link asked to take over the user's friendship does it in that same transaction, on the
+ * `FRIEND#…` item of `friendshipTable` (the messaging table, DynamoFriendshipStore's), so the
+ * common case stays one round trip.
  */
 export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly extraWrites?: ExtraWrites,
+    private readonly friendshipTable?: string,
   ) {}
 
-  async create(link: Link, context: LinkContext = {}): Promise<CreateLinkResult> {
+  async create(
+    link: Link,
+    context: LinkContext = {},
+    friendship?: LinkFriendship,
+  ): Promise<CreateLinkResult> {
+    if (friendship && this.friendshipTable === undefined) {
+      throw new Error('DynamoLinkRepository: a friendship to take over needs the friendship table.');
+    }
+    const extra = this.extraWrites?.({ type: 'link', link, consentVersion: context.consentVersion }) ?? [];
+    let plan: FriendshipPlan | undefined =
+      friendship === undefined
+        ? undefined
+        : friendship.known === 'unknown'
+          ? { kind: 'expect-none' }
+          : { kind: 'record', state: { friend: friendship.friend, at: friendship.at } };
+
+    for (let conflicts = 0, changes = 0; ;) {
+      const state = plan && plan.kind !== 'expect-none' ? plan.state : undefined;
+      const stored: Link = state ? { ...link, friend: state.friend, friendUpdatedAt: state.at } : link;
+      const items = [
+        ...this.linkPuts(stored),
+        ...(plan ? [this.friendshipItem(link.lineUserId, plan)] : []),
+        ...extra,
+      ];
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return { link: stored, created: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const existing = existingLink(link, reasons);
+        if (existing) return { link: existing, created: false };
+        const friendshipReason: CancellationReason | undefined = plan ? reasons[FRIENDSHIP_ITEM] : undefined;
+        const onlyFriendship =
+          friendshipReason?.Code === 'ConditionalCheckFailed' &&
+          reasons.every(
+            (r, i) => i === FRIENDSHIP_ITEM || r.Code === 'None' || r.Code === 'TransactionConflict',
+          );
+        if (onlyFriendship && changes++ < FRIENDSHIP_RETRIES) {
+          // A newer state than ours, or another than the one we saw: start over from it.
+          const seen: StoredFriendship | undefined =
+            storedFriendship(oldItem(friendshipReason?.Item)) ?? (await this.readFriendship(link.lineUserId));
+          plan = seen ? { kind: 'expect-seen', state: seen } : { kind: 'expect-none' };
+          continue;
+        }
+        if (
+          !onlyFriendship &&
+          reasons.some((r) => r.Code === 'TransactionConflict') &&
+          conflicts < CONFLICT_RETRIES
+        ) {
+          await backoff(conflicts++);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** The two sides of a link, each conditional on its key being free; reachability on the LINE side only. */
+  private linkPuts(link: Link): TransactItem[] {
     const attributes = {
       lineUserId: link.lineUserId,
       companyUserId: link.companyUserId,
@@ -60,11 +149,15 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
       linkedAt: link.linkedAt,
       ...(link.channelId !== undefined ? { channelId: link.channelId } : {}),
     };
-    const items: TransactItem[] = [
+    const reachability =
+      link.friendUpdatedAt !== undefined
+        ? { friend: link.friend, friendUpdatedAt: link.friendUpdatedAt }
+        : {};
+    return [
       {
         Put: {
           TableName: this.tableName,
-          Item: { pk: lineKey(link.lineUserId), ...attributes },
+          Item: { pk: lineKey(link.lineUserId), ...attributes, ...reachability },
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
@@ -77,46 +170,57 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      ...(this.extraWrites?.({ type: 'link', link, consentVersion: context.consentVersion }) ?? []),
     ];
+  }
 
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return { link, created: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        const lineSide = reasons[0];
-        const companySide = reasons[1];
-        const lineTaken = lineSide?.Code === 'ConditionalCheckFailed';
-        const companyTaken = companySide?.Code === 'ConditionalCheckFailed';
-        if (lineTaken || companyTaken) {
-          const existingLine = lineTaken ? toLink(oldItem(lineSide?.Item)) : undefined;
-          const existingCompany = companyTaken ? toLink(oldItem(companySide?.Item)) : undefined;
-          if (
-            existingLine?.companyUserId === link.companyUserId &&
-            existingCompany?.lineUserId === link.lineUserId
-          ) {
-            return { link: existingLine, created: false };
-          }
-          if (existingLine && existingLine.companyUserId !== link.companyUserId) {
-            throw new LineUserAlreadyLinkedError();
-          }
-          if (existingCompany && existingCompany.lineUserId !== link.lineUserId) {
-            throw new CompanyUserAlreadyLinkedError();
-          }
-          // One side present and pointing at us, the other absent: only possible if the table was
-          // edited by hand. Refuse rather than half-repair it.
-          throw lineTaken ? new LineUserAlreadyLinkedError() : new CompanyUserAlreadyLinkedError();
-        }
-        if (reasons.some((r) => r.Code === 'TransactionConflict') && attempt < CONFLICT_RETRIES) {
-          await backoff(attempt);
-          continue;
-        }
-        throw error;
-      }
+  /**
+   * The friendship item of a link's transaction. Race-free against the webhook, which records a
+   * state on `FRIEND#…` first and then on the link only if the link exists (newest wins): if its
+   * write commits before ours, our condition fails and we start over from it; if after, our link
+   * exists by then and the webhook updates it. Either way the link ends with the newest state.
+   */
+  private friendshipItem(lineUserId: string, plan: FriendshipPlan): TransactItem {
+    const target = { TableName: this.friendshipTable!, Key: { pk: friendKey(lineUserId) } };
+    // The old item comes back with a failed condition: the state to start over from, without a read.
+    const returnOld = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
+    switch (plan.kind) {
+      case 'expect-none':
+        return {
+          ConditionCheck: {
+            ...target,
+            ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
+            ...returnOld,
+          },
+        };
+      case 'expect-seen':
+        return {
+          ConditionCheck: {
+            ...target,
+            ConditionExpression: 'friendUpdatedAt = :seen',
+            ExpressionAttributeValues: { ':seen': plan.state.at },
+            ...returnOld,
+          },
+        };
+      case 'record':
+        return {
+          Update: {
+            ...friendshipUpdate(target.TableName, target.Key.pk, plan.state, NEWER_FRIENDSHIP),
+            ...returnOld,
+          },
+        };
     }
+  }
+
+  /** The user's friendship as now stored (when a cancellation reason did not carry the old item). */
+  private async readFriendship(lineUserId: string): Promise<StoredFriendship | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.friendshipTable!,
+        Key: { pk: friendKey(lineUserId) },
+        ConsistentRead: true,
+      }),
+    );
+    return storedFriendship(result.Item);
   }
 
   async findByLineUserId(lineUserId: string): Promise<Link | undefined> {
@@ -223,6 +327,33 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
     );
     return toLink(result.Item);
   }
+}
+
+/**
+ * The link already stored when the cancellation reasons say a side of `link` is taken: the
+ * stored link itself for the very same pair (an idempotent relink); otherwise the conflict.
+ * @throws LineUserAlreadyLinkedError / CompanyUserAlreadyLinkedError
+ */
+function existingLink(link: Link, reasons: readonly CancellationReason[]): Link | undefined {
+  const lineSide = reasons[0];
+  const companySide = reasons[1];
+  const lineTaken = lineSide?.Code === 'ConditionalCheckFailed';
+  const companyTaken = companySide?.Code === 'ConditionalCheckFailed';
+  if (!lineTaken && !companyTaken) return undefined;
+  const existingLine = lineTaken ? toLink(oldItem(lineSide?.Item)) : undefined;
+  const existingCompany = companyTaken ? toLink(oldItem(companySide?.Item)) : undefined;
+  if (existingLine?.companyUserId === link.companyUserId && existingCompany?.lineUserId === link.lineUserId) {
+    return existingLine;
+  }
+  if (existingLine && existingLine.companyUserId !== link.companyUserId) {
+    throw new LineUserAlreadyLinkedError();
+  }
+  if (existingCompany && existingCompany.lineUserId !== link.lineUserId) {
+    throw new CompanyUserAlreadyLinkedError();
+  }
+  // One side present and pointing at us, the other absent: only possible if the table was
+  // edited by hand. Refuse rather than half-repair it.
+  throw lineTaken ? new LineUserAlreadyLinkedError() : new CompanyUserAlreadyLinkedError();
 }
 
 /** Reads a link from a stored item (plain, as the document client returns it). */

@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountLinkNonce } from '../../core/messaging.js';
 import type {
   AccountLinkNonceStore,
@@ -14,12 +8,12 @@ import type {
   WebhookEventLog,
 } from '../../core/ports/index.js';
 import { lineKey } from './dynamo-link-repository.js';
+import { friendKey, friendshipUpdate, NEWER_FRIENDSHIP } from './friendship-item.js';
 import { numberAttribute, stringAttribute } from './item-attribute.js';
 
-/** Partition keys of the `messaging` table. */
+/** Partition keys of the `messaging` table (friendships: `friendKey`, friendship-item.ts). */
 export const eventKey = (webhookEventId: string) => `EVENT#${webhookEventId}`;
 export const nonceKey = (nonce: string) => `NONCE#${nonce}`;
-export const friendKey = (lineUserId: string) => `FRIEND#${lineUserId}`;
 
 /**
  * Processed webhook event IDs in the `messaging` table (`EVENT#<webhookEventId>`, TTL
@@ -106,7 +100,8 @@ export class DynamoAccountLinkNonceStore implements AccountLinkNonceStore {
  * Friendship (reachability) of LINE users. The newest known state of every user who ever
  * followed or blocked the Official Account is kept in the `messaging` table (`FRIEND#<id>`), and
  * copied onto the LINE side of their link (`friend`, `friendUpdatedAt` on `LINE#<id>` in the links
- * table) when they have one. Both writes are UpdateItems conditional on the stored time being
+ * table) when they have one; a link made later takes it over in its own transaction
+ * (DynamoLinkRepository.create). Both writes are UpdateItems conditional on the stored time being
  * older, so a late, older event never overrides a newer one, whatever the order of arrival.
  */
 export class DynamoFriendshipStore implements FriendshipStore {
@@ -122,19 +117,6 @@ export class DynamoFriendshipStore implements FriendshipStore {
     return 'updated';
   }
 
-  async applyToLink(lineUserId: string): Promise<void> {
-    const known = await this.client.send(
-      new GetCommand({
-        TableName: this.tables.messaging,
-        Key: { pk: friendKey(lineUserId) },
-        ConsistentRead: true,
-      }),
-    );
-    const item = known.Item;
-    if (!item || typeof item.friend !== 'boolean' || typeof item.friendUpdatedAt !== 'string') return;
-    await this.newer(this.tables.links, lineKey(lineUserId), item.friend, item.friendUpdatedAt, true);
-  }
-
   /** Sets friend/friendUpdatedAt when `at` is newer than the stored time; false when it was not. */
   private async newer(
     table: string,
@@ -143,18 +125,9 @@ export class DynamoFriendshipStore implements FriendshipStore {
     at: string,
     mustExist: boolean,
   ): Promise<boolean> {
-    const newer = '(attribute_not_exists(friendUpdatedAt) OR friendUpdatedAt < :at)';
+    const condition = mustExist ? `attribute_exists(pk) AND ${NEWER_FRIENDSHIP}` : NEWER_FRIENDSHIP;
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { pk },
-          UpdateExpression: 'SET friend = :friend, friendUpdatedAt = :at',
-          // Stored times are all `toISOString()` (UTC, fixed width), so string order is time order.
-          ConditionExpression: mustExist ? `attribute_exists(pk) AND ${newer}` : newer,
-          ExpressionAttributeValues: { ':friend': friend, ':at': at },
-        }),
-      );
+      await this.client.send(new UpdateCommand(friendshipUpdate(table, pk, { friend, at }, condition)));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

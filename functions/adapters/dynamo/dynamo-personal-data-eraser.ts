@@ -9,7 +9,7 @@ import {
 import type { ErasureReport, PersonalDataEraser } from '../../core/ports/index.js';
 import type { TableKey } from '../../manifest/table-definitions.js';
 import { counterKey } from './dynamo-attempt-limiter.js';
-import { friendKey } from './dynamo-messaging-stores.js';
+import { friendKey } from './friendship-item.js';
 import { companyKey, lineKey } from './dynamo-link-repository.js';
 import { memberKey } from './dynamo-member-repository.js';
 

@@ -179,11 +179,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
   }
 
   private looksLikeIdToken(token: string): boolean {
-    try {
-      return decodeJwt(token).iss === this.options.issuer;
-    } catch {
-      return false;
-    }
+    return looksLikeLineIdToken(token, this.options.issuer);
   }
 
   /** The listed channel the (already verified) `aud` names; LINE sends one, RFC 7519 allows a list. */
@@ -214,4 +210,17 @@ function describeLineError(body: unknown): string {
   if (isObject(body) && typeof body.error_description === 'string')
     return body.error_description.slice(0, 100);
   return 'no description';
+}
+
+/**
+ * Whether a bearer credential presents itself as a LINE ID token: a JWT whose unverified payload
+ * names LINE's issuer (LINE's access tokens are JWTs too, without it). Only for choosing a path:
+ * whichever is chosen verifies the token fully and trusts nothing it looked at here.
+ */
+export function looksLikeLineIdToken(token: string, issuer: string): boolean {
+  try {
+    return decodeJwt(token).iss === issuer;
+  } catch {
+    return false;
+  }
 }

@@ -16,15 +16,31 @@ export interface LinkContext {
 }
 
 /**
+ * What a link request knows of the LINE user's friendship with the Official Account, for a new
+ * link to start with the right `friend` instead of waiting for the next follow / unfollow event.
+ *
+ * - `unknown`: the request learned nothing; the link takes over the newest state the service
+ *   already knows (events that came before the link), if any.
+ * - `learned`: LINE just told it (`friend` as of `at`, ISO 8601); it is recorded like an event
+ *   (newest wins), and the link gets the newest of it and what was known.
+ */
+export type LinkFriendship = { known: 'unknown' } | { known: 'learned'; friend: boolean; at: string };
+
+/**
  * Stores links so that a LINE user and a company user are each in at most one link. The
  * implementation must enforce that atomically (never read-then-write).
  */
 export interface LinkRepository {
   /**
    * Creates the link, or returns the existing one when the very same pair is already linked.
+   *
+   * With `friendship`, a new link takes over the user's friendship atomically with its creation
+   * (never read-then-write: a follow event recorded at the same moment must end on the link), and
+   * the returned link carries it (`friend`, `friendUpdatedAt`) when one is known. An idempotent
+   * relink or a conflict writes nothing, a learned state included.
    * @throws LineUserAlreadyLinkedError / CompanyUserAlreadyLinkedError on a conflict.
    */
-  create(link: Link, context?: LinkContext): Promise<CreateLinkResult>;
+  create(link: Link, context?: LinkContext, friendship?: LinkFriendship): Promise<CreateLinkResult>;
   findByLineUserId(lineUserId: string): Promise<Link | undefined>;
   findByCompanyUserId(companyUserId: string): Promise<Link | undefined>;
   /** Removes both sides atomically; returns the removed link, or undefined if there was none. */

@@ -30,11 +30,6 @@ export interface FriendshipStore {
    * @returns `stale` when a newer state was already known (nothing changed).
    */
   record(lineUserId: string, friend: boolean, at: string): Promise<FriendshipUpdate>;
-  /**
-   * Copies the newest known state onto the user's link (after a link was created), with the same
-   * newer-wins rule, so a link made after a `follow` shows `friend: true`.
-   */
-  applyToLink(lineUserId: string): Promise<void>;
 }
 
 /** Nonces of pattern 4, each consumed at most once. */

@@ -193,7 +193,13 @@ async function accountLink(
   }
   try {
     const { created } = await linkAccounts(
-      { lineUserId: userId, companyUserId: stored.companyUserId, method: 'account-link' },
+      {
+        lineUserId: userId,
+        companyUserId: stored.companyUserId,
+        method: 'account-link',
+        // Follow / unfollow events that came before the link show on it at once.
+        friendship: { known: 'unknown' },
+      },
       ports,
     );
     const replied = await say(

@@ -1,12 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { Clock, FriendshipStatusApi, FriendshipStore } from '../ports/index.js';
-
-/** Ports of {@link learnFriendshipAtLink}. */
-export interface LearnFriendshipPorts {
-  friendshipStatus: FriendshipStatusApi;
-  friendship: FriendshipStore;
-  clock: Clock;
-}
+import type { Clock, FriendshipStatusApi, LinkFriendship } from '../ports/index.js';
 
 /**
  * Asks LINE whether the user has the Official Account as a friend. Best effort: LINE being
@@ -27,22 +20,17 @@ export function askFriendshipStatus(
 }
 
 /**
- * At link time, when the caller's LINE access token is at hand, asks LINE whether the user has
- * the Official Account as a friend and records it (newest-wins, like follow / unfollow events),
- * so a new link knows `friend` at once instead of waiting for the next event. Best effort: LINE
- * being unavailable leaves `friend` unknown and never fails the link.
- *
- * @param input.asked the answer of {@link askFriendshipStatus} when the caller started it while
- *   the link was being written (it then costs no time of its own); asked here otherwise.
- * @returns the friendship learned, or undefined when LINE did not tell or a newer state was known.
+ * What a link made now knows of the user's friendship: LINE's answer to
+ * {@link askFriendshipStatus}, as of now, or unknown when LINE did not tell (the link then takes
+ * over what the service already knew). Awaited before the link is written, so the link's own
+ * transaction records it; LINE being unavailable never fails the link.
  */
-export async function learnFriendshipAtLink(
-  input: { lineUserId: string; accessToken: string; asked?: Promise<boolean | undefined> },
-  ports: LearnFriendshipPorts,
-): Promise<boolean | undefined> {
-  const friend = await (input.asked ?? askFriendshipStatus(input.accessToken, ports.friendshipStatus));
-  if (friend === undefined) return undefined;
-  const at = ports.clock.now().toISOString();
-  const update = await ports.friendship.record(input.lineUserId, friend, at);
-  return update === 'updated' ? friend : undefined;
+export async function friendshipAtLink(
+  asked: Promise<boolean | undefined> | undefined,
+  clock: Clock,
+): Promise<LinkFriendship> {
+  const friend = await asked;
+  return friend === undefined
+    ? { known: 'unknown' }
+    : { known: 'learned', friend, at: clock.now().toISOString() };
 }

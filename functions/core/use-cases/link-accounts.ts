@@ -1,6 +1,13 @@
 import { AlreadyLinkedError } from '../errors.js';
 import type { Link, LinkMethod } from '../link.js';
-import type { AuditLog, Clock, CreateLinkResult, FriendshipStore, LinkRepository } from '../ports/index.js';
+import type {
+  AuditLog,
+  Clock,
+  CreateLinkResult,
+  FriendshipStore,
+  LinkFriendship,
+  LinkRepository,
+} from '../ports/index.js';
 
 /** Ports of {@link linkAccounts}. */
 export interface LinkAccountsPorts {
@@ -9,10 +16,10 @@ export interface LinkAccountsPorts {
   /** Records what the link transaction itself does not: idempotent relinks and conflicts. */
   audit: AuditLog;
   /**
-   * When given, a new link takes over what is already known of the user's friendship with the
-   * LINE Official Account (follow / unfollow events that came before the link). Best effort.
+   * Records a friendship state LINE told at an idempotent relink (a new link records it in its
+   * own transaction). Without it, such a state is not recorded.
    */
-  friendship?: Pick<FriendshipStore, 'applyToLink'>;
+  friendship?: Pick<FriendshipStore, 'record'>;
 }
 
 /** Input of {@link linkAccounts}. */
@@ -24,6 +31,12 @@ export interface LinkAccountsInput {
   channelId?: string;
   /** Consent / policy version the front end sent, validated by the handler; kept in the audit trail. */
   consentVersion?: string;
+  /**
+   * What the request knows of the user's friendship with the LINE Official Account. When given,
+   * a new link takes over the newest known state in its own transaction (follow / unfollow events
+   * that came before it, or what LINE just told), so it shows `friend` at once.
+   */
+  friendship?: LinkFriendship;
 }
 
 /**
@@ -61,17 +74,21 @@ export async function linkAccounts(
   };
   let result: CreateLinkResult;
   try {
-    result = await ports.links.create(link, consent);
+    result = await ports.links.create(link, consent, input.friendship);
   } catch (error) {
     if (error instanceof AlreadyLinkedError) {
       await ports.audit.record({ type: 'conflict', ...attempt, code: error.code });
     }
     throw error;
   }
-  if (!result.created) await ports.audit.record({ type: 'relink', ...attempt });
-  else if (ports.friendship) {
-    // The link is made; not knowing `friend` yet is no reason to fail it.
-    await ports.friendship.applyToLink(input.lineUserId).catch(() => undefined);
+  if (result.created) return result;
+  await ports.audit.record({ type: 'relink', ...attempt });
+  const learned = input.friendship?.known === 'learned' ? input.friendship : undefined;
+  if (learned && ports.friendship) {
+    const update = await ports.friendship.record(input.lineUserId, learned.friend, learned.at);
+    if (update === 'updated') {
+      return { ...result, link: { ...result.link, friend: learned.friend, friendUpdatedAt: learned.at } };
+    }
   }
   return result;
 }

@@ -3,6 +3,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DEFAULT_COMPANY_MEMBERS,
   DEFAULT_LINE_USERS,
+  testLineUserId,
 } from '../../../functions/local/emulators/test-identities.js';
 import { startLineBotFake, type LineBotFake } from '../../support/line-bot-fake.js';
 import { decide } from '../../support/oauth-browser.js';
@@ -276,6 +277,74 @@ describe('friend on links made with a LINE access token', () => {
     });
     expect(unknown.status).toBe(201);
     expect(await unknown.json()).toMatchObject({ friend: null });
+  });
+});
+
+describe('friend taken over by a new link (the link transaction reads the known friendship)', () => {
+  const postLink = async (lineToken: string, memberId: string) => {
+    const res = await fetch(`${api}/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${lineToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ companyIdToken: await stack.company.mintIdToken({ sub: memberId }) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const user = (label: string) => testLineUserId(`friend-at-link-${label}-${randomBytes(4).toString('hex')}`);
+  // A follow without a reply token: no linking URL is offered, only the friendship recorded.
+  const quietFollow = (userId: string) => event('follow', userId, { follow: { isUnblocked: false } });
+
+  it('a follow recorded before an ID-token link ends on the link and in the answer', async () => {
+    const userId = user('before');
+    const followed = quietFollow(userId);
+    await deliver(followed);
+    const created = await postLink(await stack.line.mintIdToken({ userId }), `M-FOLLOWED-${userId}`);
+    expect(created.status).toBe(201);
+    const at = new Date(followed.timestamp).toISOString();
+    expect(created.body).toMatchObject({ lineUserId: userId, friend: true, friendUpdatedAt: at });
+    expect(await lineItem(userId)).toMatchObject({ friend: { BOOL: true }, friendUpdatedAt: { S: at } });
+  });
+
+  it("an access token's link keeps a newer state the webhook recorded over LINE's answer", async () => {
+    const userId = user('newer');
+    bot.friends.add(userId);
+    // An unfollow stamped after the link's own time: LINE's answer (friend, now) is older.
+    const blocked = event('unfollow', userId, { timestamp: Date.now() + 3_600_000 });
+    await deliver(blocked);
+    const created = await postLink(await stack.line.mintAccessToken({ userId }), `M-NEWER-${userId}`);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ friend: false });
+    expect(await lineItem(userId)).toMatchObject({
+      friend: { BOOL: false },
+      friendUpdatedAt: { S: new Date(blocked.timestamp).toISOString() },
+    });
+  });
+
+  it("LINE's friendship API down: an access token's link takes over what the webhook knew", async () => {
+    const userId = user('down');
+    await deliver(quietFollow(userId));
+    bot.friendshipDown = true;
+    try {
+      const created = await postLink(await stack.line.mintAccessToken({ userId }), `M-DOWN-${userId}`);
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ friend: true });
+    } finally {
+      bot.friendshipDown = false;
+    }
+  });
+
+  it('a follow delivered while POST /links runs ends on the link, every time (30 races)', async () => {
+    const users = Array.from({ length: 30 }, (_, i) => user(`race-${i}`));
+    const tokens = await Promise.all(users.map((userId) => stack.line.mintIdToken({ userId })));
+    await Promise.all(
+      users.map(async (userId, i) => {
+        const [, created] = await Promise.all([
+          deliver(quietFollow(userId)),
+          postLink(tokens[i]!, `M-RACE-${userId}`),
+        ]);
+        expect(created.status).toBe(201);
+      }),
+    );
+    for (const userId of users) expect((await lineItem(userId))?.friend).toEqual({ BOOL: true });
   });
 });
 

@@ -501,3 +501,246 @@ describe('findManyByCompanyUserIds', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 });
+
+describe('create, taking over the friendship (FRIEND#… in the messaging table, item 2)', () => {
+  const MESSAGING = 'messaging';
+  const LEARNED_AT = '2026-12-01T00:00:00.000Z';
+  const KNOWN_AT = '2026-11-30T12:00:00.000Z';
+  const NEWER_AT = '2026-12-01T01:00:00.000Z';
+  const audit = { Put: { TableName: 'audit', Item: { pk: 'LINE#U1', sk: 'e' } } };
+  const repository = () => new DynamoLinkRepository(client, TABLE, () => [audit], MESSAGING);
+  const stored = {
+    lineUserId: 'U1',
+    companyUserId: 'C1',
+    method: 'oidc',
+    linkedAt: '2026-12-01T00:00:00.000Z',
+    channelId: '1650000000',
+  };
+  const sides = (reachability: Record<string, unknown> = {}) => [
+    {
+      Put: {
+        TableName: TABLE,
+        Item: { pk: 'LINE#U1', ...stored, ...reachability },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Put: {
+        TableName: TABLE,
+        Item: { pk: 'COMPANY#C1', ...stored },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+  ];
+  const noneKnown = {
+    ConditionCheck: {
+      TableName: MESSAGING,
+      Key: { pk: 'FRIEND#U1' },
+      ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+  const stillSeen = (at: string) => ({
+    ConditionCheck: {
+      TableName: MESSAGING,
+      Key: { pk: 'FRIEND#U1' },
+      ConditionExpression: 'friendUpdatedAt = :seen',
+      ExpressionAttributeValues: { ':seen': at },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  });
+  const recordNewer = {
+    Update: {
+      TableName: MESSAGING,
+      Key: { pk: 'FRIEND#U1' },
+      UpdateExpression: 'SET friend = :friend, friendUpdatedAt = :at',
+      ConditionExpression: '(attribute_not_exists(friendUpdatedAt) OR friendUpdatedAt < :at)',
+      ExpressionAttributeValues: { ':friend': true, ':at': LEARNED_AT },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+  const friendItem = (friend: boolean, at: string) =>
+    marshall({ pk: 'FRIEND#U1', friend, friendUpdatedAt: at });
+  const learned = { known: 'learned', friend: true, at: LEARNED_AT } as const;
+
+  test('unknown, and none known: one transaction asserting none is known; the link has no friend', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await repository().create(link, {}, { known: 'unknown' })).toEqual({ link, created: true });
+    expect(transactInputs()).toEqual([{ TransactItems: [...sides(), noneKnown, audit] }]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  test('unknown, but a state is known (the check returns it): again with it, asserting it is unchanged', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(canceled(none, none, conditionFailed(friendItem(true, KNOWN_AT)), none))
+      .resolves({});
+
+    const result = await repository().create(link, {}, { known: 'unknown' });
+
+    expect(result).toEqual({ link: { ...link, friend: true, friendUpdatedAt: KNOWN_AT }, created: true });
+    expect(transactInputs()).toEqual([
+      { TransactItems: [...sides(), noneKnown, audit] },
+      {
+        TransactItems: [...sides({ friend: true, friendUpdatedAt: KNOWN_AT }), stillSeen(KNOWN_AT), audit],
+      },
+    ]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  test('a failed check without the old item: the state is read (consistent read) instead', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(canceled(none, none, conditionFailed(), none))
+      .resolves({});
+    ddb.on(GetCommand).resolves({ Item: { pk: 'FRIEND#U1', friend: false, friendUpdatedAt: KNOWN_AT } });
+
+    const result = await repository().create(link, {}, { known: 'unknown' });
+
+    expect(result.link).toEqual({ ...link, friend: false, friendUpdatedAt: KNOWN_AT });
+    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: MESSAGING, Key: { pk: 'FRIEND#U1' }, ConsistentRead: true },
+    ]);
+    expect(transactInputs()[1]!.TransactItems![2]).toEqual(stillSeen(KNOWN_AT));
+  });
+
+  test('the state seen changed again (or was erased): follows it, each time asserting what it saw', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(canceled(none, none, conditionFailed(friendItem(true, KNOWN_AT)), none))
+      .rejectsOnce(canceled(none, none, conditionFailed(friendItem(false, NEWER_AT)), none))
+      .rejectsOnce(canceled(none, none, conditionFailed(), none))
+      .resolves({});
+    ddb.on(GetCommand).resolves({});
+
+    const result = await repository().create(link, {}, { known: 'unknown' });
+
+    expect(result.link).toEqual(link);
+    expect(transactInputs().map((input) => input.TransactItems![2])).toEqual([
+      noneKnown,
+      stillSeen(KNOWN_AT),
+      stillSeen(NEWER_AT),
+      noneKnown,
+    ]);
+    expect(transactInputs()[2]!.TransactItems![0]!.Put!.Item).toMatchObject({
+      friend: false,
+      friendUpdatedAt: NEWER_AT,
+    });
+  });
+
+  test('a friendship that keeps changing: the cancellation is thrown after 4 retries', async () => {
+    const changed = canceled(none, none, conditionFailed(friendItem(true, KNOWN_AT)), none);
+    ddb.on(TransactWriteCommand).rejects(changed);
+    await expect(repository().create(link, {}, { known: 'unknown' })).rejects.toBe(changed);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(5);
+  });
+
+  test('learned: recorded newest-wins in the same transaction, and on the link', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const result = await repository().create(link, {}, learned);
+    expect(result).toEqual({ link: { ...link, friend: true, friendUpdatedAt: LEARNED_AT }, created: true });
+    expect(transactInputs()).toEqual([
+      { TransactItems: [...sides({ friend: true, friendUpdatedAt: LEARNED_AT }), recordNewer, audit] },
+    ]);
+  });
+
+  test('learned, but a newer state was recorded meanwhile: the link takes that one, asserting it', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(canceled(none, none, conditionFailed(friendItem(false, NEWER_AT)), none))
+      .resolves({});
+
+    const result = await repository().create(link, {}, learned);
+
+    expect(result.link).toEqual({ ...link, friend: false, friendUpdatedAt: NEWER_AT });
+    expect(transactInputs()[1]).toEqual({
+      TransactItems: [...sides({ friend: false, friendUpdatedAt: NEWER_AT }), stillSeen(NEWER_AT), audit],
+    });
+  });
+
+  test('the same pair again: the stored link, whatever the friendship item says; nothing retried', async () => {
+    const storedLink = {
+      ...link,
+      linkedAt: '2026-11-30T09:00:00.000Z',
+      friend: false,
+      friendUpdatedAt: KNOWN_AT,
+    };
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(
+        canceled(
+          conditionFailed(rawItem('LINE#U1', storedLink)),
+          conditionFailed(rawItem('COMPANY#C1', link)),
+          conditionFailed(friendItem(false, KNOWN_AT)),
+          none,
+        ),
+      );
+    expect(await repository().create(link, {}, learned)).toEqual({ link: storedLink, created: false });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  test.each([
+    [
+      'LINE side',
+      [conditionFailed(rawItem('LINE#U1', { ...link, companyUserId: 'C2' })), none, none, none],
+      LineUserAlreadyLinkedError,
+    ],
+    [
+      'LINE side, friendship known too',
+      [
+        conditionFailed(rawItem('LINE#U1', { ...link, companyUserId: 'C2' })),
+        none,
+        conditionFailed(friendItem(true, KNOWN_AT)),
+        none,
+      ],
+      LineUserAlreadyLinkedError,
+    ],
+    [
+      'company side, friendship known too',
+      [
+        none,
+        conditionFailed(rawItem('COMPANY#C1', { ...link, lineUserId: 'U2' })),
+        conditionFailed(friendItem(true, KNOWN_AT)),
+        none,
+      ],
+      CompanyUserAlreadyLinkedError,
+    ],
+  ])('a conflict on the %s: its domain error, without retry', async (_, reasons, expected) => {
+    ddb.on(TransactWriteCommand).rejects(canceled(...reasons));
+    await expect(repository().create(link, {}, { known: 'unknown' })).rejects.toBeInstanceOf(expected);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  test('TransactionConflict on the friendship item (a webhook writing it): the same transaction again', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(canceled(none, none, { Code: 'TransactionConflict' }, none))
+      .resolves({});
+    await repository().create(link, {}, learned);
+    const inputs = transactInputs();
+    expect(inputs).toHaveLength(2);
+    expect(inputs[1]).toEqual(inputs[0]);
+  });
+
+  test.each([
+    ['the audit write (item 3) failed its condition', canceled(none, none, none, conditionFailed())],
+    [
+      'the friendship item and the audit write failed',
+      canceled(none, none, conditionFailed(friendItem(true, KNOWN_AT)), conditionFailed()),
+    ],
+    ['the friendship item was throttled', canceled(none, none, { Code: 'ThrottlingError' }, none)],
+  ])('any other cancellation (%s) is thrown as is, without retry', async (_, error) => {
+    ddb.on(TransactWriteCommand).rejects(error);
+    await expect(repository().create(link, {}, { known: 'unknown' })).rejects.toBe(error);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  test('a repository without the friendship table refuses a friendship rather than ignore it', async () => {
+    await expect(
+      new DynamoLinkRepository(client, TABLE).create(link, {}, { known: 'unknown' }),
+    ).rejects.toThrow('needs the friendship table');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});

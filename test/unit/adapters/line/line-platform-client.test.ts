@@ -1,5 +1,8 @@
 import { base64url, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { LinePlatformClient } from '../../../../functions/adapters/line/line-platform-client.js';
+import {
+  LinePlatformClient,
+  looksLikeLineIdToken,
+} from '../../../../functions/adapters/line/line-platform-client.js';
 import { InvalidTokenError, UpstreamError } from '../../../../functions/core/errors.js';
 import { frozenClock } from '../../../support/fakes.js';
 
@@ -242,5 +245,23 @@ describe('LinePlatformClient: access tokens (verify + profile)', () => {
       profile: () => ({ status: 200, body: { userId: '../admin' } }),
     });
     await expect(badProfile.verifyBearer('t')).rejects.toMatchObject({ code: 'line-bad-response' });
+  });
+});
+
+describe('looksLikeLineIdToken', () => {
+  const ISSUER = 'https://access.line.me';
+  const jwt = (payload: Record<string, unknown>) =>
+    new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('k'.repeat(32)));
+
+  it("is a JWT naming LINE's issuer; LINE's access tokens are JWTs too, without it", async () => {
+    expect(looksLikeLineIdToken(await jwt({ iss: ISSUER, sub: 'U1' }), ISSUER)).toBe(true);
+    expect(looksLikeLineIdToken(await jwt({ jti: 'x' }), ISSUER)).toBe(false);
+    expect(looksLikeLineIdToken(await jwt({ iss: 'https://elsewhere.example' }), ISSUER)).toBe(false);
+  });
+
+  it('anything that is not a JWT is not one', () => {
+    for (const token of ['', 'opaque-access-token', 'a.b.c', '..']) {
+      expect(looksLikeLineIdToken(token, ISSUER)).toBe(false);
+    }
   });
 });

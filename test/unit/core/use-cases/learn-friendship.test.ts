@@ -1,65 +1,62 @@
 import { UpstreamError } from '../../../../functions/core/errors.js';
 import {
   askFriendshipStatus,
-  learnFriendshipAtLink,
+  friendshipAtLink,
 } from '../../../../functions/core/use-cases/learn-friendship.js';
-import { frozenClock, InMemoryLinkRepository } from '../../../support/fakes.js';
-import { InMemoryFriendshipStore } from '../../../support/messaging-fakes.js';
+import { frozenClock } from '../../../support/fakes.js';
 
 const NOW = '2026-11-30T09:00:00.000Z';
 
-function setup(answer: boolean | Error) {
-  const links = new InMemoryLinkRepository();
-  const friendship = new InMemoryFriendshipStore(links);
+function api(answer: boolean | Error) {
   const asked: string[] = [];
-  const ports = {
-    friendship,
-    clock: frozenClock(NOW),
-    friendshipStatus: {
-      isFriend: async (token: string) => {
-        asked.push(token);
-        if (answer instanceof Error) throw answer;
-        return answer;
-      },
+  return {
+    asked,
+    isFriend: async (token: string) => {
+      asked.push(token);
+      if (answer instanceof Error) throw answer;
+      return answer;
     },
   };
-  return { links, friendship, asked, ports };
 }
 
-describe('learnFriendshipAtLink', () => {
-  it('records what LINE says, on the link too', async () => {
-    const { links, asked, ports } = setup(true);
-    await links.create({ lineUserId: 'U1', companyUserId: 'M1', method: 'oidc', linkedAt: NOW });
-    expect(await learnFriendshipAtLink({ lineUserId: 'U1', accessToken: 'tok' }, ports)).toBe(true);
-    expect(asked).toEqual(['tok']);
-    expect(links.byLine.get('U1')).toMatchObject({ friend: true, friendUpdatedAt: NOW });
+describe('friendshipAtLink', () => {
+  it("is LINE's answer as of now", async () => {
+    const line = api(false);
+    expect(await friendshipAtLink(askFriendshipStatus('tok', line), frozenClock(NOW))).toEqual({
+      known: 'learned',
+      friend: false,
+      at: NOW,
+    });
+    expect(line.asked).toEqual(['tok']);
   });
 
-  it('never overrides a newer state, and leaves friend unknown when LINE fails', async () => {
-    const { friendship, ports } = setup(false);
-    await friendship.record('U1', true, '2026-11-30T10:00:00.000Z');
-    expect(await learnFriendshipAtLink({ lineUserId: 'U1', accessToken: 'tok' }, ports)).toBeUndefined();
-    expect(friendship.known.get('U1')!.friend).toBe(true);
-
-    const down = setup(new UpstreamError('line', 'unavailable'));
-    expect(await learnFriendshipAtLink({ lineUserId: 'U2', accessToken: 'tok' }, down.ports)).toBeUndefined();
-    expect(down.friendship.known.size).toBe(0);
+  it('is unknown when LINE was not asked or did not tell', async () => {
+    expect(await friendshipAtLink(undefined, frozenClock(NOW))).toEqual({ known: 'unknown' });
+    const down = api(new UpstreamError('line', 'unavailable'));
+    expect(await friendshipAtLink(askFriendshipStatus('tok', down), frozenClock(NOW))).toEqual({
+      known: 'unknown',
+    });
   });
+});
 
-  it('uses an answer asked while the link was written, without asking again', async () => {
-    const { links, asked, ports } = setup(true);
-    const early = askFriendshipStatus('tok', ports.friendshipStatus);
-    await links.create({ lineUserId: 'U1', companyUserId: 'M1', method: 'oidc', linkedAt: NOW });
-    expect(await learnFriendshipAtLink({ lineUserId: 'U1', accessToken: 'tok', asked: early }, ports)).toBe(
-      true,
-    );
-    expect(asked).toEqual(['tok']);
-  });
-
+describe('askFriendshipStatus', () => {
   it('an early question LINE fails resolves to unknown; an unexpected error still surfaces', async () => {
-    const down = setup(new UpstreamError('line', 'unavailable'));
-    await expect(askFriendshipStatus('tok', down.ports.friendshipStatus)).resolves.toBeUndefined();
-    const broken = setup(new TypeError('bug'));
-    await expect(askFriendshipStatus('tok', broken.ports.friendshipStatus)).rejects.toThrow('bug');
+    await expect(
+      askFriendshipStatus('tok', api(new UpstreamError('line', 'unavailable'))),
+    ).resolves.toBeUndefined();
+    await expect(askFriendshipStatus('tok', api(new TypeError('bug')))).rejects.toThrow('bug');
+  });
+
+  it('an early question left unawaited (the link failed) is no unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      askFriendshipStatus('tok', api(new TypeError('bug')));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 });

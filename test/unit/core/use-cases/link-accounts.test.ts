@@ -3,6 +3,7 @@ import { LineUserAlreadyLinkedError } from '../../../../functions/core/errors.js
 import type { AuditEvent } from '../../../../functions/core/ports/index.js';
 import { linkAccounts } from '../../../../functions/core/use-cases/link-accounts.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
+import { InMemoryFriendshipStore } from '../../../support/messaging-fakes.js';
 
 describe('linkAccounts audit trail', () => {
   const setup = () => {
@@ -19,9 +20,11 @@ describe('linkAccounts audit trail', () => {
       ports,
     );
     expect(result.created).toBe(true);
-    expect(create).toHaveBeenCalledWith(expect.objectContaining({ lineUserId: 'U1' }), {
-      consentVersion: 'tos-2026.1',
-    });
+    expect(create).toHaveBeenCalledWith(
+      expect.objectContaining({ lineUserId: 'U1' }),
+      { consentVersion: 'tos-2026.1' },
+      undefined,
+    );
     // The link event is the repository's job (same transaction), not an after-the-fact record.
     expect(audit.events).toEqual([]);
   });
@@ -93,5 +96,95 @@ describe('linkAccounts audit trail', () => {
     await expect(
       linkAccounts({ lineUserId: 'U1', companyUserId: 'M1', method: 'oidc' }, ports),
     ).rejects.toThrow('audit table unavailable');
+  });
+});
+
+describe('linkAccounts friendship at link time', () => {
+  const NOW = '2026-11-22T09:00:00.000Z';
+  const EARLIER = '2026-11-22T08:00:00.000Z';
+  const LATER = '2026-11-22T10:00:00.000Z';
+  const setup = () => {
+    const links = new InMemoryLinkRepository();
+    const audit = new InMemoryAuditLog();
+    const friendship = new InMemoryFriendshipStore(links);
+    return { links, friendship, ports: { links, audit, friendship, clock: frozenClock(NOW) } };
+  };
+  const input = { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc' as const };
+
+  it('a new link takes over a friendship learned before it (follow before link)', async () => {
+    const { ports, links, friendship } = setup();
+    await friendship.record('U1', true, EARLIER);
+    const result = await linkAccounts({ ...input, friendship: { known: 'unknown' } }, ports);
+    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+    expect(links.byLine.get('U1')).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+  });
+
+  it('nothing known: the link has no friend, and nothing is recorded', async () => {
+    const { ports, links, friendship } = setup();
+    const result = await linkAccounts({ ...input, friendship: { known: 'unknown' } }, ports);
+    expect(result.link.friend).toBeUndefined();
+    expect(links.byLine.get('U1')!.friend).toBeUndefined();
+    expect(friendship.known.size).toBe(0);
+  });
+
+  it('without a friendship the link takes nothing over (patterns that do not ask for it)', async () => {
+    const { ports, links, friendship } = setup();
+    await friendship.record('U1', true, EARLIER);
+    await linkAccounts(input, ports);
+    expect(links.byLine.get('U1')!.friend).toBeUndefined();
+  });
+
+  it("LINE's answer newer than what was known: recorded, and on the new link", async () => {
+    const { ports, links, friendship } = setup();
+    await friendship.record('U1', false, EARLIER);
+    const result = await linkAccounts(
+      { ...input, friendship: { known: 'learned', friend: true, at: NOW } },
+      ports,
+    );
+    expect(result).toMatchObject({ created: true, link: { friend: true, friendUpdatedAt: NOW } });
+    expect(friendship.known.get('U1')).toEqual({ friend: true, at: NOW });
+    expect(links.byLine.get('U1')).toMatchObject({ friend: true, friendUpdatedAt: NOW });
+  });
+
+  it("LINE's answer older than what was known: the known state wins, on the link too", async () => {
+    const { ports, links, friendship } = setup();
+    await friendship.record('U1', false, LATER);
+    const result = await linkAccounts(
+      { ...input, friendship: { known: 'learned', friend: true, at: NOW } },
+      ports,
+    );
+    expect(result.link).toMatchObject({ friend: false, friendUpdatedAt: LATER });
+    expect(friendship.known.get('U1')).toEqual({ friend: false, at: LATER });
+    expect(links.byLine.get('U1')).toMatchObject({ friend: false, friendUpdatedAt: LATER });
+  });
+
+  it("an idempotent relink records LINE's answer (newest wins) and answers with it", async () => {
+    const { ports, links, friendship } = setup();
+    await linkAccounts({ ...input, friendship: { known: 'unknown' } }, ports);
+    const again = await linkAccounts(
+      { ...input, friendship: { known: 'learned', friend: true, at: NOW } },
+      ports,
+    );
+    expect(again).toMatchObject({ created: false, link: { friend: true, friendUpdatedAt: NOW } });
+    expect(links.byLine.get('U1')).toMatchObject({ friend: true, friendUpdatedAt: NOW });
+
+    await friendship.record('U1', false, LATER);
+    const stale = await linkAccounts(
+      { ...input, friendship: { known: 'learned', friend: true, at: NOW } },
+      ports,
+    );
+    expect(stale).toMatchObject({ created: false, link: { friend: false, friendUpdatedAt: LATER } });
+  });
+
+  it('a conflict records no friendship', async () => {
+    const { ports, friendship } = setup();
+    await linkAccounts(input, ports);
+    await expect(
+      linkAccounts(
+        { ...input, companyUserId: 'M2', friendship: { known: 'learned', friend: true, at: NOW } },
+        ports,
+      ),
+    ).rejects.toBeInstanceOf(LineUserAlreadyLinkedError);
+    expect(friendship.known.size).toBe(0);
   });
 });

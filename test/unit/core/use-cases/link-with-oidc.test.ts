@@ -14,6 +14,8 @@ import {
   InMemoryAuditLog,
   InMemoryLinkRepository,
 } from '../../../support/fakes.js';
+import { InMemoryFriendshipStore } from '../../../support/messaging-fakes.js';
+import type { LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
 
 describe('linkWithOidc', () => {
   const setup = () => {
@@ -76,6 +78,78 @@ describe('linkWithOidc', () => {
       code: 'invalid-company-token',
     });
     expect(links.byLine.size + links.byCompany.size).toBe(0);
+  });
+});
+
+describe('linkWithOidc friendship', () => {
+  const NOW = '2026-11-22T09:00:00.000Z';
+  const EARLIER = '2026-11-22T08:00:00.000Z';
+  /** `access:<userId>` tokens prove the user as a LINE access token would; others as ID tokens. */
+  const line: LineIdentityVerifier = {
+    async verifyBearer(token) {
+      const access = token.match(/^access:(.+)$/);
+      if (access) return { userId: access[1]!, via: 'access-token', channelId: FAKE_LINE_CHANNEL };
+      return fakeLineVerifier.verifyBearer(token);
+    },
+  };
+  const setup = () => {
+    const links = new InMemoryLinkRepository();
+    const friendship = new InMemoryFriendshipStore(links);
+    const ports = {
+      links,
+      friendship,
+      audit: new InMemoryAuditLog(),
+      line,
+      company: fakeCompanyVerifier,
+      clock: frozenClock(NOW),
+    };
+    return { links, friendship, ports };
+  };
+
+  it("an access token's link is made with LINE's answer, recorded as of now", async () => {
+    const { ports, friendship } = setup();
+    await friendship.record('U1', false, EARLIER);
+    const result = await linkWithOidc(
+      { lineToken: 'access:U1', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(true) },
+      ports,
+    );
+    expect(result).toMatchObject({
+      created: true,
+      lineVia: 'access-token',
+      link: { friend: true, friendUpdatedAt: NOW },
+    });
+    expect(friendship.known.get('U1')).toEqual({ friend: true, at: NOW });
+  });
+
+  it('LINE not telling (failed, timed out): the link takes over what was known', async () => {
+    const { ports } = setup();
+    await ports.friendship.record('U1', true, EARLIER);
+    const result = await linkWithOidc(
+      { lineToken: 'access:U1', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(undefined) },
+      ports,
+    );
+    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+  });
+
+  it("an ID token's link takes over what was known and ignores an answer it should not have", async () => {
+    const { ports } = setup();
+    await ports.friendship.record('U1', true, EARLIER);
+    const result = await linkWithOidc(
+      { lineToken: 'line:U1', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(false) },
+      ports,
+    );
+    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+  });
+
+  it('an invalid token writes no friendship either', async () => {
+    const { ports, friendship } = setup();
+    await expect(
+      linkWithOidc(
+        { lineToken: 'bogus', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(true) },
+        ports,
+      ),
+    ).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(friendship.known.size).toBe(0);
   });
 });
 
