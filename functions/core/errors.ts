@@ -154,6 +154,20 @@ export class NotLinkedError extends DomainError {
   }
 }
 
+/**
+ * A link could not be written because the same records kept changing under it (concurrent
+ * writes to the same user, retried a bounded number of times). Nothing was written; the client
+ * may try again.
+ */
+export class WriteContendedError extends DomainError {
+  static readonly code = 'write-contended';
+  readonly code = WriteContendedError.code;
+
+  constructor(options?: { cause?: unknown }) {
+    super('The records changed while they were being written; nothing was changed. Try again.', options);
+  }
+}
+
 /** A configured feature is not available in this deployment (e.g. pattern 1 without an IdP). */
 export class FeatureDisabledError extends DomainError {
   static readonly code = 'feature-disabled';

@@ -6,7 +6,11 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { CompanyUserAlreadyLinkedError, LineUserAlreadyLinkedError } from '../../core/errors.js';
+import {
+  CompanyUserAlreadyLinkedError,
+  LineUserAlreadyLinkedError,
+  WriteContendedError,
+} from '../../core/errors.js';
 import type { Link, LinkMethod } from '../../core/link.js';
 import type {
   CreateLinkResult,
@@ -135,6 +139,9 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
           await backoff(conflicts++);
           continue;
         }
+        // Retries used up on the same records changing under us: the client may try again.
+        if (onlyFriendship || reasons.some((r) => r.Code === 'TransactionConflict'))
+          throw new WriteContendedError({ cause: error });
         throw error;
       }
     }
@@ -315,7 +322,8 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
         );
         return link;
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException) || attempt >= CONFLICT_RETRIES) throw error;
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (attempt >= CONFLICT_RETRIES) throw new WriteContendedError({ cause: error });
         await backoff(attempt);
       }
     }

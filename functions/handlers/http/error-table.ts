@@ -57,6 +57,7 @@ export const ERROR_TABLE = {
   'line-unavailable': { status: 503, page: 503 },
   'company-idp-unavailable': { status: 503, page: 503 },
   'company-api-unavailable': { status: 503, page: 503 },
+  'write-contended': { status: 503, page: 503 },
   'login-state-missing': { status: 400, page: 400 },
   'login-state-unknown': { status: 400, page: 400 },
   'login-state-expired': { status: 400, page: 400 },

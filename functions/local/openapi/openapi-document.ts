@@ -134,6 +134,7 @@ const memberLinkOperation = (pattern: 2 | 3): Json => ({
       'verification-failed',
       'too-many-attempts',
       'feature-disabled',
+      'write-contended',
       ...(pattern === 2 ? ['company-api-unavailable', 'company-api-bad-response'] : []),
       ...ALWAYS,
     ),
@@ -234,6 +235,7 @@ export function openApiDocument(serverUrl?: string): Json {
             'feature-disabled',
             'company-idp-unavailable',
             'company-idp-bad-response',
+            'write-contended',
             ...ALWAYS,
           ),
         },
@@ -257,7 +259,7 @@ export function openApiDocument(serverUrl?: string): Json {
         security: BEARER,
         responses: {
           '204': { description: 'Not linked (any more).' },
-          ...problems(...LINE_AUTH, ...ALWAYS),
+          ...problems(...LINE_AUTH, 'write-contended', ...ALWAYS),
         },
       },
     },
@@ -497,7 +499,7 @@ export function openApiDocument(serverUrl?: string): Json {
         requestBody: { required: true, content: { 'application/json': { schema: ref('UnlinkRequest') } } },
         responses: {
           '200': jsonBody(ref('UnlinkResult'), 'Not linked (any more); what was done.'),
-          ...adminProblems(...JSON_INPUT),
+          ...adminProblems(...JSON_INPUT, 'write-contended'),
         },
       },
     },

@@ -226,10 +226,13 @@ describe('create', () => {
     expect(inputs[2]).toEqual(inputs[0]);
   });
 
-  test('TransactionConflict that never clears: the cancellation is thrown after 4 retries', async () => {
+  test('TransactionConflict that never clears: write-contended after 4 retries, the cancellation as its cause', async () => {
     const conflict = canceled({ Code: 'TransactionConflict' }, none);
     ddb.on(TransactWriteCommand).rejects(conflict);
-    await expect(new DynamoLinkRepository(client, TABLE).create(link)).rejects.toBe(conflict);
+    await expect(new DynamoLinkRepository(client, TABLE).create(link)).rejects.toMatchObject({
+      code: 'write-contended',
+      cause: conflict,
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(5);
   });
 
@@ -377,11 +380,14 @@ describe('delete', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  test('a cancellation that never clears is thrown after 4 retries', async () => {
+  test('a cancellation that never clears: write-contended after 4 retries', async () => {
     ddb.on(GetCommand).resolves({ Item: { pk: 'LINE#U1', ...link } });
     const conflict = canceled({ Code: 'TransactionConflict' }, none);
     ddb.on(TransactWriteCommand).rejects(conflict);
-    await expect(new DynamoLinkRepository(client, TABLE).deleteByLineUserId('U1')).rejects.toBe(conflict);
+    await expect(new DynamoLinkRepository(client, TABLE).deleteByLineUserId('U1')).rejects.toMatchObject({
+      code: 'write-contended',
+      cause: conflict,
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(5);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(5);
   });
@@ -630,10 +636,13 @@ describe('create, taking over the friendship (FRIEND#… in the messaging table,
     });
   });
 
-  test('a friendship that keeps changing: the cancellation is thrown after 4 retries', async () => {
+  test('a friendship that keeps changing: write-contended after 4 retries', async () => {
     const changed = canceled(none, none, conditionFailed(friendItem(true, KNOWN_AT)), none);
     ddb.on(TransactWriteCommand).rejects(changed);
-    await expect(repository().create(link, {}, { known: 'unknown' })).rejects.toBe(changed);
+    await expect(repository().create(link, {}, { known: 'unknown' })).rejects.toMatchObject({
+      code: 'write-contended',
+      cause: changed,
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(5);
   });
 
