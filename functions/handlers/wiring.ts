@@ -101,7 +101,7 @@ export const auditLog = /* @__PURE__ */ once(
 
 /**
  * Links; every link and unlink writes its audit event in the same transaction, and a new link
- * takes over the user's friendship (the messaging table's) in it when its use case asks.
+ * takes over the user's friendship (the messaging table's) in it.
  */
 export const linkRepository = /* @__PURE__ */ once(
   () =>

@@ -99,6 +99,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [
       { table: 'links', actions: ['PutItem'] },
       { table: 'audit', actions: ['PutItem'] },
+      // A new link takes over the friendship the webhook learned, in its transaction.
+      { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem'] },
       { table: 'members', actions: ['GetItem'] },
       // Counters are added to (UpdateItem ADD) and cleared on success (DeleteItem).
       { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
@@ -115,6 +117,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [
       { table: 'links', actions: ['PutItem'] },
       { table: 'audit', actions: ['PutItem'] },
+      { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem'] },
       { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
     ],
     secrets: ['COMPANY_API_CLIENT_SECRET', 'COMPANY_API_KEY'],

@@ -66,12 +66,14 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   'POST /links/by-record': {
     links: ['dynamodb:PutItem'],
     audit: ['dynamodb:PutItem'],
+    messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
     members: ['dynamodb:GetItem'],
     attempts: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   },
   'POST /links/by-api': {
     links: ['dynamodb:PutItem'],
     audit: ['dynamodb:PutItem'],
+    messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
     attempts: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   },
   'GET /links/me': { links: ['dynamodb:GetItem'] },

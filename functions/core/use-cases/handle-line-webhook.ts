@@ -197,8 +197,6 @@ async function accountLink(
         lineUserId: userId,
         companyUserId: stored.companyUserId,
         method: 'account-link',
-        // Follow / unfollow events that came before the link show on it at once.
-        friendship: { known: 'unknown' },
       },
       ports,
     );

@@ -9,6 +9,8 @@ import type {
   LinkRepository,
 } from '../ports/index.js';
 
+const NOTHING_LEARNED: LinkFriendship = { known: 'unknown' };
+
 /** Ports of {@link linkAccounts}. */
 export interface LinkAccountsPorts {
   links: LinkRepository;
@@ -32,9 +34,11 @@ export interface LinkAccountsInput {
   /** Consent / policy version the front end sent, validated by the handler; kept in the audit trail. */
   consentVersion?: string;
   /**
-   * What the request knows of the user's friendship with the LINE Official Account. When given,
-   * a new link takes over the newest known state in its own transaction (follow / unfollow events
-   * that came before it, or what LINE just told), so it shows `friend` at once.
+   * What the request learned of the user's friendship with the LINE Official Account (LINE's
+   * friendship status API, asked with the user's access token). Whether given or not, a new link
+   * takes over the newest known state in its own transaction (follow / unfollow events the webhook
+   * recorded before it, or what LINE just told), so it shows `friend` at once whatever pattern
+   * made it.
    */
   friendship?: LinkFriendship;
 }
@@ -74,7 +78,7 @@ export async function linkAccounts(
   };
   let result: CreateLinkResult;
   try {
-    result = await ports.links.create(link, consent, input.friendship);
+    result = await ports.links.create(link, consent, input.friendship ?? NOTHING_LEARNED);
   } catch (error) {
     if (error instanceof AlreadyLinkedError) {
       await ports.audit.record({ type: 'conflict', ...attempt, code: error.code });

@@ -202,7 +202,6 @@ export async function finishCompanyLogin(
         method: 'oidc',
         ...(session.lineChannelId !== undefined ? { channelId: session.lineChannelId } : {}),
         ...(session.consentVersion !== undefined ? { consentVersion: session.consentVersion } : {}),
-        friendship: { known: 'unknown' },
       },
       ports,
     );

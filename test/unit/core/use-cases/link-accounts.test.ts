@@ -23,7 +23,7 @@ describe('linkAccounts audit trail', () => {
     expect(create).toHaveBeenCalledWith(
       expect.objectContaining({ lineUserId: 'U1' }),
       { consentVersion: 'tos-2026.1' },
-      undefined,
+      { known: 'unknown' },
     );
     // The link event is the repository's job (same transaction), not an after-the-fact record.
     expect(audit.events).toEqual([]);
@@ -111,13 +111,16 @@ describe('linkAccounts friendship at link time', () => {
   };
   const input = { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc' as const };
 
-  it('a new link takes over a friendship learned before it (follow before link)', async () => {
-    const { ports, links, friendship } = setup();
-    await friendship.record('U1', true, EARLIER);
-    const result = await linkAccounts({ ...input, friendship: { known: 'unknown' } }, ports);
-    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
-    expect(links.byLine.get('U1')).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
-  });
+  it.each(['record', 'api', 'oidc', 'account-link'] as const)(
+    'a new %s link takes over a friendship learned before it (follow before link), asked or not',
+    async (method) => {
+      const { ports, links, friendship } = setup();
+      await friendship.record('U1', true, EARLIER);
+      const result = await linkAccounts({ ...input, method }, ports);
+      expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+      expect(links.byLine.get('U1')).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+    },
+  );
 
   it('nothing known: the link has no friend, and nothing is recorded', async () => {
     const { ports, links, friendship } = setup();
@@ -125,13 +128,6 @@ describe('linkAccounts friendship at link time', () => {
     expect(result.link.friend).toBeUndefined();
     expect(links.byLine.get('U1')!.friend).toBeUndefined();
     expect(friendship.known.size).toBe(0);
-  });
-
-  it('without a friendship the link takes nothing over (patterns that do not ask for it)', async () => {
-    const { ports, links, friendship } = setup();
-    await friendship.record('U1', true, EARLIER);
-    await linkAccounts(input, ports);
-    expect(links.byLine.get('U1')!.friend).toBeUndefined();
   });
 
   it("LINE's answer newer than what was known: recorded, and on the new link", async () => {
