@@ -157,11 +157,13 @@ export class NotLinkedError extends DomainError {
 /**
  * A link could not be written because the same records kept changing under it (concurrent
  * writes to the same user, retried a bounded number of times). Nothing was written; the client
- * may try again.
+ * may try again. The contention is a burst of writes for one user, over within a moment, so the
+ * HTTP edge sends `Retry-After` from {@link retryAfterSeconds} (the least whole second).
  */
 export class WriteContendedError extends DomainError {
   static readonly code = 'write-contended';
   readonly code = WriteContendedError.code;
+  readonly retryAfterSeconds = 1;
 
   constructor(options?: { cause?: unknown }) {
     super('The records changed while they were being written; nothing was changed. Try again.', options);

@@ -33,6 +33,12 @@ const HEADERS: Record<string, Json> = {
     required: true,
     schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
   },
+  'Retry-After-Contended': {
+    description:
+      'With `write-contended`: seconds after which trying again should find the records settled (RFC 9110 §10.2.3).',
+    required: false,
+    schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+  },
   Allow: {
     description: 'The methods the path supports.',
     required: true,
@@ -51,6 +57,9 @@ function problemResponse(status: number, codes: readonly string[], description?:
   const headers: Json = {};
   if (status === 401) headers['WWW-Authenticate'] = { $ref: '#/components/headers/WWW-Authenticate' };
   if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
+  if (codes.includes('write-contended')) {
+    headers['Retry-After'] = { $ref: '#/components/headers/Retry-After-Contended' };
+  }
   if (status === 405) headers.Allow = { $ref: '#/components/headers/Allow' };
   return {
     description: description ?? `${STATUS_TITLES[status] ?? 'Error'}: ${codes.join(', ')}`,

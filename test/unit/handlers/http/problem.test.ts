@@ -3,6 +3,7 @@ import {
   LineUserAlreadyLinkedError,
   MissingTokenError,
   UpstreamError,
+  WriteContendedError,
 } from '../../../../functions/core/errors.js';
 import { MethodNotAllowedError } from '../../../../functions/handlers/http/http-errors.js';
 import { problemResponse } from '../../../../functions/handlers/http/problem.js';
@@ -32,6 +33,15 @@ describe('problemResponse', () => {
     expect(problemResponse(new UpstreamError('line', 'unavailable')).statusCode).toBe(503);
     expect(problemResponse(new UpstreamError('company-idp', 'bad-response')).statusCode).toBe(502);
     expect(problemResponse(new MethodNotAllowedError(['GET', 'DELETE'])).headers?.Allow).toBe('GET, DELETE');
+  });
+
+  it('write-contended is a 503 that says when to try again; other 503s do not guess', () => {
+    const contended = problemResponse(new WriteContendedError());
+    expect(contended.statusCode).toBe(503);
+    expect(contended.headers?.['Retry-After']).toBe('1');
+    expect(
+      problemResponse(new UpstreamError('line', 'unavailable')).headers?.['Retry-After'],
+    ).toBeUndefined();
   });
 
   it('turns anything unknown into a generic 500 that leaks nothing', () => {
