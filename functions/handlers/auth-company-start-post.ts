@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { startCompanyLogin } from '../core/use-cases/link-by-web-login.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken } from './http/bearer-token.js';
+import { bearerRequired, bearerToken } from './http/bearer-token.js';
 import { json } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import { bindingCookie } from './http/web-pages.js';
@@ -42,6 +42,7 @@ const emptyBodyIsEmptyObject: MiddlewareObj<APIGatewayProxyEventV2> = {
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
+  .use(bearerRequired())
   .use(emptyBodyIsEmptyObject as MiddlewareObj)
   .use(jsonBody())
   .use(validateBody(StartRequest))

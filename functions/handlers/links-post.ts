@@ -5,7 +5,7 @@ import { systemClock } from '../core/ports/index.js';
 import { askFriendshipStatus } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
-import { bearerToken } from './http/bearer-token.js';
+import { bearerRequired, bearerToken } from './http/bearer-token.js';
 import { linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
 import {
@@ -42,6 +42,7 @@ type LinkRequest = z.infer<typeof LinkRequest>;
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
+  .use(bearerRequired())
   .use(jsonBody())
   .use(validateBody(LinkRequest))
   .handler(async (event) => {

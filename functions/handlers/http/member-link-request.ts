@@ -16,7 +16,7 @@ import {
 import { logger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { httpEdge, jsonBody, validateBody } from './middlewares.js';
-import { bearerToken } from './bearer-token.js';
+import { bearerRequired, bearerToken } from './bearer-token.js';
 import { linkResponse } from './responses.js';
 import { consentVersionSchema } from './schemas.js';
 
@@ -70,6 +70,7 @@ export function memberLinkHandler<P>(
 ) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(httpEdge())
+    .use(bearerRequired())
     .use(jsonBody())
     .use(validateBody(MemberLinkRequest))
     .handler(async (event) => {

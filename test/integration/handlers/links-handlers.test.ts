@@ -137,6 +137,17 @@ test.each([
   expect(await storedSides(lineUserId, memberId)).toEqual([]);
 });
 
+test.each([
+  ['no body', {}],
+  ['malformed JSON', { body: '{"companyIdToken":', headers: { 'content-type': 'application/json' } }],
+  ['a body of the wrong shape', { json: { companyIdToken: 42 } }],
+  ['a body too large', { json: { companyIdToken: 'x'.repeat(20_000) } }],
+] as const)('no LINE token and %s: 401 missing-line-token before the body is judged', async (_, request) => {
+  const answer = await call(handlers.post, { method: 'POST', path: '/links', ...request });
+  expectProblem(answer, 401, 'missing-line-token');
+  expect(answer.headers['www-authenticate']).toBe('Bearer realm="line-id-link"');
+});
+
 test('a LINE token that does not verify: 401 invalid-line-token with an invalid_token challenge, nothing written', async () => {
   const { lineUserId, memberId } = fresh();
   const expired = await stack.line.mintIdToken({ userId: lineUserId, expiresInSec: -60 });

@@ -189,6 +189,10 @@ describe('POST /links/by-record (pattern 3)', () => {
     expect((await post('not-a-token', { memberId: ICHIRO.memberId, factors: right(ICHIRO) })).status).toBe(
       401,
     );
+    // Without a LINE token the body is not judged at all.
+    const anonymous = await call(stack.api.url, 'POST', '/links/by-record', { json: { memberId: 42 } });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ code: 'missing-line-token' });
     expect((await linkItems()).length).toBe(before.links);
     expect((await stack.scan('attempts')).length).toBe(before.attempts);
   });
