@@ -15,9 +15,11 @@ import type { BenchRow, BenchSuite } from './types.js';
  * Rows of the LIFF linking foundation: (a) ID-token verification through the project's
  * verifier (with its verified-token cache, as the handlers wire it) vs a bare node:crypto ES256
  * signature check of the same token, once for a token seen before and once for first-seen
- * tokens; (b) POST /links through the local server vs the same TransactWriteItems sent straight
- * to DynamoDB Local: with a first-seen ID token, and warm (the app's token was verified by an
- * earlier GET /links/me, as a LIFF app does) with an ID token and with an access token.
+ * tokens; (b) POST /links through the local server vs the same TransactWriteItems (link, audit
+ * event, friendship item) sent straight to DynamoDB Local, after the same GET of LINE's
+ * friendship status API when the app sends an access token: with a first-seen ID token, and warm
+ * (the app's token was verified by an earlier GET /links/me, as a LIFF app does) with an ID token
+ * and with an access token.
  */
 const suite: BenchSuite = {
   name: 'links',
@@ -178,16 +180,31 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
       req.end(body);
     });
 
-  let n = 0;
-  const baseline = async () => {
-    const i = n++;
-    const attributes = {
-      lineUserId: testLineUserId(`bench-base-${run}-${i}`),
-      companyUserId: `M-BASE-${run}-${i}`,
-      method: 'oidc',
-      linkedAt: new Date().toISOString(),
-    };
+  const messagingTable = tableName('messaging');
+  /**
+   * The same DynamoDB work done bare: one TransactWriteItems with the link's two items, its audit
+   * event and the friendship item of the link's transaction: a ConditionCheck that none is known
+   * (ID token), or LINE's answer recorded newest-wins (access token, after the same GET of LINE's
+   * friendship status API the project makes with the user's token).
+   */
+  const baseline = async (input: { lineUserId: string; companyUserId: string; accessToken?: string }) => {
     const start = performance.now();
+    const linkedAt = new Date().toISOString();
+    let friend: boolean | undefined;
+    if (input.accessToken !== undefined) {
+      const res = await fetch(`${line.url}/friendship/v1/status`, {
+        headers: { authorization: `Bearer ${input.accessToken}` },
+      });
+      friend = ((await res.json()) as { friendFlag: boolean }).friendFlag;
+    }
+    const attributes = {
+      lineUserId: input.lineUserId,
+      companyUserId: input.companyUserId,
+      method: 'oidc',
+      linkedAt,
+      ...(friend === undefined ? {} : { friend, friendUpdatedAt: linkedAt }),
+    };
+    const friendKey = { TableName: messagingTable, Key: { pk: `FRIEND#${input.lineUserId}` } };
     await doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -205,15 +222,29 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
-          // The project writes the link's audit event in the same transaction; so does the baseline.
+          friend === undefined
+            ? {
+                ConditionCheck: {
+                  ...friendKey,
+                  ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
+                },
+              }
+            : {
+                Update: {
+                  ...friendKey,
+                  UpdateExpression: 'SET friend = :friend, friendUpdatedAt = :at',
+                  ConditionExpression: 'attribute_not_exists(friendUpdatedAt) OR friendUpdatedAt < :at',
+                  ExpressionAttributeValues: { ':friend': friend, ':at': linkedAt },
+                },
+              },
           {
             Put: {
               TableName: auditTable,
               Item: {
                 pk: `LINE#${attributes.lineUserId}`,
-                sk: `${attributes.linkedAt}#${randomBytes(8).toString('hex')}`,
+                sk: `${linkedAt}#${randomBytes(8).toString('hex')}`,
                 type: 'link',
-                at: attributes.linkedAt,
+                at: linkedAt,
                 ...attributes,
               },
               ConditionExpression: 'attribute_not_exists(sk)',
@@ -227,18 +258,29 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
 
   const rowsFor = async (credential: LineCredential, target: number | undefined): Promise<BenchRow[]> => {
     const tag = credential.replace(/[^a-z]+/g, '-');
+    const access = credential.startsWith('access-token');
     // Tokens are minted ahead of time: minting is the emulators' work, not the service's.
     const inputs = await Promise.all(
       Array.from({ length: rounds + 20 }, async (_, i) => {
         const userId = testLineUserId(`bench-${run}-${tag}-${i}`);
         return {
-          lineToken: credential.startsWith('access-token')
-            ? await line.mintAccessToken({ userId })
-            : await line.mintIdToken({ userId }),
+          lineToken: access ? await line.mintAccessToken({ userId }) : await line.mintIdToken({ userId }),
           companyIdToken: await company.mintIdToken({ sub: `M-BENCH-${run}-${tag}-${i}` }),
         };
       }),
     );
+    const baseInputs = await Promise.all(
+      Array.from({ length: rounds + 20 }, async (_, i) => {
+        const lineUserId = testLineUserId(`bench-base-${run}-${tag}-${i}`);
+        return {
+          lineUserId,
+          companyUserId: `M-BASE-${run}-${tag}-${i}`,
+          ...(access ? { accessToken: await line.mintAccessToken({ userId: lineUserId }) } : {}),
+        };
+      }),
+    );
+    let nextBase = 0;
+    const bare = () => baseline(baseInputs[nextBase++]!);
     let next = 0;
     const project = async () => {
       const input = inputs[next++]!;
@@ -268,15 +310,17 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
     }
     for (let i = 0; i < 20; i++) {
       await project();
-      await baseline();
+      await bare();
     }
-    const samples = await interleave(rounds, project, baseline);
+    const samples = await interleave(rounds, project, bare);
     const row = (p: number): BenchRow => {
       const a = percentile(samples.project, p);
       const b = percentile(samples.baseline, p);
       const gated = p === 50 && target !== undefined;
       return {
-        name: `POST /links p${p}, ${credential} (local server / bare TransactWriteItems)`,
+        name: `POST /links p${p}, ${credential} (local server / ${
+          access ? 'bare friendship GET + TransactWriteItems' : 'bare TransactWriteItems'
+        })`,
         project: ms(a),
         baseline: ms(b),
         ratio: a / b,

@@ -1,4 +1,3 @@
-import type { LineIdentity } from '../link.js';
 import type { CompanyIdentityVerifier, CreateLinkResult, LineIdentityVerifier } from '../ports/index.js';
 import { friendshipAtLink } from './learn-friendship.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
@@ -25,7 +24,7 @@ export async function linkWithOidc(
     askedFriendship?: Promise<boolean | undefined>;
   },
   ports: LinkWithOidcPorts,
-): Promise<CreateLinkResult & { lineVia: LineIdentity['via'] }> {
+): Promise<CreateLinkResult> {
   // Both verifications must succeed; run them side by side to halve the latency.
   const [line, company] = await Promise.all([
     ports.line.verifyBearer(input.lineToken),
@@ -36,7 +35,7 @@ export async function linkWithOidc(
     line.via === 'access-token' ? input.askedFriendship : undefined,
     ports.clock,
   );
-  const result = await linkAccounts(
+  return linkAccounts(
     {
       lineUserId: line.userId,
       companyUserId: company.userId,
@@ -47,6 +46,4 @@ export async function linkWithOidc(
     },
     ports,
   );
-  // Which credential proved the LINE user: an access token also serves LINE's friendship API.
-  return { ...result, lineVia: line.via };
 }

@@ -40,7 +40,6 @@ describe('linkWithOidc', () => {
         linkedAt: '2026-11-22T09:00:00.000Z',
         channelId: FAKE_LINE_CHANNEL,
       },
-      lineVia: 'id-token',
     });
     expect(links.byCompany.get('M1')?.lineUserId).toBe('U1');
   });
@@ -115,7 +114,6 @@ describe('linkWithOidc friendship', () => {
     );
     expect(result).toMatchObject({
       created: true,
-      lineVia: 'access-token',
       link: { friend: true, friendUpdatedAt: NOW },
     });
     expect(friendship.known.get('U1')).toEqual({ friend: true, at: NOW });
