@@ -85,7 +85,11 @@ const suite: BenchSuite = {
     const chunk = total / chunks;
     const rows: BenchRow[] = [];
 
-    /** The three writes of a link (link both ways + audit event), as the repository sends them. */
+    const messaging = tableName('messaging');
+    /**
+     * The writes of a link (link both ways, the check that no friendship is known, the audit
+     * event), as the repository sends them for an ID token.
+     */
     const linkWrite = (lineUserId: string, companyUserId: string) => {
       const linkedAt = new Date().toISOString();
       const attributes = { lineUserId, companyUserId, method: 'oidc', linkedAt };
@@ -103,6 +107,13 @@ const suite: BenchSuite = {
               TableName: links,
               Item: { pk: `COMPANY#${companyUserId}`, ...attributes },
               ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            ConditionCheck: {
+              TableName: messaging,
+              Key: { pk: `FRIEND#${lineUserId}` },
+              ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
             },
           },
           {
