@@ -31,6 +31,12 @@ export interface LineIdentity {
   via: 'id-token' | 'access-token' | 'web-login';
   /** The channel the token was issued for (one of LINE_CHANNEL_ID): which app the user came from. */
   channelId: string;
+  /**
+   * When the credential that proved it stops being valid, in epoch seconds: an ID token's `exp`,
+   * or for an access token the verification time plus LINE's `expires_in`. A verified-token cache
+   * never vouches for the identity after it; absent when the verifier does not know it.
+   */
+  expiresAt?: number;
 }
 
 /** The verified company identity (the `sub` of the company IdP's ID token, or the company API's answer). */

@@ -242,7 +242,7 @@ export const VARIABLES = {
     { default: '300' },
   ),
   LINE_ACCESS_TOKEN_CACHE_SECONDS: variable(
-    'how long a verified LINE access token is reused (LINE can revoke access tokens)',
+    'how long a verified LINE access token is reused, never past its expires_in (LINE can revoke access tokens)',
     positiveInt,
     { default: '60' },
   ),

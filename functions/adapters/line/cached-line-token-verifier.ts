@@ -39,9 +39,10 @@ interface Entry {
  *   and leaves nothing behind: the next request is verified from scratch.
  * - The key is SHA-256 of the accepted channel list and the whole token: a token that differs in
  *   one byte is a different key, and the token itself is never kept in memory.
- * - An ID token's entry expires at the token's own `exp` (read from the payload the wrapped
- *   verifier has just verified), capped by `idTokenMaxTtlMs`; an access token's after
- *   `accessTokenTtlMs`. The cache never extends a token's life, only skips repeated work within it.
+ * - An entry expires when the credential does (the identity's `expiresAt`: an ID token's `exp`,
+ *   an access token's `expires_in` from LINE), and sooner: an ID token's after `idTokenMaxTtlMs`,
+ *   an access token's after `accessTokenTtlMs`. An identity without `expiresAt` is not kept. The
+ *   cache never extends a token's life, only skips repeated work within it.
  * - Bounded: a least-recently-used map of at most `maxEntries`.
  *
  * Keep one per execution environment (module scope), like the JWKS cache it sits in front of.
@@ -87,17 +88,22 @@ export class CachedLineTokenVerifier implements LineIdentityVerifier {
       }
     }
     const identity = await this.inner.verifyBearer(token);
-    const expiresAt = this.expiryOf(token, identity, this.clock.now().getTime());
+    const expiresAt = this.expiryOf(identity, this.clock.now().getTime());
     if (expiresAt !== undefined) this.store(key, { identity: { ...identity }, expiresAt });
     return identity;
   }
 
-  private expiryOf(token: string, identity: LineIdentity, now: number): number | undefined {
-    if (identity.via === 'access-token') return now + this.accessTokenTtlMs;
-    if (identity.via !== 'id-token') return undefined;
-    const exp = verifiedExp(token);
-    if (exp === undefined) return undefined;
-    const expiresAt = Math.min(exp * 1000, now + this.idTokenMaxTtlMs);
+  private expiryOf(identity: LineIdentity, now: number): number | undefined {
+    const ttl =
+      identity.via === 'id-token'
+        ? this.idTokenMaxTtlMs
+        : identity.via === 'access-token'
+          ? this.accessTokenTtlMs
+          : undefined;
+    if (ttl === undefined || typeof identity.expiresAt !== 'number' || !Number.isFinite(identity.expiresAt)) {
+      return undefined;
+    }
+    const expiresAt = Math.min(identity.expiresAt * 1000, now + ttl);
     return expiresAt > now ? expiresAt : undefined;
   }
 
@@ -107,21 +113,5 @@ export class CachedLineTokenVerifier implements LineIdentityVerifier {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
-  }
-}
-
-/**
- * The `exp` claim of a JWT the wrapped verifier has just accepted (it checked the signature and
- * `exp`, so reading the payload again is safe); undefined when it is not a number.
- */
-function verifiedExp(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    const exp: unknown = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown })
-      .exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -104,6 +104,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
       userId: this.checkClaims(payload, options.nonce),
       via: 'id-token',
       channelId: this.acceptedAudience(payload),
+      expiresAt: payload.exp!, // a required claim, checked by jwtVerify
     };
   }
 
@@ -142,6 +143,8 @@ export class LinePlatformClient implements LineIdentityVerifier {
   /** Verifies an opaque access token with LINE, then asks LINE whose it is. */
   async verifyAccessToken(token: string): Promise<LineIdentity> {
     const { apiBase, timeoutMs, channelIds } = this.options;
+    // expires_in counts from LINE's answer; counting from before the question errs on the safe side.
+    const askedAtSec = Math.floor(this.options.clock.now().getTime() / 1000);
     const verify = await fetchJson(
       this.options.fetch,
       `${apiBase}/oauth2/v2.1/verify?${new URLSearchParams({ access_token: token })}`,
@@ -175,7 +178,12 @@ export class LinePlatformClient implements LineIdentityVerifier {
     if (typeof userId !== 'string' || !LINE_USER_ID.test(userId)) {
       throw new UpstreamError('line', 'bad-response');
     }
-    return { userId, via: 'access-token', channelId: clientId };
+    return {
+      userId,
+      via: 'access-token',
+      channelId: clientId,
+      expiresAt: askedAtSec + Math.floor(expiresIn),
+    };
   }
 
   private looksLikeIdToken(token: string): boolean {

@@ -87,6 +87,7 @@ async function setup(
   return { cache, counting, calls, clock, line, sign };
 }
 
+// What the wrapped verifier says, less `expiresAt` (each case's token has its own).
 const ID: LineIdentity = { userId: USER, via: 'id-token', channelId: CHANNEL };
 const ACCESS: LineIdentity = { userId: USER, via: 'access-token', channelId: CHANNEL };
 
@@ -94,9 +95,9 @@ describe('CachedLineTokenVerifier: ID tokens', () => {
   it('serves a repeated token from the cache, without crypto or network', async () => {
     const { cache, calls, sign } = await setup();
     const token = await sign();
-    await expect(cache.verifyBearer(token)).resolves.toEqual(ID);
+    await expect(cache.verifyBearer(token)).resolves.toMatchObject(ID);
     expect(calls).toEqual({ certs: 1, verify: 0, profile: 0, inner: 1 });
-    for (let i = 0; i < 5; i++) await expect(cache.verifyBearer(token)).resolves.toEqual(ID);
+    for (let i = 0; i < 5; i++) await expect(cache.verifyBearer(token)).resolves.toMatchObject(ID);
     expect(calls).toEqual({ certs: 1, verify: 0, profile: 0, inner: 1 });
   });
 
@@ -105,11 +106,11 @@ describe('CachedLineTokenVerifier: ID tokens', () => {
     const token = await sign({ exp: startSec + 120 });
     await cache.verifyBearer(token);
     clock.advance(119_000);
-    await expect(cache.verifyBearer(token)).resolves.toEqual(ID);
+    await expect(cache.verifyBearer(token)).resolves.toMatchObject(ID);
     expect(calls.inner).toBe(1);
     // At exp the entry is gone; the wrapped verifier still allows its 5 s clock tolerance.
     clock.advance(1_000);
-    await expect(cache.verifyBearer(token)).resolves.toEqual(ID);
+    await expect(cache.verifyBearer(token)).resolves.toMatchObject(ID);
     expect(calls.inner).toBe(2);
     clock.advance(10_000);
     await expect(cache.verifyBearer(token)).rejects.toBeInstanceOf(InvalidTokenError);
@@ -183,17 +184,47 @@ describe('CachedLineTokenVerifier: ID tokens', () => {
   });
 });
 
+describe('CachedLineTokenVerifier: identities without an expiry', () => {
+  it('keeps nothing when the wrapped verifier does not say when the credential ends', async () => {
+    let calls = 0;
+    const inner: LineIdentityVerifier = {
+      verifyBearer: async () => {
+        calls++;
+        return { ...ID };
+      },
+    };
+    const cache = new CachedLineTokenVerifier(inner, { channelIds: CHANNEL });
+    await cache.verifyBearer('token');
+    await cache.verifyBearer('token');
+    expect(calls).toBe(2);
+    expect(cache.size).toBe(0);
+  });
+});
+
 describe('CachedLineTokenVerifier: access tokens', () => {
   it('reuses an access token for accessTokenTtlMs, then asks LINE again', async () => {
     const { cache, calls, clock } = await setup({ accessTokenTtlMs: 60_000 });
-    await expect(cache.verifyBearer('access-token-1')).resolves.toEqual(ACCESS);
+    await expect(cache.verifyBearer('access-token-1')).resolves.toMatchObject(ACCESS);
     expect(calls).toMatchObject({ verify: 1, profile: 1 });
     clock.advance(59_999);
-    await expect(cache.verifyBearer('access-token-1')).resolves.toEqual(ACCESS);
+    await expect(cache.verifyBearer('access-token-1')).resolves.toMatchObject(ACCESS);
     expect(calls).toMatchObject({ verify: 1, profile: 1 });
     clock.advance(1);
     await cache.verifyBearer('access-token-1');
     expect(calls).toMatchObject({ verify: 2, profile: 2 });
+  });
+
+  it("never outlives the token: LINE's expires_in shorter than the TTL ends the entry", async () => {
+    const { cache, calls, clock, line } = await setup({ accessTokenTtlMs: 60_000 });
+    line.verify = () => ({ status: 200, body: { client_id: CHANNEL, expires_in: 10 } });
+    await expect(cache.verifyBearer('short-lived')).resolves.toEqual({ ...ACCESS, expiresAt: startSec + 10 });
+    clock.advance(9_999);
+    await cache.verifyBearer('short-lived');
+    expect(calls.verify).toBe(1);
+    clock.advance(1);
+    line.verify = () => ({ status: 400, body: { error: 'invalid_request', error_description: 'expired' } });
+    await expect(cache.verifyBearer('short-lived')).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(calls.verify).toBe(2);
   });
 
   it('does not cache a refusal or an upstream failure', async () => {
@@ -204,22 +235,22 @@ describe('CachedLineTokenVerifier: access tokens', () => {
     line.verify = () => ({ status: 503, body: {} });
     await expect(cache.verifyBearer('flaky')).rejects.toBeInstanceOf(UpstreamError);
     line.verify = () => ({ status: 200, body: { client_id: CHANNEL, expires_in: 100 } });
-    await expect(cache.verifyBearer('flaky')).resolves.toEqual(ACCESS);
+    await expect(cache.verifyBearer('flaky')).resolves.toMatchObject(ACCESS);
     expect(calls.verify).toBe(4);
     expect(cache.size).toBe(1);
   });
 
   it('keeps each token to its own identity', async () => {
     const { cache } = await setup();
-    await expect(cache.verifyBearer('a-token')).resolves.toEqual(ACCESS);
-    await expect(cache.verifyBearer('b-token')).resolves.toEqual({ ...ACCESS, userId: OTHER_USER });
-    await expect(cache.verifyBearer('a-token')).resolves.toEqual(ACCESS);
+    await expect(cache.verifyBearer('a-token')).resolves.toMatchObject(ACCESS);
+    await expect(cache.verifyBearer('b-token')).resolves.toMatchObject({ ...ACCESS, userId: OTHER_USER });
+    await expect(cache.verifyBearer('a-token')).resolves.toMatchObject(ACCESS);
   });
 
   it('hands out copies: a caller mutating its identity does not change the cache', async () => {
     const { cache } = await setup();
     const first = await cache.verifyBearer('a-token');
     first.userId = OTHER_USER;
-    await expect(cache.verifyBearer('a-token')).resolves.toEqual(ACCESS);
+    await expect(cache.verifyBearer('a-token')).resolves.toMatchObject(ACCESS);
   });
 });

@@ -93,6 +93,7 @@ describe('LinePlatformClient: ID tokens (ES256, JWKS)', () => {
       userId: USER,
       via: 'id-token',
       channelId: CHANNEL,
+      expiresAt: nowSec + 3600,
     });
   });
 
@@ -197,6 +198,8 @@ describe('LinePlatformClient: access tokens (verify + profile)', () => {
       userId: USER,
       via: 'access-token',
       channelId: CHANNEL,
+      // LINE's expires_in, counted from when the service asked.
+      expiresAt: nowSec + 2591000,
     });
   });
 
