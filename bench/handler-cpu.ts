@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
+import { apiEvent, lambdaContext, type Handler } from './lambda-invoke.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
@@ -14,51 +15,8 @@ import type { BenchRow, BenchSuite } from './types.js';
  * in this process but are idle during the loops (keys are fetched once, tokens minted ahead).
  * Project and baseline run alternately in chunks; the row is total CPU / invocations.
  */
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
 const HANDLERS = ['links-post', 'links-me-get', 'links-me-history-get', 'links-me-delete'] as const;
-
-function event(method: string, path: string, headers: Record<string, string>, body?: string) {
-  const now = new Date();
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'localhost', ...headers },
-    requestContext: {
-      accountId: 'bench',
-      apiId: 'bench',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-    },
-    body,
-    isBase64Encoded: false,
-  } as APIGatewayProxyEventV2;
-}
-
-function context(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /** CPU milliseconds (user + system) that `count` sequential calls of `fn(i)` cost this process. */
 async function cpu(fn: (i: number) => Promise<void>, from: number, count: number): Promise<number> {
@@ -169,7 +127,7 @@ const suite: BenchSuite = {
       const load = async (name: string) =>
         ((await import(`../functions/handlers/${name}.js`)) as { handler: Handler }).handler;
       const call = async (handler: Handler, name: string, e: APIGatewayProxyEventV2, expect: number) => {
-        const result = (await handler(e, context(name))) as { statusCode?: number };
+        const result = (await handler(e, lambdaContext(name))) as { statusCode?: number };
         if (result.statusCode !== expect)
           throw new Error(`${name} answered ${result.statusCode}, not ${expect}`);
       };
@@ -200,7 +158,7 @@ const suite: BenchSuite = {
             call(
               handler,
               name,
-              event(
+              apiEvent(
                 'POST',
                 '/links',
                 { ...bearer(inputs[i]!.lineToken), 'content-type': 'application/json' },
@@ -213,7 +171,7 @@ const suite: BenchSuite = {
           };
           baselineLabel = 'TransactWriteItems';
         } else if (name === 'links-me-get') {
-          project = () => call(handler, name, event('GET', '/links/me', bearer(meToken)), 200);
+          project = () => call(handler, name, apiEvent('GET', '/links/me', bearer(meToken)), 200);
           baseline = async () => {
             await doc.send(
               new GetCommand({ TableName: links, Key: { pk: `LINE#${me}` }, ConsistentRead: true }),
@@ -221,7 +179,7 @@ const suite: BenchSuite = {
           };
           baselineLabel = 'GetItem';
         } else if (name === 'links-me-history-get') {
-          project = () => call(handler, name, event('GET', '/links/me/history', bearer(meToken)), 200);
+          project = () => call(handler, name, apiEvent('GET', '/links/me/history', bearer(meToken)), 200);
           baseline = async () => {
             await doc.send(
               new QueryCommand({
@@ -251,8 +209,8 @@ const suite: BenchSuite = {
           // The app showed the link first (GET /links/me), so the token is verified already.
           const getMe = await load('links-me-get');
           for (let i = 0; i < n; i++)
-            await call(getMe, 'links-me-get', event('GET', '/links/me', bearer(tokens[i]!)), 200);
-          project = (i) => call(handler, name, event('DELETE', '/links/me', bearer(tokens[i]!)), 204);
+            await call(getMe, 'links-me-get', apiEvent('GET', '/links/me', bearer(tokens[i]!)), 200);
+          project = (i) => call(handler, name, apiEvent('DELETE', '/links/me', bearer(tokens[i]!)), 204);
           baseline = async (i) => {
             const u = users[i]!;
             await doc.send(
