@@ -32,6 +32,26 @@ export async function interleave(
 }
 
 /**
+ * Runs several measurements round-robin, `rounds` times each, starting each round one step
+ * further along (A B C, B C A, C A B, …), so that noise and any order effect hit all of them
+ * alike; returns each one's samples under its name.
+ */
+export async function rotate<K extends string>(
+  rounds: number,
+  measures: Record<K, () => Promise<number>>,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(measures) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length]!;
+      samples[name].push(await measures[name]());
+    }
+  }
+  return samples;
+}
+
+/**
  * A rows-per-second row: the project's and the baseline's rate, and their ratio (by default the
  * plain quotient; suites that pair their runs pass the median paired ratio); target ≥ `min`.
  */
