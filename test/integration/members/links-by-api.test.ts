@@ -2,6 +2,7 @@ import {
   DEFAULT_COMPANY_MEMBERS,
   testLineUserId,
 } from '../../../functions/local/emulators/test-identities.js';
+import { recordFriendship } from '../../support/friendship.js';
 import { call } from '../../support/http.js';
 import { s } from '../../support/member-data.js';
 import { startTestStack, TEST_CLIENT, type TestStack } from '../../support/test-stack.js';
@@ -64,6 +65,20 @@ describe('POST /links/by-api (pattern 2)', () => {
     const other = await lineToken();
     expect((await post(other.token, { memberId: ICHIRO.memberId, factors: wrong(ICHIRO) })).status).toBe(422);
     expect(stack.company.stats.token).toBe(tokenCalls + 1);
+  });
+
+  test('a new link takes over the friendship the webhook recorded before it', async () => {
+    const { userId, token } = await lineToken();
+    const followedAt = new Date(Date.now() - 60_000).toISOString();
+    await recordFriendship(stack.tables, userId, true, followedAt); // as the webhook's follow does
+    const created = await post(token, { memberId: ICHIRO.memberId, factors: right(ICHIRO) });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      lineUserId: userId,
+      method: 'api',
+      friend: true,
+      friendUpdatedAt: followedAt,
+    });
   });
 
   test('unknown member and wrong factor: identical 422', async () => {

@@ -2,8 +2,7 @@ import {
   DEFAULT_COMPANY_MEMBERS,
   testLineUserId,
 } from '../../../functions/local/emulators/test-identities.js';
-import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
-import { DynamoFriendshipStore } from '../../../functions/adapters/dynamo/dynamo-messaging-stores.js';
+import { recordFriendship } from '../../support/friendship.js';
 import { call, type ApiResponse } from '../../support/http.js';
 import { importSample, n, s, TEST_PEPPER } from '../../support/member-data.js';
 import { startTestStack, type TestStack } from '../../support/test-stack.js';
@@ -209,14 +208,7 @@ describe('POST /links/by-record (pattern 3)', () => {
   test('a new link takes over the friendship the webhook recorded before it', async () => {
     const { userId, token } = await lineToken('friend');
     const followedAt = new Date(Date.now() - 60_000).toISOString();
-    // What the webhook's follow event writes, through the same adapter.
-    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
-    try {
-      const friendship = new DynamoFriendshipStore(client, stack.tables);
-      expect(await friendship.record(userId, true, followedAt)).toBe('updated');
-    } finally {
-      client.destroy();
-    }
+    await recordFriendship(stack.tables, userId, true, followedAt); // as the webhook's follow does
     const created = await post(token, { memberId: ICHIRO.memberId, factors: right(ICHIRO) });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ lineUserId: userId, friend: true, friendUpdatedAt: followedAt });
