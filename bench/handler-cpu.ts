@@ -5,7 +5,7 @@ import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
-import { apiEvent, lambdaContext, type Handler } from './lambda-invoke.js';
+import { apiEvent, invocationContext, type Handler } from './lambda-invoke.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
@@ -127,7 +127,7 @@ const suite: BenchSuite = {
       const load = async (name: string) =>
         ((await import(`../functions/handlers/${name}.js`)) as { handler: Handler }).handler;
       const call = async (handler: Handler, name: string, e: APIGatewayProxyEventV2, expect: number) => {
-        const result = (await handler(e, lambdaContext(name))) as { statusCode?: number };
+        const result = (await handler(e, invocationContext(name))) as { statusCode?: number };
         if (result.statusCode !== expect)
           throw new Error(`${name} answered ${result.statusCode}, not ${expect}`);
       };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { lambdaContext } from '../functions/local/api-gateway-adapter.js';
 
 /** An API handler as the Lambda runtime calls it. */
 export type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
@@ -38,20 +39,5 @@ export function apiEvent(
   } as APIGatewayProxyEventV2;
 }
 
-/** The Lambda context of one invocation of `functionName`. */
-export function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** The Lambda context of one invocation of `functionName`, as the local server builds it. */
+export const invocationContext = (functionName: string): Context => lambdaContext(functionName, randomUUID());

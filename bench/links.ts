@@ -8,7 +8,7 @@ import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
-import { apiEvent, lambdaContext, type Handler } from './lambda-invoke.js';
+import { apiEvent, invocationContext, type Handler } from './lambda-invoke.js';
 import { interleave, ms, percentile, rotate } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -307,7 +307,7 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
         input.body,
       );
       const start = performance.now();
-      const result = (await handler(event, lambdaContext('links-post'))) as { statusCode?: number };
+      const result = (await handler(event, invocationContext('links-post'))) as { statusCode?: number };
       if (result.statusCode !== 201) throw new Error(`POST /links answered ${result.statusCode}`);
       return performance.now() - start;
     };

@@ -263,7 +263,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
+/** The Lambda context of one invocation, as the runtime passes it (30 s timeout). */
+export function lambdaContext(functionName: string, requestId: string): Context {
   const deadline = Date.now() + 30_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
