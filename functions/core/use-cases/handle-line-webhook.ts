@@ -193,11 +193,7 @@ async function accountLink(
   }
   try {
     const { created } = await linkAccounts(
-      {
-        lineUserId: userId,
-        companyUserId: stored.companyUserId,
-        method: 'account-link',
-      },
+      { lineUserId: userId, companyUserId: stored.companyUserId, method: 'account-link' },
       ports,
     );
     const replied = await say(

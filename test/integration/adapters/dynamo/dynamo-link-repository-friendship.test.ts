@@ -9,8 +9,7 @@ import {
   LineUserAlreadyLinkedError,
 } from '../../../../functions/core/errors.js';
 import type { Link } from '../../../../functions/core/link.js';
-import { TABLES, type TableKey } from '../../../../functions/manifest/table-definitions.js';
-import { ensureTables, localClient } from '../../../../functions/local/dynamodb-local.js';
+import { ensureTables, localClient, taggedTableNames } from '../../../../functions/local/dynamodb-local.js';
 
 /**
  * A new link taking over the user's friendship in its own transaction, against DynamoDB Local:
@@ -20,9 +19,7 @@ import { ensureTables, localClient } from '../../../../functions/local/dynamodb-
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const suffix = randomBytes(4).toString('hex');
-const tables = Object.fromEntries(
-  (Object.keys(TABLES) as TableKey[]).map((key) => [key, `${TABLES[key].defaultName}-friend-${suffix}`]),
-) as Record<TableKey, string>;
+const tables = taggedTableNames(`friend-${suffix}`);
 
 const LINKED_AT = '2026-12-01T09:00:00.000Z';
 const BEFORE = '2026-12-01T08:00:00.000Z';

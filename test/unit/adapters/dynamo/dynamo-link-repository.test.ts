@@ -70,6 +70,34 @@ const canceled = (...reasons: CancellationReason[]) =>
 const transactInputs = () =>
   ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input as TransactWriteCommandInput);
 
+/** `link` as the two sides store it (no friend attributes unless `reachability` says so). */
+const stored = {
+  lineUserId: 'U1',
+  companyUserId: 'C1',
+  method: 'oidc',
+  linkedAt: '2026-12-01T00:00:00.000Z',
+  channelId: '1650000000',
+};
+/** The two conditional Puts of a new link, as the first items of its transaction. */
+const sides = (reachability: Record<string, unknown> = {}) => [
+  {
+    Put: {
+      TableName: TABLE,
+      Item: { pk: 'LINE#U1', ...stored, ...reachability },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  },
+  {
+    Put: {
+      TableName: TABLE,
+      Item: { pk: 'COMPANY#C1', ...stored },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  },
+];
+
 describe('create', () => {
   test('writes both sides in one transaction, each conditional on its key being free', async () => {
     ddb.on(TransactWriteCommand).resolves({});
@@ -82,36 +110,7 @@ describe('create', () => {
 
     expect(result).toEqual({ link, created: true });
     expect(extraWrites).toHaveBeenCalledWith({ type: 'link', link, consentVersion: 'v3' });
-    const stored = {
-      lineUserId: 'U1',
-      companyUserId: 'C1',
-      method: 'oidc',
-      linkedAt: '2026-12-01T00:00:00.000Z',
-      channelId: '1650000000',
-    };
-    expect(transactInputs()).toEqual([
-      {
-        TransactItems: [
-          {
-            Put: {
-              TableName: TABLE,
-              Item: { pk: 'LINE#U1', ...stored },
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          {
-            Put: {
-              TableName: TABLE,
-              Item: { pk: 'COMPANY#C1', ...stored },
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          audit,
-        ],
-      },
-    ]);
+    expect(transactInputs()).toEqual([{ TransactItems: [...sides(), audit] }]);
   });
 
   test('a link without a channel stores no channelId attribute', async () => {
@@ -125,12 +124,17 @@ describe('create', () => {
 
   test('both sides already hold this very link: the stored link, not created (idempotent)', async () => {
     const storedAt = '2026-11-30T09:00:00.000Z';
-    const stored = { ...link, linkedAt: storedAt, friend: true, friendUpdatedAt: '2026-11-30T10:00:00.000Z' };
+    const existing = {
+      ...link,
+      linkedAt: storedAt,
+      friend: true,
+      friendUpdatedAt: '2026-11-30T10:00:00.000Z',
+    };
     ddb
       .on(TransactWriteCommand)
       .rejects(
         canceled(
-          conditionFailed(rawItem('LINE#U1', stored)),
+          conditionFailed(rawItem('LINE#U1', existing)),
           conditionFailed(rawItem('COMPANY#C1', { ...link, linkedAt: storedAt })),
         ),
       );
@@ -138,7 +142,7 @@ describe('create', () => {
     const result = await new DynamoLinkRepository(client, TABLE).create(link);
 
     // The LINE side's item is returned, reachability included (it lives on that side only).
-    expect(result).toEqual({ link: stored, created: false });
+    expect(result).toEqual({ link: existing, created: false });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
@@ -515,31 +519,6 @@ describe('create, taking over the friendship (FRIEND#… in the messaging table,
   const NEWER_AT = '2026-12-01T01:00:00.000Z';
   const audit = { Put: { TableName: 'audit', Item: { pk: 'LINE#U1', sk: 'e' } } };
   const repository = () => new DynamoLinkRepository(client, TABLE, () => [audit], MESSAGING);
-  const stored = {
-    lineUserId: 'U1',
-    companyUserId: 'C1',
-    method: 'oidc',
-    linkedAt: '2026-12-01T00:00:00.000Z',
-    channelId: '1650000000',
-  };
-  const sides = (reachability: Record<string, unknown> = {}) => [
-    {
-      Put: {
-        TableName: TABLE,
-        Item: { pk: 'LINE#U1', ...stored, ...reachability },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
-    {
-      Put: {
-        TableName: TABLE,
-        Item: { pk: 'COMPANY#C1', ...stored },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
-  ];
   const noneKnown = {
     ConditionCheck: {
       TableName: MESSAGING,

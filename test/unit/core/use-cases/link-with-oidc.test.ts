@@ -119,21 +119,14 @@ describe('linkWithOidc friendship', () => {
     expect(friendship.known.get('U1')).toEqual({ friend: true, at: NOW });
   });
 
-  it('LINE not telling (failed, timed out): the link takes over what was known', async () => {
+  it.each([
+    ['LINE not telling (failed, timed out)', 'access:U1', undefined],
+    ["an ID token's link, ignoring an answer it should not have", 'line:U1', false],
+  ] as const)('%s: the link takes over what was known', async (_, lineToken, answer) => {
     const { ports } = setup();
     await ports.friendship.record('U1', true, EARLIER);
     const result = await linkWithOidc(
-      { lineToken: 'access:U1', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(undefined) },
-      ports,
-    );
-    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
-  });
-
-  it("an ID token's link takes over what was known and ignores an answer it should not have", async () => {
-    const { ports } = setup();
-    await ports.friendship.record('U1', true, EARLIER);
-    const result = await linkWithOidc(
-      { lineToken: 'line:U1', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(false) },
+      { lineToken, companyIdToken: 'company:M1', askedFriendship: Promise.resolve(answer) },
       ports,
     );
     expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
