@@ -16,6 +16,8 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+// cdk-nag's own rendering of an ARN in its findings (the name an acknowledgement must carry).
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
 import { MESSAGE_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
 import { handlerEntry } from './bundling.js';
@@ -255,26 +257,27 @@ export class ApiStack extends Stack {
    */
   private createAdminPolicy(routes: readonly RouteDefinition[]): ManagedPolicy | undefined {
     if (routes.length === 0) return undefined;
+    const resources = routes.map((route) =>
+      this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), '$default'),
+    );
     const policy = new ManagedPolicy(this, 'AdminApiPolicy', {
       description: "line-id-link admin API: attach to the company systems' role to call /admin/… (SigV4)",
       statements: [
         new PolicyStatement({
           actions: ['execute-api:Invoke'],
-          resources: routes.map((route) =>
-            this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), '$default'),
-          ),
+          resources,
         }),
       ],
     });
-    // Each wildcard acknowledged by name: it stands for a path parameter of that one route.
-    const apiId = this.getLogicalId(this.api.node.defaultChild as never);
-    for (const route of routes) {
-      const path = route.path.replace(/\{[^}]+\}/g, '*');
+    // Each wildcard acknowledged by name: it stands for a path parameter of that one route. The
+    // name is the ARN as cdk-nag itself renders it, so it matches whether the CLI resolved the
+    // region and account (`cdk deploy`) or left them as tokens (an environment-agnostic synth).
+    routes.forEach((route, index) => {
       Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/$default/${route.method}${path}]`,
+        id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(this.resolve(resources[index]))}]`,
         reason: `The wildcard is the path parameter of ${route.method} ${route.path}; the method and the rest of the path are fixed.`,
       });
-    }
+    });
     stackOutput(this, 'AdminApiPolicyArn', {
       value: policy.managedPolicyArn,
       description:
