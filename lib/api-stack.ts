@@ -80,7 +80,7 @@ export class ApiStack extends Stack {
   readonly baseUrl: string;
   /** execute-api:Invoke on the IAM-authorized admin routes; undefined when none is deployed. */
   readonly adminPolicy: ManagedPolicy | undefined;
-  private readonly settings: Settings;
+  readonly settings: Settings;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /**
  * How every function is bundled, in one place: the CDK functions (through NodejsFunction, which
@@ -50,6 +50,8 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   banner: ESBUILD_OPTIONS.banner.js,
   bundleAwsSDK: true,
   externalModules: [],
+  // Warnings and errors only: esbuild's per-bundle size report is noise in a synth.
+  logLevel: LogLevel.WARNING,
 };
 
 /** The repository root (NodejsFunction's project root and the base of function entries). */

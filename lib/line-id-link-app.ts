@@ -1,4 +1,4 @@
-import { Validations, type App } from 'aws-cdk-lib';
+import { Token, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack.js';
 import { planDeployment, type DeploymentPlan } from './plan.js';
@@ -23,19 +23,27 @@ export interface LineIdLinkStacks {
   plan: DeploymentPlan;
 }
 
+/** Where the stacks go; undefined parts stay tokens (an environment-agnostic synth). */
+export interface StackEnvironment {
+  account?: string;
+  region?: string;
+}
+
 /**
  * The whole service in an app: the stateful stack (tables, secrets) and the API stack that uses
- * it. bin/app.ts and the infrastructure tests build it the same way.
+ * it. bin/app.ts and the infrastructure tests build it the same way; bin/app.ts passes the
+ * account and region the CDK CLI resolved (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION).
  */
 export function addLineIdLinkStacks(
   app: App,
   settings: Settings,
-  plan: DeploymentPlan = planDeployment(settings),
+  options: { plan?: DeploymentPlan; env?: StackEnvironment } = {},
 ): LineIdLinkStacks {
+  const plan = options.plan ?? planDeployment(settings);
+  const env = options.env ?? {};
   for (const [flag, value] of Object.entries(FEATURE_FLAGS)) {
     if (app.node.tryGetContext(flag) === undefined) app.node.setContext(flag, value);
   }
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const stateful = new StatefulStack(app, `${settings.stackPrefix}-Stateful`, {
     env,
     settings,
@@ -55,4 +63,25 @@ export function addLineIdLinkStacks(
 /** cdk-nag's AwsSolutions pack at synth: any finding not acknowledged in code fails the synth. */
 export function addComplianceChecks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+}
+
+/**
+ * What `cdk synth` and `cdk deploy` tell the deployer once the app is built: where the stacks go,
+ * which patterns and routes they carry, the secrets they create or reuse, and cdk-nag's verdict.
+ */
+export function formatSynthSummary({ stateful, api, plan }: LineIdLinkStacks): string {
+  const { settings } = api;
+  const where = (value: string, unresolved: string) => (Token.isUnresolved(value) ? unresolved : value);
+  const admin = plan.routes.filter((route) => route.authorization === 'aws-iam').length;
+  const secrets = plan.secrets.map(
+    (name) => `${name} (${settings.secretArns[name] ? 'existing' : 'created'})`,
+  );
+  return [
+    `line-id-link: ${stateful.stackName} and ${api.stackName} for account ${where(api.account, '(from the CLI profile)')}, region ${where(api.region, '(from the CLI profile)')}`,
+    `  linking patterns: ${[...settings.patterns].join(', ') || 'none'}`,
+    `  HTTP API: ${plan.routes.length} routes (${admin} IAM-authorized admin routes), ${api.functions.length} functions`,
+    `  member import from S3: ${plan.memberImport ? 'on' : 'off'}`,
+    `  secrets: ${secrets.join(', ') || 'none'}`,
+    '  cdk-nag AwsSolutions: passed (no unacknowledged finding)',
+  ].join('\n');
 }

@@ -7,6 +7,7 @@ import {
   addComplianceChecks,
   addLineIdLinkStacks,
   type LineIdLinkStacks,
+  type StackEnvironment,
 } from '../../lib/line-id-link-app.js';
 import { readSettings, type Settings } from '../../lib/settings.js';
 
@@ -39,14 +40,24 @@ export interface SynthesizedApp extends LineIdLinkStacks {
  * `bundle: false` skips esbuild (template-only suites); `nag: true` adds the cdk-nag checks.
  */
 export function synthApp(
-  options: { context?: Record<string, unknown>; bundle?: boolean; nag?: boolean } = {},
+  options: {
+    context?: Record<string, unknown>;
+    bundle?: boolean;
+    nag?: boolean;
+    /** Account and region as the CDK CLI resolves them; without, both stay tokens. */
+    env?: StackEnvironment;
+  } = {},
 ): SynthesizedApp {
   const outdir = mkdtempSync(join(tmpdir(), 'line-id-link-cdk-'));
   const context: Record<string, unknown> = { ...(options.context ?? ALL_PATTERNS_CONTEXT) };
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ outdir, context });
   const settings = readSettings({ context: (key) => app.node.tryGetContext(key), env: {} });
-  const stacks = addLineIdLinkStacks(app, settings);
+  const env = options.env ?? {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION,
+  };
+  const stacks = addLineIdLinkStacks(app, settings, { env });
   if (options.nag) addComplianceChecks(app);
   app.synth();
   return {
