@@ -9,6 +9,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
+  type CreateTableCommandInput,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition, type TableKey } from '../manifest/table-definitions.js';
@@ -137,27 +138,43 @@ export async function ensureTables(client: DynamoDBClient, names: Record<TableKe
       }
       return { IndexName: index.name, KeySchema: schema, Projection: { ProjectionType: 'ALL' as const } };
     });
-    try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: names[key],
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [...attributes.values()],
-          KeySchema: keySchema,
-          ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
-        }),
-      );
-      if (def.ttlAttribute) {
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: names[key],
-            TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
-          }),
-        );
-      }
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
+    await createTableIfAbsent(
+      client,
+      {
+        TableName: names[key],
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes.values()],
+        KeySchema: keySchema,
+        ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
+      },
+      def.ttlAttribute,
+    );
+  }
+}
+
+/**
+ * Creates one table and turns on TTL on `ttlAttribute`, unless a table of that name exists: an
+ * existing table is left as it is, so a restart keeps its data. DynamoDB Local creates tables
+ * ACTIVE at once, so TTL can be set right after.
+ */
+export async function createTableIfAbsent(
+  client: DynamoDBClient,
+  input: CreateTableCommandInput,
+  ttlAttribute?: string,
+): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(input));
+  } catch (error) {
+    if (error instanceof ResourceInUseException) return;
+    throw error;
+  }
+  if (ttlAttribute) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: input.TableName,
+        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+      }),
+    );
   }
 }
 

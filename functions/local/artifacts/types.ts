@@ -27,6 +27,14 @@ export interface AssemblyStack {
     Resources: Record<string, { Type: string; Properties?: Json; Metadata?: Json }>;
     Outputs?: Json;
   };
+  /**
+   * The template's Resources and Outputs with every intrinsic resolved to local values (set by
+   * readDeployedApp), for checks that read what a resource resolves to.
+   */
+  resolvedTemplate?: {
+    Resources: Record<string, { Type: string; Properties?: Json }>;
+    Outputs?: Json;
+  };
 }
 
 /**
@@ -78,6 +86,11 @@ export interface DeployedFunction {
   environment: Record<string, string>;
   /** Absolute path of the asset folder in cdk.out that `cdk deploy` zips and uploads. */
   assetDir: string;
+  /**
+   * Source of a function whose code is inline in the template (`Code.ZipFile`, as CDK's own
+   * Python custom-resource handlers): it has no asset, and `assetDir` is then empty.
+   */
+  inlineCode?: string;
   /** The role's logical ID and every policy document attached to it, resolved. */
   roleLogicalId: string;
   policies: DeployedPolicy[];
@@ -124,7 +137,13 @@ export interface DeployedQueue {
   logicalId: string;
   name: string;
   arn: string;
+  /**
+   * The URL functions are given. The SDK sends SQS calls to this URL's host, not to
+   * AWS_ENDPOINT_URL, so it must be the local AWS endpoint's (`localQueueUrl` in aws-endpoint.ts).
+   */
   url: string;
+  /** `VisibilityTimeout` of the template (SQS's default, 30 s, when absent). */
+  visibilityTimeoutSeconds?: number;
 }
 
 export interface DeployedSecret {
