@@ -21,8 +21,12 @@ export interface InvokeFailure {
   requestId: string;
 }
 
-/** The outcome of loading a bundle's module scope into a fresh environment. */
-export type InitResult = { ok: true } | Omit<InvokeFailure, 'requestId'>;
+/**
+ * The outcome of loading a bundle's module scope into a fresh environment. `connections` lists
+ * the TCP connections the module scope opened (`host:port`): a cold start that needs the
+ * network fails or slows when the network does.
+ */
+export type InitResult = { ok: true; connections: string[] } | Omit<InvokeFailure, 'requestId'>;
 
 export interface FunctionHostOptions {
   /**
@@ -158,12 +162,30 @@ parentPort.on('message', async (message) => {
   }
 });
 
+// Every TCP connection the module scope opens (fetch, http, the SDK all go through net.Socket).
+const net = require('node:net');
+const connect = net.Socket.prototype.connect;
+const initConnections = [];
+net.Socket.prototype.connect = function (...args) {
+  const options = Array.isArray(args[0]) ? args[0][0] : args[0];
+  initConnections.push(
+    typeof options === 'object' && options !== null
+      ? options.path ?? (options.host ?? 'localhost') + ':' + options.port
+      : (typeof args[1] === 'string' ? args[1] : 'localhost') + ':' + options,
+  );
+  return connect.apply(this, args);
+};
+
 loadHandler(workerData.fn.assetDir, workerData.fn.handler).then(
   (loaded) => {
+    net.Socket.prototype.connect = connect;
     handler = loaded;
-    parentPort.postMessage({ id: 'init', ok: true });
+    parentPort.postMessage({ id: 'init', ok: true, result: initConnections });
   },
-  (error) => parentPort.postMessage({ id: 'init', ok: false, ...describe(error) }),
+  (error) => {
+    net.Socket.prototype.connect = connect;
+    parentPort.postMessage({ id: 'init', ok: false, ...describe(error) });
+  },
 );
 `;
 
@@ -223,7 +245,7 @@ class ExecutionEnvironment {
       }),
     );
     this.ready = this.request('init', undefined, INIT_TIMEOUT_MS).then((reply) => {
-      if (reply.ok) return { ok: true } as const;
+      if (reply.ok) return { ok: true, connections: (reply.result as string[] | undefined) ?? [] } as const;
       void this.terminate();
       const { errorType, errorMessage, stackTrace } = reply;
       return { ok: false, errorType, errorMessage, stackTrace, phase: 'init' } as const;

@@ -223,7 +223,7 @@ export const handler = async () => 'ok';`,
     expect(h.coldStarts).toBe(2);
 
     const given = host(fn, { environment: { LINE_CHANNEL_ID: '1234567890' } });
-    expect(await given.init()).toEqual({ ok: true });
+    expect(await given.init()).toEqual({ ok: true, connections: [] });
     expect(await given.invoke({})).toMatchObject({ ok: true, result: 'ok', coldStart: true });
     expect(given.coldStarts).toBe(1);
   });
@@ -309,5 +309,23 @@ export const handler = async () => { console.log('one\\ntwo'); console.error(JSO
     await running;
     await queued;
     await expect(h.invoke({})).rejects.toThrow(/closed/);
+  });
+
+  it('lists the connections a module scope opens', async () => {
+    const fetching = `
+await fetch('http://127.0.0.1:59999/.well-known/jwks.json').catch(() => undefined);
+export const handler = async () => 'ok';`;
+    expect(await host(deployed('Fetching', { 'index.mjs': fetching })).init()).toEqual({
+      ok: true,
+      connections: ['127.0.0.1:59999'],
+    });
+    // Connections made by the handler are the invocation's business, not the cold start's.
+    const lazy = host(
+      deployed('Lazy', {
+        'index.mjs': "export const handler = () => fetch('http://127.0.0.1:59999/').then(() => 1, () => 0);",
+      }),
+    );
+    expect(await lazy.init()).toEqual({ ok: true, connections: [] });
+    expect(await lazy.invoke({})).toMatchObject({ ok: true, result: 0 });
   });
 });
