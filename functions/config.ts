@@ -144,8 +144,24 @@ export function booleanEnv(env: Env, name: string, fallback: boolean): boolean {
 
 // ------------------------------------------------------------------ LINE
 
+/**
+ * Where the LINE Platform's APIs are and how long a call to them may take: `LINE_API_BASE` and
+ * `OUTBOUND_TIMEOUT_MS`, nothing of the LINE Login channels. The Messaging API's functions (the
+ * `messaging` settings group: sending to members, the job worker) read only this, so their
+ * module scope needs no `LINE_CHANNEL_ID`, which their template does not give them.
+ */
+export interface LineApiConfig {
+  apiBase: string;
+  /** Timeout of every outbound call to LINE, in milliseconds. */
+  timeoutMs: number;
+}
+
+export function loadLineApiConfig(env: Env = process.env): LineApiConfig {
+  return { apiBase: read(env, 'LINE_API_BASE'), timeoutMs: read(env, 'OUTBOUND_TIMEOUT_MS') };
+}
+
 /** Settings of the LINE channels and the LINE Platform origins. */
-export interface LineConfig {
+export interface LineConfig extends LineApiConfig {
   /**
    * `LINE_CHANNEL_ID`: every LINE Login / LIFF / LINE MINI App channel whose tokens are accepted
    * (a MINI App has three: developing, review, published). All must belong to one LINE provider.
@@ -153,11 +169,8 @@ export interface LineConfig {
   channelIds: string[];
   /** `LINE_LOGIN_CHANNEL_ID`: the channel of the web login (its secret is `LINE_CHANNEL_SECRET`). */
   loginChannelId: string;
-  apiBase: string;
   authBase: string;
   issuer: string;
-  /** Timeout of every outbound call to LINE, in milliseconds. */
-  timeoutMs: number;
 }
 
 export function loadLineConfig(env: Env = process.env): LineConfig {
@@ -170,10 +183,9 @@ export function loadLineConfig(env: Env = process.env): LineConfig {
   return {
     channelIds,
     loginChannelId: read(env, 'LINE_LOGIN_CHANNEL_ID') ?? channelIds[0]!,
-    apiBase: read(env, 'LINE_API_BASE'),
+    ...loadLineApiConfig(env),
     authBase: read(env, 'LINE_AUTH_BASE'),
     issuer: read(env, 'LINE_ISSUER'),
-    timeoutMs: read(env, 'OUTBOUND_TIMEOUT_MS'),
   };
 }
 

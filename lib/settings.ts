@@ -98,6 +98,9 @@ export const SETTINGS_GROUPS: Record<
     variables: [
       'PUBLIC_BASE_URL',
       'LINE_MESSAGING_CHANNEL_ID',
+      // The Messaging API's origin (functions/config.ts loadLineApiConfig); not the `line` group,
+      // whose LINE Login channels these functions never use.
+      'LINE_API_BASE',
       'LINE_UNFOLLOW_UNLINKS',
       'LINE_LINK_KEYWORDS',
       'LINE_LINK_POSTBACK_DATA',

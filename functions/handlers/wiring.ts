@@ -10,6 +10,7 @@ import {
   loadMemberAnswerTiming,
   loadCompanyOidcConfig,
   loadCompanyOidcMaxAge,
+  loadLineApiConfig,
   loadLineConfig,
   loadMessageSendConfig,
   loadMessagingConfig,
@@ -73,6 +74,12 @@ export const documentClient = /* @__PURE__ */ once<DynamoDBDocumentClient>(() =>
 );
 
 export const lineConfig = /* @__PURE__ */ once(() => loadLineConfig());
+
+/**
+ * LINE_API_BASE and the outbound timeout alone: what the Messaging API's functions use, so they
+ * do not need the LINE Login settings (`line` group) their templates leave out.
+ */
+export const lineApi = /* @__PURE__ */ once(() => loadLineApiConfig());
 
 export const linePlatform = /* @__PURE__ */ once(() => new LinePlatformClient(lineConfig()));
 
@@ -237,7 +244,7 @@ export const messagingApi = /* @__PURE__ */ once(
   () =>
     new LineMessagingClient({
       tokens: messagingChannelTokens(),
-      timeoutMs: lineConfig().timeoutMs,
+      timeoutMs: lineApi().timeoutMs,
     }),
 );
 
@@ -291,7 +298,7 @@ export const isLineIdToken = (token: string): boolean => looksLikeLineIdToken(to
 /** LINE's friendship status API, asked with the user's own access token when a link is made with it. */
 export const friendshipStatusApi = /* @__PURE__ */ once((): FriendshipStatusApi => ({
   isFriend: (token) =>
-    fetchFriendshipStatus({ apiBase: lineConfig().apiBase, timeoutMs: lineConfig().timeoutMs }, token),
+    fetchFriendshipStatus({ apiBase: lineApi().apiBase, timeoutMs: lineApi().timeoutMs }, token),
 }));
 
 // ------------------------------------------------------------------ admin API (IAM-authorized)
@@ -374,10 +381,10 @@ export const deauthorizePorts = /* @__PURE__ */ once((): DeauthorizePorts => ({
 export const messagingChannelTokens = /* @__PURE__ */ once(
   () =>
     new LineChannelTokenClient({
-      apiBase: lineConfig().apiBase,
+      apiBase: lineApi().apiBase,
       channelId: messagingConfig().channelId,
       channelSecret: messagingChannelSecret,
-      timeoutMs: lineConfig().timeoutMs,
+      timeoutMs: lineApi().timeoutMs,
     }),
 );
 

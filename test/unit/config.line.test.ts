@@ -1,4 +1,9 @@
-import { ConfigError, loadLineConfig, loadLineMessagingConfig } from '../../functions/config.js';
+import {
+  ConfigError,
+  loadLineApiConfig,
+  loadLineConfig,
+  loadLineMessagingConfig,
+} from '../../functions/config.js';
 
 describe('loadLineConfig: several channels', () => {
   it('reads a comma-separated list; the login channel defaults to the first', () => {
@@ -31,5 +36,19 @@ describe('loadLineConfig: several channels', () => {
     expect(() => loadLineMessagingConfig({ LINE_MESSAGING_CHANNEL_ID: '2000000000' })).toThrow(
       /LINE_MESSAGING_CHANNEL_SECRET \(or LINE_MESSAGING_CHANNEL_SECRET_ARN\)/,
     );
+  });
+});
+
+describe('loadLineApiConfig: what the Messaging API functions read of the LINE settings', () => {
+  it('needs no LINE Login channel (their template gives them none) and checks what it reads', () => {
+    expect(loadLineApiConfig({})).toEqual({ apiBase: 'https://api.line.me', timeoutMs: expect.any(Number) });
+    expect(loadLineApiConfig({ LINE_API_BASE: 'https://line.example', OUTBOUND_TIMEOUT_MS: '1500' })).toEqual(
+      {
+        apiBase: 'https://line.example',
+        timeoutMs: 1500,
+      },
+    );
+    expect(() => loadLineApiConfig({ LINE_API_BASE: 'http://api.line.example' })).toThrow(ConfigError);
+    expect(() => loadLineApiConfig({ OUTBOUND_TIMEOUT_MS: '0' })).toThrow(/OUTBOUND_TIMEOUT_MS/);
   });
 });
