@@ -47,6 +47,7 @@ function fn(logicalId: string, statements: object[]): DeployedFunction {
 const linksPost = fn('LinksPost', [
   // As ServiceTable.resourceArns() grants: the table and its indexes.
   {
+    Sid: 'Links',
     Effect: 'Allow',
     Action: ['dynamodb:GetItem', 'dynamodb:Query'],
     Resource: [links, `${links}/index/byMember`],
