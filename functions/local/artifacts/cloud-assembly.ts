@@ -187,6 +187,8 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 interface ManifestStack extends AssemblyStack {
   environment: AssemblyEnvironment;
+  /** Construct path of each logical ID, from the assembly's metadata. */
+  paths: Map<string, string>;
   template: AssemblyStack['template'] & {
     Parameters?: Json;
     Conditions?: Json;
@@ -229,8 +231,29 @@ function readManifest(outdir: string): ManifestStack[] {
       name: artifact.properties.stackName ?? id,
       environment: environmentOf(artifact.environment ?? UNKNOWN_ENVIRONMENT),
       template: { ...template, Resources: template.Resources ?? {} },
+      paths: constructPaths(outdir, artifact),
     };
   });
+}
+
+/**
+ * Logical ID → construct path, from the `aws:cdk:logicalId` entries of the stack's metadata
+ * (inline in manifest.json or in its additional metadata file). Resources carry the path in their
+ * own `aws:cdk:path` Metadata only when the CDK CLI asks for it; these entries are always there.
+ */
+function constructPaths(outdir: string, artifact: Json): Map<string, string> {
+  const metadata: Record<string, Json[]> = artifact.additionalMetadataFile
+    ? JSON.parse(readFileSync(join(outdir, artifact.additionalMetadataFile), 'utf8'))
+    : (artifact.metadata ?? {});
+  const paths = new Map<string, string>();
+  for (const [path, entries] of Object.entries(metadata)) {
+    for (const entry of entries) {
+      if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') {
+        paths.set(entry.data, path.replace(/^\//, ''));
+      }
+    }
+  }
+  return paths;
 }
 
 function environmentOf(environment: string): AssemblyEnvironment {
@@ -474,8 +497,9 @@ const isIntrinsicKey = (key: string) => key === 'Ref' || key.startsWith('Fn::');
 /**
  * Prepares a template fragment for cfn-resolver-lib, working around what it does not do:
  * - an object with a single key whose value is an array evaluates to the array, dropping the key
- *   (`{ Rules: [...] }` → `[...]`, `PolicyDocument: { Statement: [...] }` → `[...]`): such
- *   objects get a marker key, removed after evaluation;
+ *   (`{ Rules: [...] }` → `[...]`, `PolicyDocument: { Statement: [...] }` → `[...]`), and an
+ *   empty object breaks `Fn::GetAtt` lookups: such objects get a marker key, removed after
+ *   evaluation;
  * - an IAM `Condition` with more than one operator is returned unevaluated: renamed, it is
  *   evaluated as any object;
  * - `Fn::GetAtt` as a `Logical.Attribute` string: turned into the array form;
@@ -503,7 +527,7 @@ function protect(value: Json, refs: Record<string, Json>): Json {
     const isPolicyCondition = key === 'Condition' && inner && typeof inner === 'object';
     result[isPolicyCondition ? POLICY_CONDITION : key] = protect(inner, refs);
   }
-  if (keys.length === 1 && !(keys[0] === 'Condition' && typeof value.Condition === 'string')) {
+  if (keys.length <= 1 && !(keys[0] === 'Condition' && typeof value.Condition === 'string')) {
     result[KEEP] = true;
   }
   return result;
@@ -688,7 +712,7 @@ function readFunctions(outdir: string, stacks: readonly ResolvedStack[]): Deploy
       return {
         stack: stack.name,
         logicalId,
-        path: metadata['aws:cdk:path'] ?? `${stack.name}/${logicalId}`,
+        path: metadata['aws:cdk:path'] ?? stack.paths.get(logicalId) ?? `${stack.name}/${logicalId}`,
         name: physical.name,
         arn: physical.attributes.Arn!,
         handler: properties.Handler,
