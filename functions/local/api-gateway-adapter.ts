@@ -24,17 +24,49 @@ export interface ApiGatewayAdapterOptions {
   now?: () => Date;
 }
 
+/** One route as the gateway sees it: its key, its authorization and the function behind it. */
+export interface GatewayRoute {
+  /** `GET /links/{id}`; `$default` for the catch-all. */
+  routeKey: string;
+  authorization: 'NONE' | 'AWS_IAM';
+  /** Name of the function behind it (the Lambda context's functionName). */
+  functionName: string;
+  /** Runs the function with the event; a rejection is the function failing (API Gateway: 500). */
+  invoke(event: APIGatewayProxyEventV2, context: Context): Promise<unknown>;
+}
+
+/** The CORS configuration API Gateway applies (CorsConfiguration of an HTTP API). */
+export interface GatewayCors {
+  allowOrigins: readonly string[];
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSeconds?: number;
+  allowCredentials: boolean;
+}
+
+/** Options of {@link createGatewayListener}. */
+export interface GatewayOptions {
+  routes: readonly GatewayRoute[];
+  /** The `$default` route, for everything no route matches. */
+  fallback: GatewayRoute;
+  cors?: GatewayCors;
+  maxPayloadBytes?: number;
+  /** Credentials that AWS_IAM routes accept; without them such routes refuse every request. */
+  iam?: LocalIamCredentials;
+  /** What an AWS_IAM route answers to a request whose signature fails. */
+  refuse(reason: string): Promise<APIGatewayProxyStructuredResultV2>;
+  now?: () => Date;
+}
+
 /**
- * Maps plain HTTP requests to API Gateway HTTP API (payload v2.0) events and the handlers'
- * results back to HTTP, the way API Gateway does: route keys with `{param}` / `{proxy+}`,
- * lower-cased headers with repeated values comma-joined, the `cookies` array (and no `cookie`
- * header), base64 for binary bodies, `cookies` in the result as separate Set-Cookie headers,
- * CORS applied at the gateway, and `$default` for everything no route matches.
+ * The service's handlers from the source behind the gateway (what `npm start` and the
+ * integration tests run): routes from the manifest, CORS from the one policy, each handler module
+ * imported on its first request like a cold start. A refused admin request answers the service's
+ * own `admin-forbidden` problem.
  */
 export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
-  const maxPayloadBytes = options.maxPayloadBytes ?? 10 * 1024 * 1024;
   const handlers = new Map<string, Promise<{ handler: ApiHandler }>>();
-  // Each handler module is imported on its first request, like a Lambda cold start.
   const load = (name: string) => {
     let module = handlers.get(name);
     if (!module) {
@@ -43,15 +75,63 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
     }
     return module;
   };
+  const route = (routeKey: string, handler: string, authorization: GatewayRoute['authorization']) => ({
+    routeKey,
+    authorization,
+    functionName: handler,
+    invoke: async (event: APIGatewayProxyEventV2, context: Context) =>
+      (await load(handler)).handler(event, context),
+  });
+  return createGatewayListener({
+    routes: options.routes.map((r) =>
+      route(`${r.method} ${r.path}`, r.handler, r.authorization === 'aws-iam' ? 'AWS_IAM' : 'NONE'),
+    ),
+    fallback: route('$default', FALLBACK_ROUTE.handler, 'NONE'),
+    cors: { ...CORS_POLICY, allowOrigins: options.corsOrigins },
+    maxPayloadBytes: options.maxPayloadBytes,
+    iam: options.iam,
+    now: options.now,
+    refuse: async (reason) => {
+      console.warn(`admin request refused: ${reason}`);
+      // Loaded here, not at the top: the problem module creates the logger, which must not
+      // exist before a suite or the dev server has set the environment (as at a cold start).
+      const [{ problemResponse }, { AdminForbiddenError }] = await Promise.all([
+        import('../handlers/http/problem.js'),
+        import('../handlers/http/http-errors.js'),
+      ]);
+      return problemResponse(new AdminForbiddenError());
+    },
+  });
+}
+
+/**
+ * Maps plain HTTP requests to API Gateway HTTP API (payload v2.0) events and the functions'
+ * results back to HTTP, the way API Gateway does: route keys with `{param}` / `{proxy+}`,
+ * lower-cased headers with repeated values comma-joined, the `cookies` array (and no `cookie`
+ * header), base64 for binary bodies, `cookies` in the result as separate Set-Cookie headers,
+ * CORS applied at the gateway, AWS_IAM routes checked by SigV4 before the function runs, and
+ * `$default` for everything no route matches.
+ */
+export function createGatewayListener(options: GatewayOptions) {
+  const maxPayloadBytes = options.maxPayloadBytes ?? 10 * 1024 * 1024;
+  const routes = options.routes.map((route) => {
+    const [method, path] = route.routeKey.split(' ') as [string, string];
+    return { route, method, path };
+  });
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
-    const corsHeaders = origin && options.corsOrigins.includes(origin) ? corsResponseHeaders(origin) : {};
+    const cors = options.cors;
+    const corsHeaders =
+      origin && cors?.allowOrigins.includes(origin) ? corsResponseHeaders(origin, cors) : {};
 
     if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
-      res.writeHead(204, { ...corsHeaders, ...(Object.keys(corsHeaders).length ? preflightHeaders() : {}) });
+      res.writeHead(204, {
+        ...corsHeaders,
+        ...(Object.keys(corsHeaders).length && cors ? preflightHeaders(cors) : {}),
+      });
       res.end();
       return;
     }
@@ -65,27 +145,20 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
       return;
     }
 
-    let route: RouteDefinition | undefined;
+    let route = options.fallback;
     let pathParameters: Record<string, string> | undefined;
-    for (const candidate of options.routes) {
+    for (const candidate of routes) {
       if (candidate.method !== method) continue;
       const params = matchPath(candidate.path, url.pathname);
       if (params) {
-        route = candidate;
+        route = candidate.route;
         pathParameters = Object.keys(params).length ? params : undefined;
         break;
       }
     }
 
-    const event = toEvent(
-      req,
-      method,
-      url,
-      body,
-      route ? `${route.method} ${route.path}` : '$default',
-      pathParameters,
-    );
-    if (route?.authorization === 'aws-iam') {
+    const event = toEvent(req, method, url, body, route.routeKey, pathParameters);
+    if (route.authorization === 'AWS_IAM') {
       // API Gateway's IAM authorization: an unsigned or badly signed request never reaches the function.
       const verdict = options.iam
         ? await verifySigV4(
@@ -95,23 +168,15 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
           )
         : ({ ok: false, reason: 'no local credentials configured' } as const);
       if (!verdict.ok) {
-        console.warn(`admin request refused: ${verdict.reason}`);
-        // Loaded here, not at the top: the problem module creates the logger, which must not
-        // exist before a suite or the dev server has set the environment (as at a cold start).
-        const [{ problemResponse }, { AdminForbiddenError }] = await Promise.all([
-          import('../handlers/http/problem.js'),
-          import('../handlers/http/http-errors.js'),
-        ]);
-        writeResult(res, method, problemResponse(new AdminForbiddenError()), corsHeaders);
+        writeResult(res, method, await options.refuse(verdict.reason), corsHeaders);
         return;
       }
       (event.requestContext as { authorizer?: unknown }).authorizer = { iam: iamAuthorizer(options.iam!) };
     }
-    const context = lambdaContext(route?.handler ?? FALLBACK_ROUTE.handler, event.requestContext.requestId);
+    const context = lambdaContext(route.functionName, event.requestContext.requestId);
     let result: unknown;
     try {
-      const module = await load(route?.handler ?? FALLBACK_ROUTE.handler);
-      result = await module.handler(event, context);
+      result = await route.invoke(event, context);
     } catch (error) {
       // What API Gateway does when the function itself fails.
       console.error(error);
@@ -231,20 +296,20 @@ function writeResult(
   res.end(method === 'HEAD' ? undefined : body);
 }
 
-function corsResponseHeaders(origin: string): Record<string, string> {
+function corsResponseHeaders(origin: string, cors: GatewayCors): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
-    'access-control-allow-credentials': String(CORS_POLICY.allowCredentials),
-    'access-control-expose-headers': CORS_POLICY.exposeHeaders.join(','),
+    'access-control-allow-credentials': String(cors.allowCredentials),
+    'access-control-expose-headers': cors.exposeHeaders.join(','),
     vary: 'origin',
   };
 }
 
-function preflightHeaders(): Record<string, string> {
+function preflightHeaders(cors: GatewayCors): Record<string, string> {
   return {
-    'access-control-allow-methods': CORS_POLICY.allowMethods.join(','),
-    'access-control-allow-headers': CORS_POLICY.allowHeaders.join(','),
-    'access-control-max-age': String(CORS_POLICY.maxAgeSeconds),
+    'access-control-allow-methods': cors.allowMethods.join(','),
+    'access-control-allow-headers': cors.allowHeaders.join(','),
+    ...(cors.maxAgeSeconds === undefined ? {} : { 'access-control-max-age': String(cors.maxAgeSeconds) }),
   };
 }
 

@@ -18,6 +18,11 @@ export interface LocalServerOptions {
   corsOrigins?: readonly string[];
   /** Credentials the admin routes accept (SigV4), see api-gateway-adapter.ts. */
   iam?: LocalIamCredentials;
+  /**
+   * The gateway to serve instead of the handlers from the source (the deployed-artifact mode
+   * passes one that invokes the bundles of cdk.out); `routes`, `corsOrigins` and `iam` then unused.
+   */
+  listener?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Serves extra, non-API paths first (the demo page); returns true when it answered. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** Called once per finished request (the dev server prints it, like `sam local`). */
@@ -43,11 +48,13 @@ export function formatRequestLine(entry: RequestLogEntry): string {
  * runs and what the integration tests call over HTTP.
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const listener = createApiGatewayListener({
-    routes: options.routes ?? ROUTES,
-    corsOrigins: options.corsOrigins ?? [],
-    iam: options.iam,
-  });
+  const listener =
+    options.listener ??
+    createApiGatewayListener({
+      routes: options.routes ?? ROUTES,
+      corsOrigins: options.corsOrigins ?? [],
+      iam: options.iam,
+    });
   const server = createServer((req, res) => {
     if (options.onRequest) {
       const started = performance.now();

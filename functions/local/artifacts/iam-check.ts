@@ -48,6 +48,22 @@ export interface IamReport {
 /** Actions the Lambda service uses with the function's role (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html). */
 const PLATFORM_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:*'];
 
+/**
+ * Actions an event source mapping's poller uses with the function's role, not the function's
+ * code: reading a DynamoDB stream (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html)
+ * and receiving from an SQS queue (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
+ */
+const POLLER_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ChangeMessageVisibility',
+];
+
 interface SplitGrant extends IamGrant {
   policy: string;
   /** 1-based index of its one-action one-resource statement in the split policy. */
@@ -65,7 +81,12 @@ export async function checkCalls(
   calls: RecordedCall[],
   functions: DeployedFunction[],
   env: AssemblyEnvironment,
+  options: {
+    /** Functions with an event source mapping: their pollers' grants count as platform grants. */
+    polled?: readonly string[];
+  } = {},
 ): Promise<IamReport> {
+  const polled = new Set(options.polled ?? []);
   const roles = new Map(functions.map((fn) => [fn.logicalId, splitPolicies(fn)]));
   const denied = new Map<string, IamDenial>();
   const seen = new Set<string>();
@@ -130,7 +151,10 @@ export async function checkCalls(
         action: grant.action,
         resource: grant.resource,
       };
-      if (PLATFORM_ACTIONS.some((p) => actionMatchesPattern(grant.action, p) || grant.action === p)) {
+      const platformActions = polled.has(grant.functionLogicalId)
+        ? [...PLATFORM_ACTIONS, ...POLLER_ACTIONS]
+        : PLATFORM_ACTIONS;
+      if (platformActions.some((p) => actionMatchesPattern(grant.action, p) || grant.action === p)) {
         platform.push(plain);
       } else if (!grant.used && (await canApply(grant.action, grant.resource))) {
         unused.push(plain);
@@ -230,7 +254,7 @@ export function formatIamReport(report: IamReport): string {
   };
   lines.push(
     `IAM check: ${report.checked} recorded call(s); ${report.denied.length} denied, ${report.unused.length} grant(s) unused` +
-      `, ${report.platform.length} platform grant(s) (logs, X-Ray: used by Lambda itself) not counted.`,
+      `, ${report.platform.length} platform grant(s) (logs, X-Ray, event source pollers: used by Lambda itself) not counted.`,
   );
   if (report.denied.length) {
     lines.push('', 'Denied (a deployment would answer AccessDenied):');

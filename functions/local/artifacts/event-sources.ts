@@ -1,0 +1,227 @@
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type DynamoDBStreamsClient,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DeployedEventSource } from './types.js';
+
+/** What an event source needs of a function: run one batch, as Lambda's poller does. */
+export interface BatchTarget {
+  /** Resolves with the function's result; rejects (or resolves `{ ok: false }`) when it failed. */
+  invoke(event: unknown): Promise<{ ok: true; result: unknown } | { ok: false; errorMessage?: string }>;
+}
+
+/** A running poller. */
+export interface EventSourcePoller {
+  /** Waits until everything written so far has been delivered (tests). */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Batches that failed for good, as the mapping's on-failure destination would receive them. */
+export interface DiscardedBatch {
+  source: string;
+  records: number;
+  reason: string;
+}
+
+/** Options of {@link startStreamPoller}. */
+export interface StreamPollerOptions {
+  /** The DynamoDB Local client (the table's real stream ARN comes from DescribeTable). */
+  dynamodb: DynamoDBClient;
+  streams: DynamoDBStreamsClient;
+  tableName: string;
+  /** The resolved mapping: batch size, ReportBatchItemFailures, starting position. */
+  mapping: DeployedEventSource;
+  /** The stream ARN the function sees in `eventSourceARN` (the template's, resolved). */
+  eventSourceArn: string;
+  region: string;
+  target: BatchTarget;
+  /** MaximumRetryAttempts of the mapping (Lambda's default: until the record expires). */
+  maxRetries?: number;
+  onDiscard?: (batch: DiscardedBatch) => void;
+  intervalMs?: number;
+}
+
+/**
+ * Lambda's DynamoDB Streams poller for one mapping: reads every shard of the table's stream
+ * (from TRIM_HORIZON or LATEST, as the mapping says), hands the function batches of up to
+ * BatchSize records in order, and on a failure retries from the first failed record
+ * (ReportBatchItemFailures) until MaximumRetryAttempts, then discards the batch to the
+ * on-failure destination. https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+ */
+export async function startStreamPoller(options: StreamPollerOptions): Promise<EventSourcePoller> {
+  const table = await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = table.Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`Table ${options.tableName} has no stream, but a mapping reads it.`);
+  const iteratorType = options.mapping.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON';
+  const iterators = new Map<string, string | undefined>();
+
+  const discoverShards = async () => {
+    const stream = await options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of stream.StreamDescription?.Shards ?? []) {
+      if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
+      const { ShardIterator } = await options.streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          // A shard found after the start holds only new records: read it whole.
+          ShardIteratorType: iterators.size === 0 ? iteratorType : 'TRIM_HORIZON',
+        }),
+      );
+      iterators.set(shard.ShardId, ShardIterator);
+    }
+  };
+
+  const deliver = async (records: StreamRecord[]) => {
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const event = { Records: pending.map((record) => toLambdaRecord(record, options)) };
+      const outcome = await options.target.invoke(event).catch((error: Error) => ({
+        ok: false as const,
+        errorMessage: error.message,
+      }));
+      let failedFrom: number;
+      if (outcome.ok) {
+        const failures = (outcome.result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)
+          ?.batchItemFailures;
+        if (!options.mapping.reportBatchItemFailures || !failures?.length) return;
+        const first = failures[0]!.itemIdentifier;
+        failedFrom = pending.findIndex((record) => record.dynamodb?.SequenceNumber === first);
+        // An identifier that names no record of the batch fails the whole batch (Lambda's rule).
+        if (failedFrom < 0) failedFrom = 0;
+      } else failedFrom = 0;
+      pending = pending.slice(failedFrom);
+      if (attempt >= (options.maxRetries ?? 10)) {
+        options.onDiscard?.({
+          source: streamArn,
+          records: pending.length,
+          reason: outcome.ok ? 'batch item failures' : (outcome.errorMessage ?? 'function error'),
+        });
+        return;
+      }
+    }
+  };
+
+  const pollOnce = async () => {
+    await discoverShards();
+    let delivered = 0;
+    for (const [shardId, iterator] of iterators) {
+      if (!iterator) continue;
+      const page = await options.streams.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.mapping.batchSize }),
+      );
+      iterators.set(shardId, page.NextShardIterator);
+      if (page.Records?.length) {
+        delivered += page.Records.length;
+        await deliver(page.Records);
+      }
+    }
+    return delivered;
+  };
+
+  return pollLoop(pollOnce, options.intervalMs ?? 200);
+}
+
+/** A DynamoDB Streams record as Lambda hands it to a function (epoch seconds, source ARN). */
+function toLambdaRecord(record: StreamRecord, options: StreamPollerOptions) {
+  const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: options.region,
+    dynamodb: {
+      ...dynamodb,
+      ApproximateCreationDateTime: Math.floor(
+        (ApproximateCreationDateTime ? new Date(ApproximateCreationDateTime).getTime() : Date.now()) / 1000,
+      ),
+    },
+    eventSourceARN: options.eventSourceArn,
+  };
+}
+
+/**
+ * The queue side the SQS poller needs (the local AWS endpoint's queues): messages received as the
+ * records of an `SQSEvent` (hidden for the visibility timeout), and deleting them by receipt handle.
+ */
+export interface QueueSource {
+  receive(max: number): Promise<Array<{ messageId: string; receiptHandle: string }>>;
+  delete(receiptHandles: string[]): void | Promise<void>;
+}
+
+/** Options of {@link startQueuePoller}. */
+export interface QueuePollerOptions {
+  queue: QueueSource;
+  mapping: DeployedEventSource;
+  target: BatchTarget;
+  intervalMs?: number;
+}
+
+/**
+ * Lambda's SQS poller for one mapping: receives up to BatchSize messages, invokes the function,
+ * deletes what succeeded (all on success; all but the reported ones with
+ * ReportBatchItemFailures), and leaves the rest to reappear after the visibility timeout.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+ */
+export function startQueuePoller(options: QueuePollerOptions): EventSourcePoller {
+  const pollOnce = async (): Promise<number> => {
+    const messages = await options.queue.receive(options.mapping.batchSize);
+    if (messages.length === 0) return 0;
+    const event = { Records: messages };
+    const outcome = await options.target.invoke(event).catch(() => ({ ok: false as const }));
+    if (!outcome.ok) return messages.length;
+    const failed = new Set(
+      options.mapping.reportBatchItemFailures
+        ? (
+            (outcome.result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)
+              ?.batchItemFailures ?? []
+          ).map((failure) => failure.itemIdentifier)
+        : [],
+    );
+    await options.queue.delete(
+      messages.filter((message) => !failed.has(message.messageId)).map((message) => message.receiptHandle),
+    );
+    return messages.length;
+  };
+
+  return pollLoop(pollOnce, options.intervalMs ?? 100);
+}
+
+/**
+ * Runs `pollOnce` every `intervalMs`, never two at a time (a shard iterator or a received
+ * message is handed to one poll only); `drain` polls until two polls in a row found nothing.
+ */
+function pollLoop(pollOnce: () => Promise<number>, intervalMs: number): EventSourcePoller {
+  let chain: Promise<number> = Promise.resolve(0);
+  let pending = 0;
+  const serial = () => {
+    pending++;
+    chain = chain.then(
+      () => pollOnce().catch(() => 0),
+      () => 0,
+    );
+    void chain.finally(() => pending--);
+    return chain;
+  };
+  let closed = false;
+  const timer = setInterval(() => {
+    if (!closed && pending === 0) void serial();
+  }, intervalMs);
+  return {
+    drain: async (timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let empty = 0;
+      while (empty < 2 && Date.now() < deadline) empty = (await serial()) === 0 ? empty + 1 : 0;
+    },
+    close: async () => {
+      closed = true;
+      clearInterval(timer);
+      await chain;
+    },
+  };
+}
