@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aspects, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { stackOutput } from './constructs/stack-output.js';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -21,6 +21,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
 import { MESSAGE_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
 import { handlerEntry } from './bundling.js';
+import { FunctionLogGroups } from './constructs/function-log-groups.js';
 import { LinkEvents } from './constructs/link-events.js';
 import { MemberImport } from './constructs/member-import.js';
 import { MessageJobs } from './constructs/message-jobs.js';
@@ -86,6 +87,8 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { settings, plan, stateful } = props;
     this.settings = settings;
+    // CDK's own provider functions (custom resources) get a log group with the retention too.
+    Aspects.of(this).add(new FunctionLogGroups(settings.logRetention));
     const common = {
       POWERTOOLS_SERVICE_NAME: settings.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
