@@ -21,8 +21,10 @@ export class FunctionLogGroups implements IAspect {
     // The Python handler of bucket notifications is a plain CfnResource, with no LoggingConfig.
     if (node instanceof CfnFunction && node.loggingConfig !== undefined) return;
     const scope = node.node.scope;
-    if (!scope) return;
-    const logGroup = new LogGroup(scope, `${node.node.id}Logs`, { retention: this.retention });
+    const id = `${node.node.id}Logs`;
+    // Each synth visits again (a test may synthesize the same app twice).
+    if (!scope || scope.node.tryFindChild(id)) return;
+    const logGroup = new LogGroup(scope, id, { retention: this.retention });
     node.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
   }
 }
