@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+
 /** What the banner of `npm start` shows. */
 export interface DevBannerInput {
   demoUrl: string;
@@ -12,6 +14,18 @@ export interface DevBannerInput {
   patterns?: readonly string[];
   /** The local credentials the admin API checks SigV4 signatures with. */
   adminCredentials?: { accessKeyId: string; secretAccessKey: string };
+  /** `npm run start:deployed`: what runs from the cloud assembly, and what the mode changed. */
+  deployed?: DeployedBannerInput;
+}
+
+/** What `npm run start:deployed` adds to the banner, so nobody mistakes it for the source. */
+export interface DeployedBannerInput {
+  /** The cloud assembly the API runs from. */
+  outdir: string;
+  /** `NAME=value` the overlay put over the template's environment (DeployedApi.overlayApplied). */
+  overlayApplied: readonly string[];
+  /** One entry per route or event source, each with the bundle that serves it. */
+  functions: ReadonlyArray<{ trigger: string; name: string; assetDir: string }>;
 }
 
 /**
@@ -21,7 +35,9 @@ export interface DevBannerInput {
 export function formatDevBanner(input: DevBannerInput): string {
   return [
     '',
-    'line-id-link is running locally.',
+    input.deployed
+      ? `line-id-link is running locally from the deployable artifacts in ${input.deployed.outdir}.`
+      : 'line-id-link is running locally.',
     `  Demo (the LIFF app):  ${input.demoUrl}`,
     `  API:                  ${input.apiUrl}`,
     `  API description:      ${input.apiUrl}/openapi.json`,
@@ -39,7 +55,55 @@ export function formatDevBanner(input: DevBannerInput): string {
           '  (set LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY to keep them between runs)',
         ]
       : []),
+    ...(input.deployed ? ['', ...formatDeployed(input.deployed)] : []),
     '',
     'Press Ctrl+C to stop. Each request prints a line: method, path, status, time.',
+    ...(input.deployed ? ['Function logs: only WARN and ERROR lines, each after its function name.'] : []),
   ].join('\n');
+}
+
+function formatDeployed(deployed: DeployedBannerInput): string[] {
+  const width = Math.max(...deployed.functions.map((f) => f.trigger.length));
+  return [
+    `Functions (${deployed.functions.length}), each from its asset bundle as cdk deploy uploads it:`,
+    ...deployed.functions.map(
+      (f) =>
+        `  ${f.trigger.padEnd(width)}  ${f.name} (${basename(f.assetDir).slice(0, 'asset.'.length + 12)}…)`,
+    ),
+    '',
+    'Environment the mode puts over the template (emulator endpoints, local AWS):',
+    ...deployed.overlayApplied.map((entry) => `  ${entry}`),
+  ];
+}
+
+/**
+ * `LineIdLink-Api/MessageJobs/Worker/Function/Resource` → `MessageJobs/Worker`: the function as
+ * the app's code names it, short enough to prefix log lines and banner rows.
+ */
+export function functionLabel(constructPath: string): string {
+  return constructPath
+    .split('/')
+    .slice(1)
+    .filter((part) => part !== 'Function' && part !== 'Resource')
+    .join('/');
+}
+
+const LOUD_LEVELS = new Set(['WARN', 'WARNING', 'ERROR', 'CRITICAL', 'FATAL']);
+
+/**
+ * The line `npm run start:deployed` prints for a line a function wrote, or undefined to drop it:
+ * only warnings and errors, each after the function's name. Powertools writes one JSON object per
+ * line with a `level`; other output (console.error, the function host's own notes) is kept when
+ * it says warning or error.
+ */
+export function functionLogLine(line: string, constructPath: string): string | undefined {
+  let loud: boolean;
+  try {
+    const entry: unknown = JSON.parse(line);
+    const level = (entry as { level?: unknown } | null)?.level;
+    loud = typeof level === 'string' && LOUD_LEVELS.has(level.toUpperCase());
+  } catch {
+    loud = /\b(warn(ing)?|error|exception)\b/i.test(line) || line.startsWith('[function host]');
+  }
+  return loud ? `[${functionLabel(constructPath)}] ${line}` : undefined;
 }
