@@ -103,7 +103,7 @@ export function functionLogLine(line: string, constructPath: string): string | u
     const level = (entry as { level?: unknown } | null)?.level;
     loud = typeof level === 'string' && LOUD_LEVELS.has(level.toUpperCase());
   } catch {
-    loud = /\b(warn(ing)?|error|exception)\b/i.test(line) || line.startsWith('[function host]');
+    loud = /(warn(ing)?|error|exception)\b/i.test(line) || line.startsWith('[function host]');
   }
   return loud ? `[${functionLabel(constructPath)}] ${line}` : undefined;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { formatDevBanner } from '../../../functions/local/dev-banner.js';
+import { formatDevBanner, functionLabel, functionLogLine } from '../../../functions/local/dev-banner.js';
 import { describePatterns } from '../../../functions/local/dev-stack.js';
 
 describe('the npm start banner', () => {
@@ -36,5 +36,57 @@ describe('the npm start banner', () => {
     });
     expect(text).toContain('  LINE Platform:        https://api.line.me\n');
     expect(text).toContain('  Company IdP:          https://idp.example.com\n');
+  });
+});
+
+describe('the npm run start:deployed banner and function logs', () => {
+  const base = {
+    demoUrl: 'http://localhost:3100/demo/',
+    apiUrl: 'http://localhost:3100',
+    dynamoEndpoint: 'http://127.0.0.1:8000',
+  };
+
+  test('says the API runs from cdk.out, lists each trigger with its bundle and what the overlay replaced', () => {
+    const text = formatDevBanner({
+      ...base,
+      deployed: {
+        outdir: '.data/cdk.out',
+        overlayApplied: ['AWS_ENDPOINT_URL=(per function)', 'LINE_API_BASE=http://127.0.0.1:3101'],
+        functions: [
+          {
+            trigger: 'POST /links',
+            name: 'LinksPost',
+            assetDir: '/w/.data/cdk.out/asset.a66c7f455d90999a2db0',
+          },
+          {
+            trigger: 'DynamoDB stream',
+            name: 'LinkEvents/Publisher',
+            assetDir: '/w/cdk.out/asset.4419a941057fda',
+          },
+        ],
+      },
+    });
+    expect(text).toContain('running locally from the deployable artifacts in .data/cdk.out.');
+    expect(text).toContain('Functions (2), each from its asset bundle');
+    expect(text).toContain('\n  POST /links      LinksPost (asset.a66c7f455d90…)\n');
+    expect(text).toContain('\n  DynamoDB stream  LinkEvents/Publisher (asset.4419a941057f…)\n');
+    expect(text).toContain('\n  LINE_API_BASE=http://127.0.0.1:3101\n');
+    expect(formatDevBanner(base)).not.toContain('deployable artifacts');
+  });
+
+  test('keeps only warnings and errors, after the function name', () => {
+    const path = 'LineIdLink-Api/MessageJobs/Worker/Function/Resource';
+    expect(functionLabel(path)).toBe('MessageJobs/Worker');
+    const warn = JSON.stringify({ level: 'WARN', message: 'retrying' });
+    expect(functionLogLine(warn, path)).toBe(`[MessageJobs/Worker] ${warn}`);
+    expect(functionLogLine(JSON.stringify({ level: 'error', message: 'x' }), path)).toMatch(/^\[MessageJobs/);
+    expect(functionLogLine(JSON.stringify({ level: 'INFO', message: 'linked' }), path)).toBeUndefined();
+    expect(
+      functionLogLine(JSON.stringify({ level: 'DEBUG', message: 'an error word' }), path),
+    ).toBeUndefined();
+    expect(functionLogLine('TypeError: x is not a function', path)).toBe(
+      '[MessageJobs/Worker] TypeError: x is not a function',
+    );
+    expect(functionLogLine('started in 12 ms', path)).toBeUndefined();
   });
 });
