@@ -16,7 +16,8 @@ import type { BenchRow, BenchSuite } from './types.js';
  * (lib/bundling.ts), against a bundle that only imports @aws-sdk/client-dynamodb, built the same
  * way: bundle size, and cold import time in a fresh `node` process (as a Lambda cold start pays
  * it: with source maps enabled, like the functions), the two measured alternately, median of
- * 9 rounds (21 with --large).
+ * 9 rounds (21 with --large). Reports, not gates: what users wait for is the whole cold
+ * request, gated in cold-request.ts.
  */
 export const BASELINE_SOURCE =
   "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const c = new DynamoDBClient({});\n";
@@ -39,12 +40,6 @@ const DEPENDENCY_SOURCES: Record<string, string> = {
   '@aws-sdk/lib-dynamodb (document client)':
     "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nexport const d = DynamoDBDocumentClient.from(c);",
 };
-
-/** API handlers: a cold start close to a bare SDK function (size ≤ 1.3×, import CPU ≤ 1.2×). */
-const API_SIZE_TARGET = 1.3;
-const API_IMPORT_TARGET = 1.2;
-/** The S3-triggered import also bundles the S3 client and a CSV parser: held to the older 1.5×. */
-const OTHER_TARGET = 1.5;
 
 /** What a cold start finds in the environment: dummy settings, so config loading at import passes. */
 export const CHILD_ENV: Record<string, string> = {
@@ -122,17 +117,8 @@ export async function bundle(outdir: string, name: string, input: BundleInput): 
   return outfile;
 }
 
-/**
- * Cold import CPU of `file` against the baseline's, measured alternately (median of `rounds`);
- * without a target the row only reports.
- */
-async function importRow(
-  name: string,
-  file: string,
-  baseline: string,
-  rounds: number,
-  target?: number,
-): Promise<BenchRow> {
+/** Cold import CPU of `file` against the baseline's, measured alternately (median of `rounds`). */
+async function importRow(name: string, file: string, baseline: string, rounds: number): Promise<BenchRow> {
   await coldImport(file);
   const samples = await interleave(
     rounds,
@@ -146,8 +132,8 @@ async function importRow(
     project: ms(project),
     baseline: ms(base),
     ratio: project / base,
-    target: target === undefined ? 'report' : `≤ ${target}`,
-    pass: target === undefined || project / base <= target,
+    target: 'report',
+    pass: true,
   };
 }
 
@@ -171,18 +157,15 @@ const suite: BenchSuite = {
       for (const handler of handlers) {
         const file = await bundle(outdir, handler, { entry: handlerEntry(handler) });
         const bytes = statSync(file).size;
-        const api = handler !== MEMBER_IMPORT.handler;
-        const sizeTarget = api ? API_SIZE_TARGET : OTHER_TARGET;
-        const importTarget = api ? API_IMPORT_TARGET : OTHER_TARGET;
         rows.push({
           name: `${handler} bundle size`,
           project: kb(bytes),
           baseline: kb(baselineBytes),
           ratio: bytes / baselineBytes,
-          target: `≤ ${sizeTarget}`,
-          pass: bytes / baselineBytes <= sizeTarget,
+          target: 'report',
+          pass: true,
         });
-        rows.push(await importRow(`${handler} cold import (CPU)`, file, baseline, rounds, importTarget));
+        rows.push(await importRow(`${handler} cold import (CPU)`, file, baseline, rounds));
       }
       for (const [dependency, source] of Object.entries(DEPENDENCY_SOURCES)) {
         const file = await bundle(outdir, `dependency-${rows.length}`, {
