@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { TABLES, type TableKey } from '../../../functions/manifest/table-definitions.js';
 import { localClient } from '../../../functions/local/dynamodb-local.js';
 import { startDevStack, type DevStack } from '../../../functions/local/dev-stack.js';
+import { taggedNaming } from '../../../functions/local/artifacts/cloud-assembly.js';
 import { CHROMIUM_FLAGS, chromiumPath } from '../../support/chromium.js';
 
 /**
@@ -14,34 +15,29 @@ import { CHROMIUM_FLAGS, chromiumPath } from '../../support/chromium.js';
  * with liff-mock handing out tokens from the LINE emulator, each action's result next to its
  * button, the reset button, and the page with an emulator switched off. Screenshots of a phone
  * and a desktop viewport go to test-results/demo/ for a person to look at.
+ *
+ * The same steps run twice: against `npm start` (the handlers' source in this process) and
+ * against `npm run start:deployed` (the app synthesized by the CDK CLI, each route served by its
+ * bundle in cdk.out as the template wires it). Where the two differ, one of them has a bug.
  */
 
 const SHOTS = fileURLToPath(new URL('../../../test-results/demo/', import.meta.url));
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } } as const;
 
-let stack: DevStack;
-let offline: DevStack;
 let browser: Browser;
 const suffix = randomBytes(4).toString('hex');
+// Before any stack completes process.env: the deployed-artifact stacks start from this copy.
+const pristine: NodeJS.ProcessEnv = { ...process.env };
+/** A real LINE and a real IdP: no emulators. */
+const emulatorsOff = {
+  LINE_API_BASE: 'https://api.line.me',
+  COMPANY_OIDC_ISSUER: 'https://idp.example.com',
+  PUBLIC_BASE_URL: undefined,
+  APP_RETURN_URLS: undefined,
+};
 
 beforeAll(async () => {
-  for (const key of Object.keys(TABLES) as TableKey[])
-    process.env[TABLES[key].envVar] = `${TABLES[key].defaultName}-demo-${suffix}`;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // This suite's own tables: the reset button may empty them.
-  stack = await startDevStack({ port: 0, resettable: true });
-  // A second stack whose environment names a real LINE and a real IdP: no emulators. Its own
-  // copy of the environment, so the first stack's handlers are not affected.
-  offline = await startDevStack({
-    port: 0,
-    env: {
-      ...process.env,
-      LINE_API_BASE: 'https://api.line.me',
-      COMPANY_OIDC_ISSUER: 'https://idp.example.com',
-      PUBLIC_BASE_URL: undefined,
-      APP_RETURN_URLS: undefined,
-    },
-  });
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: CHROMIUM_FLAGS,
@@ -51,21 +47,86 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await offline?.close();
-  await stack?.close();
 });
 
-async function linkCount(): Promise<number> {
-  const client = localClient(stack.dynamoEndpoint);
-  try {
-    const result = await client.send(
-      new ScanCommand({ TableName: process.env.LINKS_TABLE!, ConsistentRead: true }),
-    );
-    return result.Items?.length ?? 0;
-  } finally {
-    client.destroy();
-  }
+/** The two stacks each run of the steps needs: one with the emulators, one with them off. */
+interface Stacks {
+  stack: DevStack;
+  offline: DevStack;
 }
+
+/** `npm start`: the handlers read process.env, so the first stack completes that one. */
+async function startSource(): Promise<Stacks> {
+  for (const key of Object.keys(TABLES) as TableKey[])
+    process.env[TABLES[key].envVar] = `${TABLES[key].defaultName}-demo-${suffix}`;
+  // This suite's own tables: the reset button may empty them.
+  const stack = await startDevStack({ port: 0, resettable: true });
+  // Its own copy of the environment, so the first stack's handlers are not affected.
+  const offline = await startDevStack({ port: 0, env: { ...process.env, ...emulatorsOff } }).catch(
+    async (error: unknown) => {
+      await stack.close();
+      throw error;
+    },
+  );
+  return { stack, offline };
+}
+
+/**
+ * `npm run start:deployed` on port 0, each stack from its own synth with its own settings, both
+ * on this suite's own copies of the template's tables.
+ */
+async function startArtifacts(): Promise<Stacks> {
+  const naming = taggedNaming(`demo-${suffix}`);
+  const stack = await startDevStack({
+    target: 'artifacts',
+    port: 0,
+    resettable: true,
+    naming,
+    env: { ...pristine },
+  });
+  const offline = await startDevStack({
+    target: 'artifacts',
+    port: 0,
+    naming,
+    env: { ...pristine, ...emulatorsOff },
+  }).catch(async (error: unknown) => {
+    await stack.close();
+    throw error;
+  });
+  return { stack, offline };
+}
+
+describe.each([
+  ['npm start (the source)', startSource, ''],
+  ['npm run start:deployed (the bundles of cdk.out)', startArtifacts, 'deployed-'],
+])('the demo LIFF app, %s', (_label, start, shotPrefix) => {
+  let stacks: Stacks | undefined;
+  // The deployed-artifact mode synthesizes twice with the CDK CLI, some 40 s each.
+  beforeAll(async () => {
+    stacks = await start();
+  }, 240_000);
+  afterAll(async () => {
+    await stacks?.offline.close();
+    await stacks?.stack.close();
+  });
+  demoSteps(() => stacks!, shotPrefix);
+
+  if (start === startArtifacts) {
+    test('the steps ran the bundles of cdk.out, and each AWS call they made is one its role allows', async () => {
+      const deployed = stacks!.stack.deployed!;
+      const ran = (routeKey: string) => {
+        const route = deployed.app.httpApi.routes.find((r) => r.routeKey === routeKey)!;
+        return deployed.hosts.get(route.functionLogicalId)!.coldStarts;
+      };
+      expect(ran('POST /links')).toBeGreaterThan(0);
+      expect(ran('POST /links/by-record')).toBeGreaterThan(0);
+      await deployed.drain();
+      const report = await deployed.iamReport();
+      expect(report.checked).toBeGreaterThan(0);
+      expect(report.denied).toEqual([]);
+    });
+  }
+});
 
 /** A page that records every failed response and script error. */
 async function open(url: string, viewport: { width: number; height: number } = VIEWPORTS.desktop) {
@@ -91,8 +152,25 @@ async function press(page: Page, id: string): Promise<[string, string]> {
 
 const ready = (page: Page) => page.waitForSelector('#line-user option', { state: 'attached' });
 
-describe('the demo LIFF app', () => {
+/** Every step of the demo suite, against the stacks `current` returns once they run. */
+function demoSteps(current: () => Stacks, shotPrefix: string): void {
+  const shot = (name: string) => join(SHOTS, `${shotPrefix}${name}.png`);
+
+  async function linkCount(): Promise<number> {
+    const { stack } = current();
+    const client = localClient(stack.dynamoEndpoint);
+    try {
+      const result = await client.send(
+        new ScanCommand({ TableName: stack.tableNames.links!, ConsistentRead: true }),
+      );
+      return result.Items?.length ?? 0;
+    } finally {
+      client.destroy();
+    }
+  }
+
   test('/demo redirects to /demo/; the page loads with no 404 (favicon included) and no script error', async () => {
+    const { stack } = current();
     const redirect = await fetch(`${stack.api.url}/demo?x=1`, { redirect: 'manual' });
     expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/demo/?x=1']);
     expect((await fetch(`${stack.api.url}/favicon.ico`)).status).toBe(204);
@@ -105,6 +183,7 @@ describe('the demo LIFF app', () => {
   });
 
   test('link, conflict and lockout: each result next to its button, coloured by outcome', async () => {
+    const { stack } = current();
     const { page, failures } = await open(stack.demoUrl);
     await ready(page);
     await page.selectOption('#line-user', { index: 0 });
@@ -136,14 +215,15 @@ describe('the demo LIFF app', () => {
 
     for (const [name, viewport] of Object.entries(VIEWPORTS)) {
       await page.setViewportSize(viewport);
-      await page.locator('#liff').screenshot({ path: join(SHOTS, `${name}-liff.png`) });
-      await page.locator('#member-data').screenshot({ path: join(SHOTS, `${name}-member-data.png`) });
+      await page.locator('#liff').screenshot({ path: shot(`${name}-liff`) });
+      await page.locator('#member-data').screenshot({ path: shot(`${name}-member-data`) });
     }
     expect(failures).toEqual([]);
     await page.close();
   });
 
   test('the web-flow banner is not green for conflict, and the log invents no status', async () => {
+    const { stack } = current();
     for (const [result, outcome] of [
       ['linked', 'ok'],
       ['conflict', 'refused'],
@@ -160,13 +240,14 @@ describe('the demo LIFF app', () => {
       if (result === 'conflict') {
         const colour = await page.$eval('#web-result', (e) => getComputedStyle(e).backgroundColor);
         expect(colour).not.toBe('rgb(232, 248, 238)'); // the green of ok
-        await page.locator('#web').screenshot({ path: join(SHOTS, 'phone-web-conflict.png') });
+        await page.locator('#web').screenshot({ path: shot('phone-web-conflict') });
       }
       await page.close();
     }
   });
 
   test('reset empties the local links and says so next to the button', async () => {
+    const { stack } = current();
     const { page } = await open(stack.demoUrl);
     await ready(page);
     await page.selectOption('#line-user', { index: 3 });
@@ -180,6 +261,7 @@ describe('the demo LIFF app', () => {
   });
 
   test('with the emulators off the page says so and disables what cannot work', async () => {
+    const { offline } = current();
     for (const [name, viewport] of Object.entries(VIEWPORTS)) {
       const { page, failures } = await open(offline.demoUrl, viewport);
       await page.waitForSelector('#environment:not([hidden])');
@@ -191,16 +273,17 @@ describe('the demo LIFF app', () => {
       // What needs no LINE token still works.
       expect(await press(page, 'unknown-route')).toEqual(['refused', '404 Not Found · route-not-found']);
       expect(failures).toEqual([]);
-      await page.screenshot({ path: join(SHOTS, `${name}-emulators-off.png`) });
+      await page.screenshot({ path: shot(`${name}-emulators-off`) });
       await page.close();
     }
   });
 
   test('/openapi.json is served', async () => {
+    const { stack } = current();
     const response = await fetch(`${stack.api.url}/openapi.json`);
     expect(response.status).toBe(200);
     const doc = (await response.json()) as { openapi: string; servers: Array<{ url: string }> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.servers[0]!.url).toBe(process.env.PUBLIC_BASE_URL);
+    expect(doc.servers[0]!.url).toBe(stack.demoUrl.replace(/\/demo\/$/, ''));
   });
-});
+}
