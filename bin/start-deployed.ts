@@ -7,7 +7,12 @@
  * a bundle that fails to load shows up here before the first deployment.
  */
 import { acquireDevLock, DevLockHeldError, type DevLock } from '../functions/local/dev-lock.js';
-import { formatDevBanner, functionLabel, functionLogLine } from '../functions/local/dev-banner.js';
+import {
+  formatDevBanner,
+  formatIamVerdict,
+  functionLabel,
+  functionLogLine,
+} from '../functions/local/dev-banner.js';
 import { describePatterns, startDevStack } from '../functions/local/dev-stack.js';
 import { formatRequestLine } from '../functions/local/local-server.js';
 
@@ -80,6 +85,13 @@ try {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
+    try {
+      const report = await stack.deployed!.iamReport();
+      const denied = report.denied.map((d) => ({ ...d, functionName: label(d.functionLogicalId).name }));
+      console.log(formatIamVerdict({ checked: report.checked, denied }));
+    } catch (error) {
+      console.error(`IAM check failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
     await stack.close();
     await lock.release();
     process.exit(0);

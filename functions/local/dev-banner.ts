@@ -107,3 +107,20 @@ export function functionLogLine(line: string, constructPath: string): string | u
   }
   return loud ? `[${functionLabel(constructPath)}] ${line}` : undefined;
 }
+
+/**
+ * What `npm run start:deployed` says when it stops: the AWS calls of the session checked against
+ * each calling function's role in the template. The local endpoint serves every call, so a call
+ * listed here worked locally and would meet AccessDenied in AWS.
+ */
+export function formatIamVerdict(report: {
+  checked: number;
+  denied: ReadonlyArray<{ functionName: string; action: string; resource: string; result: string }>;
+}): string {
+  if (report.denied.length === 0)
+    return `IAM: the ${report.checked} AWS calls of this run are all allowed by their function's role.`;
+  return [
+    `IAM: of the ${report.checked} AWS calls of this run, these would be denied in AWS:`,
+    ...report.denied.map((d) => `  ${d.functionName}: ${d.action} on ${d.resource} (${d.result})`),
+  ].join('\n');
+}

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { formatDevBanner, functionLabel, functionLogLine } from '../../../functions/local/dev-banner.js';
+import {
+  formatDevBanner,
+  formatIamVerdict,
+  functionLabel,
+  functionLogLine,
+} from '../../../functions/local/dev-banner.js';
 import { describePatterns } from '../../../functions/local/dev-stack.js';
 
 describe('the npm start banner', () => {
@@ -88,5 +93,28 @@ describe('the npm run start:deployed banner and function logs', () => {
       '[MessageJobs/Worker] TypeError: x is not a function',
     );
     expect(functionLogLine('started in 12 ms', path)).toBeUndefined();
+  });
+});
+
+describe('what npm run start:deployed says about IAM when it stops', () => {
+  test('all allowed, or each call the role would deny with its function', () => {
+    expect(formatIamVerdict({ checked: 12, denied: [] })).toBe(
+      "IAM: the 12 AWS calls of this run are all allowed by their function's role.",
+    );
+    const text = formatIamVerdict({
+      checked: 12,
+      denied: [
+        {
+          functionName: 'AdminMessagesPost',
+          action: 'sqs:SendMessage',
+          resource: 'arn:aws:sqs:us-east-1:000000000000:q',
+          result: 'ImplicitlyDenied',
+        },
+      ],
+    });
+    expect(text.split('\n')).toEqual([
+      'IAM: of the 12 AWS calls of this run, these would be denied in AWS:',
+      '  AdminMessagesPost: sqs:SendMessage on arn:aws:sqs:us-east-1:000000000000:q (ImplicitlyDenied)',
+    ]);
   });
 });
