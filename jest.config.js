@@ -34,6 +34,28 @@ const withDynamoDbLocal = {
 
 const E2E = '\\.e2e\\.test\\.ts$';
 
+/**
+ * The HTTP contract suites that also run against the deployed-artifact mode (the bundles of a
+ * CLI-synthesized cdk.out, as the template wires them). A suite that needs settings other than
+ * the synthesized ones (test/support/deployed-settings.json: the company API with an API key,
+ * private_key_jwt, a pattern switched off) runs against the source only.
+ */
+const DEPLOYED_SUITES = [
+  'links/links-oidc',
+  'links/links-channels',
+  'links/deauthorize',
+  'members/links-by-record',
+  'admin/admin-api',
+  'admin/admin-messages',
+  'web-flow/web-flow',
+  'messaging/webhook-line',
+  'webhook/line-webhook-emulator',
+  'audit/audit-trail',
+  'members/links-by-api',
+  'members/attempt-scopes',
+  'openapi/openapi-conformance',
+];
+
 function hasChromium() {
   try {
     execFileSync('/bin/sh', ['-c', 'command -v chromium'], { stdio: 'ignore' });
@@ -62,6 +84,14 @@ export default {
       testPathIgnorePatterns: [E2E],
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'deployed',
+      globalSetup: '<rootDir>/test/support/deployed-global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/deployed-global-teardown.mjs',
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/deployed-target.ts'],
+      testMatch: DEPLOYED_SUITES.map((suite) => `<rootDir>/test/integration/${suite}.test.ts`),
+    },
     ...(runE2e
       ? [
           {

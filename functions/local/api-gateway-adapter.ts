@@ -54,16 +54,13 @@ export interface GatewayOptions {
   maxPayloadBytes?: number;
   /** Credentials that AWS_IAM routes accept; without them such routes refuse every request. */
   iam?: LocalIamCredentials;
-  /** What an AWS_IAM route answers to a request whose signature fails. */
-  refuse(reason: string): Promise<APIGatewayProxyStructuredResultV2>;
   now?: () => Date;
 }
 
 /**
  * The service's handlers from the source behind the gateway (what `npm start` and the
  * integration tests run): routes from the manifest, CORS from the one policy, each handler module
- * imported on its first request like a cold start. A refused admin request answers the service's
- * own `admin-forbidden` problem.
+ * imported on its first request like a cold start.
  */
 export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
   const handlers = new Map<string, Promise<{ handler: ApiHandler }>>();
@@ -91,16 +88,6 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
     maxPayloadBytes: options.maxPayloadBytes,
     iam: options.iam,
     now: options.now,
-    refuse: async (reason) => {
-      console.warn(`admin request refused: ${reason}`);
-      // Loaded here, not at the top: the problem module creates the logger, which must not
-      // exist before a suite or the dev server has set the environment (as at a cold start).
-      const [{ problemResponse }, { AdminForbiddenError }] = await Promise.all([
-        import('../handlers/http/problem.js'),
-        import('../handlers/http/http-errors.js'),
-      ]);
-      return problemResponse(new AdminForbiddenError());
-    },
   });
 }
 
@@ -168,7 +155,9 @@ export function createGatewayListener(options: GatewayOptions) {
           )
         : ({ ok: false, reason: 'no local credentials configured' } as const);
       if (!verdict.ok) {
-        writeResult(res, method, await options.refuse(verdict.reason), corsHeaders);
+        // API Gateway's own answer; the function never runs. Locally the reason goes to the log.
+        console.warn(`${route.routeKey}: request refused by IAM authorization: ${verdict.reason}`);
+        writeResult(res, method, IAM_REFUSAL, corsHeaders);
         return;
       }
       (event.requestContext as { authorizer?: unknown }).authorizer = { iam: iamAuthorizer(options.iam!) };
@@ -187,6 +176,16 @@ export function createGatewayListener(options: GatewayOptions) {
     writeResult(res, method, normalizeResult(result), corsHeaders);
   };
 }
+
+/**
+ * What API Gateway answers when its IAM authorization refuses a request (HTTP APIs:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+ */
+const IAM_REFUSAL: APIGatewayProxyStructuredResultV2 = {
+  statusCode: 403,
+  headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ForbiddenException' },
+  body: JSON.stringify({ message: 'Forbidden' }),
+};
 
 function toEvent(
   req: IncomingMessage,

@@ -3,6 +3,11 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables, localClient, taggedTableNames } from '../../functions/local/dynamodb-local.js';
 import { TABLES, type TableKey } from '../../functions/manifest/table-definitions.js';
 import { startLocalServer, type LocalServer } from '../../functions/local/local-server.js';
+import { freePort } from '../../functions/local/dynamodb-local.js';
+import { taggedNaming } from '../../functions/local/artifacts/cloud-assembly.js';
+import { startDeployedApi, type DeployedApi } from '../../functions/local/artifacts/deployed-api.js';
+import { formatIamReport } from '../../functions/local/artifacts/iam-check.js';
+import { recordIamReport } from './deployed-iam.js';
 import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
 import {
   startLinePlatformEmulator,
@@ -38,6 +43,12 @@ export const TEST_CLIENT = {
 };
 export const OTHER_CLIENT = { clientId: 'another-app', clientSecret: 'another-secret' };
 
+/**
+ * The cloud assembly the `deployed` jest project synthesized (deployed-global-setup.mjs): when
+ * set, suites run against the deployed-artifact mode instead of the handlers' source.
+ */
+const DEPLOYED_ASSEMBLY = process.env.DEPLOYED_ASSEMBLY;
+
 /** Everything an integration suite talks to. */
 export interface TestStack {
   api: LocalServer;
@@ -47,6 +58,8 @@ export interface TestStack {
   dynamo: ReturnType<typeof localClient>;
   /** All items of one of this suite's tables (raw attribute values). */
   scan(table: TableKey): Promise<Array<Record<string, unknown>>>;
+  /** In the deployed-artifact mode: the bundles of cdk.out behind the API, and what stands in for AWS. */
+  deployed?: DeployedApi;
   close(): Promise<void>;
 }
 
@@ -71,7 +84,7 @@ export async function startTestStack(
   const suffix = randomBytes(4).toString('hex');
   const tables = taggedTableNames(suffix);
   const dynamo = localClient(endpoint);
-  await ensureTables(dynamo, tables);
+  if (!DEPLOYED_ASSEMBLY) await ensureTables(dynamo, tables);
 
   Object.assign(process.env, {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -87,16 +100,52 @@ export async function startTestStack(
     OUTBOUND_TIMEOUT_MS: '1000',
     // Every test request comes from 127.0.0.1: suites that count per address say so themselves.
     ATTEMPTS_PER_ADDRESS: '100000',
-    ...Object.fromEntries(
-      (Object.keys(TABLES) as TableKey[]).map((key) => [TABLES[key].envVar, tables[key]]),
-    ),
+    // The deployed-artifact mode takes its table names from the template.
+    ...(DEPLOYED_ASSEMBLY
+      ? {}
+      : Object.fromEntries(
+          (Object.keys(TABLES) as TableKey[]).map((key) => [TABLES[key].envVar, tables[key]]),
+        )),
     ...env,
   });
-  const api = await startLocalServer({
-    corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
-    iam: options.iam,
-  });
-  process.env.PUBLIC_BASE_URL ??= api.url;
+  let api: LocalServer;
+  let deployed: DeployedApi | undefined;
+  if (DEPLOYED_ASSEMBLY) {
+    // The deployed-artifact mode: the same suite against the bundles of cdk.out, as the template
+    // wires them. The suite's variables replace the template's values (never add names), its
+    // secrets are served by the local Secrets Manager, and its tables come from the template.
+    const port = await freePort();
+    process.env.PUBLIC_BASE_URL ??= `http://127.0.0.1:${port}`;
+    deployed = await startDeployedApi({
+      outdir: DEPLOYED_ASSEMBLY,
+      naming: taggedNaming(suffix),
+      dynamodbEndpoint: endpoint,
+      // Read at each function's cold start: a suite may still set a variable before its first request.
+      overlay: () =>
+        Object.fromEntries(
+          Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+        ),
+      secretValues: process.env,
+      iam: options.iam,
+      port,
+      // DEPLOYED_FUNCTION_LOGS=1 shows what the functions write (their logs are the only trace
+      // of a failure inside a bundle).
+      onLog: process.env.DEPLOYED_FUNCTION_LOGS
+        ? (line, fn) => process.stderr.write(`[${fn.logicalId}] ${line}\n`)
+        : undefined,
+    });
+    api = deployed.api;
+    for (const key of Object.keys(TABLES) as TableKey[]) {
+      const fn = deployed.app.functions.find((f) => f.environment[TABLES[key].envVar]);
+      if (fn) tables[key] = process.env[TABLES[key].envVar] = fn.environment[TABLES[key].envVar]!;
+    }
+  } else {
+    api = await startLocalServer({
+      corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+      iam: options.iam,
+    });
+    process.env.PUBLIC_BASE_URL ??= api.url;
+  }
 
   return {
     api,
@@ -106,7 +155,20 @@ export async function startTestStack(
     dynamo,
     scan: async (table) =>
       (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
+    deployed,
     close: async () => {
+      if (deployed) {
+        // Every AWS call the suite made, checked against the calling function's role.
+        const report = await deployed.iamReport();
+        await deployed.close();
+        recordIamReport(report, suffix);
+        if (report.denied.length > 0)
+          throw new Error(`A deployed function made calls its role denies:\n${formatIamReport(report)}`);
+        await line.close();
+        await company.close();
+        dynamo.destroy();
+        return;
+      }
       await api.close();
       // The handlers' module-scope DynamoDB client keeps keep-alive sockets open; release them.
       const { documentClient } = await import('../../functions/handlers/wiring.js');

@@ -38,7 +38,10 @@ export interface AwsEndpointOptions {
   /** DynamoDB Local (`http://127.0.0.1:PORT`), which serves every DynamoDB call. */
   dynamodbEndpoint: string;
   credentials: FunctionCredentials[];
-  secrets: Array<{ arn: string; name: string; value: string }>;
+  /** The secrets and their values; a function is asked at each read (values may be set late). */
+  secrets:
+    | Array<{ arn: string; name: string; value: string }>
+    | (() => Array<{ arn: string; name: string; value: string }>);
   queues: DeployedQueue[];
   buses: DeployedNamed[];
   /** To name tables by ARN as the template does (tables not listed get an ARN built from the name). */
@@ -256,7 +259,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
 
   function getSecretValue(caller: string, input: Json): Json {
     const id = String(input.SecretId ?? '');
-    const secret = options.secrets.find(
+    const secrets = typeof options.secrets === 'function' ? options.secrets() : options.secrets;
+    const secret = secrets.find(
       (s) => s.arn === id || s.name === id || (id.startsWith('arn:') && s.arn.startsWith(`${id}-`)),
     );
     record(caller, 'secretsmanager:GetSecretValue', [
@@ -380,7 +384,10 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     }
     const url = String(input.QueueUrl ?? '');
     const local = findQueue(url);
-    record(caller, `sqs:${operation}`, [
+    // A batch call is authorized as its single action: "the permissions for SendMessageBatch,
+    // DeleteMessageBatch and ChangeMessageVisibilityBatch are the same as for SendMessage,
+    // DeleteMessage and ChangeMessageVisibility" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html).
+    record(caller, `sqs:${operation.replace(/Batch$/, '')}`, [
       local?.queue.arn ?? `${arnPrefix('sqs')}:${url.split('/').pop() ?? ''}`,
     ]);
     if (!local) throw new ServiceError(400, 'QueueDoesNotExist', 'The specified queue does not exist.');

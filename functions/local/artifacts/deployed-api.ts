@@ -28,12 +28,14 @@ export interface DeployedApiOptions {
   /**
    * Values that replace what the template gives a function (emulator URLs, a suite's channel):
    * a name the template does not set for a function is never added to it, so a variable the
-   * template forgets stays missing here as it would in AWS.
+   * template forgets stays missing here as it would in AWS. A function is read at each
+   * function's first invocation (its cold start).
    */
-  overlay?: Record<string, string>;
+  overlay?: Record<string, string> | (() => Record<string, string>);
   /**
    * The secrets' values by setting name (`LINE_CHANNEL_SECRET`): a function given
-   * `LINE_CHANNEL_SECRET_ARN` reads this value from the local Secrets Manager.
+   * `LINE_CHANNEL_SECRET_ARN` reads this value from the local Secrets Manager (read at each
+   * GetSecretValue, so a value set after the start is served).
    */
   secretValues: Record<string, string | undefined>;
   /** Credentials the AWS_IAM routes accept (SigV4); without them such routes refuse every request. */
@@ -52,7 +54,10 @@ export interface DeployedApi {
   api: LocalServer;
   app: DeployedApp;
   endpoint: AwsEndpoint;
+  /** The functions' hosts, made at each function's first invocation. */
   hosts: ReadonlyMap<string, FunctionHost>;
+  /** The environment a function gets: its template's, the overlay, the endpoint variables. */
+  environmentOf(fn: DeployedFunction): Record<string, string>;
   /** `NAME=value` of every overlay value that replaced a template value, and the endpoint variables. */
   overlayApplied: string[];
   /** Waits until the stream and queue mappings delivered everything written so far. */
@@ -93,7 +98,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       partition: app.environment.partition,
       dynamodbEndpoint: options.dynamodbEndpoint,
       credentials,
-      secrets: secretsOf(app, options.secretValues),
+      secrets: () => secretsOf(app, options.secretValues),
       queues: app.queues,
       buses: app.buses,
       tables: app.tables,
@@ -101,35 +106,54 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
     stops.push(() => endpoint.close());
 
     const overlayApplied = new Set<string>(ENDPOINT_VARIABLES.map((name) => `${name}=(per function)`));
-    const hosts = new Map<string, FunctionHost>();
-    for (const fn of app.functions) {
-      if (!fn.assetDir) continue; // CDK's own inline custom-resource code: nothing of ours to run.
+    // CDK's own inline custom-resource code has no asset: nothing of ours to run.
+    const bundled = new Map(app.functions.filter((fn) => fn.assetDir).map((fn) => [fn.logicalId, fn]));
+    const environmentOf = (fn: DeployedFunction): Record<string, string> => {
       const environment = { ...fn.environment };
-      for (const [name, value] of Object.entries(options.overlay ?? {})) {
+      const overlay = typeof options.overlay === 'function' ? options.overlay() : (options.overlay ?? {});
+      for (const [name, value] of Object.entries(overlay)) {
         if (name in environment && environment[name] !== value) {
           environment[name] = value;
           overlayApplied.add(`${name}=${value}`);
         }
       }
       const own = endpoint.credentialsFor(fn.logicalId);
-      Object.assign(environment, {
+      return {
+        ...environment,
         AWS_ENDPOINT_URL: endpoint.url,
         AWS_ACCESS_KEY_ID: own.accessKeyId,
         AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
-      });
-      const host = createFunctionHost(fn, {
-        environment,
-        region: app.environment.region,
-        account: app.environment.account,
-        onLog: options.onLog,
-      });
-      hosts.set(fn.logicalId, host);
-      stops.push(() => host.close());
-    }
+      };
+    };
+    for (const fn of bundled.values()) environmentOf(fn);
+    // A function's host, and so its environment, is made at its first invocation: the overlay is
+    // read then, as a Lambda function reads its configuration at its cold start.
+    const hosts = new Map<string, FunctionHost>();
+    const functionOf = (logicalId: string) => {
+      const fn = bundled.get(logicalId);
+      if (!fn) throw new Error(`The template wires ${logicalId}, which has no bundle to run.`);
+      return fn;
+    };
     const hostOf = (logicalId: string) => {
-      const host = hosts.get(logicalId);
-      if (!host) throw new Error(`The template wires ${logicalId}, which has no bundle to run.`);
+      let host = hosts.get(logicalId);
+      if (!host) {
+        const fn = functionOf(logicalId);
+        host = createFunctionHost(fn, {
+          environment: environmentOf(fn),
+          region: app.environment.region,
+          account: app.environment.account,
+          onLog: options.onLog,
+        });
+        hosts.set(logicalId, host);
+      }
       return host;
+    };
+    stops.push(async () => {
+      for (const host of hosts.values()) await host.close();
+    });
+    const targetOf = (logicalId: string) => {
+      functionOf(logicalId);
+      return { invoke: (event: unknown) => hostOf(logicalId).invoke(event) };
     };
 
     const pollers: EventSourcePoller[] = [];
@@ -140,7 +164,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
     });
     stops.push(async () => streams.destroy());
     for (const mapping of app.eventSources) {
-      const host = hostOf(mapping.functionLogicalId);
+      const target = targetOf(mapping.functionLogicalId);
       if (mapping.source.kind === 'dynamodb-stream') {
         const { tableLogicalId } = mapping.source;
         const table = app.tables.find((t) => t.logicalId === tableLogicalId)!;
@@ -152,7 +176,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
             mapping,
             eventSourceArn: `${table.arn}/stream/local`,
             region: app.environment.region,
-            target: host,
+            target,
           }),
         );
       } else {
@@ -161,7 +185,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
         pollers.push(
           startQueuePoller({
             mapping,
-            target: host,
+            target,
             queue: {
               receive: (max) => endpoint.receiveMessages(queue.arn, max),
               delete: (handles) => endpoint.deleteMessages(queue.arn, handles),
@@ -175,14 +199,14 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
     });
 
     const route = (routeKey: string, logicalId: string, authorization: GatewayRoute['authorization']) => {
-      const host = hostOf(logicalId);
+      const fn = functionOf(logicalId);
       return {
         routeKey,
         authorization,
-        functionName: host.fn.name,
+        functionName: fn.name,
         invoke: async (event: unknown, context: { awsRequestId: string }) => {
-          const outcome = await host.invoke(event, { requestId: context.awsRequestId });
-          if (!outcome.ok) throw new Error(`${host.fn.path}: ${outcome.errorType}: ${outcome.errorMessage}`);
+          const outcome = await hostOf(logicalId).invoke(event, { requestId: context.awsRequestId });
+          if (!outcome.ok) throw new Error(`${fn.path}: ${outcome.errorType}: ${outcome.errorMessage}`);
           return outcome.result;
         },
       } satisfies GatewayRoute;
@@ -197,12 +221,6 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       fallback: route('$default', fallback.functionLogicalId, fallback.authorizationType),
       cors: cors && { ...cors, maxAgeSeconds: cors.maxAge },
       iam: options.iam,
-      // API Gateway's own answer to a request its IAM authorization refuses; the function never runs.
-      refuse: async () => ({
-        statusCode: 403,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'Forbidden' }),
-      }),
     });
     const api = await startLocalServer({
       port: options.port,
@@ -218,6 +236,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       app,
       endpoint,
       hosts,
+      environmentOf,
       overlayApplied: [...overlayApplied].sort(),
       drain: async () => {
         for (const poller of pollers) await poller.drain();
