@@ -83,7 +83,12 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testPathIgnorePatterns: [E2E],
     },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'infra',
+      globalSetup: '<rootDir>/test/support/assembly-global-setup.mjs',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+    },
     {
       ...common,
       displayName: 'deployed',

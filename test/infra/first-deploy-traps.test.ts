@@ -24,22 +24,24 @@ const LONGEST_STACK_PREFIX = `LineIdLinkStaging${'x'.repeat(128 - '-Stateful'.le
 /** Names as CloudFormation generates them for unnamed resources: stack, logical ID, 13 random characters. */
 const CLOUDFORMATION_LIKE = taggedNaming('1ABCDEFGHIJKL');
 
-let synthesized: SynthesizedApp;
 let longest: SynthesizedApp;
 let app: DeployedApp;
 let longestApp: DeployedApp;
 const saved = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
 
 beforeAll(() => {
-  // The CDK CLI resolves these before it runs bin/app.ts; app-fixture reads them as the app does.
+  // The run's assembly, synthesized by the pinned CLI as a deployer's `cdk synth` does
+  // (test/support/assembly-global-setup.mjs): the bundles and templates `cdk deploy` uploads.
+  const outdir = process.env.LINE_ID_LINK_TEST_ASSEMBLY;
+  if (!outdir)
+    throw new Error('LINE_ID_LINK_TEST_ASSEMBLY is not set: run through jest (infra globalSetup).');
   process.env.CDK_DEFAULT_REGION = REGION;
   process.env.CDK_DEFAULT_ACCOUNT = ACCOUNT;
-  synthesized = synthApp({ nag: true });
   longest = synthApp({
     bundle: false,
     context: { ...ALL_PATTERNS_CONTEXT, stackPrefix: LONGEST_STACK_PREFIX },
   });
-  app = readDeployedApp(synthesized.outdir, CLOUDFORMATION_LIKE);
+  app = readDeployedApp(outdir, CLOUDFORMATION_LIKE);
   longestApp = readDeployedApp(longest.outdir, CLOUDFORMATION_LIKE);
 }, 180_000);
 
@@ -51,7 +53,7 @@ afterAll(() => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  for (const s of [synthesized, longest]) if (s) rmSync(s.outdir, { recursive: true, force: true });
+  if (longest) rmSync(longest.outdir, { recursive: true, force: true });
 });
 
 function templateResource(deployed: DeployedApp, stack: string, logicalId: string): Json {
@@ -114,7 +116,7 @@ describe('first-deploy traps', () => {
     // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
     const behindApi = new Set(app.httpApi.routes.map((route) => route.functionLogicalId));
     expect(behindApi.size).toBeGreaterThanOrEqual(15);
-    const api = app.stacks.find((s) => s.name === synthesized.api.stackName)!.template.Resources;
+    const api = app.stacks.find((s) => s.name === 'LineIdLink-Api')!.template.Resources;
     for (const integration of Object.values(api).filter((r) => r.Type === 'AWS::ApiGatewayV2::Integration')) {
       expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
       expect(behindApi.has(integration.Properties.IntegrationUri['Fn::GetAtt'][0])).toBe(true);

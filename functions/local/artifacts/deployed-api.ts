@@ -62,7 +62,10 @@ export interface DeployedApi {
   overlayApplied: string[];
   /** Waits until the stream and queue mappings delivered everything written so far. */
   drain(): Promise<void>;
-  /** Every AWS call so far checked against the calling function's role policies. */
+  /**
+   * Every AWS call so far checked against the calling function's role policies; the grants of
+   * the functions the mode runs (behind a route or an event source mapping) that no call used.
+   */
   iamReport(): Promise<IamReport>;
   close(): Promise<void>;
 }
@@ -211,6 +214,13 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
         },
       } satisfies GatewayRoute;
     };
+    // The functions this mode runs: behind a route or an event source mapping. The others (CDK's
+    // deploy-time custom resources, the S3-triggered member import) never run here, so their
+    // grants are not in the IAM report.
+    const served = new Set([
+      ...app.httpApi.routes.map((r) => r.functionLogicalId),
+      ...app.eventSources.map((mapping) => mapping.functionLogicalId),
+    ]);
     const fallback = app.httpApi.routes.find((r) => r.routeKey === '$default');
     if (!fallback) throw new Error('The HTTP API of the assembly has no $default route.');
     const cors = app.httpApi.cors;
@@ -242,9 +252,12 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
         for (const poller of pollers) await poller.drain();
       },
       iamReport: () =>
-        checkCalls(endpoint.calls(), app.functions, app.environment, {
-          polled: app.eventSources.map((mapping) => mapping.functionLogicalId),
-        }),
+        checkCalls(
+          endpoint.calls(),
+          app.functions.filter((fn) => served.has(fn.logicalId)),
+          app.environment,
+          { polled: app.eventSources.map((mapping) => mapping.functionLogicalId) },
+        ),
       close: stopAll,
     };
   } catch (error) {
