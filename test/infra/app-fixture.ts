@@ -53,11 +53,7 @@ export function synthApp(
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ outdir, context });
   const settings = readSettings({ context: (key) => app.node.tryGetContext(key), env: {} });
-  const env = options.env ?? {
-    account: process.env.CDK_DEFAULT_ACCOUNT,
-    region: process.env.CDK_DEFAULT_REGION,
-  };
-  const stacks = addLineIdLinkStacks(app, settings, { env });
+  const stacks = addLineIdLinkStacks(app, settings, { env: options.env });
   if (options.nag) addComplianceChecks(app);
   app.synth();
   return {

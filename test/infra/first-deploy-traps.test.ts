@@ -27,7 +27,6 @@ const CLOUDFORMATION_LIKE = taggedNaming('1ABCDEFGHIJKL');
 let longest: SynthesizedApp;
 let app: DeployedApp;
 let longestApp: DeployedApp;
-const saved = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
 
 beforeAll(() => {
   // The run's assembly, synthesized by the pinned CLI as a deployer's `cdk synth` does
@@ -35,10 +34,9 @@ beforeAll(() => {
   const outdir = process.env.LINE_ID_LINK_TEST_ASSEMBLY;
   if (!outdir)
     throw new Error('LINE_ID_LINK_TEST_ASSEMBLY is not set: run through jest (infra globalSetup).');
-  process.env.CDK_DEFAULT_REGION = REGION;
-  process.env.CDK_DEFAULT_ACCOUNT = ACCOUNT;
   longest = synthApp({
     bundle: false,
+    env: { account: ACCOUNT, region: REGION },
     context: { ...ALL_PATTERNS_CONTEXT, stackPrefix: LONGEST_STACK_PREFIX },
   });
   app = readDeployedApp(outdir, CLOUDFORMATION_LIKE);
@@ -46,13 +44,6 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  for (const [name, value] of [
-    ['CDK_DEFAULT_REGION', saved.region],
-    ['CDK_DEFAULT_ACCOUNT', saved.account],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
   if (longest) rmSync(longest.outdir, { recursive: true, force: true });
 });
 

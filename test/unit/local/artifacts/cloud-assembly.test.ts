@@ -18,24 +18,14 @@ const UNRESOLVED = /"(Ref|Fn::[A-Za-z]+)"|\$\{|\\u0000/;
 describe('readDeployedApp on the synthesized app (ap-northeast-1, account 123456789012)', () => {
   let synth: SynthesizedApp;
   let app: DeployedApp;
-  const saved = { region: process.env.CDK_DEFAULT_REGION, account: process.env.CDK_DEFAULT_ACCOUNT };
 
   beforeAll(() => {
-    process.env.CDK_DEFAULT_REGION = 'ap-northeast-1';
-    process.env.CDK_DEFAULT_ACCOUNT = '123456789012';
     // Template only: that every bundle exists and loads is first-deploy-traps.test.ts's (infra).
-    synth = synthApp({ bundle: false });
+    synth = synthApp({ bundle: false, env: { account: '123456789012', region: 'ap-northeast-1' } });
     app = readDeployedApp(synth.outdir, taggedNaming('unit1'), { queueUrlBase: QUEUE_URL_BASE });
   }, 120_000);
 
   afterAll(() => {
-    for (const [key, value] of [
-      ['CDK_DEFAULT_REGION', saved.region],
-      ['CDK_DEFAULT_ACCOUNT', saved.account],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
     if (synth) rmSync(synth.outdir, { recursive: true, force: true });
   });
 
