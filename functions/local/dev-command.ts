@@ -1,0 +1,117 @@
+import { acquireDevLock, DevLockHeldError, type DevLock } from './dev-lock.js';
+import { formatDevBanner, formatIamVerdict, functionLabel, functionLogLine } from './dev-banner.js';
+import { describePatterns, startDevStack, type DevStack } from './dev-stack.js';
+import { formatRequestLine } from './local-server.js';
+
+/**
+ * `npm start` (`source`: the handlers from the source) and `npm run start:deployed`
+ * (`artifacts`: the bundles of a CLI-synthesized .data/cdk.out), one command line: the port
+ * from PORT, one instance per data folder (a lock file in .data/), one line per request, the
+ * banner, and Ctrl+C stopping everything. Only the mode's own lines differ.
+ */
+export async function runDevCommand(target: 'source' | 'artifacts'): Promise<void> {
+  if (target === 'source') {
+    process.env.POWERTOOLS_DEV ??= 'true';
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+  }
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PORT must be a port number, got "${process.env.PORT}".`);
+    process.exit(1);
+  }
+
+  const dataDir = '.data';
+  // Before anything else: a second start (of either mode) must not start a second engine on the same files.
+  let lock: DevLock;
+  try {
+    lock = await acquireDevLock(dataDir, { port });
+  } catch (error) {
+    console.error(
+      error instanceof DevLockHeldError
+        ? error.message
+        : `Could not lock ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
+
+  try {
+    if (target === 'artifacts')
+      console.log('Synthesizing the app with the CDK CLI into .data/cdk.out (about a minute)…');
+    const stack = await startDevStack({
+      target,
+      port,
+      dataDir,
+      onRequest: (entry) => console.log(formatRequestLine(entry)),
+      onFunctionLog: (line, fn) => {
+        const shown = functionLogLine(line, fn.path);
+        if (shown) console.log(shown);
+      },
+    });
+    console.log(
+      formatDevBanner({
+        demoUrl: stack.demoUrl,
+        apiUrl: process.env.PUBLIC_BASE_URL!,
+        dynamoEndpoint: stack.dynamoEndpoint,
+        lineEmulatorUrl: stack.line?.url,
+        lineApiBase: process.env.LINE_API_BASE,
+        companyEmulatorUrl: stack.company?.url,
+        companyIssuer: process.env.COMPANY_OIDC_ISSUER,
+        patterns: describePatterns(process.env),
+        adminCredentials: stack.adminCredentials,
+        deployed: stack.deployed && deployedBanner(stack, `${dataDir}/cdk.out`),
+      }),
+    );
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      console.log('\nStopping…');
+      if (stack.deployed) {
+        try {
+          const report = await stack.deployed.iamReport();
+          const denied = report.denied.map((d) => ({
+            ...d,
+            functionName: labelOf(stack, d.functionLogicalId).name,
+          }));
+          console.log(formatIamVerdict({ checked: report.checked, denied }));
+        } catch (error) {
+          console.error(`IAM check failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      await stack.close();
+      await lock.release();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (error) {
+    console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+    await lock.release();
+    process.exit(1);
+  }
+}
+
+/** A function's short name and asset folder, for the banner and the IAM verdict. */
+function labelOf(stack: DevStack, logicalId: string) {
+  const fn = stack.deployed!.app.functions.find((f) => f.logicalId === logicalId)!;
+  return { name: functionLabel(fn.path), assetDir: fn.assetDir };
+}
+
+/** The banner's lines of the artifacts mode: each route and event source with its bundle, the overlay. */
+function deployedBanner(stack: DevStack, outdir: string) {
+  const { app, overlayApplied } = stack.deployed!;
+  return {
+    outdir,
+    overlayApplied,
+    functions: [
+      ...app.httpApi.routes.map((route) => ({
+        trigger: route.routeKey,
+        ...labelOf(stack, route.functionLogicalId),
+      })),
+      ...app.eventSources.map((mapping) => ({
+        trigger: mapping.source.kind === 'sqs' ? 'SQS queue' : 'DynamoDB stream',
+        ...labelOf(stack, mapping.functionLogicalId),
+      })),
+    ],
+  };
+}
