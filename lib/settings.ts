@@ -172,6 +172,7 @@ type Kind =
   /** A function variable: validated by its rule in functions/manifest/config-schema.ts. */
   | 'variable'
   | 'text'
+  | 'stack-prefix'
   | 'positive-int'
   | 'boolean'
   | 'email'
@@ -255,7 +256,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   // Deployment-only settings (not passed to functions as such).
   {
     name: 'STACK_PREFIX',
-    kind: 'text',
+    kind: 'stack-prefix',
     default: 'LineIdLink',
     description: 'prefix of the stack names (one prefix per stage in an account)',
   },
@@ -535,6 +536,13 @@ function validate(spec: SettingSpec, value: string): string | undefined {
     }
     case 'text':
       return undefined;
+    case 'stack-prefix':
+      // A stack name is a letter, then letters, digits and hyphens, 128 at most
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html);
+      // the longest name built from the prefix adds `-Stateful`.
+      return /^[A-Za-z][A-Za-z0-9-]{0,118}$/.test(value)
+        ? undefined
+        : `must be a letter followed by letters, digits and hyphens, at most 119 characters (stack names add "-Stateful"), got "${value}"`;
     case 'positive-int':
       return /^[1-9]\d*$/.test(value) ? undefined : `must be a positive integer, got "${value}"`;
     case 'boolean':

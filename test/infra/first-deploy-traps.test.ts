@@ -15,9 +15,9 @@ const REGION = 'ap-northeast-1';
 const ACCOUNT = '123456789012';
 
 /**
- * STACK_PREFIX is free text in lib/settings.ts; CloudFormation bounds it: a stack name is at most
- * 128 characters (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html),
- * and the longest stack name suffix is `-Stateful`.
+ * The longest STACK_PREFIX lib/settings.ts accepts: a stack name is at most 128 characters
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html), and
+ * the longest stack name suffix is `-Stateful`.
  */
 const LONGEST_STACK_PREFIX = `LineIdLinkStaging${'x'.repeat(128 - '-Stateful'.length - 'LineIdLinkStaging'.length)}`;
 

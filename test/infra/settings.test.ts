@@ -209,6 +209,14 @@ describe('deployment settings', () => {
     );
   });
 
+  it('takes a stack prefix CloudFormation can name stacks with, and refuses others', () => {
+    const longest = `L${'x'.repeat(118)}`;
+    expect(fromContext({ ...LIFF, stackPrefix: longest }).stackPrefix).toBe(longest);
+    expect(fromContext({ ...LIFF, stackPrefix: 'Line-Id-Link2' }).stackPrefix).toBe('Line-Id-Link2');
+    for (const bad of [`${longest}x`, '1LineIdLink', 'Line_Id_Link', 'Line Id'])
+      expect(problems({ ...LIFF, stackPrefix: bad })).toContain('STACK_PREFIX must be a letter followed by');
+  });
+
   it('maps names to camelCase context keys', () => {
     expect(contextKey('LINE_CHANNEL_ID')).toBe('lineChannelId');
     expect(contextKey('COMPANY_API_CLIENT_SECRET_ARN')).toBe('companyApiClientSecretArn');
