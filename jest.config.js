@@ -87,6 +87,7 @@ export default {
       ...common,
       displayName: 'infra',
       globalSetup: '<rootDir>/test/support/assembly-global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/assembly-global-teardown.mjs',
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
     },
     {

@@ -164,15 +164,13 @@ const suite: BenchSuite = {
       // startDeployedApi gives it (the template's, the overlay where the template sets a name,
       // the local endpoint and the function's own credentials).
       const route = deployed.app.httpApi.routes.find((r) => r.routeKey === 'GET /links/me')!;
-      const fn = deployed.hosts.get(route.functionLogicalId)!.fn;
-      const own = deployed.endpoint.credentialsFor(fn.logicalId);
+      const fn = deployed.app.functions.find((f) => f.logicalId === route.functionLogicalId)!;
+      const environment = deployed.environmentOf(fn);
       const endpointEnv = {
-        AWS_ENDPOINT_URL: deployed.endpoint.url,
-        AWS_ACCESS_KEY_ID: own.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
+        AWS_ENDPOINT_URL: environment.AWS_ENDPOINT_URL!,
+        AWS_ACCESS_KEY_ID: environment.AWS_ACCESS_KEY_ID!,
+        AWS_SECRET_ACCESS_KEY: environment.AWS_SECRET_ACCESS_KEY!,
       };
-      const overlaid = Object.entries(overlay).filter(([name]) => name in fn.environment);
-      const environment = { ...fn.environment, ...Object.fromEntries(overlaid), ...endpointEnv };
       // The bare function: its own bundle in the same host, the same endpoint and role.
       const bare: DeployedFunction = { ...fn, name: `${fn.name}-bare`, assetDir: dirname(baseline) };
       const bareEnvironment = {

@@ -63,7 +63,8 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
     );
     let stopping = false;
     const stop = async () => {
-      if (stopping) return;
+      // A second Ctrl+C while stopping: leave at once.
+      if (stopping) process.exit(130);
       stopping = true;
       console.log('\nStopping…');
       if (stack.deployed) {

@@ -253,7 +253,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const { startDeployedApi } = await import('./artifacts/deployed-api.js');
       const { stableNaming } = await import('./artifacts/cloud-assembly.js');
       const resetDeployed = async (req: IncomingMessage, res: ServerResponse) => {
-        if (!resetAvailable || req.method !== 'POST' || !req.url?.startsWith('/_dev/reset')) return false;
+        if (
+          !resetAvailable ||
+          req.method !== 'POST' ||
+          new URL(req.url ?? '/', 'http://localhost').pathname !== '/_dev/reset'
+        )
+          return false;
         const tables = RESET_TABLES.flatMap((key) =>
           deployed!.app.tables.filter((t) => t.name === names[key]),
         );
@@ -367,10 +372,17 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * error then carries all of it.
  */
 export async function synthWithCdkCli(outdir: string, env: Record<string, string>): Promise<void> {
+  // Offline and quick whatever AWS profile this machine has: the CLI would otherwise ask STS for
+  // the account (and hang on an expired login). The mode needs no account of its own.
+  const offline = Object.fromEntries(
+    Object.entries(env).filter(
+      ([name]) => !/^AWS_(PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name),
+    ),
+  );
   try {
     await runFile('npx', ['cdk', 'synth', '--quiet', '-o', outdir], {
       cwd: PROJECT_ROOT,
-      env,
+      env: { ...offline, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {

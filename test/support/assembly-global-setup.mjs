@@ -42,4 +42,5 @@ export default async function assemblyGlobalSetup() {
     });
   }
   process.env.LINE_ID_LINK_TEST_ASSEMBLY = outdir;
+  process.env.LINE_ID_LINK_TEST_ASSEMBLY_OWNED = 'true';
 }

@@ -86,6 +86,8 @@ export async function startTestStack(
   const dynamo = localClient(endpoint);
   if (!DEPLOYED_ASSEMBLY) await ensureTables(dynamo, tables);
 
+  // What the suite changes from here on is its overlay in the deployed-artifact mode.
+  const before: Record<string, string | undefined> = { ...process.env };
   Object.assign(process.env, {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -120,10 +122,14 @@ export async function startTestStack(
       outdir: DEPLOYED_ASSEMBLY,
       naming: taggedNaming(suffix),
       dynamodbEndpoint: endpoint,
-      // Read at each function's cold start: a suite may still set a variable before its first request.
+      // The variables this suite set (its channels, emulator URLs, limits, secrets), read at each
+      // function's cold start: a suite may still set one before its first request. What the
+      // suite did not touch (NODE_OPTIONS, log levels…) stays as the template has it.
       overlay: () =>
         Object.fromEntries(
-          Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+          Object.entries(process.env).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined && before[entry[0]] !== entry[1],
+          ),
         ),
       secretValues: process.env,
       iam: options.iam,
@@ -159,14 +165,18 @@ export async function startTestStack(
     close: async () => {
       if (deployed) {
         // Every AWS call the suite made, checked against the calling function's role.
-        const report = await deployed.iamReport();
-        await deployed.close();
-        recordIamReport(report, suffix);
+        let report;
+        try {
+          report = await deployed.iamReport();
+          recordIamReport(report, suffix);
+        } finally {
+          await deployed.close();
+          await line.close();
+          await company.close();
+          dynamo.destroy();
+        }
         if (report.denied.length > 0)
           throw new Error(`A deployed function made calls its role denies:\n${formatIamReport(report)}`);
-        await line.close();
-        await company.close();
-        dynamo.destroy();
         return;
       }
       await api.close();

@@ -81,7 +81,7 @@ export interface DeployedApi {
 export async function startDeployedApi(options: DeployedApiOptions): Promise<DeployedApi> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
   };
   try {
     // The endpoint's URL is part of the queue URLs the functions are given: pick its port first.
@@ -151,9 +151,6 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       }
       return host;
     };
-    stops.push(async () => {
-      for (const host of hosts.values()) await host.close();
-    });
     const targetOf = (logicalId: string) => {
       functionOf(logicalId);
       return { invoke: (event: unknown) => hostOf(logicalId).invoke(event) };
@@ -199,6 +196,11 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
     }
     stops.push(async () => {
       for (const poller of pollers) await poller.close();
+    });
+    // Stopped first (stops run in reverse): ending the environments ends any invocation a
+    // poller still waits for, so the pollers then stop at once.
+    stops.push(async () => {
+      for (const host of hosts.values()) await host.close();
     });
 
     const route = (routeKey: string, logicalId: string, authorization: GatewayRoute['authorization']) => {

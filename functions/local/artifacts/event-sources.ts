@@ -89,10 +89,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
         const failures = (outcome.result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)
           ?.batchItemFailures;
         if (!options.mapping.reportBatchItemFailures || !failures?.length) return;
-        const first = failures[0]!.itemIdentifier;
-        failedFrom = pending.findIndex((record) => record.dynamodb?.SequenceNumber === first);
-        // An identifier that names no record of the batch fails the whole batch (Lambda's rule).
-        if (failedFrom < 0) failedFrom = 0;
+        // Lambda checkpoints at the lowest sequence number reported; an identifier that names
+        // no record of the batch fails the whole batch.
+        const indexes = failures.map((failure) =>
+          pending.findIndex((record) => record.dynamodb?.SequenceNumber === failure.itemIdentifier),
+        );
+        failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
       } else failedFrom = 0;
       pending = pending.slice(failedFrom);
       if (attempt >= (options.maxRetries ?? 10)) {
@@ -175,14 +177,14 @@ export function startQueuePoller(options: QueuePollerOptions): EventSourcePoller
     const event = { Records: messages };
     const outcome = await options.target.invoke(event).catch(() => ({ ok: false as const }));
     if (!outcome.ok) return messages.length;
-    const failed = new Set(
-      options.mapping.reportBatchItemFailures
-        ? (
-            (outcome.result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)
-              ?.batchItemFailures ?? []
-          ).map((failure) => failure.itemIdentifier)
-        : [],
-    );
+    const reported = options.mapping.reportBatchItemFailures
+      ? ((outcome.result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)
+          ?.batchItemFailures ?? [])
+      : [];
+    const failed = new Set(reported.map((failure) => failure.itemIdentifier));
+    // An identifier that names no message of the batch fails the whole batch: nothing is deleted.
+    if ([...failed].some((id) => !messages.some((message) => message.messageId === id)))
+      return messages.length;
     await options.queue.delete(
       messages.filter((message) => !failed.has(message.messageId)).map((message) => message.receiptHandle),
     );
