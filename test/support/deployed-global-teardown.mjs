@@ -57,7 +57,11 @@ export default async function deployedGlobalTeardown() {
       ];
       writeFileSync(join(dir, 'unused-grants.txt'), `${lines.join('\n')}\n`);
       process.stdout.write(`\n${lines.join('\n')}\n`);
-      if (denied.length || unexplained.length)
+      // Unused grants are judged only when every suite of the project ran (jest.config.js says how many).
+      const whole = records.length === Number(process.env.LINE_ID_LINK_DEPLOYED_SUITES);
+      if (!whole)
+        process.stdout.write('(Not every deployed suite ran: unused grants are listed, not judged.)\n');
+      if (denied.length || (whole && unexplained.length))
         failure = new Error('IAM by traffic: a denied call or an unexplained unused grant (see above).');
     }
     rmSync(dirname(dir), { recursive: true, force: true });

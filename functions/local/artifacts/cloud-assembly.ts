@@ -684,7 +684,7 @@ function readTables(stacks: readonly ResolvedStack[]): DeployedTable[] {
         arn: physical.attributes.Arn!,
         createTableInput,
         ...(ttl?.Enabled === true || ttl?.Enabled === 'true' ? { ttlAttribute: ttl.AttributeName } : {}),
-        ...(streamViewType ? { streamViewType } : {}),
+        ...(streamViewType ? { streamViewType, streamArn: physical.attributes.StreamArn } : {}),
       };
     },
   );

@@ -9,7 +9,7 @@ import { createDeployedTables, readDeployedApp } from './cloud-assembly.js';
 import { startQueuePoller, startStreamPoller, type EventSourcePoller } from './event-sources.js';
 import { createFunctionHost, type FunctionHost } from './function-host.js';
 import { checkCalls, type IamReport } from './iam-check.js';
-import type { DeployedApp, DeployedFunction, LocalNaming } from './types.js';
+import type { DeployedApp, DeployedFunction, LocalNaming, RecordedCall } from './types.js';
 
 /**
  * Variables the mode adds to every function besides the template's: where the local AWS endpoint
@@ -174,7 +174,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
             streams,
             tableName: table.name,
             mapping,
-            eventSourceArn: `${table.arn}/stream/local`,
+            eventSourceArn: table.streamArn ?? `${table.arn}/stream`,
             region: app.environment.region,
             target,
           }),
@@ -255,7 +255,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       },
       iamReport: () =>
         checkCalls(
-          endpoint.calls(),
+          [...pollerCalls(app), ...endpoint.calls()],
           app.functions.filter((fn) => served.has(fn.logicalId)),
           app.environment,
           { polled: app.eventSources.map((mapping) => mapping.functionLogicalId) },
@@ -266,6 +266,38 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The calls Lambda's pollers make with a mapped function's role: reading its stream
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#events-dynamodb-permissions) or
+ * receiving from its queue (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions).
+ * Lambda refuses to create a mapping whose role lacks them, so they are checked like the
+ * function's own calls.
+ */
+function pollerCalls(app: DeployedApp): RecordedCall[] {
+  return app.eventSources.flatMap((mapping) => {
+    const functionLogicalId = mapping.functionLogicalId;
+    if (mapping.source.kind === 'dynamodb-stream') {
+      const { tableLogicalId } = mapping.source;
+      const stream = app.tables.find((t) => t.logicalId === tableLogicalId)?.streamArn ?? '';
+      return [
+        ...['DescribeStream', 'GetShardIterator', 'GetRecords'].map((action) => ({
+          functionLogicalId,
+          action: `dynamodb:${action}`,
+          resource: stream,
+        })),
+        { functionLogicalId, action: 'dynamodb:ListStreams', resource: '*' },
+      ];
+    }
+    const { queueLogicalId } = mapping.source;
+    const queue = app.queues.find((q) => q.logicalId === queueLogicalId)?.arn ?? '';
+    return ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map((action) => ({
+      functionLogicalId,
+      action: `sqs:${action}`,
+      resource: queue,
+    }));
+  });
 }
 
 /**

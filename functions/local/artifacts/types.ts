@@ -58,6 +58,8 @@ export interface DeployedTable {
   ttlAttribute?: string;
   /** StreamSpecification.StreamViewType when the table has a stream. */
   streamViewType?: string;
+  /** The stream's ARN as the template resolves it (`Fn::GetAtt [Table, StreamArn]`). */
+  streamArn?: string;
 }
 
 /** One IAM policy document attached to a function's role (inline AWS::IAM::Policy or managed). */
