@@ -123,6 +123,7 @@ const suite: BenchSuite = {
       LINE_AUTH_BASE: line.url,
       LINE_ISSUER: line.issuer,
       LINE_CHANNEL_ID: process.env.LINE_CHANNEL_ID!,
+      LINE_LOGIN_CHANNEL_ID: process.env.LINE_CHANNEL_ID!,
     };
     const deployed = await startDeployedApi({
       outdir: assembly,
