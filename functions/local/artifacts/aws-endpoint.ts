@@ -134,6 +134,16 @@ interface LocalQueue {
   listeners: Set<() => void>;
 }
 
+/** A received message's system attributes, as both ReceiveMessage and Lambda's SQS event give them. */
+function systemAttributesOf(m: StoredMessage) {
+  return {
+    ApproximateReceiveCount: String(m.receiveCount),
+    SentTimestamp: String(m.sentAt.getTime()),
+    SenderId: m.senderId,
+    ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt!.getTime()),
+  };
+}
+
 class ServiceError extends Error {
   constructor(
     readonly status: number,
@@ -412,12 +422,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
             ReceiptHandle: m.receiptHandle,
             MD5OfBody: m.md5OfBody,
             Body: m.body,
-            Attributes: {
-              ApproximateReceiveCount: String(m.receiveCount),
-              SentTimestamp: String(m.sentAt.getTime()),
-              SenderId: m.senderId,
-              ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt!.getTime()),
-            },
+            Attributes: systemAttributesOf(m),
             MessageAttributes: messageAttributesOf(m),
           })),
         };
@@ -598,12 +603,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
         messageId: m.messageId,
         receiptHandle: m.receiptHandle!,
         body: m.body,
-        attributes: {
-          ApproximateReceiveCount: String(m.receiveCount),
-          SentTimestamp: String(m.sentAt.getTime()),
-          SenderId: m.senderId,
-          ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt!.getTime()),
-        },
+        attributes: systemAttributesOf(m),
         messageAttributes: lambdaMessageAttributes(m.messageAttributes),
         md5OfBody: m.md5OfBody,
         eventSource: 'aws:sqs',
