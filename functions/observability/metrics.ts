@@ -23,7 +23,17 @@ export type BusinessMetric =
   | 'GlobalAttemptThreshold'
   // Messaging API webhook: requests refused for their signature, and friendship changes applied.
   | 'WebhookSignatureRejected'
-  | 'FriendshipUpdates';
+  | 'FriendshipUpdates'
+  // Webhook deliveries for another bot (`destination`), events ignored for their timestamp, and
+  // the webhook worker's LINE work that LINE refused for good.
+  | 'WebhookForeignDestination'
+  | 'WebhookEventsIgnored'
+  | 'WebhookWorkRefused'
+  // The stream and queue functions: link events not published (their batch is retried from them),
+  // stream records that can never be read (skipped), message job batches that failed (retried).
+  | 'LinkEventsNotPublished'
+  | 'LinkStreamRecordsSkipped'
+  | 'MessageBatchFailures';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

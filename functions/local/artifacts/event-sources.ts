@@ -125,11 +125,17 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
     return delivered;
   };
 
+  // The starting position is taken when the mapping is made, as Lambda does: a LATEST iterator
+  // taken at the first poll would skip what was written in between.
+  await discoverShards();
   return pollLoop(pollOnce, options.intervalMs ?? 200);
 }
 
 /** A DynamoDB Streams record as Lambda hands it to a function (epoch seconds, source ARN). */
-function toLambdaRecord(record: StreamRecord, options: StreamPollerOptions) {
+export function toLambdaRecord(
+  record: StreamRecord,
+  options: Pick<StreamPollerOptions, 'region' | 'eventSourceArn'>,
+) {
   const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
   return {
     eventID: record.eventID,
