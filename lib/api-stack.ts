@@ -19,13 +19,14 @@ import type { Construct } from 'constructs';
 // cdk-nag's own rendering of an ARN in its findings (the name an acknowledgement must carry).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
-import { MESSAGE_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
+import { MESSAGE_WORKER, WEBHOOK_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
 import { handlerEntry } from './bundling.js';
 import { FunctionLogGroups } from './constructs/function-log-groups.js';
 import { LinkEvents } from './constructs/link-events.js';
 import { MemberImport } from './constructs/member-import.js';
 import { MessageJobs } from './constructs/message-jobs.js';
 import { Operations } from './constructs/operations.js';
+import { WebhookWork } from './constructs/webhook-work.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { MEMBER_IMPORT, type DeploymentPlan } from './plan.js';
 import { environmentFor, type Settings } from './settings.js';
@@ -46,8 +47,6 @@ export const FUNCTION_SIZING: Record<string, { memorySize?: number; timeout?: Du
   $default: { memorySize: 256, timeout: Duration.seconds(3) },
   // Token fetch plus the company API call with one retry after back-off, each with a 3 s timeout.
   'POST /links/by-api': { timeout: Duration.seconds(25) },
-  // Up to three LINE calls per event (token, link token, reply), each with the outbound timeout.
-  'POST /webhook/line': { timeout: Duration.seconds(20) },
 };
 
 /**
@@ -180,6 +179,31 @@ export class ApiStack extends Stack {
       sendFunction.function.useQueue('MESSAGE_QUEUE_URL', messageJobs.queue);
     }
 
+    // The webhook's LINE work (replies, link tokens): a queue and its worker, so the webhook
+    // answers LINE with DynamoDB alone; the webhook gets the queue URL.
+    const webhookFunction = this.functions.find((f) => f.name === pascal('webhook-line-post'));
+    let webhookWork: WebhookWork | undefined;
+    if (webhookFunction && messagingSecret) {
+      webhookWork = new WebhookWork(this, 'WebhookWork', {
+        entry: handlerEntry(WEBHOOK_WORKER.handler),
+        messagingTable: stateful.tables.messaging,
+        messagingSecret,
+        environment: {
+          ...common,
+          ...environmentFor(settings, {
+            groups: WEBHOOK_WORKER.settings,
+            overrides: { PUBLIC_BASE_URL: this.baseUrl },
+          }),
+          // The linking URL is offered only where pattern 4's route is deployed, as by the webhook.
+          API_ROUTES: deployedRoutes,
+        },
+        logRetention: settings.logRetention,
+        tracing: settings.operations?.tracing ?? true,
+      });
+      this.functions.push({ name: 'WebhookWork', function: webhookWork.worker });
+      webhookFunction.function.useQueue('WEBHOOK_QUEUE_URL', webhookWork.queue);
+    }
+
     // Link events: the links table's stream → EventBridge.
     const linkEvents = new LinkEvents(this, 'LinkEvents', {
       entry: handlerEntry('links-stream'),
@@ -216,7 +240,10 @@ export class ApiStack extends Stack {
       api: this.api,
       functions: this.functions.map(({ name, function: fn }) => ({ name, function: fn.function })),
       tables: Object.values(stateful.tables),
-      deadLetterQueues: memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : [],
+      deadLetterQueues: [
+        ...(memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : []),
+        ...(webhookWork ? [{ name: 'WebhookWork', queue: webhookWork.deadLetterQueue }] : []),
+      ],
       metricsNamespace: settings.metricsNamespace,
       serviceName: settings.serviceName,
       dashboardName: `${settings.stackPrefix}-operations`,

@@ -191,7 +191,8 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'sessions', actions: ['DeleteItem'] },
       { table: 'links', actions: ['PutItem'] },
       { table: 'audit', actions: ['PutItem'] },
-      // Pattern 4 shares this callback (it stores the account-link nonce); a new link takes over
+      // Pattern 4 shares this callback: it reads the LINE user of the session's link token
+      // (Get) and stores the account-link nonce bound to that user (Put); a new link takes over
       // the known friendship in its transaction (ConditionCheck; Get when the check returned no item).
       { table: 'messaging', actions: ['PutItem', 'ConditionCheckItem', 'GetItem'] },
     ],
@@ -199,21 +200,23 @@ export const ROUTES: readonly RouteDefinition[] = [
     settings: ['line', 'company-oidc', 'web', 'audit'],
   },
   // Messaging API (pattern 4 and reachability). Settings group 'messaging' = LINE_MESSAGING_CHANNEL_ID
-  // and the bot's settings; the webhook calls LINE (channel access token, link token, reply).
+  // and the bot's settings. The webhook calls LINE only for the bot's user ID (GET /v2/bot/info,
+  // once per environment); its replies and link tokens are queued for WEBHOOK_WORKER.
   {
     method: 'POST',
     path: '/webhook/line',
     handler: 'webhook-line-post',
     tables: [
-      // Event IDs claimed (conditional Put) and released on failure; nonces consumed (Delete);
-      // friendship newer-wins (Update); known friendship taken over by a new link in its
-      // transaction (ConditionCheck; Get when the check returned no item).
+      // Each event in one transaction: its claim (conditional Put), friendship newer-wins
+      // (Update), the nonce it uses up (Delete); reads of the friendship and the nonce it is
+      // planned on (Get); a new link's check of the known friendship (ConditionCheck).
       {
         table: 'messaging',
-        actions: ['PutItem', 'DeleteItem', 'UpdateItem', 'GetItem', 'ConditionCheckItem'],
+        actions: ['PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'ConditionCheckItem'],
       },
-      // accountLink creates a link (Put) or finds one; unfollow may unlink (Get, Delete); friend (Update).
-      { table: 'links', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      // The user's link read (Get); accountLink creates one (Put); friend on it (Update, or
+      // ConditionCheck that it is still as read, or still absent); unfollow may unlink (Delete).
+      { table: 'links', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
       { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
@@ -223,7 +226,11 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/account-link/start',
     handler: 'account-link-start-get',
-    tables: [{ table: 'sessions', actions: ['PutItem'] }],
+    tables: [
+      { table: 'sessions', actions: ['PutItem'] },
+      // The link token must be one the bot issued (and to whom): `LINKTOKEN#…` (Get).
+      { table: 'messaging', actions: ['GetItem'] },
+    ],
     secrets: [],
     settings: ['line', 'company-oidc', 'web', 'messaging', 'account-link'],
   },
@@ -324,6 +331,22 @@ export const MESSAGE_WORKER = {
     { table: 'links', actions: ['BatchGetItem'] },
     // Reads its batch, then records its results and the job's progress in one transaction.
     { table: 'jobs', actions: ['GetItem', 'UpdateItem'] },
+  ],
+  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+  settings: ['messaging'],
+} as const satisfies Pick<RouteDefinition, 'handler' | 'tables' | 'secrets' | 'settings'>;
+
+/**
+ * The webhook worker (SQS → Lambda, not an HTTP route): does the LINE work of one applied webhook
+ * event per message (a link token and the linking URL, or a reply), after `POST /webhook/line`
+ * answered. Locally, without WEBHOOK_QUEUE_URL, the API process does it after the answer.
+ */
+export const WEBHOOK_WORKER = {
+  handler: 'webhook-work-sqs',
+  tables: [
+    // The event's claim: read (is its work done?) and marked done (conditional Update); the link
+    // token issued, with the LINE user it was issued for (Put, `LINKTOKEN#…`).
+    { table: 'messaging', actions: ['GetItem', 'UpdateItem', 'PutItem'] },
   ],
   secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
   settings: ['messaging'],

@@ -100,10 +100,16 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
       'dynamodb:GetItem',
       'dynamodb:ConditionCheckItem',
     ],
-    links: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    links: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     audit: ['dynamodb:PutItem'],
   },
-  'GET /account-link/start': { sessions: ['dynamodb:PutItem'] },
+  'GET /account-link/start': { sessions: ['dynamodb:PutItem'], messaging: ['dynamodb:GetItem'] },
   'GET /admin/links/company/{companyUserId}': { links: ['dynamodb:GetItem'], audit: ['dynamodb:PutItem'] },
   'GET /admin/links/line/{lineUserId}': { links: ['dynamodb:GetItem'], audit: ['dynamodb:PutItem'] },
   'POST /admin/links/company/{companyUserId}/unlink': {
@@ -123,8 +129,11 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   'GET /admin/messages/jobs/{jobId}': { jobs: ['dynamodb:GetItem', 'dynamodb:Query'] },
 };
 
-/** Routes, `$default`, the member importer, the message job worker and the link events publisher. */
-const FUNCTION_COUNT = ROUTES.length + 4;
+/**
+ * Routes, `$default`, the member importer, the message job worker, the webhook worker and the link
+ * events publisher.
+ */
+const FUNCTION_COUNT = ROUTES.length + 5;
 
 describe('stateful stack', () => {
   it.each(Object.keys(TABLES) as TableKey[])(
@@ -221,11 +230,13 @@ describe('API stack', () => {
       });
       expect(fn.Properties!.MemorySize).toBeGreaterThanOrEqual(256);
       // API functions answer within API Gateway's 30 s integration timeout.
-      // (Not the S3 import nor the message job worker: queue-driven, with their own timeouts.)
+      // (Not the S3 import nor the queue workers: queue-driven, with their own timeouts.)
       if (
-        !['line-id-link S3 member import', 'line-id-link message job worker'].includes(
-          fn.Properties!.Description,
-        )
+        ![
+          'line-id-link S3 member import',
+          'line-id-link message job worker',
+          'line-id-link webhook worker (replies, link tokens)',
+        ].includes(fn.Properties!.Description)
       )
         expect(fn.Properties!.Timeout).toBeLessThanOrEqual(29);
     }
@@ -412,7 +423,8 @@ describe('API stack', () => {
     expect(byMetric('Errors')).toHaveLength(FUNCTION_COUNT);
     expect(byMetric('Throttles')).toHaveLength(FUNCTION_COUNT);
     expect(byMetric('WriteThrottleEvents')).toHaveLength(Object.keys(TABLES).length);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    // One per dead-letter queue: imports, webhook work.
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
     const dashboard = JSON.stringify(
       Object.values(resourcesOf(synth.apiTemplate, 'AWS::CloudWatch::Dashboard'))[0],
     );
