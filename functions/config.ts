@@ -240,6 +240,14 @@ export function loadCompanyOidcConfig(env: Env = process.env): CompanyOidcConfig
   };
 }
 
+/**
+ * `COMPANY_ID_TOKEN_MAX_AGE_SECONDS` (default 600): the oldest company sign-in (`auth_time`, else
+ * `iat`) that `POST /links` accepts, so a company ID token that leaked links nothing for long.
+ */
+export function loadCompanyIdTokenMaxAge(env: Env = process.env): number {
+  return read(env, 'COMPANY_ID_TOKEN_MAX_AGE_SECONDS');
+}
+
 /** Exact origins allowed to call the API from a browser. Empty: no CORS headers at all. */
 export function loadCorsOrigins(env: Env = process.env): string[] {
   return read(env, 'CORS_ALLOWED_ORIGINS') ?? [];
@@ -541,6 +549,10 @@ export interface MessagingConfig {
   webhookEventTtlSeconds: number;
   /** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600): lifetime of an account-link nonce. */
   nonceTtlSeconds: number;
+  /** WEBHOOK_CLOCK_SKEW_SECONDS (default 60): how far in the future an event may be dated. */
+  clockSkewSeconds: number;
+  /** LINE_BOT_USER_ID: the bot's user ID, the webhook's expected `destination` (unset: learned from LINE). */
+  botUserId?: string;
 }
 
 /** PUBLIC_BASE_URL alone (https, or http on loopback), for routes that need no other web setting. */
@@ -569,7 +581,14 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
     linkPostbackData: read(env, 'LINE_LINK_POSTBACK_DATA') ?? [],
     webhookEventTtlSeconds: read(env, 'WEBHOOK_EVENT_TTL_SECONDS'),
     nonceTtlSeconds: loadAccountLinkNonceTtl(env),
+    clockSkewSeconds: read(env, 'WEBHOOK_CLOCK_SKEW_SECONDS'),
+    ...(read(env, 'LINE_BOT_USER_ID') ? { botUserId: read(env, 'LINE_BOT_USER_ID') } : {}),
   };
+}
+
+/** `WEBHOOK_QUEUE_URL` (set by the API stack; unset locally: the webhook's LINE work runs in the API process). */
+export function loadWebhookQueueUrl(env: Env = process.env): string | undefined {
+  return read(env, 'WEBHOOK_QUEUE_URL') || undefined;
 }
 
 // ------------------------------------------------------------------ messages to members

@@ -62,7 +62,7 @@ export const SETTINGS_GROUPS: Record<
   },
   'company-oidc': {
     enabledBy: ['oidc', 'web'],
-    variables: ['COMPANY_OIDC_ISSUER', 'COMPANY_OIDC_CLIENT_ID'],
+    variables: ['COMPANY_OIDC_ISSUER', 'COMPANY_OIDC_CLIENT_ID', 'COMPANY_ID_TOKEN_MAX_AGE_SECONDS'],
   },
   web: {
     enabledBy: ['web'],
@@ -105,6 +105,8 @@ export const SETTINGS_GROUPS: Record<
       'LINE_LINK_KEYWORDS',
       'LINE_LINK_POSTBACK_DATA',
       'WEBHOOK_EVENT_TTL_SECONDS',
+      'WEBHOOK_CLOCK_SKEW_SECONDS',
+      'LINE_BOT_USER_ID',
       'ACCOUNT_LINK_NONCE_TTL_SECONDS',
     ],
   },
@@ -230,6 +232,7 @@ const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
   'MESSAGING_TABLE',
   'MESSAGE_JOBS_TABLE',
   'MESSAGE_QUEUE_URL',
+  'WEBHOOK_QUEUE_URL',
   'LINK_EVENT_BUS_NAME',
   'API_ROUTES',
   'POWERTOOLS_SERVICE_NAME',

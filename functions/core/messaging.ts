@@ -1,3 +1,5 @@
+import type { StoredWebhookEventClaim } from './ports/messaging.js';
+
 /**
  * Domain types of the Messaging API side of the service: the webhook of the LINE
  * Official Account (reachability from follow / unfollow) and LINE's own account-link flow
@@ -34,8 +36,60 @@ export interface EventCommon {
 export interface AccountLinkNonce {
   nonce: string;
   companyUserId: string;
+  /**
+   * The LINE user whose link token started the flow (learned from the link token the bot
+   * issued, never from the browser): only that user's `accountLink` event may use the nonce.
+   */
+  lineUserId: string;
   /** Epoch seconds; unusable from then on. */
   expiresAt: number;
+}
+
+/**
+ * LINE work a webhook event asks for (a link token, a reply). It runs after the webhook has
+ * answered, from a queue, so LINE's 2 s deadline never depends on LINE's own APIs; the event's
+ * record remembers it until it is done, so it is done once.
+ */
+export type WebhookReplyWork =
+  | {
+      /** Issue a link token for the user and reply with the linking URL (pattern 4). */
+      kind: 'offer-link';
+      webhookEventId: string;
+      lineUserId: string;
+      replyToken: string;
+    }
+  | {
+      /** Reply with these messages. */
+      kind: 'reply';
+      webhookEventId: string;
+      replyToken: string;
+      messages: BotMessage[];
+    };
+
+/**
+ * A guard of a link's transaction found the webhook event already applied by an earlier
+ * delivery (not by an earlier attempt of the same call, which counts as this call's success).
+ * Flow control between the repository and the webhook use case; never reaches a client.
+ */
+export class WebhookEventAppliedError extends Error {
+  constructor(
+    readonly claim: StoredWebhookEventClaim,
+    options?: { cause?: unknown },
+  ) {
+    super('The webhook event was already applied.', options);
+    this.name = 'WebhookEventAppliedError';
+  }
+}
+
+/**
+ * A guard of a link's transaction found the account-link nonce gone, expired, used or bound to
+ * another LINE user since it was read. Flow control; never reaches a client.
+ */
+export class NonceUnavailableError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('The account-link nonce is no longer usable.', options);
+    this.name = 'NonceUnavailableError';
+  }
 }
 
 /** A message the bot sends (a subset of the Messaging API's message objects). */

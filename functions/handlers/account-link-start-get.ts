@@ -2,18 +2,18 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { startAccountLink } from '../core/use-cases/account-link.js';
 import { bindingCookie, htmlEdge, queryParam, redirectTo } from './http/web-pages.js';
-import { webConfig, webLoginPorts } from './wiring.js';
+import { linkTokenDirectory, webConfig, webLoginPorts } from './wiring.js';
 
 const config = webConfig();
-const ports = webLoginPorts();
+const ports = { ...webLoginPorts(), linkTokens: linkTokenDirectory() };
 
 /**
  * `GET /account-link/start?linkToken=…` — the linking URL the LINE Official Account sends
  * (pattern 4). Opens the company IdP leg exactly like the web flow (state, nonce, PKCE, the
  * browser-binding cookie, 10 minutes, one-time) with the link token in the session, and
  * redirects to the company IdP. Its callback (`GET /auth/company/callback`) then sends the
- * browser to LINE's account-link dialog with a fresh nonce. A missing or malformed link token
- * gets an HTML 400 page and stores nothing.
+ * browser to LINE's account-link dialog with a fresh nonce. A missing or malformed link token,
+ * or one the bot did not issue in the last 10 minutes, gets an HTML 400 page and stores nothing.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(htmlEdge(webConfig))

@@ -10,6 +10,7 @@ import {
   auditLog,
   lineConfig,
   linkRepository,
+  linkTokenDirectory,
   webConfig,
   webLoginPorts,
 } from './wiring.js';
@@ -22,6 +23,7 @@ const ports = {
   audit: auditLog(),
   // Pattern 4 shares this callback: its sessions end at LINE's account-link dialog.
   nonces: accountLinkNonces(),
+  linkTokens: linkTokenDirectory(),
   lineAuthBase: lineConfig().authBase,
   messaging: { nonceTtlSeconds: loadAccountLinkNonceTtl() },
 };

@@ -10,10 +10,12 @@ import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { httpEdge } from './http/middlewares.js';
 import { json } from './http/responses.js';
-import { lineWebhookPorts, messagingChannelSecret, messagingConfig } from './wiring.js';
+import { botUserId, lineWebhookPorts, messagingChannelSecret, messagingConfig } from './wiring.js';
 
 messagingConfig();
 const ports = lineWebhookPorts();
+// Learned in the background at cold start (unless LINE_BOT_USER_ID is set): never awaited by a delivery.
+const bot = botUserId();
 
 /** LINE's webhook bodies are small; anything much larger is not LINE's. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -28,9 +30,12 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
  * matches nothing is parsed, stored or called: a missing or wrong one is a 401 problem and counts
  * as `WebhookSignatureRejected`. This route therefore has no JSON body parser.
  *
- * Then: malformed JSON → 400; LINE's URL verification (no events) → 200; events are applied
- * once each, in event-time order (see handleLineWebhook). LINE expects a quick 200; an error
- * while applying answers 500 so LINE redelivers (already applied events are skipped then).
+ * Then: malformed JSON → 400; LINE's URL verification (no events) → 200; a delivery whose
+ * `destination` is not our bot's user ID is ignored (200, logged: LINE sends each bot's events
+ * to its own webhook URL, so it is not ours to apply). Events are applied exactly once each, in
+ * event-time order, with DynamoDB only: replies and link tokens are queued and done after the
+ * answer (handleLineWebhook), so LINE's 2 s deadline never waits on LINE's own APIs. An error
+ * while applying answers 5xx so LINE redelivers; events applied before it are skipped then.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
@@ -40,22 +45,31 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     if (!signature || !validateSignature(raw, await messagingChannelSecret(), signature)) {
       throw new WebhookSignatureError();
     }
-    const events = parseEvents(raw);
+    const receivedAt = new Date();
+    const { destination, events, redelivered } = parseBody(raw);
     if (events.length === 0) return json(200, {});
-    const outcomes = await handleLineWebhook(events, ports);
+    const expected = bot.current();
+    if (expected !== undefined && destination !== expected) {
+      logger.warn('webhook ignored: destination is not this bot', { events: events.length });
+      countMetric('WebhookForeignDestination');
+      return json(200, {});
+    }
+    const outcomes = await handleLineWebhook({ events, receivedAt }, ports);
     for (const outcome of outcomes) {
       if (outcome.outcome === 'linked') countMetric('LinksCreated');
       if (outcome.outcome === 'conflict') countMetric('LinkConflicts');
       if (outcome.outcome === 'friend-updated' || outcome.outcome === 'unlinked')
         countMetric('FriendshipUpdates');
+      if (outcome.outcome === 'event-ignored') countMetric('WebhookEventsIgnored');
     }
     logger.info('webhook applied', {
+      ...(redelivered ? { redelivered: true } : {}),
       events: outcomes.map((o) => ({
         id: o.webhookEventId,
         type: o.type,
         outcome: o.outcome,
         ...(o.code ? { code: o.code } : {}),
-        ...(o.replyFailed ? { replyFailed: true } : {}),
+        ...(o.queued ? { queued: true } : {}),
       })),
     });
     return json(200, {});
@@ -69,8 +83,12 @@ function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>
   return bytes;
 }
 
-/** The signed body's events, in the shape the use case takes (`@line/bot-sdk`'s webhook types). */
-function parseEvents(raw: Buffer): WebhookEvent[] {
+/**
+ * The signed body: its `destination` (the bot user ID the events are for), its events in the
+ * shape the use case takes (`@line/bot-sdk`'s webhook types), and whether LINE marked any of them
+ * as a redelivery (`deliveryContext.isRedelivery`, for logs: a redelivery is applied like any).
+ */
+function parseBody(raw: Buffer): { destination?: string; events: WebhookEvent[]; redelivered: boolean } {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -83,7 +101,15 @@ function parseEvents(raw: Buffer): WebhookEvent[] {
       { path: 'events', message: 'Expected an array.' },
     ]);
   }
-  return request.events.map((e, i) => toEvent(e, i));
+  const destination = typeof request.destination === 'string' ? request.destination : undefined;
+  const redelivered = request.events.some(
+    (e) => !!e && typeof e === 'object' && (e as webhook.Event).deliveryContext?.isRedelivery === true,
+  );
+  return {
+    ...(destination ? { destination } : {}),
+    events: request.events.map((e, i) => toEvent(e, i)),
+    redelivered,
+  };
 }
 
 function toEvent(event: webhook.Event, index: number): WebhookEvent {
@@ -93,7 +119,8 @@ function toEvent(event: webhook.Event, index: number): WebhookEvent {
     ]);
   if (!event || typeof event !== 'object') throw bad('(event)');
   if (typeof event.type !== 'string') throw bad('type');
-  if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) throw bad('timestamp');
+  // A number that is not a real time is the use case's to ignore and audit, not a 400.
+  if (typeof event.timestamp !== 'number') throw bad('timestamp');
   if (typeof event.webhookEventId !== 'string' || !event.webhookEventId) throw bad('webhookEventId');
   const source = event.source;
   const userId =

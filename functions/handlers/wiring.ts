@@ -17,6 +17,7 @@ import {
   loadLineTokenCacheConfig,
   loadMemberFactors,
   loadWebConfig,
+  loadWebhookQueueUrl,
   readSecret,
   tableName,
 } from '../config.js';
@@ -54,8 +55,14 @@ import { loadPublicBaseUrl } from '../config.js';
 import {
   DynamoAccountLinkNonceStore,
   DynamoFriendshipStore,
+  DynamoLinkTokenDirectory,
   DynamoWebhookEventLog,
 } from '../adapters/dynamo/dynamo-messaging-stores.js';
+import { InProcessWebhookWorkQueue, SqsWebhookWorkQueue } from '../adapters/queue/webhook-work-queues.js';
+import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-webhook-work.js';
+import type { WebhookWorkQueue } from '../core/ports/index.js';
+import { logger } from '../observability/logger.js';
+import { errorFields } from '../observability/error-fields.js';
 import { fetchFriendshipStatus, LineMessagingClient } from '../adapters/line/line-messaging-client.js';
 import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 
@@ -117,6 +124,7 @@ export const linkRepository = /* @__PURE__ */ once(
       tableName('links'),
       auditLog().transactionWrites(),
       tableName('messaging'),
+      tableName('sessions'),
     ),
 );
 
@@ -263,31 +271,103 @@ export const accountLinkNonces = /* @__PURE__ */ once(
 );
 
 /**
- * Everything `POST /webhook/line` needs. PUBLIC_BASE_URL builds the linking URL, offered only
- * where `GET /account-link/start` is deployed (pattern 4; API_ROUTES lists the deployed routes,
- * empty locally where every route runs): a deployment with the Messaging API channel but without
- * pattern 4 still learns reachability and never sends a link that would answer 404.
+ * The linking URL of pattern 4, offered only where `GET /account-link/start` is deployed
+ * (API_ROUTES lists the deployed routes, empty locally where every route runs): a deployment
+ * with the Messaging API channel but without pattern 4 still learns reachability and never
+ * sends a link that would answer 404.
  */
-export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
-  const config = messagingConfig();
-  const publicBaseUrl = loadPublicBaseUrl();
+const accountLinkStartUrl = (): string | undefined => {
   const deployed = loadDeployedRoutes();
   const accountLink = deployed.length === 0 || deployed.includes('GET /account-link/start');
+  return accountLink ? `${loadPublicBaseUrl()}/account-link/start` : undefined;
+};
+
+/** Webhook events, each committed with its claim (the messaging table) and its effects. */
+export const webhookEventLog = /* @__PURE__ */ once(
+  () =>
+    new DynamoWebhookEventLog(documentClient(), {
+      messagingTable: tableName('messaging'),
+      linksTable: tableName('links'),
+      auditWrite: (event) => auditLog().eventWrite(event),
+      linkWrites: auditLog().transactionWrites(),
+    }),
+);
+
+/** Link tokens the bot issued, with their LINE users (pattern 4 binds its nonce to that user). */
+export const linkTokenDirectory = /* @__PURE__ */ once(
+  () => new DynamoLinkTokenDirectory(documentClient(), tableName('messaging')),
+);
+
+/** What the webhook worker needs to do one event's LINE work. */
+export const webhookWorkPorts = /* @__PURE__ */ once((): WebhookWorkPorts => ({
+  events: webhookEventLog(),
+  messaging: messagingApi(),
+  linkTokens: linkTokenDirectory(),
+  clock: systemClock,
+  settings: {
+    ...(accountLinkStartUrl() ? { accountLinkStartUrl: accountLinkStartUrl() } : {}),
+    // LINE's link tokens are valid for 10 minutes
+    // (https://developers.line.biz/en/reference/messaging-api/#issue-link-token).
+    linkTokenTtlSeconds: 600,
+  },
+}));
+
+/** SQS when WEBHOOK_QUEUE_URL is set (the cloud); otherwise the work runs in this process after the answer. */
+export const webhookWorkQueue = /* @__PURE__ */ once((): WebhookWorkQueue => {
+  const url = loadWebhookQueueUrl();
+  if (url) return new SqsWebhookWorkQueue(new SQSClient({}), url);
+  return new InProcessWebhookWorkQueue(
+    (work) => runWebhookWork(work, webhookWorkPorts()),
+    (error, work) =>
+      logger.error('webhook work failed', {
+        webhookEventId: work.webhookEventId,
+        kind: work.kind,
+        ...errorFields(error),
+      }),
+  );
+});
+
+/**
+ * The bot's user ID, the `destination` of its webhook deliveries: LINE_BOT_USER_ID, or learned
+ * from LINE (`GET /v2/bot/info`) in the background, once per execution environment. Until it is
+ * known (or when LINE could not tell), deliveries are not checked for it: their signature already
+ * proves they were sent with our channel's secret.
+ */
+export const botUserId = /* @__PURE__ */ once((): { current(): string | undefined } => {
+  const configured = messagingConfig().botUserId;
+  if (configured) return { current: () => configured };
+  let learned: string | undefined;
+  messagingApi()
+    .botUserId()
+    .then(
+      (id) => {
+        learned = id;
+      },
+      (error: unknown) => logger.warn('bot user ID not learned from LINE', errorFields(error)),
+    );
+  return { current: () => learned };
+});
+
+/** Everything `POST /webhook/line` needs. */
+export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
+  const config = messagingConfig();
+  const startUrl = accountLinkStartUrl();
   return {
     links: linkRepository(),
     audit: auditLog(),
     clock: systemClock,
-    events: new DynamoWebhookEventLog(documentClient(), tableName('messaging')),
+    events: webhookEventLog(),
     friendship: friendshipStore(),
     nonces: accountLinkNonces(),
-    messaging: messagingApi(),
+    work: webhookWorkQueue(),
     settings: {
-      ...(accountLink ? { accountLinkStartUrl: `${publicBaseUrl}/account-link/start` } : {}),
+      ...(startUrl ? { accountLinkStartUrl: startUrl } : {}),
       linkKeywords: config.linkKeywords,
       linkPostbackData: config.linkPostbackData,
       unlinkOnUnfollow: config.unlinkOnUnfollow,
       webhookEventTtlSeconds: config.webhookEventTtlSeconds,
       nonceTtlSeconds: config.nonceTtlSeconds,
+      clockSkewSeconds: config.clockSkewSeconds,
     },
   };
 });

@@ -223,6 +223,19 @@ export const VARIABLES = {
   WEBHOOK_EVENT_TTL_SECONDS: variable('how long processed webhook event IDs are remembered', positiveInt, {
     default: String(7 * 24 * 3600),
   }),
+  WEBHOOK_CLOCK_SKEW_SECONDS: variable(
+    'how far in the future a webhook event may be dated (seconds after its receipt) before it is ignored',
+    positiveInt,
+    { default: '60' },
+  ),
+  LINE_BOT_USER_ID: variable(
+    "the bot's user ID (GET /v2/bot/info `userId`): webhook deliveries whose `destination` differs are ignored (unset: learned from LINE)",
+    z.string().check(
+      z.regex(/^U[0-9a-f]{32}$/, {
+        error: (i) => `must be a LINE bot user ID (U + 32 hex digits), got "${String(i.input)}"`,
+      }),
+    ),
+  ),
   ACCOUNT_LINK_NONCE_TTL_SECONDS: variable(
     'lifetime of an account-link nonce in seconds (at most 3600)',
     refined((raw) => {
@@ -255,6 +268,11 @@ export const VARIABLES = {
   // Company IdP (patterns oidc and web)
   COMPANY_OIDC_ISSUER: variable('the company IdP issuer (patterns oidc and web)', secureUrlVerbatim),
   COMPANY_OIDC_CLIENT_ID: variable('the client ID at the company IdP (patterns oidc and web)', text),
+  COMPANY_ID_TOKEN_MAX_AGE_SECONDS: variable(
+    'POST /links: the oldest company sign-in (auth_time, else iat) accepted, in seconds; each company token links one LINE user',
+    positiveInt,
+    { default: '600' },
+  ),
   // Web flow
   PUBLIC_BASE_URL: variable(
     "this API's public origin (default: the custom domain, else the API's own URL)",
@@ -404,6 +422,10 @@ export const VARIABLES = {
   }),
   MESSAGE_QUEUE_URL: variable(
     'SQS queue of message-job batches (set by the API stack; unset: batches run in the API process)',
+    httpUrl,
+  ),
+  WEBHOOK_QUEUE_URL: variable(
+    "SQS queue of the webhook's LINE work, replies and link tokens (set by the API stack; unset: done in the API process after the answer)",
     httpUrl,
   ),
   LINK_EVENT_BUS_NAME: variable(

@@ -1,9 +1,10 @@
 import {
+  CompanyTokenReplayedError,
   CompanyUserAlreadyLinkedError,
   InvalidTokenError,
   LineUserAlreadyLinkedError,
 } from '../../functions/core/errors.js';
-import type { CompanyIdentity, LineIdentity, Link } from '../../functions/core/link.js';
+import type { LineIdentity, Link } from '../../functions/core/link.js';
 import type {
   AuditEvent,
   AuditHistory,
@@ -14,7 +15,9 @@ import type {
   CreateLinkResult,
   LineIdentityVerifier,
   LinkFriendship,
+  LinkGuard,
   LinkRepository,
+  VerifiedCompanyIdToken,
 } from '../../functions/core/ports/index.js';
 
 /**
@@ -30,13 +33,35 @@ export class InMemoryLinkRepository implements LinkRepository {
    * InMemoryFriendshipStore: a new link takes it over, and records a learned one newest-wins.
    */
   readonly friendships = new Map<string, { friend: boolean; at: string }>();
+  /** Company ID tokens (`tokenId`) and the LINE user each is bound to (`company-token` guards). */
+  readonly companyTokens = new Map<string, { lineUserId: string; expiresAt: number }>();
+  /**
+   * The webhook's guards (`webhook-event`, `account-link-nonce`), checked and recorded by the
+   * messaging fakes (InMemoryWebhookEventLog.linkGuards); neither is recorded by a relink.
+   */
+  webhookGuards?: { refusal(guard: LinkGuard): Error | undefined; record(guard: LinkGuard): void };
 
-  async create(link: Link, _context?: unknown, friendship?: LinkFriendship): Promise<CreateLinkResult> {
+  async create(
+    link: Link,
+    _context?: unknown,
+    friendship?: LinkFriendship,
+    guards: readonly LinkGuard[] = [],
+  ): Promise<CreateLinkResult> {
+    // As the adapter: a refused guard comes first and writes nothing; a new link or an idempotent
+    // relink records the guards; a conflict does not.
+    for (const guard of guards) {
+      const refusal = this.guardRefusal(guard);
+      if (refusal) throw refusal;
+    }
     const line = this.byLine.get(link.lineUserId);
     const company = this.byCompany.get(link.companyUserId);
-    if (line && company && line.companyUserId === link.companyUserId) return { link: line, created: false };
+    if (line && company && line.companyUserId === link.companyUserId) {
+      for (const guard of guards) if (guard.kind === 'company-token') this.recordGuard(guard);
+      return { link: line, created: false };
+    }
     if (line) throw new LineUserAlreadyLinkedError();
     if (company) throw new CompanyUserAlreadyLinkedError();
+    for (const guard of guards) this.recordGuard(guard);
     let stored = link;
     if (friendship) {
       const known = this.friendships.get(link.lineUserId);
@@ -53,6 +78,31 @@ export class InMemoryLinkRepository implements LinkRepository {
     this.byLine.set(link.lineUserId, stored);
     this.byCompany.set(link.companyUserId, stored);
     return { link: stored, created: true };
+  }
+
+  /** Why `guard` refuses the request, if it does. */
+  private guardRefusal(guard: LinkGuard): Error | undefined {
+    switch (guard.kind) {
+      case 'webhook-event':
+      case 'account-link-nonce':
+        return this.webhookGuards?.refusal(guard);
+      case 'company-token': {
+        const bound = this.companyTokens.get(guard.tokenId);
+        return bound && bound.lineUserId !== guard.lineUserId ? new CompanyTokenReplayedError() : undefined;
+      }
+    }
+  }
+
+  private recordGuard(guard: LinkGuard): void {
+    switch (guard.kind) {
+      case 'webhook-event':
+      case 'account-link-nonce':
+        this.webhookGuards?.record(guard);
+        return;
+      case 'company-token':
+        this.companyTokens.set(guard.tokenId, { lineUserId: guard.lineUserId, expiresAt: guard.expiresAt });
+        return;
+    }
   }
 
   async findByLineUserId(lineUserId: string) {
@@ -87,14 +137,29 @@ export const fakeLineVerifier: LineIdentityVerifier = {
   },
 };
 
-/** Accepts tokens of the form `company:<userId>`. */
-export const fakeCompanyVerifier: CompanyIdentityVerifier = {
-  async verifyIdToken(token: string): Promise<CompanyIdentity> {
-    const match = token.match(/^company:(.+)$/);
-    if (!match) throw new InvalidTokenError('company', 'fake: not a company token');
-    return { userId: match[1]! };
-  },
-};
+/**
+ * Accepts tokens of the form `company:<userId>`, optionally followed by `;signedInAt=<epoch
+ * seconds>` (default: `clock`'s now at verification) and `;jti=<id>` (default: none, the token
+ * is known by itself, as the real verifier knows it by its hash). Tokens live one hour.
+ */
+export function fakeCompanyVerifier(clock: Clock = frozenClock()): CompanyIdentityVerifier {
+  return {
+    async verifyIdToken(token: string): Promise<VerifiedCompanyIdToken> {
+      const match = token.match(/^company:([^;]+)((?:;[a-zA-Z]+=[^;]*)*)$/);
+      if (!match) throw new InvalidTokenError('company', 'fake: not a company token');
+      const claims = new URLSearchParams(match[2]!.slice(1).replaceAll(';', '&'));
+      const signedInAt = claims.has('signedInAt')
+        ? Number(claims.get('signedInAt'))
+        : Math.floor(clock.now().getTime() / 1000);
+      return {
+        userId: match[1]!,
+        tokenId: claims.has('jti') ? `jti:${claims.get('jti')}` : `token:${token}`,
+        signedInAt,
+        expiresAt: signedInAt + 3600,
+      };
+    },
+  };
+}
 
 /** A clock frozen at `iso`. */
 export function frozenClock(iso = '2026-11-22T09:00:00.000Z'): Clock {

@@ -13,7 +13,15 @@ import {
   type AuditPage,
   type Clock,
 } from '../../core/ports/index.js';
+import {
+  ADMIN_EVENT_FIELDS,
+  ADMIN_EVENT_TYPE,
+  AUDIT_EVENT_TYPES,
+  LINK_EVENT_FIELDS,
+} from '../../manifest/audit-fields.js';
 import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
+
+type TransactItem = ReturnType<ExtraWrites>[number];
 
 /**
  * The audit trail in its own DynamoDB table, one item per event:
@@ -22,7 +30,7 @@ import { lineKey, type ExtraWrites } from './dynamo-link-repository.js';
  * |---|---|
  * | `pk` | `LINE#<lineUserId>` — every event belongs to the verified LINE user of the request |
  * | `sk` | `<at>#<16 hex>` — ISO instant then a random suffix: time order, never a collision |
- * | `type`, `at`, `lineUserId`, `companyUserId`, `method`, `channelId`, `consentVersion`, `code` | the {@link AuditEvent} |
+ * | `type`, `at`, `lineUserId`, `companyUserId`, `method`, … | the {@link AuditEvent}: the fields of `LINK_EVENT_FIELDS` (functions/manifest/audit-fields.ts) it has |
  * | `expiresAt` | epoch seconds, `at` + the retention; only with a retention (the table's TTL attribute) |
  *
  * A user's history is one Query on `pk`, newest first. Events are never updated or deleted by
@@ -68,6 +76,20 @@ export class DynamoAuditLog implements AuditLog, AuditHistory, AdminAuditLog {
   }
 
   /**
+   * One event as a transaction item, for writes that must commit with the change they record
+   * (a webhook event's effects, DynamoWebhookEventLog).
+   */
+  eventWrite(event: AuditEvent): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: this.item(event),
+        ConditionExpression: 'attribute_not_exists(sk)',
+      },
+    };
+  }
+
+  /**
    * The repository hook that adds the `link` / `unlink` event to the link transaction, so the
    * change and its record commit or fail together. A link's event carries the link's own
    * `linkedAt`; an unlink's carries the clock's time.
@@ -83,15 +105,7 @@ export class DynamoAuditLog implements AuditLog, AuditHistory, AdminAuditLog {
         ...((channelId ?? link.channelId) === undefined ? {} : { channelId: channelId ?? link.channelId }),
         ...(consentVersion === undefined ? {} : { consentVersion }),
       };
-      return [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: this.item(event),
-            ConditionExpression: 'attribute_not_exists(sk)',
-          },
-        },
-      ];
+      return [this.eventWrite(event)];
     };
   }
 
@@ -129,20 +143,16 @@ export interface DynamoAuditLogOptions {
   retentionDays?: number;
 }
 
-/** The stored item of an event (see {@link DynamoAuditLog} for the layout). */
+/**
+ * The stored item of an event (see {@link DynamoAuditLog} for the layout): every field of
+ * LINK_EVENT_FIELDS the event has, the list the audit export reads its columns from.
+ */
 export function auditItem(event: AuditEvent, expiresAt?: number): Record<string, string | number> {
   const item: Record<string, string | number> = {
     pk: lineKey(event.lineUserId),
     sk: `${event.at}#${randomBytes(8).toString('hex')}`,
-    type: event.type,
-    at: event.at,
-    lineUserId: event.lineUserId,
   };
-  if (event.companyUserId !== undefined) item.companyUserId = event.companyUserId;
-  if (event.method !== undefined) item.method = event.method;
-  if (event.channelId !== undefined) item.channelId = event.channelId;
-  if (event.consentVersion !== undefined) item.consentVersion = event.consentVersion;
-  if (event.code !== undefined) item.code = event.code;
+  copyFields(event, LINK_EVENT_FIELDS, item);
   if (expiresAt !== undefined) item.expiresAt = expiresAt;
   return item;
 }
@@ -150,34 +160,30 @@ export function auditItem(event: AuditEvent, expiresAt?: number): Record<string,
 /** Partition of the admin actions of one day. */
 export const adminPartition = (at: string) => `ADMIN#${at.slice(0, 10)}`;
 
-/** The stored item of an admin action. */
+/** The stored item of an admin action: `type` = `admin` and every field of ADMIN_EVENT_FIELDS it has. */
 export function adminAuditItem(event: AdminAuditEvent): Record<string, string | number> {
   const item: Record<string, string | number> = {
     pk: adminPartition(event.at),
     sk: `${event.at}#${randomBytes(8).toString('hex')}`,
-    type: 'admin',
-    action: event.action,
-    at: event.at,
-    actor: event.actor,
-    outcome: event.outcome,
+    type: ADMIN_EVENT_TYPE,
   };
-  for (const name of ['companyUserId', 'lineUserId', 'memberId', 'reason', 'jobId'] as const) {
-    if (event[name] !== undefined) item[name] = event[name];
-  }
-  if (event.recipients !== undefined) item.recipients = event.recipients;
+  copyFields(event, ADMIN_EVENT_FIELDS, item);
   return item;
 }
 
-const EVENT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
-  'link',
-  'relink',
-  'unlink',
-  'conflict',
-  'lockout',
-  'follow',
-  'unfollow',
-  'deauthorize',
-]);
+/** Copies the listed fields the event has (and only those) onto the item. */
+function copyFields<E extends object>(
+  event: E,
+  fields: { readonly [K in keyof E]-?: unknown },
+  item: Record<string, string | number>,
+): void {
+  for (const name of Object.keys(fields) as Array<keyof E & string>) {
+    const value = event[name];
+    if (typeof value === 'string' || typeof value === 'number') item[name] = value;
+  }
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<string>(AUDIT_EVENT_TYPES);
 
 /** Reads an event back from a stored item (plain document-client form); undefined if it is not one. */
 export function toAuditEvent(item: Record<string, unknown>): AuditEvent | undefined {
@@ -198,6 +204,8 @@ export function toAuditEvent(item: Record<string, unknown>): AuditEvent | undefi
   if (channelId !== undefined) event.channelId = channelId;
   if (consentVersion !== undefined) event.consentVersion = consentVersion;
   if (code !== undefined) event.code = code;
+  const webhookEventId = str('webhookEventId');
+  if (webhookEventId !== undefined) event.webhookEventId = webhookEventId;
   return event;
 }
 

@@ -6,17 +6,27 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import {
+  CompanyTokenReplayedError,
   CompanyUserAlreadyLinkedError,
   LineUserAlreadyLinkedError,
   WriteContendedError,
 } from '../../core/errors.js';
+import { NonceUnavailableError, WebhookEventAppliedError } from '../../core/messaging.js';
+import {
+  nonceConsumeDelete,
+  storedClaim,
+  webhookClaimPut,
+  withoutAttempt,
+} from './dynamo-messaging-stores.js';
 import type { Link, LinkMethod } from '../../core/link.js';
 import type {
   CreateLinkResult,
   LinkContext,
   LinkDirectory,
   LinkFriendship,
+  LinkGuard,
   LinkRepository,
   ReachableLink,
 } from '../../core/ports/index.js';
@@ -35,6 +45,8 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 export const lineKey = (lineUserId: string) => `LINE#${lineUserId}`;
 /** Partition key of the company side of a link. */
 export const companyKey = (companyUserId: string) => `COMPANY#${companyUserId}`;
+/** Partition key (sessions table) of a company ID token's binding to a LINE user (a `company-token` guard). */
+export const companyTokenKey = (tokenId: string) => `COMPANYTOKEN#${tokenId}`;
 
 /** How often a transaction that lost a race (TransactionConflict) is tried again. */
 const CONFLICT_RETRIES = 4;
@@ -77,6 +89,11 @@ export type ExtraWrites = (change: {
  * A new link asked to take over the user's friendship does it in that same transaction, on the
  * `FRIEND#…` item of `friendshipTable` (the messaging table, DynamoFriendshipStore's), so the
  * common case stays one round trip.
+ *
+ * Guards (LinkGuard) go last in the same transaction, one item each, built by one helper per
+ * kind ({@link guardItem}); their cancellation reasons are read by position, so a refused guard
+ * is told apart from a conflict however many items come before. `company-token` guards are
+ * `COMPANYTOKEN#…` items of `sessionsTable`, expiring (TTL `expiresAt`) with their token.
  */
 export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
   constructor(
@@ -84,17 +101,23 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
     private readonly tableName: string,
     private readonly extraWrites?: ExtraWrites,
     private readonly friendshipTable?: string,
+    /** Where `company-token` guards are recorded (the sessions table). */
+    private readonly sessionsTable?: string,
   ) {}
 
   async create(
     link: Link,
     context: LinkContext = {},
     friendship?: LinkFriendship,
+    guards: readonly LinkGuard[] = [],
   ): Promise<CreateLinkResult> {
     if (friendship && this.friendshipTable === undefined) {
       throw new Error('DynamoLinkRepository: a friendship to take over needs the friendship table.');
     }
     const extra = this.extraWrites?.({ type: 'link', link, consentVersion: context.consentVersion }) ?? [];
+    // Identifies this call's own writes (a webhook claim found after a lost answer is ours).
+    const attempt = randomUUID();
+    const guardItems = guards.map((guard) => this.guardItem(guard, attempt));
     let plan: FriendshipPlan | undefined =
       friendship === undefined
         ? undefined
@@ -110,14 +133,31 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
         ...(plan ? [this.friendshipItem(link.lineUserId, plan)] : []),
         ...extra,
       ];
+      const firstGuard = items.length;
+      items.push(...guardItems);
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
         return { link: stored, created: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
+        // This call's own transaction committed before (its answer was lost): the link is ours.
+        if (ownClaim(guards, reasons, firstGuard, attempt)) return { link: stored, created: true };
+        // A refused guard outranks everything else: a replayed credential learns nothing more.
+        refuseFailedGuards(guards, reasons, firstGuard);
         const existing = existingLink(link, reasons);
-        if (existing) return { link: existing, created: false };
+        if (existing) {
+          // The credential was spent on this pair: bind it now, as the new link would have.
+          const bind = guards.flatMap((guard, i) =>
+            bindsOnRelink(guard) ? [{ guard, item: guardItems[i]! }] : [],
+          );
+          if (bind.length > 0)
+            await this.recordGuards(
+              bind.map((b) => b.guard),
+              bind.map((b) => b.item),
+            );
+          return { link: existing, created: false };
+        }
         const friendshipReason: CancellationReason | undefined = plan ? reasons[FRIENDSHIP_ITEM] : undefined;
         const onlyFriendship =
           friendshipReason?.Code === 'ConditionalCheckFailed' &&
@@ -143,6 +183,68 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
         if (onlyFriendship || reasons.some((r) => r.Code === 'TransactionConflict'))
           throw new WriteContendedError({ cause: error });
         throw error;
+      }
+    }
+  }
+
+  /** The transaction item of one guard: a switch on its kind, one helper per kind. */
+  private guardItem(guard: LinkGuard, attempt: string): TransactItem {
+    switch (guard.kind) {
+      case 'company-token':
+        return this.companyTokenItem(guard);
+      case 'webhook-event':
+        return webhookClaimPut(this.messagingTable(), guard.claim, attempt, new Date());
+      case 'account-link-nonce':
+        return nonceConsumeDelete(this.messagingTable(), guard.nonce, guard.lineUserId, guard.now);
+    }
+  }
+
+  /** The messaging table (friendships, webhook claims, nonces). */
+  private messagingTable(): string {
+    if (this.friendshipTable === undefined) {
+      throw new Error('DynamoLinkRepository: webhook-event and nonce guards need the messaging table.');
+    }
+    return this.friendshipTable;
+  }
+
+  /**
+   * Binds a company ID token to the LINE user presenting it, until the token expires: free, or
+   * already bound to this very user (a client's retry), else the transaction is cancelled.
+   */
+  private companyTokenItem(guard: Extract<LinkGuard, { kind: 'company-token' }>): TransactItem {
+    if (this.sessionsTable === undefined) {
+      throw new Error('DynamoLinkRepository: a company-token guard needs the sessions table.');
+    }
+    return {
+      Put: {
+        TableName: this.sessionsTable,
+        Item: {
+          pk: companyTokenKey(guard.tokenId),
+          lineUserId: guard.lineUserId,
+          expiresAt: guard.expiresAt,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :u',
+        ExpressionAttributeValues: { ':u': guard.lineUserId },
+      },
+    };
+  }
+
+  /**
+   * Records the guards of an idempotent relink, on their own (the link itself is already there).
+   * Concurrent retries of the same request write the same binding, so a lost race is tried again.
+   */
+  private async recordGuards(guards: readonly LinkGuard[], items: TransactItem[]): Promise<void> {
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        refuseFailedGuards(guards, reasons, 0);
+        if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+        if (conflicts >= CONFLICT_RETRIES) throw new WriteContendedError({ cause: error });
+        await backoff(conflicts);
       }
     }
   }
@@ -294,28 +396,11 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
     for (let attempt = 0; ; attempt++) {
       const link = await read();
       if (!link) return undefined;
-      const lineUserId = link.lineUserId;
       try {
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Delete: {
-                  TableName: this.tableName,
-                  Key: { pk: lineKey(lineUserId) },
-                  // Delete exactly the link we read; a concurrent relink makes us read again.
-                  ConditionExpression: 'attribute_not_exists(pk) OR companyUserId = :c',
-                  ExpressionAttributeValues: { ':c': link.companyUserId },
-                },
-              },
-              {
-                Delete: {
-                  TableName: this.tableName,
-                  Key: { pk: companyKey(link.companyUserId) },
-                  ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :l',
-                  ExpressionAttributeValues: { ':l': lineUserId },
-                },
-              },
+              ...unlinkDeletes(this.tableName, link),
               ...(this.extraWrites?.({ type: 'unlink', link, ...context }) ?? []),
             ],
           }),
@@ -335,6 +420,33 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
     );
     return toLink(result.Item);
   }
+}
+
+/**
+ * The two deletes of an unlink, each conditional on its side still being the link that was read:
+ * a side that is gone (removed by a concurrent unlink) or relinked cancels the transaction, so
+ * an unlink removes a link at most once and records its `unlink` event at most once (the audit
+ * trail replays to the table).
+ */
+export function unlinkDeletes(table: string, link: Link): TransactItem[] {
+  return [
+    {
+      Delete: {
+        TableName: table,
+        Key: { pk: lineKey(link.lineUserId) },
+        ConditionExpression: 'companyUserId = :c',
+        ExpressionAttributeValues: { ':c': link.companyUserId },
+      },
+    },
+    {
+      Delete: {
+        TableName: table,
+        Key: { pk: companyKey(link.companyUserId) },
+        ConditionExpression: 'lineUserId = :l',
+        ExpressionAttributeValues: { ':l': link.lineUserId },
+      },
+    },
+  ];
 }
 
 /**
@@ -362,6 +474,62 @@ function existingLink(link: Link, reasons: readonly CancellationReason[]): Link 
   // One side present and pointing at us, the other absent: only possible if the table was
   // edited by hand. Refuse rather than half-repair it.
   throw lineTaken ? new LineUserAlreadyLinkedError() : new CompanyUserAlreadyLinkedError();
+}
+
+/**
+ * Throws the refusal of the first guard whose condition failed. `first` is the position of the
+ * first guard among the transaction's items (guards come last, in the order given).
+ */
+function refuseFailedGuards(
+  guards: readonly LinkGuard[],
+  reasons: readonly CancellationReason[],
+  first: number,
+): void {
+  guards.forEach((guard, i) => {
+    const reason = reasons[first + i];
+    if (reason?.Code === 'ConditionalCheckFailed') throw guardRefusal(guard, reason);
+  });
+}
+
+/** Why a guard whose condition failed refuses the request: a switch on its kind, one answer per kind. */
+function guardRefusal(guard: LinkGuard, reason: CancellationReason): Error {
+  switch (guard.kind) {
+    case 'company-token':
+      // Its condition fails only when the token is bound to another LINE user.
+      return new CompanyTokenReplayedError();
+    case 'webhook-event': {
+      const stored = storedClaim(oldItem(reason.Item));
+      return stored ? new WebhookEventAppliedError(withoutAttempt(stored)) : new WriteContendedError();
+    }
+    case 'account-link-nonce':
+      return new NonceUnavailableError();
+  }
+}
+
+/**
+ * Whether a guard is recorded on its own when the pair turns out to be linked already: a company
+ * token is spent on that pair; a webhook claim and its nonce are committed by the webhook itself
+ * then, with the relink's audit event.
+ */
+function bindsOnRelink(guard: LinkGuard): boolean {
+  return guard.kind === 'company-token';
+}
+
+/** Whether the transaction was cancelled by a webhook claim this very call wrote before. */
+function ownClaim(
+  guards: readonly LinkGuard[],
+  reasons: readonly CancellationReason[],
+  first: number,
+  attempt: string,
+): boolean {
+  return guards.some((guard, i) => {
+    const reason = reasons[first + i];
+    return (
+      guard.kind === 'webhook-event' &&
+      reason?.Code === 'ConditionalCheckFailed' &&
+      storedClaim(oldItem(reason.Item))?.attempt === attempt
+    );
+  });
 }
 
 /** Reads a link from a stored item (plain, as the document client returns it). */

@@ -1,40 +1,199 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AccountLinkNonce } from '../../core/messaging.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { AccountLinkNonce, WebhookReplyWork } from '../../core/messaging.js';
 import type {
   AccountLinkNonceStore,
+  AuditEvent,
   FriendshipStore,
   FriendshipUpdate,
+  LinkTokenDirectory,
+  StoredWebhookEventClaim,
+  WebhookCommitResult,
+  WebhookEffect,
+  WebhookEventClaim,
   WebhookEventLog,
 } from '../../core/ports/index.js';
-import { lineKey } from './dynamo-link-repository.js';
-import { friendKey, friendshipUpdate, NEWER_FRIENDSHIP } from './friendship-item.js';
-import { numberAttribute, stringAttribute } from './item-attribute.js';
+import { lineKey, unlinkDeletes, type ExtraWrites } from './dynamo-link-repository.js';
+import {
+  friendKey,
+  friendshipUpdate,
+  NEWER_FRIENDSHIP,
+  storedFriendship,
+  type StoredFriendship,
+} from './friendship-item.js';
+import { numberAttribute, oldItem, stringAttribute, type PlainItem } from './item-attribute.js';
 
 /** Partition keys of the `messaging` table (friendships: `friendKey`, friendship-item.ts). */
 export const eventKey = (webhookEventId: string) => `EVENT#${webhookEventId}`;
 export const nonceKey = (nonce: string) => `NONCE#${nonce}`;
 
+/** Partition key of a link token the bot issued (hashed: the token itself is a credential). */
+export const linkTokenKey = (linkToken: string) =>
+  `LINKTOKEN#${createHash('sha256').update(linkToken).digest('base64url')}`;
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** How the adapters of the messaging table build the writes of a webhook event. */
+export interface WebhookWritesOptions {
+  /** The `messaging` table (claims, nonces, friendships). */
+  messagingTable: string;
+  /** The `links` table (the link's `friend`, an unfollow's unlink). */
+  linksTable: string;
+  /** The audit event of an effect, as a transaction item (DynamoAuditLog.eventWrite). */
+  auditWrite: (event: AuditEvent) => TransactItem;
+  /** The writes that go with an unlink (the `unlink` audit event; DynamoAuditLog.transactionWrites). */
+  linkWrites?: ExtraWrites;
+}
+
 /**
- * Processed webhook event IDs in the `messaging` table (`EVENT#<webhookEventId>`, TTL
- * `expiresAt`). A claim is one conditional PutItem: DynamoDB lets exactly one of any number of
- * concurrent claims through. An expired claim that DynamoDB has not yet removed counts as gone.
+ * The claim of a webhook event as a transaction item: `EVENT#<webhookEventId>` with the
+ * event's outcome, its LINE work (until done) and `attempt`, a token of the writing call. The
+ * condition lets exactly one of any number of concurrent claims through; an expired claim that
+ * DynamoDB's TTL has not removed yet counts as gone. A failed condition returns the stored claim,
+ * so a retry of the same call (the SDK's, after a lost answer) knows its own write by `attempt`.
+ */
+export function webhookClaimPut(
+  table: string,
+  claim: WebhookEventClaim,
+  attempt: string,
+  now: Date,
+): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        pk: eventKey(claim.webhookEventId),
+        expiresAt: claim.expiresAt,
+        outcome: claim.outcome,
+        attempt,
+        ...(claim.work ? { work: JSON.stringify(claim.work) } : {}),
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+      ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/** A stored claim read back from its item (plain values); undefined when it is not one. */
+export function storedClaim(
+  item: PlainItem | undefined,
+): (StoredWebhookEventClaim & { attempt?: string }) | undefined {
+  if (!item || typeof item.pk !== 'string' || !item.pk.startsWith('EVENT#')) return undefined;
+  const expiresAt = numberAttribute(item, 'expiresAt');
+  if (expiresAt === undefined) return undefined;
+  const work = stringAttribute(item, 'work');
+  const attempt = stringAttribute(item, 'attempt');
+  return {
+    webhookEventId: item.pk.slice('EVENT#'.length),
+    expiresAt,
+    outcome: stringAttribute(item, 'outcome') ?? 'applied',
+    ...(work ? { work: JSON.parse(work) as WebhookReplyWork } : {}),
+    workDone: item.workDone === true,
+    ...(attempt ? { attempt } : {}),
+  };
+}
+
+/** A stored claim as the use cases see it (the writing call's token is the adapters' own). */
+export function withoutAttempt(
+  stored: StoredWebhookEventClaim & { attempt?: string },
+): StoredWebhookEventClaim {
+  const claim = { ...stored };
+  delete claim.attempt;
+  return claim;
+}
+
+/**
+ * Uses up an account-link nonce as a transaction item: deleted only while it exists, has not
+ * expired and is bound to `lineUserId`, so a nonce is used once and only by its own LINE user.
+ */
+export function nonceConsumeDelete(
+  table: string,
+  nonce: string,
+  lineUserId: string,
+  now: Date,
+): TransactItem {
+  return {
+    Delete: {
+      TableName: table,
+      Key: { pk: nonceKey(nonce) },
+      ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now AND lineUserId = :user',
+      ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000), ':user': lineUserId },
+    },
+  };
+}
+
+/**
+ * Webhook events in the `messaging` table (`EVENT#<webhookEventId>`, TTL `expiresAt`), each
+ * written by one TransactWriteItems together with the event's effects (friendship, the link's
+ * `friend`, an unlink, audit events, a nonce used up): the event is applied with its claim or
+ * not at all. Every effect is conditional on the state the use case planned it on; a
+ * cancellation for any reason but the claim means "plan again".
  */
 export class DynamoWebhookEventLog implements WebhookEventLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    private readonly options: WebhookWritesOptions,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async claim(webhookEventId: string, expiresAt: number): Promise<boolean> {
+  async commit(claim: WebhookEventClaim, effects: readonly WebhookEffect[]): Promise<WebhookCommitResult> {
+    const attempt = randomUUID();
+    const items = [
+      webhookClaimPut(this.options.messagingTable, claim, attempt, this.now()),
+      ...effects.flatMap((effect) => this.effectItems(effect)),
+    ];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return { status: 'applied' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        const stored = storedClaim(oldItem(reasons[0].Item));
+        // Our own earlier attempt (its answer was lost, the SDK sent it again): it committed.
+        if (stored?.attempt === attempt) return { status: 'applied' };
+        if (stored) return { status: 'duplicate', claim: withoutAttempt(stored) };
+      }
+      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+        return { status: 'changed' };
+      }
+      throw error;
+    }
+  }
+
+  async find(webhookEventId: string): Promise<StoredWebhookEventClaim | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.options.messagingTable,
+        Key: { pk: eventKey(webhookEventId) },
+        ConsistentRead: true,
+      }),
+    );
+    const stored = storedClaim(result.Item);
+    if (!stored || stored.expiresAt <= Math.floor(this.now().getTime() / 1000)) return undefined;
+    return withoutAttempt(stored);
+  }
+
+  async completeWork(webhookEventId: string, outcome: string): Promise<boolean> {
     try {
       await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: eventKey(webhookEventId), expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-          ExpressionAttributeValues: { ':now': Math.floor(this.now().getTime() / 1000) },
+        new UpdateCommand({
+          TableName: this.options.messagingTable,
+          Key: { pk: eventKey(webhookEventId) },
+          // The work (it holds the LINE user ID and the reply token) goes once done.
+          UpdateExpression: 'SET workDone = :done, workOutcome = :outcome REMOVE #work',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(workDone)',
+          ExpressionAttributeNames: { '#work': 'work' },
+          ExpressionAttributeValues: { ':done': true, ':outcome': outcome },
         }),
       );
       return true;
@@ -44,18 +203,67 @@ export class DynamoWebhookEventLog implements WebhookEventLog {
     }
   }
 
-  async release(webhookEventId: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: eventKey(webhookEventId) } }),
+  private effectItems(effect: WebhookEffect): TransactItem[] {
+    const { messagingTable, linksTable } = this.options;
+    switch (effect.kind) {
+      case 'friendship': {
+        const state = { friend: effect.friend, at: effect.at };
+        // Exactly the state that was read is still there (no other event came in between).
+        const known =
+          effect.knownAt === undefined ? 'attribute_not_exists(friendUpdatedAt)' : 'friendUpdatedAt = :known';
+        const friendItem = friendshipUpdate(messagingTable, friendKey(effect.lineUserId), state, known);
+        if (effect.knownAt !== undefined) friendItem.ExpressionAttributeValues[':known'] = effect.knownAt;
+        // A link removed by the same commit is the unlink effect's to assert.
+        if (effect.linkRemoved) return [{ Update: friendItem }];
+        return [{ Update: friendItem }, this.linkFriendItem(effect)];
+      }
+      case 'unlink':
+        return [
+          ...unlinkDeletes(linksTable, effect.link),
+          ...(this.options.linkWrites?.({ type: 'unlink', link: effect.link }) ?? []),
+        ];
+      case 'audit':
+        return [this.options.auditWrite(effect.event)];
+      case 'consume-nonce':
+        return [nonceConsumeDelete(messagingTable, effect.nonce, effect.lineUserId, effect.now)];
+    }
+  }
+
+  /** The link's side of a friendship effect: updated, left as it is, or asserted absent. */
+  private linkFriendItem(effect: Extract<WebhookEffect, { kind: 'friendship' }>): TransactItem {
+    const Key = { pk: lineKey(effect.lineUserId) };
+    const TableName = this.options.linksTable;
+    const link = effect.link;
+    if (!link) {
+      // No link: a link made meanwhile takes the friendship over itself, after this commit.
+      return { ConditionCheck: { TableName, Key, ConditionExpression: 'attribute_not_exists(pk)' } };
+    }
+    if (link.friendUpdatedAt !== undefined && link.friendUpdatedAt >= effect.at) {
+      return {
+        ConditionCheck: {
+          TableName,
+          Key,
+          ConditionExpression: 'companyUserId = :c',
+          ExpressionAttributeValues: { ':c': link.companyUserId },
+        },
+      };
+    }
+    const update = friendshipUpdate(
+      TableName,
+      Key.pk,
+      { friend: effect.friend, at: effect.at },
+      `companyUserId = :c AND ${NEWER_FRIENDSHIP}`,
     );
+    update.ExpressionAttributeValues[':c'] = link.companyUserId;
+    return { Update: update };
   }
 }
 
 /**
- * Account-link nonces in the `messaging` table (`NONCE#<nonce>` with the company user ID, TTL
- * `expiresAt`). {@link consume} is one conditional DeleteItem returning the deleted item
- * (ALL_OLD): of concurrent consumers exactly one gets it, and an expired nonce is never returned
- * even before DynamoDB's TTL removes it.
+ * Account-link nonces in the `messaging` table (`NONCE#<nonce>` with the company user ID, the
+ * LINE user it is bound to, TTL `expiresAt`). A nonce is used up by the transaction that links
+ * (or refuses) with {@link nonceConsumeDelete}, never on its own, so a failed link leaves it
+ * usable for LINE's redelivery.
  */
 export class DynamoAccountLinkNonceStore implements AccountLinkNonceStore {
   constructor(
@@ -67,32 +275,63 @@ export class DynamoAccountLinkNonceStore implements AccountLinkNonceStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: nonceKey(nonce.nonce), companyUserId: nonce.companyUserId, expiresAt: nonce.expiresAt },
+        Item: {
+          pk: nonceKey(nonce.nonce),
+          companyUserId: nonce.companyUserId,
+          lineUserId: nonce.lineUserId,
+          expiresAt: nonce.expiresAt,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
-  async consume(nonce: string, now: Date): Promise<AccountLinkNonce | undefined> {
-    try {
-      const result = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: nonceKey(nonce) },
-          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-          ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const item = result.Attributes;
-      const companyUserId = item ? stringAttribute(item, 'companyUserId') : undefined;
-      const expiresAt = item ? numberAttribute(item, 'expiresAt') : undefined;
-      if (!companyUserId || expiresAt === undefined) return undefined;
-      return { nonce, companyUserId, expiresAt };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+  async find(nonce: string, now: Date): Promise<AccountLinkNonce | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: nonceKey(nonce) }, ConsistentRead: true }),
+    );
+    const item = result.Item;
+    const companyUserId = item ? stringAttribute(item, 'companyUserId') : undefined;
+    const lineUserId = item ? stringAttribute(item, 'lineUserId') : undefined;
+    const expiresAt = item ? numberAttribute(item, 'expiresAt') : undefined;
+    if (!companyUserId || !lineUserId || expiresAt === undefined) return undefined;
+    if (!(expiresAt > Math.floor(now.getTime() / 1000))) return undefined;
+    return { nonce, companyUserId, lineUserId, expiresAt };
+  }
+}
+
+/**
+ * Link tokens the bot issued (`LINKTOKEN#<SHA-256 of the token>`, TTL `expiresAt`) with the LINE
+ * user each was issued for. Only the hash is stored: the token itself lets its holder start the
+ * LINE user's account link.
+ */
+export class DynamoLinkTokenDirectory implements LinkTokenDirectory {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(linkToken: string, lineUserId: string, expiresAt: number): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: linkTokenKey(linkToken), lineUserId, expiresAt },
+      }),
+    );
+  }
+
+  async find(linkToken: string, now: Date): Promise<string | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: linkTokenKey(linkToken) },
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Item;
+    const expiresAt = item ? numberAttribute(item, 'expiresAt') : undefined;
+    if (!item || expiresAt === undefined || !(expiresAt > Math.floor(now.getTime() / 1000))) return undefined;
+    return stringAttribute(item, 'lineUserId');
   }
 }
 
@@ -115,6 +354,17 @@ export class DynamoFriendshipStore implements FriendshipStore {
     if (!updated) return 'stale';
     await this.newer(this.tables.links, lineKey(lineUserId), friend, at, true);
     return 'updated';
+  }
+
+  async current(lineUserId: string): Promise<StoredFriendship | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tables.messaging,
+        Key: { pk: friendKey(lineUserId) },
+        ConsistentRead: true,
+      }),
+    );
+    return storedFriendship(result.Item);
   }
 
   /** Sets friend/friendUpdatedAt when `at` is newer than the stored time; false when it was not. */

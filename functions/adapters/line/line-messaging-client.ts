@@ -34,6 +34,13 @@ export class LineMessagingClient implements MessagingApi {
     await this.call((api) => api.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }));
   }
 
+  async botUserId(): Promise<string> {
+    const info = await this.call((api) => api.getBotInfo());
+    if (!isObject(info) || typeof info.userId !== 'string' || !info.userId)
+      throw new UpstreamError('line', 'bad-response');
+    return info.userId;
+  }
+
   /** One call with the current channel access token; a 401 replaces the token once. */
   private async call<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
     for (let round = 0; ; round++) {

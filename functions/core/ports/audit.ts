@@ -14,7 +14,10 @@ export type AuditEventType =
   | 'follow'
   | 'unfollow'
   // LINE Login deauthorize after an unlink (LINE Login guidelines); `code` tells the outcome.
-  | 'deauthorize';
+  | 'deauthorize'
+  // A signed webhook event that was not applied because it cannot be trusted as it stands
+  // (`code`: `timestamp-invalid`, `timestamp-in-future`, `timestamp-too-old`).
+  | 'event-ignored';
 
 /** One audit event. */
 export interface AuditEvent {
@@ -32,9 +35,12 @@ export interface AuditEvent {
   consentVersion?: string;
   /**
    * For `conflict` and `lockout`: the stable error code. For `deauthorize`: `deauthorized`,
-   * `deauthorize-failed` or `deauthorize-not-possible` (no LINE access token at hand).
+   * `deauthorize-failed` or `deauthorize-not-possible` (no LINE access token at hand). For
+   * `event-ignored`: why.
    */
   code?: string;
+  /** For `event-ignored`: LINE's ID of the event. */
+  webhookEventId?: string;
 }
 
 /**

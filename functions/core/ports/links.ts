@@ -1,5 +1,6 @@
 import type { Link } from '../link.js';
 import type { LinkEvent } from '../link-events.js';
+import type { WebhookEventClaim } from './messaging.js';
 
 /** Where links are kept, one per LINE user and one per company user, and read back in bulk. */
 
@@ -27,6 +28,28 @@ export interface LinkContext {
 export type LinkFriendship = { known: 'unknown' } | { known: 'learned'; friend: boolean; at: string };
 
 /**
+ * A one-time credential a link request spends, checked and recorded by the repository in the
+ * link's own transaction: a refused guard writes nothing, and no link commits without its guards.
+ * One helper per kind in each implementation (the Dynamo repository switches on `kind`).
+ *
+ * - `company-token`: the company ID token `tokenId` (its `jti`, else a hash of the token) is bound
+ *   to the LINE user who first presented it, until `expiresAt` (epoch seconds; the verifier
+ *   refuses the token after it). Another LINE user presenting it → CompanyTokenReplayedError;
+ *   the same user presenting it again is a retry and passes.
+ * - `webhook-event`: the claim of the webhook event that makes the link (pattern 4's
+ *   `accountLink`), so the event is applied with its link or not at all. Already claimed by an
+ *   earlier delivery → WebhookEventAppliedError (carrying that claim). Not recorded by an
+ *   idempotent relink: the webhook commits the claim itself then, with the relink's audit event.
+ * - `account-link-nonce`: uses up the nonce, which must exist, be unexpired at `now` and be
+ *   bound to `lineUserId`; else NonceUnavailableError. Not recorded by an idempotent relink
+ *   either (the webhook uses it up with its claim).
+ */
+export type LinkGuard =
+  | { kind: 'company-token'; tokenId: string; lineUserId: string; expiresAt: number }
+  | { kind: 'webhook-event'; claim: WebhookEventClaim }
+  | { kind: 'account-link-nonce'; nonce: string; lineUserId: string; now: Date };
+
+/**
  * Stores links so that a LINE user and a company user are each in at most one link. The
  * implementation must enforce that atomically (never read-then-write).
  */
@@ -38,9 +61,21 @@ export interface LinkRepository {
    * (never read-then-write: a follow event recorded at the same moment must end on the link), and
    * the returned link carries it (`friend`, `friendUpdatedAt`) when one is known. An idempotent
    * relink or a conflict writes nothing, a learned state included.
+   *
+   * With `guards`, a new link records them in its own transaction. An idempotent relink records
+   * the `company-token` ones on their own before it answers (the token was spent on this pair;
+   * the other kinds say what they do). A refused guard is refused before anything else, a
+   * conflict included, and nothing is written; a conflict records no guard (the user may retry
+   * with the same credential).
    * @throws LineUserAlreadyLinkedError / CompanyUserAlreadyLinkedError on a conflict.
+   * @throws CompanyTokenReplayedError when a `company-token` guard is bound to another LINE user.
    */
-  create(link: Link, context?: LinkContext, friendship?: LinkFriendship): Promise<CreateLinkResult>;
+  create(
+    link: Link,
+    context?: LinkContext,
+    friendship?: LinkFriendship,
+    guards?: readonly LinkGuard[],
+  ): Promise<CreateLinkResult>;
   findByLineUserId(lineUserId: string): Promise<Link | undefined>;
   findByCompanyUserId(companyUserId: string): Promise<Link | undefined>;
   /** Removes both sides atomically; returns the removed link, or undefined if there was none. */

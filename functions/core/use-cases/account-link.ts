@@ -1,6 +1,6 @@
 import { AuthorizationFailedError, DomainError, InvalidRequestError, LoginStateError } from '../errors.js';
 import { LINK_TOKEN_PATTERN, NONCE_BYTES, type MessagingSettings } from '../messaging.js';
-import type { AccountLinkNonceStore } from '../ports/index.js';
+import type { AccountLinkNonceStore, LinkTokenDirectory } from '../ports/index.js';
 import type { LoginSession } from '../login-session.js';
 import type { LinkAccountsPorts } from './link-accounts.js';
 import {
@@ -31,7 +31,9 @@ import {
 
 /** Ports of the account-link browser leg. */
 export interface AccountLinkPorts extends WebLoginPorts {
-  nonces: AccountLinkNonceStore;
+  nonces: Pick<AccountLinkNonceStore, 'create'>;
+  /** Who each link token was issued for: the nonce is bound to that LINE user. */
+  linkTokens: Pick<LinkTokenDirectory, 'find'>;
   /** `LINE_AUTH_BASE`: LINE's authorization origin, where the account-link dialog lives. */
   lineAuthBase: string;
   messaging: Pick<MessagingSettings, 'nonceTtlSeconds'>;
@@ -39,17 +41,19 @@ export interface AccountLinkPorts extends WebLoginPorts {
 
 /**
  * `GET /account-link/start?linkToken=…`: opens the company leg for the link token.
- * @throws InvalidRequestError when the link token is missing or malformed (nothing is stored)
+ * @throws InvalidRequestError when the link token is missing, malformed, or not one the bot
+ *   issued in the last 10 minutes (nothing is stored)
  */
 export async function startAccountLink(
   input: { linkToken?: string },
-  ports: WebLoginPorts,
+  ports: WebLoginPorts & { linkTokens: Pick<LinkTokenDirectory, 'find'> },
 ): Promise<LegStarted> {
   if (!input.linkToken || !LINK_TOKEN_PATTERN.test(input.linkToken)) {
     throw new InvalidRequestError('linkToken is missing or malformed.', [
       { path: 'linkToken', message: 'The linking URL is incomplete; ask the LINE Official Account again.' },
     ]);
   }
+  if (!(await ports.linkTokens.find(input.linkToken, ports.clock.now()))) throw expiredLinkToken();
   const returnTo = ports.settings.returnUrls[0];
   if (!returnTo) throw new LoginStateError('unknown');
   return openLeg('company', { returnTo, linkToken: input.linkToken }, ports, {});
@@ -74,9 +78,9 @@ export async function completeCompanyCallback(
   if (session.linkToken === undefined) {
     return { flow: 'web', ...(await finishCompanyLogin(session, input, ports)) };
   }
-  const { nonces, lineAuthBase, messaging } = ports;
-  if (!nonces || !lineAuthBase || !messaging) throw new LoginStateError('unknown');
-  return finishAccountLink(session, input, { ...ports, nonces, lineAuthBase, messaging });
+  const { nonces, linkTokens, lineAuthBase, messaging } = ports;
+  if (!nonces || !linkTokens || !lineAuthBase || !messaging) throw new LoginStateError('unknown');
+  return finishAccountLink(session, input, { ...ports, nonces, linkTokens, lineAuthBase, messaging });
 }
 
 async function finishAccountLink(
@@ -92,10 +96,13 @@ async function finishAccountLink(
       session,
       ports.settings.companyRedirectUri,
     );
+    const lineUserId = await ports.linkTokens.find(session.linkToken!, ports.clock.now());
+    if (!lineUserId) throw expiredLinkToken();
     const nonce = Buffer.from(ports.random.hex(NONCE_BYTES), 'hex').toString('base64url');
     await ports.nonces.create({
       nonce,
       companyUserId: company.userId,
+      lineUserId,
       expiresAt: Math.floor(ports.clock.now().getTime() / 1000) + ports.messaging.nonceTtlSeconds,
     });
     const dialog = new URL(`${ports.lineAuthBase}/dialog/bot/accountLink`);
@@ -107,4 +114,14 @@ async function finishAccountLink(
       return { flow: 'account-link', kind: 'failed', error };
     throw error;
   }
+}
+
+/** The link token is not one the bot issued, or its 10 minutes are over. */
+function expiredLinkToken(): InvalidRequestError {
+  return new InvalidRequestError('The linking URL has expired.', [
+    {
+      path: 'linkToken',
+      message: 'Linking URLs are valid for 10 minutes; ask the LINE Official Account again.',
+    },
+  ]);
 }

@@ -1,20 +1,39 @@
-import { AlreadyLinkedError, CompanyUserAlreadyLinkedError, DomainError } from '../errors.js';
-import { NONCE_PATTERN, type BotMessage, type MessagingSettings, type WebhookEvent } from '../messaging.js';
+import { AlreadyLinkedError, CompanyUserAlreadyLinkedError, WriteContendedError } from '../errors.js';
+import {
+  NONCE_PATTERN,
+  NonceUnavailableError,
+  WebhookEventAppliedError,
+  type BotMessage,
+  type MessagingSettings,
+  type WebhookEvent,
+  type WebhookReplyWork,
+} from '../messaging.js';
 import type {
   AccountLinkNonceStore,
+  AuditEvent,
   FriendshipStore,
-  MessagingApi,
+  StoredWebhookEventClaim,
+  WebhookEffect,
+  WebhookEventClaim,
   WebhookEventLog,
+  WebhookWorkQueue,
 } from '../ports/index.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /** Ports of {@link handleLineWebhook}. */
-export interface LineWebhookPorts extends LinkAccountsPorts {
+export interface LineWebhookPorts extends Omit<LinkAccountsPorts, 'friendship'> {
   events: WebhookEventLog;
-  friendship: FriendshipStore;
-  nonces: AccountLinkNonceStore;
-  messaging: MessagingApi;
-  settings: MessagingSettings;
+  friendship: Pick<FriendshipStore, 'current'>;
+  nonces: Pick<AccountLinkNonceStore, 'find'>;
+  /** Where replies and link tokens go, to be done after the webhook answered. */
+  work: WebhookWorkQueue;
+  settings: MessagingSettings & {
+    /**
+     * How far in the future (seconds after its receipt) an event's `timestamp` may lie, for
+     * clocks that disagree a little; a later one is ignored and audited.
+     */
+    clockSkewSeconds: number;
+  };
 }
 
 /** What became of one event (for logs and metrics; never a token or a nonce). */
@@ -24,6 +43,7 @@ export interface EventOutcome {
   outcome:
     | 'duplicate'
     | 'ignored'
+    | 'event-ignored'
     | 'friend-updated'
     | 'stale'
     | 'unlinked'
@@ -33,82 +53,195 @@ export interface EventOutcome {
     | 'conflict'
     | 'link-failed'
     | 'nonce-rejected';
-  /** The stable code of a refusal (conflicts). */
+  /** The stable code of a refusal (conflicts) or why an event was ignored. */
   code?: string;
-  /** A reply or link token could not be obtained or sent (best effort; the event still counts). */
-  replyFailed?: boolean;
+  /** LINE work (a reply, a link token) was queued, to be done after the answer. */
+  queued?: boolean;
 }
 
 /** LINE's rule for linking: tell the user they can unlink at any time. */
 export const UNLINK_NOTICE = 'You can unlink your accounts at any time.';
 
+/** How often one event is planned again because the state it was planned on changed meanwhile. */
+const REPLANS = 5;
+
 /**
  * Applies the events of one signed webhook delivery
- * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects):
+ * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects), each exactly
+ * once, in event-time order (`timestamp`):
  *
- * - in event-time order (`timestamp`), each one at most once: its `webhookEventId` is claimed
- *   first (a conditional write) and given back if applying it fails, so LINE's redelivery of the
- *   same event is applied exactly once;
- * - `follow` / `unfollow` record whether the user is reachable, newest event wins (an older one
- *   delivered late changes nothing); an unfollow removes the link only when the setting says so;
- * - `follow`, a link keyword or a link postback offer the linking URL (pattern 4) to a user who
- *   is not linked yet;
- * - `accountLink` with `result: ok` consumes its nonce exactly once and links the event's LINE
- *   user to the company user stored with the nonce, through {@link linkAccounts} (method
- *   `account-link`); `failed`, unknown, expired or reused nonces link nothing;
- * - other event types are ignored.
+ * - **One transaction per event.** The event's claim (its `webhookEventId`, remembered for
+ *   `webhookEventTtlSeconds`) commits together with everything the event changes: the
+ *   friendship and the link's `friend`, its audit event, the nonce it uses up, the link it makes
+ *   or removes. So an event is either applied with its claim or not at all: a failure leaves
+ *   nothing half-done, and LINE's redelivery applies it; a redelivery after success finds the
+ *   claim and changes nothing. The changes are planned on a consistent read and written under
+ *   conditions that the read still holds; if it no longer does, the event is planned again.
+ * - **LINE is called after the answer.** A reply or a link token is work stored with the claim
+ *   and queued; a worker does it once ({@link runWebhookWork}). A redelivery of an event whose
+ *   work was not done yet queues it again (the worker does it at most once).
+ * - `follow` / `unfollow`: newest event wins (an older one delivered late changes nothing); an
+ *   unfollow removes the link only when the setting says so. `follow`, a link keyword or a link
+ *   postback offer the linking URL (pattern 4) to a user who is not linked.
+ * - `accountLink` with `result: ok` uses up its nonce in the link's own transaction, and only
+ *   when the nonce is bound to the event's LINE user (the user whose link token started the
+ *   flow); `failed`, unknown, expired, reused or foreign nonces link nothing.
+ * - An event whose `timestamp` is not a real time, lies in the future beyond the skew, or is
+ *   older than the claims are remembered is ignored and audited (`event-ignored`).
  *
- * Replies are best effort: a failed reply is reported, never retried (reply tokens are single use).
- * @throws whatever storage throws; the failed event's claim is released first.
+ * @throws WriteContendedError when an event's state kept changing under it; whatever storage or
+ *   the queue throws. Events applied before the failure stay applied; the caller answers 5xx so
+ *   LINE redelivers, and the redelivery skips them.
  */
 export async function handleLineWebhook(
-  events: readonly WebhookEvent[],
+  input: { events: readonly WebhookEvent[]; receivedAt: Date },
   ports: LineWebhookPorts,
 ): Promise<EventOutcome[]> {
-  const ordered = [...events].sort((a, b) => a.common.timestamp - b.common.timestamp);
+  const ordered = [...input.events].sort((a, b) => a.common.timestamp - b.common.timestamp);
   const outcomes: EventOutcome[] = [];
   for (const event of ordered) {
     const base = { webhookEventId: event.common.webhookEventId, type: event.type };
-    if (event.type === 'other' || !event.common.userId) {
+    const userId = event.common.userId;
+    if (event.type === 'other' || !userId) {
       outcomes.push({ ...base, outcome: 'ignored' });
       continue;
     }
-    const expiresAt = Math.floor(ports.clock.now().getTime() / 1000) + ports.settings.webhookEventTtlSeconds;
-    if (!(await ports.events.claim(event.common.webhookEventId, expiresAt))) {
-      outcomes.push({ ...base, outcome: 'duplicate' });
-      continue;
-    }
-    try {
-      outcomes.push({ ...base, ...(await apply(event, event.common.userId, ports)) });
-    } catch (error) {
-      await ports.events.release(event.common.webhookEventId).catch(() => undefined);
-      throw error;
-    }
+    outcomes.push({ ...base, ...(await applyOnce(event, userId, input.receivedAt, ports)) });
   }
   return outcomes;
 }
 
-type Applied = Pick<EventOutcome, 'outcome' | 'code' | 'replyFailed'>;
+type Applied = Pick<EventOutcome, 'outcome' | 'code' | 'queued'>;
 
-async function apply(event: WebhookEvent, userId: string, ports: LineWebhookPorts): Promise<Applied> {
+/** What one event does, planned on what was read. */
+interface Plan {
+  outcome: Applied['outcome'];
+  code?: string;
+  effects: WebhookEffect[];
+  messages?: BotMessage[];
+  offerLink?: boolean;
+  /** For an `accountLink` that links: the company user of its nonce. */
+  companyUserId?: string;
+}
+
+/** What came of committing one event's plan. */
+type Committed =
+  | { status: 'applied'; claim: WebhookEventClaim; code?: string }
+  | { status: 'duplicate'; claim: StoredWebhookEventClaim }
+  | { status: 'changed' };
+
+async function applyOnce(
+  event: Exclude<WebhookEvent, { type: 'other' }>,
+  userId: string,
+  receivedAt: Date,
+  ports: LineWebhookPorts,
+): Promise<Applied> {
+  const now = ports.clock.now();
+  const claimBase = {
+    webhookEventId: event.common.webhookEventId,
+    expiresAt: Math.floor(now.getTime() / 1000) + ports.settings.webhookEventTtlSeconds,
+  };
+  for (let attempt = 0; attempt < REPLANS; attempt++) {
+    const plan = await planEvent(event, userId, receivedAt, ports);
+    const work = replyWork(event, userId, plan);
+    const claim: WebhookEventClaim = { ...claimBase, outcome: plan.outcome, ...(work ? { work } : {}) };
+    const result =
+      plan.outcome === 'linked' && event.type === 'accountLink'
+        ? await linkFromEvent(event, userId, claim, plan, ports)
+        : await commit(claim, plan.effects, ports);
+    if (result.status === 'changed') continue;
+    if (result.status === 'duplicate') {
+      const pending = result.claim.work && !result.claim.workDone ? result.claim.work : undefined;
+      if (pending) await ports.work.enqueue([pending]);
+      return { outcome: 'duplicate', ...(pending ? { queued: true } : {}) };
+    }
+    const committed = result.claim;
+    if (committed.work) await ports.work.enqueue([committed.work]);
+    return {
+      outcome: committed.outcome as Applied['outcome'],
+      ...(result.code ? { code: result.code } : plan.code ? { code: plan.code } : {}),
+      ...(committed.work ? { queued: true } : {}),
+    };
+  }
+  throw new WriteContendedError();
+}
+
+/**
+ * Decides what the event does from a consistent read of the state it touches. Reads only: the
+ * commit asserts every state read here.
+ */
+async function planEvent(
+  event: Exclude<WebhookEvent, { type: 'other' }>,
+  userId: string,
+  receivedAt: Date,
+  ports: LineWebhookPorts,
+): Promise<Plan> {
+  const rejected = timestampProblem(event.common.timestamp, receivedAt, ports.settings);
+  if (rejected) {
+    return {
+      outcome: 'event-ignored',
+      code: rejected,
+      effects: [
+        {
+          kind: 'audit',
+          event: {
+            type: 'event-ignored',
+            at: ports.clock.now().toISOString(),
+            lineUserId: userId,
+            code: rejected,
+            webhookEventId: event.common.webhookEventId,
+          },
+        },
+      ],
+    };
+  }
   const at = new Date(event.common.timestamp).toISOString();
   switch (event.type) {
     case 'follow':
     case 'unfollow': {
       const friend = event.type === 'follow';
-      const update = await ports.friendship.record(userId, friend, at);
-      if (update === 'stale') return { outcome: 'stale' };
-      await ports.audit.record({ type: friend ? 'follow' : 'unfollow', at, lineUserId: userId });
-      if (!friend) {
-        if (ports.settings.unlinkOnUnfollow && (await ports.links.deleteByLineUserId(userId)))
-          return { outcome: 'unlinked' };
-        return { outcome: 'friend-updated' };
+      const [known, link] = await Promise.all([
+        ports.friendship.current(userId),
+        ports.links.findByLineUserId(userId),
+      ]);
+      // Newest wins; an event of the same time as the known state was either this event (whose
+      // claim would have been found) or another one of that instant, which came first.
+      if (known && known.at >= at) return { outcome: 'stale', effects: [] };
+      const audit: WebhookEffect = {
+        kind: 'audit',
+        event: { type: friend ? 'follow' : 'unfollow', at, lineUserId: userId },
+      };
+      const friendship: WebhookEffect = {
+        kind: 'friendship',
+        lineUserId: userId,
+        friend,
+        at,
+        ...(known ? { knownAt: known.at } : {}),
+        ...(link
+          ? {
+              link: {
+                companyUserId: link.companyUserId,
+                ...(link.friendUpdatedAt !== undefined ? { friendUpdatedAt: link.friendUpdatedAt } : {}),
+              },
+            }
+          : {}),
+      };
+      if (!friend && link && ports.settings.unlinkOnUnfollow) {
+        return {
+          outcome: 'unlinked',
+          effects: [
+            { ...friendship, link: undefined, linkRemoved: true },
+            { kind: 'unlink', link },
+            audit,
+          ] as WebhookEffect[],
+        };
       }
-      if (event.type === 'follow' && event.replyToken) {
-        const offered = await offerLink(userId, event.replyToken, ports, { silentIfLinked: true });
-        return offered ?? { outcome: 'friend-updated' };
-      }
-      return { outcome: 'friend-updated' };
+      const offer = friend && !link && ports.settings.accountLinkStartUrl !== undefined;
+      return {
+        outcome: offer ? 'link-offered' : 'friend-updated',
+        effects: [friendship, audit],
+        ...(offer ? { offerLink: true } : {}),
+      };
     }
     case 'message':
     case 'postback': {
@@ -116,47 +249,169 @@ async function apply(event: WebhookEvent, userId: string, ports: LineWebhookPort
         event.type === 'message'
           ? event.text !== undefined && ports.settings.linkKeywords.includes(event.text.trim().toLowerCase())
           : ports.settings.linkPostbackData.includes(event.data);
-      if (!asked || !event.replyToken) return { outcome: 'ignored' };
-      return (
-        (await offerLink(userId, event.replyToken, ports, { silentIfLinked: false })) ?? {
-          outcome: 'ignored',
-        }
-      );
+      if (!asked || ports.settings.accountLinkStartUrl === undefined)
+        return { outcome: 'ignored', effects: [] };
+      if (await ports.links.findByLineUserId(userId)) {
+        return {
+          outcome: 'already-linked',
+          effects: [],
+          messages: [
+            {
+              type: 'text',
+              text: `Your LINE account is already linked to your member account. ${UNLINK_NOTICE}`,
+            },
+          ],
+        };
+      }
+      return { outcome: 'link-offered', effects: [], offerLink: true };
     }
     case 'accountLink':
-      return accountLink(event, userId, ports);
-    default:
-      return { outcome: 'ignored' };
+      return planAccountLink(event, userId, ports);
   }
 }
 
-/** Sends the linking URL to a user who is not linked (or says they are linked). */
-async function offerLink(
+async function planAccountLink(
+  event: Extract<WebhookEvent, { type: 'accountLink' }>,
   userId: string,
-  replyToken: string,
   ports: LineWebhookPorts,
-  options: { silentIfLinked: boolean },
-): Promise<Applied | undefined> {
-  const startUrl = ports.settings.accountLinkStartUrl;
-  if (startUrl === undefined) return undefined;
-  const existing = await ports.links.findByLineUserId(userId);
-  if (existing) {
-    if (options.silentIfLinked) return undefined;
-    const replied = await reply(ports, replyToken, [
-      { type: 'text', text: `Your LINE account is already linked to your member account. ${UNLINK_NOTICE}` },
-    ]);
-    return { outcome: 'already-linked', ...(replied ? {} : { replyFailed: true }) };
+): Promise<Plan> {
+  const now = ports.clock.now();
+  // A nonce we never issued is not looked up; a `failed` result still uses up a real one.
+  const stored = NONCE_PATTERN.test(event.nonce) ? await ports.nonces.find(event.nonce, now) : undefined;
+  const usable = stored !== undefined && stored.lineUserId === userId ? stored : undefined;
+  const consume: WebhookEffect[] = usable
+    ? [{ kind: 'consume-nonce', nonce: event.nonce, lineUserId: userId, now }]
+    : [];
+  if (event.result !== 'ok') {
+    return { outcome: 'link-failed', effects: consume, messages: [text('Your accounts were not linked.')] };
   }
-  let linkToken: string;
+  if (!usable) {
+    return {
+      outcome: 'nonce-rejected',
+      effects: [],
+      messages: [text('This linking request has expired or was already used. Please try again.')],
+    };
+  }
+  // The link itself is written by linkFromEvent, with the claim and the nonce in its transaction.
+  return {
+    outcome: 'linked',
+    effects: consume,
+    companyUserId: usable.companyUserId,
+    messages: [text(`Your accounts are now linked. ${UNLINK_NOTICE}`)],
+  };
+}
+
+/**
+ * Links the event's LINE user to the nonce's company user through {@link linkAccounts}, with the
+ * event's claim and the nonce as guards of the link's own transaction. A relink of the same pair
+ * or a conflict writes no link: the claim then commits with the nonce used up and the relink or
+ * conflict audit event.
+ */
+async function linkFromEvent(
+  event: Extract<WebhookEvent, { type: 'accountLink' }>,
+  userId: string,
+  claim: WebhookEventClaim,
+  plan: Plan,
+  ports: LineWebhookPorts,
+): Promise<Committed> {
+  const companyUserId = plan.companyUserId!;
+  const recorded: AuditEvent[] = [];
+  const deferredAudit = { record: async (e: AuditEvent) => void recorded.push(e) };
+  const now = ports.clock.now();
   try {
-    linkToken = await ports.messaging.issueLinkToken(userId);
+    const { created } = await linkAccounts(
+      {
+        lineUserId: userId,
+        companyUserId,
+        method: 'account-link',
+        guards: [
+          { kind: 'webhook-event', claim },
+          { kind: 'account-link-nonce', nonce: event.nonce, lineUserId: userId, now },
+        ],
+      },
+      { links: ports.links, clock: ports.clock, audit: deferredAudit },
+    );
+    if (created) return { status: 'applied', claim };
+    const relinked = withReply(
+      claim,
+      'already-linked',
+      `Your accounts were already linked. ${UNLINK_NOTICE}`,
+    );
+    return commit(relinked, [...plan.effects, ...auditEffects(recorded)], ports);
   } catch (error) {
-    if (error instanceof DomainError) return { outcome: 'link-offered', replyFailed: true };
-    throw error;
+    if (error instanceof WebhookEventAppliedError) return { status: 'duplicate', claim: error.claim };
+    if (error instanceof NonceUnavailableError) return { status: 'changed' };
+    if (!(error instanceof AlreadyLinkedError)) throw error;
+    const refused = withReply(
+      claim,
+      'conflict',
+      error instanceof CompanyUserAlreadyLinkedError
+        ? 'This member account is already linked to another LINE account, so nothing was linked.'
+        : 'This LINE account is already linked to another member account, so nothing was linked.',
+    );
+    const result = await commit(refused, [...plan.effects, ...auditEffects(recorded)], ports);
+    return result.status === 'applied' ? { ...result, code: error.code } : result;
   }
-  const url = `${startUrl}?linkToken=${encodeURIComponent(linkToken)}`;
-  const replied = await reply(ports, replyToken, [linkMessage(url)]);
-  return { outcome: 'link-offered', ...(replied ? {} : { replyFailed: true }) };
+}
+
+async function commit(
+  claim: WebhookEventClaim,
+  effects: readonly WebhookEffect[],
+  ports: LineWebhookPorts,
+): Promise<Committed> {
+  const result = await ports.events.commit(claim, effects);
+  return result.status === 'applied' ? { status: 'applied', claim } : result;
+}
+
+function auditEffects(events: readonly AuditEvent[]): WebhookEffect[] {
+  return events.map((event) => ({ kind: 'audit', event }));
+}
+
+/** The claim with another outcome and, where the event can be replied to, that reply instead. */
+function withReply(claim: WebhookEventClaim, outcome: string, message: string): WebhookEventClaim {
+  const work = claim.work?.kind === 'reply' ? { ...claim.work, messages: [text(message)] } : undefined;
+  const rest: WebhookEventClaim = {
+    webhookEventId: claim.webhookEventId,
+    expiresAt: claim.expiresAt,
+    outcome,
+  };
+  return work ? { ...rest, work } : rest;
+}
+
+/** The LINE work of a planned event: only where it has a reply token to answer with. */
+function replyWork(
+  event: Exclude<WebhookEvent, { type: 'other' }>,
+  userId: string,
+  plan: Plan,
+): WebhookReplyWork | undefined {
+  const replyToken = 'replyToken' in event ? event.replyToken : undefined;
+  if (!replyToken) return undefined;
+  const webhookEventId = event.common.webhookEventId;
+  if (plan.offerLink) return { kind: 'offer-link', webhookEventId, lineUserId: userId, replyToken };
+  if (plan.messages) return { kind: 'reply', webhookEventId, replyToken, messages: plan.messages };
+  return undefined;
+}
+
+/**
+ * Why an event's `timestamp` cannot be applied, if it cannot: not a time at all, later than its
+ * receipt plus the allowed skew (it would outrank every real event after it), or older than
+ * claims are remembered (a redelivery that old could be applied twice).
+ */
+function timestampProblem(
+  timestamp: number,
+  receivedAt: Date,
+  settings: Pick<LineWebhookPorts['settings'], 'clockSkewSeconds' | 'webhookEventTtlSeconds'>,
+): 'timestamp-invalid' | 'timestamp-in-future' | 'timestamp-too-old' | undefined {
+  if (!Number.isSafeInteger(timestamp) || timestamp <= 0 || Number.isNaN(new Date(timestamp).getTime()))
+    return 'timestamp-invalid';
+  const received = receivedAt.getTime();
+  if (timestamp > received + settings.clockSkewSeconds * 1000) return 'timestamp-in-future';
+  if (timestamp < received - settings.webhookEventTtlSeconds * 1000) return 'timestamp-too-old';
+  return undefined;
+}
+
+function text(value: string): BotMessage {
+  return { type: 'text', text: value };
 }
 
 /**
@@ -164,59 +419,10 @@ async function offerLink(
  * https://developers.line.biz/en/reference/messaging-api/#buttons) with LINE's unlink notice.
  */
 export function linkMessage(url: string): BotMessage {
-  const text = `Link your member account to use it with LINE. ${UNLINK_NOTICE}`;
+  const notice = `Link your member account to use it with LINE. ${UNLINK_NOTICE}`;
   return {
     type: 'template',
-    altText: `${text} ${url}`.slice(0, 400),
-    template: { type: 'buttons', text, actions: [{ type: 'uri', label: 'Link account', uri: url }] },
+    altText: `${notice} ${url}`.slice(0, 400),
+    template: { type: 'buttons', text: notice, actions: [{ type: 'uri', label: 'Link account', uri: url }] },
   };
-}
-
-async function accountLink(
-  event: Extract<WebhookEvent, { type: 'accountLink' }>,
-  userId: string,
-  ports: LineWebhookPorts,
-): Promise<Applied> {
-  // A nonce we never issued is not looked up; a `failed` result still burns a real nonce.
-  const stored = NONCE_PATTERN.test(event.nonce)
-    ? await ports.nonces.consume(event.nonce, ports.clock.now())
-    : undefined;
-  const say = async (text: string) =>
-    event.replyToken ? reply(ports, event.replyToken, [{ type: 'text', text }]) : true;
-  if (event.result !== 'ok') {
-    const replied = await say('Your accounts were not linked.');
-    return { outcome: 'link-failed', ...(replied ? {} : { replyFailed: true }) };
-  }
-  if (!stored) {
-    const replied = await say('This linking request has expired or was already used. Please try again.');
-    return { outcome: 'nonce-rejected', ...(replied ? {} : { replyFailed: true }) };
-  }
-  try {
-    const { created } = await linkAccounts(
-      { lineUserId: userId, companyUserId: stored.companyUserId, method: 'account-link' },
-      ports,
-    );
-    const replied = await say(
-      `${created ? 'Your accounts are now linked.' : 'Your accounts were already linked.'} ${UNLINK_NOTICE}`,
-    );
-    return { outcome: created ? 'linked' : 'already-linked', ...(replied ? {} : { replyFailed: true }) };
-  } catch (error) {
-    if (!(error instanceof AlreadyLinkedError)) throw error;
-    const replied = await say(
-      error instanceof CompanyUserAlreadyLinkedError
-        ? 'This member account is already linked to another LINE account, so nothing was linked.'
-        : 'This LINE account is already linked to another member account, so nothing was linked.',
-    );
-    return { outcome: 'conflict', code: error.code, ...(replied ? {} : { replyFailed: true }) };
-  }
-}
-
-async function reply(ports: LineWebhookPorts, replyToken: string, messages: BotMessage[]): Promise<boolean> {
-  try {
-    await ports.messaging.reply(replyToken, messages);
-    return true;
-  } catch (error) {
-    if (error instanceof DomainError) return false;
-    throw error;
-  }
 }

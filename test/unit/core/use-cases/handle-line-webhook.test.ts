@@ -2,12 +2,16 @@ import type { WebhookEvent } from '../../../../functions/core/messaging.js';
 import {
   handleLineWebhook,
   UNLINK_NOTICE,
+  type EventOutcome,
   type LineWebhookPorts,
 } from '../../../../functions/core/use-cases/handle-line-webhook.js';
+import { runWebhookWork } from '../../../../functions/core/use-cases/run-webhook-work.js';
+import { InProcessWebhookWorkQueue } from '../../../../functions/adapters/queue/webhook-work-queues.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
 import {
   FakeMessagingApi,
   InMemoryFriendshipStore,
+  InMemoryLinkTokenDirectory,
   InMemoryNonceStore,
   InMemoryWebhookEventLog,
 } from '../../../support/messaging-fakes.js';
@@ -17,29 +21,74 @@ const T = Date.parse(NOW);
 const SATO = `U${'a'.repeat(32)}`;
 const SUZUKI = `U${'b'.repeat(32)}`;
 const NONCE = 'n'.repeat(32);
+const START_URL = 'https://api.example.com/account-link/start';
 
 function setup(settings: Partial<LineWebhookPorts['settings']> = {}) {
   const links = new InMemoryLinkRepository();
+  const audit = new InMemoryAuditLog();
+  const clock = frozenClock(NOW);
+  const nonces = new InMemoryNonceStore();
+  const events = new InMemoryWebhookEventLog({ links, audit, nonces, clock });
+  const messaging = new FakeMessagingApi();
+  const linkTokens = new InMemoryLinkTokenDirectory();
+  const workErrors: unknown[] = [];
+  const work = new InProcessWebhookWorkQueue(
+    (item) =>
+      runWebhookWork(item, {
+        events,
+        messaging,
+        linkTokens,
+        clock,
+        settings: {
+          ...(settings.accountLinkStartUrl === undefined && 'accountLinkStartUrl' in settings
+            ? {}
+            : { accountLinkStartUrl: START_URL }),
+          linkTokenTtlSeconds: 600,
+        },
+      }),
+    (error) => workErrors.push(error),
+  );
   const ports = {
     links,
-    audit: new InMemoryAuditLog(),
-    clock: frozenClock(NOW),
-    events: new InMemoryWebhookEventLog(),
+    audit,
+    clock,
+    events,
     friendship: new InMemoryFriendshipStore(links),
-    nonces: new InMemoryNonceStore(),
-    messaging: new FakeMessagingApi(),
+    nonces,
+    messaging,
+    linkTokens,
+    work,
+    workErrors,
     settings: {
-      accountLinkStartUrl: 'https://api.example.com/account-link/start',
+      accountLinkStartUrl: START_URL,
       linkKeywords: ['link'],
       linkPostbackData: ['action=link'],
       unlinkOnUnfollow: false,
       webhookEventTtlSeconds: 3600,
       nonceTtlSeconds: 600,
+      clockSkewSeconds: 60,
       ...settings,
     },
   };
   return ports;
 }
+
+type Ports = ReturnType<typeof setup>;
+
+/** One delivery, received now, and the LINE work it queued done. */
+async function deliver(events: WebhookEvent[], ports: Ports): Promise<EventOutcome[]> {
+  const outcomes = await handleLineWebhook({ events, receivedAt: ports.clock.now() }, ports);
+  await ports.work.idle();
+  return outcomes;
+}
+
+/** A nonce pending for `companyUserId`, bound to `lineUserId`. */
+const pending = (companyUserId: string, lineUserId: string, expiresAt = T / 1000 + 60, nonce = NONCE) => ({
+  nonce,
+  companyUserId,
+  lineUserId,
+  expiresAt,
+});
 
 let seq = 0;
 const common = (userId: string, timestamp: number, id = `E${++seq}`) => ({
@@ -73,7 +122,7 @@ const link = (lineUserId: string, companyUserId: string) => ({
 describe('handleLineWebhook', () => {
   it('offers the linking URL with the unlink notice on follow, and records the friendship', async () => {
     const ports = setup();
-    const [outcome] = await handleLineWebhook([follow(SATO, T)], ports);
+    const [outcome] = await deliver([follow(SATO, T)], ports);
     expect(outcome!.outcome).toBe('link-offered');
     expect(ports.messaging.linkTokens).toEqual([{ userId: SATO, token: 'linktoken1' }]);
     const message = ports.messaging.replies[0]!.messages[0]!;
@@ -89,7 +138,7 @@ describe('handleLineWebhook', () => {
   it('sets friend on an existing link without offering it again', async () => {
     const ports = setup();
     await ports.links.create(link(SATO, 'M-1'));
-    await handleLineWebhook([follow(SATO, T)], ports);
+    await deliver([follow(SATO, T)], ports);
     expect(ports.messaging.replies).toEqual([]);
     expect(ports.links.byLine.get(SATO)).toMatchObject({ friend: true, friendUpdatedAt: NOW });
   });
@@ -97,8 +146,8 @@ describe('handleLineWebhook', () => {
   it('applies a redelivered event once', async () => {
     const ports = setup();
     const event = follow(SATO, T, 'same-id');
-    await handleLineWebhook([event], ports);
-    const [again] = await handleLineWebhook([event], ports);
+    await deliver([event], ports);
+    const [again] = await deliver([event], ports);
     expect(again!.outcome).toBe('duplicate');
     expect(ports.messaging.linkTokens).toHaveLength(1);
     expect(ports.audit.events).toHaveLength(1);
@@ -108,10 +157,10 @@ describe('handleLineWebhook', () => {
     const ports = setup();
     await ports.links.create(link(SATO, 'M-1'));
     // Listed out of order in the body: the unfollow (T+2) is newer than the follow (T+1).
-    await handleLineWebhook([unfollow(SATO, T + 2000), follow(SATO, T + 1000)], ports);
+    await deliver([unfollow(SATO, T + 2000), follow(SATO, T + 1000)], ports);
     expect(ports.links.byLine.get(SATO)).toMatchObject({ friend: false });
     // A follow older than the unfollow, delivered later.
-    const [late] = await handleLineWebhook([follow(SATO, T + 1500)], ports);
+    const [late] = await deliver([follow(SATO, T + 1500)], ports);
     expect(late!.outcome).toBe('stale');
     expect(ports.links.byLine.get(SATO)).toMatchObject({ friend: false });
   });
@@ -119,12 +168,12 @@ describe('handleLineWebhook', () => {
   it('keeps the link on unfollow by default, and unlinks when the setting says so', async () => {
     const keep = setup();
     await keep.links.create(link(SATO, 'M-1'));
-    await handleLineWebhook([unfollow(SATO, T)], keep);
+    await deliver([unfollow(SATO, T)], keep);
     expect(keep.links.byLine.get(SATO)).toMatchObject({ friend: false });
 
     const unlink = setup({ unlinkOnUnfollow: true });
     await unlink.links.create(link(SATO, 'M-1'));
-    const [outcome] = await handleLineWebhook([unfollow(SATO, T)], unlink);
+    const [outcome] = await deliver([unfollow(SATO, T)], unlink);
     expect(outcome!.outcome).toBe('unlinked');
     expect(unlink.links.byLine.get(SATO)).toBeUndefined();
   });
@@ -137,7 +186,7 @@ describe('handleLineWebhook', () => {
       replyToken: 'r',
       text: t,
     });
-    const outcomes = await handleLineWebhook(
+    const outcomes = await deliver(
       [
         text('hello'),
         text('  LINK '),
@@ -151,7 +200,7 @@ describe('handleLineWebhook', () => {
 
   it('offers no linking URL where pattern 4 is not deployed, but still records the friendship', async () => {
     const ports = setup({ accountLinkStartUrl: undefined });
-    const outcomes = await handleLineWebhook(
+    const outcomes = await deliver(
       [
         follow(SATO, T),
         { type: 'message', common: common(SATO, T + 1), replyToken: 'r', text: 'link' },
@@ -168,8 +217,8 @@ describe('handleLineWebhook', () => {
   it('links with an unexpired nonce through the link use case (method account-link), once', async () => {
     const ports = setup();
     await ports.friendship.record(SATO, true, '2026-11-30T08:00:00.000Z');
-    await ports.nonces.create({ nonce: NONCE, companyUserId: 'M-1', expiresAt: T / 1000 + 60 });
-    const [linked] = await handleLineWebhook([accountLink(SATO, NONCE)], ports);
+    await ports.nonces.create(pending('M-1', SATO));
+    const [linked] = await deliver([accountLink(SATO, NONCE)], ports);
     expect(linked!.outcome).toBe('linked');
     expect(ports.links.byLine.get(SATO)).toMatchObject({
       companyUserId: 'M-1',
@@ -181,17 +230,17 @@ describe('handleLineWebhook', () => {
       text: `Your accounts are now linked. ${UNLINK_NOTICE}`,
     });
     // Reused nonce (another event): nothing.
-    const [reused] = await handleLineWebhook([accountLink(SUZUKI, NONCE)], ports);
+    const [reused] = await deliver([accountLink(SUZUKI, NONCE)], ports);
     expect(reused!.outcome).toBe('nonce-rejected');
     expect(ports.links.byLine.get(SUZUKI)).toBeUndefined();
   });
 
   it('links nothing for unknown, expired, malformed or failed nonces', async () => {
     const ports = setup();
-    await ports.nonces.create({ nonce: NONCE, companyUserId: 'M-1', expiresAt: T / 1000 });
+    await ports.nonces.create(pending('M-1', SATO, T / 1000));
     const other = 'o'.repeat(32);
-    await ports.nonces.create({ nonce: other, companyUserId: 'M-2', expiresAt: T / 1000 + 60 });
-    const outcomes = await handleLineWebhook(
+    await ports.nonces.create(pending('M-2', SATO, T / 1000 + 60, other));
+    const outcomes = await deliver(
       [
         accountLink(SATO, 'u'.repeat(32)),
         accountLink(SATO, NONCE),
@@ -214,8 +263,8 @@ describe('handleLineWebhook', () => {
   it('refuses a nonce of a company user linked elsewhere, audits it and says so in the chat', async () => {
     const ports = setup();
     await ports.links.create(link(SATO, 'M-1'));
-    await ports.nonces.create({ nonce: NONCE, companyUserId: 'M-1', expiresAt: T / 1000 + 60 });
-    const [outcome] = await handleLineWebhook([accountLink(SUZUKI, NONCE)], ports);
+    await ports.nonces.create(pending('M-1', SUZUKI));
+    const [outcome] = await deliver([accountLink(SUZUKI, NONCE)], ports);
     expect(outcome).toMatchObject({ outcome: 'conflict', code: 'company-user-already-linked' });
     expect(ports.links.byLine.get(SUZUKI)).toBeUndefined();
     expect(ports.links.byCompany.get('M-1')!.lineUserId).toBe(SATO);
@@ -227,23 +276,149 @@ describe('handleLineWebhook', () => {
     );
   });
 
-  it('still counts an event whose reply failed, and gives the claim back when storage fails', async () => {
+  it('counts an event whose reply LINE refused: the work is done, not retried', async () => {
     const ports = setup();
     ports.messaging.fail = 'link-token';
-    const [outcome] = await handleLineWebhook([follow(SATO, T, 'e-1')], ports);
-    expect(outcome).toMatchObject({ outcome: 'link-offered', replyFailed: true });
+    const [outcome] = await deliver([follow(SATO, T, 'e-1')], ports);
+    expect(outcome).toMatchObject({ outcome: 'link-offered', queued: true });
+    // LINE unavailable: the worker throws, so the queue would run it again; the claim keeps the work.
+    expect(ports.workErrors).toHaveLength(1);
+    expect((await ports.events.find('e-1'))!.workDone).toBe(false);
+    ports.messaging.fail = 'reply-refused';
+    const [again] = await deliver([follow(SATO, T, 'e-1')], ports);
+    expect(again).toMatchObject({ outcome: 'duplicate', queued: true });
+    expect((await ports.events.find('e-1'))!.workDone).toBe(true);
+    // Refused for good: a further redelivery queues nothing.
+    const [third] = await deliver([follow(SATO, T, 'e-1')], ports);
+    expect(third).toEqual({ webhookEventId: 'e-1', type: 'follow', outcome: 'duplicate' });
+  });
 
-    const broken = setup();
-    broken.friendship.record = async () => {
+  it('writes nothing when the commit fails, and applies the redelivery in full', async () => {
+    const ports = setup();
+    ports.events.failures.push(new Error('DynamoDB down'));
+    await expect(deliver([follow(SATO, T, 'e-2')], ports)).rejects.toThrow('DynamoDB down');
+    expect(ports.events.claims.has('e-2')).toBe(false);
+    expect(ports.audit.events).toEqual([]);
+    expect(ports.friendship.known.get(SATO)).toBeUndefined();
+    const [redelivered] = await deliver([follow(SATO, T, 'e-2')], ports);
+    expect(redelivered!.outcome).toBe('link-offered');
+    expect(ports.audit.events).toEqual([{ type: 'follow', at: NOW, lineUserId: SATO }]);
+    expect(ports.messaging.replies).toHaveLength(1);
+  });
+
+  it('replies to a redelivery of an event whose work was not done once, not twice', async () => {
+    const ports = setup();
+    ports.messaging.fail = 'reply';
+    await deliver([follow(SATO, T, 'e-3')], ports);
+    expect(ports.messaging.replies).toHaveLength(0);
+    ports.messaging.fail = 'none';
+    await deliver([follow(SATO, T, 'e-3')], ports);
+    await deliver([follow(SATO, T, 'e-3')], ports);
+    expect(ports.messaging.replies).toHaveLength(1);
+    expect(ports.audit.events).toHaveLength(1);
+  });
+
+  it('records the link token with its LINE user, for the account-link flow to bind its nonce', async () => {
+    const ports = setup();
+    await deliver([follow(SATO, T)], ports);
+    expect(await ports.linkTokens.find('linktoken1', ports.clock.now())).toBe(SATO);
+    expect(await ports.linkTokens.find('linktoken1', new Date(T + 601_000))).toBeUndefined();
+  });
+
+  it('plans again when the state changed between the read and the commit', async () => {
+    const ports = setup();
+    const read = ports.links.findByLineUserId.bind(ports.links);
+    let first = true;
+    ports.links.findByLineUserId = async (id) => {
+      const found = await read(id);
+      if (first) {
+        first = false;
+        // A link made right after the webhook read "no link".
+        await ports.links.create(link(SATO, 'M-1'));
+      }
+      return found;
+    };
+    const [outcome] = await deliver([follow(SATO, T)], ports);
+    expect(outcome!.outcome).toBe('friend-updated');
+    expect(ports.links.byLine.get(SATO)).toMatchObject({ friend: true, friendUpdatedAt: NOW });
+    expect(ports.messaging.replies).toEqual([]);
+  });
+
+  it.each([
+    ['not a real time', 8.64e15 + 1, 'timestamp-invalid'],
+    ['zero', 0, 'timestamp-invalid'],
+    ['a fraction', T + 0.5, 'timestamp-invalid'],
+    ['in the future beyond the skew', T + 61_000, 'timestamp-in-future'],
+    ['older than claims are remembered', T - 3601_000, 'timestamp-too-old'],
+  ])('ignores and audits an event whose timestamp is %s', async (_, timestamp, code) => {
+    const ports = setup();
+    const [outcome] = await deliver([follow(SATO, timestamp, 'odd')], ports);
+    expect(outcome).toMatchObject({ outcome: 'event-ignored', code });
+    expect(ports.friendship.known.get(SATO)).toBeUndefined();
+    expect(ports.messaging.replies).toEqual([]);
+    expect(ports.audit.events).toEqual([
+      { type: 'event-ignored', at: NOW, lineUserId: SATO, code, webhookEventId: 'odd' },
+    ]);
+    // Audited once, however often LINE redelivers it.
+    await deliver([follow(SATO, timestamp, 'odd')], ports);
+    expect(ports.audit.events).toHaveLength(1);
+  });
+
+  it('accepts an event dated within the skew, and a later real unfollow still wins over it', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([follow(SATO, T + 30_000)], ports);
+    expect(ports.links.byLine.get(SATO)).toMatchObject({ friend: true });
+    const later = setup();
+    await later.links.create(link(SATO, 'M-1'));
+    // An event far in the future would have outranked this unfollow: it is ignored instead.
+    await deliver([follow(SATO, T + 86_400_000)], later);
+    await deliver([unfollow(SATO, T)], later);
+    expect(later.links.byLine.get(SATO)).toMatchObject({ friend: false });
+  });
+
+  it('links nothing with a nonce bound to another LINE user, and leaves the nonce to its owner', async () => {
+    const ports = setup();
+    await ports.nonces.create(pending('M-1', SATO));
+    const [foreign] = await deliver([accountLink(SUZUKI, NONCE)], ports);
+    expect(foreign!.outcome).toBe('nonce-rejected');
+    expect(ports.links.byCompany.get('M-1')).toBeUndefined();
+    const [own] = await deliver([accountLink(SATO, NONCE)], ports);
+    expect(own!.outcome).toBe('linked');
+  });
+
+  it('keeps the nonce when the link fails, so the redelivery links', async () => {
+    const ports = setup();
+    await ports.nonces.create(pending('M-1', SATO));
+    const create = ports.links.create.bind(ports.links);
+    ports.links.create = async () => {
       throw new Error('DynamoDB down');
     };
-    await expect(handleLineWebhook([follow(SATO, T, 'e-2')], broken)).rejects.toThrow('DynamoDB down');
-    expect(broken.events.claimed.has('e-2')).toBe(false);
+    await expect(deliver([accountLink(SATO, NONCE, 'ok', 'al-1')], ports)).rejects.toThrow('DynamoDB down');
+    expect(ports.nonces.nonces.has(NONCE)).toBe(true);
+    ports.links.create = create;
+    const [outcome] = await deliver([accountLink(SATO, NONCE, 'ok', 'al-1')], ports);
+    expect(outcome!.outcome).toBe('linked');
+    expect(ports.nonces.nonces.has(NONCE)).toBe(false);
+    const [again] = await deliver([accountLink(SATO, NONCE, 'ok', 'al-1')], ports);
+    expect(again!.outcome).toBe('duplicate');
+    expect(ports.messaging.replies).toHaveLength(1);
+  });
+
+  it('uses up the nonce of an idempotent relink with the relink audit event', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    await ports.nonces.create(pending('M-1', SATO));
+    const [outcome] = await deliver([accountLink(SATO, NONCE)], ports);
+    expect(outcome!.outcome).toBe('already-linked');
+    expect(ports.nonces.nonces.has(NONCE)).toBe(false);
+    expect(ports.audit.events.map((e) => e.type)).toEqual(['relink']);
+    expect(JSON.stringify(ports.messaging.replies)).toContain('already linked');
   });
 
   it('ignores unknown event types and events without a user', async () => {
     const ports = setup();
-    const outcomes = await handleLineWebhook(
+    const outcomes = await deliver(
       [
         { type: 'other', common: common(SATO, T) },
         { type: 'follow', common: { webhookEventId: 'g', timestamp: T } },
@@ -251,6 +426,6 @@ describe('handleLineWebhook', () => {
       ports,
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(['ignored', 'ignored']);
-    expect(ports.events.claimed.size).toBe(0);
+    expect(ports.events.claims.size).toBe(0);
   });
 });

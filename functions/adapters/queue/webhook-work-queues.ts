@@ -1,0 +1,60 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { WebhookReplyWork } from '../../core/messaging.js';
+import type { WebhookWorkQueue } from '../../core/ports/index.js';
+
+/**
+ * The webhook's LINE work on an SQS queue (10 messages per SendMessageBatch), done by the
+ * webhook worker function after the webhook answered. A message sent twice (the SDK's retry, a
+ * redelivered webhook queueing unfinished work again) is harmless: the worker does each event's
+ * work once (run-webhook-work.ts).
+ */
+export class SqsWebhookWorkQueue implements WebhookWorkQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(work: readonly WebhookReplyWork[]): Promise<void> {
+    for (let i = 0; i < work.length; i += 10) {
+      const chunk = work.slice(i, i + 10);
+      const result = await this.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((item, n) => ({ Id: String(n), MessageBody: JSON.stringify(item) })),
+        }),
+      );
+      if (result.Failed?.length)
+        throw new Error(`SQS refused ${result.Failed.length} webhook work message(s).`);
+    }
+  }
+}
+
+/**
+ * The local stand-in for the queue: the work runs in this process after the webhook answered,
+ * one piece after another, like the worker would.
+ */
+export class InProcessWebhookWorkQueue implements WebhookWorkQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly run: (work: WebhookReplyWork) => Promise<unknown>,
+    private readonly onError: (error: unknown, work: WebhookReplyWork) => void = (error) =>
+      console.error(error),
+  ) {}
+
+  async enqueue(work: readonly WebhookReplyWork[]): Promise<void> {
+    for (const item of work) {
+      this.tail = this.tail.then(() =>
+        this.run(item).then(
+          () => undefined,
+          (error: unknown) => this.onError(error, item),
+        ),
+      );
+    }
+  }
+
+  /** Resolves when everything queued so far has run (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}
