@@ -4,27 +4,35 @@
  * - `POST /oauth2/v3/token` — stateless channel access tokens from a channel's ID and secret
  *   (https://developers.line.biz/en/reference/messaging-api/#issue-stateless-channel-access-token),
  *   for the messaging channel and for LINE Login channels (deauthorize needs the latter);
+ * - `GET /v2/bot/info` — the bot's user ID (the `destination` of its webhooks), basic ID and name
+ *   (https://developers.line.biz/en/reference/messaging-api/#get-bot-info);
  * - `POST /v2/bot/user/{userId}/linkToken` — link tokens for users who are friends
  *   (https://developers.line.biz/en/reference/messaging-api/#issue-link-token);
- * - `POST /v2/bot/message/reply|push|multicast` — validated like LINE, recorded, with
+ * - `POST /v2/bot/message/reply|push|multicast` — validated like LINE, recorded (a reply token
+ *   answers once: a second reply with it is 400 `Invalid reply token`), with
  *   `X-Line-Retry-Key` (https://developers.line.biz/en/docs/messaging-api/retrying-api-request/)
  *   and a switchable 429 (https://developers.line.biz/en/reference/messaging-api/#rate-limits);
  * - `GET /friendship/v1/status` — with a user's LINE Login access token
  *   (https://developers.line.biz/en/reference/line-login/#get-friendship-status);
  * - `POST /user/v1/deauthorize` — with a LINE Login channel access token
  *   (https://developers.line.biz/en/reference/line-login/#deauthorize).
+ *
+ * Each bot endpoint can be made slow or failing for tests ({@link LineMessagingStore.setFault}).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { oauthError } from './authorization-code-flow.js';
 import {
+  DROP_CONNECTION,
   headerValue,
   json,
   type AppRequest,
   type AppResponse,
   type Handler,
+  type HandlerResult,
   type HttpApp,
 } from './http-app.js';
-import type { LineMessagingStore, SendKind, SentMessage } from './line-messaging-store.js';
+import type { BotEndpoint, LineMessagingStore, SendKind, SentMessage } from './line-messaging-store.js';
 import {
   checkMulticast,
   checkPush,
@@ -37,6 +45,8 @@ import {
 /** What the Messaging API needs from the rest of the emulator. */
 export interface MessagingApiContext {
   store: LineMessagingStore;
+  /** The Official Account's display name (`GET /v2/bot/info`). */
+  accountName: string;
   /** The secret of a LINE Login channel, undefined when there is no such channel. */
   loginChannelSecret(channelId: string): string | undefined;
   /** A user's LINE Login access token: its user, channel and scope; 'expired'; or undefined. */
@@ -68,10 +78,13 @@ function badBody(details: ErrorDetail[]): AppResponse {
 }
 
 /** Every LINE API response carries an `x-line-request-id`; a handler may set its own. */
-function withRequestId(handler: (req: AppRequest, requestId: string) => AppResponse | Promise<AppResponse>) {
-  return async (req: AppRequest): Promise<AppResponse> => {
+function withRequestId(
+  handler: (req: AppRequest, requestId: string) => HandlerResult | Promise<HandlerResult>,
+): Handler {
+  return async (req) => {
     const requestId = randomUUID();
     const res = await handler(req, requestId);
+    if (res === DROP_CONNECTION) return res;
     res.headers = { 'x-line-request-id': requestId, ...res.headers };
     return res;
   };
@@ -85,17 +98,33 @@ export function registerMessagingApi(
   const { store } = ctx;
   const deauthorizations: Deauthorization[] = [];
 
-  /** 401 unless the request carries a live token of the messaging channel; 429 in rate-limit mode. */
+  /**
+   * 401 unless the request carries a live token of the messaging channel; 429 in rate-limit mode;
+   * then the endpoint's fault, if a test set one (a delay, a 5xx with nothing done).
+   */
   const bot = (
+    endpoint: BotEndpoint,
     handler: (req: AppRequest, requestId: string) => AppResponse | Promise<AppResponse>,
-  ): Handler =>
-    withRequestId((req, requestId) => {
+  ): Handler => {
+    return withRequestId(async (req, requestId) => {
       const token = bearer(req);
       const channelId = token ? store.channelOfToken(token) : undefined;
       if (channelId !== store.channel.channelId) return json(401, AUTH_FAILED);
       if (store.takeRateLimit()) return json(429, { message: 'Too many requests' });
+      const fault = store.takeFault(endpoint);
+      if (fault?.delayMs) {
+        try {
+          await sleep(fault.delayMs, undefined, { signal: req.signal });
+        } catch {
+          // The client gave up (its timeout) or the emulator closed: nothing is done, as for a
+          // request LINE never finished.
+          return DROP_CONNECTION;
+        }
+      }
+      if (fault?.status) return json(fault.status, { message: 'Internal server error' });
       return handler(req, requestId);
     });
+  };
 
   app.post(
     '/oauth2/v3/token',
@@ -114,9 +143,22 @@ export function registerMessagingApi(
     }),
   );
 
+  app.get(
+    '/v2/bot/info',
+    bot('botInfo', () =>
+      json(200, {
+        userId: store.channel.botUserId,
+        basicId: `@${store.channel.botUserId.slice(1, 8)}`,
+        displayName: ctx.accountName,
+        chatMode: 'bot',
+        markAsReadMode: 'auto',
+      }),
+    ),
+  );
+
   app.post(
     '/v2/bot/user/:userId/linkToken',
-    bot((req) => {
+    bot('linkToken', (req) => {
       const userId = req.params.userId ?? '';
       if (!USER_ID.test(userId))
         return json(400, { message: "The value for the 'userId' parameter is invalid" });
@@ -178,7 +220,7 @@ export function registerMessagingApi(
 
   app.post(
     '/v2/bot/message/reply',
-    bot((req, requestId) =>
+    bot('reply', (req, requestId) =>
       send(req, requestId, 'reply', checkReply, (body) => {
         const userId = store.useReplyToken(String(body.replyToken));
         return userId ? [userId] : json(400, { message: 'Invalid reply token' });
@@ -187,11 +229,13 @@ export function registerMessagingApi(
   );
   app.post(
     '/v2/bot/message/push',
-    bot((req, requestId) => send(req, requestId, 'push', checkPush, (body) => [String(body.to)])),
+    bot('push', (req, requestId) => send(req, requestId, 'push', checkPush, (body) => [String(body.to)])),
   );
   app.post(
     '/v2/bot/message/multicast',
-    bot((req, requestId) => send(req, requestId, 'multicast', checkMulticast, (body) => body.to as string[])),
+    bot('multicast', (req, requestId) =>
+      send(req, requestId, 'multicast', checkMulticast, (body) => body.to as string[]),
+    ),
   );
 
   app.get(

@@ -77,6 +77,21 @@ interface ReplyToken {
   used: boolean;
 }
 
+/** The bot endpoints of the Messaging API whose answers a test can delay or fail. */
+export type BotEndpoint = 'linkToken' | 'reply' | 'push' | 'multicast' | 'botInfo';
+
+/**
+ * How a bot endpoint misbehaves, for tests of the service's timeouts and retries: it answers
+ * after `delayMs` (normally, unless `status` is set too), or answers `status` (LINE's 5xx, with
+ * nothing done: no token used, nothing sent), for the next `times` requests (default: until
+ * cleared).
+ */
+export interface BotFault {
+  delayMs?: number;
+  status?: 500 | 502 | 503 | 504;
+  times?: number;
+}
+
 /** What a retried request with an accepted key gets back. */
 export interface AcceptedRequest {
   requestId: string;
@@ -101,6 +116,7 @@ export class LineMessagingStore {
   readonly sent: SentMessage[] = [];
   /** Requests still to be refused with 429 (`Infinity`: until switched off). */
   rateLimitRemaining = 0;
+  private readonly faults = new Map<BotEndpoint, BotFault>();
   webhookUrl: string | undefined;
 
   constructor(
@@ -231,6 +247,25 @@ export class LineMessagingStore {
 
   acceptRetryKey(channelId: string, retryKey: string, accepted: AcceptedRequest): void {
     this.retryKeys.set(`${channelId}:${retryKey.toLowerCase()}`, accepted);
+  }
+
+  // ------------------------------------------------------------ faults
+
+  /** Makes `endpoint` misbehave as `fault` says; null clears it. */
+  setFault(endpoint: BotEndpoint, fault: BotFault | null): void {
+    if (fault === null || (fault.times !== undefined && fault.times <= 0)) this.faults.delete(endpoint);
+    else this.faults.set(endpoint, { ...fault });
+  }
+
+  /** The fault this request of `endpoint` meets, if any (and counts it). */
+  takeFault(endpoint: BotEndpoint): BotFault | undefined {
+    const fault = this.faults.get(endpoint);
+    if (!fault) return undefined;
+    if (fault.times !== undefined) {
+      fault.times -= 1;
+      if (fault.times <= 0) this.faults.delete(endpoint);
+    }
+    return fault;
   }
 
   // ------------------------------------------------------------ rate limit

@@ -14,6 +14,8 @@ import {
 } from './line-messaging-api.js';
 import {
   LineMessagingStore,
+  type BotEndpoint,
+  type BotFault,
   type ChatEntry,
   type Clock,
   type MessagingChannel,
@@ -23,7 +25,13 @@ import type { LineTestUser } from './test-identities.js';
 import { LineUserActions, type ActionResult } from './line-user-actions.js';
 import { LineWebhookSender, type WebhookDelivery, type WebhookEvent } from './line-webhook-sender.js';
 
-export type { ChatEntry, MessagingChannel, SentMessage } from './line-messaging-store.js';
+export type {
+  BotEndpoint,
+  BotFault,
+  ChatEntry,
+  MessagingChannel,
+  SentMessage,
+} from './line-messaging-store.js';
 export type { ActionResult } from './line-user-actions.js';
 export type { WebhookDelivery, WebhookEvent } from './line-webhook-sender.js';
 export type { Deauthorization } from './line-messaging-api.js';
@@ -50,6 +58,12 @@ export interface LineMessagingControl {
   readonly deauthorizations: readonly Deauthorization[];
   /** Refuses the next `count` Messaging API requests with 429; `Infinity` until switched off; 0 off. */
   setRateLimit(count: number): void;
+  /**
+   * Makes one bot endpoint slow (`delayMs`) or failing (`status`, a 5xx with nothing done) for
+   * the next `times` requests (default: until cleared with null), e.g. a link-token API that takes
+   * 2.5 s, or a reply that fails once.
+   */
+  setFault(endpoint: BotEndpoint, fault: BotFault | null): void;
   /** Redelivers a failed delivery with `isRedelivery: true`. */
   redeliver(id: number): Promise<WebhookDelivery | 'unknown' | 'succeeded'>;
   /** LINE's webhook URL verification (a signed body without events). */
@@ -69,7 +83,7 @@ export interface LineMessagingControl {
 }
 
 /** What the Messaging API side needs from the emulator. */
-export interface LineMessagingOptions extends Omit<MessagingApiContext, 'store'> {
+export interface LineMessagingOptions extends Omit<MessagingApiContext, 'store' | 'accountName'> {
   channel: MessagingChannel;
   webhookUrl?: string;
   now: Clock;
@@ -97,6 +111,7 @@ export class LineMessaging implements LineMessagingControl {
     const accountName = options.accountName ?? 'line-id-link Official Account';
     this.deauths = registerMessagingApi(app, {
       store,
+      accountName,
       loginChannelSecret: options.loginChannelSecret,
       userAccessToken: options.userAccessToken,
       revokeUserAccessTokens: options.revokeUserAccessTokens,
@@ -161,6 +176,10 @@ export class LineMessaging implements LineMessagingControl {
 
   setRateLimit(count: number): void {
     this.store.rateLimitRemaining = count;
+  }
+
+  setFault(endpoint: BotEndpoint, fault: BotFault | null): void {
+    this.store.setFault(endpoint, fault);
   }
 
   redeliver(id: number): Promise<WebhookDelivery | 'unknown' | 'succeeded'> {

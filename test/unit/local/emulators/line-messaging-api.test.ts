@@ -454,6 +454,69 @@ describe('429 mode', () => {
   });
 });
 
+describe('GET /v2/bot/info', () => {
+  it("answers the bot's user ID (the webhook's destination), basic ID, name and modes", async () => {
+    const res = await call('GET', '/v2/bot/info', { token: await channelToken() });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      userId: BOT_USER_ID,
+      basicId: expect.stringMatching(/^@\w+$/),
+      displayName: expect.any(String),
+      chatMode: 'bot',
+      markAsReadMode: 'auto',
+    });
+    expect(res.body.userId).toBe(line.messaging.channel.botUserId);
+    expect(res.headers.get('x-line-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('needs the messaging channel token', async () => {
+    expect((await call('GET', '/v2/bot/info')).status).toBe(401);
+    const login = await channelToken(LOGIN.channelId, LOGIN.channelSecret);
+    expect((await call('GET', '/v2/bot/info', { token: login })).status).toBe(401);
+  });
+});
+
+describe('faults of the bot endpoints', () => {
+  it('a slow link-token API answers normally after the delay', async () => {
+    const token = await channelToken();
+    await line.messaging.follow(SATO.userId);
+    line.messaging.setFault('linkToken', { delayMs: 300, times: 1 });
+    const started = performance.now();
+    const slow = await call('POST', `/v2/bot/user/${SATO.userId}/linkToken`, { token });
+    expect(slow.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    const next = performance.now();
+    expect((await call('POST', `/v2/bot/user/${SATO.userId}/linkToken`, { token })).status).toBe(200);
+    expect(performance.now() - next).toBeLessThan(250);
+  });
+
+  it('a failing reply answers 500 with nothing sent and the reply token still unused', async () => {
+    const token = await channelToken();
+    await line.messaging.follow(SATO.userId);
+    const replyToken = receiver.received.at(-1)!.body.events[0]!.replyToken as string;
+    const reply = () =>
+      call('POST', '/v2/bot/message/reply', { token, json: { replyToken, messages: [text('hi')] } });
+    line.messaging.setFault('reply', { status: 500, times: 2 });
+    expect((await reply()).status).toBe(500);
+    expect((await reply()).status).toBe(500);
+    expect(line.messaging.sent).toHaveLength(0);
+    expect((await reply()).status).toBe(200);
+    expect(line.messaging.sent).toHaveLength(1);
+    expect((await reply()).body).toEqual({ message: 'Invalid reply token' });
+  });
+
+  it('a fault lasts until cleared when no count is given; other endpoints are not affected', async () => {
+    const token = await channelToken();
+    line.messaging.setFault('botInfo', { status: 503 });
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(503);
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(503);
+    await line.messaging.follow(SATO.userId);
+    expect((await call('POST', `/v2/bot/user/${SATO.userId}/linkToken`, { token })).status).toBe(200);
+    line.messaging.setFault('botInfo', null);
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(200);
+  });
+});
+
 describe('GET /friendship/v1/status', () => {
   it('tells whether the access token’s user has the account as a friend', async () => {
     const token = await line.mintAccessToken({ userId: SATO.userId, channelId: LOGIN.channelId });
