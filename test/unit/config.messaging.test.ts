@@ -16,6 +16,7 @@ describe('loadMessagingConfig', () => {
       linkPostbackData: [],
       webhookEventTtlSeconds: 604800,
       nonceTtlSeconds: 600,
+      clockSkewSeconds: 60,
     });
   });
 
@@ -29,8 +30,12 @@ describe('loadMessagingConfig', () => {
       LINE_LINK_POSTBACK_DATA: 'action=link',
       WEBHOOK_EVENT_TTL_SECONDS: '3600',
       ACCOUNT_LINK_NONCE_TTL_SECONDS: '300',
+      WEBHOOK_CLOCK_SKEW_SECONDS: '5',
+      LINE_BOT_USER_ID: `U${'0123456789abcdef'.repeat(2)}`,
     });
     expect(config).toMatchObject({
+      clockSkewSeconds: 5,
+      botUserId: `U${'0123456789abcdef'.repeat(2)}`,
       unlinkOnUnfollow: true,
       linkKeywords: ['link me', '会員連携'],
       linkPostbackData: ['action=link'],
@@ -48,6 +53,10 @@ describe('loadMessagingConfig', () => {
     expect(() => loadMessagingConfig({ ...BASE, LINE_MESSAGING_CHANNEL_ID: 'abc' })).toThrow(ConfigError);
     expect(() => loadMessagingConfig({ ...BASE, LINE_UNFOLLOW_UNLINKS: 'yes' })).toThrow(
       /LINE_UNFOLLOW_UNLINKS/,
+    );
+    expect(() => loadMessagingConfig({ ...BASE, LINE_BOT_USER_ID: 'bot' })).toThrow(/LINE_BOT_USER_ID/);
+    expect(() => loadMessagingConfig({ ...BASE, WEBHOOK_CLOCK_SKEW_SECONDS: '-1' })).toThrow(
+      /WEBHOOK_CLOCK_SKEW_SECONDS/,
     );
     expect(() => loadAccountLinkNonceTtl({ ACCOUNT_LINK_NONCE_TTL_SECONDS: '7200' })).toThrow(
       /ACCOUNT_LINK_NONCE_TTL_SECONDS/,

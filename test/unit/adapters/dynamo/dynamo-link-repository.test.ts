@@ -312,7 +312,7 @@ describe('delete', () => {
         Delete: {
           TableName: TABLE,
           Key: { pk: 'LINE#U1' },
-          ConditionExpression: 'attribute_not_exists(pk) OR companyUserId = :c',
+          ConditionExpression: 'companyUserId = :c',
           ExpressionAttributeValues: { ':c': 'C1' },
         },
       },
@@ -320,7 +320,7 @@ describe('delete', () => {
         Delete: {
           TableName: TABLE,
           Key: { pk: 'COMPANY#C1' },
-          ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :l',
+          ConditionExpression: 'lineUserId = :l',
           ExpressionAttributeValues: { ':l': 'U1' },
         },
       },
