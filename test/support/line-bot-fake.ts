@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The bot user ID the fake answers at `GET /v2/bot/info` unless told another. */
+export const FAKE_BOT_USER_ID = `U${'0'.repeat(32)}`;
+
 /**
- * LINE's Messaging API bot endpoints for integration tests (stateless channel access tokens, link
- * tokens, replies) as in https://developers.line.biz/en/reference/messaging-api/, recording what
+ * LINE's Messaging API bot endpoints for integration tests (stateless channel access tokens, bot
+ * info, link tokens, replies) as in https://developers.line.biz/en/reference/messaging-api/, recording what
  * the service sent. Every other path is forwarded to `upstream` (the LINE Platform emulator), so
  * one LINE_API_BASE serves both.
  */
@@ -27,6 +30,8 @@ export interface LineBotFake {
 export async function startLineBotFake(channel: {
   channelId: string;
   channelSecret: string;
+  /** `GET /v2/bot/info` `userId`: the `destination` of the bot's webhooks. Default {@link FAKE_BOT_USER_ID}. */
+  botUserId?: string;
 }): Promise<LineBotFake> {
   const tokens = new Set<string>();
   const state: Omit<LineBotFake, 'url' | 'close'> = {
@@ -65,6 +70,16 @@ export async function startLineBotFake(channel: {
         tokens.add(token);
         state.tokensIssued++;
         return send(res, 200, { token_type: 'Bearer', access_token: token, expires_in: 900 });
+      }
+      if (req.method === 'GET' && path === '/v2/bot/info') {
+        if (!authorized(req)) return send(res, 401, { message: 'Authentication failed' });
+        return send(res, 200, {
+          userId: channel.botUserId ?? FAKE_BOT_USER_ID,
+          basicId: '@000fake',
+          displayName: 'Fake bot',
+          chatMode: 'bot',
+          markAsReadMode: 'auto',
+        });
       }
       const linkToken = /^\/v2\/bot\/user\/(U[0-9a-f]{32})\/linkToken$/.exec(path);
       if (req.method === 'POST' && linkToken) {

@@ -7,6 +7,7 @@ import { freePort } from '../../functions/local/dynamodb-local.js';
 import { taggedNaming } from '../../functions/local/artifacts/cloud-assembly.js';
 import { startDeployedApi, type DeployedApi } from '../../functions/local/artifacts/deployed-api.js';
 import { formatIamReport } from '../../functions/local/artifacts/iam-check.js';
+import { InProcessWebhookWorkQueue } from '../../functions/adapters/queue/webhook-work-queues.js';
 import { recordIamReport } from './deployed-iam.js';
 import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
 import {
@@ -60,6 +61,13 @@ export interface TestStack {
   scan(table: TableKey): Promise<Array<Record<string, unknown>>>;
   /** In the deployed-artifact mode: the bundles of cdk.out behind the API, and what stands in for AWS. */
   deployed?: DeployedApi;
+  /**
+   * Waits until the LINE work the webhook queued so far (replies, link tokens) has run: the
+   * in-process queue of the handlers' source (WEBHOOK_QUEUE_URL unset), or in the deployed-artifact
+   * mode the queue's event source mapping and the worker's bundle. Work that failed and waits for
+   * its visibility timeout is not waited for.
+   */
+  webhookWorkDone(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,6 +170,14 @@ export async function startTestStack(
     scan: async (table) =>
       (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
     deployed,
+    webhookWorkDone: async () => {
+      if (deployed) return deployed.drain();
+      const { webhookWorkQueue } = await import('../../functions/handlers/wiring.js');
+      const queue = webhookWorkQueue();
+      if (!(queue instanceof InProcessWebhookWorkQueue))
+        throw new Error('WEBHOOK_QUEUE_URL is set: the source mode has no queue to wait for.');
+      await queue.idle();
+    },
     close: async () => {
       if (deployed) {
         // Every AWS call the suite made, checked against the calling function's role.

@@ -5,7 +5,7 @@ import {
   DEFAULT_LINE_USERS,
   testLineUserId,
 } from '../../../functions/local/emulators/test-identities.js';
-import { startLineBotFake, type LineBotFake } from '../../support/line-bot-fake.js';
+import { FAKE_BOT_USER_ID, startLineBotFake, type LineBotFake } from '../../support/line-bot-fake.js';
 import { decide } from '../../support/oauth-browser.js';
 import { OTHER_CHANNEL, startTestStack, type TestStack } from '../../support/test-stack.js';
 import { TestBrowser } from '../../support/web-browser.js';
@@ -13,7 +13,9 @@ import { TestBrowser } from '../../support/web-browser.js';
 /**
  * `POST /webhook/line` and pattern 4 over HTTP: the real handlers behind the API Gateway adapter,
  * DynamoDB Local, the LINE and company IdP emulators, and an in-test fake of LINE's bot endpoints
- * (channel access token, link token, reply). Webhook bodies are signed here as LINE signs them.
+ * (channel access token, bot info, link token, reply). Webhook bodies are signed here as LINE
+ * signs them. Replies and link tokens are the webhook's queued work, done after its answer: a
+ * delivery here waits for that work before the test looks at what LINE received.
  */
 
 const MESSAGING = { channelId: '2000000101', channelSecret: 'messaging-channel-secret-0123456' };
@@ -23,7 +25,7 @@ const SUZUKI = DEFAULT_LINE_USERS[1]!.userId;
 const TAKAHASHI = DEFAULT_LINE_USERS[2]!.userId;
 const HANAKO = DEFAULT_COMPANY_MEMBERS[0]!.memberId;
 const ICHIRO = DEFAULT_COMPANY_MEMBERS[1]!.memberId;
-const BOT = `U${'0'.repeat(32)}`;
+const BOT = FAKE_BOT_USER_ID;
 
 let stack: TestStack;
 let bot: LineBotFake;
@@ -96,9 +98,11 @@ async function post(
   };
 }
 
+/** Delivers the events in one body (200 expected), then waits for the LINE work they queued. */
 const deliver = async (...events: unknown[]) => {
   const res = await post(bodyOf(events));
   expect(res.status).toBe(200);
+  await stack.webhookWorkDone();
   return res;
 };
 
@@ -110,7 +114,12 @@ const companyItem = async (companyUserId: string) =>
 const auditOf = async (userId: string) =>
   (await stack.scan('audit')).filter((item) => str(item.lineUserId) === userId).map((i) => str(i.type));
 
-async function putNonce(companyUserId: string, expiresAt = Math.floor(Date.now() / 1000) + 600) {
+/** A pending account link of `companyUserId`, bound to the LINE user whose link token started it. */
+async function putNonce(
+  companyUserId: string,
+  lineUserId: string,
+  expiresAt = Math.floor(Date.now() / 1000) + 600,
+) {
   const nonce = randomBytes(24).toString('base64url');
   await stack.dynamo.send(
     new PutItemCommand({
@@ -118,6 +127,7 @@ async function putNonce(companyUserId: string, expiresAt = Math.floor(Date.now()
       Item: {
         pk: { S: `NONCE#${nonce}` },
         companyUserId: { S: companyUserId },
+        lineUserId: { S: lineUserId },
         expiresAt: { N: String(expiresAt) },
       },
     }),
@@ -125,13 +135,28 @@ async function putNonce(companyUserId: string, expiresAt = Math.floor(Date.now()
   return nonce;
 }
 
+/** The linking URL the bot replied to `userId`'s follow with (a link token the bot issued for them). */
+async function linkingUrlFor(userId: string): Promise<URL> {
+  await deliver(follow(userId));
+  const issued = bot.linkTokens.filter((t) => t.userId === userId).at(-1)!;
+  expect(issued).toBeDefined();
+  const url = JSON.stringify(bot.replies.at(-1)).match(
+    /https?:\/\/[^"\s]+\/account-link\/start\?linkToken=[^"\s]+/,
+  )?.[0];
+  expect(url).toBe(`${api}/account-link/start?linkToken=${issued.linkToken}`);
+  return new URL(url!);
+}
+
 async function stateOfTables() {
+  // Anything a request queued has run by then.
+  await stack.webhookWorkDone();
   return {
     messaging: (await stack.scan('messaging')).length,
     links: (await stack.scan('links')).length,
     audit: (await stack.scan('audit')).length,
     replies: bot.replies.length,
-    tokens: bot.tokensIssued,
+    // (Not the channel access tokens: a cold start learns the bot's user ID in the background.)
+    linkTokens: bot.linkTokens.length,
   };
 }
 
@@ -207,9 +232,11 @@ describe('follow / unfollow', () => {
     expect(reply).toContain(`${api}/account-link/start?linkToken=${issued.linkToken}`);
     expect(reply).toContain('unlink your accounts at any time');
     expect(bot.unauthorized).toBe(0);
-    // One stateless channel access token, cached across requests.
+    // Stateless channel access tokens are cached across requests: a second follow gets none.
+    const tokens = bot.tokensIssued;
     await deliver(follow(TAKAHASHI));
-    expect(bot.tokensIssued).toBe(1);
+    expect(bot.tokensIssued).toBe(tokens);
+    expect(bot.replies.at(-1)).toBeDefined();
   });
 
   it('applies a redelivered event once', async () => {
@@ -224,7 +251,7 @@ describe('follow / unfollow', () => {
 
   it('lets the newest event win, whatever the order of delivery', async () => {
     // A link to mark, made through pattern 4's nonce.
-    const nonce = await putNonce(ICHIRO);
+    const nonce = await putNonce(ICHIRO, SATO);
     await deliver(accountLink(SATO, nonce));
     expect(str((await lineItem(SATO))?.companyUserId)).toBe(ICHIRO);
 
@@ -307,8 +334,9 @@ describe('friend taken over by a new link (the link transaction reads the known 
   it("an access token's link keeps a newer state the webhook recorded over LINE's answer", async () => {
     const userId = user('newer');
     bot.friends.add(userId);
-    // An unfollow stamped after the link's own time: LINE's answer (friend, now) is older.
-    const blocked = event('unfollow', userId, { timestamp: Date.now() + 3_600_000 });
+    // An unfollow stamped after the link's own time (within the clock skew the webhook allows):
+    // LINE's answer (friend, now) is older.
+    const blocked = event('unfollow', userId, { timestamp: Date.now() + 30_000 });
     await deliver(blocked);
     const created = await postLink(await stack.line.mintAccessToken({ userId }), `M-NEWER-${userId}`);
     expect(created.status).toBe(201);
@@ -352,15 +380,16 @@ describe('friend taken over by a new link (the link transaction reads the known 
 
 describe('accountLink', () => {
   it('links with the nonce of the company sign-in, through the linking URL, end to end', async () => {
+    const linking = await linkingUrlFor(TAKAHASHI);
     const browser = new TestBrowser();
-    const start = await browser.get(`${api}/account-link/start?linkToken=link-token-abcdef123`);
+    const start = await browser.get(linking.href);
     expect(start.status).toBe(302);
     expect(start.location!.startsWith(`${stack.company.url}/authorize?`)).toBe(true);
     const callback = await browser.get(await decide(start.location!, HANAKO));
     expect(callback.status).toBe(302);
     const dialog = new URL(callback.location!);
     expect(`${dialog.origin}${dialog.pathname}`).toBe(`${stack.line.url}/dialog/bot/accountLink`);
-    expect(dialog.searchParams.get('linkToken')).toBe('link-token-abcdef123');
+    expect(dialog.searchParams.get('linkToken')).toBe(linking.searchParams.get('linkToken'));
     const nonce = dialog.searchParams.get('nonce')!;
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{10,255}$/);
     expect(Buffer.from(nonce, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
@@ -370,7 +399,7 @@ describe('accountLink', () => {
     expect(str(item?.companyUserId)).toBe(HANAKO);
     expect(str(item?.method)).toBe('account-link');
     expect(await auditOf(TAKAHASHI)).toContain('link');
-    // Takahashi followed earlier in this file: the new link knows it.
+    // Takahashi followed (for the linking URL): the new link knows it.
     expect(item?.friend).toEqual({ BOOL: true });
     expect(JSON.stringify(bot.replies.at(-1))).toContain('now linked');
 
@@ -383,7 +412,7 @@ describe('accountLink', () => {
 
   it('refuses the company callback of the account-link leg in a browser that did not start it', async () => {
     const victim = new TestBrowser();
-    const start = await victim.get(`${api}/account-link/start?linkToken=link-token-xyz98765`);
+    const start = await victim.get((await linkingUrlFor(SUZUKI)).href);
     const callbackUrl = await decide(start.location!, ICHIRO);
     const nonces = (await stack.scan('messaging')).filter((i) => str(i.pk)?.startsWith('NONCE#')).length;
     const attacker = new TestBrowser();
@@ -396,9 +425,14 @@ describe('accountLink', () => {
     );
   });
 
-  it('refuses a missing or malformed link token without storing a session', async () => {
+  it('refuses a missing, malformed or never issued link token without storing a session', async () => {
     const sessions = (await stack.scan('sessions')).length;
-    for (const query of ['', '?linkToken=', '?linkToken=%3Cscript%3E']) {
+    for (const query of [
+      '',
+      '?linkToken=',
+      '?linkToken=%3Cscript%3E',
+      '?linkToken=link-token-never-issued',
+    ]) {
       const hop = await new TestBrowser().get(`${api}/account-link/start${query}`);
       expect(hop.status).toBe(400);
     }
@@ -407,11 +441,16 @@ describe('accountLink', () => {
 
   it.each([
     ['unknown', async () => randomBytes(24).toString('base64url'), 'ok' as const],
-    ['expired', async () => putNonce('M-EXPIRED', Math.floor(Date.now() / 1000) - 1), 'ok' as const],
-    ['failed', async () => putNonce('M-FAILED'), 'failed' as const],
-  ])('links nothing for an %s nonce', async (_, nonceFor, result) => {
+    [
+      'expired',
+      async (user: string) => putNonce('M-EXPIRED', user, Math.floor(Date.now() / 1000) - 1),
+      'ok' as const,
+    ],
+    ['failed', async (user: string) => putNonce('M-FAILED', user), 'failed' as const],
+    ['bound to another LINE user', async () => putNonce('M-OTHER', SUZUKI), 'ok' as const],
+  ])('links nothing for a nonce: %s', async (_, nonceFor, result) => {
     const user = `U${randomBytes(16).toString('hex')}`;
-    const nonce = await nonceFor();
+    const nonce = await nonceFor(user);
     await deliver(accountLink(user, nonce, result));
     expect(await lineItem(user)).toBeUndefined();
     if (result === 'failed') {
@@ -421,26 +460,30 @@ describe('accountLink', () => {
     }
   });
 
-  it('links exactly once when two events race for one nonce', async () => {
+  it('links exactly once when events race for one nonce', async () => {
     const company = `M-RACE-${randomBytes(3).toString('hex')}`;
-    const nonce = await putNonce(company);
-    const users = [`U${randomBytes(16).toString('hex')}`, `U${randomBytes(16).toString('hex')}`];
+    const owner = `U${randomBytes(16).toString('hex')}`;
+    const other = `U${randomBytes(16).toString('hex')}`;
+    const nonce = await putNonce(company, owner);
+    // Two events of the nonce's own user (distinct event IDs) and one of another user, at once.
+    const users = [owner, owner, other];
     const results = await Promise.all(users.map((u) => post(bodyOf([accountLink(u, nonce)]))));
-    expect(results.map((r) => r.status)).toEqual([200, 200]);
-    const linked = (await Promise.all(users.map(lineItem))).filter(Boolean);
-    expect(linked).toHaveLength(1);
-    expect(str(linked[0]!.companyUserId)).toBe(company);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    await stack.webhookWorkDone();
+    expect(await lineItem(other)).toBeUndefined();
+    expect(str((await lineItem(owner))?.companyUserId)).toBe(company);
+    expect((await auditOf(owner)).filter((type) => type === 'link')).toHaveLength(1);
   });
 
   it('refuses a nonce of a company user already linked elsewhere, leaving the first link unchanged', async () => {
     const company = `M-TAKEN-${randomBytes(3).toString('hex')}`;
     const first = `U${randomBytes(16).toString('hex')}`;
     const second = `U${randomBytes(16).toString('hex')}`;
-    await deliver(accountLink(first, await putNonce(company)));
+    await deliver(accountLink(first, await putNonce(company, first)));
     const before = await companyItem(company);
     expect(str(before?.lineUserId)).toBe(first);
 
-    await deliver(accountLink(second, await putNonce(company)));
+    await deliver(accountLink(second, await putNonce(company, second)));
     expect(await lineItem(second)).toBeUndefined();
     expect(await companyItem(company)).toEqual(before);
     expect(await auditOf(second)).toEqual(['conflict']);

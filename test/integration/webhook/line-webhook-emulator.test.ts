@@ -11,7 +11,8 @@ import { startTestStack, type TestStack } from '../../support/test-stack.js';
 /**
  * The service's `POST /webhook/line` fed by the LINE Platform emulator (real signatures, real
  * Messaging API calls back to the emulator), without a browser: what reaches the chat after
- * follow, keywords and unfollow, and how `friend` follows them on a link.
+ * follow, keywords and unfollow, and how `friend` follows them on a link. Replies are the
+ * webhook's queued work, done after its answer: each delivery waits for that work.
  */
 
 let stack: TestStack;
@@ -37,9 +38,11 @@ function linkingUrls(message: Record<string, unknown>): URL[] {
   return (found ?? []).map((u) => new URL(u));
 }
 
+/** The event reached the webhook (200); then the LINE work it queued is waited for. */
 async function expectDelivered(result: Awaited<ReturnType<TestStack['line']['messaging']['follow']>>) {
   if (!('delivery' in result)) throw new Error(`no event sent: ${result.skipped}`);
   expect(result.delivery.status).toBe(200);
+  await stack.webhookWorkDone();
 }
 
 describe('POST /webhook/line fed by the LINE emulator', () => {
@@ -78,7 +81,7 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
 
   it('a redelivered follow (same webhookEventId) is applied once: one reply', async () => {
     const userId = testLineUserId('webhook-redelivery');
-    await stack.line.messaging.follow(userId); // the user is a friend, so link tokens can be issued
+    await expectDelivered(await stack.line.messaging.follow(userId)); // a friend: link tokens can be issued
     // A newer follow than the one above (an older one would be ignored: events apply in time order).
     const follow = stack.line.messaging.buildEvent('follow', userId, {
       timestamp: Date.now() + 1000,
@@ -87,10 +90,12 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
     });
     const before = repliesTo(userId).length;
     expect((await stack.line.messaging.deliver([follow])).status).toBe(200);
+    await stack.webhookWorkDone();
     const once = repliesTo(userId).length;
-    expect(once).toBeGreaterThan(before);
+    expect(once).toBe(before + 1);
     const again = { ...follow, deliveryContext: { isRedelivery: true } };
     expect((await stack.line.messaging.deliver([again])).status).toBe(200);
+    await stack.webhookWorkDone();
     expect(repliesTo(userId).length).toBe(once);
   });
 
@@ -123,6 +128,7 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
     // An unfollow older than the last follow, delivered late, changes nothing.
     const late = stack.line.messaging.buildEvent('unfollow', userId, { timestamp: Date.now() - 60_000 });
     expect((await stack.line.messaging.deliver([late])).status).toBe(200);
+    await stack.webhookWorkDone();
     expect(await friend()).toBe(true);
   });
 });
