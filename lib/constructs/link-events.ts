@@ -25,13 +25,20 @@ export interface LinkEventsProps {
 /**
  * Link events for the company's systems: the links table's stream → a function → an EventBridge
  * bus (`source` `line-id-link`, detail-types `Link Created`, `Link Removed`, `Link Reachability
- * Changed`). Records are retried in order (bisecting a failing batch) and, when they keep failing,
- * their positions go to a dead-letter queue. An example rule copies every link event to a log
+ * Changed`). A record the function reports failed is retried, with every record after it, in
+ * order (a batch whose invocation fails is bisected); after 10 retries the batch's positions go to
+ * a dead-letter queue. An example rule copies every link event to a log
  * group (docs/link-events.md shows how to route them to the company's own targets).
  */
 export class LinkEvents extends Construct {
   readonly bus: EventBus;
   readonly function: ServiceFunction;
+  /**
+   * The stream mapping's on-failure destination: Lambda describes there each batch that still
+   * failed after its retries (shard and sequence numbers, to read it again from the stream within
+   * its 24 hours), and the operations alarm watches it.
+   */
+  readonly failureQueue: Queue;
 
   constructor(scope: Construct, id: string, props: LinkEventsProps) {
     super(scope, id);
@@ -46,12 +53,12 @@ export class LinkEvents extends Construct {
       tracing: props.tracing,
     });
     this.bus.grantPutEventsTo(this.function.function);
-    const failures = new Queue(this, 'StreamFailures', {
+    this.failureQueue = new Queue(this, 'StreamFailures', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(failures).acknowledge({
+    Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the failure destination of the stream consumer.',
     });
@@ -62,7 +69,7 @@ export class LinkEvents extends Construct {
         bisectBatchOnError: true,
         retryAttempts: 10,
         reportBatchItemFailures: true,
-        onFailure: new SqsDlq(failures),
+        onFailure: new SqsDlq(this.failureQueue),
       }),
     );
 

@@ -34,6 +34,9 @@ export const BUSINESS_METRICS = {
     'failed member-data attempts while service-wide failures are over ATTEMPTS_GLOBAL (answers slowed down)',
   WebhookSignatureRejected: 'LINE webhook calls refused for a missing or wrong X-Line-Signature',
   FriendshipUpdates: 'follow / unfollow events that changed whether a member is reachable',
+  LinkEventsNotPublished: 'link events EventBridge did not take (their stream batch is retried from them)',
+  LinkStreamRecordsSkipped: 'links stream records that could not be read (logged and skipped)',
+  MessageBatchFailures: 'message job batches that failed (the queue delivers them again)',
 } as const;
 
 /**

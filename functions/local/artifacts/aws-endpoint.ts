@@ -46,6 +46,11 @@ export interface AwsEndpointOptions {
   buses: DeployedNamed[];
   /** To name tables by ARN as the template does (tables not listed get an ARN built from the name). */
   tables: DeployedTable[];
+  /**
+   * The clock of the queues (delays, visibility timeouts) and of the events' times; a test moves
+   * it on to see a message again after its visibility timeout. Signatures are checked against
+   * the real time, which the functions sign with.
+   */
   now?: () => Date;
 }
 
@@ -86,6 +91,11 @@ export interface AwsEndpoint {
   receiveMessages(queue: string, max: number, options?: ReceiveOptions): Promise<SQSRecord[]>;
   /** Deletes received messages by receipt handle (what the poller does after a successful batch). */
   deleteMessages(queue: string, receiptHandles: string[]): void;
+  /**
+   * A message AWS sends with a function's role (Lambda to a stream mapping's on-failure
+   * destination): queued, and recorded as that function's `sqs:SendMessage`.
+   */
+  sendOnBehalfOf(functionLogicalId: string, queue: string, body: string): void;
   /**
    * Calls `listener` whenever a message is sent to `queue` (ARN or URL), so a poller can wake up
    * instead of polling on a timer; returns the unsubscribe function.
@@ -322,12 +332,41 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     return { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody };
   }
 
+  /**
+   * SQS's redrive: a visible message already received maxReceiveCount times moves to the
+   * dead-letter queue instead of being received again; it keeps its ID, body and sent time
+   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+   */
+  function redrive(local: LocalQueue, at: number): void {
+    const policy = local.queue.redrive;
+    if (!policy) return;
+    const deadLetters = findQueue(policy.deadLetterTargetArn);
+    if (!deadLetters)
+      throw new Error(`${local.queue.name}: no dead-letter queue ${policy.deadLetterTargetArn}.`);
+    const exhausted = local.messages.filter(
+      (m) => m.visibleAt <= at && m.receiveCount >= policy.maxReceiveCount,
+    );
+    if (exhausted.length === 0) return;
+    local.messages = local.messages.filter((m) => !exhausted.includes(m));
+    for (const message of exhausted) {
+      deadLetters.messages.push({
+        ...message,
+        receiveCount: 0,
+        visibleAt: at,
+        firstReceivedAt: undefined,
+        receiptHandle: undefined,
+      });
+    }
+    queueMicrotask(() => wake(deadLetters));
+  }
+
   function takeVisible(
     local: LocalQueue,
     max: number,
     visibilityTimeoutSeconds: number | undefined,
   ): StoredMessage[] {
     const at = now();
+    redrive(local, at.getTime());
     const hideFor =
       (visibilityTimeoutSeconds ??
         local.queue.visibilityTimeoutSeconds ??
@@ -528,7 +567,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
       body,
       byAccessKey,
       options.region,
-      now(),
+      new Date(),
     );
     if (!verdict.ok) return fail(verdict.error);
     const caller = verdict.credentials.functionLogicalId;
@@ -614,6 +653,11 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     deleteMessages(queue, receiptHandles) {
       const local = queueOrThrow(queue);
       for (const handle of receiptHandles) deleteMessage(local, handle);
+    },
+    sendOnBehalfOf(functionLogicalId, queue, body) {
+      const local = queueOrThrow(queue);
+      record(functionLogicalId, 'sqs:SendMessage', [local.queue.arn]);
+      sendMessage(local, functionLogicalId, { MessageBody: body });
     },
     onMessage(queue, listener) {
       const local = queueOrThrow(queue);

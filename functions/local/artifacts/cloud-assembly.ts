@@ -78,10 +78,7 @@ export function readDeployedApp(
     functions,
     httpApi: readHttpApi(resolved, functions),
     eventSources: readEventSources(resolved, functions),
-    queues: namedOf(resolved, 'AWS::SQS::Queue').map(({ physical, ...queue }): DeployedQueue => ({
-      ...queue,
-      url: physical.attributes.QueueUrl!,
-    })),
+    queues: readQueues(resolved),
     secrets: namedOf(resolved, 'AWS::SecretsManager::Secret').map(
       ({ stack, logicalId, name, arn }): DeployedSecret => ({ stack, logicalId, name, arn }),
     ),
@@ -629,6 +626,37 @@ function namedOf(stacks: readonly ResolvedStack[], type: string) {
   }));
 }
 
+/**
+ * The queues with the template's VisibilityTimeout and RedrivePolicy
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queue.html).
+ */
+function readQueues(stacks: readonly ResolvedStack[]): DeployedQueue[] {
+  return resourcesOf(stacks, 'AWS::SQS::Queue').map(({ stack, logicalId, properties, physical }) => {
+    const redrive: Json =
+      typeof properties.RedrivePolicy === 'string'
+        ? JSON.parse(properties.RedrivePolicy)
+        : properties.RedrivePolicy;
+    return {
+      stack: stack.name,
+      logicalId,
+      name: physical.name,
+      arn: physical.attributes.Arn ?? physical.ref,
+      url: physical.attributes.QueueUrl!,
+      ...(properties.VisibilityTimeout !== undefined
+        ? { visibilityTimeoutSeconds: Number(properties.VisibilityTimeout) }
+        : {}),
+      ...(typeof redrive?.deadLetterTargetArn === 'string'
+        ? {
+            redrive: {
+              deadLetterTargetArn: redrive.deadLetterTargetArn,
+              maxReceiveCount: Number(redrive.maxReceiveCount),
+            },
+          }
+        : {}),
+    };
+  });
+}
+
 function plainNamed({ stack, logicalId, name, arn }: DeployedNamed & { physical: Physical }): DeployedNamed {
   return { stack, logicalId, name, arn };
 }
@@ -868,12 +896,18 @@ function readEventSources(
         reportBatchItemFailures: (properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
         ...(properties.StartingPosition ? { startingPosition: properties.StartingPosition } : {}),
       };
+      const onFailure: unknown = properties.DestinationConfig?.OnFailure?.Destination;
       return table
         ? [
             {
               ...common,
               source: { kind: 'dynamodb-stream', tableLogicalId: table.logicalId },
               batchSize: Number(properties.BatchSize ?? 100),
+              maximumRetryAttempts: Number(properties.MaximumRetryAttempts ?? -1),
+              bisectBatchOnFunctionError:
+                properties.BisectBatchOnFunctionError === true ||
+                properties.BisectBatchOnFunctionError === 'true',
+              ...(typeof onFailure === 'string' ? { onFailureDestinationArn: onFailure } : {}),
             },
           ]
         : [

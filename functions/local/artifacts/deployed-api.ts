@@ -6,7 +6,12 @@ import { startLocalServer, type LocalServer, type RequestLogEntry } from '../loc
 import type { LocalIamCredentials } from '../sigv4.js';
 import { functionCredentials, startAwsEndpoint, type AwsEndpoint } from './aws-endpoint.js';
 import { createDeployedTables, readDeployedApp } from './cloud-assembly.js';
-import { startQueuePoller, startStreamPoller, type EventSourcePoller } from './event-sources.js';
+import {
+  onFailureRecord,
+  startQueuePoller,
+  startStreamPoller,
+  type EventSourcePoller,
+} from './event-sources.js';
 import { createFunctionHost, type FunctionHost } from './function-host.js';
 import { checkCalls, type IamReport } from './iam-check.js';
 import type { DeployedApp, DeployedFunction, LocalNaming, RecordedCall } from './types.js';
@@ -47,6 +52,8 @@ export interface DeployedApiOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Each line a function writes (its logs); dropped when absent. */
   onLog?: (line: string, fn: DeployedFunction) => void;
+  /** The queues' clock (aws-endpoint.ts `now`): a test moves it past a visibility timeout. */
+  now?: () => Date;
 }
 
 /** The HTTP API served from the assembly, and what stands in for AWS around it. */
@@ -105,6 +112,7 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       queues: app.queues,
       buses: app.buses,
       tables: app.tables,
+      now: options.now,
     });
     stops.push(() => endpoint.close());
 
@@ -177,6 +185,19 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
             eventSourceArn: table.streamArn ?? `${table.arn}/stream`,
             region: app.environment.region,
             target,
+            maxRetries: mapping.maximumRetryAttempts,
+            onDiscard: (batch) => {
+              // SQS destinations are served; an SNS topic or none leaves the batch discarded.
+              const destination = app.queues.find((q) => q.arn === mapping.onFailureDestinationArn)?.arn;
+              if (!destination) return;
+              const fn = functionOf(mapping.functionLogicalId);
+              const at = options.now?.() ?? new Date();
+              endpoint.sendOnBehalfOf(
+                fn.logicalId,
+                destination,
+                JSON.stringify(onFailureRecord(batch, fn.arn, at)),
+              );
+            },
           }),
         );
       } else {

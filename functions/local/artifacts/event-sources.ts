@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DescribeStreamCommand,
   GetRecordsCommand,
@@ -21,11 +22,54 @@ export interface EventSourcePoller {
   close(): Promise<void>;
 }
 
-/** Batches that failed for good, as the mapping's on-failure destination would receive them. */
+/** A batch that failed for good: what Lambda tells the mapping's on-failure destination. */
 export interface DiscardedBatch {
+  /** The stream's ARN (the template's, as the function sees it). */
   source: string;
+  shardId: string;
+  /** First and last sequence number of the records discarded (from the first failed one on). */
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  firstArrival?: Date;
+  lastArrival?: Date;
   records: number;
+  /** Invocations of the batch, the first one included. */
+  attempts: number;
+  /** `Unhandled` when the function failed, absent when it reported batch item failures. */
+  functionError?: 'Unhandled';
   reason: string;
+}
+
+/**
+ * The message Lambda sends to an SQS on-failure destination of a stream mapping
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html): where the batch
+ * is in the stream, so it can be read again while the stream keeps it (24 hours).
+ */
+export function onFailureRecord(batch: DiscardedBatch, functionArn: string, at: Date) {
+  return {
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn,
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: batch.attempts,
+    },
+    responseContext: {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      ...(batch.functionError ? { functionError: batch.functionError } : {}),
+    },
+    version: '1.0',
+    timestamp: at.toISOString(),
+    DDBStreamBatchInfo: {
+      shardId: batch.shardId,
+      startSequenceNumber: batch.startSequenceNumber,
+      endSequenceNumber: batch.endSequenceNumber,
+      ...(batch.firstArrival ? { approximateArrivalOfFirstRecord: batch.firstArrival.toISOString() } : {}),
+      ...(batch.lastArrival ? { approximateArrivalOfLastRecord: batch.lastArrival.toISOString() } : {}),
+      batchSize: batch.records,
+      streamArn: batch.source,
+    },
+  };
 }
 
 /** Options of {@link startStreamPoller}. */
@@ -40,7 +84,10 @@ export interface StreamPollerOptions {
   eventSourceArn: string;
   region: string;
   target: BatchTarget;
-  /** MaximumRetryAttempts of the mapping (Lambda's default: until the record expires). */
+  /**
+   * MaximumRetryAttempts of the mapping; -1 (Lambda's default) retries until the record expires,
+   * which locally means for as long as the poller runs.
+   */
   maxRetries?: number;
   onDiscard?: (batch: DiscardedBatch) => void;
   intervalMs?: number;
@@ -51,7 +98,8 @@ export interface StreamPollerOptions {
  * (from TRIM_HORIZON or LATEST, as the mapping says), hands the function batches of up to
  * BatchSize records in order, and on a failure retries from the first failed record
  * (ReportBatchItemFailures) until MaximumRetryAttempts, then discards the batch to the
- * on-failure destination. https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+ * on-failure destination. BisectBatchOnFunctionError is not emulated: a failed invocation is
+ * retried whole. https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<EventSourcePoller> {
   const table = await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
@@ -76,7 +124,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
     }
   };
 
-  const deliver = async (records: StreamRecord[]) => {
+  const maxRetries = options.maxRetries ?? -1;
+  const deliver = async (shardId: string, records: StreamRecord[]) => {
     let pending = records;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const event = { Records: pending.map((record) => toLambdaRecord(record, options)) };
@@ -97,10 +146,23 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
         failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
       } else failedFrom = 0;
       pending = pending.slice(failedFrom);
-      if (attempt >= (options.maxRetries ?? 10)) {
+      if (maxRetries >= 0 && attempt >= maxRetries) {
+        const first = pending[0]!.dynamodb;
+        const last = pending[pending.length - 1]!.dynamodb;
         options.onDiscard?.({
-          source: streamArn,
+          source: options.eventSourceArn,
+          shardId,
+          startSequenceNumber: first?.SequenceNumber ?? '',
+          endSequenceNumber: last?.SequenceNumber ?? '',
+          ...(first?.ApproximateCreationDateTime
+            ? { firstArrival: new Date(first.ApproximateCreationDateTime) }
+            : {}),
+          ...(last?.ApproximateCreationDateTime
+            ? { lastArrival: new Date(last.ApproximateCreationDateTime) }
+            : {}),
           records: pending.length,
+          attempts: attempt + 1,
+          ...(outcome.ok ? {} : { functionError: 'Unhandled' as const }),
           reason: outcome.ok ? 'batch item failures' : (outcome.errorMessage ?? 'function error'),
         });
         return;
@@ -119,7 +181,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
       iterators.set(shardId, page.NextShardIterator);
       if (page.Records?.length) {
         delivered += page.Records.length;
-        await deliver(page.Records);
+        await deliver(shardId, page.Records);
       }
     }
     return delivered;

@@ -132,6 +132,12 @@ export interface DeployedEventSource {
   /** `ReportBatchItemFailures` in FunctionResponseTypes. */
   reportBatchItemFailures: boolean;
   startingPosition?: string;
+  /** Streams: `MaximumRetryAttempts` (-1, Lambda's default, retries until the record expires). */
+  maximumRetryAttempts?: number;
+  /** Streams: `BisectBatchOnFunctionError`. */
+  bisectBatchOnFunctionError?: boolean;
+  /** Streams: the ARN of `DestinationConfig.OnFailure` (an SQS queue of the assembly, locally). */
+  onFailureDestinationArn?: string;
 }
 
 export interface DeployedQueue {
@@ -146,6 +152,11 @@ export interface DeployedQueue {
   url: string;
   /** `VisibilityTimeout` of the template (SQS's default, 30 s, when absent). */
   visibilityTimeoutSeconds?: number;
+  /**
+   * `RedrivePolicy`: a message received `maxReceiveCount` times without being deleted moves to
+   * the dead-letter queue at its next receive.
+   */
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
 }
 
 export interface DeployedSecret {

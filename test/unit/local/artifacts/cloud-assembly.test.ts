@@ -119,7 +119,13 @@ describe('readDeployedApp on the synthesized app (ap-northeast-1, account 123456
       batchSize: 100,
       reportBatchItemFailures: true,
       startingPosition: 'TRIM_HORIZON',
+      maximumRetryAttempts: 10,
+      bisectBatchOnFunctionError: true,
     });
+    // The on-failure destination is a queue of the assembly, served by the local SQS.
+    expect(app.queues.find((q) => q.arn === stream.onFailureDestinationArn)?.logicalId).toMatch(
+      /^LinkEventsStreamFailures/,
+    );
 
     const sqs = app.eventSources.find((s) => s.source.kind === 'sqs')!;
     const queue = app.queues.find(
@@ -132,6 +138,12 @@ describe('readDeployedApp on the synthesized app (ap-northeast-1, account 123456
       /\/MessageJobs\/Worker\//,
     );
     expect(sqs.reportBatchItemFailures).toBe(true);
+    // The template's visibility timeout and redrive to the dead-letter queue.
+    expect(queue.visibilityTimeoutSeconds).toBe(1800);
+    expect(queue.redrive).toEqual({
+      deadLetterTargetArn: app.queues.find((q) => /^MessageJobsDeadLetters/.test(q.logicalId))!.arn,
+      maxReceiveCount: 5,
+    });
   });
 
   test("tables keep the shared definitions' keys, indexes, TTL and stream", () => {
