@@ -144,6 +144,21 @@ export class CompanyUserAlreadyLinkedError extends AlreadyLinkedError {
   }
 }
 
+/**
+ * A company ID token sent to `POST /links` by another LINE user than the one it is bound to:
+ * each token belongs, until it expires, to the first LINE user whose link request it served, so
+ * a token that leaked cannot link a second LINE account. Nothing was written. (The same user
+ * sending it again is a retry, answered as one.)
+ */
+export class CompanyTokenReplayedError extends DomainError {
+  static readonly code = 'company-token-replayed';
+  readonly code = CompanyTokenReplayedError.code;
+
+  constructor() {
+    super('This company ID token was already used from another LINE account. Sign in to the company again.');
+  }
+}
+
 /** The caller has no link. */
 export class NotLinkedError extends DomainError {
   static readonly code = 'not-linked';

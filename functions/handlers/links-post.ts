@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { loadCompanyIdTokenMaxAge } from '../config.js';
 import { systemClock } from '../core/ports/index.js';
 import { askFriendshipStatus } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
@@ -25,6 +26,7 @@ const ports: LinkWithOidcPorts = {
   clock: systemClock,
   audit: auditLog(),
   friendship: friendshipStore(),
+  settings: { companyIdTokenMaxAgeSeconds: loadCompanyIdTokenMaxAge() },
 };
 const friendshipStatus = friendshipStatusApi();
 
@@ -37,8 +39,11 @@ type LinkRequest = z.infer<typeof LinkRequest>;
 
 /**
  * `POST /links` — pattern 1 from a LIFF app: 201 new link, 200 same pair again, 409 conflict.
- * The new link shows `friend` at once: from LINE's friendship status API when the bearer is a
- * LINE access token (not an ID token), or else from the follow / unfollow events learned before.
+ * The company ID token must be fresh (COMPANY_ID_TOKEN_MAX_AGE_SECONDS, else 401
+ * `invalid-company-token`) and is bound to the first LINE user it links: from another LINE user it
+ * is 401 `company-token-replayed`, from the same one a retry. The new link shows `friend` at once:
+ * from LINE's friendship status API when the bearer is a LINE access token (not an ID token), or
+ * else from the follow / unfollow events learned before.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())

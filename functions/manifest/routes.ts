@@ -87,6 +87,9 @@ export const ROUTES: readonly RouteDefinition[] = [
       // bearer is an access token (Update, newer wins), or taken over from what the webhook
       // learned before (ConditionCheck; Get when a failed check did not return the item).
       { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem', 'UpdateItem'] },
+      // The company ID token bound to the LINE user who presented it (`COMPANYTOKEN#…`, expiring),
+      // in the link's transaction or at an idempotent relink (Put, conditional).
+      { table: 'sessions', actions: ['PutItem'] },
     ],
     secrets: [],
     settings: ['line', 'company-oidc', 'audit'],

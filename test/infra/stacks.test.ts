@@ -62,6 +62,7 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
     links: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     audit: ['dynamodb:PutItem'],
     messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    sessions: ['dynamodb:PutItem'],
   },
   'POST /links/by-record': {
     links: ['dynamodb:PutItem'],

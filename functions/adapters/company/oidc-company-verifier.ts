@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto';
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
-import type { CompanyIdentity } from '../../core/link.js';
-import { type Clock, type CompanyIdentityVerifier, systemClock } from '../../core/ports/index.js';
+import {
+  type Clock,
+  type CompanyIdentityVerifier,
+  systemClock,
+  type VerifiedCompanyIdToken,
+} from '../../core/ports/index.js';
 import { isLoopbackHost } from '../../config.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
 import { discover } from '../http/oauth-client.js';
@@ -51,6 +56,8 @@ const ACCEPTED_ALGORITHMS = [
 const CLOCK_TOLERANCE_SEC = 5;
 /** A company user ID becomes part of a DynamoDB key: printable, bounded. */
 const COMPANY_USER_ID = /^[\x21-\x7e]{1,128}$/;
+/** A `jti` used as is in a DynamoDB key (`POST /links` replay records): printable, bounded; else the token's hash. */
+const USABLE_JTI = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * Verifies ID tokens of the company's OpenID Connect IdP. The discovery document
@@ -78,6 +85,10 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
   }
 
   /**
+   * Verifies the token and tells when the user signed in (`auth_time`, else `iat`) and how to
+   * recognise the token again (`jti`, else its SHA-256), for `POST /links` to take each token only
+   * while fresh and from one LINE user. An `auth_time` that is not a number, or is in the future,
+   * is refused (OIDC Core 2).
    * @param options.nonce the ID token's `nonce` must equal it (web flow).
    * @param options.maxAge the sign-in must be at most this many seconds old: `auth_time`
    *   present and recent (OIDC Core 3.1.2.1 `max_age`, 3.1.3.7 step 11).
@@ -85,7 +96,7 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
   async verifyIdToken(
     token: string,
     options: { nonce?: string; maxAge?: number } = {},
-  ): Promise<CompanyIdentity> {
+  ): Promise<VerifiedCompanyIdToken> {
     if (!token || token.length > 8192) throw new InvalidTokenError('company', 'malformed token');
     const { metadata, jwks } = await this.load();
     let payload: JWTPayload;
@@ -108,17 +119,30 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
     if (options.nonce !== undefined && payload.nonce !== options.nonce) {
       throw new InvalidTokenError('company', 'nonce mismatch');
     }
+    const nowSec = Math.floor(this.options.clock.now().getTime() / 1000);
+    const authTime = payload.auth_time;
+    if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime)))
+      throw new InvalidTokenError('company', 'auth_time is not a number');
+    if (authTime !== undefined && authTime > nowSec + CLOCK_TOLERANCE_SEC)
+      throw new InvalidTokenError('company', 'auth_time in the future');
     if (options.maxAge !== undefined) {
-      const nowSec = Math.floor(this.options.clock.now().getTime() / 1000);
-      if (typeof payload.auth_time !== 'number' || payload.auth_time > nowSec + CLOCK_TOLERANCE_SEC)
-        throw new InvalidTokenError('company', 'auth_time missing or in the future');
-      if (nowSec - payload.auth_time > options.maxAge + CLOCK_TOLERANCE_SEC)
+      if (authTime === undefined) throw new InvalidTokenError('company', 'auth_time missing');
+      if (nowSec - authTime > options.maxAge + CLOCK_TOLERANCE_SEC)
         throw new InvalidTokenError('company', 'auth_time older than max_age');
     }
     if (typeof payload.sub !== 'string' || !COMPANY_USER_ID.test(payload.sub)) {
       throw new InvalidTokenError('company', 'sub is not a usable company user ID');
     }
-    return { userId: payload.sub };
+    return {
+      userId: payload.sub,
+      tokenId:
+        typeof payload.jti === 'string' && USABLE_JTI.test(payload.jti)
+          ? `jti:${payload.jti}`
+          : `sha256:${createHash('sha256').update(token).digest('hex')}`,
+      // jose checked both are numbers (requiredClaims, exp and iat validation).
+      signedInAt: authTime ?? payload.iat!,
+      expiresAt: payload.exp! + CLOCK_TOLERANCE_SEC,
+    };
   }
 
   private load() {

@@ -17,8 +17,10 @@ export interface OidcWebLoginClientOptions {
   scope: string;
   /** COMPANY_OIDC_MAX_AGE: a sign-in at most this many seconds old (sent as `max_age`, `auth_time` checked). */
   maxAge?: number;
-  /** Discovery (endpoints) and ID token verification, with their caches. */
-  verifier: Pick<OidcCompanyVerifier, 'getDiscovery' | 'verifyIdToken'>;
+  /** Discovery (endpoints) and ID token verification, with their caches (only the identity is used). */
+  verifier: Pick<OidcCompanyVerifier, 'getDiscovery'> & {
+    verifyIdToken(token: string, options: { nonce?: string; maxAge?: number }): Promise<{ userId: string }>;
+  };
   timeoutMs: number;
   fetch?: FetchLike;
   /** The service's clock (ID token time checks). */

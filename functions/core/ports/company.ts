@@ -11,7 +11,20 @@ import type { FactorValues } from '../member-factors.js';
  */
 export interface CompanyIdentityVerifier {
   /** @throws InvalidTokenError / UpstreamError */
-  verifyIdToken(token: string): Promise<CompanyIdentity>;
+  verifyIdToken(token: string): Promise<VerifiedCompanyIdToken>;
+}
+
+/**
+ * A verified company ID token: the identity, and what `POST /links` needs to accept each token
+ * only while fresh and from one LINE user (DESIGN.md, "Security rules").
+ */
+export interface VerifiedCompanyIdToken extends CompanyIdentity {
+  /** Names this token and no other: `jti:<jti>`, or `sha256:<hex>` of the whole token when it has no usable `jti`. */
+  tokenId: string;
+  /** When the user signed in at the IdP, epoch seconds: `auth_time`, else `iat` (when the IdP sends no `auth_time`). */
+  signedInAt: number;
+  /** Epoch seconds from which the verifier refuses the token: its `exp` plus the clock tolerance. */
+  expiresAt: number;
 }
 
 /** The company's answer to a verification request (pattern 2). */

@@ -6,6 +6,7 @@ import type {
   CreateLinkResult,
   FriendshipStore,
   LinkFriendship,
+  LinkGuard,
   LinkRepository,
 } from '../ports/index.js';
 
@@ -41,6 +42,12 @@ export interface LinkAccountsInput {
    * made it.
    */
   friendship?: LinkFriendship;
+  /**
+   * One-time credentials the request spends (LinkRepository.create): recorded with a new link in
+   * its transaction (a company token also at an idempotent relink); a refused one fails the
+   * request, writes nothing and is not audited here (the refusal is logged at the edge).
+   */
+  guards?: readonly LinkGuard[];
 }
 
 /**
@@ -78,7 +85,7 @@ export async function linkAccounts(
   };
   let result: CreateLinkResult;
   try {
-    result = await ports.links.create(link, consent, input.friendship ?? NOTHING_LEARNED);
+    result = await ports.links.create(link, consent, input.friendship ?? NOTHING_LEARNED, input.guards);
   } catch (error) {
     if (error instanceof AlreadyLinkedError) {
       await ports.audit.record({ type: 'conflict', ...attempt, code: error.code });

@@ -161,7 +161,9 @@ export interface CompanyCallbackOutcome {
 
 /**
  * `GET /auth/company/callback`: verifies the company identity and links it to the LINE user the
- * first leg proved.
+ * first leg proved. Unlike `POST /links` (linkWithOidc), no replay record of the company ID token
+ * is kept: the token comes from this backend's own code exchange (PKCE), bound to the session's
+ * nonce, and the session is consumed exactly once, so no other request can present it.
  * @throws LoginStateError before anything was consumed
  */
 export async function completeCompanyLogin(

@@ -1,4 +1,10 @@
-import type { CompanyIdentityVerifier, CreateLinkResult, LineIdentityVerifier } from '../ports/index.js';
+import { InvalidTokenError } from '../errors.js';
+import type {
+  CompanyIdentityVerifier,
+  CreateLinkResult,
+  LineIdentityVerifier,
+  LinkGuard,
+} from '../ports/index.js';
 import { friendshipAtLink } from './learn-friendship.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
@@ -6,14 +12,32 @@ import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 export interface LinkWithOidcPorts extends LinkAccountsPorts {
   line: LineIdentityVerifier;
   company: CompanyIdentityVerifier;
+  settings: {
+    /**
+     * COMPANY_ID_TOKEN_MAX_AGE_SECONDS: the oldest company sign-in (`auth_time`, else `iat`)
+     * accepted, so a token that leaked is of use for minutes, not for the token's whole life.
+     */
+    companyIdTokenMaxAgeSeconds: number;
+  };
 }
 
 /**
- * Pattern 1 from a LIFF app: the caller proves its LINE identity with a LINE token and its
- * company identity with an ID token from the company IdP; both are verified here, by us,
- * before anything is written. The new link takes over the user's friendship: what LINE answered
- * `askedFriendship` (started by the caller alongside, for an access token) or else what the
- * service already knew.
+ * Pattern 1 from a LIFF app (`POST /links`): the caller proves its LINE identity with a LINE
+ * token and its company identity with an ID token from the company IdP; both are verified here,
+ * by us, before anything is written. The new link takes over the user's friendship: what LINE
+ * answered `askedFriendship` (started by the caller alongside, for an access token) or else what
+ * the service already knew.
+ *
+ * The company token is a bearer credential the app obtained elsewhere, so it is taken only when
+ * fresh (the sign-in at most `companyIdTokenMaxAgeSeconds` old) and from one LINE user: the link
+ * repository binds it to the first LINE user it links (a `company-token` guard, in the link's own
+ * transaction), another LINE user presenting it gets CompanyTokenReplayedError and writes nothing,
+ * and the same user presenting it again is a retry (200 with the link, or 201 when the first try
+ * wrote nothing). The web flow (`completeCompanyLogin`, link-by-web-login.ts) needs no such
+ * record: its company token comes from its own code exchange, checked against the nonce of a
+ * login session that is consumed exactly once.
+ * @throws InvalidTokenError (`invalid-company-token`, reason `stale`) for an old sign-in.
+ * @throws CompanyTokenReplayedError for a token bound to another LINE user.
  */
 export async function linkWithOidc(
   input: {
@@ -30,11 +54,21 @@ export async function linkWithOidc(
     ports.line.verifyBearer(input.lineToken),
     ports.company.verifyIdToken(input.companyIdToken),
   ]);
+  const nowSec = Math.floor(ports.clock.now().getTime() / 1000);
+  if (nowSec - company.signedInAt > ports.settings.companyIdTokenMaxAgeSeconds) {
+    throw new InvalidTokenError('company', 'stale');
+  }
   // LINE's answer is about the access token's user; an ID token's user was not asked about.
   const friendship = await friendshipAtLink(
     line.via === 'access-token' ? input.askedFriendship : undefined,
     ports.clock,
   );
+  const guard: LinkGuard = {
+    kind: 'company-token',
+    tokenId: company.tokenId,
+    lineUserId: line.userId,
+    expiresAt: company.expiresAt,
+  };
   return linkAccounts(
     {
       lineUserId: line.userId,
@@ -43,6 +77,7 @@ export async function linkWithOidc(
       channelId: line.channelId,
       consentVersion: input.consentVersion,
       friendship,
+      guards: [guard],
     },
     ports,
   );

@@ -38,6 +38,7 @@ export const ERROR_TABLE = {
   'missing-line-token': { status: 401, page: 400 },
   'invalid-line-token': { status: 401, page: 400, metric: 'RejectedTokens' },
   'invalid-company-token': { status: 401, page: 400, metric: 'RejectedTokens' },
+  'company-token-replayed': { status: 401, page: 400, metric: 'RejectedTokens' },
   'invalid-webhook-signature': { status: 401, page: 400, metric: 'WebhookSignatureRejected' },
   'admin-forbidden': { status: 403, page: 403 },
   'not-linked': { status: 404, page: 404 },

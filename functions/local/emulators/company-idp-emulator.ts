@@ -23,7 +23,7 @@
  * grant and `POST /api/members/verify` (Bearer token or API key) answering from the member list;
  * its outages and counter are the `members` endpoint's.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -140,6 +140,11 @@ export interface CompanyMintIdTokenOptions {
   azp?: string;
   /** `auth_time` (epoch seconds), as the authorization-code grant sets it. */
   authTime?: number;
+  /**
+   * `jti`. Default: a new random one, so two tokens minted in the same second differ (as most
+   * IdPs do); `null` for none (then `POST /links` knows the token by its hash).
+   */
+  jti?: string | null;
 }
 
 export interface CompanyIdpEmulator {
@@ -147,7 +152,7 @@ export interface CompanyIdpEmulator {
   readonly issuer: string;
   readonly members: CompanyTestMember[];
   readonly stats: CompanyStats;
-  /** An ID token of this IdP; header `{alg, typ: 'JWT', kid}`; payload iss, sub, aud, exp, iat, (nonce, azp), name, email. */
+  /** An ID token of this IdP; header `{alg, typ: 'JWT', kid}`; payload iss, sub, aud, exp, iat, jti, (nonce, azp, auth_time), name, email. */
   mintIdToken(opts: CompanyMintIdTokenOptions): Promise<string>;
   /** New RS256 and ES256 keys with new `kid`s; the JWKS then serves only the new keys. */
   rotateKeys(): Promise<void>;
@@ -536,6 +541,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
       ...(opts.azp !== undefined ? { azp: opts.azp } : {}),
       ...(opts.authTime !== undefined ? { auth_time: opts.authTime } : {}),
+      ...(opts.jti === null ? {} : { jti: opts.jti ?? randomUUID() }),
       ...(member ? { name: member.name, email: member.email } : {}),
     };
     return new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);

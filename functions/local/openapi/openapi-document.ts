@@ -239,6 +239,7 @@ export function openApiDocument(serverUrl?: string): Json {
             ...JSON_INPUT,
             ...LINE_AUTH,
             'invalid-company-token',
+            'company-token-replayed',
             'line-user-already-linked',
             'company-user-already-linked',
             'feature-disabled',
@@ -671,7 +672,8 @@ export function openApiDocument(serverUrl?: string): Json {
               type: 'string',
               minLength: 1,
               maxLength: 8192,
-              description: 'ID token from the company IdP.',
+              description:
+                'ID token from the company IdP, from a sign-in at most COMPANY_ID_TOKEN_MAX_AGE_SECONDS old (auth_time, else iat; default 600 s; older: 401 invalid-company-token). Each token links one LINE user: sent again by the same user it is a retry (200, or 201 when the first try linked nothing), by another user 401 company-token-replayed.',
             },
             consentVersion: ref('ConsentVersion'),
           },

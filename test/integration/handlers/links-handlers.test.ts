@@ -82,14 +82,14 @@ test('link, read, link again, unlink, read: 201, 200, 200, 204, 404', async () =
 test('the member is linked to another LINE user: 409 company-user-already-linked, nothing written', async () => {
   const first = fresh();
   const second = fresh();
-  const companyIdToken = await stack.company.mintIdToken({ sub: first.memberId });
   const firstLink = await postLink(await stack.line.mintIdToken({ userId: first.lineUserId }), {
-    companyIdToken,
+    companyIdToken: await stack.company.mintIdToken({ sub: first.memberId }),
   });
   expect(firstLink.statusCode).toBe(201);
 
+  // The member signs in again from the second LINE account (a token links one LINE user).
   const conflict = await postLink(await stack.line.mintIdToken({ userId: second.lineUserId }), {
-    companyIdToken,
+    companyIdToken: await stack.company.mintIdToken({ sub: first.memberId }),
   });
   expectProblem(conflict, 409, 'company-user-already-linked');
   expect(await storedSides(second.lineUserId, 'none')).toEqual([]);

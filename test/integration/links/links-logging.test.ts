@@ -67,11 +67,12 @@ it('emits the business metrics as CloudWatch EMF: LinksCreated, LinkConflicts, R
   lines.length = 0;
   const a = testLineUserId('metrics-a');
   const b = testLineUserId('metrics-b');
-  const companyIdToken = await stack.company.mintIdToken({ sub: 'M-METRICS' });
-  const link = (userId: string) =>
-    stack.line
-      .mintIdToken({ userId })
-      .then((token) => call(stack.api.url, 'POST', '/links', { token, json: { companyIdToken } }));
+  // A company sign-in per request (a company token links one LINE user).
+  const link = async (userId: string) =>
+    call(stack.api.url, 'POST', '/links', {
+      token: await stack.line.mintIdToken({ userId }),
+      json: { companyIdToken: await stack.company.mintIdToken({ sub: 'M-METRICS' }) },
+    });
   expect((await link(a)).status).toBe(201);
   expect((await link(b)).status).toBe(409);
   expect((await call(stack.api.url, 'GET', '/links/me', { token: 'forged.token.value' })).status).toBe(401);

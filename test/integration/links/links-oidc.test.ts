@@ -110,9 +110,16 @@ describe('POST /links (pattern 1, LIFF)', () => {
   it('20 concurrent conflicting requests: exactly one succeeds and the table stays consistent', async () => {
     const { memberId } = fresh();
     const users = Array.from({ length: 20 }, () => fresh().lineUserId);
-    const companyIdToken = await stack.company.mintIdToken({ sub: memberId });
-    const tokens = await Promise.all(users.map((userId) => stack.line.mintIdToken({ userId })));
-    const responses = await Promise.all(tokens.map((token) => post(token, { companyIdToken })));
+    // Each user signed in to the company on its own (one company token links one LINE user).
+    const requests = await Promise.all(
+      users.map(async (userId) => ({
+        token: await stack.line.mintIdToken({ userId }),
+        companyIdToken: await stack.company.mintIdToken({ sub: memberId }),
+      })),
+    );
+    const responses = await Promise.all(
+      requests.map(({ token, companyIdToken }) => post(token, { companyIdToken })),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { OidcCompanyVerifier } from '../../../../functions/adapters/company/oidc-company-verifier.js';
 import { InvalidTokenError } from '../../../../functions/core/errors.js';
@@ -52,7 +53,7 @@ async function setup(discovery: Record<string, unknown> = {}) {
 describe('OidcCompanyVerifier', () => {
   it('verifies a token against the discovered JWKS and caches discovery and keys', async () => {
     const { verifier, sign, calls } = await setup();
-    await expect(verifier.verifyIdToken(await sign())).resolves.toEqual({ userId: 'M-1' });
+    await expect(verifier.verifyIdToken(await sign())).resolves.toMatchObject({ userId: 'M-1' });
     await verifier.verifyIdToken(await sign());
     expect(calls).toEqual({ discovery: 1, jwks: 1 });
     await expect(verifier.getDiscovery()).resolves.toMatchObject({
@@ -74,7 +75,7 @@ describe('OidcCompanyVerifier', () => {
     );
     await expect(
       verifier.verifyIdToken(await sign({ aud: [CLIENT, 'other'], azp: CLIENT })),
-    ).resolves.toEqual({ userId: 'M-1' });
+    ).resolves.toMatchObject({ userId: 'M-1' });
     await expect(verifier.verifyIdToken(await sign({ nonce: 'a' }), { nonce: 'b' })).rejects.toMatchObject({
       reason: 'nonce mismatch',
     });
@@ -94,6 +95,58 @@ describe('OidcCompanyVerifier', () => {
       expect(calls.discovery).toBe(2);
     },
   );
+
+  it('tells when the user signed in (auth_time, else iat), the token by its jti, and when it stops being accepted', async () => {
+    const { verifier, sign } = await setup();
+    await expect(
+      verifier.verifyIdToken(await sign({ auth_time: nowSec - 300, jti: 'j-1' })),
+    ).resolves.toEqual({
+      userId: 'M-1',
+      tokenId: 'jti:j-1',
+      signedInAt: nowSec - 300,
+      expiresAt: nowSec + 605,
+    });
+    await expect(verifier.verifyIdToken(await sign({ jti: 'j-2' }))).resolves.toMatchObject({
+      tokenId: 'jti:j-2',
+      signedInAt: nowSec - 5,
+    });
+  });
+
+  it.each([
+    ['no jti', {}],
+    ['a jti with a space', { jti: 'j 1' }],
+    ['a jti too long for a key', { jti: 'j'.repeat(256) }],
+    ['a jti that is not a string', { jti: 42 }],
+  ])('knows a token with %s by the SHA-256 of the whole token', async (_, claims) => {
+    const { verifier, sign } = await setup();
+    const token = await sign(claims);
+    const { tokenId } = await verifier.verifyIdToken(token);
+    expect(tokenId).toBe(`sha256:${createHash('sha256').update(token).digest('hex')}`);
+  });
+
+  it.each([
+    ['not a number', { auth_time: '1700000000' }, 'auth_time is not a number'],
+    ['in the future beyond the clock tolerance', { auth_time: nowSec + 6 }, 'auth_time in the future'],
+  ])('refuses an auth_time %s', async (_, claims, reason) => {
+    const { verifier, sign } = await setup();
+    await expect(verifier.verifyIdToken(await sign(claims))).rejects.toMatchObject({
+      code: 'invalid-company-token',
+      reason,
+    });
+  });
+
+  it('with maxAge (the web flow), requires an auth_time that recent', async () => {
+    const { verifier, sign } = await setup();
+    await expect(verifier.verifyIdToken(await sign(), { maxAge: 300 })).rejects.toMatchObject({
+      reason: 'auth_time missing',
+    });
+    await expect(
+      verifier.verifyIdToken(await sign({ auth_time: nowSec - 306 }), { maxAge: 300 }),
+    ).rejects.toMatchObject({ reason: 'auth_time older than max_age' });
+    await expect(
+      verifier.verifyIdToken(await sign({ auth_time: nowSec - 305 }), { maxAge: 300 }),
+    ).resolves.toMatchObject({ signedInAt: nowSec - 305 });
+  });
 
   it('refuses a sub that cannot be a company user ID', async () => {
     const { verifier, sign } = await setup();

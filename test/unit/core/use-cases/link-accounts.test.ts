@@ -24,6 +24,7 @@ describe('linkAccounts audit trail', () => {
       expect.objectContaining({ lineUserId: 'U1' }),
       { consentVersion: 'tos-2026.1' },
       { known: 'unknown' },
+      undefined, // no guards
     );
     // The link event is the repository's job (same transaction), not an after-the-fact record.
     expect(audit.events).toEqual([]);

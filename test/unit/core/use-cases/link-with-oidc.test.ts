@@ -1,4 +1,5 @@
 import {
+  CompanyTokenReplayedError,
   CompanyUserAlreadyLinkedError,
   InvalidTokenError,
   LineUserAlreadyLinkedError,
@@ -17,14 +18,18 @@ import {
 import { InMemoryFriendshipStore } from '../../../support/messaging-fakes.js';
 import type { LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
 
+/** COMPANY_ID_TOKEN_MAX_AGE_SECONDS's default. */
+const settings = { companyIdTokenMaxAgeSeconds: 600 };
+
 describe('linkWithOidc', () => {
   const setup = () => {
     const links = new InMemoryLinkRepository();
     const audit = new InMemoryAuditLog();
+    const clock = frozenClock();
     return {
       links,
       audit,
-      ports: { links, audit, line: fakeLineVerifier, company: fakeCompanyVerifier, clock: frozenClock() },
+      ports: { links, audit, line: fakeLineVerifier, company: fakeCompanyVerifier(clock), clock, settings },
     };
   };
 
@@ -49,7 +54,7 @@ describe('linkWithOidc', () => {
     await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
     const again = await linkWithOidc(
       { lineToken: 'line:U1', companyIdToken: 'company:M1' },
-      { ...ports, clock: frozenClock('2027-01-01T00:00:00.000Z') },
+      { ...ports, clock: frozenClock('2026-11-22T09:05:00.000Z') },
     );
     expect(again.created).toBe(false);
     expect(again.link.linkedAt).toBe('2026-11-22T09:00:00.000Z');
@@ -61,8 +66,9 @@ describe('linkWithOidc', () => {
     await expect(
       linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M2' }, ports),
     ).rejects.toBeInstanceOf(LineUserAlreadyLinkedError);
+    // Another sign-in of M1 (U1's own token is bound to U1).
     await expect(
-      linkWithOidc({ lineToken: 'line:U2', companyIdToken: 'company:M1' }, ports),
+      linkWithOidc({ lineToken: 'line:U2', companyIdToken: 'company:M1;jti=other' }, ports),
     ).rejects.toBeInstanceOf(CompanyUserAlreadyLinkedError);
   });
 
@@ -80,6 +86,100 @@ describe('linkWithOidc', () => {
   });
 });
 
+describe('linkWithOidc: a company token is taken fresh, and from one LINE user', () => {
+  const NOW = Date.parse('2026-11-22T09:00:00.000Z') / 1000;
+  const setup = () => {
+    const links = new InMemoryLinkRepository();
+    const audit = new InMemoryAuditLog();
+    const clock = frozenClock();
+    const ports = {
+      links,
+      audit,
+      line: fakeLineVerifier,
+      company: fakeCompanyVerifier(clock),
+      clock,
+      settings,
+    };
+    return { links, audit, ports };
+  };
+  const link = (lineUserId: string, companyIdToken: string, ports: ReturnType<typeof setup>['ports']) =>
+    linkWithOidc({ lineToken: `line:${lineUserId}`, companyIdToken }, ports);
+
+  it('takes a sign-in exactly COMPANY_ID_TOKEN_MAX_AGE_SECONDS old, and binds the token to the LINE user', async () => {
+    const { ports, links } = setup();
+    const result = await link('U1', `company:M1;signedInAt=${NOW - 600};jti=j1`, ports);
+    expect(result.created).toBe(true);
+    expect(links.companyTokens.get('jti:j1')).toEqual({ lineUserId: 'U1', expiresAt: NOW - 600 + 3600 });
+  });
+
+  it('refuses a sign-in one second older (invalid-company-token, reason stale) and writes nothing', async () => {
+    const { ports, links, audit } = setup();
+    const stale = link('U1', `company:M1;signedInAt=${NOW - 601};jti=j1`, ports);
+    await expect(stale).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(stale).rejects.toMatchObject({ code: 'invalid-company-token', reason: 'stale' });
+    expect(links.byLine.size + links.byCompany.size + links.companyTokens.size).toBe(0);
+    expect(audit.events).toEqual([]);
+  });
+
+  it('follows the setting', async () => {
+    const { ports } = setup();
+    const strict = { ...ports, settings: { companyIdTokenMaxAgeSeconds: 60 } };
+    await expect(link('U1', `company:M1;signedInAt=${NOW - 61}`, strict)).rejects.toMatchObject({
+      reason: 'stale',
+    });
+    await expect(link('U1', `company:M1;signedInAt=${NOW - 60}`, strict)).resolves.toMatchObject({
+      created: true,
+    });
+  });
+
+  it('refuses the same token from another LINE user (company-token-replayed) and writes nothing', async () => {
+    const { ports, links, audit } = setup();
+    const first = await link('U1', 'company:M1;jti=j1', ports);
+    const eventsBefore = audit.events.length;
+    await expect(link('U2', 'company:M1;jti=j1', ports)).rejects.toBeInstanceOf(CompanyTokenReplayedError);
+    await expect(link('U2', 'company:M1;jti=j1', ports)).rejects.toMatchObject({
+      code: 'company-token-replayed',
+    });
+    expect([...links.byLine.values()]).toEqual([first.link]);
+    expect(links.companyTokens.get('jti:j1')?.lineUserId).toBe('U1');
+    expect(audit.events).toHaveLength(eventsBefore);
+  });
+
+  it('takes the same token from the same LINE user again as a retry: the same link, created false', async () => {
+    const { ports, audit } = setup();
+    const first = await link('U1', 'company:M1;jti=j1', ports);
+    const again = await link('U1', 'company:M1;jti=j1', ports);
+    expect(again).toEqual({ link: first.link, created: false });
+    expect(audit.events.at(-1)).toMatchObject({ type: 'relink', lineUserId: 'U1', companyUserId: 'M1' });
+  });
+
+  it('a first try that wrote nothing (a conflict) leaves the token free: the retry links, 201', async () => {
+    const { ports, links } = setup();
+    await link('U1', 'company:M2;jti=j0', ports);
+    await expect(link('U1', 'company:M1;jti=j1', ports)).rejects.toBeInstanceOf(LineUserAlreadyLinkedError);
+    expect(links.companyTokens.has('jti:j1')).toBe(false);
+    await unlinkMe({ lineToken: 'line:U1' }, ports);
+    await expect(link('U1', 'company:M1;jti=j1', ports)).resolves.toMatchObject({
+      created: true,
+      link: { lineUserId: 'U1', companyUserId: 'M1' },
+    });
+  });
+
+  it('a relink binds the token too: from another LINE user it is a replay, not a conflict', async () => {
+    const { ports } = setup();
+    await link('U1', 'company:M1;jti=j1', ports);
+    await expect(link('U1', 'company:M1;jti=j2', ports)).resolves.toMatchObject({ created: false });
+    await unlinkMe({ lineToken: 'line:U1' }, ports);
+    await expect(link('U2', 'company:M1;jti=j2', ports)).rejects.toBeInstanceOf(CompanyTokenReplayedError);
+  });
+
+  it('an invalid company token binds nothing', async () => {
+    const { ports, links } = setup();
+    await expect(link('U1', 'bogus', ports)).rejects.toMatchObject({ code: 'invalid-company-token' });
+    expect(links.companyTokens.size).toBe(0);
+  });
+});
+
 describe('linkWithOidc friendship', () => {
   const NOW = '2026-11-22T09:00:00.000Z';
   const EARLIER = '2026-11-22T08:00:00.000Z';
@@ -94,13 +194,15 @@ describe('linkWithOidc friendship', () => {
   const setup = () => {
     const links = new InMemoryLinkRepository();
     const friendship = new InMemoryFriendshipStore(links);
+    const clock = frozenClock(NOW);
     const ports = {
       links,
       friendship,
       audit: new InMemoryAuditLog(),
       line,
-      company: fakeCompanyVerifier,
-      clock: frozenClock(NOW),
+      company: fakeCompanyVerifier(clock),
+      clock,
+      settings,
     };
     return { links, friendship, ports };
   };
@@ -151,8 +253,9 @@ describe('getMyLink and unlinkMe', () => {
       links,
       audit: new InMemoryAuditLog(),
       line: fakeLineVerifier,
-      company: fakeCompanyVerifier,
+      company: fakeCompanyVerifier(),
       clock: frozenClock(),
+      settings,
     };
     await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
     await expect(getMyLink({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });

@@ -113,10 +113,18 @@ describe('mintIdToken', () => {
       aud: CLIENT.clientId,
       exp: payload.iat! + 3600,
       iat: expect.any(Number),
+      jti: expect.any(String),
       nonce: 'n1',
       name: HANAKO.name,
       email: HANAKO.email,
     });
+  });
+
+  it('gives each token its own jti unless told one, or none', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => idp.mintIdToken({ sub: HANAKO.memberId })));
+    expect(decodeJwt(a!).jti).not.toBe(decodeJwt(b!).jti);
+    expect(decodeJwt(await idp.mintIdToken({ sub: HANAKO.memberId, jti: 'j-1' })).jti).toBe('j-1');
+    expect(decodeJwt(await idp.mintIdToken({ sub: HANAKO.memberId, jti: null }))).not.toHaveProperty('jti');
   });
 
   it('defaults to RS256 and the first client', async () => {
