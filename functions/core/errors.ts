@@ -185,6 +185,24 @@ export class WriteContendedError extends DomainError {
   }
 }
 
+/**
+ * The storage could not be used: throttling, a server error, a connection reset or a timeout
+ * that outlasted the storage client's own retries (functions/adapters/dynamo/dynamo-client.ts).
+ * Whether a write that was under way took effect is unknown: repeating the request finds out.
+ * The HTTP edge sends `Retry-After` from {@link retryAfterSeconds}. A refused condition is never
+ * this error: it is an answer, not a fault.
+ */
+export class StorageUnavailableError extends DomainError {
+  static readonly code = 'storage-unavailable';
+  readonly code = StorageUnavailableError.code;
+  readonly retryAfterSeconds: number;
+
+  constructor(options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super('The storage is unavailable at the moment; try again shortly.', options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(options?.retryAfterSeconds ?? 1));
+  }
+}
+
 /** A configured feature is not available in this deployment (e.g. pattern 1 without an IdP). */
 export class FeatureDisabledError extends DomainError {
   static readonly code = 'feature-disabled';
@@ -329,5 +347,38 @@ export class MessageJobNotFoundError extends DomainError {
 
   constructor() {
     super('There is no message job with this ID.');
+  }
+}
+
+/**
+ * An `Idempotency-Key` this caller already used, within the last 24 hours, for a request with
+ * another body. Nothing was sent; the first request's answer stays what the key gives
+ * (draft-ietf-httpapi-idempotency-key-header §2.7: 422 for a key reused with another payload).
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  static readonly code = 'idempotency-key-reused';
+  readonly code = IdempotencyKeyReusedError.code;
+
+  constructor() {
+    super(
+      'This Idempotency-Key was already used for a different request. Send the same request again, or use a new key.',
+    );
+  }
+}
+
+/**
+ * The first request with this `Idempotency-Key` is still being processed (draft-ietf-httpapi-
+ * idempotency-key-header §2.7: 409). Nothing was done for this one; trying again after
+ * {@link retryAfterSeconds} (sent as `Retry-After`) gets the first request's answer once it is
+ * there. A first attempt that died holds the key only until its lease lapses.
+ */
+export class IdempotencyKeyInProgressError extends DomainError {
+  static readonly code = 'idempotency-key-in-progress';
+  readonly code = IdempotencyKeyInProgressError.code;
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super('A request with this Idempotency-Key is still being processed. Try again shortly.', options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }

@@ -1,30 +1,47 @@
-import { randomUUID } from 'node:crypto';
-import middy from '@middy/core';
+import { createHash, randomUUID } from 'node:crypto';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { MULTICAST_LIMIT, parseSendRequest } from '../core/messages.js';
+import { DynamoIdempotencyStore } from '../adapters/dynamo/dynamo-idempotency-store.js';
+import { tableName } from '../config.js';
+import { parseSendRequest } from '../core/messages.js';
 import { systemClock } from '../core/ports/index.js';
-import { sendMessagesNow, startMessageJob } from '../core/use-cases/message-jobs.js';
+import { sendMessages, type SendMessagesPorts } from '../core/use-cases/message-jobs.js';
+import { logger } from '../observability/logger.js';
 import { adminCaller } from './http/admin.js';
+import { idempotencyKeyOf } from './http/idempotency-key.js';
 import { httpEdge, jsonBody } from './http/middlewares.js';
 import { json } from './http/responses.js';
-import { auditLog, linkRepository, messageJobStore, messageQueue, multicastSender } from './wiring.js';
+import {
+  auditLog,
+  documentClient,
+  linkRepository,
+  messageJobStore,
+  messageQueue,
+  multicastSender,
+} from './wiring.js';
 
 /** 100,000 company user IDs of up to ~40 characters, plus messages; under Lambda's 6 MB. */
 const MAX_BYTES = 5 * 1024 * 1024;
 
-const nowPorts = {
+const ports: SendMessagesPorts = {
   links: linkRepository(),
   sender: multicastSender(),
-  audit: auditLog(),
-  clock: systemClock,
-  newRetryKey: randomUUID,
-};
-const jobPorts = {
   jobs: messageJobStore(),
   queue: messageQueue(),
   audit: auditLog(),
   clock: systemClock,
-  newJobId: randomUUID,
+  // The keys' records live beside the jobs they start (one transaction writes both).
+  idempotency: new DynamoIdempotencyStore(documentClient(), tableName('jobs')),
+  newId: () => randomUUID(),
+};
+
+/** SHA-256 of each request's body bytes as they arrived, before the JSON parser replaces them. */
+const bodyDigests = new WeakMap<object, string>();
+const digestBody: MiddlewareObj<APIGatewayProxyEventV2> = {
+  before: async ({ event }) => {
+    const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    bodyDigests.set(event, createHash('sha256').update(bytes).digest('hex'));
+  },
 };
 
 /**
@@ -32,16 +49,31 @@ const jobPorts = {
  * up to 500 recipients: sent now, 200 with counts and a result per member (`sent`, `not-linked`,
  * `not-friend`, `failed`); more: 202 with a job whose progress and report are at
  * `GET /admin/messages/jobs/{jobId}`. Bad input → 400, nothing sent. IAM-authorized.
+ *
+ * An `Idempotency-Key` header makes a retry safe: the same key and body give the first answer
+ * again without sending again, for 24 hours (docs/admin-api.md).
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpEdge())
+  .use(digestBody as MiddlewareObj)
   .use(jsonBody({ maxBytes: MAX_BYTES }))
   .handler(async (event) => {
     const caller = adminCaller(event);
+    const key = idempotencyKeyOf(event.headers?.['idempotency-key']);
     const request = parseSendRequest(event.body);
-    if (new Set(request.to).size <= MULTICAST_LIMIT) {
-      return json(200, await sendMessagesNow(request, caller, nowPorts));
+    let idempotency: { key: string; fingerprint: string } | undefined;
+    if (key !== undefined) {
+      // Not a secret: logged, so a client's report can be matched to the request.
+      logger.appendKeys({ idempotencyKey: key });
+      idempotency = {
+        key,
+        // The canonical request: route, caller (keys are the caller's own) and body bytes.
+        fingerprint: createHash('sha256')
+          .update(`POST /admin/messages\n${caller.arn}\n${bodyDigests.get(event) ?? ''}`)
+          .digest('hex'),
+      };
     }
-    const job = await startMessageJob(request, caller, jobPorts);
-    return json(202, job, { Location: `/admin/messages/jobs/${job.jobId}` });
+    const answer = await sendMessages(request, caller, ports, idempotency);
+    if (answer.kind === 'sent') return json(200, { counts: answer.counts, results: answer.results });
+    return json(202, answer.job, { Location: `/admin/messages/jobs/${answer.job.jobId}` });
   });

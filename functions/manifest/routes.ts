@@ -105,8 +105,9 @@ export const ROUTES: readonly RouteDefinition[] = [
       // A new link takes over the friendship the webhook learned, in its transaction.
       { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem'] },
       { table: 'members', actions: ['GetItem'] },
-      // Counters are added to (UpdateItem ADD) and cleared on success (DeleteItem).
-      { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
+      // Counters move in transactions (UpdateItem, a PutItem that restarts a window, DeleteItem
+      // on success) and are read back (GetItem).
+      { table: 'attempts', actions: ['UpdateItem', 'PutItem', 'GetItem', 'DeleteItem'] },
     ],
     secrets: ['MEMBER_HASH_PEPPER'],
     settings: ['line', 'member-factors', 'audit'],
@@ -121,7 +122,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'links', actions: ['PutItem'] },
       { table: 'audit', actions: ['PutItem'] },
       { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem'] },
-      { table: 'attempts', actions: ['UpdateItem', 'DeleteItem'] },
+      { table: 'attempts', actions: ['UpdateItem', 'PutItem', 'GetItem', 'DeleteItem'] },
     ],
     secrets: ['COMPANY_API_CLIENT_SECRET', 'COMPANY_API_KEY'],
     settings: ['line', 'member-factors', 'company-api', 'audit'],
@@ -270,16 +271,20 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/admin/links/company/{companyUserId}/unlink',
     handler: 'admin-links-unlink-post',
     tables: [
-      // The unlink: read, then both items and the event in one transaction.
-      { table: 'links', actions: ['GetItem', 'DeleteItem'] },
-      // Events appended; an erasure finds the member's events (Query, Scan) and rewrites them
-      // with pseudonyms (Put, or Delete + Put when the key changes).
-      { table: 'audit', actions: ['PutItem', 'Query', 'Scan', 'DeleteItem'] },
-      // Erasure only: records naming the member are found by Scan and deleted.
+      // The unlink: read, then both items and the event in one transaction. An erasure reads
+      // whether a former LINE user of the member is linked elsewhere now (Get).
+      { table: 'links', actions: ['GetItem', 'DeleteItem', 'Scan'] },
+      // Events appended; an erasure finds the events naming the member or its LINE users (Scan)
+      // and rewrites them with pseudonyms (Put, or Delete + Put when the key changes).
+      { table: 'audit', actions: ['PutItem', 'Scan', 'DeleteItem'] },
+      // Erasure only: every table is read by Scan for items naming the member or its LINE users;
+      // those are deleted (link leftovers, records, counters, sessions, friendships, nonces, link
+      // tokens) or, in message jobs, pseudonymized in place (conditional Update).
       { table: 'members', actions: ['Scan', 'DeleteItem'] },
-      { table: 'attempts', actions: ['DeleteItem'] },
+      { table: 'attempts', actions: ['Scan', 'DeleteItem'] },
       { table: 'sessions', actions: ['Scan', 'DeleteItem'] },
-      { table: 'messaging', actions: ['DeleteItem'] },
+      { table: 'messaging', actions: ['Scan', 'DeleteItem'] },
+      { table: 'jobs', actions: ['Scan', 'UpdateItem'] },
     ],
     secrets: ['MEMBER_HASH_PEPPER'],
     settings: ['audit'],
@@ -306,7 +311,10 @@ export const ROUTES: readonly RouteDefinition[] = [
       // Recipients resolved in batches: company side, then LINE side (reachability).
       { table: 'links', actions: ['BatchGetItem'] },
       // A large send: the job and its batches are written before the batches are queued.
-      { table: 'jobs', actions: ['PutItem', 'BatchWriteItem'] },
+      // An Idempotency-Key: its record is claimed (PutItem), taken over after a lapsed lease,
+      // completed or released (UpdateItem), and a job's META is written with the key's answer
+      // in one transaction (PutItem + UpdateItem).
+      { table: 'jobs', actions: ['PutItem', 'BatchWriteItem', 'UpdateItem'] },
       { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],

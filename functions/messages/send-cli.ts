@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
@@ -9,12 +9,14 @@ import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DomainError, InvalidRequestError } from '../core/errors.js';
-import { parseSendRequest, summarize, type MemberSendResult } from '../core/messages.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseSendRequest, retryKeyFor, summarize, type MemberSendResult } from '../core/messages.js';
 import { sendToMembers } from '../core/use-cases/send-messages.js';
 import { csvRecord } from '../adapters/csv/csv-record.js';
 import { CliError, type CliIo } from '../export/cli.js';
 import { dynamoConfigOf, DynamoTargetError, resolveDynamoTarget } from '../cli/dynamo-target.js';
 import { readSecret } from '../config.js';
+import { AdminApiError, sendThroughAdminApi, type SigningCredentials } from './admin-messages-client.js';
 
 function program(): Command {
   return new Command('npm run send --')
@@ -29,10 +31,18 @@ function program(): Command {
       '--message <file>',
       'JSON: one LINE message object, an array of up to 5, or {"messages": [...]}',
     )
+    .option(
+      '--idempotency-key <key>',
+      'the key an earlier run printed: run it again without sending twice what it sent (default: a new UUID, printed)',
+    )
+    .option(
+      '--api <url>',
+      'send through POST /admin/messages of this API (a deployment or the dev server), signed with AWS credentials (AWS_ACCESS_KEY_ID… or the SDK default chain)',
+    )
     .option('--dry-run', 'resolve and report only; send nothing')
     .option('-o, --out <file>', 'result CSV (companyUserId,status)', 'send-results.csv')
     .option('--endpoint <url>', 'DynamoDB endpoint (default: DYNAMODB_ENDPOINT, else the dev server)')
-    .option('--region <region>', 'read the links from AWS in this region')
+    .option('--region <region>', 'read the links from AWS in this region (with --api: the signing region)')
     .option('--table <name>', 'links table (default LINKS_TABLE or the service default)')
     .option('--no-progress', 'no progress bar')
     .exitOverride()
@@ -42,7 +52,13 @@ function program(): Command {
 /**
  * `npm run send`: the same use case as `POST /admin/messages`, run from a terminal against the
  * links table (the dev server's DynamoDB Local by default) and the Messaging API of
- * `LINE_API_BASE` with `LINE_MESSAGING_CHANNEL_ID` / `LINE_MESSAGING_CHANNEL_SECRET` (or `_ARN`).
+ * `LINE_API_BASE` with `LINE_MESSAGING_CHANNEL_ID` / `LINE_MESSAGING_CHANNEL_SECRET` (or `_ARN`);
+ * or, with `--api`, through `POST /admin/messages` itself.
+ *
+ * Every run has an idempotency key (a new UUID, printed; `--idempotency-key` gives an earlier
+ * run's): through the API it is the `Idempotency-Key` of the request and of each of its retries;
+ * run directly it seeds the `X-Line-Retry-Key` of each multicast request. Either way, running a
+ * failed send again with its key sends nothing twice (for 24 hours: the API's and LINE's memory).
  * Returns the exit code: 0 all reachable members sent, 1 some failed or an error, 2 usage.
  */
 export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
@@ -60,19 +76,28 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-  const options = command.opts<{
-    to: string;
-    message: string;
-    dryRun?: boolean;
-    out: string;
-    endpoint?: string;
-    region?: string;
-    table?: string;
-    progress: boolean;
-  }>();
+  const options = command.opts<Options>();
+  const key = options.idempotencyKey ?? randomUUID();
+  const usage = !/^[\x20-\x7e]{1,255}$/.test(key)
+    ? '--idempotency-key: use 1 to 255 printable ASCII characters.'
+    : options.api && (options.dryRun || options.endpoint || options.table)
+      ? '--dry-run, --endpoint and --table do not apply with --api.'
+      : undefined;
+  if (usage) {
+    io.stderr.write(`${usage}\n${command.helpInformation()}`);
+    return 2;
+  }
   try {
     const to = await readRecipients(options.to);
     const request = parseSendRequest({ to, messages: readMessages(options.message) });
+    if (!options.dryRun)
+      io.stderr.write(
+        `Idempotency key: ${key}\n  (if this run fails, run it again with --idempotency-key ${JSON.stringify(key)}: nothing is sent twice)\n`,
+      );
+    if (options.api) return await sendThroughApi(options.api, request, key, options, io);
+    // The request's own fingerprint is part of every retry key: the same key with other
+    // recipients or messages never meets an earlier run's keys at LINE.
+    const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     const target = resolveDynamoTarget(options, 'links', io);
     const client = createDocumentClient(dynamoConfigOf(target, io.env));
     try {
@@ -90,25 +115,19 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
           channelSecret: () => readSecret('LINE_MESSAGING_CHANNEL_SECRET', io.env),
         }),
       });
-      const bar =
-        options.progress && io.stderr.isTTY !== false
-          ? new cliProgress.SingleBar(
-              {
-                stream: io.stderr,
-                format: ' {bar} {percentage}% | {value}/{total} members | {duration_formatted}',
-                hideCursor: true,
-                fps: 5,
-              },
-              cliProgress.Presets.shades_classic,
-            )
-          : undefined;
+      const bar = progressBar(options, io);
       const recipients = new Set(request.to).size;
       bar?.start(recipients, 0);
       let results: MemberSendResult[];
       try {
         results = await sendToMembers(
           request,
-          { links, sender, retryKey: () => randomUUID(), onProgress: (done) => bar?.update(done) },
+          {
+            links,
+            sender,
+            retryKey: (requestIndex) => retryKeyFor(`npm run send:${key}:${fingerprint}:${requestIndex}`),
+            onProgress: (done) => bar?.update(done),
+          },
           { dryRun: options.dryRun },
         );
       } finally {
@@ -131,12 +150,115 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       );
       return 2;
     }
-    if (error instanceof CliError || error instanceof DynamoTargetError || error instanceof DomainError) {
+    if (
+      error instanceof CliError ||
+      error instanceof DynamoTargetError ||
+      error instanceof DomainError ||
+      error instanceof AdminApiError
+    ) {
       io.stderr.write(`${error.message}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+interface Options {
+  to: string;
+  message: string;
+  idempotencyKey?: string;
+  api?: string;
+  dryRun?: boolean;
+  out: string;
+  endpoint?: string;
+  region?: string;
+  table?: string;
+  progress: boolean;
+}
+
+/** `--api`: the request through `POST /admin/messages`, with the run's key on every try. */
+async function sendThroughApi(
+  api: string,
+  request: { to: string[]; messages: unknown[] },
+  key: string,
+  options: Options,
+  io: CliIo,
+): Promise<number> {
+  let base: URL;
+  try {
+    base = new URL(api);
+  } catch {
+    throw new CliError(`--api: ${api} is not a URL.`);
+  }
+  const region =
+    options.region ??
+    (io.env.AWS_REGION?.trim() ||
+      io.env.AWS_DEFAULT_REGION?.trim() ||
+      base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ||
+      // The dev server accepts any region.
+      'us-east-1');
+  const bar = progressBar(options, io);
+  bar?.start(new Set(request.to).size, 0);
+  let outcome;
+  try {
+    outcome = await sendThroughAdminApi(JSON.stringify(request), key, {
+      baseUrl: base.href,
+      region,
+      credentials: signingCredentials(io.env, region),
+      pollIntervalMs: io.pollIntervalMs,
+      onRetry: (reason, waitMs) =>
+        io.stderr.write(`${reason}: trying again in ${Math.ceil(waitMs / 1000)} s with the same key\n`),
+      onProgress: (done) => bar?.update(done),
+    });
+  } finally {
+    bar?.stop();
+  }
+  await writeResults(options.out, outcome.results, false);
+  const counts = summarize(outcome.results);
+  io.stderr.write(
+    `${outcome.jobId ? `Job ${outcome.jobId}: sent` : 'Sent'} ${counts.sent}, not linked ${counts['not-linked']}, ` +
+      `not friends ${counts['not-friend']}, failed ${counts.failed}. Results: ${options.out}\n`,
+  );
+  return counts.failed > 0 ? 1 : 0;
+}
+
+/**
+ * Credentials to sign admin requests with: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
+ * AWS_SESSION_TOKEN) when set (the dev server prints its own), else the AWS SDK's default chain
+ * (profile, SSO, instance role…), resolved by an SDK client as it would for its own calls.
+ */
+function signingCredentials(
+  env: Record<string, string | undefined>,
+  region: string,
+): () => Promise<SigningCredentials> {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (accessKeyId && secretAccessKey) {
+    const sessionToken = env.AWS_SESSION_TOKEN?.trim();
+    return async () => ({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) });
+  }
+  const client = new DynamoDBClient({ region });
+  return async () => {
+    try {
+      return await client.config.credentials();
+    } catch (error) {
+      throw new CliError(`No AWS credentials to sign the request with: ${(error as Error).message}`, 1);
+    }
+  };
+}
+
+function progressBar(options: Options, io: CliIo) {
+  return options.progress && io.stderr.isTTY !== false
+    ? new cliProgress.SingleBar(
+        {
+          stream: io.stderr,
+          format: ' {bar} {percentage}% | {value}/{total} members | {duration_formatted}',
+          hideCursor: true,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
 }
 
 /** Company user IDs from the recipients CSV. */

@@ -69,13 +69,13 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
     audit: ['dynamodb:PutItem'],
     messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
     members: ['dynamodb:GetItem'],
-    attempts: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    attempts: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
   },
   'POST /links/by-api': {
     links: ['dynamodb:PutItem'],
     audit: ['dynamodb:PutItem'],
     messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem'],
-    attempts: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    attempts: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
   },
   'GET /links/me': { links: ['dynamodb:GetItem'] },
   'GET /links/me/history': { audit: ['dynamodb:Query'] },
@@ -114,17 +114,18 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   'GET /admin/links/company/{companyUserId}': { links: ['dynamodb:GetItem'], audit: ['dynamodb:PutItem'] },
   'GET /admin/links/line/{lineUserId}': { links: ['dynamodb:GetItem'], audit: ['dynamodb:PutItem'] },
   'POST /admin/links/company/{companyUserId}/unlink': {
-    links: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-    audit: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DeleteItem'],
+    links: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+    audit: ['dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem'],
     members: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
-    attempts: ['dynamodb:DeleteItem'],
+    attempts: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
     sessions: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
-    messaging: ['dynamodb:DeleteItem'],
+    messaging: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
+    jobs: ['dynamodb:Scan', 'dynamodb:UpdateItem'],
   },
   'POST /admin/members/{memberId}/unlock': { attempts: ['dynamodb:DeleteItem'], audit: ['dynamodb:PutItem'] },
   'POST /admin/messages': {
     links: ['dynamodb:BatchGetItem'],
-    jobs: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+    jobs: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
     audit: ['dynamodb:PutItem'],
   },
   'GET /admin/messages/jobs/{jobId}': { jobs: ['dynamodb:GetItem', 'dynamodb:Query'] },
@@ -424,8 +425,8 @@ describe('API stack', () => {
     expect(byMetric('Errors')).toHaveLength(FUNCTION_COUNT);
     expect(byMetric('Throttles')).toHaveLength(FUNCTION_COUNT);
     expect(byMetric('WriteThrottleEvents')).toHaveLength(Object.keys(TABLES).length);
-    // One per dead-letter queue: imports, webhook work.
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    // One per dead-letter queue: imports, webhook work, message batches, link events.
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
     const dashboard = JSON.stringify(
       Object.values(resourcesOf(synth.apiTemplate, 'AWS::CloudWatch::Dashboard'))[0],
     );

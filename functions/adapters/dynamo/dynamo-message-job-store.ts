@@ -15,7 +15,9 @@ import {
   type MemberSendStatus,
 } from '../../core/messages.js';
 import type { JobBatchRef, MessageJob } from '../../core/messages.js';
-import type { MessageJobStore } from '../../core/ports/index.js';
+import { IdempotencyKeyInProgressError } from '../../core/errors.js';
+import type { IdempotencyClaimRef, MessageJobStore } from '../../core/ports/index.js';
+import { idempotencyAnswerUpdate } from './dynamo-idempotency-store.js';
 
 /** Job records expire a week after the job started (DynamoDB TTL). */
 const JOB_TTL_SECONDS = 7 * 24 * 3600;
@@ -42,7 +44,8 @@ const COUNTER: Record<MemberSendStatus, string> = {
  *
  * A batch completes with one transaction: its results (conditional on it not being done yet) and
  * the job's counters, so a batch delivered twice by the queue is counted once. Everything
- * expires after a week.
+ * expires after a week. A job started under an `Idempotency-Key` is recorded as the key's answer
+ * in the transaction that writes its `META` (the key's records: dynamo-idempotency-store.ts).
  */
 export class DynamoMessageJobStore implements MessageJobStore {
   constructor(
@@ -50,7 +53,7 @@ export class DynamoMessageJobStore implements MessageJobStore {
     private readonly tableName: string,
   ) {}
 
-  async create(job: Parameters<MessageJobStore['create']>[0]): Promise<void> {
+  async create(job: Parameters<MessageJobStore['create']>[0], claim?: IdempotencyClaimRef): Promise<void> {
     const expiresAt = Math.floor(Date.parse(job.createdAt) / 1000) + JOB_TTL_SECONDS;
     const pk = jobKey(job.jobId);
     const items = job.batches.map((ids, batch) => ({
@@ -71,28 +74,55 @@ export class DynamoMessageJobStore implements MessageJobStore {
         requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
     }
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk,
-          sk: 'META',
-          jobId: job.jobId,
-          createdAt: job.createdAt,
-          actor: job.actor,
-          messages: JSON.stringify(job.messages),
-          total: job.batches.reduce((n, b) => n + b.length, 0),
-          batches: job.batches.length,
-          batchesDone: 0,
-          sent: 0,
-          notLinked: 0,
-          notFriend: 0,
-          failed: 0,
-          expiresAt,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const total = job.batches.reduce((n, b) => n + b.length, 0);
+    const meta = {
+      TableName: this.tableName,
+      Item: {
+        pk,
+        sk: 'META',
+        jobId: job.jobId,
+        createdAt: job.createdAt,
+        actor: job.actor,
+        messages: JSON.stringify(job.messages),
+        total,
+        batches: job.batches.length,
+        batchesDone: 0,
+        sent: 0,
+        notLinked: 0,
+        notFriend: 0,
+        failed: 0,
+        expiresAt,
+      },
+      // A new job; or this same write again (the SDK retrying it after a lost answer), before
+      // any batch was queued and so before any could be done.
+      ConditionExpression: 'attribute_not_exists(pk) OR (jobId = :jobId AND batchesDone = :zero)',
+      ExpressionAttributeValues: { ':jobId': job.jobId, ':zero': 0 },
+    };
+    if (!claim) {
+      await this.client.send(new PutCommand(meta));
+      return;
+    }
+    const answer = idempotencyAnswerUpdate(this.tableName, claim, {
+      kind: 'job',
+      job: { jobId: job.jobId, createdAt: job.createdAt, total, batches: job.batches.length },
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: meta }, answer],
+          // The same token on the SDK's own retries: a transaction already applied succeeds again.
+          ClientRequestToken: claim.owner,
+        }),
+      );
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
+      )
+        // Another attempt took the key over (this one outlived its lease): it creates the job.
+        throw new IdempotencyKeyInProgressError(1, { cause: error });
+      throw error;
+    }
   }
 
   async get(jobId: string): Promise<MessageJob | undefined> {

@@ -35,8 +35,14 @@ const HEADERS: Record<string, Json> = {
   },
   'Retry-After-Contended': {
     description:
-      'With `write-contended`: seconds after which trying again should find the records settled (RFC 9110 §10.2.3).',
+      'With `write-contended` or `storage-unavailable`: seconds after which trying again should find the records settled or the storage back (RFC 9110 §10.2.3).',
     required: false,
+    schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+  },
+  'Retry-After-In-Progress': {
+    description:
+      "With `idempotency-key-in-progress`: seconds after which the same request with the same key should get the first request's answer (RFC 9110 §10.2.3).",
+    required: true,
     schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
   },
   Allow: {
@@ -57,8 +63,11 @@ function problemResponse(status: number, codes: readonly string[], description?:
   const headers: Json = {};
   if (status === 401) headers['WWW-Authenticate'] = { $ref: '#/components/headers/WWW-Authenticate' };
   if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
-  if (codes.includes('write-contended')) {
+  if (codes.includes('write-contended') || codes.includes('storage-unavailable')) {
     headers['Retry-After'] = { $ref: '#/components/headers/Retry-After-Contended' };
+  }
+  if (codes.includes('idempotency-key-in-progress')) {
+    headers['Retry-After'] = { $ref: '#/components/headers/Retry-After-In-Progress' };
   }
   if (status === 405) headers.Allow = { $ref: '#/components/headers/Allow' };
   return {
@@ -144,6 +153,7 @@ const memberLinkOperation = (pattern: 2 | 3): Json => ({
       'too-many-attempts',
       'feature-disabled',
       'write-contended',
+      'storage-unavailable',
       ...(pattern === 2 ? ['company-api-unavailable', 'company-api-bad-response'] : []),
       ...ALWAYS,
     ),
@@ -156,7 +166,7 @@ const memberLinkOperation = (pattern: 2 | 3): Json => ({
  * local server, and by the handler again if a route were ever deployed without its authorizer.
  */
 function adminProblems(...codes: string[]): Record<string, Json> {
-  const responses = problems(...codes, 'admin-forbidden', ...ALWAYS);
+  const responses = problems(...codes, 'admin-forbidden', 'storage-unavailable', ...ALWAYS);
   const forbidden = responses['403'] as { description: string; content: Record<string, Json> };
   forbidden.description =
     'Forbidden: admin-forbidden (unsigned, wrongly signed or expired request, or a principal without the admin policy); nothing happened. ' +
@@ -246,6 +256,7 @@ export function openApiDocument(serverUrl?: string): Json {
             'company-idp-unavailable',
             'company-idp-bad-response',
             'write-contended',
+            'storage-unavailable',
             ...ALWAYS,
           ),
         },
@@ -260,7 +271,7 @@ export function openApiDocument(serverUrl?: string): Json {
         security: BEARER,
         responses: {
           '200': jsonBody(ref('Link'), 'Linked.'),
-          ...problems(...LINE_AUTH, 'not-linked', ...ALWAYS),
+          ...problems(...LINE_AUTH, 'not-linked', 'storage-unavailable', ...ALWAYS),
         },
       },
       delete: {
@@ -269,7 +280,7 @@ export function openApiDocument(serverUrl?: string): Json {
         security: BEARER,
         responses: {
           '204': { description: 'Not linked (any more).' },
-          ...problems(...LINE_AUTH, 'write-contended', ...ALWAYS),
+          ...problems(...LINE_AUTH, 'write-contended', 'storage-unavailable', ...ALWAYS),
         },
       },
     },
@@ -284,7 +295,7 @@ export function openApiDocument(serverUrl?: string): Json {
         ],
         responses: {
           '200': jsonBody(ref('HistoryPage'), 'One page of events.'),
-          ...problems('invalid-request', ...LINE_AUTH, ...ALWAYS),
+          ...problems('invalid-request', ...LINE_AUTH, 'storage-unavailable', ...ALWAYS),
         },
       },
     },
@@ -309,6 +320,11 @@ export function openApiDocument(serverUrl?: string): Json {
             400,
             ['return-to-not-allowed', 'invalid-request'],
             'returnTo not in APP_RETURN_URLS, or a bad consentVersion',
+          ),
+          '503': htmlPages(
+            503,
+            ['storage-unavailable'],
+            'The sign-in could not be stored; try again shortly',
           ),
           '500': INTERNAL_ERROR_PAGE,
         },
@@ -340,8 +356,8 @@ export function openApiDocument(serverUrl?: string): Json {
           ),
           '503': htmlPages(
             503,
-            ['line-unavailable', 'company-idp-unavailable'],
-            'LINE or the company IdP cannot be reached',
+            ['line-unavailable', 'company-idp-unavailable', 'storage-unavailable'],
+            'LINE, the company IdP or the storage cannot be reached',
           ),
           '500': INTERNAL_ERROR_PAGE,
         },
@@ -370,6 +386,7 @@ export function openApiDocument(serverUrl?: string): Json {
             'feature-disabled',
             'company-idp-unavailable',
             'company-idp-bad-response',
+            'storage-unavailable',
             ...ALWAYS,
           ),
         },
@@ -405,7 +422,11 @@ export function openApiDocument(serverUrl?: string): Json {
             'A missing, unknown, expired or unbound state ("sign in again"; nothing consumed), or (pattern 4) the company IdP refused the sign-in',
           ),
           '502': htmlPages(502, ['company-idp-bad-response'], 'Pattern 4: the company IdP answered unusably'),
-          '503': htmlPages(503, ['company-idp-unavailable'], 'Pattern 4: the company IdP cannot be reached'),
+          '503': htmlPages(
+            503,
+            ['company-idp-unavailable', 'storage-unavailable'],
+            'Pattern 4: the company IdP or the storage cannot be reached',
+          ),
           '500': INTERNAL_ERROR_PAGE,
         },
       },
@@ -440,7 +461,13 @@ export function openApiDocument(serverUrl?: string): Json {
             'Accepted: the events were applied, or had been before (an empty object).',
           ),
           '401': webhookSignatureProblem(),
-          ...problems('malformed-json', 'invalid-request', 'payload-too-large', ...ALWAYS),
+          ...problems(
+            'malformed-json',
+            'invalid-request',
+            'payload-too-large',
+            'storage-unavailable',
+            ...ALWAYS,
+          ),
         },
       },
     },
@@ -467,7 +494,11 @@ export function openApiDocument(serverUrl?: string): Json {
             ['company-idp-bad-response'],
             "The company IdP's discovery document is unusable",
           ),
-          '503': htmlPages(503, ['company-idp-unavailable'], 'The company IdP cannot be reached'),
+          '503': htmlPages(
+            503,
+            ['company-idp-unavailable', 'storage-unavailable'],
+            'The company IdP or the storage cannot be reached',
+          ),
           '500': INTERNAL_ERROR_PAGE,
         },
       },
@@ -537,8 +568,23 @@ export function openApiDocument(serverUrl?: string): Json {
         summary: `Send LINE messages to members by company user ID: up to ${MULTICAST_LIMIT} recipients now (200), more as a job (202)`,
         description:
           'Members not linked are reported `not-linked`, members known not to be friends of the Official Account `not-friend`; ' +
-          'a multicast request that fails for good marks its members `failed`. Bad input is refused before anything is sent.',
+          'a multicast request that fails for good marks its members `failed`. Bad input is refused before anything is sent. ' +
+          'With an `Idempotency-Key`, the same key and body within 24 hours give the first answer again (the same results, or the same job ' +
+          'and Location) and send nothing again; the same key with another body is 422 `idempotency-key-reused`; while the first request ' +
+          'with the key is still running, 409 `idempotency-key-in-progress` with `Retry-After`. A send whose multicast failed is not kept: ' +
+          'the same request with the same key tries it again.',
         security: AWS_IAM,
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              "The caller's own key for this request (draft-ietf-httpapi-idempotency-key-header): a Structured Field string " +
+              '(`"…"`) or a bare value, 1 to 255 printable ASCII characters; a UUID per logical request is best. Kept 24 hours per caller.',
+            schema: { type: 'string', minLength: 1, maxLength: 257 },
+          },
+        ],
         requestBody: {
           required: true,
           description: 'At most 5 MiB.',
@@ -556,7 +602,7 @@ export function openApiDocument(serverUrl?: string): Json {
               },
             },
           },
-          ...adminProblems(...JSON_INPUT),
+          ...adminProblems(...JSON_INPUT, 'idempotency-key-in-progress', 'idempotency-key-reused'),
         },
       },
     },

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { testLineUserId } from '../../../functions/local/emulators/test-identities.js';
+import { signAdminRequest } from '../../../functions/local/sigv4.js';
 import { adminCall, testAdminCredentials } from '../../support/admin-client.js';
-import { call } from '../../support/http.js';
+import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../support/dynamo-fault-proxy.js';
+import { call, type ApiResponse } from '../../support/http.js';
 import { startLineFake, type LineFake } from '../../support/line-fake.js';
 import { startTestStack, type TestStack } from '../../support/test-stack.js';
 
@@ -9,8 +12,15 @@ const MESSAGING = { channelId: '2000000002', channelSecret: 'messaging-channel-s
 const credentials = testAdminCredentials();
 let stack: TestStack;
 let fake: LineFake;
+/** DynamoDB as the service sees it: every call passes through it, faults are injected there. */
+let proxy: DynamoFaultProxy;
+const dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT!;
 const acceptedKeys = new Set<string>();
+/** Multicast requests LINE accepted: the deliveries (a repeated retry key is answered 409 and delivers nothing). */
+const deliveries: Array<{ to: string[]; retryKey: string }> = [];
 beforeAll(async () => {
+  proxy = await startDynamoFaultProxy(dynamodbEndpoint);
+  process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
   stack = await startTestStack(
     {
       LINE_MESSAGING_CHANNEL_ID: MESSAGING.channelId,
@@ -32,6 +42,7 @@ beforeAll(async () => {
         if (acceptedKeys.has(key))
           return { status: 409, json: { message: 'The retry key is already accepted' } };
         acceptedKeys.add(key);
+        deliveries.push({ to: (JSON.parse(req.body) as { to: string[] }).to, retryKey: key });
         return { status: 200, json: {} };
       },
     },
@@ -42,6 +53,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.close();
   await fake.close();
+  await proxy.close();
+  process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
 });
 
 let seq = 0;
@@ -160,5 +173,179 @@ describe('POST /admin/messages', () => {
       credentials,
     );
     expect(unknown).toMatchObject({ status: 404, body: { code: 'message-job-not-found' } });
+  });
+});
+
+/** `POST /admin/messages` with an `Idempotency-Key`, signed as a company's SigV4 client signs it. */
+async function postWithKey(json: unknown, key: string): Promise<ApiResponse> {
+  const url = `${stack.api.url}/admin/messages`;
+  const body = JSON.stringify(json);
+  const headers = await signAdminRequest(
+    url,
+    { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': `"${key}"` } },
+    credentials,
+  );
+  delete headers.host;
+  const response = await fetch(url, { method: 'POST', headers, body });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : undefined,
+    text,
+  };
+}
+
+/** The key's record in the jobs table (raw attribute values), found by its key. */
+async function idempotencyRecord(key: string) {
+  const items = await stack.scan('jobs');
+  return items.find((item) => {
+    const pk = (item.pk as { S?: string }).S ?? '';
+    return pk.startsWith('IDEMPOTENCY#') && pk.endsWith(`#${key}`);
+  }) as Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined;
+}
+
+/** Whether a DynamoDB request writes the claim of an idempotency key (raw attribute values). */
+const writesClaim = (body: Record<string, unknown>) =>
+  String((body.Item as { pk?: { S?: string } } | undefined)?.pk?.S).startsWith('IDEMPOTENCY#');
+
+describe('POST /admin/messages with an Idempotency-Key', () => {
+  beforeEach(() => proxy.clear());
+
+  test('the same key and body twice: one delivery and the same answer; kept 24 hours', async () => {
+    const member = `M-IDEM-${Date.now()}`;
+    const lineUserId = await link(member);
+    const key = randomUUID();
+    const body = { to: [member, `${member}-unknown`], messages: TEXT };
+    const before = deliveries.length;
+    const sentAt = Math.floor(Date.now() / 1000);
+    const first = await postWithKey(body, key);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      counts: { sent: 1, 'not-linked': 1, 'not-friend': 0, failed: 0 },
+      results: [
+        { companyUserId: member, status: 'sent' },
+        { companyUserId: `${member}-unknown`, status: 'not-linked' },
+      ],
+    });
+    const again = await postWithKey(body, key);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(deliveries.slice(before)).toEqual([{ to: [lineUserId], retryKey: expect.any(String) }]);
+
+    const record = await idempotencyRecord(key);
+    expect(record).toBeDefined();
+    expect(record!.sk).toEqual({ S: 'IDEMPOTENCY' });
+    expect(record!.done).toEqual({ BOOL: true });
+    const expiresAt = Number(record!.expiresAt!.N);
+    expect(expiresAt).toBeGreaterThanOrEqual(sentAt + 24 * 3600);
+    expect(expiresAt).toBeLessThanOrEqual(sentAt + 24 * 3600 + 60);
+    // No member ID is kept with the key: only the statuses, in request order.
+    expect(JSON.stringify(record)).not.toContain(member);
+  });
+
+  test('the same key with another body → 422 idempotency-key-reused, nothing sent', async () => {
+    const member = `M-IDEM-REUSE-${Date.now()}`;
+    await link(member);
+    const key = randomUUID();
+    expect((await postWithKey({ to: [member], messages: TEXT }, key)).status).toBe(200);
+    const before = deliveries.length;
+    const other = await postWithKey({ to: [member], messages: [{ type: 'text', text: 'Another' }] }, key);
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toBe('application/problem+json');
+    expect(other.body).toMatchObject({ code: 'idempotency-key-reused', status: 422 });
+    expect(deliveries.length).toBe(before);
+  });
+
+  test('a key that is not 1 to 255 printable ASCII characters → 400, nothing sent', async () => {
+    const before = deliveries.length;
+    const response = await postWithKey({ to: ['M-1'], messages: TEXT }, 'k'.repeat(256));
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      code: 'invalid-request',
+      errors: [{ path: 'Idempotency-Key' }],
+    });
+    expect(deliveries.length).toBe(before);
+  });
+
+  test('5 identical requests at once: one delivery; each answer is the first one or 409 in progress', async () => {
+    const member = `M-IDEM-RACE-${Date.now()}`;
+    const lineUserId = await link(member);
+    const key = randomUUID();
+    const body = { to: [member], messages: TEXT };
+    const before = deliveries.length;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postWithKey(body, key)));
+    const expected = {
+      counts: { sent: 1, 'not-linked': 0, 'not-friend': 0, failed: 0 },
+      results: [{ companyUserId: member, status: 'sent' }],
+    };
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
+    for (const answer of answers) {
+      if (answer.status === 200) {
+        expect(answer.body).toEqual(expected);
+      } else {
+        expect(answer.status).toBe(409);
+        expect(answer.body).toMatchObject({ code: 'idempotency-key-in-progress' });
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    }
+    expect((await postWithKey(body, key)).body).toEqual(expected);
+    expect(deliveries.slice(before)).toEqual([{ to: [lineUserId], retryKey: expect.any(String) }]);
+  });
+
+  test("the claim's answer lost (written, connection reset): sent once, answered normally", async () => {
+    const member = `M-IDEM-LOST-${Date.now()}`;
+    const lineUserId = await link(member);
+    const key = randomUUID();
+    const before = deliveries.length;
+    proxy.inject({ operation: 'PutItem', table: stack.tables.jobs, kind: 'reset-after', when: writesClaim });
+    const response = await postWithKey({ to: [member], messages: TEXT }, key);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ counts: { sent: 1 } });
+    expect(
+      proxy.calls.filter((c) => c.operation === 'PutItem' && writesClaim(c.body)).map((c) => c.fault),
+    ).toEqual(['reset-after', undefined]);
+    expect(deliveries.slice(before)).toEqual([{ to: [lineUserId], retryKey: expect.any(String) }]);
+  });
+
+  test('1,200 recipients: the same key twice is the same job and Location, its batches sent once', async () => {
+    const stamp = Date.now();
+    const startedAt = new Date(stamp).toISOString();
+    const to = Array.from({ length: 1200 }, (_, i) => `M-IDEM-JOB-${stamp}-${i}`);
+    for (const i of [0, 700]) await link(to[i]!);
+    const key = randomUUID();
+    const before = deliveries.length;
+    // The transaction that writes the job with the key's answer loses its answer once.
+    proxy.inject({ operation: 'TransactWriteItems', table: stack.tables.jobs, kind: 'reset-after' });
+    const first = await postWithKey({ to, messages: TEXT }, key);
+    expect(first.status).toBe(202);
+    const creations = proxy.calls.filter(
+      (c) =>
+        c.operation === 'TransactWriteItems' &&
+        (c.body.TransactItems as Array<{ Put?: { Item: { sk?: { S: string } } } }>)[0]?.Put?.Item.sk?.S ===
+          'META',
+    );
+    expect(creations.map((c) => c.fault)).toEqual(['reset-after', undefined]);
+    const again = await postWithKey({ to, messages: TEXT }, key);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    const { jobId } = first.body as { jobId: string };
+    expect(again.headers.get('location')).toBe(`/admin/messages/jobs/${jobId}`);
+    expect(first.headers.get('location')).toBe(`/admin/messages/jobs/${jobId}`);
+
+    let job: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i++) {
+      job = (await adminCall(stack.api.url, 'GET', `/admin/messages/jobs/${jobId}`, credentials))
+        .body as Record<string, unknown>;
+      if (job.status === 'done') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(job).toMatchObject({ status: 'done', batchesDone: 3, counts: { sent: 2, 'not-linked': 1198 } });
+    expect(deliveries.length - before).toBe(2);
+    // One job was created: its META written once, although its transaction was sent twice.
+    const jobs = (await stack.scan('jobs')).filter(
+      (item) => (item.sk as { S?: string }).S === 'META' && (item.createdAt as { S: string }).S >= startedAt,
+    );
+    expect(jobs.map((item) => (item.jobId as { S: string }).S)).toEqual([jobId]);
   });
 });
