@@ -1,5 +1,15 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   globalFailures,
   LEVEL_MEMORY_SECONDS,
@@ -7,6 +17,7 @@ import {
   lockSeconds,
   type AttemptLimits,
 } from '../../core/attempt-policy.js';
+import { StorageUnavailableError, WriteContendedError } from '../../core/errors.js';
 import {
   ATTEMPT_SCOPES,
   type AttemptKeys,
@@ -42,23 +53,58 @@ export function globalShardKey(shard: number): string {
 /** Attribute names (`count` and `level` are DynamoDB reserved words). */
 const NAMES = { '#c': 'count', '#e': 'windowEnds', '#l': 'level', '#x': 'expiresAt' };
 
+/** The attribute under which a counter files one attempt's number (see {@link DynamoAttemptLimiter}). */
+export function attemptEntry(id: string): string {
+  return `attempt_${id}`;
+}
+
+/** Rounds of one transaction of the counters before giving up (conditions that moved, conflicts). */
+const ROUNDS = 8;
+
+/** Longest pause after a round lost to another transaction, in ms (jittered below it). */
+const MAX_CONFLICT_PAUSE_MS = 400;
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** How one scope's counter moves in the next round of {@link DynamoAttemptLimiter.reserve}. */
+type CountStep =
+  /** In the open window (or the first ever), while it has attempts left: counted and numbered. */
+  | { kind: 'count' }
+  /** The window has ended: a new one starts with this attempt, the lockout level kept. */
+  | { kind: 'restart'; windowEnds: number; level: number }
+  /** Over the limit in the open window: counted, not numbered (it is refused anyway). */
+  | { kind: 'over' };
+
 /**
  * The attempt counters in DynamoDB, one item per scope (`MEMBER#<memberId>`, `LINE#<lineUserId>`,
  * `ADDR#<sourceIp>`) and `globalShards` items for the service-wide failures (`GLOBAL#0` …), each
- * with `count`, `windowEnds`, `level` and the TTL `expiresAt`:
+ * with `count`, `windowEnds`, `level` and the TTL `expiresAt`.
  *
- * - {@link reserve} counts an attempt with one atomic `UpdateItem ADD` per scope (the three in
- *   parallel) and reads the new count back (`ReturnValues: ALL_NEW`), so 50 parallel attempts
- *   get the numbers 1…50 exactly; a window that has ended is restarted by a second, conditional
- *   update (TTL deletion lags, so expiry is checked by condition, never trusted to TTL);
- * - {@link fail} locks a scope when the failure used its last attempt: the window is extended
- *   to the lock's end and the level raised, conditionally on the window being the one counted in;
- *   and counts the failure on one service-wide shard picked at random (one write per failure,
- *   none per success: no single item takes every attempt's writes);
+ * Every change one attempt makes to its scopes' counters is **one TransactWriteItems**, so the
+ * counters move together or not at all, with a `ClientRequestToken`, so the SDK's own retry of a
+ * transaction whose answer was lost is not applied twice (DynamoDB answers it from the first):
+ *
+ * - {@link reserve} counts the attempt in all three scopes. Each counter files the attempt's
+ *   number under the attempt's own attribute (`attempt_<id>`, set from the count in the same
+ *   update), and the numbers are read back by that name, so 50 parallel attempts get the numbers
+ *   1…50 exactly. A window that has ended is restarted (a Put conditional on the old end, which
+ *   also drops the old entries; TTL deletion lags, so expiry is checked by condition, never
+ *   trusted to TTL); a scope already over its limit is counted without an entry, which bounds
+ *   the entries per window to the limit plus one. Which of these applies comes from the items
+ *   a failed condition returns (`ReturnValuesOnConditionCheckFailure`), and the transaction is
+ *   tried again;
+ * - {@link fail} locks the scopes whose last attempt this failure used: the window is extended to
+ *   the lock's end and the level raised, conditionally on the window being the one counted in;
+ *   and counts the failure on one service-wide shard picked at random (one UpdateItem per
+ *   failure, none per success: no single item takes every attempt's writes; an estimate, so a
+ *   retried one may count twice);
  * - {@link succeed} deletes the member's counter and gives the other scopes their attempt back;
- *   {@link release} gives every scope its attempt back.
+ *   {@link release} gives every scope its attempt back. A refund removes the attempt's entry,
+ *   conditionally on it being there, so it is made once and only in the window it was counted in.
  *
- * The number of round trips depends only on the counters, never on whether the member exists.
+ * A round lost to another transaction on the same counter (TransactionConflict) is tried again
+ * after a short jittered pause, at most {@link ROUNDS} rounds (then 503 `write-contended`). The
+ * number of round trips depends only on the counters, never on whether the member exists.
  */
 export class DynamoAttemptLimiter implements AttemptLimiter {
   constructor(
@@ -72,19 +118,56 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
 
   async reserve(keys: AttemptKeys): Promise<AttemptReservation> {
     const now = this.nowSeconds();
-    const counted = await Promise.all(
-      ATTEMPT_SCOPES.map((scope) => this.count(attemptKey(scope, keys), now)),
+    const id = randomBytes(12).toString('base64url');
+    const entry = attemptEntry(id);
+    const steps = new Map<AttemptScope, CountStep>(ATTEMPT_SCOPES.map((scope) => [scope, { kind: 'count' }]));
+    await this.transact(
+      `${id}.r`,
+      () =>
+        ATTEMPT_SCOPES.map((scope) => [scope, this.countItem(scope, keys, steps.get(scope)!, entry, now)]),
+      (failed) => {
+        for (const { key, old } of failed) steps.set(key, nextStep(old, now, limitOf(this.limits, key)));
+      },
     );
-    const scopes = Object.fromEntries(ATTEMPT_SCOPES.map((scope, i) => [scope, counted[i]!])) as Record<
-      AttemptScope,
-      ScopeCount
-    >;
+    const items = await Promise.all(
+      ATTEMPT_SCOPES.map((scope) =>
+        this.client.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: { pk: attemptKey(scope, keys) },
+            ConsistentRead: true,
+            ProjectionExpression: '#c, #e, #l, #a',
+            ExpressionAttributeNames: {
+              '#c': NAMES['#c'],
+              '#e': NAMES['#e'],
+              '#l': NAMES['#l'],
+              '#a': entry,
+            },
+          }),
+        ),
+      ),
+    );
+    const scopes = Object.fromEntries(
+      ATTEMPT_SCOPES.map((scope, i) => {
+        const item = items[i]!.Item;
+        const current = toScopeCount(item);
+        const filed = item?.[entry];
+        const count =
+          steps.get(scope)!.kind === 'over'
+            ? Math.max(current.count, limitOf(this.limits, scope) + 1)
+            : typeof filed === 'number'
+              ? filed
+              : Math.max(1, current.count); // the counter was deleted (admin unlock) meanwhile
+        return [scope, { ...current, count }];
+      }),
+    ) as Record<AttemptScope, ScopeCount>;
     const blocked = ATTEMPT_SCOPES.filter((scope) => scopes[scope].count > limitOf(this.limits, scope));
     return {
       keys,
       scopes,
       allowed: blocked.length === 0,
       retryAfterSeconds: Math.max(0, ...blocked.map((scope) => scopes[scope].windowEnds - now)),
+      id,
     };
   }
 
@@ -100,57 +183,205 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
       this.limits.globalShards - 1,
       Math.floor(this.random() * this.limits.globalShards),
     );
-    const [global, ends] = await Promise.all([
+    const lockEnds = new Map(
+      lockedScopes.map((scope) => [scope, now + lockSeconds(this.limits, reservation.scopes[scope].level)]),
+    );
+    const [global] = await Promise.all([
       this.count(globalShardKey(shard), now),
-      Promise.all(
-        exhausted.map(async (scope) => {
-          const counted = reservation.scopes[scope];
-          if (!lockedScopes.includes(scope)) return counted.windowEnds;
-          const lockEnds = now + lockSeconds(this.limits, counted.level);
-          try {
-            await this.client.send(
-              new UpdateCommand({
-                TableName: this.tableName,
-                Key: { pk: attemptKey(scope, reservation.keys) },
-                UpdateExpression: 'SET #e = :lockEnds, #x = :expires ADD #l :one',
-                ConditionExpression: '#e = :counted',
-                ExpressionAttributeNames: { '#e': NAMES['#e'], '#l': NAMES['#l'], '#x': NAMES['#x'] },
-                ExpressionAttributeValues: {
-                  ':lockEnds': lockEnds,
-                  ':expires': lockEnds + LEVEL_MEMORY_SECONDS,
-                  ':one': 1,
-                  ':counted': counted.windowEnds,
-                },
-              }),
-            );
-          } catch (error) {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-            return counted.windowEnds; // the window moved on meanwhile; nothing to lock
-          }
-          return lockEnds;
-        }),
+      this.transact(
+        `${reservation.id ?? randomBytes(12).toString('base64url')}.f`,
+        () => [...lockEnds].map(([scope, ends]) => [scope, this.lockItem(reservation, scope, ends)]),
+        // The window moved on meanwhile (a new window, another lock): nothing to lock there.
+        (failed) => failed.forEach(({ key }) => lockEnds.delete(key)),
       ),
     ]);
     const outcome = { lockedScopes, global: globalFailures(this.limits, global.count) };
     if (exhausted.length === 0) return outcome;
+    const ends = exhausted.map((scope) => lockEnds.get(scope) ?? reservation.scopes[scope].windowEnds);
     return { ...outcome, retryAfterSeconds: Math.max(1, ...ends.map((end) => end - now)) };
   }
 
   async succeed(reservation: AttemptReservation): Promise<void> {
-    await Promise.all([
-      this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: { pk: attemptKey('member', reservation.keys) } }),
-      ),
-      this.refund(reservation, 'line-user'),
-      this.refund(reservation, 'address'),
-    ]);
+    const id = attemptIdOf(reservation);
+    const refunds = new Set<AttemptScope>(['line-user', 'address']);
+    await this.transact(
+      `${id}.s`,
+      () => [
+        [
+          'member',
+          { Delete: { TableName: this.tableName, Key: { pk: attemptKey('member', reservation.keys) } } },
+        ],
+        ...[...refunds].map((scope): [AttemptScope, TransactItem] => [
+          scope,
+          this.refundItem(reservation, scope, id),
+        ]),
+      ],
+      (failed) => failed.forEach(({ key }) => refunds.delete(key)),
+    );
   }
 
   async release(reservation: AttemptReservation): Promise<void> {
-    await Promise.all(ATTEMPT_SCOPES.map((scope) => this.refund(reservation, scope)));
+    const id = attemptIdOf(reservation);
+    const refunds = new Set<AttemptScope>(ATTEMPT_SCOPES);
+    await this.transact(
+      `${id}.g`,
+      () => [...refunds].map((scope) => [scope, this.refundItem(reservation, scope, id)]),
+      (failed) => failed.forEach(({ key }) => refunds.delete(key)),
+    );
   }
 
-  /** Counts one attempt in the scope's current window, starting a new window when it has ended. */
+  /**
+   * Commits one TransactWriteItems of `items()`, round after round: a round whose conditions
+   * failed is re-planned by `replan` (given the items as they were, `ALL_OLD`), a round lost to
+   * another transaction is tried again after a jittered pause, and a round still in progress
+   * from an earlier attempt (after a timeout) is sent again with the same token until DynamoDB
+   * answers it. Each round has its own `ClientRequestToken` (`<prefix><round>`): the SDK's retries
+   * of a round send the same token, so a round is applied once however often it is sent.
+   */
+  private async transact<K extends string>(
+    prefix: string,
+    items: () => Array<[K, TransactItem]>,
+    replan: (failed: Array<{ key: K; old: Record<string, unknown> | undefined }>) => void,
+  ): Promise<void> {
+    let conflicted = false;
+    let round = 0;
+    for (let sent = 0; sent < ROUNDS; sent++) {
+      const planned = items();
+      if (planned.length === 0) return;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: planned.map(([, item]) => item),
+            ClientRequestToken: `${prefix}${round}`,
+          }),
+        );
+        return;
+      } catch (error) {
+        if (isInProgress(error)) {
+          // The same round again, with the same token: DynamoDB answers it once the first is done.
+          await pause(sent);
+          continue;
+        }
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.flatMap((reason, i) =>
+          reason.Code === 'ConditionalCheckFailed'
+            ? [{ key: planned[i]![0], old: reason.Item ? unmarshall(reason.Item) : undefined }]
+            : [],
+        );
+        conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
+        if (failed.length === 0 && !conflicted) throw error;
+        replan(failed);
+        round++;
+        if (conflicted) await pause(sent);
+      }
+    }
+    if (conflicted) throw new WriteContendedError();
+    throw new Error('Attempt counters kept changing; giving up.');
+  }
+
+  /** One scope's share of {@link reserve}'s transaction, as `step` says. */
+  private countItem(
+    scope: AttemptScope,
+    keys: AttemptKeys,
+    step: CountStep,
+    entry: string,
+    now: number,
+  ): TransactItem {
+    const pk = attemptKey(scope, keys);
+    const windowEnds = now + this.limits.windowSeconds;
+    const expiresAt = windowEnds + LEVEL_MEMORY_SECONDS;
+    if (step.kind === 'restart') {
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            count: 1,
+            windowEnds,
+            expiresAt,
+            ...(step.level ? { level: step.level } : {}),
+            [entry]: 1,
+          },
+          ConditionExpression: '#e = :ended',
+          ExpressionAttributeNames: { '#e': NAMES['#e'] },
+          ExpressionAttributeValues: { ':ended': step.windowEnds },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      };
+    }
+    if (step.kind === 'over') {
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk },
+          UpdateExpression: 'ADD #c :one',
+          ConditionExpression: '#e > :now',
+          ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'] },
+          ExpressionAttributeValues: { ':one': 1, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      };
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk },
+        // Every operand reads the item as it was: #a gets the same new count as #c.
+        UpdateExpression:
+          'SET #c = if_not_exists(#c, :zero) + :one, #a = if_not_exists(#c, :zero) + :one, ' +
+          '#e = if_not_exists(#e, :ends), #x = if_not_exists(#x, :expires)',
+        // The window is open (or there is none yet) and has attempts left to number.
+        ConditionExpression:
+          '(attribute_not_exists(#e) OR #e > :now) AND (attribute_not_exists(#c) OR #c <= :limit)',
+        ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'], '#x': NAMES['#x'], '#a': entry },
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':one': 1,
+          ':now': now,
+          ':ends': windowEnds,
+          ':expires': expiresAt,
+          ':limit': limitOf(this.limits, scope),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /** Locks a scope until `lockEnds`, raising its level, in the window the attempt was counted in only. */
+  private lockItem(reservation: AttemptReservation, scope: AttemptScope, lockEnds: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: attemptKey(scope, reservation.keys) },
+        UpdateExpression: 'SET #e = :lockEnds, #x = :expires ADD #l :one',
+        ConditionExpression: '#e = :counted',
+        ExpressionAttributeNames: { '#e': NAMES['#e'], '#l': NAMES['#l'], '#x': NAMES['#x'] },
+        ExpressionAttributeValues: {
+          ':lockEnds': lockEnds,
+          ':expires': lockEnds + LEVEL_MEMORY_SECONDS,
+          ':one': 1,
+          ':counted': reservation.scopes[scope].windowEnds,
+        },
+      },
+    };
+  }
+
+  /** Gives an attempt back: its entry removed, once, in the window it was counted in only. */
+  private refundItem(reservation: AttemptReservation, scope: AttemptScope, id: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: attemptKey(scope, reservation.keys) },
+        UpdateExpression: 'ADD #c :minusOne REMOVE #a',
+        ConditionExpression: 'attribute_exists(#a) AND #e = :counted',
+        ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'], '#a': attemptEntry(id) },
+        ExpressionAttributeValues: { ':minusOne': -1, ':counted': reservation.scopes[scope].windowEnds },
+      },
+    };
+  }
+
+  /** Counts one failure on a global shard in its current window, starting a new window when it has ended. */
   private async count(pk: string, now: number): Promise<ScopeCount> {
     const windowEnds = now + this.limits.windowSeconds;
     const values = {
@@ -167,10 +398,10 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
           'attribute_not_exists(#e) OR #e > :now',
           values,
         )) ??
-        // The window has ended: start a new one, keeping the lockout level.
+        // The window has ended: start a new one.
         (await this.updateCounter(pk, 'SET #c = :one, #e = :ends, #x = :expires', '#e <= :now', values));
       if (counted) return counted;
-      // Another attempt restarted the window first: count in it.
+      // Another failure restarted the window first: count in it.
     }
     throw new Error(`Attempt counter ${pk.split('#')[0]} kept changing; giving up.`);
   }
@@ -201,36 +432,39 @@ export class DynamoAttemptLimiter implements AttemptLimiter {
     }
   }
 
-  /** Gives an attempt back, in the window it was counted in only. */
-  private async refund(reservation: AttemptReservation, scope: AttemptScope): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: attemptKey(scope, reservation.keys) },
-          UpdateExpression: 'ADD #c :minusOne',
-          ConditionExpression: '#e = :counted AND #c > :zero',
-          ExpressionAttributeNames: { '#c': NAMES['#c'], '#e': NAMES['#e'] },
-          ExpressionAttributeValues: {
-            ':minusOne': -1,
-            ':zero': 0,
-            ':counted': reservation.scopes[scope].windowEnds,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
   private nowSeconds(): number {
     return Math.floor(this.clock.now().getTime() / 1000);
   }
 }
 
+/** What a counter that failed {@link DynamoAttemptLimiter.reserve}'s condition calls for next. */
+function nextStep(old: Record<string, unknown> | undefined, now: number, limit: number): CountStep {
+  if (typeof old?.windowEnds !== 'number') return { kind: 'count' }; // gone meanwhile
+  const counted = toScopeCount(old);
+  if (counted.windowEnds <= now)
+    return { kind: 'restart', windowEnds: counted.windowEnds, level: counted.level };
+  return counted.count > limit ? { kind: 'over' } : { kind: 'count' };
+}
+
 function toScopeCount(item: Record<string, unknown> | undefined): ScopeCount {
   const num = (name: string) => (typeof item?.[name] === 'number' ? (item[name] as number) : 0);
   return { count: num('count'), windowEnds: num('windowEnds'), level: num('level') };
+}
+
+function attemptIdOf(reservation: AttemptReservation): string {
+  if (!reservation.id) throw new Error('This attempt was not counted by the DynamoDB limiter.');
+  return reservation.id;
+}
+
+/** A transaction whose earlier sending with the same token DynamoDB is still working on. */
+function isInProgress(error: unknown): boolean {
+  const cause = error instanceof StorageUnavailableError ? error.cause : error;
+  return cause instanceof Error && cause.name === 'TransactionInProgressException';
+}
+
+/** A jittered pause growing with the round. */
+function pause(round: number): Promise<void> {
+  return sleep(Math.floor(Math.random() * Math.min(MAX_CONFLICT_PAUSE_MS, 25 * 2 ** round)));
 }
 
 /**

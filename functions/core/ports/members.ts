@@ -78,6 +78,11 @@ export interface AttemptReservation {
   /** When not allowed: seconds until every blocking scope opens again. */
   retryAfterSeconds: number;
   scopes: Record<AttemptScope, ScopeCount>;
+  /**
+   * The limiter's own name for this attempt (the DynamoDB limiter files the attempt's number
+   * under it, so a write repeated after a lost answer counts it once); opaque to the core.
+   */
+  id?: string;
 }
 
 /** What {@link AttemptLimiter.fail} did. */
