@@ -180,10 +180,16 @@ describe('real responses conform to the document', () => {
     );
     await check('POST', '/links', await call(api(), 'POST', '/links', { token, json: body }), 201);
     await check('POST', '/links', await call(api(), 'POST', '/links', { token, json: body }), 200);
+    // The member's token from another LINE account: a replay; a sign-in of its own: a conflict.
+    const other = await lineUser();
+    await check('POST', '/links', await call(api(), 'POST', '/links', { token: other, json: body }), 401);
     await check(
       'POST',
       '/links',
-      await call(api(), 'POST', '/links', { token: await lineUser(), json: body }),
+      await call(api(), 'POST', '/links', {
+        token: other,
+        json: { companyIdToken: await companyToken(member) },
+      }),
       409,
     );
     await check('GET', '/links/me', await call(api(), 'GET', '/links/me', { token }), 200);
@@ -278,6 +284,7 @@ describe('real responses conform to the document', () => {
       '401 missing-line-token',
       '401 invalid-line-token',
       '401 invalid-company-token',
+      '401 company-token-replayed',
       '404 not-linked',
       '409 company-user-already-linked',
       '415 unsupported-media-type',
