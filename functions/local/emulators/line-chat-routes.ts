@@ -9,12 +9,14 @@
  * - `GET /_emulator/webhook/deliveries`, `POST /_emulator/webhook/redeliver` (`id`),
  *   `POST /_emulator/webhook/url` (`url`), `POST /_emulator/webhook/verify`;
  * - `GET /_emulator/messaging/sent`, `POST /_emulator/messaging/rate-limit` (`count`: a number, or
- *   null to switch the 429 mode off, or "always").
+ *   null to switch the 429 mode off, or "always");
+ * - `POST /_emulator/messaging/fault` (`endpoint`: linkToken, reply, push, multicast or botInfo;
+ *   `delayMs`, `status` 500/502/503/504, `times`; or `clear: true`): a slow or failing bot endpoint.
  */
 import { escapeHtml } from '../../handlers/http/escape-html.js';
 import { html, json, redirect, type AppRequest, type AppResponse, type HttpApp } from './http-app.js';
 import { chatPage, chatPath, emulatorErrorPage } from './line-chat-page.js';
-import type { LineMessagingStore } from './line-messaging-store.js';
+import type { BotEndpoint, BotFault, LineMessagingStore } from './line-messaging-store.js';
 import { isRecord } from './line-message-validation.js';
 import type { ActionResult, LineUserActions } from './line-user-actions.js';
 import type { LineWebhookSender, WebhookDelivery } from './line-webhook-sender.js';
@@ -167,4 +169,37 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
       remaining: Number.isFinite(store.rateLimitRemaining) ? store.rateLimitRemaining : 'always',
     });
   });
+
+  app.post('/_emulator/messaging/fault', (req) => {
+    const body = isRecord(req.json) ? req.json : {};
+    const endpoint = body.endpoint;
+    if (typeof endpoint !== 'string' || !BOT_ENDPOINTS.includes(endpoint as BotEndpoint))
+      return json(400, { message: `endpoint must be one of ${BOT_ENDPOINTS.join(', ')}` });
+    if (body.clear === true) {
+      store.setFault(endpoint as BotEndpoint, null);
+      return json(200, { endpoint, fault: null });
+    }
+    const count = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value > 0;
+    const fault: BotFault = {};
+    if (body.delayMs !== undefined) {
+      if (!count(body.delayMs) || (body.delayMs as number) > 60_000)
+        return json(400, { message: 'delayMs must be an integer from 1 to 60000' });
+      fault.delayMs = body.delayMs as number;
+    }
+    if (body.status !== undefined) {
+      if (![500, 502, 503, 504].includes(body.status as number))
+        return json(400, { message: 'status must be 500, 502, 503 or 504' });
+      fault.status = body.status as BotFault['status'];
+    }
+    if (body.times !== undefined) {
+      if (!count(body.times)) return json(400, { message: 'times must be a positive integer' });
+      fault.times = body.times as number;
+    }
+    if (fault.delayMs === undefined && fault.status === undefined)
+      return json(400, { message: 'give delayMs, status or both (or clear: true)' });
+    store.setFault(endpoint as BotEndpoint, fault);
+    return json(200, { endpoint, fault });
+  });
 }
+
+const BOT_ENDPOINTS: readonly BotEndpoint[] = ['linkToken', 'reply', 'push', 'multicast', 'botInfo'];

@@ -517,6 +517,33 @@ describe('faults of the bot endpoints', () => {
   });
 });
 
+describe('POST /_emulator/messaging/fault', () => {
+  it('sets a fault of one endpoint over HTTP, refuses a bad one, and clears it', async () => {
+    const token = await channelToken();
+    const set = await call('POST', '/_emulator/messaging/fault', {
+      json: { endpoint: 'botInfo', status: 503, times: 1 },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ endpoint: 'botInfo', fault: { status: 503, times: 1 } });
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(503);
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(200);
+
+    for (const bad of [
+      { endpoint: 'profile', status: 500 },
+      { endpoint: 'reply' },
+      { endpoint: 'reply', status: 404 },
+      { endpoint: 'reply', delayMs: -1 },
+      { endpoint: 'reply', status: 500, times: 0 },
+    ]) {
+      expect((await call('POST', '/_emulator/messaging/fault', { json: bad })).status).toBe(400);
+    }
+    await call('POST', '/_emulator/messaging/fault', { json: { endpoint: 'botInfo', status: 500 } });
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(500);
+    await call('POST', '/_emulator/messaging/fault', { json: { endpoint: 'botInfo', clear: true } });
+    expect((await call('GET', '/v2/bot/info', { token })).status).toBe(200);
+  });
+});
+
 describe('GET /friendship/v1/status', () => {
   it('tells whether the access token’s user has the account as a friend', async () => {
     const token = await line.mintAccessToken({ userId: SATO.userId, channelId: LOGIN.channelId });
