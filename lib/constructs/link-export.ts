@@ -6,6 +6,7 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { AUDIT_ITEM_FIELDS, type AuditField } from '../../functions/manifest/audit-fields.js';
 import { createPrivateBucket } from './private-bucket.js';
 
 /** Key prefixes in the export bucket; `npm run export -- --s3` uses the same defaults. */
@@ -91,16 +92,11 @@ export class LinkExport extends Construct {
       linkedAt: 'ISO 8601 instant, UTC',
     });
     if (props.auditTable) {
+      // Every field the audit log writes (functions/manifest/audit-fields.ts), each with its type.
       this.auditGlueTable = this.exportTable('AuditTable', 'audit_events', EXPORT_PREFIXES.audit, {
-        pk: 'LINE#<lineUserId>',
+        pk: 'LINE#<lineUserId>, ADMIN#<yyyy-mm-dd> for admin actions, PSEUDONYM#<…> after an erasure',
         sk: '<at>#<random>',
-        type: 'link | relink | unlink | conflict | lockout',
-        at: 'ISO 8601 instant, UTC',
-        lineUserId: 'LINE user ID',
-        companyUserId: 'Company user ID (for lockout: the member ID tried)',
-        method: 'oidc | api | record | account-link',
-        consentVersion: 'Consent / policy version sent by the front end',
-        code: 'Error code of a conflict or lockout',
+        ...AUDIT_ITEM_FIELDS,
       });
     }
 
@@ -237,11 +233,15 @@ export class LinkExport extends Construct {
     id: string,
     name: string,
     prefix: string,
-    attributes: Record<string, string>,
+    attributes: Record<string, string | AuditField>,
   ): CfnTable {
     const root = this.bucket.s3UrlForObject(`${prefix}/AWSDynamoDB/`);
+    const field = (value: string | AuditField): AuditField =>
+      typeof value === 'string' ? { kind: 'S', about: value } : value;
     // OpenX JSON SerDe matches keys case-insensitively: `Item`/`lineUserId`/`S` → item.lineuserid.s.
-    const fields = Object.keys(attributes).map((attribute) => `${attribute.toLowerCase()}:struct<s:string>`);
+    const fields = Object.entries(attributes).map(
+      ([attribute, value]) => `${attribute.toLowerCase()}:struct<${field(value).kind.toLowerCase()}:string>`,
+    );
     const table = new CfnTable(this, id, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
@@ -250,7 +250,7 @@ export class LinkExport extends Construct {
         description: `DynamoDB exports (DYNAMODB_JSON) of the ${name} table. Fields: ${Object.entries(
           attributes,
         )
-          .map(([a, d]) => `${a.toLowerCase()} (${d})`)
+          .map(([a, d]) => `${a.toLowerCase()} (${field(d).about})`)
           .join('; ')}.`,
         tableType: 'EXTERNAL_TABLE',
         parameters: {

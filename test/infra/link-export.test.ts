@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXPORT_PREFIXES, LinkExport } from '../../lib/constructs/link-export.js';
+import { AUDIT_ITEM_FIELDS } from '../../functions/manifest/audit-fields.js';
 
 /** A small stack with two PITR tables and the export construct, checked by cdk-nag like the app. */
 function synth(props: { audit?: boolean; retentionDays?: number } = {}) {
@@ -141,19 +142,18 @@ describe('LinkExport construct', () => {
       (r) => r.Properties.TableInput.Name === 'audit_events',
     )!;
     const type: string = audit.Properties.TableInput.StorageDescriptor.Columns[0].Type;
-    for (const field of [
-      'pk',
-      'sk',
-      'type',
-      'at',
-      'lineuserid',
-      'companyuserid',
-      'method',
-      'consentversion',
-      'code',
-    ]) {
-      expect(type).toContain(`${field}:struct<s:string>`);
-    }
+    // The key, then every field the audit log writes (the list the Scan export reads too), with its type.
+    const fields = [
+      'pk:struct<s:string>',
+      'sk:struct<s:string>',
+      ...Object.entries(AUDIT_ITEM_FIELDS).map(
+        ([name, field]) => `${name.toLowerCase()}:struct<${field.kind.toLowerCase()}:string>`,
+      ),
+    ];
+    expect(type).toBe(`struct<${fields.join(',')}>`);
+    expect(type).toContain('recipients:struct<n:string>');
+    // Glue's limit on a table description.
+    expect(audit.Properties.TableInput.Description.length).toBeLessThanOrEqual(2048);
     expect(json(audit.Properties.TableInput.Parameters['storage.location.template'])).toContain(
       `/${EXPORT_PREFIXES.audit}/AWSDynamoDB/\${export_id}/data/`,
     );

@@ -6,24 +6,41 @@ import {
   type DynamoDBClient,
   type ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { AUDIT_ITEM_FIELDS } from '../../manifest/audit-fields.js';
 import { csvRecord, UTF8_BOM, type CsvOptions } from '../csv/csv-record.js';
 
 /** What to export: the links (one row per link) or the audit events. */
 export type ExportKind = 'links' | 'audit';
 export type ExportFormat = 'csv' | 'jsonl';
 
-/** Columns of each kind, in file order (CSV header and JSONL key order). */
-export const EXPORT_COLUMNS = {
+/** How a column is stored: a string, a number (JSONL: a JSON number) or a boolean. */
+type ColumnKind = 'S' | 'N' | 'BOOL';
+
+/**
+ * Columns of each kind with their stored type, in file order (CSV header and JSONL key order).
+ * The audit columns are the audit trail's own field list (functions/manifest/audit-fields.ts),
+ * the one the audit log writes its items from: every field any event type carries is exported.
+ */
+const COLUMN_KINDS: Record<ExportKind, Readonly<Record<string, ColumnKind>>> = {
   // `channelId`: the LINE channel whose token linked (empty on links made before it was kept).
   // `friend`: true / false, or empty (JSONL: null) when never learned.
-  links: ['lineUserId', 'companyUserId', 'method', 'linkedAt', 'channelId', 'friend'],
-  audit: ['at', 'type', 'method', 'lineUserId', 'companyUserId', 'channelId', 'consentVersion', 'code'],
-} as const satisfies Record<ExportKind, readonly string[]>;
+  links: { lineUserId: 'S', companyUserId: 'S', method: 'S', linkedAt: 'S', channelId: 'S', friend: 'BOOL' },
+  audit: Object.fromEntries(Object.entries(AUDIT_ITEM_FIELDS).map(([name, field]) => [name, field.kind])),
+};
 
-/** Attributes without which an item is not a row (e.g. a half-written item edited by hand). */
+/** Columns of each kind, in file order (CSV header and JSONL key order). */
+export const EXPORT_COLUMNS: Record<ExportKind, readonly string[]> = {
+  links: Object.keys(COLUMN_KINDS.links),
+  audit: Object.keys(COLUMN_KINDS.audit),
+};
+
+/**
+ * Attributes without which an item is not a row (e.g. a half-written item edited by hand). An
+ * audit row needs only a time and a type: admin actions have no LINE user.
+ */
 const REQUIRED_COLUMNS = {
   links: ['lineUserId', 'companyUserId', 'method', 'linkedAt'],
-  audit: ['at', 'type', 'lineUserId'],
+  audit: ['at', 'type'],
 } as const satisfies Record<ExportKind, readonly string[]>;
 
 /** The attribute `--since` compares with, per kind. */
@@ -185,31 +202,39 @@ export function rowWriter(
   pseudonymize?: (lineUserId: string) => string,
   csv: CsvOptions = {},
 ): (item: Record<string, AttributeValue>) => string | undefined {
-  const columns: readonly string[] = EXPORT_COLUMNS[kind];
+  const kinds = COLUMN_KINDS[kind];
+  const columns = EXPORT_COLUMNS[kind];
   const required: readonly string[] = REQUIRED_COLUMNS[kind];
   return (item) => {
     for (const name of required) if (item[name]?.S === undefined) return undefined;
     const values: Array<string | undefined> = new Array(columns.length);
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
-      let value = column === 'friend' ? booleanText(item[column]) : item[column]?.S;
+      let value = textOf(item[column], kinds[column]!);
       if (value !== undefined && column === 'lineUserId' && pseudonymize) value = pseudonymize(value);
       values[i] = value;
     }
     if (format === 'csv') return csvRecord(values, csv);
-    const row: Record<string, string | boolean | null> = {};
+    const row: Record<string, string | number | boolean | null> = {};
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
-      if (column === 'friend') row.friend = values[i] === undefined ? null : values[i] === 'true';
-      else if (values[i] !== undefined) row[column] = values[i]!;
+      const value = values[i];
+      const type = kinds[column];
+      // A boolean never learned is null (links' `friend`); other absent values are left out.
+      if (type === 'BOOL') row[column] = value === undefined ? null : value === 'true';
+      else if (value !== undefined) row[column] = type === 'N' ? Number(value) : value;
     }
     return `${JSON.stringify(row)}\n`;
   };
 }
 
-/** A stored boolean as `true` / `false`; undefined when the attribute is absent or not a boolean. */
-function booleanText(value: AttributeValue | undefined): string | undefined {
-  return value?.BOOL === undefined ? undefined : String(value.BOOL);
+/**
+ * A stored value as text: a string as it is, a number as DynamoDB gives it, a boolean as
+ * `true` / `false`; undefined when the attribute is absent or of another type.
+ */
+function textOf(value: AttributeValue | undefined, kind: ColumnKind): string | undefined {
+  if (kind === 'BOOL') return value?.BOOL === undefined ? undefined : String(value.BOOL);
+  return kind === 'N' ? value?.N : value?.S;
 }
 
 /** Writes a chunk, waiting for `drain` when the stream's buffer is full (backpressure). */
