@@ -162,8 +162,9 @@ export class ApiStack extends Stack {
     // Large message sends: a queue of batches and its worker; the send route gets the queue URL.
     const sendFunction = this.functions.find((f) => f.name === pascal('admin-messages-post'));
     const messagingSecret = stateful.secrets.LINE_MESSAGING_CHANNEL_SECRET;
+    let messageJobs: MessageJobs | undefined;
     if (sendFunction && messagingSecret) {
-      const messageJobs = new MessageJobs(this, 'MessageJobs', {
+      messageJobs = new MessageJobs(this, 'MessageJobs', {
         entry: handlerEntry(MESSAGE_WORKER.handler),
         linksTable: stateful.tables.links,
         jobsTable: stateful.tables.jobs,
@@ -243,6 +244,8 @@ export class ApiStack extends Stack {
       deadLetterQueues: [
         ...(memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : []),
         ...(webhookWork ? [{ name: 'WebhookWork', queue: webhookWork.deadLetterQueue }] : []),
+        ...(messageJobs ? [{ name: 'MessagesBatch', queue: messageJobs.deadLetterQueue }] : []),
+        { name: 'LinksStream', queue: linkEvents.failureQueue },
       ],
       metricsNamespace: settings.metricsNamespace,
       serviceName: settings.serviceName,
