@@ -7,7 +7,7 @@ import {
   type CompanyMemberVerifier,
   systemClock,
 } from '../../core/ports/index.js';
-import { fetchJson, isObject, type FetchLike, type JsonResponse } from '../http/fetch-with-timeout.js';
+import { isObject, type FetchLike, type JsonResponse } from '../http/fetch-with-timeout.js';
 import { clientCredentialsToken } from '../http/oauth-client.js';
 
 /** Options of {@link CompanyVerificationApiClient}. */
@@ -32,10 +32,13 @@ interface CachedToken {
   renewAt: number;
 }
 
-/** A call failed in a way one retry may fix (timeout, network, 5xx, 429). */
+/** A call failed in a way one retry may fix (the token endpoint unavailable; the API's timeout, network failure or 5xx). */
 class Transient extends Error {
   override name = 'CompanyApiTransientError';
 }
+
+/** Why a call to the API gives way to the one retry: no answer in time, no connection, or a 5xx. */
+type Transience = 'timeout' | 'network' | `status ${number}`;
 
 /**
  * Client of the company's member verification API (pattern 2, documented in docs/member-data.md):
@@ -45,13 +48,19 @@ class Transient extends Error {
  * names a `memberId` other than the one asked is refused (`company-api-bad-response`).
  *
  * Authentication is OAuth 2.0 client credentials (RFC 6749 §4.4, `client_secret_basic`, by
- * oauth4webapi; the
- * access token is cached on this object — module scope — until `expires_in` minus a margin,
- * one fetch shared by concurrent callers, and fetched again once if the API answers 401) or an
- * API key header. Every call has the configured timeout (3 s by default); a timeout, a network
- * error, a 5xx or a 429 is retried once after a short jittered back-off, and then becomes
- * `company-api-unavailable` (503). Any other unexpected answer is `company-api-bad-response`
- * (502). Nothing about the factors is logged or put into an error.
+ * oauth4webapi; the access token is cached on this object — module scope — until `expires_in`
+ * minus a margin, one fetch shared by concurrent callers, retried once when the token endpoint
+ * is unavailable) or an API key header.
+ *
+ * **At most two calls to the API per verification**, whatever the timing: the second only after
+ * a timeout, a connection failure or a 5xx (after a short jittered back-off), or — with OAuth —
+ * after a 401, with a new token. An answer is never retried: a 4xx, or a 200 whose body is not
+ * the expected JSON (`company-api-bad-response`, 502; a 429 is `company-api-unavailable`, 503).
+ * Two failed calls are `company-api-unavailable` (503). Each call has the configured timeout
+ * (3 s by default); when the caller says how long it waits (`within`, pattern 2's failure
+ * deadline), the first call gets at most half of what is left after the back-off, so that the
+ * retry always fits, and nothing is sent once the caller's signal is aborted. Nothing about
+ * the factors is logged or put into an error.
  */
 export class CompanyVerificationApiClient implements CompanyMemberVerifier {
   private readonly fetch: FetchLike;
@@ -67,31 +76,62 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
     this.renewMarginMs = (options.tokenRenewMarginSec ?? 60) * 1000;
   }
 
-  async verifyMember(input: { memberId: string; factors: FactorValues }): Promise<CompanyMemberVerdict> {
+  async verifyMember(input: {
+    memberId: string;
+    factors: FactorValues;
+    within?: { ms: number; signal: AbortSignal };
+  }): Promise<CompanyMemberVerdict> {
     const body = JSON.stringify({ memberId: input.memberId, factors: input.factors });
+    const endsAt = input.within ? performance.now() + input.within.ms : undefined;
+    const signal = input.within?.signal;
+    const maxDelayMs = this.retryDelayMs * 1.5;
     let renewed = false;
-    const response = await this.withRetry(async () => {
-      for (;;) {
-        const headers = await this.authHeaders();
-        const res = await this.call(this.options.config.url, {
+    let failure: Transience | undefined;
+    for (let call = 1; call <= 2; call++) {
+      const headers = await this.authHeaders(signal);
+      let timeoutMs = this.options.config.timeoutMs;
+      if (endsAt !== undefined) {
+        const left = endsAt - performance.now();
+        if (left <= 0 || signal?.aborted) break;
+        // The first call leaves room for the back-off and the retry; the retry gets what is left.
+        const share = call === 1 && left > maxDelayMs ? (left - maxDelayMs) / 2 : left;
+        timeoutMs = Math.max(1, Math.min(timeoutMs, Math.floor(share)));
+      }
+      const outcome = await this.call(
+        {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json', accept: 'application/json' },
           body,
-        });
-        if (res.status === 401 && this.options.config.auth === 'oauth' && !renewed) {
-          // The token may have been revoked or expired early: get a new one, once.
-          renewed = true;
-          this.token = undefined;
-          continue;
-        }
-        return res;
+        },
+        timeoutMs,
+        signal,
+      );
+      if ('transient' in outcome) {
+        failure = outcome.transient;
+        if (call === 1 && !signal?.aborted) await delay(this.retryDelayMs * (0.5 + Math.random()), signal);
+        continue;
       }
+      if (outcome.status === 401 && this.options.config.auth === 'oauth' && call === 1 && !renewed) {
+        // The token may have been revoked or expired early: get a new one, once (the one repeat).
+        renewed = true;
+        this.token = undefined;
+        continue;
+      }
+      return this.verdict(outcome, input.memberId);
+    }
+    throw new UpstreamError('company-api', 'unavailable', {
+      cause: new Transient(failure ?? 'the caller stopped waiting'),
     });
+  }
+
+  /** The verdict in an answer, or why the answer is not one. */
+  private verdict(response: JsonResponse, memberId: string): CompanyMemberVerdict {
+    if (response.status === 429) throw new UpstreamError('company-api', 'unavailable');
     if (response.status !== 200 || !isObject(response.body))
       throw new UpstreamError('company-api', 'bad-response');
-    const { verified, companyUserId, memberId } = response.body;
+    const { verified, companyUserId } = response.body;
     // An answer about another member (a mixed-up or replayed response) is never acted on.
-    if (memberId !== undefined && memberId !== input.memberId)
+    if (response.body.memberId !== undefined && response.body.memberId !== memberId)
       throw new UpstreamError('company-api', 'bad-response');
     if (verified === false) return { verified: false };
     if (verified === true && typeof companyUserId === 'string' && COMPANY_USER_ID.test(companyUserId)) {
@@ -100,10 +140,12 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
     throw new UpstreamError('company-api', 'bad-response');
   }
 
-  private async authHeaders(): Promise<Record<string, string>> {
+  private async authHeaders(signal?: AbortSignal): Promise<Record<string, string>> {
     const { config } = this.options;
     if (config.auth === 'api-key') return { [config.keyHeader]: await this.options.secret() };
-    return { authorization: `Bearer ${(await this.accessToken()).value}` };
+    // The token fetch is shared with concurrent callers: this one only stops waiting for it.
+    const token = await untilAborted(this.accessToken(), signal);
+    return { authorization: `Bearer ${token.value}` };
   }
 
   /** The cached access token, or one new token fetch shared by everyone waiting. */
@@ -148,22 +190,43 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
     return { value: token.accessToken, renewAt: this.clock.now().getTime() + usableMs };
   }
 
-  /** One HTTP call; transient failures become {@link Transient} for {@link withRetry}. */
-  private async call(url: string, init: RequestInit): Promise<JsonResponse> {
-    let res: JsonResponse;
+  /**
+   * One call to the API: its answer (status and JSON body, `undefined` when the body is not
+   * JSON or could not be read), or why there was none worth having (a timeout, a connection
+   * failure, a 5xx). Once the status line has arrived, the API has answered: a broken body is a
+   * bad answer, not a reason to ask again.
+   */
+  private async call(
+    init: RequestInit,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<JsonResponse | { transient: Transience }> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
     try {
-      res = await fetchJson(this.fetch, url, init, {
-        upstream: 'company-api',
-        timeoutMs: this.options.config.timeoutMs,
+      response = await this.fetch(this.options.config.url, {
+        ...init,
+        redirect: 'error',
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
-    } catch (error) {
-      throw new Transient('unavailable', { cause: error });
+    } catch {
+      return { transient: timeout.aborted ? 'timeout' : 'network' };
     }
-    if (res.status >= 500 || res.status === 429) throw new Transient(`status ${res.status}`);
-    return res;
+    if (response.status >= 500) {
+      await response.body?.cancel().catch(() => undefined);
+      return { transient: `status ${response.status}` };
+    }
+    let body: unknown;
+    try {
+      const text = await response.text();
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, body };
   }
 
-  /** Runs `operation`, once more after a jittered back-off if it failed transiently. */
+  /** Runs the token fetch `operation`, once more after a jittered back-off if it failed transiently. */
   private async withRetry<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
@@ -178,4 +241,30 @@ export class CompanyVerificationApiClient implements CompanyMemberVerifier {
       throw error;
     }
   }
+}
+
+/** A back-off that ends early when `signal` aborts. */
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** `promise`, or `company-api-unavailable` as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new UpstreamError('company-api', 'unavailable'));
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(new UpstreamError('company-api', 'unavailable'));
+    signal.addEventListener('abort', stop, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }

@@ -33,5 +33,14 @@ export type CompanyMemberVerdict = { verified: true; companyUserId: string } | {
 /** The company's member verification API (pattern 2). */
 export interface CompanyMemberVerifier {
   /** @throws UpstreamError when the API is unavailable or answers something unexpected. */
-  verifyMember(input: { memberId: string; factors: FactorValues }): Promise<CompanyMemberVerdict>;
+  verifyMember(input: {
+    memberId: string;
+    factors: FactorValues;
+    /**
+     * How long the caller waits for the verdict (ms from the call) and the signal it aborts when
+     * it stops waiting: the verifier fits its calls, the one retry included, into that time, and
+     * sends nothing more once the signal is aborted.
+     */
+    within?: { ms: number; signal: AbortSignal };
+  }): Promise<CompanyMemberVerdict>;
 }

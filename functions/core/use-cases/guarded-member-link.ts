@@ -53,11 +53,14 @@ export interface MemberLinkInput {
 
 /**
  * Checks the normalized member data: the company user ID when it verifies, `undefined` when it
- * does not (unknown member, wrong factor, missing factor: all the same).
+ * does not (unknown member, wrong factor, missing factor: all the same). Pattern 2's check is
+ * told how long it is waited for (`within`: ms left before the deadline, and the signal aborted
+ * at the deadline), so its calls fit and none is sent after the answer.
  */
 export type MemberCheck = (member: {
   memberId: string;
   factors: FactorValues;
+  within?: { ms: number; signal: AbortSignal };
 }) => Promise<string | undefined>;
 
 const defaultTimer = {
@@ -132,9 +135,12 @@ export async function guardedMemberLink(
   }
 
   let companyUserId: string | undefined;
+  const giveUp = new AbortController();
   try {
-    const checking = check({ memberId, factors });
-    companyUserId = deadline === undefined ? await checking : await beforeDeadline(checking, deadline, timer);
+    const within = deadline === undefined ? undefined : { ms: deadline - timer.now(), signal: giveUp.signal };
+    const checking = check({ memberId, factors, ...(within ? { within } : {}) });
+    companyUserId =
+      deadline === undefined ? await checking : await beforeDeadline(checking, deadline, timer, giveUp);
   } catch (error) {
     // Not evaluated (company API down, storage failure): the user must not lose an attempt.
     await ports.attempts.release(reservation).catch(() => undefined);
@@ -198,24 +204,27 @@ export async function guardedMemberLink(
 
 /**
  * The check's result if it settles before `deadline` (a `timer.now()` value), else a
- * `company-api-unavailable` error at the deadline; a late result is dropped.
+ * `company-api-unavailable` error at the deadline, when `giveUp` is aborted so that the check
+ * stops where it is (an in-flight call is abandoned, no retry is sent after the answer).
  */
 async function beforeDeadline<T>(
   checking: Promise<T>,
   deadline: number,
   timer: NonNullable<GuardedMemberLinkPorts['timer']>,
+  giveUp: AbortController,
 ): Promise<T> {
-  const expiry = new AbortController();
+  const settled = new AbortController();
   checking.catch(() => undefined); // settled after the deadline: nobody waits for it any more
   try {
     return await Promise.race([
       checking,
-      timer.sleep(Math.max(0, deadline - timer.now()), expiry.signal).then(() => {
+      timer.sleep(Math.max(0, deadline - timer.now()), settled.signal).then(() => {
+        giveUp.abort();
         throw new UpstreamError('company-api', 'unavailable');
       }),
     ]);
   } finally {
-    expiry.abort();
+    settled.abort();
   }
 }
 

@@ -2,7 +2,7 @@ import { CompanyVerificationApiClient } from '../../../../functions/adapters/com
 import type { CompanyApiConfig } from '../../../../functions/config.js';
 import { ManualClock } from '../../../support/member-fakes.js';
 
-type Reply = { status: number; body?: unknown; raw?: string } | 'timeout' | 'reset';
+type Reply = { status: number; body?: unknown; raw?: string } | 'timeout' | 'reset' | 'cut';
 
 /** A fetch that answers from per-URL queues and records the requests. */
 function fakeFetch(replies: Record<string, Reply[]>) {
@@ -16,6 +16,16 @@ function fakeFetch(replies: Record<string, Reply[]>) {
     });
     const reply = replies[url]?.shift() ?? { status: 599 };
     if (reply === 'reset') throw new TypeError('fetch failed');
+    if (reply === 'cut') {
+      // 200 and the headers, then the connection drops in the middle of the body.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"verified": tr'));
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+    }
     if (reply === 'timeout') {
       return new Promise((_, reject) => {
         const signal = init?.signal;
@@ -97,6 +107,47 @@ describe('CompanyVerificationApiClient', () => {
     expect(requests.at(-1)!.headers.authorization).toBe('Bearer new');
   });
 
+  test('a 401 renewal is the one repeat: a 401 then a 5xx is two calls, a 5xx then a 401 is two calls and no renewal', async () => {
+    const first = client(oauth, {
+      [TOKEN]: [tokenReply('old'), tokenReply('new'), tokenReply('newer')],
+      [API]: [{ status: 401 }, { status: 500 }, YES],
+    });
+    await expect(first.c.verifyMember(member)).rejects.toMatchObject({ code: 'company-api-unavailable' });
+    expect(first.requests.filter((r) => r.url === API)).toHaveLength(2);
+
+    const second = client(oauth, {
+      [TOKEN]: [tokenReply('old'), tokenReply('new')],
+      [API]: [{ status: 500 }, { status: 401 }, YES],
+    });
+    await expect(second.c.verifyMember(member)).rejects.toMatchObject({ code: 'company-api-bad-response' });
+    expect(second.requests.filter((r) => r.url === API)).toHaveLength(2);
+    expect(second.requests.filter((r) => r.url === TOKEN)).toHaveLength(1);
+  });
+
+  test("within the caller's time: the first call leaves room for the retry, so two timeouts are two calls in that time", async () => {
+    const slow = { ...apiKey, timeoutMs: 5000 };
+    const { c, requests } = client(slow, { [API]: ['timeout', 'timeout', YES] });
+    const started = performance.now();
+    const result = c.verifyMember({ ...member, within: { ms: 400, signal: new AbortController().signal } });
+    await expect(result).rejects.toMatchObject({ code: 'company-api-unavailable' });
+    const elapsed = performance.now() - started;
+    expect(requests).toHaveLength(2);
+    expect(elapsed).toBeGreaterThanOrEqual(395);
+    expect(elapsed).toBeLessThan(600);
+  });
+
+  test('once the caller gives up, the call in flight is abandoned and nothing more is sent', async () => {
+    const slow = { ...apiKey, timeoutMs: 5000 };
+    const { c, requests } = client(slow, { [API]: ['timeout', YES] });
+    const giveUp = new AbortController();
+    const result = c.verifyMember({ ...member, within: { ms: 10_000, signal: giveUp.signal } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    giveUp.abort();
+    await expect(result).rejects.toMatchObject({ code: 'company-api-unavailable' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(requests).toHaveLength(1);
+  });
+
   test('API key in the configured header', async () => {
     const { c, requests } = client(apiKey, { [API]: [YES] });
     await c.verifyMember(member);
@@ -110,8 +161,22 @@ describe('CompanyVerificationApiClient', () => {
     ['two 5xx', [{ status: 503 }, { status: 502 }], 2, 'company-api-unavailable'],
     ['two timeouts', ['timeout', 'timeout'], 2, 'company-api-unavailable'],
     ['connection resets', ['reset', 'reset'], 2, 'company-api-unavailable'],
-    ['429 twice', [{ status: 429 }, { status: 429 }], 2, 'company-api-unavailable'],
-    ['garbage (not retried)', [{ status: 200, raw: '<html>oops</html>' }], 1, 'company-api-bad-response'],
+    ['a 5xx, then a timeout: no third call', [{ status: 500 }, 'timeout', YES], 2, 'company-api-unavailable'],
+    ['429 (an answer: not retried)', [{ status: 429 }, YES], 1, 'company-api-unavailable'],
+    [
+      'garbage (not retried)',
+      [{ status: 200, raw: '<html>oops</html>' }, YES],
+      1,
+      'company-api-bad-response',
+    ],
+    [
+      'broken JSON (not retried)',
+      [{ status: 200, raw: '{"verified": true,' }, YES],
+      1,
+      'company-api-bad-response',
+    ],
+    ['a body cut off after the 200 (not retried)', ['cut', YES], 1, 'company-api-bad-response'],
+    ['400 (not retried)', [{ status: 400 }, YES], 1, 'company-api-bad-response'],
     [
       'verified without companyUserId',
       [{ status: 200, body: { verified: true } }],

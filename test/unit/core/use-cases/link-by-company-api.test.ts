@@ -36,7 +36,7 @@ function setup() {
   };
   const attempt = (factors: Record<string, string>, memberId = 'M-100001') =>
     linkByCompanyApi({ lineToken: 'line:U1', sourceIp: IP, memberId, factors }, ports);
-  return { links, attempts, company, attempt };
+  return { links, attempts, company, attempt, ports };
 }
 
 describe('linkByCompanyApi', () => {
@@ -62,6 +62,35 @@ describe('linkByCompanyApi', () => {
       await expect(attempt(RIGHT)).rejects.toMatchObject({ code: 'company-api-unavailable' });
     expect(attempts.countOf('member', { memberId: 'M-100001', lineUserId: 'U1', sourceIp: IP })).toBe(0);
     expect(links.byLine.size).toBe(0);
+  });
+
+  test('the API is told how long it is waited for, and the signal is aborted at the deadline', async () => {
+    const { attempt, ports } = setup();
+    const seen: Array<{ ms: number; signal: AbortSignal }> = [];
+    ports.company = {
+      verifyMember: ({ within }) => {
+        seen.push(within!);
+        return new Promise(() => undefined); // never answers
+      },
+    };
+    ports.failureDeadlineMs = 1200;
+    await expect(attempt(RIGHT)).rejects.toMatchObject({ code: 'company-api-unavailable' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.ms).toBe(1200); // the recording timer does not move before the check
+    expect(seen[0]!.signal.aborted).toBe(true);
+  });
+
+  test('an API that answers in time: its signal is never aborted', async () => {
+    const { attempt, ports, company } = setup();
+    let signal: AbortSignal | undefined;
+    ports.company = {
+      verifyMember: (input) => {
+        signal = input.within?.signal;
+        return company.verifyMember(input);
+      },
+    };
+    await attempt(WRONG).catch(() => undefined);
+    expect(signal?.aborted).toBe(false);
   });
 
   test('refused attempts never reach the company API', async () => {
