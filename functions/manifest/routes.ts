@@ -272,14 +272,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'admin-links-unlink-post',
     tables: [
       // The unlink: read, then both items and the event in one transaction. An erasure reads
-      // whether a former LINE user of the member is linked elsewhere now (Get).
-      { table: 'links', actions: ['GetItem', 'DeleteItem', 'Scan'] },
+      // whether a former LINE user of the member is linked elsewhere now (Get) and deletes what is
+      // left of the member's links by key (Delete, never a Scan of links).
+      { table: 'links', actions: ['GetItem', 'DeleteItem'] },
       // Events appended; an erasure finds the events naming the member or its LINE users (Scan)
       // and rewrites them with pseudonyms (Put, or Delete + Put when the key changes).
       { table: 'audit', actions: ['PutItem', 'Scan', 'DeleteItem'] },
-      // Erasure only: every table is read by Scan for items naming the member or its LINE users;
-      // those are deleted (link leftovers, records, counters, sessions, friendships, nonces, link
-      // tokens) or, in message jobs, pseudonymized in place (conditional Update).
+      // Erasure only: every other table is read by Scan for items naming the member or its LINE
+      // users; those are deleted (records, counters, sessions, friendships, nonces, link tokens)
+      // or, in message jobs, pseudonymized in place (conditional Update).
       { table: 'members', actions: ['Scan', 'DeleteItem'] },
       { table: 'attempts', actions: ['Scan', 'DeleteItem'] },
       { table: 'sessions', actions: ['Scan', 'DeleteItem'] },

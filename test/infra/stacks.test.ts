@@ -114,7 +114,7 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   'GET /admin/links/company/{companyUserId}': { links: ['dynamodb:GetItem'], audit: ['dynamodb:PutItem'] },
   'GET /admin/links/line/{lineUserId}': { links: ['dynamodb:GetItem'], audit: ['dynamodb:PutItem'] },
   'POST /admin/links/company/{companyUserId}/unlink': {
-    links: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+    links: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
     audit: ['dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem'],
     members: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
     attempts: ['dynamodb:Scan', 'dynamodb:DeleteItem'],

@@ -1,20 +1,52 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
+  GetCommand,
   PutCommand,
-  QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ErasureReport, PersonalDataEraser } from '../../core/ports/index.js';
+import { ADMIN_EVENT_TYPE } from '../../manifest/audit-fields.js';
 import type { TableKey } from '../../manifest/table-definitions.js';
-import { counterKey } from './dynamo-attempt-limiter.js';
-import { friendKey } from './friendship-item.js';
 import { companyKey, lineKey } from './dynamo-link-repository.js';
-import { memberKey } from './dynamo-member-repository.js';
+import { oldItem } from './item-attribute.js';
 
-/** Identifier attributes an item of any table may carry. */
-const ID_ATTRIBUTES = ['lineUserId', 'companyUserId', 'memberId'] as const;
+/**
+ * Attributes in which an item of any table may hold a member number or a LINE user ID: the keys
+ * (`LINE#<id>`, `COMPANY#<id>`, `MEMBER#<id>`, `FRIEND#<id>`…), the identifier attributes (links,
+ * members, audit events, account-link nonces, link tokens, company-token records, sessions), a
+ * message job batch's recipients (a list) and results (JSON text), and a webhook event's pending
+ * LINE work (JSON text). An item kind that stores an identifier in another attribute must be
+ * added here: the erasure test (test/integration/admin/admin-erasure.test.ts) reads every table
+ * after an erasure and fails on any identifier left in clear.
+ */
+const REFERENCE_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'lineUserId',
+  'companyUserId',
+  'memberId',
+  'companyUserIds',
+  'results',
+  'work',
+] as const;
+
+/** Identifier attributes of an audit event, replaced by pseudonyms (the event itself is kept). */
+const AUDIT_ID_ATTRIBUTES = ['lineUserId', 'companyUserId', 'memberId'] as const;
+
+/**
+ * Audit events that pair a LINE user with the member: the link was theirs (link, relink, unlink,
+ * the deauthorize after an unlink), or the company looked it up or unlinked it. Conflicts and
+ * lockouts are not among them: their LINE user is whoever tried the member's number.
+ */
+const PAIRING_EVENTS: ReadonlySet<string> = new Set(['link', 'relink', 'unlink', 'deauthorize']);
+const PAIRING_ADMIN_ACTIONS: ReadonlySet<string> = new Set(['lookup', 'unlink']);
+
+/** Values per filtered Scan (each adds one `contains` per attribute to the filter). */
+const VALUES_PER_SCAN = 8;
 
 /** Options of {@link DynamoPersonalDataEraser}. */
 export interface DynamoPersonalDataEraserOptions {
@@ -22,151 +54,338 @@ export interface DynamoPersonalDataEraserOptions {
   tables: Record<TableKey, string>;
   /** Keyed pseudonym (HMAC) of an identifier; resolved lazily (the key may live in Secrets Manager). */
   pseudonymizer: () => Promise<(value: string) => string>;
+  /** Parallel Scan segments per table (default 4). */
+  segments?: number;
 }
 
+type Item = Record<string, unknown>;
+
 /**
- * Erasure of one member across every table:
+ * Erasure of one member across every table. The identifiers erased are the member number, the
+ * member IDs of the member's imported records, and every LINE user the member was linked with:
+ * the current one and those of earlier links (found through the audit trail's link, relink,
+ * unlink and deauthorize events and the admin lookups and unlinks naming the member). A former
+ * LINE user who is linked to another member today is left alone: that link is someone else's.
+ *
+ * Every table but links is read with a filtered, paginated parallel Scan for items whose key or
+ * identifier attributes ({@link REFERENCE_ATTRIBUTES}) name one of those identifiers, so
+ * references no index knows of are found too (another LINE user's conflict event naming the
+ * member, a pending account-link nonce, a friendship of a former LINE user). The links table,
+ * which holds only the two sides of each link, is never scanned: its items are deleted by key.
+ * Then:
  *
  * | table | what happens |
  * |---|---|
- * | links | both items of the link deleted (already unlinked by the use case; leftovers too) |
- * | members | the imported record(s) of the member deleted |
- * | attempts | the member's and the LINE user's counters deleted |
- * | sessions | web-login sessions of the LINE user deleted |
- * | audit | every event of either ID rewritten: type and time kept, each identifier replaced by a keyed pseudonym (`pseudonym:<64 hex>`), the LINE user's partition moved to `PSEUDONYM#<…>` |
+ * | audit | each event rewritten: type and time kept, each identifier replaced by a keyed pseudonym (`pseudonym:<64 hex>`), a LINE user's partition moved to `PSEUDONYM#<…>` |
+ * | jobs | the member's entries in batch recipients and results replaced by the pseudonym, so the job's counts and totals stay as they were |
+ * | links | the link's two sides of the member and of each of its LINE users, by key, each while it is still the member's |
+ * | members, attempts, sessions, messaging (and any other) | each item deleted: member records, attempt counters, web-login sessions, company-token records, friendships, account-link nonces (so a later `accountLink` event links nothing), link tokens, webhook events whose LINE work is pending |
  *
- * Items found by key where the key is known, and otherwise by a filtered Scan (an erasure is rare;
- * a Scan finds references no index knows of, such as another LINE user's conflict event naming
- * this member). An audit event is rewritten with one transaction (delete the old, put the new),
- * so no event is lost or left half-rewritten. Running it twice is harmless.
+ * An audit event is rewritten with one transaction (delete the old, put the new) when its key
+ * changes, so no event is lost or left half-rewritten; a job batch with a conditional update on
+ * what was read, so a batch the worker completes meanwhile is read again, not overwritten.
+ * Running it twice is harmless. What it cannot stop: a nonce or a batch result written by a
+ * request already in flight when the erasure runs (seconds); running the erasure again removes it.
  */
 export class DynamoPersonalDataEraser implements PersonalDataEraser {
   constructor(private readonly options: DynamoPersonalDataEraserOptions) {}
 
   async erase(ids: { companyUserId: string; lineUserId?: string; at: string }): Promise<ErasureReport> {
-    const { client, tables } = this.options;
+    const { tables } = this.options;
     const pseudonym = await this.options.pseudonymizer();
-    const values = new Set([ids.companyUserId, ...(ids.lineUserId ? [ids.lineUserId] : [])]);
     const report: ErasureReport = {};
-    const count = (table: TableKey, kind: 'deleted' | 'pseudonymized', n = 1) => {
+    const count = (table: TableKey, kind: 'deleted' | 'pseudonymized') => {
       report[table] ??= { deleted: 0, pseudonymized: 0 };
-      report[table][kind] += n;
+      report[table][kind] += 1;
     };
-    const deleteKey = async (table: TableKey, pk: string, sk?: string) => {
-      const result = await client.send(
-        new DeleteCommand({
-          TableName: tables[table],
-          Key: sk === undefined ? { pk } : { pk, sk },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      if (result.Attributes) count(table, 'deleted');
-    };
-
-    // links: both sides (normally gone already).
-    await deleteKey('links', companyKey(ids.companyUserId));
-    if (ids.lineUserId) await deleteKey('links', lineKey(ids.lineUserId));
-
-    // members: the record keyed by the ID, and any record naming the member as its company user.
     const memberIds = new Set([ids.companyUserId]);
-    for (const item of await this.scanReferencing('members', values)) {
+    const lineUserIds = new Set(ids.lineUserId ? [ids.lineUserId] : []);
+    const erased = () => new Set([...memberIds, ...lineUserIds]);
+
+    // Member IDs: records naming the member (keyed by another member ID) name them too.
+    for (const item of await this.scanReferencing('members', memberIds)) {
       if (typeof item.memberId === 'string') memberIds.add(item.memberId);
-      await deleteKey('members', item.pk as string);
     }
-    for (const memberId of memberIds) await deleteKey('members', memberKey(memberId));
 
-    // attempts: counters of the member(s) and the LINE user.
-    for (const memberId of memberIds) await deleteKey('attempts', counterKey.member(memberId));
-    if (ids.lineUserId) await deleteKey('attempts', counterKey.lineUser(ids.lineUserId));
-
-    // messaging: the LINE user's last known friendship.
-    if (ids.lineUserId) await deleteKey('messaging', friendKey(ids.lineUserId));
-
-    // sessions: anything naming either ID.
-    for (const item of await this.scanReferencing('sessions', values))
-      await deleteKey('sessions', item.pk as string);
-
-    // audit: the LINE user's partition, then every other event naming either ID.
-    const erasedValues = new Set([...values, ...memberIds]);
-    const auditItems = new Map<string, Record<string, unknown>>();
-    if (ids.lineUserId) {
-      for (const item of await this.queryPartition('audit', lineKey(ids.lineUserId)))
-        auditItems.set(`${String(item.pk)}|${String(item.sk)}`, item);
+    // Former LINE users, from the audit events that pair them with the member.
+    const audit = new Map<string, Item>();
+    const addAudit = (items: Item[]) => {
+      for (const item of items) audit.set(`${String(item.pk)}|${String(item.sk)}`, item);
+    };
+    addAudit(await this.scanReferencing('audit', erased()));
+    const former = new Set<string>();
+    for (const item of audit.values()) {
+      const lineUserId = item.lineUserId;
+      if (typeof lineUserId !== 'string' || lineUserIds.has(lineUserId)) continue;
+      const pairs =
+        PAIRING_EVENTS.has(String(item.type)) ||
+        (item.type === ADMIN_EVENT_TYPE && PAIRING_ADMIN_ACTIONS.has(String(item.action)));
+      if (pairs && typeof item.companyUserId === 'string' && memberIds.has(item.companyUserId))
+        former.add(lineUserId);
     }
-    for (const item of await this.scanReferencing('audit', erasedValues))
-      auditItems.set(`${String(item.pk)}|${String(item.sk)}`, item);
-    for (const item of auditItems.values()) {
-      const rewritten: Record<string, unknown> = { ...item };
-      for (const name of ID_ATTRIBUTES) {
-        const value = item[name];
-        if (typeof value === 'string' && erasedValues.has(value))
-          rewritten[name] = `pseudonym:${pseudonym(value)}`;
-      }
-      if (ids.lineUserId && item.pk === lineKey(ids.lineUserId))
-        rewritten.pk = `PSEUDONYM#${pseudonym(ids.lineUserId)}`;
-      if (rewritten.pk === item.pk) {
-        // Same key: one Put replaces the item.
-        await client.send(new PutCommand({ TableName: tables.audit, Item: rewritten }));
-      } else {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Delete: { TableName: tables.audit, Key: { pk: item.pk, sk: item.sk } } },
-              { Put: { TableName: tables.audit, Item: rewritten } },
-            ],
-          }),
-        );
-      }
-      count('audit', 'pseudonymized');
+    for (const lineUserId of former) {
+      if (await this.linkedElsewhere(lineUserId, memberIds)) continue;
+      lineUserIds.add(lineUserId);
     }
+    if (former.size > 0) addAudit(await this.scanReferencing('audit', lineUserIds));
+
+    const values = erased();
+    await Promise.all(
+      (Object.keys(tables) as TableKey[]).map(async (table) => {
+        if (table === 'audit') {
+          for (const item of audit.values()) {
+            if (await this.rewriteAudit(item, values, lineUserIds, pseudonym))
+              count('audit', 'pseudonymized');
+          }
+          return;
+        }
+        if (table === 'links') {
+          // Never scanned (the links table is the largest, and the service reads it by key
+          // only): it holds nothing but the two sides of links, both keyed by an identifier.
+          const keys = [...[...memberIds].map(companyKey), ...[...lineUserIds].map(lineKey)];
+          for (const pk of keys)
+            if (await this.deleteItem('links', { pk }, memberIds)) count('links', 'deleted');
+          return;
+        }
+        for (const item of await this.scanReferencing(table, values)) {
+          if (table === 'jobs') {
+            if (await this.rewriteJobItem(item, values, pseudonym)) count('jobs', 'pseudonymized');
+            continue;
+          }
+          if (await this.deleteItem(table, item, memberIds)) count(table, 'deleted');
+        }
+      }),
+    );
     return report;
   }
 
-  /** Items of `table` with any identifier attribute equal to one of `values` (paginated Scan). */
-  private async scanReferencing(table: TableKey, values: ReadonlySet<string>) {
+  /**
+   * Deletes one item. A link side only while it is still the member's: a LINE user of the member
+   * who links to someone else meanwhile keeps that new link whole.
+   */
+  private async deleteItem(table: TableKey, item: Item, memberIds: ReadonlySet<string>): Promise<boolean> {
+    const key: Item = { pk: item.pk };
+    if (item.sk !== undefined) key.sk = item.sk;
+    const members = [...memberIds];
+    const condition =
+      table === 'links'
+        ? {
+            ConditionExpression: `attribute_not_exists(companyUserId) OR companyUserId IN (${members.map((_, i) => `:m${i}`).join(', ')})`,
+            ExpressionAttributeValues: Object.fromEntries(members.map((id, i) => [`:m${i}`, id])),
+          }
+        : {};
+    try {
+      const result = await this.options.client.send(
+        new DeleteCommand({
+          TableName: this.options.tables[table],
+          Key: key,
+          ReturnValues: 'ALL_OLD',
+          ...condition,
+        }),
+      );
+      return result.Attributes !== undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Whether the LINE user is linked today, to a company user other than the member. */
+  private async linkedElsewhere(lineUserId: string, memberIds: ReadonlySet<string>): Promise<boolean> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.tables.links,
+        Key: { pk: lineKey(lineUserId) },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.companyUserId === 'string' && !memberIds.has(Item.companyUserId);
+  }
+
+  /** Rewrites one audit event with pseudonyms; false when it names none of `values` (any more). */
+  private async rewriteAudit(
+    item: Item,
+    values: ReadonlySet<string>,
+    lineUserIds: ReadonlySet<string>,
+    pseudonym: (value: string) => string,
+  ): Promise<boolean> {
+    const table = this.options.tables.audit;
+    const rewritten: Item = { ...item };
+    for (const name of AUDIT_ID_ATTRIBUTES) {
+      const value = item[name];
+      if (typeof value === 'string' && values.has(value)) rewritten[name] = `pseudonym:${pseudonym(value)}`;
+    }
+    const partitionOf = [...lineUserIds].find((id) => item.pk === lineKey(id));
+    if (partitionOf !== undefined) rewritten.pk = `PSEUDONYM#${pseudonym(partitionOf)}`;
+    if (AUDIT_ID_ATTRIBUTES.every((name) => rewritten[name] === item[name]) && rewritten.pk === item.pk)
+      return false;
+    if (rewritten.pk === item.pk) {
+      // Same key: one Put replaces the item.
+      await this.options.client.send(new PutCommand({ TableName: table, Item: rewritten }));
+    } else {
+      await this.options.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: table, Key: { pk: item.pk, sk: item.sk } } },
+            { Put: { TableName: table, Item: rewritten } },
+          ],
+        }),
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Replaces the member's entries in a job batch (`companyUserIds`, and `results` once done) by
+   * their pseudonyms: counts and totals stay true, and a batch not sent yet reports the entry as
+   * not linked (it is not, any more). Conditional on the batch being as read: when the worker
+   * completed it meanwhile, the batch is read again (from the failed condition) and redone.
+   */
+  private async rewriteJobItem(
+    item: Item,
+    values: ReadonlySet<string>,
+    pseudonym: (value: string) => string,
+  ): Promise<boolean> {
+    const replace = (id: unknown) =>
+      typeof id === 'string' && values.has(id) ? `pseudonym:${pseudonym(id)}` : id;
+    let current: Item | undefined = item;
+    for (let attempt = 0; current && attempt < 5; attempt++) {
+      const ids = Array.isArray(current.companyUserIds) ? current.companyUserIds.map(replace) : undefined;
+      // Results are `[[companyUserId, status], …]` (dynamo-message-job-store.ts).
+      const results =
+        typeof current.results === 'string'
+          ? JSON.stringify(
+              (JSON.parse(current.results) as unknown[]).map((entry) =>
+                Array.isArray(entry) ? [replace(entry[0]), ...entry.slice(1)] : entry,
+              ),
+            )
+          : undefined;
+      const sameIds = JSON.stringify(ids) === JSON.stringify(current.companyUserIds);
+      if (sameIds && results === current.results) return attempt > 0;
+      const names: Record<string, string> = { '#results': 'results' };
+      const attributeValues: Record<string, unknown> = {};
+      const sets: string[] = [];
+      const conditions: string[] = [];
+      if (ids) {
+        names['#ids'] = 'companyUserIds';
+        Object.assign(attributeValues, { ':ids': ids, ':oldIds': current.companyUserIds });
+        sets.push('#ids = :ids');
+        conditions.push('#ids = :oldIds');
+      }
+      if (results !== undefined) {
+        Object.assign(attributeValues, { ':results': results, ':oldResults': current.results });
+        sets.push('#results = :results');
+        conditions.push('#results = :oldResults');
+      } else {
+        conditions.push('attribute_not_exists(#results)');
+      }
+      try {
+        await this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tables.jobs,
+            Key: { pk: current.pk, sk: current.sk },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: attributeValues,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // The batch changed under us (the worker completed it) or is gone: redo it from what is stored now.
+        current = oldItem(error.Item);
+      }
+    }
+    if (current) throw new Error('A message job batch kept changing during the erasure; run it again.');
+    return false;
+  }
+
+  /**
+   * Items of `table` whose key or identifier attributes name one of `values`: a filtered,
+   * paginated parallel Scan (DynamoDB's `contains` is a substring test on strings and a member
+   * test on lists), each candidate then checked exactly ({@link mentions}).
+   */
+  private async scanReferencing(table: TableKey, values: ReadonlySet<string>): Promise<Item[]> {
+    const list = [...values];
+    const found = new Map<string, Item>();
+    for (let i = 0; i < list.length; i += VALUES_PER_SCAN) {
+      const chunk = list.slice(i, i + VALUES_PER_SCAN);
+      for (const item of await this.scan(table, chunk)) {
+        if (chunk.some((value) => mentions(item, value)))
+          found.set(`${String(item.pk)}|${String(item.sk)}`, item);
+      }
+    }
+    return [...found.values()];
+  }
+
+  private async scan(table: TableKey, values: readonly string[]): Promise<Item[]> {
     const names: Record<string, string> = {};
     const attributeValues: Record<string, string> = {};
     const clauses: string[] = [];
-    [...values].forEach((value, i) => (attributeValues[`:v${i}`] = value));
-    ID_ATTRIBUTES.forEach((attribute, a) => {
+    values.forEach((value, v) => (attributeValues[`:v${v}`] = value));
+    REFERENCE_ATTRIBUTES.forEach((attribute, a) => {
       names[`#a${a}`] = attribute;
-      for (const key of Object.keys(attributeValues)) clauses.push(`#a${a} = ${key}`);
+      for (const key of Object.keys(attributeValues)) clauses.push(`contains(#a${a}, ${key})`);
     });
-    const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new ScanCommand({
-          TableName: this.options.tables[table],
-          FilterExpression: clauses.join(' OR '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: attributeValues,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const segments = this.options.segments ?? 4;
+    const pages = await Promise.all(
+      Array.from({ length: segments }, async (_, segment) => {
+        const items: Item[] = [];
+        let start: Item | undefined;
+        do {
+          const page = await this.options.client.send(
+            new ScanCommand({
+              TableName: this.options.tables[table],
+              FilterExpression: clauses.join(' OR '),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: attributeValues,
+              ConsistentRead: true,
+              Segment: segment,
+              TotalSegments: segments,
+              ExclusiveStartKey: start,
+            }),
+          );
+          items.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return items;
+      }),
+    );
+    return pages.flat();
   }
+}
 
-  private async queryPartition(table: TableKey, pk: string) {
-    const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tables[table],
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
+/**
+ * Whether an item names `value` exactly in one of {@link REFERENCE_ATTRIBUTES}: as the whole
+ * value, as one `#`-separated part of a key (`FRIEND#<id>`, not `FRIEND#<id>0`), as a list
+ * member, or as a string inside JSON text.
+ */
+export function mentions(item: Item, value: string): boolean {
+  const inKey = (text: string) =>
+    text === value ||
+    text.endsWith(`#${value}`) ||
+    text.startsWith(`${value}#`) ||
+    text.includes(`#${value}#`);
+  const deep = (node: unknown): boolean => {
+    if (typeof node === 'string') return node === value;
+    if (Array.isArray(node)) return node.some(deep);
+    if (node && typeof node === 'object') return Object.values(node).some(deep);
+    return false;
+  };
+  return REFERENCE_ATTRIBUTES.some((name) => {
+    const attribute = item[name];
+    if (typeof attribute === 'string') {
+      if (name === 'pk' || name === 'sk') return inKey(attribute);
+      if (attribute === value) return true;
+      if (!/^\s*[[{]/.test(attribute) || !attribute.includes(value)) return false;
+      try {
+        return deep(JSON.parse(attribute));
+      } catch {
+        return false;
+      }
+    }
+    return deep(attribute);
+  });
 }

@@ -141,9 +141,11 @@ export interface AttemptUnlocker {
 export type ErasureReport = Record<string, { deleted: number; pseudonymized: number }>;
 
 /**
- * Removes every personal value of one member from the service's storage: the link (both sides),
- * the imported member record, attempt counters, login sessions; audit events keep their types
- * and times with the identifiers replaced by keyed pseudonyms.
+ * Removes every personal value of one member from the service's storage: the member number and
+ * every LINE user ID the member was linked with (the current one and earlier ones), wherever they
+ * are: the link (both sides), the imported member record, attempt counters, login sessions,
+ * friendships, pending account-link nonces; audit events and message job reports keep their
+ * entries with the identifiers replaced by keyed pseudonyms.
  */
 export interface PersonalDataEraser {
   erase(ids: { companyUserId: string; lineUserId?: string; at: string }): Promise<ErasureReport>;
