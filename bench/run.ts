@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ default: BenchSuite }>> = {
   export: () => import('./export.js'),
   bundles: () => import('./bundles.js'),
   webhook: () => import('./webhook.js'),
+  'webhook-burst': () => import('./webhook-burst.js'),
   send: () => import('./send.js'),
   'handler-cpu': () => import('./handler-cpu.js'),
   'cold-request': () => import('./cold-request.js'),

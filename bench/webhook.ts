@@ -1,18 +1,21 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
-import { testLineUserId } from '../functions/local/emulators/test-identities.js';
+import { BOT_USER_ID, testLineUserId } from '../functions/local/emulators/test-identities.js';
+import { applyLikeTheProject } from './webhook-burst.js';
 import { interleave, ms, percentile } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
  * `POST /webhook/line` with one signed `follow` event of a linked user, through the local server,
  * vs the least any webhook must do for it: a bare HMAC-SHA256 check of the body plus the same
- * DynamoDB operations sent straight to DynamoDB Local (claim the event ID, record the friendship
- * and set it on the link, audit it, look the link up).
+ * DynamoDB calls sent straight to DynamoDB Local (the friendship and the link read consistently,
+ * then one TransactWriteItems with the claim, the friendship, the link's `friend` and the audit
+ * event: {@link applyLikeTheProject}). The body's `destination` is the emulated bot's user ID,
+ * which the webhook learns from LINE at cold start (a delivery for another bot is ignored).
  */
 const suite: BenchSuite = {
   name: 'webhook',
@@ -62,7 +65,7 @@ async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
   }
   const body = (userId: string) =>
     JSON.stringify({
-      destination: `U${'0'.repeat(32)}`,
+      destination: BOT_USER_ID,
       events: [
         {
           type: 'follow',
@@ -118,39 +121,8 @@ async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
     const start = performance.now();
     const expected = createHmac('sha256', secret).update(Buffer.from(text)).digest();
     if (!timingSafeEqual(expected, Buffer.from(signature, 'base64'))) throw new Error('bad signature');
-    const event = (JSON.parse(text) as { events: Array<{ webhookEventId: string; timestamp: number }> })
-      .events[0]!;
-    const at = new Date(event.timestamp).toISOString();
-    const newer = '(attribute_not_exists(friendUpdatedAt) OR friendUpdatedAt < :at)';
-    await doc.send(
-      new PutCommand({
-        TableName: messaging,
-        Item: { pk: `EVENT#${event.webhookEventId}`, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    for (const [table, pk, exists] of [
-      [messaging, `FRIEND#${userId}`, ''],
-      [links, `LINE#${userId}`, 'attribute_exists(pk) AND '],
-    ] as const) {
-      await doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { pk },
-          UpdateExpression: 'SET friend = :f, friendUpdatedAt = :at',
-          ConditionExpression: `${exists}${newer}`,
-          ExpressionAttributeValues: { ':f': true, ':at': at },
-        }),
-      );
-    }
-    await doc.send(
-      new PutCommand({
-        TableName: audit,
-        Item: { pk: `LINE#${userId}`, sk: `${at}#${randomBytes(8).toString('hex')}`, type: 'follow', at },
-        ConditionExpression: 'attribute_not_exists(sk)',
-      }),
-    );
-    await doc.send(new GetCommand({ TableName: links, Key: { pk: `LINE#${userId}` }, ConsistentRead: true }));
+    const parsed = JSON.parse(text) as { events: Array<Parameters<typeof applyLikeTheProject>[2]> };
+    for (const event of parsed.events) await applyLikeTheProject(doc, { messaging, links, audit }, event);
     return performance.now() - start;
   };
 
@@ -159,6 +131,15 @@ async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
     await baseline();
   }
   const samples = await interleave(rounds, project, baseline);
+  // The project's events were applied, not ignored (a wrong `destination` is answered 200 too).
+  const last = await doc.send(
+    new GetCommand({
+      TableName: messaging,
+      Key: { pk: `FRIEND#${user('project', p - 1)}` },
+      ConsistentRead: true,
+    }),
+  );
+  if (last.Item?.friend !== true) throw new Error('webhook: the project did not apply its follow events');
   doc.destroy();
   agent.destroy();
   const row = (pct: number): BenchRow => {
