@@ -1,12 +1,33 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { JobBatchRef } from '../core/messages.js';
-import { runMessageBatch } from '../core/use-cases/message-jobs.js';
+import type { MulticastSender } from '../core/ports/index.js';
+import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
 import { errorFields } from '../observability/error-fields.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { messageBatchPorts } from './wiring.js';
 
-const ports = messageBatchPorts();
+/** The message and batch being run, for the log lines of what happens inside the run. */
+let running: { messageId: string; jobId: string; batch: number } | undefined;
+
+const wired = messageBatchPorts();
+// A multicast that fails for good marks its members `failed` in the job's report and the batch
+// goes on (send-messages.ts): the error itself is logged here, with the batch it belongs to.
+const sender: MulticastSender = {
+  multicast: async (to, messages, retryKey) => {
+    try {
+      await wired.sender.multicast(to, messages, retryKey);
+    } catch (error) {
+      logger.error('multicast failed for good: its members are reported failed', {
+        ...running,
+        recipients: to.length,
+        error: errorFields(error),
+      });
+      throw error;
+    }
+  },
+};
+const ports: RunMessageBatchPorts = { ...wired, sender };
 
 /**
  * The message job worker (SQS → Lambda, ReportBatchItemFailures): each message is one batch of a
@@ -14,7 +35,8 @@ const ports = messageBatchPorts();
  * message ID: the queue delivers it again after the visibility timeout with the same retry key, so
  * LINE delivers it once. A body that is not a batch reference can never succeed: it is logged and
  * reported too, and the queue's maxReceiveCount moves it to the dead-letter queue
- * (lib/constructs/message-jobs.ts), where it stays for an operator to read.
+ * (lib/constructs/message-jobs.ts), where it stays for an operator to read. A multicast LINE
+ * keeps refusing within the run is logged with its batch; its members are reported `failed`.
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -35,6 +57,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
+      running = { messageId: record.messageId, ...ref };
       await runMessageBatch(ref, ports);
     } catch (error) {
       logger.error('message batch failed: the queue delivers it again', {
@@ -45,6 +68,8 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       });
       countMetric('MessageBatchFailures');
       failures.push({ itemIdentifier: record.messageId });
+    } finally {
+      running = undefined;
     }
   }
   return { batchItemFailures: failures };

@@ -231,6 +231,46 @@ describeDeployed('the message job worker on its queue (deployed-artifact mode)',
     expect(workerErrors()).toHaveLength(1);
   }, 120_000);
 
+  test('a multicast LINE keeps refusing is logged with its batch, and its members are reported failed', async () => {
+    workerLines.length = 0;
+    const stamp = Date.now();
+    const to = Array.from({ length: 501 }, (_, i) => `M-REFUSED-${stamp}-${i}`);
+    const lineUserId = testLineUserId(`refused-${stamp}`);
+    await links.create({
+      lineUserId,
+      companyUserId: to[0]!,
+      method: 'oidc',
+      linkedAt: new Date().toISOString(),
+    });
+    // Every try of the multicast client (6) meets LINE's 500.
+    line.messaging.setFault('multicast', { status: 500, times: 6 });
+
+    const started = await adminCall(deployed.api.url, 'POST', '/admin/messages', credentials, {
+      json: { to, messages: [{ type: 'text', text: 'お知らせ: 届かないテストです。' }] },
+    });
+    expect(started.status).toBe(202);
+    const { jobId } = started.body as { jobId: string };
+    const done = await until('the job to finish', async () => {
+      const now = await job(jobId);
+      return now.status === 'done' ? now : undefined;
+    });
+    expect(done).toMatchObject({ counts: { sent: 0, 'not-linked': 500, 'not-friend': 0, failed: 1 } });
+    expect(multicasts.filter((m) => m.to.includes(lineUserId)).map((m) => m.status)).toEqual(
+      Array(6).fill(500),
+    );
+    expect(line.messaging.sent.filter((m) => m.to === lineUserId)).toEqual([]);
+    expect(workerErrors()).toEqual([
+      expect.objectContaining({
+        message: 'multicast failed for good: its members are reported failed',
+        messageId: expect.any(String),
+        jobId,
+        batch: 0,
+        recipients: 1,
+        error: expect.objectContaining({ code: 'line-unavailable' }),
+      }),
+    ]);
+  }, 120_000);
+
   test('a message that is no batch reference is reported at each receive and redriven to the dead-letter queue', async () => {
     workerLines.length = 0;
     // What a broken sender would queue; the send function is the one allowed to.
