@@ -68,6 +68,11 @@ export interface TestStack {
    * its visibility timeout is not waited for.
    */
   webhookWorkDone(): Promise<void>;
+  /**
+   * The deployed-artifact mode only: moves the local queues' clock on by `ms` (a failed message's
+   * visibility timeout passes at once). Other clocks (tokens, emulators) are not moved.
+   */
+  advanceQueueClock?: (ms: number) => void;
   close(): Promise<void>;
 }
 
@@ -120,6 +125,7 @@ export async function startTestStack(
   });
   let api: LocalServer;
   let deployed: DeployedApi | undefined;
+  let queueClockOffset = 0;
   if (DEPLOYED_ASSEMBLY) {
     // The deployed-artifact mode: the same suite against the bundles of cdk.out, as the template
     // wires them. The suite's variables replace the template's values (never add names), its
@@ -141,6 +147,7 @@ export async function startTestStack(
         ),
       secretValues: process.env,
       iam: options.iam,
+      now: () => new Date(Date.now() + queueClockOffset),
       port,
       // DEPLOYED_FUNCTION_LOGS=1 shows what the functions write (their logs are the only trace
       // of a failure inside a bundle).
@@ -170,6 +177,13 @@ export async function startTestStack(
     scan: async (table) =>
       (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
     deployed,
+    ...(deployed
+      ? {
+          advanceQueueClock: (ms: number) => {
+            queueClockOffset += ms;
+          },
+        }
+      : {}),
     webhookWorkDone: async () => {
       if (deployed) return deployed.drain();
       const { webhookWorkQueue } = await import('../../functions/handlers/wiring.js');
