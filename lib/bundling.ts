@@ -32,6 +32,8 @@ export const ESBUILD_OPTIONS = {
   format: 'esm',
   target: NODE_TARGET,
   minify: true,
+  // Class names survive minification: logs name errors (`StorageUnavailableError`, not `t`).
+  keepNames: true,
   sourcemap: true,
   sourcesContent: false,
   mainFields: MAIN_FIELDS,
@@ -44,6 +46,7 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   target: ESBUILD_OPTIONS.target,
   minify: ESBUILD_OPTIONS.minify,
+  keepNames: ESBUILD_OPTIONS.keepNames,
   sourceMap: ESBUILD_OPTIONS.sourcemap,
   sourcesContent: ESBUILD_OPTIONS.sourcesContent,
   mainFields: [...MAIN_FIELDS],
