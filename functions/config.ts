@@ -468,26 +468,21 @@ export interface DynamoConfig {
   region?: string;
   /** True when a local endpoint is used without AWS credentials (static dummy ones then). */
   localCredentials: boolean;
-  /** Timeout of one attempt in ms; unset (the client's default, sized for DynamoDB) unless the engine is local. */
-  requestTimeoutMs?: number;
+  /**
+   * The engine is a local one (`DYNAMODB_ENDPOINT`, or `AWS_ENDPOINT_URL` as the deployed-artifact
+   * mode sets it): the client waits for it as long as a local engine needs.
+   */
+  localEngine: boolean;
 }
-
-/**
- * How long one attempt may wait for a local engine (`DYNAMODB_ENDPOINT`, or `AWS_ENDPOINT_URL`
- * as the deployed-artifact mode sets it): DynamoDB Local runs transactions one at a time, and 50
- * parallel ones on a busy two-core machine take seconds, far beyond DynamoDB's milliseconds.
- */
-export const LOCAL_ENGINE_REQUEST_TIMEOUT_MS = 10_000;
 
 export function loadDynamoConfig(env: Env = process.env): DynamoConfig {
   const endpoint = read(env, 'DYNAMODB_ENDPOINT');
   const region = rawValue(env, 'AWS_REGION') ?? rawValue(env, 'AWS_DEFAULT_REGION');
-  const local = endpoint !== undefined || rawValue(env, 'AWS_ENDPOINT_URL') !== undefined;
   return {
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),
     localCredentials: endpoint !== undefined && !rawValue(env, 'AWS_ACCESS_KEY_ID'),
-    ...(local ? { requestTimeoutMs: LOCAL_ENGINE_REQUEST_TIMEOUT_MS } : {}),
+    localEngine: endpoint !== undefined || rawValue(env, 'AWS_ENDPOINT_URL') !== undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { readSecret } from '../config.js';
@@ -22,6 +22,7 @@ import {
   type ExportFormat,
   type ExportKind,
 } from '../adapters/dynamo/dynamo-table-scan-export.js';
+import { createDynamoClient } from '../adapters/dynamo/dynamo-client.js';
 import {
   describeS3Export,
   startS3Export,
@@ -298,15 +299,14 @@ function printStatus(status: S3ExportStatus, kind: ExportKind, io: CliIo): void 
   }
 }
 
-/** A low-level client (the Scan export reads raw attribute values), retrying a little more than the service. */
+/**
+ * A low-level client (the Scan export reads raw attribute values), retrying a little more than
+ * the service, with 10 s per attempt: a command line has no function timeout to fit in, and a
+ * page of a filtered Scan may take a while.
+ */
 function createClient(target: Pick<DynamoTarget, 'endpoint' | 'region'>, env: CliIo['env']): DynamoDBClient {
   const config = dynamoConfigOf({ table: '', source: '', localDev: false, ...target }, env);
-  return new DynamoDBClient({
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    region: config.region ?? (config.endpoint ? 'local' : undefined),
-    ...(config.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    maxAttempts: 5,
-  });
+  return createDynamoClient({ ...config, requestTimeoutMs: 10_000, maxAttempts: 5 });
 }
 
 /** `--since`: an ISO 8601 date or date-time; a date alone means its midnight UTC. */

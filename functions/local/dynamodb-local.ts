@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
   CreateTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -13,6 +13,7 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition, type TableKey } from '../manifest/table-definitions.js';
+import { createDynamoClient } from '../adapters/dynamo/dynamo-client.js';
 
 /** A DynamoDB Local process started by {@link startDynamoDbLocal}. */
 export interface DynamoDbLocal {
@@ -85,13 +86,9 @@ export async function startDynamoDbLocal(
   };
 }
 
-/** A low-level client for DynamoDB Local with dummy credentials. */
+/** A low-level client for DynamoDB Local with dummy credentials and a local engine's timeout. */
 export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  return createDynamoClient({ endpoint, localCredentials: true });
 }
 
 /**

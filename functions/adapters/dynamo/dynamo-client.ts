@@ -1,4 +1,4 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -27,6 +27,11 @@ export interface DocumentClientOptions {
   maxRetryDelayMs?: number;
   /** `Retry-After` of the 503 once the retries are spent, in seconds; default 1. */
   retryAfterSeconds?: number;
+  /**
+   * The engine is a local one ({@link LOCAL_ENGINE_CALL_DEFAULTS} apply); default: when an
+   * endpoint is set.
+   */
+  localEngine?: boolean;
 }
 
 /**
@@ -43,6 +48,13 @@ export const DYNAMO_CALL_DEFAULTS = {
 } as const;
 
 /**
+ * What changes for a local engine (DynamoDB Local, directly or behind the deployed-artifact
+ * mode's endpoint): it runs transactions one at a time, and 50 parallel ones on a busy two-core
+ * machine take seconds, far beyond DynamoDB's milliseconds.
+ */
+export const LOCAL_ENGINE_CALL_DEFAULTS = { requestTimeoutMs: 10_000 } as const;
+
+/**
  * The longest one call can take, its retries and back-off included:
  * `maxAttempts × requestTimeoutMs + (maxAttempts − 1) × maxRetryDelayMs` — 8 s with the
  * defaults. The tightest function that calls DynamoDB (every API route) has 15 s
@@ -50,14 +62,25 @@ export const DYNAMO_CALL_DEFAULTS = {
  * (DynamoDB sends no `Retry-After`; a proxy that did could stretch one back-off by up to 5 s.)
  */
 export function dynamoCallBudgetMs(options: DocumentClientOptions = {}): number {
-  const { requestTimeoutMs, maxAttempts, maxRetryDelayMs } = { ...DYNAMO_CALL_DEFAULTS, ...defined(options) };
+  const { requestTimeoutMs, maxAttempts, maxRetryDelayMs } = callSettings(options);
   return maxAttempts * requestTimeoutMs + (maxAttempts - 1) * maxRetryDelayMs;
 }
 
 /**
- * One DynamoDB document client per execution environment. With an `endpoint` (DynamoDB Local)
- * the region defaults to `local` and static dummy credentials are used unless real ones are
- * configured.
+ * One DynamoDB document client per execution environment, over {@link createDynamoClient}
+ * (undefined attributes are dropped when items are written).
+ */
+export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createDynamoClient(options), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+/**
+ * The low-level DynamoDB client every DynamoDB caller of the service is built on (the document
+ * client of the functions, the command lines' raw scans, the local engine's tables). With an
+ * `endpoint` (DynamoDB Local) the region defaults to `local` and static dummy credentials are
+ * used unless real ones are configured.
  *
  * Every call is bounded ({@link dynamoCallBudgetMs}): a connection timeout, a timeout per
  * attempt (an error, not the SDK's default warning), at most `maxAttempts` attempts and a capped
@@ -67,8 +90,8 @@ export function dynamoCallBudgetMs(options: DocumentClientOptions = {}): number 
  * ConditionalCheckFailedException, a TransactionCanceledException that names a condition or
  * a conflict — passes through untouched: it is the adapter's answer to interpret.
  */
-export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const settings = { ...DYNAMO_CALL_DEFAULTS, ...defined(options) };
+export function createDynamoClient(options: DocumentClientOptions = {}): DynamoDBClient {
+  const settings = callSettings(options);
   const local = options.endpoint !== undefined;
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
@@ -101,9 +124,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
     // `initialize` runs before (so wraps) the retry middleware of the `finalizeRequest` step.
     { step: 'initialize', priority: 'high', name: 'storageUnavailableMiddleware' },
   );
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return client;
 }
 
 /**
@@ -146,35 +167,43 @@ const NETWORK_CODES = new Set([
 
 /**
  * True for what the SDK retried and then gave up on, or could not retry: throttling, a 5xx, a
- * network failure or a timeout, a transaction cancelled only for throttling, and a transaction
- * whose earlier attempt (same ClientRequestToken) is still in progress.
+ * network failure or a timeout (also one that reached us without its details: retried, and never
+ * an answer), a transaction cancelled only for throttling, and a transaction whose earlier
+ * attempt (same ClientRequestToken) is still in progress. Read by name and fields, not by class,
+ * so an error made in another realm (Node's own socket errors under a test runner) is read alike.
  */
 export function isStorageFault(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const sdk = error as Error & {
+  if (typeof error !== 'object' || error === null) return false;
+  const sdk = error as {
+    name?: unknown;
     code?: unknown;
     $fault?: unknown;
-    $metadata?: { httpStatusCode?: number };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
     $retryable?: { throttling?: boolean };
+    CancellationReasons?: TransactionCanceledException['CancellationReasons'];
   };
-  if (error instanceof TransactionCanceledException) {
-    const reasons = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+  const name = typeof sdk.name === 'string' ? sdk.name : '';
+  if (name === 'TransactionCanceledException') {
+    const reasons = (sdk.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
     return (
       reasons.some((code) => THROTTLED_REASONS.has(code)) &&
       reasons.every((code) => code === 'None' || THROTTLED_REASONS.has(code))
     );
   }
-  if (THROTTLING.has(error.name) || sdk.$retryable?.throttling === true) return true;
-  if (error.name === 'TransactionInProgressException') return true;
+  if (THROTTLING.has(name) || sdk.$retryable?.throttling === true) return true;
+  if (name === 'TransactionInProgressException') return true;
   const status = sdk.$metadata?.httpStatusCode;
   if (sdk.$fault === 'server' || (status !== undefined && (status >= 500 || status === 429))) return true;
-  if (error.name === 'TimeoutError' || error.name === 'RequestTimeout') return true;
-  return typeof sdk.code === 'string' && NETWORK_CODES.has(sdk.code);
+  if (name === 'TimeoutError' || name === 'RequestTimeout') return true;
+  if (typeof sdk.code === 'string' && NETWORK_CODES.has(sdk.code)) return true;
+  return status === undefined && (sdk.$metadata?.attempts ?? 0) > 1;
 }
 
-/** The options that are set (an explicit `undefined` must not replace a default). */
-function defined(options: DocumentClientOptions): Partial<typeof DYNAMO_CALL_DEFAULTS> {
-  return Object.fromEntries(
+/** The timeouts and attempts of a client: the defaults (a local engine's), then the options that are set. */
+function callSettings(options: DocumentClientOptions): Record<keyof typeof DYNAMO_CALL_DEFAULTS, number> {
+  const local = options.localEngine ?? options.endpoint !== undefined;
+  const set = Object.fromEntries(
     Object.entries(options).filter(([key, value]) => value !== undefined && key in DYNAMO_CALL_DEFAULTS),
   );
+  return { ...DYNAMO_CALL_DEFAULTS, ...(local ? LOCAL_ENGINE_CALL_DEFAULTS : {}), ...set };
 }

@@ -34,10 +34,13 @@ it('throttling is retried by the SDK, and passes once the fault is spent', async
   client.destroy();
 });
 
-it('a 500 that outlasts the retries reaches the caller as InternalServerError', async () => {
+it('a 500 that outlasts the retries reaches the caller as storage-unavailable, the InternalServerError its cause', async () => {
   const client = createDocumentClient({ endpoint: proxy.endpoint });
   proxy.inject({ operation: 'PutItem', kind: 'server-error', times: Infinity });
-  await expect(put(client, 'FAILING')).rejects.toMatchObject({ name: 'InternalServerError' });
+  await expect(put(client, 'FAILING')).rejects.toMatchObject({
+    code: 'storage-unavailable',
+    cause: expect.objectContaining({ name: 'InternalServerError' }),
+  });
   expect(proxy.count({ operation: 'PutItem' })).toBeGreaterThan(1);
   client.destroy();
 });
