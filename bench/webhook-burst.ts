@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -137,7 +138,21 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
   };
   type Side = keyof typeof targets;
   const samples = {} as Record<Shape, Record<Side, number[]>>;
-  const roundTrips = {} as Record<Side, { events: number; calls: Map<string, number> }>;
+  const roundTrips = {} as Record<
+    Side,
+    {
+      events: number;
+      /** DynamoDB requests until the last answer, and after it. */
+      calls: Map<string, number>;
+      callsAfter: Map<string, number>;
+      /** CPU of the bench process and of DynamoDB Local until the last answer, and after it. */
+      nodeMs: number;
+      dynamoMs: number;
+      nodeAfterMs: number;
+      dynamoAfterMs: number;
+    }
+  >;
+  const dynamoCpu = dynamoLocalCpu(loadDynamoConfig().endpoint);
   const notes = { stale: 0, replayed: 0, burstMs: {} as Record<string, number[]> };
 
   let tag = 0;
@@ -146,8 +161,14 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
     const plan = makePlan(`${side}-${shape}-${tag++}`, shape, secret);
     await linkUsers(doc, tables, plan);
     const before = new Map(target.calls);
+    const cpuBefore = { node: process.cpuUsage(), dynamo: dynamoCpu() };
     const result = await burst(target.url, target.agent, plan.deliveries);
+    const cpuAnswered = { node: process.cpuUsage(), dynamo: dynamoCpu() };
+    const callsAnswered = new Map(target.calls);
     if (side === 'project') await workQueue.idle();
+    const node = process.cpuUsage(cpuBefore.node);
+    const nodeAnswered = process.cpuUsage(cpuAnswered.node);
+    const dynamoDone = dynamoCpu();
     // LINE redelivers what was not answered 200; the burst must end with every event applied.
     for (const delivery of result.failed) {
       const status = await post(target.url, target.agent, redelivery(delivery, secret));
@@ -161,10 +182,25 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
     if (record) {
       ((samples[shape] ??= {} as Record<Side, number[]>)[side] ??= []).push(...result.times);
       (notes.burstMs[`${shape}/${side}`] ??= []).push(result.wallMs);
-      const counted = (roundTrips[side] ??= { events: 0, calls: new Map() });
+      const counted = (roundTrips[side] ??= {
+        events: 0,
+        calls: new Map(),
+        callsAfter: new Map(),
+        nodeMs: 0,
+        dynamoMs: 0,
+        nodeAfterMs: 0,
+        dynamoAfterMs: 0,
+      });
       counted.events += EVENTS;
+      const after = (nodeAnswered.user + nodeAnswered.system) / 1000;
+      counted.nodeMs += (node.user + node.system) / 1000 - after;
+      counted.nodeAfterMs += after;
+      counted.dynamoMs += cpuAnswered.dynamo - cpuBefore.dynamo;
+      counted.dynamoAfterMs += dynamoDone - cpuAnswered.dynamo;
       for (const [name, n] of target.calls) {
-        counted.calls.set(name, (counted.calls.get(name) ?? 0) + n - (before.get(name) ?? 0));
+        const answered = callsAnswered.get(name) ?? 0;
+        counted.calls.set(name, (counted.calls.get(name) ?? 0) + answered - (before.get(name) ?? 0));
+        counted.callsAfter.set(name, (counted.callsAfter.get(name) ?? 0) + n - answered);
       }
     }
     return result.wallMs;
@@ -188,8 +224,9 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
     doc.destroy();
   }
 
-  const perEvent = (side: Side) => {
-    const { events, calls } = roundTrips[side];
+  const perEvent = (side: Side, after = false) => {
+    const { events } = roundTrips[side];
+    const calls = after ? roundTrips[side].callsAfter : roundTrips[side].calls;
     const total = [...calls.values()].reduce((a, b) => a + b, 0);
     const split = [...calls].map(([name, n]) => `${(n / events).toFixed(2)} ${name.replace(/Command$/, '')}`);
     return { total: total / events, text: split.join(' + ') };
@@ -198,11 +235,15 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
   const base = perEvent('bare');
   const medianOf = (values: number[]) => percentile(values, 50);
   process.stderr.write(
-    `webhook-burst: ${rounds} rounds per shape; stale events ${notes.stale}, redelivered ${notes.replayed}; ` +
-      `DynamoDB calls per event: project ${project.text}; bare+ops ${perEvent('ops').text}; ` +
+    `webhook-burst: ${rounds} rounds per shape; stale events ${notes.stale}, redelivered ${notes.replayed}, resent after a reset ${resent}; ` +
+      `DynamoDB calls per event until the last answer: project ${project.text}; ` +
+      `bare+ops ${perEvent('ops').text}; after it (the LINE work left): ${perEvent('project', true).text}; ` +
       `burst wall time (median): ${Object.entries(notes.burstMs)
         .map(([k, v]) => `${k} ${ms(medianOf(v))}`)
-        .join(', ')}\n`,
+        .join(', ')}; ` +
+      `project CPU per event after the last answer (the LINE work left): bench process ` +
+      `${ms(roundTrips.project.nodeAfterMs / roundTrips.project.events)}, DynamoDB Local ` +
+      `${ms(roundTrips.project.dynamoAfterMs / roundTrips.project.events)}\n`,
   );
 
   const label: Record<Shape, string> = {
@@ -258,14 +299,65 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
     );
   }
   rows.push({
-    name: 'POST /webhook/line burst: DynamoDB round trips per event (project / bare HMAC + 1 PutItem)',
+    name: 'POST /webhook/line burst: DynamoDB round trips per event until the last answer (local server / bare HMAC + 1 PutItem)',
     project: project.total.toFixed(2),
     baseline: base.total.toFixed(2),
     ratio: project.total / base.total,
     target: 'report',
     pass: true,
   });
+  // CPU per event until the last answer (the LINE work that ran meanwhile included).
+  const cpu = (side: Side, what: 'nodeMs' | 'dynamoMs') => roundTrips[side][what] / roundTrips[side].events;
+  const cpuRow = (
+    what: 'nodeMs' | 'dynamoMs',
+    label: string,
+    [a, b]: readonly [Side, Side],
+    names: string,
+  ): BenchRow => ({
+    name: `POST /webhook/line burst: ${label} per event until the last answer (${names})`,
+    project: ms(cpu(a, what)),
+    baseline: ms(cpu(b, what)),
+    ratio: cpu(a, what) / cpu(b, what),
+    target: 'report',
+    pass: true,
+  });
+  const opsName = "bare HMAC + the project's DynamoDB calls";
+  rows.push(
+    cpuRow('nodeMs', 'CPU of the bench process', ['project', 'ops'], `local server / ${opsName}`),
+    cpuRow('nodeMs', 'CPU of the bench process', ['ops', 'bare'], `${opsName} / bare HMAC + 1 PutItem`),
+    cpuRow('dynamoMs', "DynamoDB Local's CPU", ['project', 'ops'], `local server / ${opsName}`),
+    cpuRow('dynamoMs', "DynamoDB Local's CPU", ['ops', 'bare'], `${opsName} / bare HMAC + 1 PutItem`),
+  );
   return rows;
+}
+
+/**
+ * The CPU time (ms) DynamoDB Local's JVM has used so far, read from Linux's /proc (the process
+ * whose command line runs DynamoDBLocal.jar on the endpoint's port); NaN where it cannot be read.
+ */
+function dynamoLocalCpu(endpoint: string | undefined): () => number {
+  const port = endpoint ? new URL(endpoint).port : '';
+  let pid: string | undefined;
+  try {
+    pid = readdirSync('/proc').find((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        return args.some((a) => a.endsWith('DynamoDBLocal.jar')) && args[args.indexOf('-port') + 1] === port;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    pid = undefined;
+  }
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  return () => {
+    if (!pid) return Number.NaN;
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+  };
 }
 
 /**
@@ -358,7 +450,15 @@ function keepAlive(): Agent {
   return new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 }
 
-function post(url: string, agent: Agent, delivery: Delivery): Promise<number> {
+/** Requests sent again after a reset of a reused socket (see {@link post}). */
+let resent = 0;
+
+/**
+ * One POST; its status. A kept-alive socket that the server closed just as it was reused is
+ * reset before any answer: that request is sent again on a new socket, once
+ * (https://nodejs.org/api/http.html#requestreusedsocket).
+ */
+function post(url: string, agent: Agent, delivery: Delivery, retried = false): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const req = request(
       url,
@@ -373,11 +473,17 @@ function post(url: string, agent: Agent, delivery: Delivery): Promise<number> {
         },
       },
       (res) => {
+        res.on('error', reject);
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+        resent++;
+        post(url, agent, delivery, true).then(resolve, reject);
+      } else reject(error);
+    });
     req.end(delivery.body);
   });
 }
