@@ -68,7 +68,7 @@ const REPLANS = 5;
 /**
  * Applies the events of one signed webhook delivery
  * (https://developers.line.biz/en/reference/messaging-api/#webhook-event-objects), each exactly
- * once, in event-time order (`timestamp`):
+ * once; each user's events in event-time order (`timestamp`), different users' concurrently:
  *
  * - **One transaction per event.** The event's claim (its `webhookEventId`, remembered for
  *   `webhookEventTtlSeconds`) commits together with everything the event changes: the
@@ -78,8 +78,9 @@ const REPLANS = 5;
  *   claim and changes nothing. The changes are planned on a consistent read and written under
  *   conditions that the read still holds; if it no longer does, the event is planned again.
  * - **LINE is called after the answer.** A reply or a link token is work stored with the claim
- *   and queued; a worker does it once ({@link runWebhookWork}). A redelivery of an event whose
- *   work was not done yet queues it again (the worker does it at most once).
+ *   and queued, all of a delivery's in one call after its events were applied; a worker does it
+ *   once ({@link runWebhookWork}). A redelivery of an event whose work was not done yet queues it
+ *   again (the worker does it at most once).
  * - `follow` / `unfollow`: newest event wins (an older one delivered late changes nothing); an
  *   unfollow removes the link only when the setting says so. `follow`, a link keyword or a link
  *   postback offer the linking URL (pattern 4) to a user who is not linked.
@@ -99,15 +100,34 @@ export async function handleLineWebhook(
 ): Promise<EventOutcome[]> {
   const ordered = [...input.events].sort((a, b) => a.common.timestamp - b.common.timestamp);
   const outcomes: EventOutcome[] = [];
-  for (const event of ordered) {
+  // Each user's events one after another in event-time order; different users' at the same time
+  // (their states are apart, and where they meet, at a member both link to, the conditions decide).
+  const chains = new Map<string, Array<{ event: Exclude<WebhookEvent, { type: 'other' }>; index: number }>>();
+  ordered.forEach((event, index) => {
     const base = { webhookEventId: event.common.webhookEventId, type: event.type };
     const userId = event.common.userId;
     if (event.type === 'other' || !userId) {
-      outcomes.push({ ...base, outcome: 'ignored' });
-      continue;
+      outcomes[index] = { ...base, outcome: 'ignored' };
+      return;
     }
-    outcomes.push({ ...base, ...(await applyOnce(event, userId, input.receivedAt, ports)) });
-  }
+    chains.set(userId, [...(chains.get(userId) ?? []), { event, index }]);
+  });
+  const work: WebhookReplyWork[] = [];
+  const settled = await Promise.allSettled(
+    [...chains].map(async ([userId, chain]) => {
+      for (const { event, index } of chain) {
+        const { applied, queue } = await applyOnce(event, userId, input.receivedAt, ports);
+        if (queue) work.push(queue);
+        outcomes[index] = { webhookEventId: event.common.webhookEventId, type: event.type, ...applied };
+      }
+    }),
+  );
+  // The work of every event that committed goes out, also when another event failed: one queue
+  // call for the delivery. If it fails, LINE's redelivery finds those claims with their work not
+  // done and queues it again.
+  if (work.length > 0) await ports.work.enqueue(work);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
   return outcomes;
 }
 
@@ -135,7 +155,7 @@ async function applyOnce(
   userId: string,
   receivedAt: Date,
   ports: LineWebhookPorts,
-): Promise<Applied> {
+): Promise<{ applied: Applied; queue?: WebhookReplyWork }> {
   const now = ports.clock.now();
   const claimBase = {
     webhookEventId: event.common.webhookEventId,
@@ -152,15 +172,19 @@ async function applyOnce(
     if (result.status === 'changed') continue;
     if (result.status === 'duplicate') {
       const pending = result.claim.work && !result.claim.workDone ? result.claim.work : undefined;
-      if (pending) await ports.work.enqueue([pending]);
-      return { outcome: 'duplicate', ...(pending ? { queued: true } : {}) };
+      return {
+        applied: { outcome: 'duplicate', ...(pending ? { queued: true } : {}) },
+        ...(pending ? { queue: pending } : {}),
+      };
     }
     const committed = result.claim;
-    if (committed.work) await ports.work.enqueue([committed.work]);
     return {
-      outcome: committed.outcome as Applied['outcome'],
-      ...(result.code ? { code: result.code } : plan.code ? { code: plan.code } : {}),
-      ...(committed.work ? { queued: true } : {}),
+      applied: {
+        outcome: committed.outcome as Applied['outcome'],
+        ...(result.code ? { code: result.code } : plan.code ? { code: plan.code } : {}),
+        ...(committed.work ? { queued: true } : {}),
+      },
+      ...(committed.work ? { queue: committed.work } : {}),
     };
   }
   throw new WriteContendedError();

@@ -416,6 +416,32 @@ describe('handleLineWebhook', () => {
     expect(JSON.stringify(ports.messaging.replies)).toContain('already linked');
   });
 
+  it("applies other users' events when one user's fails, queues their work, then fails the delivery", async () => {
+    const ports = setup();
+    const commit = ports.events.commit.bind(ports.events);
+    ports.events.commit = async (claim, effects) => {
+      if (effects.some((e) => e.kind === 'friendship' && e.lineUserId === SUZUKI))
+        throw new Error('throttled');
+      return commit(claim, effects);
+    };
+    const enqueued: string[] = [];
+    const enqueue = ports.work.enqueue.bind(ports.work);
+    ports.work.enqueue = async (work) => {
+      enqueued.push(...work.map((w) => w.webhookEventId));
+      return enqueue(work);
+    };
+    await expect(deliver([follow(SATO, T, 's-1'), follow(SUZUKI, T, 'z-1')], ports)).rejects.toThrow(
+      'throttled',
+    );
+    expect(ports.audit.events).toEqual([{ type: 'follow', at: NOW, lineUserId: SATO }]);
+    expect(enqueued).toEqual(['s-1']);
+    // LINE's redelivery: SATO's is a duplicate whose work is queued, SUZUKI's is applied.
+    ports.events.commit = commit;
+    const outcomes = await deliver([follow(SATO, T, 's-1'), follow(SUZUKI, T, 'z-1')], ports);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['duplicate', 'link-offered']);
+    expect(ports.messaging.replies).toHaveLength(2);
+  });
+
   it('ignores unknown event types and events without a user', async () => {
     const ports = setup();
     const outcomes = await deliver(
