@@ -40,6 +40,9 @@ afterEach(() => {
   for (const endpoint of ['linkToken', 'reply'] as const) stack.line.messaging.setFault(endpoint, null);
 });
 
+/** Only in the deployed-artifact mode (the `deployed` jest project), where the template's queue runs. */
+const itDeployed = process.env.DEPLOYED_ASSEMBLY ? it : it.skip;
+
 /** LINE's webhook deadline (https://developers.line.biz/en/docs/messaging-api/receiving-messages/). */
 const LINE_DEADLINE_MS = 2000;
 
@@ -169,4 +172,30 @@ describe('LINE work after the answer', () => {
     }
     expect(repliesTo(userId)).toHaveLength(0);
   });
+
+  // The handlers' source has no queue; the worker's handling of such a body is unit-tested
+  // (test/unit/handlers/webhook-work-sqs.test.ts).
+  itDeployed(
+    'a message that is not webhook work is redriven to the dead-letter queue after 3 receives',
+    async () => {
+      const { app, endpoint } = stack.deployed!;
+      const worker = app.functions.find((f) => f.path.includes('/WebhookWork/Worker/'))!;
+      const mapping = app.eventSources.find((m) => m.functionLogicalId === worker.logicalId)!;
+      const queue = app.queues.find(
+        (q) => mapping.source.kind === 'sqs' && q.logicalId === mapping.source.queueLogicalId,
+      )!;
+      expect(queue.redrive?.maxReceiveCount).toBe(3);
+      const webhook = app.httpApi.routes.find((r) => r.routeKey === 'POST /webhook/line')!.functionLogicalId;
+      // What a broken sender would queue; the webhook is the function allowed to.
+      endpoint.sendOnBehalfOf(webhook, queue.arn, '{"kind":"reply"}');
+      for (let receive = 1; receive <= 3; receive++) {
+        await stack.webhookWorkDone();
+        stack.advanceQueueClock!(181_000);
+      }
+      await stack.webhookWorkDone();
+      expect(await endpoint.receiveMessages(queue.arn, 10)).toEqual([]);
+      const [dead] = await endpoint.receiveMessages(queue.redrive!.deadLetterTargetArn, 10);
+      expect(dead?.body).toBe('{"kind":"reply"}');
+    },
+  );
 });
