@@ -1,5 +1,3 @@
-import type { StoredWebhookEventClaim } from './ports/messaging.js';
-
 /**
  * Domain types of the Messaging API side of the service: the webhook of the LINE
  * Official Account (reachability from follow / unfollow) and LINE's own account-link flow
@@ -65,6 +63,25 @@ export type WebhookReplyWork =
       replyToken: string;
       messages: BotMessage[];
     };
+
+/**
+ * A webhook event's record: written in the same transaction as the event's effects, so that an
+ * event is either applied with its record or not at all (DESIGN.md, "Faults and replays").
+ */
+export interface WebhookEventClaim {
+  webhookEventId: string;
+  /** Epoch seconds: how long the event ID is remembered (LINE redelivers within that time). */
+  expiresAt: number;
+  /** What became of the event; a redelivery answers with it. */
+  outcome: string;
+  /** LINE work the event asked for, done after the answer; kept until it is done. */
+  work?: WebhookReplyWork;
+}
+
+/** A claim as stored, with whether its LINE work was done. */
+export interface StoredWebhookEventClaim extends WebhookEventClaim {
+  workDone: boolean;
+}
 
 /**
  * A guard of a link's transaction found the webhook event already applied by an earlier

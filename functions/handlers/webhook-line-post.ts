@@ -14,7 +14,7 @@ import { botUserId, lineWebhookPorts, messagingChannelSecret, messagingConfig } 
 
 messagingConfig();
 const ports = lineWebhookPorts();
-// Learned in the background at cold start (unless LINE_BOT_USER_ID is set): never awaited by a delivery.
+// LINE_BOT_USER_ID, or learned in the background from the first delivery on: never awaited by one.
 const bot = botUserId();
 
 /** LINE's webhook bodies are small; anything much larger is not LINE's. */

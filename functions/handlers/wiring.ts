@@ -329,23 +329,36 @@ export const webhookWorkQueue = /* @__PURE__ */ once((): WebhookWorkQueue => {
 
 /**
  * The bot's user ID, the `destination` of its webhook deliveries: LINE_BOT_USER_ID, or learned
- * from LINE (`GET /v2/bot/info`) in the background, once per execution environment. Until it is
- * known (or when LINE could not tell), deliveries are not checked for it: their signature already
- * proves they were sent with our channel's secret.
+ * from LINE (`GET /v2/bot/info`) in the background, once per execution environment, from the
+ * first delivery on (never awaited by one). Until it is known (or while LINE cannot tell, asked
+ * again at the next delivery), deliveries are not checked for it: their signature already proves
+ * they were sent with our channel's secret.
  */
 export const botUserId = /* @__PURE__ */ once((): { current(): string | undefined } => {
   const configured = messagingConfig().botUserId;
   if (configured) return { current: () => configured };
   let learned: string | undefined;
-  messagingApi()
-    .botUserId()
-    .then(
-      (id) => {
-        learned = id;
-      },
-      (error: unknown) => logger.warn('bot user ID not learned from LINE', errorFields(error)),
-    );
-  return { current: () => learned };
+  let asked = false;
+  return {
+    current: () => {
+      // Asked at the first delivery, inside an invocation (not at module load: no call outside one).
+      if (!asked) {
+        asked = true;
+        messagingApi()
+          .botUserId()
+          .then(
+            (id) => {
+              learned = id;
+            },
+            (error: unknown) => {
+              asked = false;
+              logger.warn('bot user ID not learned from LINE', errorFields(error));
+            },
+          );
+      }
+      return learned;
+    },
+  };
 });
 
 /** Everything `POST /webhook/line` needs. */

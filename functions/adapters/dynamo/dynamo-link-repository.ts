@@ -14,12 +14,7 @@ import {
   WriteContendedError,
 } from '../../core/errors.js';
 import { NonceUnavailableError, WebhookEventAppliedError } from '../../core/messaging.js';
-import {
-  nonceConsumeDelete,
-  storedClaim,
-  webhookClaimPut,
-  withoutAttempt,
-} from './dynamo-messaging-stores.js';
+import { nonceConsumeDelete, storedClaim, webhookClaimPut, withoutAttempt } from './webhook-items.js';
 import type { Link, LinkMethod } from '../../core/link.js';
 import type {
   CreateLinkResult,

@@ -1,5 +1,13 @@
 import type { Link } from '../link.js';
-import type { AccountLinkNonce, BotMessage, WebhookReplyWork } from '../messaging.js';
+import type {
+  AccountLinkNonce,
+  BotMessage,
+  StoredWebhookEventClaim,
+  WebhookEventClaim,
+  WebhookReplyWork,
+} from '../messaging.js';
+
+export type { StoredWebhookEventClaim, WebhookEventClaim } from '../messaging.js';
 import type { AuditEvent } from './audit.js';
 import type {
   JobBatchRef,
@@ -13,25 +21,6 @@ import type {
  * Ports of the Messaging API side: the webhook's redelivery guard, what is known of each
  * user's friendship with the Official Account, the account-link nonces and the Messaging API itself.
  */
-
-/**
- * A webhook event's record: written in the same transaction as the event's effects, so that an
- * event is either applied with its record or not at all (DESIGN.md, "Faults and replays").
- */
-export interface WebhookEventClaim {
-  webhookEventId: string;
-  /** Epoch seconds: how long the event ID is remembered (LINE redelivers within that time). */
-  expiresAt: number;
-  /** What became of the event; a redelivery answers with it. */
-  outcome: string;
-  /** LINE work the event asked for, done after the answer; kept until it is done. */
-  work?: WebhookReplyWork;
-}
-
-/** A claim as stored, with whether its LINE work was done. */
-export interface StoredWebhookEventClaim extends WebhookEventClaim {
-  workDone: boolean;
-}
 
 /**
  * One change a webhook event makes, committed with its claim. Each carries the state the use
