@@ -1,11 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WEBHOOK_WORKER } from '../../functions/manifest/routes.js';
 import { ServiceFunction } from './service-function.js';
+import { workerQueues } from './worker-queues.js';
 import type { ServiceTable } from './service-table.js';
 
 export interface WebhookWorkProps {
@@ -44,22 +45,12 @@ export class WebhookWork extends Construct {
   constructor(scope: Construct, id: string, props: WebhookWorkProps) {
     super(scope, id);
     const timeout = WEBHOOK_WORKER_TIMEOUT;
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the webhook work.',
-    });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workerQueues(this, {
+      queueId: 'Queue',
+      workerTimeout: timeout,
+      maxReceiveCount: 3,
+      deadLettersOf: 'the webhook work',
+    }));
     this.worker = new ServiceFunction(this, 'Worker', {
       entry: props.entry,
       description: 'line-id-link webhook worker (replies, link tokens)',

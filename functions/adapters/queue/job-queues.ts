@@ -1,6 +1,7 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { JobBatchRef } from '../../core/messages.js';
 import type { JobQueue } from '../../core/ports/index.js';
+import { sendInBatches } from './sqs-batches.js';
 
 /**
  * Job batches on an SQS queue (10 messages per SendMessageBatch). The worker function consumes
@@ -14,16 +15,12 @@ export class SqsJobQueue implements JobQueue {
   ) {}
 
   async enqueue(batches: readonly JobBatchRef[]): Promise<void> {
-    for (let i = 0; i < batches.length; i += 10) {
-      const chunk = batches.slice(i, i + 10);
-      const result = await this.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: chunk.map((ref, n) => ({ Id: String(n), MessageBody: JSON.stringify(ref) })),
-        }),
-      );
-      if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} job batch message(s).`);
-    }
+    await sendInBatches(
+      this.client,
+      this.queueUrl,
+      batches.map((ref) => JSON.stringify(ref)),
+      'job batch',
+    );
   }
 }
 

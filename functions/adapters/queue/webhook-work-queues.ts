@@ -1,6 +1,7 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { WebhookReplyWork } from '../../core/messaging.js';
 import type { WebhookWorkQueue } from '../../core/ports/index.js';
+import { sendInBatches } from './sqs-batches.js';
 
 /**
  * The webhook's LINE work on an SQS queue (10 messages per SendMessageBatch), done by the
@@ -15,17 +16,12 @@ export class SqsWebhookWorkQueue implements WebhookWorkQueue {
   ) {}
 
   async enqueue(work: readonly WebhookReplyWork[]): Promise<void> {
-    for (let i = 0; i < work.length; i += 10) {
-      const chunk = work.slice(i, i + 10);
-      const result = await this.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: chunk.map((item, n) => ({ Id: String(n), MessageBody: JSON.stringify(item) })),
-        }),
-      );
-      if (result.Failed?.length)
-        throw new Error(`SQS refused ${result.Failed.length} webhook work message(s).`);
-    }
+    await sendInBatches(
+      this.client,
+      this.queueUrl,
+      work.map((item) => JSON.stringify(item)),
+      'webhook work',
+    );
   }
 }
 

@@ -95,8 +95,14 @@ describe('resolveDynamoTarget (npm run import / export / send)', () => {
       endpoint: 'http://x:1',
       region: 'us-east-1',
       localCredentials: true,
+      // A local engine gets its longer per-attempt timeout (dynamo-client.ts).
+      localEngine: true,
     });
     const aws = resolveDynamoTarget({ region: 'ap-northeast-1' }, 'links', { env: {} });
-    expect(dynamoConfigOf(aws, env)).toEqual({ region: 'ap-northeast-1', localCredentials: false });
+    expect(dynamoConfigOf(aws, env)).toEqual({
+      region: 'ap-northeast-1',
+      localCredentials: false,
+      localEngine: false,
+    });
   });
 });
