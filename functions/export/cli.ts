@@ -5,7 +5,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { read, readSecret } from '../config.js';
+import { ConfigError, read, readSecret } from '../config.js';
 import {
   dynamoConfigOf,
   DynamoTargetError,
@@ -145,7 +145,8 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     return await scanCommand(options, io);
   } catch (error) {
     io.stderr.write(`export: ${describeError(error)}\n`);
-    if (error instanceof DynamoTargetError) return 2; // usage: the target given, or none found
+    // Usage: the target given, or none found; a variable's value that breaks its rule.
+    if (error instanceof DynamoTargetError || error instanceof ConfigError) return 2;
     return error instanceof CliError ? error.exitCode : 1;
   }
 }
