@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadDynamoConfig, read, tableName, type DynamoConfig } from '../config.js';
+import { rawValue } from '../manifest/config-schema.js';
 import type { TableKey } from '../manifest/table-definitions.js';
 
 /**
@@ -56,7 +57,7 @@ export function resolveDynamoTarget(
 ): DynamoTarget {
   const { env } = io;
   const name = targetTable(options, table, env);
-  const region = options.region ?? loadDynamoConfig({ ...env, DYNAMODB_ENDPOINT: '' }).region;
+  const region = options.region ?? envRegion(env);
   const at = (endpoint: string, source: string, localDev = false): DynamoTarget => ({
     table: name,
     endpoint: checkUrl(endpoint, source),
@@ -65,7 +66,7 @@ export function resolveDynamoTarget(
     localDev,
   });
   if (options.endpoint) return at(options.endpoint, '--endpoint');
-  const fromEnv = env.DYNAMODB_ENDPOINT?.trim();
+  const fromEnv = endpointVariable(env);
   if (fromEnv) return at(fromEnv, 'DYNAMODB_ENDPOINT');
   if (options.region)
     return { table: name, region: options.region, source: `AWS (${options.region})`, localDev: false };
@@ -95,12 +96,31 @@ export function targetTable(
  * The DynamoDB client options of a target (functions/config.ts `loadDynamoConfig`, with the
  * target's endpoint and region in place of the environment's).
  */
-export function dynamoConfigOf(target: DynamoTarget, env: Record<string, string | undefined>): DynamoConfig {
-  return loadDynamoConfig({
-    ...env,
-    DYNAMODB_ENDPOINT: target.endpoint ?? '',
-    AWS_REGION: target.region ?? env.AWS_REGION,
-  });
+export function dynamoConfigOf(
+  target: Pick<DynamoTarget, 'endpoint' | 'region'>,
+  env: Record<string, string | undefined>,
+): DynamoConfig {
+  const { region, ...config } = loadDynamoConfig({ ...env, DYNAMODB_ENDPOINT: target.endpoint ?? '' });
+  const chosen = target.region ?? region;
+  return { ...config, ...(chosen ? { region: chosen } : {}) };
+}
+
+/**
+ * `AWS_REGION`, else `AWS_DEFAULT_REGION`: the AWS SDK's own variables, so not in the service's
+ * schema (functions/config.ts reads them alike); undefined leaves the region to the SDK.
+ */
+export function envRegion(env: Record<string, string | undefined>): string | undefined {
+  return rawValue(env, 'AWS_REGION') ?? rawValue(env, 'AWS_DEFAULT_REGION');
+}
+
+/** `DYNAMODB_ENDPOINT` through the schema; a bad value is a usage error naming the variable. */
+function endpointVariable(env: Record<string, string | undefined>): string | undefined {
+  try {
+    return read(env, 'DYNAMODB_ENDPOINT');
+  } catch (error) {
+    if (error instanceof ConfigError) throw new DynamoTargetError(error.message);
+    throw error;
+  }
 }
 
 /** An endpoint checked with the rule of `DYNAMODB_ENDPOINT`, the error naming where it came from. */

@@ -3,10 +3,9 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { readSecret } from '../config.js';
+import { ConfigError, read, readSecret } from '../config.js';
 import {
   dynamoConfigOf,
   DynamoTargetError,
@@ -17,12 +16,13 @@ import {
 import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from './pseudonym.js';
 import {
   DEFAULT_SEGMENTS,
+  estimateExportRows,
   exportTableByScan,
   MAX_SEGMENTS,
   type ExportFormat,
   type ExportKind,
 } from '../adapters/dynamo/dynamo-table-scan-export.js';
-import { createDynamoClient } from '../adapters/dynamo/dynamo-client.js';
+import { createDynamoClient, isMissingTable } from '../adapters/dynamo/dynamo-client.js';
 import {
   describeS3Export,
   startS3Export,
@@ -145,7 +145,8 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     return await scanCommand(options, io);
   } catch (error) {
     io.stderr.write(`export: ${describeError(error)}\n`);
-    if (error instanceof DynamoTargetError) return 2; // usage: the target given, or none found
+    // Usage: the target given, or none found; a variable's value that breaks its rule.
+    if (error instanceof DynamoTargetError || error instanceof ConfigError) return 2;
     return error instanceof CliError ? error.exitCode : 1;
   }
 }
@@ -171,9 +172,11 @@ async function scanCommand(options: Options, io: CliIo): Promise<number> {
       throw new CliError(`Cannot write ${options.out}: ${describeError(error)}`, 1);
     }
   }
-  const client = createClient(target, io.env);
+  const client = scanClient(target, io.env);
   const progress =
-    options.progress && io.stderr.isTTY ? await startProgress(client, table, kind, io) : undefined;
+    options.progress && io.stderr.isTTY
+      ? startProgress(await estimateExportRows(client, table, kind), io)
+      : undefined;
   const started = performance.now();
   try {
     const { rows } = await exportTableByScan({
@@ -229,11 +232,11 @@ async function s3Command(options: Options, io: CliIo): Promise<number> {
     }
   }
   const kind: ExportKind = options.audit ? 'audit' : 'links';
-  const bucket = options.bucket ?? io.env.EXPORT_BUCKET?.trim();
+  const bucket = options.bucket ?? read(io.env, 'EXPORT_BUCKET');
   if (!bucket)
     throw new CliError('--s3 needs the export bucket: --bucket NAME or EXPORT_BUCKET (a stack output).');
   const table = targetTable(options, kind, io.env);
-  const client = createClient({ region: options.region }, io.env);
+  const client = scanClient({ region: options.region }, io.env);
   try {
     let status = await startS3Export(client, {
       tableName: table,
@@ -257,7 +260,7 @@ async function statusCommand(options: Options, io: CliIo): Promise<number> {
     );
   }
   const region = options.region ?? options.status!.split(':')[3];
-  const client = createClient({ region }, io.env);
+  const client = scanClient({ region }, io.env);
   try {
     const status = options.wait
       ? await waitForS3Export(client, options.status!, waitOptions(io))
@@ -299,14 +302,9 @@ function printStatus(status: S3ExportStatus, kind: ExportKind, io: CliIo): void 
   }
 }
 
-/**
- * A low-level client (the Scan export reads raw attribute values), retrying a little more than
- * the service, with 10 s per attempt: a command line has no function timeout to fit in, and a
- * page of a filtered Scan may take a while.
- */
-function createClient(target: Pick<DynamoTarget, 'endpoint' | 'region'>, env: CliIo['env']): DynamoDBClient {
-  const config = dynamoConfigOf({ table: '', source: '', localDev: false, ...target }, env);
-  return createDynamoClient({ ...config, requestTimeoutMs: 10_000, maxAttempts: 5 });
+/** A low-level client (the Scan export reads raw attribute values), tuned for whole-table reads. */
+function scanClient(target: Pick<DynamoTarget, 'endpoint' | 'region'>, env: CliIo['env']) {
+  return createDynamoClient({ ...dynamoConfigOf(target, env), tableScans: true });
 }
 
 /** `--since`: an ISO 8601 date or date-time; a date alone means its midnight UTC. */
@@ -332,15 +330,8 @@ async function pseudonymKey(env: CliIo['env']): Promise<string> {
   }
 }
 
-/** A progress bar on stderr with rows/s; its total is DynamoDB's (approximate) item count. */
-async function startProgress(client: DynamoDBClient, table: string, kind: ExportKind, io: CliIo) {
-  let estimate = 0;
-  try {
-    const count = (await client.send(new DescribeTableCommand({ TableName: table }))).Table?.ItemCount ?? 0;
-    estimate = kind === 'links' ? Math.ceil(count / 2) : count; // links are stored twice
-  } catch {
-    // The bar then grows as rows come; DescribeTable errors surface in the Scan itself.
-  }
+/** A progress bar on stderr with rows/s; its total starts at the estimate and grows as rows come. */
+function startProgress(estimate: number, io: CliIo) {
   const bar = new cliProgress.SingleBar(
     {
       stream: io.stderr,
@@ -377,7 +368,7 @@ function explainConnection(error: unknown, target: DynamoTarget): unknown {
       1,
     );
   }
-  if ((error as { name?: unknown })?.name === 'ResourceNotFoundException') {
+  if (isMissingTable(error)) {
     return new CliError(`The table does not exist at ${target.source}; pass --table NAME.`, 1);
   }
   return error;

@@ -1,11 +1,10 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadMemberFactors, readSecret } from '../config.js';
+import { ConfigError, loadMemberFactors, memberHashPepperConfigured, readSecret } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
-import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
+import { createDocumentClient, isMissingTable } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { csvRecord } from '../adapters/csv/csv-record.js';
 import { FileCheckpoint } from './file-checkpoint.js';
@@ -132,7 +131,7 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     const factors = loadMemberFactors(options.factors ? { MEMBER_FACTORS: options.factors } : io.env);
     const target = resolveDynamoTarget(options, 'members', io);
     let pepper: () => Promise<string> = () => readSecret('MEMBER_HASH_PEPPER', io.env);
-    if (!io.env.MEMBER_HASH_PEPPER && !io.env.MEMBER_HASH_PEPPER_ARN) {
+    if (!memberHashPepperConfigured(io.env)) {
       if (!target.localDev) {
         throw new ConfigError(
           'Set MEMBER_HASH_PEPPER (or MEMBER_HASH_PEPPER_ARN): the pepper of the deployment you import into.',
@@ -212,7 +211,7 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       );
       return EXIT.failed;
     }
-    if (error instanceof ResourceNotFoundException) {
+    if (isMissingTable(error)) {
       warn(
         'The members table does not exist at that endpoint (is `npm start` running, or is --table right?).',
       );

@@ -466,6 +466,15 @@ export const VARIABLES = {
   POWERTOOLS_METRICS_NAMESPACE: variable('CloudWatch namespace of the business metrics', text, {
     default: 'LineIdLink',
   }),
+  // Command lines
+  EXPORT_BUCKET: variable(
+    'npm run export -- --s3: the bucket of the export (a stack output)',
+    z.string().check(
+      z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: (i) => `must be an S3 bucket name, got "${String(i.input)}"`,
+      }),
+    ),
+  ),
 } as const satisfies Record<string, Variable<unknown>>;
 
 export type VariableName = keyof typeof VARIABLES;

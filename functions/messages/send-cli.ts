@@ -9,13 +9,14 @@ import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DomainError, InvalidRequestError } from '../core/errors.js';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseSendRequest, retryKeyFor, summarize, type MemberSendResult } from '../core/messages.js';
 import { sendToMembers } from '../core/use-cases/send-messages.js';
 import { csvRecord } from '../adapters/csv/csv-record.js';
 import { CliError, type CliIo } from '../export/cli.js';
-import { dynamoConfigOf, DynamoTargetError, resolveDynamoTarget } from '../cli/dynamo-target.js';
-import { readSecret } from '../config.js';
+import { awsCredentials } from '../adapters/aws/aws-credentials.js';
+import { dynamoConfigOf, DynamoTargetError, envRegion, resolveDynamoTarget } from '../cli/dynamo-target.js';
+import { ConfigError, read, readSecret } from '../config.js';
+import { rawValue } from '../manifest/config-schema.js';
 import { AdminApiError, sendThroughAdminApi, type SigningCredentials } from './admin-messages-client.js';
 
 function program(): Command {
@@ -102,8 +103,8 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
     const client = createDocumentClient(dynamoConfigOf(target, io.env));
     try {
       const links = new DynamoLinkRepository(client, target.table);
-      const apiBase = io.env.LINE_API_BASE?.trim() || 'https://api.line.me';
-      const channelId = io.env.LINE_MESSAGING_CHANNEL_ID?.trim();
+      const apiBase = read(io.env, 'LINE_API_BASE');
+      const channelId = read(io.env, 'LINE_MESSAGING_CHANNEL_ID');
       if (!options.dryRun && !channelId)
         throw new CliError(
           'Set LINE_MESSAGING_CHANNEL_ID and LINE_MESSAGING_CHANNEL_SECRET (or _ARN) to send.',
@@ -152,6 +153,7 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (
       error instanceof CliError ||
+      error instanceof ConfigError ||
       error instanceof DynamoTargetError ||
       error instanceof DomainError ||
       error instanceof AdminApiError
@@ -192,11 +194,10 @@ async function sendThroughApi(
   }
   const region =
     options.region ??
-    (io.env.AWS_REGION?.trim() ||
-      io.env.AWS_DEFAULT_REGION?.trim() ||
-      base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ||
-      // The dev server accepts any region.
-      'us-east-1');
+    envRegion(io.env) ??
+    base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ??
+    // The dev server accepts any region.
+    'us-east-1';
   const bar = progressBar(options, io);
   bar?.start(new Set(request.to).size, 0);
   let outcome;
@@ -225,22 +226,25 @@ async function sendThroughApi(
 /**
  * Credentials to sign admin requests with: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
  * AWS_SESSION_TOKEN) when set (the dev server prints its own), else the AWS SDK's default chain
- * (profile, SSO, instance role…), resolved by an SDK client as it would for its own calls.
+ * (profile, SSO, instance role…). These are the SDK's own variables, not the service's
+ * configuration, so they are read as functions/config.ts reads them, outside the schema.
  */
 function signingCredentials(
   env: Record<string, string | undefined>,
   region: string,
 ): () => Promise<SigningCredentials> {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
-  if (accessKeyId && secretAccessKey) {
-    const sessionToken = env.AWS_SESSION_TOKEN?.trim();
-    return async () => ({ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) });
-  }
-  const client = new DynamoDBClient({ region });
+  const accessKeyId = rawValue(env, 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = rawValue(env, 'AWS_SECRET_ACCESS_KEY');
+  const sessionToken = rawValue(env, 'AWS_SESSION_TOKEN');
+  const resolve = awsCredentials({
+    region,
+    ...(accessKeyId && secretAccessKey
+      ? { keys: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+      : {}),
+  });
   return async () => {
     try {
-      return await client.config.credentials();
+      return await resolve();
     } catch (error) {
       throw new CliError(`No AWS credentials to sign the request with: ${(error as Error).message}`, 1);
     }

@@ -32,6 +32,8 @@ export interface DocumentClientOptions {
    * endpoint is set.
    */
   localEngine?: boolean;
+  /** The client reads whole tables from a command line ({@link TABLE_SCAN_CALL_DEFAULTS} apply). */
+  tableScans?: boolean;
 }
 
 /**
@@ -53,6 +55,13 @@ export const DYNAMO_CALL_DEFAULTS = {
  * machine take seconds, far beyond DynamoDB's milliseconds.
  */
 export const LOCAL_ENGINE_CALL_DEFAULTS = { requestTimeoutMs: 10_000 } as const;
+
+/**
+ * What changes for a command line's whole-table reads (`npm run export`): it has no function
+ * timeout to fit in, and a page of a filtered Scan may take a while, so an attempt may take 10 s
+ * and a call is retried a little more than a function's.
+ */
+export const TABLE_SCAN_CALL_DEFAULTS = { requestTimeoutMs: 10_000, maxAttempts: 5 } as const;
 
 /**
  * The longest one call can take, its retries and back-off included:
@@ -205,5 +214,18 @@ function callSettings(options: DocumentClientOptions): Record<keyof typeof DYNAM
   const set = Object.fromEntries(
     Object.entries(options).filter(([key, value]) => value !== undefined && key in DYNAMO_CALL_DEFAULTS),
   );
-  return { ...DYNAMO_CALL_DEFAULTS, ...(local ? LOCAL_ENGINE_CALL_DEFAULTS : {}), ...set };
+  return {
+    ...DYNAMO_CALL_DEFAULTS,
+    ...(local ? LOCAL_ENGINE_CALL_DEFAULTS : {}),
+    ...(options.tableScans ? TABLE_SCAN_CALL_DEFAULTS : {}),
+    ...set,
+  };
+}
+
+/**
+ * True when DynamoDB answered that the table does not exist (ResourceNotFoundException; read by
+ * name like {@link isStorageFault}): a command line then tells the user to check its target.
+ */
+export function isMissingTable(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ResourceNotFoundException';
 }

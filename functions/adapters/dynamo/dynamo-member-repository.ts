@@ -47,8 +47,11 @@ export interface DynamoMemberRepositoryOptions {
  * | `contentHash` | hash of `companyUserId` and `factors`, for differential re-imports |
  * | `importedAt` | ISO instant of the import that last wrote the record |
  *
- * Lookups serve verification; the batch methods serve the import (bounded batches, unprocessed
- * items and keys retried with exponential back-off and jitter).
+ * Lookups serve verification; the batch methods serve the import. They take any number of
+ * members: DynamoDB's batch limits ({@link BATCH_WRITE_LIMIT}, {@link BATCH_GET_LIMIT}) are this
+ * adapter's business, so it splits the members into requests of that size, sends them one after
+ * another (the import counts one call as one request in flight) and retries unprocessed items
+ * and keys with exponential back-off and jitter.
  */
 export class DynamoMemberRepository implements MemberRecordRepository, MemberImportStore {
   private readonly maxBatchRetries: number;
@@ -74,12 +77,18 @@ export class DynamoMemberRepository implements MemberRecordRepository, MemberImp
     return toRecord(result.Item);
   }
 
-  /** Stored content hashes of up to {@link BATCH_GET_LIMIT} members (absent members are absent from the map). */
+  /**
+   * Stored content hashes of any number of members (absent members are absent from the map):
+   * one BatchGetItem of up to {@link BATCH_GET_LIMIT} keys after another, never two at once.
+   */
   async contentHashes(memberIds: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    if (memberIds.length === 0) return found;
-    if (memberIds.length > BATCH_GET_LIMIT)
-      throw new RangeError(`At most ${BATCH_GET_LIMIT} keys per batch.`);
+    for (const ids of chunks(memberIds, BATCH_GET_LIMIT)) await this.batchGet(ids, found);
+    return found;
+  }
+
+  /** One BatchGetItem of at most {@link BATCH_GET_LIMIT} keys, unprocessed keys read again. */
+  private async batchGet(memberIds: readonly string[], found: Map<string, string>): Promise<void> {
     let keys: Array<Record<string, unknown>> = memberIds.map((id) => ({ pk: memberKey(id) }));
     for (let attempt = 0; keys.length > 0; attempt++) {
       if (attempt > this.maxBatchRetries)
@@ -99,10 +108,9 @@ export class DynamoMemberRepository implements MemberRecordRepository, MemberImp
       }
       keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, unknown>>;
     }
-    return found;
   }
 
-  /** Writes up to {@link BATCH_WRITE_LIMIT} records (whole-item puts). */
+  /** Writes any number of records (whole-item puts), in BatchWriteItem requests one after another. */
   async putMembers(members: readonly StoredMember[], importedAt: string): Promise<void> {
     await this.batchWrite(
       members.map((m) => ({
@@ -120,7 +128,7 @@ export class DynamoMemberRepository implements MemberRecordRepository, MemberImp
     );
   }
 
-  /** Deletes up to {@link BATCH_WRITE_LIMIT} records. */
+  /** Deletes any number of records, in BatchWriteItem requests one after another. */
   async deleteMembers(memberIds: readonly string[]): Promise<void> {
     await this.batchWrite(memberIds.map((id) => ({ DeleteRequest: { Key: { pk: memberKey(id) } } })));
   }
@@ -166,18 +174,22 @@ export class DynamoMemberRepository implements MemberRecordRepository, MemberImp
     return false;
   }
 
+  /**
+   * The requests in BatchWriteItem calls of at most {@link BATCH_WRITE_LIMIT}, one after another
+   * (a caller's one call is one request in flight), unprocessed items sent again.
+   */
   private async batchWrite(requests: WriteRequest[]): Promise<void> {
-    if (requests.length > BATCH_WRITE_LIMIT)
-      throw new RangeError(`At most ${BATCH_WRITE_LIMIT} items per batch.`);
-    let pending = requests;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > this.maxBatchRetries)
-        throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after retries.`);
-      if (attempt > 0) await this.backoff(attempt);
-      const result = await this.client.send(
-        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-      );
-      pending = result.UnprocessedItems?.[this.tableName] ?? [];
+    for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
+      let pending = chunk;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > this.maxBatchRetries)
+          throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after retries.`);
+        if (attempt > 0) await this.backoff(attempt);
+        const result = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        pending = result.UnprocessedItems?.[this.tableName] ?? [];
+      }
     }
   }
 
@@ -186,6 +198,13 @@ export class DynamoMemberRepository implements MemberRecordRepository, MemberImp
     const ms = Math.random() * Math.min(5000, this.baseBackoffMs * 2 ** (attempt - 1));
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
+}
+
+/** `items` in consecutive slices of at most `size`. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+  return slices;
 }
 
 function toRecord(item: Record<string, unknown> | undefined): MemberRecord | undefined {

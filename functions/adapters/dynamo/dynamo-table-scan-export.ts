@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import {
+  DescribeTableCommand,
   ScanCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -76,6 +77,25 @@ export interface ScanExportOptions {
   signal?: AbortSignal;
   /** Items per Scan page (DynamoDB's `Limit`); default: as many as fit in 1 MB. */
   pageLimit?: number;
+}
+
+/**
+ * About how many rows an export of `kind` writes, for a progress bar: DynamoDB's item count
+ * (updated about every six hours), halved for the links (each is stored twice); 0 when the table
+ * cannot be described (the Scan then reports the real error).
+ */
+export async function estimateExportRows(
+  client: DynamoDBClient,
+  tableName: string,
+  kind: ExportKind,
+): Promise<number> {
+  try {
+    const count =
+      (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.ItemCount ?? 0;
+    return kind === 'links' ? Math.ceil(count / 2) : count;
+  } catch {
+    return 0;
+  }
 }
 
 /**

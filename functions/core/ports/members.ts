@@ -159,11 +159,16 @@ export interface ImportedMember extends MemberRecord {
   contentHash: string;
 }
 
-/** What the import needs from the members table (DynamoMemberRepository implements it). */
+/**
+ * What the import needs from the members table (DynamoMemberRepository implements it). The batch
+ * methods take any number of members: how many one request of the storage holds is the store's
+ * business. A call keeps one request in flight at a time, so the import's `concurrency` bounds
+ * the storage's load by counting calls.
+ */
 export interface MemberImportStore {
   /** The stored content hashes of these members (absent: not stored). */
   contentHashes(memberIds: readonly string[]): Promise<Map<string, string>>;
-  /** Writes up to 25 records, stamped with `importedAt`. */
+  /** Writes these records, stamped with `importedAt`. */
   putMembers(members: readonly ImportedMember[], importedAt: string): Promise<void>;
   deleteMembers(memberIds: readonly string[]): Promise<void>;
   /** The stored member IDs, page by page, of one segment of a parallel scan. */

@@ -20,17 +20,18 @@ import type {
  * 1. every row is validated and normalized with the same code as the verification routes; a
  *    bad row is reported (line number and reason, never a value) and the rest go on;
  * 2. rows are grouped in batches of 100; up to `concurrency` batches are in flight, each
- *    making one DynamoDB request at a time (so at most `concurrency` requests overall);
+ *    making one call of the store at a time (and a store call keeps one request in flight, so at
+ *    most `concurrency` requests overall);
  * 3. per batch: the factors are hashed (HMAC with the pepper) and a content hash computed from
- *    the company user ID and those hashes; one read of the stored content hashes and only new or
- *    changed records are written, 25 at a time. On a first import into an empty table the reads
- *    are skipped;
+ *    the company user ID and those hashes; one read of the stored content hashes and one write of
+ *    the new or changed records (the store splits them into requests its storage accepts). On a
+ *    first import into an empty table the reads are skipped;
  * 4. batches are committed in file order: the checkpoint (if any) records how many data rows are
  *    fully done, so an interrupted import resumes after them (re-doing a batch is harmless: it is
  *    differential);
  * 5. with `deleteMissing`, once the whole file is in, a parallel scan of the table's keys finds
  *    the members the file did not mention (looked up in a {@link FingerprintSet} of the file's
- *    member IDs) and deletes them.
+ *    member IDs) and deletes them, a batch at a time (progress is reported after each).
  */
 
 /** A row that was not imported. */
@@ -84,9 +85,12 @@ export interface ImportMembersOptions {
   hasher: FactorHasher;
   /** `MEMBER_FACTORS`: the columns every row must fill. */
   requiredFactors: readonly MemberFactor[];
-  /** Batches (= DynamoDB requests) in flight; default 8. */
+  /** Batches (= store calls, each one request in flight) in flight; default 8. */
   concurrency?: number;
-  /** Rows per batch (1–100, one content-hash read each); default 100. */
+  /**
+   * Rows per batch, and members per delete: the unit of concurrency, of the checkpoint and of
+   * progress; default 100.
+   */
   batchSize?: number;
   deleteMissing?: boolean;
   /** Called for each rejected row, in file order. */
@@ -190,7 +194,7 @@ class MemberImport {
     private readonly differential: boolean,
   ) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
-    this.batchSize = Math.min(100, Math.max(1, Math.floor(options.batchSize ?? 100)));
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 100));
     this.importedAt = (options.now ?? (() => new Date()))().toISOString();
     const resume = options.checkpoint?.resume;
     this.resumeFrom = resume?.doneRows ?? 0;
@@ -269,13 +273,11 @@ class MemberImport {
     }
   }
 
-  /** Hashes a batch's factors, compares with what is stored and writes what changed, one request at a time. */
+  /** Hashes a batch's factors, compares with what is stored and writes what changed, one store call at a time. */
   private async writeBatch(batch: Batch): Promise<void> {
     const members = await this.hashRows(batch.rows);
     const changed = await this.changedMembers(members);
-    for (let i = 0; i < changed.length; i += 25) {
-      await this.options.store.putMembers(changed.slice(i, i + 25), this.importedAt);
-    }
+    if (changed.length > 0) await this.options.store.putMembers(changed, this.importedAt);
     batch.written = changed.length;
     batch.unchanged = members.length - changed.length;
     batch.rows = [];
@@ -352,7 +354,7 @@ class MemberImport {
           for (const id of ids) {
             if (this.seen.has(id)) continue;
             doomed.push(id);
-            if (doomed.length === 25) await flush();
+            if (doomed.length === this.batchSize) await flush();
           }
         }
         if (doomed.length) await flush();

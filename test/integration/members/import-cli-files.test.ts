@@ -35,7 +35,13 @@ async function memberIds(table: string): Promise<string[]> {
   return (page.Items ?? []).map((i) => s(i, 'memberId')!).sort();
 }
 
-async function cli(args: string[]) {
+interface CliOptions {
+  env?: Record<string, string>;
+  endpoint?: boolean;
+}
+
+/** The command against DynamoDB Local (`--endpoint`, unless `endpoint: false`), with `env` added. */
+async function cli(args: string[], { env = {}, endpoint: atLocal = true }: CliOptions = {}) {
   let stdout = '';
   let stderr = '';
   const sink = (append: (t: string) => void) =>
@@ -45,8 +51,9 @@ async function cli(args: string[]) {
         done();
       },
     });
-  const code = await runImportCli([...args, '--endpoint', endpoint, '--no-progress'], {
-    env: { MEMBER_HASH_PEPPER: TEST_PEPPER, MEMBER_FACTORS: 'birthDate,postalCode' },
+  const target = atLocal ? ['--endpoint', endpoint] : [];
+  const code = await runImportCli([...args, ...target, '--no-progress'], {
+    env: { MEMBER_HASH_PEPPER: TEST_PEPPER, MEMBER_FACTORS: 'birthDate,postalCode', ...env },
     cwd: dir,
     stdout: sink((t) => (stdout += t)),
     stderr: sink((t) => (stderr += t)),
@@ -126,6 +133,31 @@ describe('npm run import with real company files', () => {
     const right = await cli([file, '--table', table, '--delimiter', ';']);
     expect(right.code).toBe(0);
     expect(await memberIds(table)).toEqual(['M-1']);
+  });
+
+  test('a malformed variable stops the import naming it, leaving the table and the folder as they were', async () => {
+    const table = await freshTable();
+    await writeFile(join(dir, 'env.csv'), 'memberId,birthDate,postalCode\nM-1,1980-01-02,100-0001\n');
+    // MEMBERS_TABLE and DYNAMODB_ENDPOINT are read only without --table and --endpoint.
+    for (const [args, options, problem] of [
+      [
+        ['env.csv', '--table', table],
+        { env: { MEMBER_FACTORS: 'birthDate,shoeSize' } },
+        'MEMBER_FACTORS has unknown factor "shoeSize"',
+      ],
+      [['env.csv'], { env: { MEMBERS_TABLE: 'x' } }, 'MEMBERS_TABLE must be a DynamoDB table name, got "x".'],
+      [
+        ['env.csv', '--table', table],
+        { env: { DYNAMODB_ENDPOINT: 'nope' }, endpoint: false },
+        'DYNAMODB_ENDPOINT must be an absolute http(s) URL, got "nope".',
+      ],
+    ] as const) {
+      const { code, stderr } = await cli([...args], options);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Import failed: ${problem}`);
+    }
+    expect(await memberIds(table)).toEqual([]);
+    expect(await leftovers('env.csv')).toEqual([]);
   });
 
   test('says why a file cannot be read', async () => {

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { importsOf, tsFiles } from './module-imports.js';
 
 /**
  * The core stays free of infrastructure: use cases and ports under `functions/core/` receive
@@ -24,19 +24,6 @@ const FORBIDDEN_PACKAGES: ReadonlyArray<[RegExp, string]> = [
 
 /** Folders of `functions/` the core must not import from. */
 const FORBIDDEN_FOLDERS = ['adapters', 'handlers', 'local'].map((f) => join(ROOT, 'functions', f));
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return tsFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
-}
-
-/** Every module specifier of a file: imports, `import type`, re-exports, `import()` and `typeof import()`. */
-function importsOf(source: string): string[] {
-  return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
-}
 
 /** Why `specifier`, imported by `file`, breaks the core's rule; undefined when it is allowed. */
 function violation(file: string, specifier: string): string | undefined {

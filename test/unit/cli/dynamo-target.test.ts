@@ -80,8 +80,9 @@ describe('resolveDynamoTarget (npm run import / export / send)', () => {
     expect(() => resolveDynamoTarget({ endpoint: 'ftp://x' }, 'links', { env: {} })).toThrow(
       new DynamoTargetError('--endpoint is not an http(s) URL: "ftp://x".'),
     );
+    // The variable's own rule (functions/manifest/config-schema.ts) words the message.
     expect(() => resolveDynamoTarget({}, 'links', { env: { DYNAMODB_ENDPOINT: 'nope' } })).toThrow(
-      /DYNAMODB_ENDPOINT is not an http\(s\) URL/,
+      new DynamoTargetError('DYNAMODB_ENDPOINT must be an absolute http(s) URL, got "nope".'),
     );
     const bad = join(dir, 'bad-endpoint');
     writeFileSync(bad, 'not a url');

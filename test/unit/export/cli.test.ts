@@ -43,6 +43,25 @@ describe('export CLI', () => {
     expect(t.out()).toBe('');
   });
 
+  it.each([
+    [
+      { EXPORT_BUCKET: 'Not_A_Bucket' },
+      ['--s3'],
+      'EXPORT_BUCKET must be an S3 bucket name, got "Not_A_Bucket".',
+    ],
+    [{ DYNAMODB_ENDPOINT: 'nope' }, [], 'DYNAMODB_ENDPOINT must be an absolute http(s) URL, got "nope".'],
+    [
+      { AUDIT_TABLE: 'x' },
+      ['--audit', '--endpoint', 'http://127.0.0.1:1'],
+      'AUDIT_TABLE must be a DynamoDB table name, got "x".',
+    ],
+  ])('refuses the malformed variable of %j, naming it', async (env, argv, message) => {
+    const t = io(env);
+    await expect(runExportCli(argv, t.io)).resolves.toBe(2);
+    expect(t.err()).toBe(`export: ${message}\n`);
+    expect(t.out()).toBe('');
+  });
+
   it('fails with exit code 1 and a hint when DynamoDB cannot be reached, writing nothing', async () => {
     const t = io();
     await expect(runExportCli(['--endpoint', 'http://127.0.0.1:9'], t.io)).resolves.toBe(1);

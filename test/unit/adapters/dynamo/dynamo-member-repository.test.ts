@@ -71,14 +71,16 @@ describe('DynamoMemberRepository batches', () => {
     expect(sent.map((s) => s.size)).toEqual([100, 40]);
   });
 
-  test('refuses oversized batches', async () => {
-    const { client } = throttlingClient([]);
-    const repo = new DynamoMemberRepository(client, 't');
-    await expect(
-      repo.putMembers(
-        Array.from({ length: 26 }, (_, i) => member(i)),
-        'now',
-      ),
-    ).rejects.toThrow(RangeError);
+  test('splits any number of members into requests DynamoDB accepts, one after another, each retried', async () => {
+    const { client, sent } = throttlingClient([0, 5, 0, 0, 30, 0, 0]);
+    const repo = new DynamoMemberRepository(client, 't', { baseBackoffMs: 1 });
+    await repo.putMembers(
+      Array.from({ length: 60 }, (_, i) => member(i)),
+      'now',
+    );
+    expect(sent.splice(0).map((s) => s.size)).toEqual([25, 25, 5, 10]);
+    const found = await repo.contentHashes(Array.from({ length: 250 }, (_, i) => `M-${i}`));
+    expect(found.size).toBe(250);
+    expect(sent.map((s) => s.size)).toEqual([100, 30, 100, 50]);
   });
 });

@@ -21,6 +21,8 @@ class MemoryStore implements MemberImportStore {
   puts = 0;
   putItems = 0;
   deletes = 0;
+  /** Sizes of the store's delete calls, in order. */
+  deleteCalls: number[] = [];
   inFlight = 0;
   maxInFlight = 0;
 
@@ -39,14 +41,13 @@ class MemoryStore implements MemberImportStore {
     );
   }
   async putMembers(members: readonly StoredMember[], importedAt: string) {
-    expect(members.length).toBeLessThanOrEqual(25);
     this.puts++;
     this.putItems += members.length;
     await this.request(() => members.forEach((m) => this.items.set(m.memberId, { ...m, importedAt })));
   }
   async deleteMembers(ids: readonly string[]) {
-    expect(ids.length).toBeLessThanOrEqual(25);
     this.deletes += ids.length;
+    this.deleteCalls.push(ids.length);
     await this.request(() => ids.forEach((id) => this.items.delete(id)));
   }
   async *scanMemberIds(segment: number, total: number) {
@@ -188,6 +189,16 @@ describe('importMembers', () => {
     expect(store.items.size).toBe(41);
     expect(store.items.has('M-000050')).toBe(true);
     expect(store.items.has('M-000045')).toBe(false);
+  });
+
+  test('hands the store whole batches: how many items one request holds is the store’s business', async () => {
+    const store = new MemoryStore();
+    await run(store, csv([HEADER, ...Array.from({ length: 250 }, (_, i) => row(i))])).result;
+    expect(store.puts).toBe(3); // batches of 100, 100 and 50 rows, each one call
+    expect(store.putItems).toBe(250);
+    const summary = await run(store, csv([HEADER, row(0)]), { deleteMissing: true, concurrency: 1 }).result;
+    expect(summary).toMatchObject({ deleted: 249 });
+    expect(store.deleteCalls).toEqual([100, 100, 49]);
   });
 
   test('--delete-missing refuses a file without a single valid row', async () => {
