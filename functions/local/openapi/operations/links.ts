@@ -2,6 +2,12 @@ import { ref } from '../components.js';
 import { JSON_INPUT, LINE_AUTH } from '../error-responses.js';
 import { jsonBody, type Area, type OperationSpec } from '../operation.js';
 
+/** What every linking pattern answers when it links, or finds the pair linked already (idempotent). */
+const LINKED = {
+  '201': jsonBody(ref('Link'), 'Linked.'),
+  '200': jsonBody(ref('Link'), 'The same pair was already linked.'),
+};
+
 /** Patterns 2 and 3 differ only in who checks the member data, and pattern 2 may find its API down. */
 const memberLinkOperation = (pattern: 2 | 3): OperationSpec => ({
   summary:
@@ -13,10 +19,7 @@ const memberLinkOperation = (pattern: 2 | 3): OperationSpec => ({
     required: true,
     content: { 'application/json': { schema: ref('MemberLinkRequest') } },
   },
-  responses: {
-    '201': jsonBody(ref('Link'), 'Linked.'),
-    '200': jsonBody(ref('Link'), 'The same pair was already linked.'),
-  },
+  responses: LINKED,
   problems: [
     ...JSON_INPUT,
     ...LINE_AUTH,
@@ -39,10 +42,7 @@ export const LINKS: Area = {
       summary: "Pattern 1 (LIFF): link the caller's LINE account with the company account of an ID token",
       lineToken: true,
       requestBody: { required: true, content: { 'application/json': { schema: ref('LinkRequest') } } },
-      responses: {
-        '201': jsonBody(ref('Link'), 'Linked.'),
-        '200': jsonBody(ref('Link'), 'The same pair was already linked.'),
-      },
+      responses: LINKED,
       problems: [
         ...JSON_INPUT,
         ...LINE_AUTH,
