@@ -6,6 +6,7 @@ import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { apiEvent, invocationContext, type Handler } from './lambda-invoke.js';
+import { linkWriter } from './link-write.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
@@ -43,53 +44,26 @@ const suite: BenchSuite = {
     const chunk = total / chunks;
     const rows: BenchRow[] = [];
 
-    const messaging = tableName('messaging');
+    const writeLink = linkWriter(doc, {
+      links,
+      messaging: tableName('messaging'),
+      sessions: tableName('sessions'),
+      audit,
+    });
     /**
-     * The writes of a link (link both ways, the check that no friendship is known, the audit
-     * event), as the repository sends them for an ID token.
+     * The writes of a link as the repository sends them for an ID token on POST /links: link both
+     * ways, the check that no friendship is known, the audit event, the company ID token's binding.
      */
-    const linkWrite = (lineUserId: string, companyUserId: string) => {
-      const linkedAt = new Date().toISOString();
-      const attributes = { lineUserId, companyUserId, method: 'oidc', linkedAt };
-      return new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: links,
-              Item: { pk: `LINE#${lineUserId}`, ...attributes },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Put: {
-              TableName: links,
-              Item: { pk: `COMPANY#${companyUserId}`, ...attributes },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            ConditionCheck: {
-              TableName: messaging,
-              Key: { pk: `FRIEND#${lineUserId}` },
-              ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
-            },
-          },
-          {
-            Put: {
-              TableName: audit,
-              Item: {
-                pk: `LINE#${lineUserId}`,
-                sk: `${linkedAt}#${randomBytes(8).toString('hex')}`,
-                type: 'link',
-                at: linkedAt,
-                ...attributes,
-              },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            },
-          },
-        ],
+    const linkWrite = (lineUserId: string, companyUserId: string) =>
+      writeLink({
+        lineUserId,
+        companyUserId,
+        channelId: process.env.LINE_CHANNEL_ID!,
+        companyToken: {
+          tokenId: randomBytes(16).toString('hex'),
+          expiresAt: Math.floor(Date.now() / 1000) + 600,
+        },
       });
-    };
     const unlinkWrite = (lineUserId: string, companyUserId: string) =>
       new TransactWriteCommand({
         TransactItems: [
