@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { apiEvent, invocationContext, type Handler } from './lambda-invoke.js';
-import { linkWriter } from './link-write.js';
+import { linkWriter, unlinkWriter } from './link-write.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
@@ -59,43 +59,15 @@ const suite: BenchSuite = {
         lineUserId,
         companyUserId,
         channelId: process.env.LINE_CHANNEL_ID!,
-        companyToken: {
-          tokenId: randomBytes(16).toString('hex'),
-          expiresAt: Math.floor(Date.now() / 1000) + 600,
-        },
+        bindsCompanyToken: true,
       });
+    /** The writes of an unlink as the repository sends them (DELETE /links/me). */
+    const writeUnlink = unlinkWriter(doc, { links, audit });
     const unlinkWrite = (lineUserId: string, companyUserId: string) =>
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: links,
-              Key: { pk: `LINE#${lineUserId}` },
-              ConditionExpression: 'companyUserId = :c',
-              ExpressionAttributeValues: { ':c': companyUserId },
-            },
-          },
-          {
-            Delete: {
-              TableName: links,
-              Key: { pk: `COMPANY#${companyUserId}` },
-              ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :l',
-              ExpressionAttributeValues: { ':l': lineUserId },
-            },
-          },
-          {
-            Put: {
-              TableName: audit,
-              Item: {
-                pk: `LINE#${lineUserId}`,
-                sk: `${new Date().toISOString()}#${randomBytes(8).toString('hex')}`,
-                type: 'unlink',
-              },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            },
-          },
-        ],
-      });
+      writeUnlink(
+        { lineUserId, companyUserId, method: 'oidc', linkedAt: new Date().toISOString() },
+        process.env.LINE_CHANNEL_ID!,
+      );
 
     try {
       const load = async (name: string) =>

@@ -4,6 +4,7 @@ import { DynamoAuditLog } from '../functions/adapters/dynamo/dynamo-audit-log.js
 import {
   linkGuardItem,
   linkTransactItems,
+  unlinkDeletes,
   type FriendshipPlan,
 } from '../functions/adapters/dynamo/dynamo-link-repository.js';
 import type { Link } from '../functions/core/link.js';
@@ -24,8 +25,8 @@ export interface NewLink {
   channelId?: string;
   /** LINE's answer about the friendship (an access token's link); otherwise none may be known. */
   friend?: boolean;
-  /** The company ID token spent on the link (POST /links binds it); none for the web flow. */
-  companyToken?: { tokenId: string; expiresAt: number };
+  /** Binds a company ID token of its own to the user, as POST /links does (the web flow does not). */
+  bindsCompanyToken?: boolean;
 }
 
 /**
@@ -52,11 +53,12 @@ export function linkWriter(
       input.friend === undefined
         ? { kind: 'expect-none' }
         : { kind: 'record', state: { friend: input.friend, at: linkedAt } };
-    const guards = input.companyToken
+    const token = { tokenId: randomUUID(), expiresAt: Math.floor(Date.now() / 1000) + 600 };
+    const guards = input.bindsCompanyToken
       ? [
           linkGuardItem(
             itemTables,
-            { kind: 'company-token', lineUserId: input.lineUserId, ...input.companyToken },
+            { kind: 'company-token', lineUserId: input.lineUserId, ...token },
             randomUUID(),
           ),
         ]
@@ -64,4 +66,23 @@ export function linkWriter(
     const items = linkTransactItems(itemTables, link, plan, auditWrites({ type: 'link', link }), guards);
     return new TransactWriteCommand({ TransactItems: items });
   };
+}
+
+/**
+ * Builds the TransactWriteItems of an unlink as DynamoLinkRepository.deleteByLineUserId sends it
+ * (both sides deleted while they are still this link, the `unlink` audit event with the request's
+ * channel), from the repository's own items.
+ */
+export function unlinkWriter(
+  doc: DynamoDBDocumentClient,
+  tables: Pick<LinkWriteTables, 'links' | 'audit'>,
+): (link: Link, channelId?: string) => TransactWriteCommand {
+  const auditWrites = new DynamoAuditLog(doc, tables.audit).transactionWrites();
+  return (link, channelId) =>
+    new TransactWriteCommand({
+      TransactItems: [
+        ...unlinkDeletes(tables.links, link),
+        ...auditWrites({ type: 'unlink', link, ...(channelId === undefined ? {} : { channelId }) }),
+      ],
+    });
 }

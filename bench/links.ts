@@ -225,10 +225,7 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
         companyUserId: input.companyUserId,
         channelId: process.env.LINE_CHANNEL_ID!,
         ...(friend === undefined ? {} : { friend }),
-        companyToken: {
-          tokenId: randomBytes(16).toString('hex'),
-          expiresAt: Math.floor(Date.now() / 1000) + 600,
-        },
+        bindsCompanyToken: true,
       }),
     );
     return performance.now() - start;
