@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * Jest runs TypeScript as native ESM through @swc/jest (fast transform, no type check:
- * `npm run typecheck` does that). Four projects: unit, integration and infra mirror the test
- * tree; e2e holds the browser tests (`*.e2e.test.ts`), which need Debian's Chromium. The
- * integration and e2e projects start DynamoDB Local, once per project, in their globalSetup.
+ * `npm run typecheck` does that). Each project is one folder of test/: unit, integration, infra,
+ * and e2e, the browser tests (`*.e2e.test.ts`), which need Debian's Chromium; the
+ * deployed project reruns some integration suites. The integration and e2e projects start
+ * DynamoDB Local, once per project, in their globalSetup.
  *
  * Without Chromium the e2e project is left out and the run says so; in CI (`CI=true`) it always
  * runs, so a machine without Chromium fails loudly instead of passing quietly.
@@ -31,8 +32,6 @@ const withDynamoDbLocal = {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
 };
-
-const E2E = '\\.e2e\\.test\\.ts$';
 
 /**
  * The HTTP contract suites that also run against the deployed-artifact mode (the bundles of a
@@ -75,7 +74,7 @@ function hasChromium() {
 const runE2e = process.env.CI === 'true' || hasChromium();
 if (!runE2e) {
   process.stderr.write(
-    'jest: SKIPPING the e2e project (browser tests, test/**/*.e2e.test.ts): Chromium is not installed. ' +
+    'jest: SKIPPING the e2e project (browser tests, test/e2e/): Chromium is not installed. ' +
       'Install it with `apt-get install -y chromium` to run them.\n',
   );
 }
@@ -88,7 +87,6 @@ export default {
       ...withDynamoDbLocal,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testPathIgnorePatterns: [E2E],
     },
     {
       ...common,
@@ -111,7 +109,7 @@ export default {
             ...common,
             ...withDynamoDbLocal,
             displayName: 'e2e',
-            testMatch: ['<rootDir>/test/**/*.e2e.test.ts'],
+            testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
           },
         ]
       : []),

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { apiEvent, invocationContext, type Handler } from './lambda-invoke.js';
+import { linkWriter, unlinkWriter } from './link-write.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
 /**
@@ -43,85 +44,30 @@ const suite: BenchSuite = {
     const chunk = total / chunks;
     const rows: BenchRow[] = [];
 
-    const messaging = tableName('messaging');
+    const writeLink = linkWriter(doc, {
+      links,
+      messaging: tableName('messaging'),
+      sessions: tableName('sessions'),
+      audit,
+    });
     /**
-     * The writes of a link (link both ways, the check that no friendship is known, the audit
-     * event), as the repository sends them for an ID token.
+     * The writes of a link as the repository sends them for an ID token on POST /links: link both
+     * ways, the check that no friendship is known, the audit event, the company ID token's binding.
      */
-    const linkWrite = (lineUserId: string, companyUserId: string) => {
-      const linkedAt = new Date().toISOString();
-      const attributes = { lineUserId, companyUserId, method: 'oidc', linkedAt };
-      return new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: links,
-              Item: { pk: `LINE#${lineUserId}`, ...attributes },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Put: {
-              TableName: links,
-              Item: { pk: `COMPANY#${companyUserId}`, ...attributes },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            ConditionCheck: {
-              TableName: messaging,
-              Key: { pk: `FRIEND#${lineUserId}` },
-              ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
-            },
-          },
-          {
-            Put: {
-              TableName: audit,
-              Item: {
-                pk: `LINE#${lineUserId}`,
-                sk: `${linkedAt}#${randomBytes(8).toString('hex')}`,
-                type: 'link',
-                at: linkedAt,
-                ...attributes,
-              },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            },
-          },
-        ],
+    const linkWrite = (lineUserId: string, companyUserId: string) =>
+      writeLink({
+        lineUserId,
+        companyUserId,
+        channelId: process.env.LINE_CHANNEL_ID!,
+        bindsCompanyToken: true,
       });
-    };
+    /** The writes of an unlink as the repository sends them (DELETE /links/me). */
+    const writeUnlink = unlinkWriter(doc, { links, audit });
     const unlinkWrite = (lineUserId: string, companyUserId: string) =>
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: links,
-              Key: { pk: `LINE#${lineUserId}` },
-              ConditionExpression: 'companyUserId = :c',
-              ExpressionAttributeValues: { ':c': companyUserId },
-            },
-          },
-          {
-            Delete: {
-              TableName: links,
-              Key: { pk: `COMPANY#${companyUserId}` },
-              ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :l',
-              ExpressionAttributeValues: { ':l': lineUserId },
-            },
-          },
-          {
-            Put: {
-              TableName: audit,
-              Item: {
-                pk: `LINE#${lineUserId}`,
-                sk: `${new Date().toISOString()}#${randomBytes(8).toString('hex')}`,
-                type: 'unlink',
-              },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            },
-          },
-        ],
-      });
+      writeUnlink(
+        { lineUserId, companyUserId, method: 'oidc', linkedAt: new Date().toISOString() },
+        process.env.LINE_CHANNEL_ID!,
+      );
 
     try {
       const load = async (name: string) =>

@@ -1,7 +1,6 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject, webcrypto } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { CachedLineTokenVerifier } from '../functions/adapters/line/cached-line-token-verifier.js';
 import { LinePlatformClient } from '../functions/adapters/line/line-platform-client.js';
@@ -10,6 +9,7 @@ import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { apiEvent, invocationContext, type Handler } from './lambda-invoke.js';
+import { linkWriter } from './link-write.js';
 import { interleave, ms, percentile, rotate } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
@@ -19,8 +19,8 @@ import type { BenchRow, BenchSuite } from './types.js';
  *     the handlers wire it): a token seen before vs a bare node:crypto ES256 signature check of
  *     the same token; first-seen tokens vs bare jose `jwtVerify` over the same key set (jose is
  *     WebCrypto-bound, so that is the floor of any jose-based verifier);
- * (b) POST /links vs the same TransactWriteItems (link, audit event, friendship item) sent
- *     straight to DynamoDB Local, after the same GET of LINE's friendship status API when the app
+ * (b) POST /links vs the same TransactWriteItems (the repository's: link, friendship item, audit
+ *     event, company token binding) sent straight to DynamoDB Local, after the same GET of LINE's friendship status API when the app
  *     sends an access token. The gated rows call the handler with the API Gateway event, as the
  *     Lambda runtime does (a bare SDK function sits behind API Gateway too, so neither side pays
  *     an HTTP hop); a report row goes through the local server end to end. Each with a
@@ -197,16 +197,21 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
       req.end(body);
     });
 
-  const messagingTable = tableName('messaging');
+  const writeLink = linkWriter(doc, {
+    links: table,
+    messaging: tableName('messaging'),
+    sessions: tableName('sessions'),
+    audit: auditTable,
+  });
   /**
-   * The same DynamoDB work done bare: one TransactWriteItems with the link's two items, its audit
-   * event and the friendship item of the link's transaction: a ConditionCheck that none is known
-   * (ID token), or LINE's answer recorded newest-wins (access token, after the same GET of LINE's
-   * friendship status API the project makes with the user's token).
+   * The same DynamoDB work done bare: the link's TransactWriteItems as the repository builds it
+   * (the link's two items, the friendship item, its audit event and the company ID token's
+   * binding), with the friendship item a ConditionCheck that none is known (ID token), or LINE's
+   * answer recorded newest-wins (access token, after the same GET of LINE's friendship status API
+   * the project makes with the user's token).
    */
   const baseline = async (input: { lineUserId: string; companyUserId: string; accessToken?: string }) => {
     const start = performance.now();
-    const linkedAt = new Date().toISOString();
     let friend: boolean | undefined;
     if (input.accessToken !== undefined) {
       const res = await fetch(`${line.url}/friendship/v1/status`, {
@@ -214,60 +219,13 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
       });
       friend = ((await res.json()) as { friendFlag: boolean }).friendFlag;
     }
-    const attributes = {
-      lineUserId: input.lineUserId,
-      companyUserId: input.companyUserId,
-      method: 'oidc',
-      linkedAt,
-      ...(friend === undefined ? {} : { friend, friendUpdatedAt: linkedAt }),
-    };
-    const friendKey = { TableName: messagingTable, Key: { pk: `FRIEND#${input.lineUserId}` } };
     await doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: table,
-              Item: { pk: `LINE#${attributes.lineUserId}`, ...attributes },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Put: {
-              TableName: table,
-              Item: { pk: `COMPANY#${attributes.companyUserId}`, ...attributes },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          friend === undefined
-            ? {
-                ConditionCheck: {
-                  ...friendKey,
-                  ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
-                },
-              }
-            : {
-                Update: {
-                  ...friendKey,
-                  UpdateExpression: 'SET friend = :friend, friendUpdatedAt = :at',
-                  ConditionExpression: 'attribute_not_exists(friendUpdatedAt) OR friendUpdatedAt < :at',
-                  ExpressionAttributeValues: { ':friend': friend, ':at': linkedAt },
-                },
-              },
-          {
-            Put: {
-              TableName: auditTable,
-              Item: {
-                pk: `LINE#${attributes.lineUserId}`,
-                sk: `${linkedAt}#${randomBytes(8).toString('hex')}`,
-                type: 'link',
-                at: linkedAt,
-                ...attributes,
-              },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            },
-          },
-        ],
+      writeLink({
+        lineUserId: input.lineUserId,
+        companyUserId: input.companyUserId,
+        channelId: process.env.LINE_CHANNEL_ID!,
+        ...(friend === undefined ? {} : { friend }),
+        bindsCompanyToken: true,
       }),
     );
     return performance.now() - start;

@@ -6,11 +6,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { DEFAULT_COMPANY_MEMBERS, testLineUserId } from '../functions/local/emulators/test-identities.js';
+import { linkWriter } from './link-write.js';
 import { interleave, ms, percentile } from './stats.js';
 import type { BenchRow } from './types.js';
 
@@ -23,8 +24,12 @@ const line = stack.line!;
 const company = stack.company!;
 const doc = createDocumentClient(loadDynamoConfig());
 const sessions = tableName('sessions');
-const linksTable = tableName('links');
-const auditTable = tableName('audit');
+const writeLink = linkWriter(doc, {
+  links: tableName('links'),
+  messaging: tableName('messaging'),
+  sessions,
+  audit: tableName('audit'),
+});
 const api = stack.api.url; // 127.0.0.1: the same server PUBLIC_BASE_URL (localhost) names
 const returnTo = stack.demoUrl;
 const run = randomBytes(3).toString('hex');
@@ -254,39 +259,12 @@ async function baselineCompanyCallback(): Promise<number> {
   });
   if (res.status !== 200) throw new Error(`baseline company token answered ${res.status}`);
   await res.json();
-  const linkedAt = new Date().toISOString();
-  const attributes = { lineUserId, companyUserId: `M-WEB-BASE-${run}-${i}`, method: 'oidc', linkedAt };
+  // The web flow's link: the session's LINE channel, no company token to bind.
   await doc.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: linksTable,
-            Item: { pk: `LINE#${lineUserId}`, ...attributes },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        {
-          Put: {
-            TableName: linksTable,
-            Item: { pk: `COMPANY#${attributes.companyUserId}`, ...attributes },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        {
-          Put: {
-            TableName: auditTable,
-            Item: {
-              pk: `LINE#${lineUserId}`,
-              sk: `${linkedAt}#${hex(8)}`,
-              type: 'link',
-              at: linkedAt,
-              ...attributes,
-            },
-            ConditionExpression: 'attribute_not_exists(sk)',
-          },
-        },
-      ],
+    writeLink({
+      lineUserId,
+      companyUserId: `M-WEB-BASE-${run}-${i}`,
+      channelId: process.env.LINE_CHANNEL_ID!,
     }),
   );
   return performance.now() - start;

@@ -12,7 +12,8 @@ import type { BenchRow, BenchSuite } from './types.js';
  * - `GET /auth/line/callback` vs the conditional DeleteItem (consume), the POST to LINE's token
  *   endpoint (the emulator) and the PutItem of the company-leg session;
  * - `GET /auth/company/callback` vs the DeleteItem, the POST to the IdP's token endpoint and the
- *   link's TransactWriteItems (two link items and the audit event).
+ *   link's TransactWriteItems as the repository builds it (two link items, the check that no
+ *   friendship is known, the audit event).
  *
  * The ratio is the service's own overhead on top of that unavoidable I/O: the API Gateway adapter
  * hop, middy, state and PKCE handling, HS256 / RS256 ID token verification (keys cached), HTML

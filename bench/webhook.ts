@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
 import { BOT_USER_ID, testLineUserId } from '../functions/local/emulators/test-identities.js';
+import { linkWriter } from './link-write.js';
 import { applyLikeTheProject } from './webhook-burst.js';
 import { interleave, ms, percentile } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
@@ -45,22 +46,10 @@ async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
   const user = (side: string, i: number) => testLineUserId(`bench-webhook-${side}-${run}-${i}`);
 
   // Linked users, made ahead of time (linking is another row's work).
+  const writeLink = linkWriter(doc, { links, messaging, sessions: tableName('sessions'), audit });
   for (const side of ['project', 'base']) {
     for (let i = 0; i < rounds + 20; i++) {
-      const attributes = {
-        lineUserId: user(side, i),
-        companyUserId: `M-WH-${side}-${run}-${i}`,
-        method: 'oidc',
-        linkedAt: new Date().toISOString(),
-      };
-      await doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: links, Item: { pk: `LINE#${attributes.lineUserId}`, ...attributes } } },
-            { Put: { TableName: links, Item: { pk: `COMPANY#${attributes.companyUserId}`, ...attributes } } },
-          ],
-        }),
-      );
+      await doc.send(writeLink({ lineUserId: user(side, i), companyUserId: `M-WH-${side}-${run}-${i}` }));
     }
   }
   const body = (userId: string) =>

@@ -58,7 +58,7 @@ const FRIENDSHIP_ITEM = 2;
  * (`expect-seen`), or records the state LINE told, newest wins (`record`). The link starts with
  * the state of the last two.
  */
-type FriendshipPlan =
+export type FriendshipPlan =
   | { kind: 'expect-none' }
   | { kind: 'expect-seen'; state: StoredFriendship }
   | { kind: 'record'; state: StoredFriendship };
@@ -109,10 +109,11 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
     if (friendship && this.friendshipTable === undefined) {
       throw new Error('DynamoLinkRepository: a friendship to take over needs the friendship table.');
     }
+    const tables = this.tables();
     const extra = this.extraWrites?.({ type: 'link', link, consentVersion: context.consentVersion }) ?? [];
     // Identifies this call's own writes (a webhook claim found after a lost answer is ours).
     const attempt = randomUUID();
-    const guardItems = guards.map((guard) => this.guardItem(guard, attempt));
+    const guardItems = guards.map((guard) => linkGuardItem(tables, guard, attempt));
     let plan: FriendshipPlan | undefined =
       friendship === undefined
         ? undefined
@@ -121,15 +122,9 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
           : { kind: 'record', state: { friend: friendship.friend, at: friendship.at } };
 
     for (let conflicts = 0, changes = 0; ;) {
-      const state = plan && plan.kind !== 'expect-none' ? plan.state : undefined;
-      const stored: Link = state ? { ...link, friend: state.friend, friendUpdatedAt: state.at } : link;
-      const items = [
-        ...this.linkPuts(stored),
-        ...(plan ? [this.friendshipItem(link.lineUserId, plan)] : []),
-        ...extra,
-      ];
-      const firstGuard = items.length;
-      items.push(...guardItems);
+      const stored = linkAsStored(link, plan);
+      const items = linkTransactItems(tables, link, plan, extra, guardItems);
+      const firstGuard = items.length - guardItems.length;
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
         return { link: stored, created: true };
@@ -182,46 +177,9 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
     }
   }
 
-  /** The transaction item of one guard: a switch on its kind, one helper per kind. */
-  private guardItem(guard: LinkGuard, attempt: string): TransactItem {
-    switch (guard.kind) {
-      case 'company-token':
-        return this.companyTokenItem(guard);
-      case 'webhook-event':
-        return webhookClaimPut(this.messagingTable(), guard.claim, attempt, new Date());
-      case 'account-link-nonce':
-        return nonceConsumeDelete(this.messagingTable(), guard.nonce, guard.lineUserId, guard.now);
-    }
-  }
-
-  /** The messaging table (friendships, webhook claims, nonces). */
-  private messagingTable(): string {
-    if (this.friendshipTable === undefined) {
-      throw new Error('DynamoLinkRepository: webhook-event and nonce guards need the messaging table.');
-    }
-    return this.friendshipTable;
-  }
-
-  /**
-   * Binds a company ID token to the LINE user presenting it, until the token expires: free, or
-   * already bound to this very user (a client's retry), else the transaction is cancelled.
-   */
-  private companyTokenItem(guard: Extract<LinkGuard, { kind: 'company-token' }>): TransactItem {
-    if (this.sessionsTable === undefined) {
-      throw new Error('DynamoLinkRepository: a company-token guard needs the sessions table.');
-    }
-    return {
-      Put: {
-        TableName: this.sessionsTable,
-        Item: {
-          pk: companyTokenKey(guard.tokenId),
-          lineUserId: guard.lineUserId,
-          expiresAt: guard.expiresAt,
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :u',
-        ExpressionAttributeValues: { ':u': guard.lineUserId },
-      },
-    };
+  /** The tables the transaction items name. */
+  private tables(): LinkTables {
+    return { links: this.tableName, messaging: this.friendshipTable, sessions: this.sessionsTable };
   }
 
   /**
@@ -241,77 +199,6 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
         if (conflicts >= CONFLICT_RETRIES) throw new WriteContendedError({ cause: error });
         await backoff(conflicts);
       }
-    }
-  }
-
-  /** The two sides of a link, each conditional on its key being free; reachability on the LINE side only. */
-  private linkPuts(link: Link): TransactItem[] {
-    const attributes = {
-      lineUserId: link.lineUserId,
-      companyUserId: link.companyUserId,
-      method: link.method,
-      linkedAt: link.linkedAt,
-      ...(link.channelId !== undefined ? { channelId: link.channelId } : {}),
-    };
-    const reachability =
-      link.friendUpdatedAt !== undefined
-        ? { friend: link.friend, friendUpdatedAt: link.friendUpdatedAt }
-        : {};
-    return [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { pk: lineKey(link.lineUserId), ...attributes, ...reachability },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { pk: companyKey(link.companyUserId), ...attributes },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-    ];
-  }
-
-  /**
-   * The friendship item of a link's transaction. Race-free against the webhook, which records a
-   * state on `FRIEND#…` first and then on the link only if the link exists (newest wins): if its
-   * write commits before ours, our condition fails and we start over from it; if after, our link
-   * exists by then and the webhook updates it. Either way the link ends with the newest state.
-   */
-  private friendshipItem(lineUserId: string, plan: FriendshipPlan): TransactItem {
-    const target = { TableName: this.friendshipTable!, Key: { pk: friendKey(lineUserId) } };
-    // The old item comes back with a failed condition: the state to start over from, without a read.
-    const returnOld = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
-    switch (plan.kind) {
-      case 'expect-none':
-        return {
-          ConditionCheck: {
-            ...target,
-            ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
-            ...returnOld,
-          },
-        };
-      case 'expect-seen':
-        return {
-          ConditionCheck: {
-            ...target,
-            ConditionExpression: 'friendUpdatedAt = :seen',
-            ExpressionAttributeValues: { ':seen': plan.state.at },
-            ...returnOld,
-          },
-        };
-      case 'record':
-        return {
-          Update: {
-            ...friendshipUpdate(target.TableName, target.Key.pk, plan.state, NEWER_FRIENDSHIP),
-            ...returnOld,
-          },
-        };
     }
   }
 
@@ -414,6 +301,172 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
       new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
     );
     return toLink(result.Item);
+  }
+}
+
+/** The tables a link's transaction items name: the messaging and sessions tables only for what needs them. */
+export interface LinkTables {
+  links: string;
+  /** Friendships, webhook claims and nonces. */
+  messaging?: string | undefined;
+  /** Where `company-token` guards are recorded. */
+  sessions?: string | undefined;
+}
+
+/**
+ * The items of a link's transaction, in the order {@link DynamoLinkRepository.create} reads the
+ * cancellation reasons by: the two sides (with the friendship state `plan` carries), the
+ * friendship item, the extra writes, then the guards' items ({@link linkGuardItem}). Pure, so that
+ * the bench's bare baseline sends the very transaction the repository sends.
+ */
+export function linkTransactItems(
+  tables: LinkTables,
+  link: Link,
+  plan: FriendshipPlan | undefined,
+  extra: readonly TransactItem[] = [],
+  guardItems: readonly TransactItem[] = [],
+): TransactItem[] {
+  return [
+    ...linkPuts(tables.links, linkAsStored(link, plan)),
+    ...(plan
+      ? [
+          friendshipItem(
+            messagingTable(tables, 'a friendship to take over needs the friendship table'),
+            link.lineUserId,
+            plan,
+          ),
+        ]
+      : []),
+    ...extra,
+    ...guardItems,
+  ];
+}
+
+/** The link as its transaction stores it: with the friendship state the plan asserts or records. */
+function linkAsStored(link: Link, plan: FriendshipPlan | undefined): Link {
+  const state = plan && plan.kind !== 'expect-none' ? plan.state : undefined;
+  return state ? { ...link, friend: state.friend, friendUpdatedAt: state.at } : link;
+}
+
+/**
+ * The transaction item of one guard: a switch on its kind, one helper per kind. `attempt`
+ * identifies the call's own writes (a webhook claim found after a lost answer is its own).
+ */
+export function linkGuardItem(tables: LinkTables, guard: LinkGuard, attempt: string): TransactItem {
+  switch (guard.kind) {
+    case 'company-token':
+      return companyTokenItem(tables, guard);
+    case 'webhook-event':
+      return webhookClaimPut(messagingTable(tables, GUARD_NEEDS_MESSAGING), guard.claim, attempt, new Date());
+    case 'account-link-nonce':
+      return nonceConsumeDelete(
+        messagingTable(tables, GUARD_NEEDS_MESSAGING),
+        guard.nonce,
+        guard.lineUserId,
+        guard.now,
+      );
+  }
+}
+
+/** The messaging table (friendships, webhook claims, nonces); `missing` says who needed it. */
+function messagingTable(tables: LinkTables, missing: string): string {
+  if (tables.messaging === undefined) throw new Error(`DynamoLinkRepository: ${missing}.`);
+  return tables.messaging;
+}
+
+const GUARD_NEEDS_MESSAGING = 'webhook-event and nonce guards need the messaging table';
+
+/**
+ * Binds a company ID token to the LINE user presenting it, until the token expires: free, or
+ * already bound to this very user (a client's retry), else the transaction is cancelled.
+ */
+function companyTokenItem(
+  tables: LinkTables,
+  guard: Extract<LinkGuard, { kind: 'company-token' }>,
+): TransactItem {
+  if (tables.sessions === undefined) {
+    throw new Error('DynamoLinkRepository: a company-token guard needs the sessions table.');
+  }
+  return {
+    Put: {
+      TableName: tables.sessions,
+      Item: {
+        pk: companyTokenKey(guard.tokenId),
+        lineUserId: guard.lineUserId,
+        expiresAt: guard.expiresAt,
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR lineUserId = :u',
+      ExpressionAttributeValues: { ':u': guard.lineUserId },
+    },
+  };
+}
+
+/** The two sides of a link, each conditional on its key being free; reachability on the LINE side only. */
+function linkPuts(table: string, link: Link): TransactItem[] {
+  const attributes = {
+    lineUserId: link.lineUserId,
+    companyUserId: link.companyUserId,
+    method: link.method,
+    linkedAt: link.linkedAt,
+    ...(link.channelId !== undefined ? { channelId: link.channelId } : {}),
+  };
+  const reachability =
+    link.friendUpdatedAt !== undefined ? { friend: link.friend, friendUpdatedAt: link.friendUpdatedAt } : {};
+  return [
+    {
+      Put: {
+        TableName: table,
+        Item: { pk: lineKey(link.lineUserId), ...attributes, ...reachability },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: { pk: companyKey(link.companyUserId), ...attributes },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+  ];
+}
+
+/**
+ * The friendship item of a link's transaction. Race-free against the webhook, which records a
+ * state on `FRIEND#…` first and then on the link only if the link exists (newest wins): if its
+ * write commits before ours, our condition fails and we start over from it; if after, our link
+ * exists by then and the webhook updates it. Either way the link ends with the newest state.
+ */
+function friendshipItem(table: string, lineUserId: string, plan: FriendshipPlan): TransactItem {
+  const target = { TableName: table, Key: { pk: friendKey(lineUserId) } };
+  // The old item comes back with a failed condition: the state to start over from, without a read.
+  const returnOld = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
+  switch (plan.kind) {
+    case 'expect-none':
+      return {
+        ConditionCheck: {
+          ...target,
+          ConditionExpression: 'attribute_not_exists(friendUpdatedAt)',
+          ...returnOld,
+        },
+      };
+    case 'expect-seen':
+      return {
+        ConditionCheck: {
+          ...target,
+          ConditionExpression: 'friendUpdatedAt = :seen',
+          ExpressionAttributeValues: { ':seen': plan.state.at },
+          ...returnOld,
+        },
+      };
+    case 'record':
+      return {
+        Update: {
+          ...friendshipUpdate(target.TableName, target.Key.pk, plan.state, NEWER_FRIENDSHIP),
+          ...returnOld,
+        },
+      };
   }
 }
 

@@ -105,6 +105,23 @@ describe('CompanyVerificationApiClient', () => {
     });
     await expect(c.verifyMember(member)).resolves.toMatchObject({ verified: true });
     expect(requests.at(-1)!.headers.authorization).toBe('Bearer new');
+    expect(requests.filter((r) => r.url === API)).toHaveLength(2);
+    expect(requests.filter((r) => r.url === TOKEN)).toHaveLength(2);
+  });
+
+  test('a 401 with the renewed token is the answer: no second renewal, no third call, company-api-bad-response', async () => {
+    // Replies are queued past the give-up point, so a client that renewed again would succeed.
+    const { c, requests } = client(oauth, {
+      [TOKEN]: [tokenReply('old'), tokenReply('new'), tokenReply('newer')],
+      [API]: [{ status: 401 }, { status: 401 }, YES],
+    });
+    await expect(c.verifyMember(member)).rejects.toMatchObject({ code: 'company-api-bad-response' });
+    expect(requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      [TOKEN, expect.stringMatching(/^Basic /)],
+      [API, 'Bearer old'],
+      [TOKEN, expect.stringMatching(/^Basic /)],
+      [API, 'Bearer new'],
+    ]);
   });
 
   test('a 401 renewal is the one repeat: a 401 then a 5xx is two calls, a 5xx then a 401 is two calls and no renewal', async () => {
