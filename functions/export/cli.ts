@@ -14,7 +14,7 @@ import {
   targetTable,
   type DynamoTarget,
 } from '../cli/dynamo-target.js';
-import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from './pseudonym.js';
+import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from '../adapters/crypto/hmac-pseudonymizer.js';
 import {
   DEFAULT_SEGMENTS,
   exportTableByScan,

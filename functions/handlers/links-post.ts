@@ -3,7 +3,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { loadCompanyIdTokenMaxAge } from '../config.js';
 import { systemClock } from '../core/ports/index.js';
-import { askFriendshipStatus } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerRequired, bearerToken } from './http/bearer-token.js';
@@ -14,7 +13,7 @@ import {
   companyVerifier,
   friendshipStatusApi,
   friendshipStore,
-  isLineIdToken,
+  linePlatform,
   lineVerifier,
   linkRepository,
 } from './wiring.js';
@@ -26,9 +25,10 @@ const ports: LinkWithOidcPorts = {
   clock: systemClock,
   audit: auditLog(),
   friendship: friendshipStore(),
+  lineTokenShape: linePlatform(),
+  friendshipStatus: friendshipStatusApi(),
   settings: { companyIdTokenMaxAgeSeconds: loadCompanyIdTokenMaxAge() },
 };
-const friendshipStatus = friendshipStatusApi();
 
 /** Body of `POST /links`. Unknown fields (a client-sent `lineUserId`) are dropped, never trusted. */
 const LinkRequest = z.object({
@@ -52,19 +52,11 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(validateBody(LinkRequest))
   .handler(async (event) => {
     const body = event.body as unknown as LinkRequest;
-    const lineToken = bearerToken(event);
-    // For a LINE access token (any bearer that does not present itself as an ID token) LINE's
-    // friendship API is asked while the tokens are verified: the token goes only to LINE, which
-    // checks it either way.
-    const askedFriendship = isLineIdToken(lineToken)
-      ? undefined
-      : askFriendshipStatus(lineToken, friendshipStatus);
     const result = await linkWithOidc(
       {
-        lineToken,
+        lineToken: bearerToken(event),
         companyIdToken: body.companyIdToken,
         consentVersion: body.consentVersion,
-        askedFriendship,
       },
       ports,
     );

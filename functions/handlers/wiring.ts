@@ -30,8 +30,8 @@ import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
 import { TABLES, type TableKey } from '../manifest/table-definitions.js';
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
-import { createPseudonymizer } from '../export/pseudonym.js';
-import { LinePlatformClient, looksLikeLineIdToken } from '../adapters/line/line-platform-client.js';
+import { createPseudonymizer } from '../adapters/crypto/hmac-pseudonymizer.js';
+import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
 import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
@@ -63,7 +63,8 @@ import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-web
 import type { WebhookWorkQueue } from '../core/ports/index.js';
 import { logger } from '../observability/logger.js';
 import { errorFields } from '../observability/error-fields.js';
-import { fetchFriendshipStatus, LineMessagingClient } from '../adapters/line/line-messaging-client.js';
+import { LineMessagingClient } from '../adapters/line/line-messaging-client.js';
+import { LineFriendshipClient } from '../adapters/line/line-friendship-client.js';
 import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 
 /**
@@ -385,14 +386,11 @@ export const lineWebhookPorts = /* @__PURE__ */ once((): LineWebhookPorts => {
   };
 });
 
-/** Whether a bearer credential presents itself as a LINE ID token (else it may be an access token). */
-export const isLineIdToken = (token: string): boolean => looksLikeLineIdToken(token, lineConfig().issuer);
-
 /** LINE's friendship status API, asked with the user's own access token when a link is made with it. */
-export const friendshipStatusApi = /* @__PURE__ */ once((): FriendshipStatusApi => ({
-  isFriend: (token) =>
-    fetchFriendshipStatus({ apiBase: lineApi().apiBase, timeoutMs: lineApi().timeoutMs }, token),
-}));
+export const friendshipStatusApi = /* @__PURE__ */ once(
+  (): FriendshipStatusApi =>
+    new LineFriendshipClient({ apiBase: lineApi().apiBase, timeoutMs: lineApi().timeoutMs }),
+);
 
 // ------------------------------------------------------------------ admin API (IAM-authorized)
 
