@@ -173,9 +173,9 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
   const rounds = large ? 1000 : 300;
   const line = stack.line!;
   const company = stack.company!;
-  const doc = createDocumentClient(loadDynamoConfig());
-  const table = tableName('links');
-  const auditTable = tableName('audit');
+  const doc = createDocumentClient(loadDynamoConfig(process.env));
+  const table = tableName('links', process.env);
+  const auditTable = tableName('audit', process.env);
   const run = randomBytes(3).toString('hex');
 
   // A keep-alive node:http client, like the SDK's own handler on the baseline side.
@@ -197,7 +197,7 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
       req.end(body);
     });
 
-  const messagingTable = tableName('messaging');
+  const messagingTable = tableName('messaging', process.env);
   /**
    * The same DynamoDB work done bare: one TransactWriteItems with the link's two items, its audit
    * event and the friendship item of the link's transaction: a ConditionCheck that none is known
@@ -273,9 +273,9 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
     return performance.now() - start;
   };
 
-  // The handler as the Lambda runtime calls it; the local server imports the very same module,
+  // The handler as the Lambda runtime calls it; the local server serves the very same one,
   // so both paths share one verified-token cache, as one execution environment does.
-  const { handler } = (await import('../functions/handlers/links-post.js')) as { handler: Handler };
+  const handler = stack.handlers!.handler('links-post') as unknown as Handler;
 
   const WARM_UP = 20;
   const rowsFor = async (credential: LineCredential, target: number | undefined): Promise<BenchRow[]> => {

@@ -37,10 +37,10 @@ export default suite;
 async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
   const rounds = large ? 1000 : 300;
   const secret = process.env.LINE_MESSAGING_CHANNEL_SECRET!;
-  const doc = createDocumentClient(loadDynamoConfig());
-  const links = tableName('links');
-  const messaging = tableName('messaging');
-  const audit = tableName('audit');
+  const doc = createDocumentClient(loadDynamoConfig(process.env));
+  const links = tableName('links', process.env);
+  const messaging = tableName('messaging', process.env);
+  const audit = tableName('audit', process.env);
   const run = randomBytes(3).toString('hex');
   const user = (side: string, i: number) => testLineUserId(`bench-webhook-${side}-${run}-${i}`);
 

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { readSecret } from '../config.js';
+import { readSecret } from '../adapters/secrets/secret-reader.js';
 import {
   dynamoConfigOf,
   DynamoTargetError,

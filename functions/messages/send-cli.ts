@@ -15,7 +15,7 @@ import { sendToMembers } from '../core/use-cases/send-messages.js';
 import { csvRecord } from '../adapters/csv/csv-record.js';
 import { CliError, type CliIo } from '../export/cli.js';
 import { dynamoConfigOf, DynamoTargetError, resolveDynamoTarget } from '../cli/dynamo-target.js';
-import { readSecret } from '../config.js';
+import { readSecret } from '../adapters/secrets/secret-reader.js';
 import { AdminApiError, sendThroughAdminApi, type SigningCredentials } from './admin-messages-client.js';
 
 function program(): Command {
