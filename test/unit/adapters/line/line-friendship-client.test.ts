@@ -27,12 +27,12 @@ describe('LineFriendshipClient', () => {
   });
 
   it.each([
-    ['a 5xx', 500, { message: 'down' }, 'line-unavailable'],
-    ['a 429', 429, { message: 'slow down' }, 'line-unavailable'],
-    ['a 401 (a token LINE refuses)', 401, { message: 'invalid token' }, 'line-bad-response'],
-    ['a 200 without friendFlag', 200, { friend: true }, 'line-bad-response'],
-    ['a 200 whose friendFlag is not a boolean', 200, { friendFlag: 'true' }, 'line-bad-response'],
-  ])('%s is an UpstreamError %s', async (_, status, body, code) => {
+    ['a 5xx', 'line-unavailable', 500, { message: 'down' }],
+    ['a 429', 'line-unavailable', 429, { message: 'slow down' }],
+    ['a 401 (a token LINE refuses)', 'line-bad-response', 401, { message: 'invalid token' }],
+    ['a 200 without friendFlag', 'line-bad-response', 200, { friend: true }],
+    ['a 200 whose friendFlag is not a boolean', 'line-bad-response', 200, { friendFlag: 'true' }],
+  ])('%s is an UpstreamError %s', async (_, code, status, body) => {
     const error = await client(fakeLine({ status, body }).fetch)
       .isFriend('t')
       .catch((e: unknown) => e);
