@@ -8,6 +8,7 @@ import { taggedNaming } from '../../functions/local/artifacts/cloud-assembly.js'
 import { startDeployedApi, type DeployedApi } from '../../functions/local/artifacts/deployed-api.js';
 import { formatIamReport } from '../../functions/local/artifacts/iam-check.js';
 import { documentClient } from '../../functions/composition/adapters.js';
+import { readConfig } from '../../functions/config.js';
 import { createSourceHandlers } from '../../functions/local/source-handlers.js';
 import { recordIamReport } from './deployed-iam.js';
 import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
@@ -182,7 +183,7 @@ export async function startTestStack(
     handlers = createSourceHandlers(currentEnv);
     api = await startLocalServer({
       handlers,
-      corsOrigins: (currentEnv().CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+      corsOrigins: readConfig(currentEnv()).corsOrigins,
       iam: options.iam,
     });
     settings.PUBLIC_BASE_URL ??= api.url;
