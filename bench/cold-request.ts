@@ -114,7 +114,7 @@ const suite: BenchSuite = {
     const assembly = await synthesize();
     const stack = await startDevStack({ port: 0 });
     const outdir = mkdtempSync(join(tmpdir(), 'line-id-link-cold-'));
-    const doc = createDocumentClient(loadDynamoConfig());
+    const doc = createDocumentClient(loadDynamoConfig(process.env));
     const run = randomUUID().slice(0, 8);
     const line = stack.line!;
     // Where the function finds LINE: the emulator, and the channel it mints tokens for.
@@ -145,7 +145,7 @@ const suite: BenchSuite = {
       const baseline = await bundle(outdir, 'baseline', { source: BASELINE_SOURCE });
 
       // Source mode: the function's settings, pointed at the local stack.
-      const links = tableName('links');
+      const links = tableName('links', process.env);
       const sourceEnv: Record<string, string> = {
         ...CHILD_ENV,
         DYNAMODB_ENDPOINT: stack.dynamoEndpoint!,

@@ -35,9 +35,9 @@ const suite: BenchSuite = {
     const stack = await startDevStack({ port: 0 });
     const line = stack.line!;
     const company = stack.company!;
-    const doc = createDocumentClient(loadDynamoConfig());
-    const links = tableName('links');
-    const audit = tableName('audit');
+    const doc = createDocumentClient(loadDynamoConfig(process.env));
+    const links = tableName('links', process.env);
+    const audit = tableName('audit', process.env);
     const run = randomBytes(3).toString('hex');
     const total = large ? 5000 : 2000;
     const chunks = 10;
@@ -46,8 +46,8 @@ const suite: BenchSuite = {
 
     const writeLink = linkWriter(doc, {
       links,
-      messaging: tableName('messaging'),
-      sessions: tableName('sessions'),
+      messaging: tableName('messaging', process.env),
+      sessions: tableName('sessions', process.env),
       audit,
     });
     /**
@@ -70,8 +70,7 @@ const suite: BenchSuite = {
       );
 
     try {
-      const load = async (name: string) =>
-        ((await import(`../functions/handlers/${name}.js`)) as { handler: Handler }).handler;
+      const load = async (name: string) => stack.handlers!.handler(name) as unknown as Handler;
       const call = async (handler: Handler, name: string, e: APIGatewayProxyEventV2, expect: number) => {
         const result = (await handler(e, invocationContext(name))) as { statusCode?: number };
         if (result.statusCode !== expect)

@@ -173,9 +173,9 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
   const rounds = large ? 1000 : 300;
   const line = stack.line!;
   const company = stack.company!;
-  const doc = createDocumentClient(loadDynamoConfig());
-  const table = tableName('links');
-  const auditTable = tableName('audit');
+  const doc = createDocumentClient(loadDynamoConfig(process.env));
+  const table = tableName('links', process.env);
+  const auditTable = tableName('audit', process.env);
   const run = randomBytes(3).toString('hex');
 
   // A keep-alive node:http client, like the SDK's own handler on the baseline side.
@@ -199,8 +199,8 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
 
   const writeLink = linkWriter(doc, {
     links: table,
-    messaging: tableName('messaging'),
-    sessions: tableName('sessions'),
+    messaging: tableName('messaging', process.env),
+    sessions: tableName('sessions', process.env),
     audit: auditTable,
   });
   /**
@@ -231,9 +231,9 @@ async function postLinksRows(stack: Stack, large: boolean): Promise<BenchRow[]> 
     return performance.now() - start;
   };
 
-  // The handler as the Lambda runtime calls it; the local server imports the very same module,
+  // The handler as the Lambda runtime calls it; the local server serves the very same one,
   // so both paths share one verified-token cache, as one execution environment does.
-  const { handler } = (await import('../functions/handlers/links-post.js')) as { handler: Handler };
+  const handler = stack.handlers!.handler('links-post') as unknown as Handler;
 
   const WARM_UP = 20;
   const rowsFor = async (credential: LineCredential, target: number | undefined): Promise<BenchRow[]> => {

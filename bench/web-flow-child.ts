@@ -22,13 +22,13 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const stack = await startDevStack({ port: 0 });
 const line = stack.line!;
 const company = stack.company!;
-const doc = createDocumentClient(loadDynamoConfig());
-const sessions = tableName('sessions');
+const doc = createDocumentClient(loadDynamoConfig(process.env));
+const sessions = tableName('sessions', process.env);
 const writeLink = linkWriter(doc, {
-  links: tableName('links'),
-  messaging: tableName('messaging'),
+  links: tableName('links', process.env),
+  messaging: tableName('messaging', process.env),
   sessions,
-  audit: tableName('audit'),
+  audit: tableName('audit', process.env),
 });
 const api = stack.api.url; // 127.0.0.1: the same server PUBLIC_BASE_URL (localhost) names
 const returnTo = stack.demoUrl;

@@ -18,6 +18,8 @@ import { createDocumentClient } from '../functions/adapters/dynamo/dynamo-client
 import { InProcessWebhookWorkQueue } from '../functions/adapters/queue/webhook-work-queues.js';
 import { loadDynamoConfig, tableName } from '../functions/config.js';
 import { startDevStack } from '../functions/local/dev-stack.js';
+import type { SourceHandlers } from '../functions/local/source-handlers.js';
+import { documentClient, webhookWorkQueue } from '../functions/composition/adapters.js';
 import { BOT_USER_ID, testLineUserId } from '../functions/local/emulators/test-identities.js';
 import { ms, percentile, rotate } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
@@ -55,7 +57,7 @@ const suite: BenchSuite = {
     process.env.LINE_MESSAGING_CHANNEL_SECRET ??= 'bench-messaging-channel-secret-0';
     const stack = await startDevStack({ port: 0 });
     try {
-      return await burstRows(stack.api.url, large);
+      return await burstRows(stack.api.url, stack.handlers!, large);
     } finally {
       await stack.close();
     }
@@ -107,27 +109,27 @@ interface BurstPlan {
 
 type Shape = 'single' | 'batched';
 
-async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
+async function burstRows(api: string, handlers: SourceHandlers, large: boolean): Promise<BenchRow[]> {
   const rounds = large ? 6 : 3;
   const secret = process.env.LINE_MESSAGING_CHANNEL_SECRET!;
   const tables: Tables = {
-    messaging: tableName('messaging'),
-    links: tableName('links'),
-    audit: tableName('audit'),
+    messaging: tableName('messaging', process.env),
+    links: tableName('links', process.env),
+    audit: tableName('audit', process.env),
   };
-  const doc = createDocumentClient(loadDynamoConfig());
+  const doc = createDocumentClient(loadDynamoConfig(process.env));
 
   // The project's own DynamoDB client (the handlers share it; imported after the stack set the
   // environment): counted per HTTP attempt, like the bare servers' clients.
-  const wiring = await import('../functions/handlers/wiring.js');
-  const projectCalls = countRoundTrips(wiring.documentClient());
-  const workQueue = wiring.webhookWorkQueue();
+  const wiring = handlers.wiring();
+  const projectCalls = countRoundTrips(documentClient(wiring));
+  const workQueue = webhookWorkQueue(wiring);
   if (!(workQueue instanceof InProcessWebhookWorkQueue)) throw new Error('WEBHOOK_QUEUE_URL must not be set');
 
-  const bareClient = createDocumentClient(loadDynamoConfig());
+  const bareClient = createDocumentClient(loadDynamoConfig(process.env));
   const bareCalls = countRoundTrips(bareClient);
   const bare = await startBareWebhook(secret, (event) => claimOnly(bareClient, tables, event));
-  const opsClient = createDocumentClient(loadDynamoConfig());
+  const opsClient = createDocumentClient(loadDynamoConfig(process.env));
   const opsCalls = countRoundTrips(opsClient);
   const ops = await startBareWebhook(secret, (event) => applyLikeTheProject(opsClient, tables, event));
 
@@ -152,7 +154,7 @@ async function burstRows(api: string, large: boolean): Promise<BenchRow[]> {
       dynamoAfterMs: number;
     }
   >;
-  const dynamoCpu = dynamoLocalCpu(loadDynamoConfig().endpoint);
+  const dynamoCpu = dynamoLocalCpu(loadDynamoConfig(process.env).endpoint);
   const notes = { stale: 0, replayed: 0, burstMs: {} as Record<string, number[]> };
 
   let tag = 0;

@@ -38,15 +38,20 @@ export default suite;
 async function webhookRows(api: string, large: boolean): Promise<BenchRow[]> {
   const rounds = large ? 1000 : 300;
   const secret = process.env.LINE_MESSAGING_CHANNEL_SECRET!;
-  const doc = createDocumentClient(loadDynamoConfig());
-  const links = tableName('links');
-  const messaging = tableName('messaging');
-  const audit = tableName('audit');
+  const doc = createDocumentClient(loadDynamoConfig(process.env));
+  const links = tableName('links', process.env);
+  const messaging = tableName('messaging', process.env);
+  const audit = tableName('audit', process.env);
   const run = randomBytes(3).toString('hex');
   const user = (side: string, i: number) => testLineUserId(`bench-webhook-${side}-${run}-${i}`);
 
   // Linked users, made ahead of time (linking is another row's work).
-  const writeLink = linkWriter(doc, { links, messaging, sessions: tableName('sessions'), audit });
+  const writeLink = linkWriter(doc, {
+    links,
+    messaging,
+    sessions: tableName('sessions', process.env),
+    audit,
+  });
   for (const side of ['project', 'base']) {
     for (let i = 0; i < rounds + 20; i++) {
       await doc.send(writeLink({ lineUserId: user(side, i), companyUserId: `M-WH-${side}-${run}-${i}` }));

@@ -1,15 +1,18 @@
 /**
- * The one place that reads configuration (README.md, "Configuration"). Handlers call these
- * loaders once at module scope, so a missing or malformed variable fails the cold start with a
- * message that names it, instead of failing a user's request later.
+ * The one place that reads configuration (README.md, "Configuration"): {@link readConfig} turns an
+ * environment map, given explicitly by a composition root (Lambda's `process.env`, or the local
+ * server's own map), into typed settings groups. The composition roots build their handlers at
+ * cold start, so a missing or malformed variable fails the cold start with a message that names
+ * it, instead of failing a user's request later.
  *
  * Every variable's rule and description are in `manifest/config-schema.ts` (shared with the synth-time
- * check in `lib/settings.ts`); loaders here only pick variables with {@link read} and
+ * check in `lib/settings.ts`); the group parsers here only pick variables with {@link read} and
  * {@link need} and shape them for their adapters. Adding a variable: one entry in
- * `VARIABLES` (see the top of manifest/config-schema.ts), then `read(env, 'NAME')` in a loader here.
+ * `VARIABLES` (see the top of manifest/config-schema.ts), then `read(env, 'NAME')` in a group here.
  *
  * The same names are used locally and in Lambda; secrets are read from `NAME` locally or from
- * AWS Secrets Manager through `NAME_ARN` in the cloud (see {@link readSecret}).
+ * AWS Secrets Manager through `NAME_ARN` in the cloud (adapters/secrets/secret-reader.ts); this
+ * module only checks that they are given.
  */
 
 import {
@@ -19,12 +22,12 @@ import {
   type AttemptLimits,
 } from './core/attempt-policy.js';
 import type { MemberFactor } from './core/member-factors.js';
+import type { CompanyApiConfig } from './adapters/company/company-verification-api-client.js';
 import { TABLES, type TableKey } from './manifest/table-definitions.js';
 import {
   checkSecretArn,
   checkVariable,
   CROSS_CHECKS,
-  isLoopbackHost,
   rawValue,
   VARIABLES,
   type SecretName,
@@ -32,7 +35,7 @@ import {
   type VariableValue,
 } from './manifest/config-schema.js';
 
-export { isLoopbackHost };
+export type { CompanyApiConfig };
 
 /** A configuration problem, raised at cold start; the message names the variable. */
 export class ConfigError extends Error {
@@ -42,7 +45,8 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+/** An environment map: Lambda's `process.env`, or the map a local root or a test gives. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The validated value of a schema variable, its default when unset, or `undefined` when unset
@@ -89,59 +93,6 @@ function requireSecret(env: Env, name: SecretName, context = ''): void {
   if (problem) throw new ConfigError(problem);
 }
 
-// Old-style helpers, kept for loaders not yet ported to the schema (prefer read / need).
-
-/** The value of `name`, trimmed; throws naming the variable when it is unset or blank. */
-export function requireEnv(env: Env, name: string, why?: string): string {
-  const value = env[name]?.trim();
-  if (!value) {
-    throw new ConfigError(`Missing required environment variable ${name}${why ? ` (${why})` : ''}.`);
-  }
-  return value;
-}
-
-/** The value of `name`, trimmed, or `fallback` when unset or blank. */
-export function optionalEnv(env: Env, name: string, fallback: string): string;
-export function optionalEnv(env: Env, name: string): string | undefined;
-export function optionalEnv(env: Env, name: string, fallback?: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : fallback;
-}
-
-/** A comma-separated list; blanks dropped. */
-export function listEnv(env: Env, name: string): string[] {
-  return (env[name] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/**
- * Parses a URL and insists on https, except for loopback hosts (emulators, tests). Returned
- * without a trailing slash so paths can be appended. (Old style; schema variables use `secureUrl`.)
- */
-export function secureUrl(value: string, name: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} must be an absolute URL, got "${value}".`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new ConfigError(`${name} must use https (http is accepted only for loopback hosts).`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
-/** `true` / `false` (case-insensitive), or `fallback` when unset. */
-export function booleanEnv(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optionalEnv(env, name);
-  if (raw === undefined) return fallback;
-  if (/^true$/i.test(raw)) return true;
-  if (/^false$/i.test(raw)) return false;
-  throw new ConfigError(`Environment variable ${name} must be "true" or "false", got "${raw}".`);
-}
-
 // ------------------------------------------------------------------ LINE
 
 /**
@@ -156,7 +107,7 @@ export interface LineApiConfig {
   timeoutMs: number;
 }
 
-export function loadLineApiConfig(env: Env = process.env): LineApiConfig {
+export function loadLineApiConfig(env: Env): LineApiConfig {
   return { apiBase: read(env, 'LINE_API_BASE'), timeoutMs: read(env, 'OUTBOUND_TIMEOUT_MS') };
 }
 
@@ -173,7 +124,7 @@ export interface LineConfig extends LineApiConfig {
   issuer: string;
 }
 
-export function loadLineConfig(env: Env = process.env): LineConfig {
+export function loadLineConfig(env: Env): LineConfig {
   const channelIds = [
     ...new Set(
       need(env, 'LINE_CHANNEL_ID', 'the LINE channel IDs whose tokens are accepted, comma-separated'),
@@ -201,26 +152,12 @@ export interface LineTokenCacheConfig {
  * token's success is reused until its `exp`, at most this long; default 300) and
  * `LINE_ACCESS_TOKEN_CACHE_SECONDS` (default 60: LINE can revoke access tokens).
  */
-export function loadLineTokenCacheConfig(env: Env = process.env): LineTokenCacheConfig {
+export function loadLineTokenCacheConfig(env: Env): LineTokenCacheConfig {
   return {
     maxEntries: read(env, 'LINE_TOKEN_CACHE_SIZE'),
     idTokenMaxTtlMs: read(env, 'LINE_ID_TOKEN_CACHE_MAX_SECONDS') * 1000,
     accessTokenTtlMs: read(env, 'LINE_ACCESS_TOKEN_CACHE_SECONDS') * 1000,
   };
-}
-
-/**
- * The Messaging API channel of the LINE Official Account (`LINE_MESSAGING_CHANNEL_ID`; its
- * secret `LINE_MESSAGING_CHANNEL_SECRET` is read with {@link readSecret}, `_ARN` in Lambda).
- */
-export interface LineMessagingConfig {
-  channelId: string;
-}
-
-export function loadLineMessagingConfig(env: Env = process.env): LineMessagingConfig {
-  const channelId = need(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
-  requireSecret(env, 'LINE_MESSAGING_CHANNEL_SECRET');
-  return { channelId };
 }
 
 // ------------------------------------------------------------------ company IdP, CORS, secrets
@@ -232,7 +169,7 @@ export interface CompanyOidcConfig {
   timeoutMs: number;
 }
 
-export function loadCompanyOidcConfig(env: Env = process.env): CompanyOidcConfig {
+export function loadCompanyOidcConfig(env: Env): CompanyOidcConfig {
   return {
     issuer: need(env, 'COMPANY_OIDC_ISSUER', 'the company IdP issuer, needed for pattern 1'),
     clientId: need(env, 'COMPANY_OIDC_CLIENT_ID', 'the client ID at the company IdP'),
@@ -244,30 +181,13 @@ export function loadCompanyOidcConfig(env: Env = process.env): CompanyOidcConfig
  * `COMPANY_ID_TOKEN_MAX_AGE_SECONDS` (default 600): the oldest company sign-in (`auth_time`, else
  * `iat`) that `POST /links` accepts, so a company ID token that leaked links nothing for long.
  */
-export function loadCompanyIdTokenMaxAge(env: Env = process.env): number {
+export function loadCompanyIdTokenMaxAge(env: Env): number {
   return read(env, 'COMPANY_ID_TOKEN_MAX_AGE_SECONDS');
 }
 
 /** Exact origins allowed to call the API from a browser. Empty: no CORS headers at all. */
-export function loadCorsOrigins(env: Env = process.env): string[] {
+export function loadCorsOrigins(env: Env): string[] {
   return read(env, 'CORS_ALLOWED_ORIGINS') ?? [];
-}
-
-/**
- * Reads a secret: the variable `name` itself when set (local runs), otherwise the Secrets
- * Manager secret whose ARN is in `${name}_ARN` (Lambda), cached by Powertools for the life of
- * the execution environment (refreshed every 5 minutes so rotation takes effect).
- */
-export async function readSecret(name: string, env: Env = process.env): Promise<string> {
-  const direct = env[name];
-  if (direct) return direct;
-  const arn = env[`${name}_ARN`];
-  if (!arn) throw new ConfigError(`Missing required environment variable ${name} (or ${name}_ARN).`);
-  // Loaded lazily: local runs and handlers that need no secret never pay for the SDK.
-  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-  const value = await getSecret(arn, { maxAge: 300 });
-  if (typeof value !== 'string' || !value) throw new ConfigError(`Secret ${name}_ARN has no string value.`);
-  return value;
 }
 
 // ------------------------------------------------------------------ member data (patterns 2 and 3)
@@ -280,7 +200,7 @@ export const DEFAULT_MEMBER_FACTORS: readonly MemberFactor[] = ['birthDate', 'po
  * `birthDate,postalCode`). Used by both member-data routes and by the import (which requires
  * these columns).
  */
-export function loadMemberFactors(env: Env = process.env): MemberFactor[] {
+export function loadMemberFactors(env: Env): MemberFactor[] {
   return read(env, 'MEMBER_FACTORS') ?? [...DEFAULT_MEMBER_FACTORS];
 }
 
@@ -289,14 +209,26 @@ export const MIN_PEPPER_LENGTH = 16;
 
 /**
  * Checks at cold start that the hashing pepper is configured (`MEMBER_HASH_PEPPER` locally,
- * `MEMBER_HASH_PEPPER_ARN` in Lambda); the value itself is read with {@link readSecret}.
+ * `MEMBER_HASH_PEPPER_ARN` in Lambda); the value itself is read by the composition root's
+ * secret reader, and checked against {@link MIN_PEPPER_LENGTH} by the hasher when read.
  */
-export function checkMemberHashPepper(env: Env = process.env): void {
+export function checkMemberHashPepper(env: Env): void {
   const direct = env.MEMBER_HASH_PEPPER;
   if (direct !== undefined && direct !== '' && direct.length < MIN_PEPPER_LENGTH) {
     throw new ConfigError(`MEMBER_HASH_PEPPER must be at least ${MIN_PEPPER_LENGTH} characters.`);
   }
   requireSecret(env, 'MEMBER_HASH_PEPPER');
+}
+
+/** Pattern 3's pepper: given (checked by {@link checkMemberHashPepper}), and the rule its value follows. */
+export interface MemberHashPepperConfig {
+  /** The shortest pepper accepted, a Secrets Manager value included. */
+  minLength: number;
+}
+
+export function loadMemberHashPepper(env: Env): MemberHashPepperConfig {
+  checkMemberHashPepper(env);
+  return { minLength: MIN_PEPPER_LENGTH };
 }
 
 /**
@@ -305,7 +237,7 @@ export function checkMemberHashPepper(env: Env = process.env): void {
  * service-wide before failed answers are slowed down and alerted on, counted over
  * `ATTEMPTS_GLOBAL_SHARDS` items.
  */
-export function loadAttemptLimits(env: Env = process.env): AttemptLimits {
+export function loadAttemptLimits(env: Env): AttemptLimits {
   return {
     perMember: read(env, 'ATTEMPTS_PER_MEMBER') ?? DEFAULT_ATTEMPT_LIMITS.perMember,
     perLineUser: read(env, 'ATTEMPTS_PER_LINE_USER') ?? DEFAULT_ATTEMPT_LIMITS.perLineUser,
@@ -325,7 +257,7 @@ export interface MemberAnswerTiming {
   globalSlowdownMs: number;
 }
 
-export function loadMemberAnswerTiming(env: Env = process.env): MemberAnswerTiming {
+export function loadMemberAnswerTiming(env: Env): MemberAnswerTiming {
   return {
     failureDeadlineMs: read(env, 'COMPANY_API_FAILURE_DEADLINE_MS') ?? DEFAULT_FAILURE_DEADLINE_MS,
     globalSlowdownMs: read(env, 'ATTEMPTS_GLOBAL_SLOWDOWN_MS') ?? DEFAULT_GLOBAL_SLOWDOWN_MS,
@@ -333,23 +265,14 @@ export function loadMemberAnswerTiming(env: Env = process.env): MemberAnswerTimi
 }
 
 /** Pattern 2 is on when `COMPANY_API_URL` is set (the rest of its settings are then required). */
-export function companyApiConfigured(env: Env = process.env): boolean {
+export function companyApiConfigured(env: Env): boolean {
   return Boolean(env.COMPANY_API_URL?.trim());
 }
 /** Pattern 3 is on when the pepper of the imported records is set (`MEMBER_HASH_PEPPER` or `_ARN`). */
-export function memberHashPepperConfigured(env: Env = process.env): boolean {
+export function memberHashPepperConfigured(env: Env): boolean {
   return Boolean(env.MEMBER_HASH_PEPPER || env.MEMBER_HASH_PEPPER_ARN?.trim());
 }
 // ------------------------------------------------------------------ end member-data answer timing
-
-/** Settings of the company's member verification API (pattern 2). Secrets are read later. */
-export type CompanyApiConfig = {
-  url: string;
-  timeoutMs: number;
-} & (
-  | { auth: 'oauth'; tokenUrl: string; clientId: string; scope?: string }
-  | { auth: 'api-key'; keyHeader: string }
-);
 
 /**
  * `COMPANY_API_URL` (the verification endpoint), `COMPANY_API_AUTH` = `oauth` (client
@@ -357,7 +280,7 @@ export type CompanyApiConfig = {
  * `COMPANY_API_CLIENT_SECRET`, optional `COMPANY_API_SCOPE`) or `api-key` (`COMPANY_API_KEY`
  * sent in the `COMPANY_API_KEY_HEADER` header). The secrets may be given as `_ARN` in Lambda.
  */
-export function loadCompanyApiConfig(env: Env = process.env): CompanyApiConfig {
+export function loadCompanyApiConfig(env: Env): CompanyApiConfig {
   const url = need(env, 'COMPANY_API_URL', 'the company member verification endpoint, needed for pattern 2');
   const timeoutMs = read(env, 'OUTBOUND_TIMEOUT_MS');
   const auth = read(env, 'COMPANY_API_AUTH');
@@ -412,7 +335,7 @@ export interface WebConfig {
  *   `COMPANY_OIDC_TOKEN_AUTH_METHOD` (`client_secret_basic`, default, `client_secret_post`, or
  *   `private_key_jwt` with the key in the COMPANY_OIDC_PRIVATE_KEY secret).
  */
-export function loadWebConfig(env: Env = process.env): WebConfig {
+export function loadWebConfig(env: Env): WebConfig {
   const publicBaseUrl = need(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the web flow');
   const returnUrls = need(env, 'APP_RETURN_URLS', 'comma-separated return URLs allowed after the web flow');
   const base = new URL(publicBaseUrl);
@@ -448,7 +371,7 @@ export interface MemberImportSettings {
   concurrency: number;
 }
 
-export function loadMemberImportSettings(env: Env = process.env): MemberImportSettings {
+export function loadMemberImportSettings(env: Env): MemberImportSettings {
   return {
     deleteMissing: read(env, 'MEMBERS_IMPORT_DELETE_MISSING'),
     concurrency: Math.min(64, read(env, 'MEMBERS_IMPORT_CONCURRENCY')),
@@ -458,7 +381,7 @@ export function loadMemberImportSettings(env: Env = process.env): MemberImportSe
 // ------------------------------------------------------------------ runtime
 
 /** The name of table `key` (`LINKS_TABLE`, …), or its local default. */
-export function tableName(key: TableKey, env: Env = process.env): string {
+export function tableName(key: TableKey, env: Env): string {
   return read(env, TABLES[key].envVar);
 }
 
@@ -475,7 +398,7 @@ export interface DynamoConfig {
   localEngine: boolean;
 }
 
-export function loadDynamoConfig(env: Env = process.env): DynamoConfig {
+export function loadDynamoConfig(env: Env): DynamoConfig {
   const endpoint = read(env, 'DYNAMODB_ENDPOINT');
   const region = rawValue(env, 'AWS_REGION') ?? rawValue(env, 'AWS_DEFAULT_REGION');
   return {
@@ -487,15 +410,45 @@ export function loadDynamoConfig(env: Env = process.env): DynamoConfig {
 }
 
 /** `API_ROUTES` ("METHOD /path" entries, set by the API stack); empty locally (all routes). */
-export function loadDeployedRoutes(env: Env = process.env): string[] {
+export function loadDeployedRoutes(env: Env): string[] {
   return read(env, 'API_ROUTES') ?? [];
 }
 
-/** Names for logs and metrics (`POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`). */
-export function loadObservability(env: Env = process.env): { serviceName: string; metricsNamespace: string } {
+/** Logs and metrics of the functions (Powertools). */
+export interface ObservabilityConfig {
+  /** `POWERTOOLS_SERVICE_NAME`: the `service` of every log line and metric. */
+  serviceName: string;
+  /** `POWERTOOLS_METRICS_NAMESPACE`: the CloudWatch namespace of the business metrics. */
+  metricsNamespace: string;
+  /** `POWERTOOLS_LOG_LEVEL` as given; unset: Powertools' own default. */
+  logLevel?: string;
+  /**
+   * Whether business metrics are published: Powertools' own rule, `POWERTOOLS_METRICS_DISABLED`
+   * when it is set, else off in Powertools' dev mode (`POWERTOOLS_DEV`, `npm start`).
+   */
+  metricsEnabled: boolean;
+}
+
+/** Powertools' reading of a boolean variable (`true`, `1`, `yes`, `on`…); undefined when unset or not one. */
+function powertoolsFlag(env: Env, name: string): boolean | undefined {
+  const value = rawValue(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (['1', 'y', 'yes', 't', 'true', 'on'].includes(value)) return true;
+  if (['0', 'n', 'no', 'f', 'false', 'off'].includes(value)) return false;
+  return undefined;
+}
+
+export function loadObservability(env: Env): ObservabilityConfig {
+  const logLevel = rawValue(env, 'POWERTOOLS_LOG_LEVEL');
   return {
     serviceName: read(env, 'POWERTOOLS_SERVICE_NAME'),
     metricsNamespace: read(env, 'POWERTOOLS_METRICS_NAMESPACE'),
+    ...(logLevel ? { logLevel } : {}),
+    metricsEnabled: !(
+      powertoolsFlag(env, 'POWERTOOLS_METRICS_DISABLED') ??
+      powertoolsFlag(env, 'POWERTOOLS_DEV') ??
+      false
+    ),
   };
 }
 
@@ -512,7 +465,7 @@ export interface TracingConfig {
  * TRACING_ENABLED setting); outside Lambda (`AWS_EXECUTION_ENV` unset: local server, tests,
  * benchmarks) there is no X-Ray daemon and the tracer is never loaded.
  */
-export function loadTracingConfig(env: Env = process.env): TracingConfig {
+export function loadTracingConfig(env: Env): TracingConfig {
   const inLambda = Boolean(rawValue(env, 'AWS_EXECUTION_ENV')) && !rawValue(env, 'AWS_SAM_LOCAL');
   return {
     enabled: inLambda && read(env, 'POWERTOOLS_TRACE_ENABLED'),
@@ -524,7 +477,7 @@ export function loadTracingConfig(env: Env = process.env): TracingConfig {
  * `AUDIT_RETENTION_DAYS`: how long audit events are kept before DynamoDB's TTL removes them;
  * unset means forever (the default). Only events written while it is set carry an expiry.
  */
-export function loadAuditRetentionDays(env: Env = process.env): number | undefined {
+export function loadAuditRetentionDays(env: Env): number | undefined {
   return read(env, 'AUDIT_RETENTION_DAYS');
 }
 
@@ -535,7 +488,7 @@ export function loadAuditRetentionDays(env: Env = process.env): number | undefin
  * `max_age`, the ID token's `auth_time` checked), so a company session left open on a shared
  * device cannot be linked to someone else's LINE account. Unset: the IdP decides.
  */
-export function loadCompanyOidcMaxAge(env: Env = process.env): number | undefined {
+export function loadCompanyOidcMaxAge(env: Env): number | undefined {
   return read(env, 'COMPANY_OIDC_MAX_AGE');
 }
 
@@ -562,12 +515,12 @@ export interface MessagingConfig {
 }
 
 /** PUBLIC_BASE_URL alone (https, or http on loopback), for routes that need no other web setting. */
-export function loadPublicBaseUrl(env: Env = process.env): string {
+export function loadPublicBaseUrl(env: Env): string {
   return need(env, 'PUBLIC_BASE_URL', 'the public origin of this API, for the linking URL');
 }
 
 /** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600, at most 3600): lifetime of an account-link nonce. */
-export function loadAccountLinkNonceTtl(env: Env = process.env): number {
+export function loadAccountLinkNonceTtl(env: Env): number {
   return read(env, 'ACCOUNT_LINK_NONCE_TTL_SECONDS');
 }
 
@@ -577,7 +530,7 @@ export function loadAccountLinkNonceTtl(env: Env = process.env): number {
  * `LINE_UNFOLLOW_UNLINKS`, `LINE_LINK_KEYWORDS` (`none` for no keyword), `LINE_LINK_POSTBACK_DATA`,
  * `WEBHOOK_EVENT_TTL_SECONDS`, `ACCOUNT_LINK_NONCE_TTL_SECONDS`.
  */
-export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
+export function loadMessagingConfig(env: Env): MessagingConfig {
   const channelId = need(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
   requireSecret(env, 'LINE_MESSAGING_CHANNEL_SECRET');
   return {
@@ -593,7 +546,7 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
 }
 
 /** `WEBHOOK_QUEUE_URL` (set by the API stack; unset locally: the webhook's LINE work runs in the API process). */
-export function loadWebhookQueueUrl(env: Env = process.env): string | undefined {
+export function loadWebhookQueueUrl(env: Env): string | undefined {
   return read(env, 'WEBHOOK_QUEUE_URL') || undefined;
 }
 
@@ -606,12 +559,109 @@ export interface MessageSendConfig {
 }
 
 /** `MESSAGE_QUEUE_URL` (set by the API stack) and `MESSAGE_SEND_TIMEOUT_MS`. */
-export function loadMessageSendConfig(env: Env = process.env): MessageSendConfig {
+export function loadMessageSendConfig(env: Env): MessageSendConfig {
   const queueUrl = read(env, 'MESSAGE_QUEUE_URL');
   return { ...(queueUrl ? { queueUrl } : {}), timeoutMs: read(env, 'MESSAGE_SEND_TIMEOUT_MS') };
 }
 
 /** `LINK_EVENT_BUS_NAME` (set by the API stack): the EventBridge bus link events are published to. */
-export function loadLinkEventBusName(env: Env = process.env): string {
+export function loadLinkEventBusName(env: Env): string {
   return need(env, 'LINK_EVENT_BUS_NAME', 'the EventBridge bus of link events');
+}
+
+// ------------------------------------------------------------------ all of it
+
+/**
+ * Every settings group, each parsed from the environment on first use and then kept: a function
+ * reads only the groups its handler needs, so one whose template leaves a group out (the
+ * Messaging API worker has no LINE Login channel) never fails for it, while a missing or
+ * malformed variable of a group it does read fails naming the variable.
+ */
+export interface Config {
+  readonly line: LineConfig;
+  /** LINE_API_BASE and the outbound timeout alone, without the LINE Login channels. */
+  readonly lineApi: LineApiConfig;
+  readonly lineTokenCache: LineTokenCacheConfig;
+  readonly web: WebConfig;
+  /** PUBLIC_BASE_URL alone, for routes that need no other web setting. */
+  readonly publicBaseUrl: string;
+  readonly companyOidc: CompanyOidcConfig;
+  readonly companyIdTokenMaxAgeSeconds: number;
+  readonly companyOidcMaxAge: number | undefined;
+  /** Pattern 2's settings; fails when the pattern is off (see {@link Config.patterns}). */
+  readonly companyApi: CompanyApiConfig;
+  readonly messaging: MessagingConfig;
+  readonly accountLinkNonceTtlSeconds: number;
+  readonly webhookQueueUrl: string | undefined;
+  readonly messageSend: MessageSendConfig;
+  readonly linkEventBusName: string;
+  readonly dynamo: DynamoConfig;
+  /** Every table's name (each has a local default). */
+  readonly tables: Readonly<Record<TableKey, string>>;
+  readonly memberFactors: readonly MemberFactor[];
+  /** Pattern 3's pepper; fails when the pattern is off (see {@link Config.patterns}). */
+  readonly memberHashPepper: MemberHashPepperConfig;
+  readonly memberImport: MemberImportSettings;
+  readonly attempts: AttemptLimits;
+  readonly memberAnswerTiming: MemberAnswerTiming;
+  /** Which member-data patterns this deployment configures; an unconfigured one answers 501. */
+  readonly patterns: { readonly companyApi: boolean; readonly memberRecords: boolean };
+  readonly deployedRoutes: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly auditRetentionDays: number | undefined;
+  readonly observability: ObservabilityConfig;
+  readonly tracing: TracingConfig;
+}
+
+/** How each group is parsed. */
+const GROUPS: { readonly [K in keyof Config]: (env: Env) => Config[K] } = {
+  line: loadLineConfig,
+  lineApi: loadLineApiConfig,
+  lineTokenCache: loadLineTokenCacheConfig,
+  web: loadWebConfig,
+  publicBaseUrl: loadPublicBaseUrl,
+  companyOidc: loadCompanyOidcConfig,
+  companyIdTokenMaxAgeSeconds: loadCompanyIdTokenMaxAge,
+  companyOidcMaxAge: loadCompanyOidcMaxAge,
+  companyApi: loadCompanyApiConfig,
+  messaging: loadMessagingConfig,
+  accountLinkNonceTtlSeconds: loadAccountLinkNonceTtl,
+  webhookQueueUrl: loadWebhookQueueUrl,
+  messageSend: loadMessageSendConfig,
+  linkEventBusName: loadLinkEventBusName,
+  dynamo: loadDynamoConfig,
+  tables: (env) =>
+    Object.fromEntries(
+      (Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key, env)]),
+    ) as Record<TableKey, string>,
+  memberFactors: loadMemberFactors,
+  memberHashPepper: loadMemberHashPepper,
+  memberImport: loadMemberImportSettings,
+  attempts: loadAttemptLimits,
+  memberAnswerTiming: loadMemberAnswerTiming,
+  patterns: (env) => ({
+    companyApi: companyApiConfigured(env),
+    memberRecords: memberHashPepperConfigured(env),
+  }),
+  deployedRoutes: loadDeployedRoutes,
+  corsOrigins: loadCorsOrigins,
+  auditRetentionDays: loadAuditRetentionDays,
+  observability: loadObservability,
+  tracing: loadTracingConfig,
+};
+
+/**
+ * The settings of `env`, each group parsed on first use and kept (a group that fails is parsed
+ * again, and fails again, on its next use). `env` is read when a group is first used, not copied.
+ */
+export function readConfig(env: Env): Config {
+  const config = {} as Config;
+  for (const key of Object.keys(GROUPS) as Array<keyof Config>) {
+    let parsed: { value: unknown } | undefined;
+    Object.defineProperty(config, key, {
+      enumerable: true,
+      get: () => (parsed ??= { value: GROUPS[key](env) }).value,
+    });
+  }
+  return Object.freeze(config);
 }

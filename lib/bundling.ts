@@ -60,7 +60,10 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
 /** The repository root (NodejsFunction's project root and the base of function entries). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The source file of a handler under functions/handlers/. */
+/**
+ * The entry of function `handler` (its manifest name): functions/lambda/<handler>.ts, which builds
+ * the handler of functions/handlers/ from the Lambda composition root at cold start.
+ */
 export function handlerEntry(handler: string): string {
-  return join(PROJECT_ROOT, 'functions', 'handlers', `${handler}.ts`);
+  return join(PROJECT_ROOT, 'functions', 'lambda', `${handler}.ts`);
 }

@@ -5,7 +5,8 @@ import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, read, readSecret } from '../config.js';
+import { ConfigError, read } from '../config.js';
+import { readSecret } from '../adapters/secrets/secret-reader.js';
 import {
   dynamoConfigOf,
   DynamoTargetError,
@@ -13,7 +14,7 @@ import {
   targetTable,
   type DynamoTarget,
 } from '../cli/dynamo-target.js';
-import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from './pseudonym.js';
+import { createPseudonymizer, PSEUDONYM_KEY_VARIABLE } from '../adapters/crypto/hmac-pseudonymizer.js';
 import {
   DEFAULT_SEGMENTS,
   estimateExportRows,

@@ -1,11 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { startAccountLink } from '../core/use-cases/account-link.js';
-import { bindingCookie, htmlEdge, queryParam, redirectTo } from './http/web-pages.js';
-import { linkTokenDirectory, webConfig, webLoginPorts } from './wiring.js';
+import { bindingCookie, htmlEdge, queryParam, redirectTo, type WebPageSettings } from './http/web-pages.js';
 
-const config = webConfig();
-const ports = { ...webLoginPorts(), linkTokens: linkTokenDirectory() };
+/** What `GET /account-link/start` needs. */
+export interface AccountLinkStartGetDeps {
+  ports: Parameters<typeof startAccountLink>[1];
+  web: WebPageSettings;
+}
 
 /**
  * `GET /account-link/start?linkToken=…` — the linking URL the LINE Official Account sends
@@ -15,9 +17,11 @@ const ports = { ...webLoginPorts(), linkTokens: linkTokenDirectory() };
  * browser to LINE's account-link dialog with a fresh nonce. A missing or malformed link token,
  * or one the bot did not issue in the last 10 minutes, gets an HTML 400 page and stores nothing.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(htmlEdge(webConfig))
-  .handler(async (event) => {
-    const started = await startAccountLink({ linkToken: queryParam(event, 'linkToken') }, ports);
-    return redirectTo(started.redirectTo, [bindingCookie(config, started.binding)]);
-  });
+export function createAccountLinkStartGetHandler({ ports, web }: AccountLinkStartGetDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(htmlEdge(web))
+    .handler(async (event) => {
+      const started = await startAccountLink({ linkToken: queryParam(event, 'linkToken') }, ports);
+      return redirectTo(started.redirectTo, [bindingCookie(web, started.binding)]);
+    });
+}

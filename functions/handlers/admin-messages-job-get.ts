@@ -6,27 +6,27 @@ import { getMessageJob } from '../core/use-cases/message-jobs.js';
 import { adminCaller, pathParameter } from './http/admin.js';
 import { httpEdge } from './http/middlewares.js';
 import { json } from './http/responses.js';
-import { messageJobStore } from './wiring.js';
 
-const ports = { jobs: messageJobStore() };
 const jobIdSchema = z.string().check(z.regex(/^[0-9a-f-]{36}$/, 'Not a job ID.'));
 
 /**
  * `GET /admin/messages/jobs/{jobId}[?cursor=…]` — the job's status (`running` | `done`), counts per
  * status, and a page of per-member results of finished batches (`nextCursor` for the next page).
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .handler(async (event) => {
-    adminCaller(event);
-    const jobId = pathParameter(event, 'jobId', jobIdSchema);
-    const cursor = event.queryStringParameters?.cursor;
-    if (cursor !== undefined && !/^\d{1,6}$/.test(cursor))
-      throw new InvalidRequestError('The cursor is not valid.', [
-        { path: 'cursor', message: 'Use the nextCursor of a previous page, unchanged.' },
-      ]);
-    return json(
-      200,
-      await getMessageJob({ jobId, fromBatch: cursor === undefined ? 0 : Number(cursor) }, ports),
-    );
-  });
+export function createAdminMessagesJobGetHandler(ports: Parameters<typeof getMessageJob>[1]) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async (event) => {
+      adminCaller(event);
+      const jobId = pathParameter(event, 'jobId', jobIdSchema);
+      const cursor = event.queryStringParameters?.cursor;
+      if (cursor !== undefined && !/^\d{1,6}$/.test(cursor))
+        throw new InvalidRequestError('The cursor is not valid.', [
+          { path: 'cursor', message: 'Use the nextCursor of a previous page, unchanged.' },
+        ]);
+      return json(
+        200,
+        await getMessageJob({ jobId, fromBatch: cursor === undefined ? 0 : Number(cursor) }, ports),
+      );
+    });
+}

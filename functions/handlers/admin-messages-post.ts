@@ -1,39 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { DynamoIdempotencyStore } from '../adapters/dynamo/dynamo-idempotency-store.js';
-import { tableName } from '../config.js';
 import { parseSendRequest } from '../core/messages.js';
-import { systemClock } from '../core/ports/index.js';
 import { sendMessages, type SendMessagesPorts } from '../core/use-cases/message-jobs.js';
 import { logger } from '../observability/logger.js';
 import { adminCaller } from './http/admin.js';
 import { idempotencyKeyOf } from './http/idempotency-key.js';
 import { httpEdge, jsonBody } from './http/middlewares.js';
 import { json } from './http/responses.js';
-import {
-  auditLog,
-  documentClient,
-  linkRepository,
-  messageJobStore,
-  messageQueue,
-  multicastSender,
-} from './wiring.js';
 
 /** 100,000 company user IDs of up to ~40 characters, plus messages; under Lambda's 6 MB. */
 const MAX_BYTES = 5 * 1024 * 1024;
-
-const ports: SendMessagesPorts = {
-  links: linkRepository(),
-  sender: multicastSender(),
-  jobs: messageJobStore(),
-  queue: messageQueue(),
-  audit: auditLog(),
-  clock: systemClock,
-  // The keys' records live beside the jobs they start (one transaction writes both).
-  idempotency: new DynamoIdempotencyStore(documentClient(), tableName('jobs')),
-  newId: () => randomUUID(),
-};
 
 /** SHA-256 of each request's body bytes as they arrived, before the JSON parser replaces them. */
 const bodyDigests = new WeakMap<object, string>();
@@ -53,27 +30,29 @@ const digestBody: MiddlewareObj<APIGatewayProxyEventV2> = {
  * An `Idempotency-Key` header makes a retry safe: the same key and body give the first answer
  * again without sending again, for 24 hours (docs/admin-api.md).
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .use(digestBody as MiddlewareObj)
-  .use(jsonBody({ maxBytes: MAX_BYTES }))
-  .handler(async (event) => {
-    const caller = adminCaller(event);
-    const key = idempotencyKeyOf(event.headers?.['idempotency-key']);
-    const request = parseSendRequest(event.body);
-    let idempotency: { key: string; fingerprint: string } | undefined;
-    if (key !== undefined) {
-      // Not a secret: logged, so a client's report can be matched to the request.
-      logger.appendKeys({ idempotencyKey: key });
-      idempotency = {
-        key,
-        // The canonical request: route, caller (keys are the caller's own) and body bytes.
-        fingerprint: createHash('sha256')
-          .update(`POST /admin/messages\n${caller.arn}\n${bodyDigests.get(event) ?? ''}`)
-          .digest('hex'),
-      };
-    }
-    const answer = await sendMessages(request, caller, ports, idempotency);
-    if (answer.kind === 'sent') return json(200, { counts: answer.counts, results: answer.results });
-    return json(202, answer.job, { Location: `/admin/messages/jobs/${answer.job.jobId}` });
-  });
+export function createAdminMessagesPostHandler(ports: SendMessagesPorts) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .use(digestBody as MiddlewareObj)
+    .use(jsonBody({ maxBytes: MAX_BYTES }))
+    .handler(async (event) => {
+      const caller = adminCaller(event);
+      const key = idempotencyKeyOf(event.headers?.['idempotency-key']);
+      const request = parseSendRequest(event.body);
+      let idempotency: { key: string; fingerprint: string } | undefined;
+      if (key !== undefined) {
+        // Not a secret: logged, so a client's report can be matched to the request.
+        logger.appendKeys({ idempotencyKey: key });
+        idempotency = {
+          key,
+          // The canonical request: route, caller (keys are the caller's own) and body bytes.
+          fingerprint: createHash('sha256')
+            .update(`POST /admin/messages\n${caller.arn}\n${bodyDigests.get(event) ?? ''}`)
+            .digest('hex'),
+        };
+      }
+      const answer = await sendMessages(request, caller, ports, idempotency);
+      if (answer.kind === 'sent') return json(200, { counts: answer.counts, results: answer.results });
+      return json(202, answer.job, { Location: `/admin/messages/jobs/${answer.job.jobId}` });
+    });
+}

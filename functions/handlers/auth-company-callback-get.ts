@@ -1,32 +1,24 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { completeCompanyCallback } from '../core/use-cases/account-link.js';
+import { completeCompanyCallback, type AccountLinkPorts } from '../core/use-cases/account-link.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { countRefusal } from './http/error-table.js';
-import { callbackInput, clearBindingCookie, errorPage, htmlEdge, redirectTo } from './http/web-pages.js';
 import {
-  accountLinkNonces,
-  auditLog,
-  lineConfig,
-  linkRepository,
-  linkTokenDirectory,
-  webConfig,
-  webLoginPorts,
-} from './wiring.js';
-import { loadAccountLinkNonceTtl } from '../config.js';
+  callbackInput,
+  clearBindingCookie,
+  errorPage,
+  htmlEdge,
+  redirectTo,
+  type WebPageSettings,
+} from './http/web-pages.js';
 
-const config = webConfig();
-const ports = {
-  ...webLoginPorts(),
-  links: linkRepository(),
-  audit: auditLog(),
-  // Pattern 4 shares this callback: its sessions end at LINE's account-link dialog.
-  nonces: accountLinkNonces(),
-  linkTokens: linkTokenDirectory(),
-  lineAuthBase: lineConfig().authBase,
-  messaging: { nonceTtlSeconds: loadAccountLinkNonceTtl() },
-};
+/** What `GET /auth/company/callback` needs. */
+export interface AuthCompanyCallbackGetDeps {
+  /** The web flow's ports and, since pattern 4 shares this callback, the account link's. */
+  ports: Parameters<typeof completeCompanyCallback>[1] & AccountLinkPorts;
+  web: WebPageSettings;
+}
 
 /**
  * `GET /auth/company/callback?code=…&state=…` — the company IdP's redirect back. Consumes the
@@ -43,24 +35,28 @@ const ports = {
  * Tokens and codes never appear in those URLs. A lost state shows the "sign in again" page and
  * consumes nothing.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(htmlEdge(webConfig))
-  .handler(async (event) => {
-    const outcome = await completeCompanyCallback(callbackInput(event, config), ports);
-    if (outcome.flow === 'account-link') {
-      if (outcome.kind === 'dialog') return redirectTo(outcome.redirectTo, [clearBindingCookie(config)]);
-      const page = errorPage(outcome.error, config);
-      return { ...page, cookies: [clearBindingCookie(config)] };
-    }
-    if (outcome.result === 'linked') countMetric('LinksCreated');
-    if (outcome.error) {
-      countRefusal(outcome.error.code);
-      const level =
-        outcome.result === 'error' && /unavailable|bad-response/.test(outcome.error.code) ? 'error' : 'info';
-      logger[level]('web flow ended without a new link', {
-        result: outcome.result,
-        code: outcome.error.code,
-      });
-    }
-    return redirectTo(outcome.redirectTo, [clearBindingCookie(config)]);
-  });
+export function createAuthCompanyCallbackGetHandler({ ports, web: config }: AuthCompanyCallbackGetDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(htmlEdge(config))
+    .handler(async (event) => {
+      const outcome = await completeCompanyCallback(callbackInput(event, config), ports);
+      if (outcome.flow === 'account-link') {
+        if (outcome.kind === 'dialog') return redirectTo(outcome.redirectTo, [clearBindingCookie(config)]);
+        const page = errorPage(outcome.error, config);
+        return { ...page, cookies: [clearBindingCookie(config)] };
+      }
+      if (outcome.result === 'linked') countMetric('LinksCreated');
+      if (outcome.error) {
+        countRefusal(outcome.error.code);
+        const level =
+          outcome.result === 'error' && /unavailable|bad-response/.test(outcome.error.code)
+            ? 'error'
+            : 'info';
+        logger[level]('web flow ended without a new link', {
+          result: outcome.result,
+          code: outcome.error.code,
+        });
+      }
+      return redirectTo(outcome.redirectTo, [clearBindingCookie(config)]);
+    });
+}

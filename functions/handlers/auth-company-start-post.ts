@@ -2,16 +2,18 @@ import type { MiddlewareObj } from '@middy/core';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { startCompanyLogin } from '../core/use-cases/link-by-web-login.js';
+import { startCompanyLogin, type StartCompanyLoginPorts } from '../core/use-cases/link-by-web-login.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerRequired, bearerToken } from './http/bearer-token.js';
 import { json } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
-import { bindingCookie } from './http/web-pages.js';
-import { lineVerifier, webConfig, webLoginPorts } from './wiring.js';
+import { bindingCookie, type WebPageSettings } from './http/web-pages.js';
 
-const config = webConfig();
-const ports = { ...webLoginPorts(), line: lineVerifier() };
+/** What `POST /auth/company/start` needs. */
+export interface AuthCompanyStartPostDeps {
+  ports: StartCompanyLoginPorts;
+  web: WebPageSettings;
+}
 
 /** Body of `POST /auth/company/start` (optional). */
 const StartRequest = z.object({
@@ -40,24 +42,26 @@ const emptyBodyIsEmptyObject: MiddlewareObj<APIGatewayProxyEventV2> = {
  * flow ends at `GET /auth/company/callback` as in the full web flow. The cookie is SameSite=Lax,
  * so the app must be same-site with the API and call with `credentials: 'include'`.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .use(bearerRequired())
-  .use(emptyBodyIsEmptyObject as MiddlewareObj)
-  .use(jsonBody())
-  .use(validateBody(StartRequest))
-  .handler(async (event) => {
-    const body = event.body as unknown as StartRequest;
-    const started = await startCompanyLogin(
-      {
-        lineToken: bearerToken(event),
-        ...(body.returnTo !== undefined ? { returnTo: body.returnTo } : {}),
-        ...(body.consentVersion !== undefined ? { consentVersion: body.consentVersion } : {}),
-      },
-      ports,
-    );
-    return {
-      ...json(200, { authorizeUrl: started.redirectTo }),
-      cookies: [bindingCookie(config, started.binding)],
-    };
-  });
+export function createAuthCompanyStartPostHandler({ ports, web: config }: AuthCompanyStartPostDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .use(bearerRequired())
+    .use(emptyBodyIsEmptyObject as MiddlewareObj)
+    .use(jsonBody())
+    .use(validateBody(StartRequest))
+    .handler(async (event) => {
+      const body = event.body as unknown as StartRequest;
+      const started = await startCompanyLogin(
+        {
+          lineToken: bearerToken(event),
+          ...(body.returnTo !== undefined ? { returnTo: body.returnTo } : {}),
+          ...(body.consentVersion !== undefined ? { consentVersion: body.consentVersion } : {}),
+        },
+        ports,
+      );
+      return {
+        ...json(200, { authorizeUrl: started.redirectTo }),
+        cookies: [bindingCookie(config, started.binding)],
+      };
+    });
+}

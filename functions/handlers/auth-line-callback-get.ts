@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { completeLineLogin } from '../core/use-cases/link-by-web-login.js';
+import { completeLineLogin, type WebLoginPorts } from '../core/use-cases/link-by-web-login.js';
+import type { FriendshipStore } from '../core/ports/index.js';
 import { returnUrlWithResult } from '../core/login-session.js';
 import {
   bindingCookie,
@@ -10,13 +11,17 @@ import {
   htmlEdge,
   queryParam,
   redirectTo,
+  type WebPageSettings,
 } from './http/web-pages.js';
 import { logger } from '../observability/logger.js';
-import { friendshipStore, webConfig, webLoginPorts } from './wiring.js';
 
-const config = webConfig();
-const ports = webLoginPorts();
-const friendship = friendshipStore();
+/** What `GET /auth/line/callback` needs. */
+export interface AuthLineCallbackGetDeps {
+  ports: WebLoginPorts;
+  /** Where a friendship LINE reported during the login is recorded. */
+  friendship: Pick<FriendshipStore, 'record'>;
+  web: WebPageSettings;
+}
 
 /**
  * `GET /auth/line/callback?code=…&state=…` (or `?error=…&state=…`) — LINE's redirect back.
@@ -29,26 +34,34 @@ const friendship = friendshipStore();
  * failure an error page with its code. API Gateway routes HEAD separately, so a HEAD (a link
  * preview, a prefetch) never reaches this handler and never consumes a state.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(htmlEdge(webConfig))
-  .handler(async (event) => {
-    const outcome = await completeLineLogin(callbackInput(event, config), ports);
-    if (outcome.kind === 'continue') {
-      // With bot_prompt, LINE reports whether the user added (or unblocked) the Official Account
-      // during this login (https://developers.line.biz/en/docs/line-login/link-a-bot/): then they are a friend now.
-      if (queryParam(event, 'friendship_status_changed') === 'true') {
-        await friendship.record(outcome.lineUserId, true, new Date().toISOString()).catch((error: unknown) =>
-          logger.warn('friendship not recorded', {
-            cause: error instanceof Error ? error.name : 'unknown',
-          }),
-        );
+export function createAuthLineCallbackGetHandler({
+  ports,
+  friendship,
+  web: config,
+}: AuthLineCallbackGetDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(htmlEdge(config))
+    .handler(async (event) => {
+      const outcome = await completeLineLogin(callbackInput(event, config), ports);
+      if (outcome.kind === 'continue') {
+        // With bot_prompt, LINE reports whether the user added (or unblocked) the Official Account
+        // during this login (https://developers.line.biz/en/docs/line-login/link-a-bot/): then they are a friend now.
+        if (queryParam(event, 'friendship_status_changed') === 'true') {
+          await friendship
+            .record(outcome.lineUserId, true, new Date().toISOString())
+            .catch((error: unknown) =>
+              logger.warn('friendship not recorded', {
+                cause: error instanceof Error ? error.name : 'unknown',
+              }),
+            );
+        }
+        return redirectTo(outcome.redirectTo, [bindingCookie(config, outcome.binding)]);
       }
-      return redirectTo(outcome.redirectTo, [bindingCookie(config, outcome.binding)]);
-    }
-    const result = outcome.kind === 'cancelled' ? 'cancelled' : 'error';
-    const page = errorPage(outcome.error, config, {
-      returnToApp: returnUrlWithResult(outcome.returnTo, result),
-      returnTo: outcome.returnTo,
+      const result = outcome.kind === 'cancelled' ? 'cancelled' : 'error';
+      const page = errorPage(outcome.error, config, {
+        returnToApp: returnUrlWithResult(outcome.returnTo, result),
+        returnTo: outcome.returnTo,
+      });
+      return { ...page, cookies: [clearBindingCookie(config)] };
     });
-    return { ...page, cookies: [clearBindingCookie(config)] };
-  });
+}

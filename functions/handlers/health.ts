@@ -4,6 +4,8 @@ import { httpEdge } from './http/middlewares.js';
 import { json } from './http/responses.js';
 
 /** `GET /health` — liveness only: it touches no dependency, so it says the function runs. */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .handler(async () => json(200, { status: 'ok' }));
+export function createHealthHandler() {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async () => json(200, { status: 'ok' }));
+}

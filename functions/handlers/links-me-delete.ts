@@ -4,21 +4,16 @@ import { unlinkMe, type UnlinkMePorts } from '../core/use-cases/unlink-me.js';
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken } from './http/bearer-token.js';
 import { noContent } from './http/responses.js';
-import { deauthorizePorts, lineVerifier, linkRepository } from './wiring.js';
-
-const ports: UnlinkMePorts = {
-  line: lineVerifier(),
-  links: linkRepository(),
-  deauthorize: deauthorizePorts(),
-};
 
 /**
  * `DELETE /links/me` — unlink both sides; 204 whether or not there was a link. With a LINE access
  * token the app is also deauthorized at LINE (after the unlink; outcome audited).
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .handler(async (event) => {
-    await unlinkMe({ lineToken: bearerToken(event) }, ports);
-    return noContent();
-  });
+export function createLinksMeDeleteHandler(ports: UnlinkMePorts) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async (event) => {
+      await unlinkMe({ lineToken: bearerToken(event) }, ports);
+      return noContent();
+    });
+}

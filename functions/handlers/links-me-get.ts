@@ -5,11 +5,12 @@ import { getMyLink, type GetMyLinkPorts } from '../core/use-cases/get-my-link.js
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken } from './http/bearer-token.js';
 import { json } from './http/responses.js';
-import { lineVerifier, linkRepository } from './wiring.js';
-
-const ports: GetMyLinkPorts = { line: lineVerifier(), links: linkRepository() };
 
 /** `GET /links/me` — the caller's own link (with `friend`: true, false or null), or 404 `not-linked`. */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .handler(async (event) => json(200, publicLink(await getMyLink({ lineToken: bearerToken(event) }, ports))));
+export function createLinksMeGetHandler(ports: GetMyLinkPorts) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async (event) =>
+      json(200, publicLink(await getMyLink({ lineToken: bearerToken(event) }, ports))),
+    );
+}

@@ -10,9 +10,6 @@ import {
 import { httpEdge } from './http/middlewares.js';
 import { bearerToken } from './http/bearer-token.js';
 import { json } from './http/responses.js';
-import { auditLog, lineVerifier } from './wiring.js';
-
-const ports: GetMyHistoryPorts = { line: lineVerifier(), audit: auditLog() };
 
 /** Query of `GET /links/me/history`; unknown parameters are ignored. */
 const HistoryQuery = z.object({
@@ -26,23 +23,25 @@ const HistoryQuery = z.object({
  * `GET /links/me/history[?limit=N][&cursor=C]` — the caller's own audit events, newest first:
  * `{"events": [{type, at, lineUserId, companyUserId, method, consentVersion?, code?}], "nextCursor"?}`.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .handler(async (event) => {
-    const lineToken = bearerToken(event);
-    const parsed = HistoryQuery.safeParse(event.queryStringParameters ?? {});
-    const limit = parsed.success && parsed.data.limit !== undefined ? Number(parsed.data.limit) : undefined;
-    if (!parsed.success || (limit !== undefined && limit > MAX_HISTORY_PAGE_SIZE)) {
-      throw new InvalidRequestError(
-        'The query parameters are not valid.',
-        parsed.success
-          ? [{ path: 'limit', message: `Must be an integer from 1 to ${MAX_HISTORY_PAGE_SIZE}.` }]
-          : parsed.error.issues.map((issue) => ({
-              path: issue.path.map(String).join('.'),
-              message: issue.message,
-            })),
-      );
-    }
-    const page = await getMyHistory({ lineToken, limit, cursor: parsed.data.cursor }, ports);
-    return json(200, page);
-  });
+export function createLinksMeHistoryGetHandler(ports: GetMyHistoryPorts) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async (event) => {
+      const lineToken = bearerToken(event);
+      const parsed = HistoryQuery.safeParse(event.queryStringParameters ?? {});
+      const limit = parsed.success && parsed.data.limit !== undefined ? Number(parsed.data.limit) : undefined;
+      if (!parsed.success || (limit !== undefined && limit > MAX_HISTORY_PAGE_SIZE)) {
+        throw new InvalidRequestError(
+          'The query parameters are not valid.',
+          parsed.success
+            ? [{ path: 'limit', message: `Must be an integer from 1 to ${MAX_HISTORY_PAGE_SIZE}.` }]
+            : parsed.error.issues.map((issue) => ({
+                path: issue.path.map(String).join('.'),
+                message: issue.message,
+              })),
+        );
+      }
+      const page = await getMyHistory({ lineToken, limit, cursor: parsed.data.cursor }, ports);
+      return json(200, page);
+    });
+}

@@ -1,34 +1,11 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { loadCompanyIdTokenMaxAge } from '../config.js';
-import { systemClock } from '../core/ports/index.js';
-import { askFriendshipStatus } from '../core/use-cases/learn-friendship.js';
 import { linkWithOidc, type LinkWithOidcPorts } from '../core/use-cases/link-with-oidc.js';
 import { httpEdge, jsonBody, validateBody } from './http/middlewares.js';
 import { bearerRequired, bearerToken } from './http/bearer-token.js';
 import { linkResponse } from './http/responses.js';
 import { consentVersionSchema } from './http/schemas.js';
-import {
-  auditLog,
-  companyVerifier,
-  friendshipStatusApi,
-  friendshipStore,
-  isLineIdToken,
-  lineVerifier,
-  linkRepository,
-} from './wiring.js';
-
-const ports: LinkWithOidcPorts = {
-  line: lineVerifier(),
-  company: companyVerifier(),
-  links: linkRepository(),
-  clock: systemClock,
-  audit: auditLog(),
-  friendship: friendshipStore(),
-  settings: { companyIdTokenMaxAgeSeconds: loadCompanyIdTokenMaxAge() },
-};
-const friendshipStatus = friendshipStatusApi();
 
 /** Body of `POST /links`. Unknown fields (a client-sent `lineUserId`) are dropped, never trusted. */
 const LinkRequest = z.object({
@@ -45,28 +22,22 @@ type LinkRequest = z.infer<typeof LinkRequest>;
  * from LINE's friendship status API when the bearer is a LINE access token (not an ID token), or
  * else from the follow / unfollow events learned before.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .use(bearerRequired())
-  .use(jsonBody())
-  .use(validateBody(LinkRequest))
-  .handler(async (event) => {
-    const body = event.body as unknown as LinkRequest;
-    const lineToken = bearerToken(event);
-    // For a LINE access token (any bearer that does not present itself as an ID token) LINE's
-    // friendship API is asked while the tokens are verified: the token goes only to LINE, which
-    // checks it either way.
-    const askedFriendship = isLineIdToken(lineToken)
-      ? undefined
-      : askFriendshipStatus(lineToken, friendshipStatus);
-    const result = await linkWithOidc(
-      {
-        lineToken,
-        companyIdToken: body.companyIdToken,
-        consentVersion: body.consentVersion,
-        askedFriendship,
-      },
-      ports,
-    );
-    return linkResponse(result);
-  });
+export function createLinksPostHandler(ports: LinkWithOidcPorts) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .use(bearerRequired())
+    .use(jsonBody())
+    .use(validateBody(LinkRequest))
+    .handler(async (event) => {
+      const body = event.body as unknown as LinkRequest;
+      const result = await linkWithOidc(
+        {
+          lineToken: bearerToken(event),
+          companyIdToken: body.companyIdToken,
+          consentVersion: body.consentVersion,
+        },
+        ports,
+      );
+      return linkResponse(result);
+    });
+}

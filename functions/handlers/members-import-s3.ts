@@ -1,16 +1,12 @@
 import middy from '@middy/core';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
-import { loadMemberImportSettings } from '../config.js';
 import { readMemberCsv } from '../adapters/csv/member-csv-file.js';
-import { S3ObjectReader } from '../adapters/s3/s3-object-reader.js';
 import { ImportAbortedError, importMembers } from '../core/use-cases/import-members.js';
 import { ImportFileError } from '../core/member-file.js';
 import type { FactorHasher, MemberImportStore, ObjectReader } from '../core/ports/index.js';
 import type { MemberFactor } from '../core/member-factors.js';
 import { logger } from '../observability/logger.js';
-import { traceAwsClient, tracing } from '../observability/tracing.js';
-import { factorHasher, memberFactors, memberRepository } from './wiring.js';
+import { tracing } from '../observability/tracing.js';
 
 /** What the handler needs; tests pass their own object reader. */
 export interface MembersImportDeps {
@@ -37,7 +33,12 @@ const STOP_BEFORE_TIMEOUT_MS = 20_000;
  * run out of time throws, so Lambda's retry imports the file again — cheaply, since rows
  * already written are unchanged and skipped.
  */
-export function createMembersImportHandler(d: MembersImportDeps) {
+export function createMembersImportS3Handler(d: MembersImportDeps) {
+  return middy<S3Event, void>(importFiles(d)).use(tracing());
+}
+
+/** Imports each file of the event, one after another. */
+function importFiles(d: MembersImportDeps) {
   return async (event: S3Event, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> => {
     for (const record of event.Records ?? []) {
       const bucket = record.s3.bucket.name;
@@ -84,14 +85,3 @@ export function createMembersImportHandler(d: MembersImportDeps) {
     }
   };
 }
-
-/** The deployed handler (its CDK wiring: S3 ObjectCreated on the import bucket → this file), traced. */
-export const handler = middy<S3Event, void>(
-  createMembersImportHandler({
-    objects: new S3ObjectReader(traceAwsClient(new S3Client({}))),
-    store: memberRepository(),
-    hasher: factorHasher(),
-    requiredFactors: memberFactors(),
-    ...loadMemberImportSettings(),
-  }),
-).use(tracing());

@@ -1,3 +1,4 @@
+import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { JobBatchRef } from '../core/messages.js';
 import type { MulticastSender } from '../core/ports/index.js';
@@ -5,29 +6,6 @@ import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/me
 import { errorFields } from '../observability/error-fields.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
-import { messageBatchPorts } from './wiring.js';
-
-/** The message and batch being run, for the log lines of what happens inside the run. */
-let running: { messageId: string; jobId: string; batch: number } | undefined;
-
-const wired = messageBatchPorts();
-// A multicast that fails for good marks its members `failed` in the job's report and the batch
-// goes on (send-messages.ts): the error itself is logged here, with the batch it belongs to.
-const sender: MulticastSender = {
-  multicast: async (to, messages, retryKey) => {
-    try {
-      await wired.sender.multicast(to, messages, retryKey);
-    } catch (error) {
-      logger.error('multicast failed for good: its members are reported failed', {
-        ...running,
-        recipients: to.length,
-        error: errorFields(error),
-      });
-      throw error;
-    }
-  },
-};
-const ports: RunMessageBatchPorts = { ...wired, sender };
 
 /**
  * The message job worker (SQS → Lambda, ReportBatchItemFailures): each message is one batch of a
@@ -39,40 +17,62 @@ const ports: RunMessageBatchPorts = { ...wired, sender };
  * keeps refusing within the run is logged with its batch; its members are reported `failed`.
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    const ids = {
-      messageId: record.messageId,
-      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
-    };
-    const ref = batchRefOf(record.body);
-    if (!ref) {
-      logger.error('message batch unreadable: not a job batch reference; the dead-letter queue takes it', {
-        ...ids,
-        bodyLength: record.body.length,
-      });
-      countMetric('MessageBatchFailures');
-      failures.push({ itemIdentifier: record.messageId });
-      continue;
+export function createMessagesBatchSqsHandler(wired: RunMessageBatchPorts) {
+  /** The message and batch being run, for the log lines of what happens inside the run. */
+  let running: { messageId: string; jobId: string; batch: number } | undefined;
+  // A multicast that fails for good marks its members `failed` in the job's report and the batch
+  // goes on (send-messages.ts): the error itself is logged here, with the batch it belongs to.
+  const sender: MulticastSender = {
+    multicast: async (to, messages, retryKey) => {
+      try {
+        await wired.sender.multicast(to, messages, retryKey);
+      } catch (error) {
+        logger.error('multicast failed for good: its members are reported failed', {
+          ...running,
+          recipients: to.length,
+          error: errorFields(error),
+        });
+        throw error;
+      }
+    },
+  };
+  const ports: RunMessageBatchPorts = { ...wired, sender };
+
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      const ids = {
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
+      };
+      const ref = batchRefOf(record.body);
+      if (!ref) {
+        logger.error('message batch unreadable: not a job batch reference; the dead-letter queue takes it', {
+          ...ids,
+          bodyLength: record.body.length,
+        });
+        countMetric('MessageBatchFailures');
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      try {
+        running = { messageId: record.messageId, ...ref };
+        await runMessageBatch(ref, ports);
+      } catch (error) {
+        logger.error('message batch failed: the queue delivers it again', {
+          ...ids,
+          jobId: ref.jobId,
+          batch: ref.batch,
+          error: errorFields(error),
+        });
+        countMetric('MessageBatchFailures');
+        failures.push({ itemIdentifier: record.messageId });
+      } finally {
+        running = undefined;
+      }
     }
-    try {
-      running = { messageId: record.messageId, ...ref };
-      await runMessageBatch(ref, ports);
-    } catch (error) {
-      logger.error('message batch failed: the queue delivers it again', {
-        ...ids,
-        jobId: ref.jobId,
-        batch: ref.batch,
-        error: errorFields(error),
-      });
-      countMetric('MessageBatchFailures');
-      failures.push({ itemIdentifier: record.messageId });
-    } finally {
-      running = undefined;
-    }
-  }
-  return { batchItemFailures: failures };
+    return { batchItemFailures: failures };
+  });
 }
 
 /** The batch reference a message carries (`{"jobId":"…","batch":n}`), or undefined. */

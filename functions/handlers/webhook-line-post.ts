@@ -2,20 +2,25 @@ import middy from '@middy/core';
 import { validateSignature, type webhook } from '@line/bot-sdk';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { InvalidRequestError } from '../core/errors.js';
-import { WebhookSignatureError } from './http/http-errors.js';
 import type { WebhookEvent } from '../core/messaging.js';
-import { handleLineWebhook } from '../core/use-cases/handle-line-webhook.js';
-import { MalformedJsonError, PayloadTooLargeError } from './http/http-errors.js';
+import { handleLineWebhook, type LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
+import { MalformedJsonError, PayloadTooLargeError, WebhookSignatureError } from './http/http-errors.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { httpEdge } from './http/middlewares.js';
 import { json } from './http/responses.js';
-import { botUserId, lineWebhookPorts, messagingChannelSecret, messagingConfig } from './wiring.js';
 
-messagingConfig();
-const ports = lineWebhookPorts();
-// LINE_BOT_USER_ID, or learned in the background from the first delivery on: never awaited by one.
-const bot = botUserId();
+/** What `POST /webhook/line` needs. */
+export interface WebhookLinePostDeps {
+  ports: LineWebhookPorts;
+  /** The Messaging API channel secret, the key of the signatures (read once, retried on failure). */
+  channelSecret: () => Promise<string>;
+  /**
+   * The bot's user ID, the deliveries' expected `destination`: LINE_BOT_USER_ID, or learned in
+   * the background from the first delivery on (never awaited by one); undefined while unknown.
+   */
+  bot: { current(): string | undefined };
+}
 
 /** LINE's webhook bodies are small; anything much larger is not LINE's. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -37,43 +42,45 @@ export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
  * answer (handleLineWebhook), so LINE's 2 s deadline never waits on LINE's own APIs. An error
  * while applying answers 5xx so LINE redelivers; events applied before it are skipped then.
  */
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-  .use(httpEdge())
-  .handler(async (event) => {
-    const raw = rawBody(event);
-    const signature = event.headers?.['x-line-signature'];
-    if (!signature || !validateSignature(raw, await messagingChannelSecret(), signature)) {
-      throw new WebhookSignatureError();
-    }
-    const receivedAt = new Date();
-    const { destination, events, redelivered } = parseBody(raw);
-    if (events.length === 0) return json(200, {});
-    const expected = bot.current();
-    if (expected !== undefined && destination !== expected) {
-      logger.warn('webhook ignored: destination is not this bot', { events: events.length });
-      countMetric('WebhookForeignDestination');
+export function createWebhookLinePostHandler({ ports, channelSecret, bot }: WebhookLinePostDeps) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use(httpEdge())
+    .handler(async (event) => {
+      const raw = rawBody(event);
+      const signature = event.headers?.['x-line-signature'];
+      if (!signature || !validateSignature(raw, await channelSecret(), signature)) {
+        throw new WebhookSignatureError();
+      }
+      const receivedAt = new Date();
+      const { destination, events, redelivered } = parseBody(raw);
+      if (events.length === 0) return json(200, {});
+      const expected = bot.current();
+      if (expected !== undefined && destination !== expected) {
+        logger.warn('webhook ignored: destination is not this bot', { events: events.length });
+        countMetric('WebhookForeignDestination');
+        return json(200, {});
+      }
+      const outcomes = await handleLineWebhook({ events, receivedAt }, ports);
+      for (const outcome of outcomes) {
+        if (outcome.outcome === 'linked') countMetric('LinksCreated');
+        if (outcome.outcome === 'conflict') countMetric('LinkConflicts');
+        if (outcome.outcome === 'friend-updated' || outcome.outcome === 'unlinked')
+          countMetric('FriendshipUpdates');
+        if (outcome.outcome === 'event-ignored') countMetric('WebhookEventsIgnored');
+      }
+      logger.info('webhook applied', {
+        ...(redelivered ? { redelivered: true } : {}),
+        events: outcomes.map((o) => ({
+          id: o.webhookEventId,
+          type: o.type,
+          outcome: o.outcome,
+          ...(o.code ? { code: o.code } : {}),
+          ...(o.queued ? { queued: true } : {}),
+        })),
+      });
       return json(200, {});
-    }
-    const outcomes = await handleLineWebhook({ events, receivedAt }, ports);
-    for (const outcome of outcomes) {
-      if (outcome.outcome === 'linked') countMetric('LinksCreated');
-      if (outcome.outcome === 'conflict') countMetric('LinkConflicts');
-      if (outcome.outcome === 'friend-updated' || outcome.outcome === 'unlinked')
-        countMetric('FriendshipUpdates');
-      if (outcome.outcome === 'event-ignored') countMetric('WebhookEventsIgnored');
-    }
-    logger.info('webhook applied', {
-      ...(redelivered ? { redelivered: true } : {}),
-      events: outcomes.map((o) => ({
-        id: o.webhookEventId,
-        type: o.type,
-        outcome: o.outcome,
-        ...(o.code ? { code: o.code } : {}),
-        ...(o.queued ? { queued: true } : {}),
-      })),
     });
-    return json(200, {});
-  });
+}
 
 /** The body's exact bytes, as LINE signed them. */
 function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Buffer {

@@ -1,12 +1,10 @@
+import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BotMessage, WebhookReplyWork } from '../core/messaging.js';
-import { runWebhookWork } from '../core/use-cases/run-webhook-work.js';
+import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-webhook-work.js';
 import { errorFields } from '../observability/error-fields.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
-import { webhookWorkPorts } from './wiring.js';
-
-const ports = webhookWorkPorts();
 
 /**
  * The webhook worker (SQS → Lambda, ReportBatchItemFailures): each message is the LINE work of
@@ -27,36 +25,38 @@ const ports = webhookWorkPorts();
  * token, the link token or the LINE user.
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    const ids = {
-      messageId: record.messageId,
-      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
-    };
-    const work = webhookWorkOf(record.body);
-    if (!work) {
-      logger.error('webhook work unreadable: not webhook work; the dead-letter queue takes it', {
-        ...ids,
-        bodyLength: record.body.length,
-      });
-      failures.push({ itemIdentifier: record.messageId });
-      continue;
+export function createWebhookWorkSqsHandler(ports: WebhookWorkPorts) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      const ids = {
+        messageId: record.messageId,
+        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
+      };
+      const work = webhookWorkOf(record.body);
+      if (!work) {
+        logger.error('webhook work unreadable: not webhook work; the dead-letter queue takes it', {
+          ...ids,
+          bodyLength: record.body.length,
+        });
+        failures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      const about = { ...ids, webhookEventId: work.webhookEventId, kind: work.kind };
+      try {
+        const outcome = await runWebhookWork(work, ports);
+        if (outcome === 'refused') countMetric('WebhookWorkRefused');
+        logger.info('webhook work done', { ...about, outcome });
+      } catch (error) {
+        logger.error('webhook work failed: the queue delivers it again', {
+          ...about,
+          error: errorFields(error),
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
     }
-    const about = { ...ids, webhookEventId: work.webhookEventId, kind: work.kind };
-    try {
-      const outcome = await runWebhookWork(work, ports);
-      if (outcome === 'refused') countMetric('WebhookWorkRefused');
-      logger.info('webhook work done', { ...about, outcome });
-    } catch (error) {
-      logger.error('webhook work failed: the queue delivers it again', {
-        ...about,
-        error: errorFields(error),
-      });
-      failures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures: failures };
+    return { batchItemFailures: failures };
+  });
 }
 
 /**

@@ -4,13 +4,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { CORS_POLICY } from '../manifest/cors-policy.js';
 import { FALLBACK_ROUTE, matchPath, type RouteDefinition } from '../manifest/routes.js';
 import { verifySigV4, type LocalIamCredentials } from './sigv4.js';
-
-/** A Lambda handler as API Gateway invokes it. */
-type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+import type { SourceHandlers } from './source-handlers.js';
 
 /** Options of {@link createApiGatewayListener}. */
 export interface ApiGatewayAdapterOptions {
   routes: readonly RouteDefinition[];
+  /** The functions behind the routes, by their manifest names (the local composition root). */
+  handlers: Pick<SourceHandlers, 'handler'>;
   /** Exact origins allowed by CORS (CORS_ALLOWED_ORIGINS). */
   corsOrigins: readonly string[];
   /** API Gateway's own payload limit (10 MB); handlers apply their own, smaller limits. */
@@ -59,25 +59,16 @@ export interface GatewayOptions {
 
 /**
  * The service's handlers from the source behind the gateway (what `npm start` and the
- * integration tests run): routes from the manifest, CORS from the one policy, each handler module
- * imported on its first request like a cold start.
+ * integration tests run): routes from the manifest, CORS from the one policy, each handler built
+ * by `options.handlers` on its first request like a cold start.
  */
 export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
-  const handlers = new Map<string, Promise<{ handler: ApiHandler }>>();
-  const load = (name: string) => {
-    let module = handlers.get(name);
-    if (!module) {
-      module = import(`../handlers/${name}.js`) as Promise<{ handler: ApiHandler }>;
-      handlers.set(name, module);
-    }
-    return module;
-  };
   const route = (routeKey: string, handler: string, authorization: GatewayRoute['authorization']) => ({
     routeKey,
     authorization,
     functionName: handler,
     invoke: async (event: APIGatewayProxyEventV2, context: Context) =>
-      (await load(handler)).handler(event, context),
+      options.handlers.handler(handler)(event as never, context),
   });
   return createGatewayListener({
     routes: options.routes.map((r) =>

@@ -11,12 +11,15 @@ import { formatRequestLine } from './local-server.js';
  */
 export async function runDevCommand(target: 'source' | 'artifacts'): Promise<void> {
   if (target === 'source') {
+    // Powertools' own switches, read by Powertools from this process: readable logs, no metrics.
     process.env.POWERTOOLS_DEV ??= 'true';
     process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   }
-  const port = Number(process.env.PORT ?? 3000);
+  // The service's environment: this command's, completed by the stack (emulators, tables, URLs).
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`PORT must be a port number, got "${process.env.PORT}".`);
+    console.error(`PORT must be a port number, got "${env.PORT}".`);
     process.exit(1);
   }
 
@@ -39,6 +42,7 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
       console.log('Synthesizing the app with the CDK CLI into .data/cdk.out (about a minute)…');
     const stack = await startDevStack({
       target,
+      env,
       port,
       dataDir,
       onRequest: (entry) => console.log(formatRequestLine(entry)),
@@ -50,13 +54,13 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
     console.log(
       formatDevBanner({
         demoUrl: stack.demoUrl,
-        apiUrl: process.env.PUBLIC_BASE_URL!,
+        apiUrl: env.PUBLIC_BASE_URL!,
         dynamoEndpoint: stack.dynamoEndpoint,
         lineEmulatorUrl: stack.line?.url,
-        lineApiBase: process.env.LINE_API_BASE,
+        lineApiBase: env.LINE_API_BASE,
         companyEmulatorUrl: stack.company?.url,
-        companyIssuer: process.env.COMPANY_OIDC_ISSUER,
-        patterns: describePatterns(process.env),
+        companyIssuer: env.COMPANY_OIDC_ISSUER,
+        patterns: describePatterns(env),
         adminCredentials: stack.adminCredentials,
         deployed: stack.deployed && deployedBanner(stack, `${dataDir}/cdk.out`),
       }),

@@ -7,7 +7,7 @@ import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { listEnv, loadDynamoConfig, loadMemberFactors, tableName } from '../config.js';
+import { readConfig } from '../config.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
@@ -27,6 +27,7 @@ import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/co
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
 import { BOT_USER_ID, MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET } from './emulators/test-identities.js';
 import { startLocalServer, type LocalServer, type RequestLogEntry } from './local-server.js';
+import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 import { createDevRoutes, RESET_TABLES } from './dev-routes.js';
 import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 import type { DeployedApi } from './artifacts/deployed-api.js';
@@ -53,7 +54,11 @@ export interface DevStackOptions {
   port: number;
   /** Folder for DynamoDB Local's data (kept between runs); undefined keeps data in memory. */
   dataDir?: string;
-  /** Environment to read and complete (default process.env, which the handlers read). */
+  /**
+   * Environment to read and complete, and the one the handlers of the source mode read (at their
+   * first request, so what this stack completes is theirs too). Default: this process's own
+   * (`npm start` hands its environment to the service as a Lambda function's is).
+   */
   env?: NodeJS.ProcessEnv;
   /** Called once per finished request (`npm start` prints it). */
   onRequest?: (entry: RequestLogEntry) => void;
@@ -103,6 +108,8 @@ export interface DevStack {
   tableNames: Partial<Record<TableKey, string>>;
   /** The artifacts mode's API, assembly and local AWS; absent in the source mode. */
   deployed?: DeployedApi;
+  /** The source mode's handlers (its composition root), as the API serves them; absent in the artifacts mode. */
+  handlers?: SourceHandlers;
   close(): Promise<void>;
 }
 
@@ -140,9 +147,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     // The source mode's tables, named by the environment; the artifacts mode takes the template's.
     const names: Partial<Record<TableKey, string>> = {};
     if (!artifacts) {
-      const sourceNames = Object.fromEntries(
-        (Object.keys(TABLES) as TableKey[]).map((key) => [key, tableName(key, env)]),
-      ) as Record<TableKey, string>;
+      const sourceNames = { ...readConfig(env).tables };
       Object.assign(names, sourceNames);
       const client = localClient(dynamoEndpoint);
       try {
@@ -155,15 +160,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
     let line: LinePlatformEmulator | undefined;
     if (!env.LINE_API_BASE) {
+      const { channelIds, loginChannelId } = readConfig(env).line;
       line = await startLinePlatformEmulator({
         port: offset(1),
         host: '127.0.0.1',
         // Every listed channel mints tokens; only the web-login channel's secret is ever used
         // (HS256 ID tokens of the token endpoint), the others get a distinct stand-in.
-        channels: listEnv(env, 'LINE_CHANNEL_ID').map((channelId) => ({
+        channels: channelIds.map((channelId) => ({
           channelId,
           channelSecret:
-            channelId === (env.LINE_LOGIN_CHANNEL_ID || listEnv(env, 'LINE_CHANNEL_ID')[0])
+            channelId === loginChannelId
               ? env.LINE_CHANNEL_SECRET!
               : `${env.LINE_CHANNEL_SECRET!}-${channelId}`,
         })),
@@ -202,7 +208,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         companyEmulator: company?.url ?? null,
         lineChannelId: env.LINE_CHANNEL_ID,
         companyClientId: env.COMPANY_OIDC_CLIENT_ID,
-        memberFactors: loadMemberFactors(env),
+        memberFactors: readConfig(env).memberFactors,
         // The demo as a LIFF app: a real LIFF ID makes it run on LINE; without one, liff-mock.
         liffId: env.LIFF_ID?.trim() || null,
         lineApiBase: env.LINE_API_BASE,
@@ -223,16 +229,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
     let api: LocalServer;
     let deployed: DeployedApi | undefined;
+    let handlers: SourceHandlers | undefined;
     if (!artifacts) {
+      handlers = createSourceHandlers(env);
       api = await startLocalServer({
+        handlers,
         iam: adminCredentials,
         onRequest: options.onRequest,
         port: options.port,
         host: '127.0.0.1',
-        corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
+        corsOrigins: readConfig(env).corsOrigins,
         extra,
       });
     } else {
@@ -306,6 +312,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       adminCredentials,
       tableNames: names,
       deployed,
+      handlers,
       close: async () => {
         for (const stop of stops.reverse()) await stop();
       },
@@ -344,7 +351,7 @@ export function synthSettings(env: NodeJS.ProcessEnv): Record<string, string> {
     const patterns = linkPatternsOf(env);
     if (patterns.length > 0) settings.LINK_PATTERNS = patterns.join(',');
   }
-  if (!env.MEMBER_FACTORS?.trim()) settings.MEMBER_FACTORS = loadMemberFactors(env).join(',');
+  if (!env.MEMBER_FACTORS?.trim()) settings.MEMBER_FACTORS = readConfig(env).memberFactors.join(',');
   if (!env.COMPANY_API_AUTH?.trim()) settings.COMPANY_API_AUTH = VARIABLES.COMPANY_API_AUTH.default;
   return settings;
 }
@@ -482,12 +489,13 @@ async function importSampleMembersIfEmpty(table: string, env: NodeJS.ProcessEnv)
   } finally {
     probe.destroy();
   }
-  const client = createDocumentClient(loadDynamoConfig(env));
+  const config = readConfig(env);
+  const client = createDocumentClient(config.dynamo);
   try {
     await importMembers(readMemberCsv(createReadStream(SAMPLE_MEMBERS_CSV)), {
       store: new DynamoMemberRepository(client, table),
       hasher: new HmacFactorHasher(env.MEMBER_HASH_PEPPER!),
-      requiredFactors: loadMemberFactors(env),
+      requiredFactors: config.memberFactors,
     });
   } finally {
     client.destroy();

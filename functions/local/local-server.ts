@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROUTES, type RouteDefinition } from '../manifest/routes.js';
+import type { Env } from '../config.js';
 import { createApiGatewayListener } from './api-gateway-adapter.js';
 import type { LocalIamCredentials } from './sigv4.js';
+import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 
 /** A running local API. */
 export interface LocalServer {
@@ -15,12 +17,21 @@ export interface LocalServerOptions {
   port?: number;
   host?: string;
   routes?: readonly RouteDefinition[];
+  /**
+   * The environment the handlers read (functions/local/source-handlers.ts), when `handlers` is
+   * not given: read at the first request, so a function may give what was set after the start.
+   * Never `process.env` unless passed: unset, the handlers see an empty map.
+   */
+  env?: Env | (() => Env);
+  /** The handlers to serve (their composition root), instead of ones built from `env`. */
+  handlers?: SourceHandlers;
   corsOrigins?: readonly string[];
   /** Credentials the admin routes accept (SigV4), see api-gateway-adapter.ts. */
   iam?: LocalIamCredentials;
   /**
    * The gateway to serve instead of the handlers from the source (the deployed-artifact mode
-   * passes one that invokes the bundles of cdk.out); `routes`, `corsOrigins` and `iam` then unused.
+   * passes one that invokes the bundles of cdk.out); `routes`, `env`, `handlers`, `corsOrigins` and
+   * `iam` then unused.
    */
   listener?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Serves extra, non-API paths first (the demo page); returns true when it answered. */
@@ -48,13 +59,7 @@ export function formatRequestLine(entry: RequestLogEntry): string {
  * runs and what the integration tests call over HTTP.
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const listener =
-    options.listener ??
-    createApiGatewayListener({
-      routes: options.routes ?? ROUTES,
-      corsOrigins: options.corsOrigins ?? [],
-      iam: options.iam,
-    });
+  const listener = options.listener ?? createApiGatewayListener(gatewayOptions(options));
   const server = createServer((req, res) => {
     if (options.onRequest) {
       const started = performance.now();
@@ -93,5 +98,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The gateway of the handlers from the source: those given, or those built from `env` (none: an empty map). */
+function gatewayOptions(options: LocalServerOptions) {
+  return {
+    routes: options.routes ?? ROUTES,
+    handlers: options.handlers ?? createSourceHandlers(options.env ?? {}),
+    corsOrigins: options.corsOrigins ?? [],
+    iam: options.iam,
   };
 }

@@ -15,8 +15,9 @@ import { csvRecord } from '../adapters/csv/csv-record.js';
 import { CliError, type CliIo } from '../export/cli.js';
 import { awsCredentials } from '../adapters/aws/aws-credentials.js';
 import { dynamoConfigOf, DynamoTargetError, envRegion, resolveDynamoTarget } from '../cli/dynamo-target.js';
-import { ConfigError, read, readSecret } from '../config.js';
+import { ConfigError, read } from '../config.js';
 import { rawValue } from '../manifest/config-schema.js';
+import { readSecret } from '../adapters/secrets/secret-reader.js';
 import { AdminApiError, sendThroughAdminApi, type SigningCredentials } from './admin-messages-client.js';
 
 function program(): Command {

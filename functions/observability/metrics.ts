@@ -1,17 +1,25 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { loadObservability } from '../config.js';
+import { metricsSettings, type MetricsSettings } from './settings.js';
 
 /**
  * Business metrics (Powertools Metrics, CloudWatch embedded metric format), one per execution
- * environment. The namespace comes from POWERTOOLS_METRICS_NAMESPACE (the API stack sets it; the
- * dashboard graphs these names); POWERTOOLS_DEV or POWERTOOLS_METRICS_DISABLED turn them off
- * locally.
+ * environment, published as the composition root configured them (settings.ts
+ * `configureMetrics`): a handler built without one (a unit test) counts nothing.
  */
-const observability = loadObservability();
-export const metrics = new Metrics({
-  namespace: observability.metricsNamespace,
-  serviceName: observability.serviceName,
-});
+let current: { settings: MetricsSettings; metrics: Metrics } | undefined;
+
+/** The Metrics of the configured settings (made on first use, and again when reconfigured). */
+function configuredMetrics(): Metrics | undefined {
+  const settings = metricsSettings();
+  if (!settings?.metricsEnabled) return undefined;
+  if (current?.settings !== settings) {
+    current = {
+      settings,
+      metrics: new Metrics({ namespace: settings.metricsNamespace, serviceName: settings.serviceName }),
+    };
+  }
+  return current.metrics;
+}
 
 /** The metrics the dashboard and alarms know. */
 export type BusinessMetric =
@@ -37,6 +45,8 @@ export type BusinessMetric =
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {
+  const metrics = configuredMetrics();
+  if (!metrics) return;
   metrics.addMetric(name, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 }

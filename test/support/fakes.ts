@@ -3,6 +3,7 @@ import {
   CompanyUserAlreadyLinkedError,
   InvalidTokenError,
   LineUserAlreadyLinkedError,
+  UpstreamError,
 } from '../../functions/core/errors.js';
 import type { LineIdentity, Link } from '../../functions/core/link.js';
 import type {
@@ -13,7 +14,9 @@ import type {
   Clock,
   CompanyIdentityVerifier,
   CreateLinkResult,
+  FriendshipStatusApi,
   LineIdentityVerifier,
+  LineTokenShape,
   LinkFriendship,
   LinkGuard,
   LinkRepository,
@@ -134,6 +137,18 @@ export const fakeLineVerifier: LineIdentityVerifier = {
     const match = token.match(/^line:([^@]+)(?:@(\d+))?$/);
     if (!match) throw new InvalidTokenError('line', 'fake: not a line token');
     return { userId: match[1]!, via: 'id-token', channelId: match[2] ?? FAKE_LINE_CHANNEL };
+  },
+};
+
+/** `line:` tokens present themselves as ID tokens (the fake verifier's); anything else as an access token. */
+export const fakeLineTokenShape: LineTokenShape = {
+  presentsAsIdToken: (token) => token.startsWith('line:'),
+};
+
+/** LINE's friendship status API never answering (LINE unavailable): a link takes over what was known. */
+export const unansweredFriendshipStatus: FriendshipStatusApi = {
+  isFriend: async () => {
+    throw new UpstreamError('line', 'unavailable');
   },
 };
 

@@ -7,7 +7,9 @@ import { freePort } from '../../functions/local/dynamodb-local.js';
 import { taggedNaming } from '../../functions/local/artifacts/cloud-assembly.js';
 import { startDeployedApi, type DeployedApi } from '../../functions/local/artifacts/deployed-api.js';
 import { formatIamReport } from '../../functions/local/artifacts/iam-check.js';
-import { InProcessWebhookWorkQueue } from '../../functions/adapters/queue/webhook-work-queues.js';
+import { documentClient } from '../../functions/composition/adapters.js';
+import { readConfig } from '../../functions/config.js';
+import { createSourceHandlers } from '../../functions/local/source-handlers.js';
 import { recordIamReport } from './deployed-iam.js';
 import type { LocalIamCredentials } from '../../functions/local/sigv4.js';
 import {
@@ -59,6 +61,11 @@ export interface TestStack {
   dynamo: ReturnType<typeof localClient>;
   /** All items of one of this suite's tables (raw attribute values). */
   scan(table: TableKey): Promise<Array<Record<string, unknown>>>;
+  /**
+   * The environment the service's functions read: the stack's settings, the suite's, and what the
+   * suite set in `process.env` since (read by each function at its first request).
+   */
+  env(): Record<string, string | undefined>;
   /** In the deployed-artifact mode: the bundles of cdk.out behind the API, and what stands in for AWS. */
   deployed?: DeployedApi;
   /**
@@ -79,8 +86,10 @@ export interface TestStack {
 /**
  * Starts the real stack for one test file: the emulators on random ports, this suite's own
  * tables in the run's shared DynamoDB Local (started by globalSetup), the environment the
- * handlers read at cold start, and the local API server. Handlers are imported only after the
- * environment is set, as in a Lambda cold start.
+ * handlers read at cold start, and the local API server. The environment is the stack's own map,
+ * never written into `process.env`; each handler reads it at its first request, as in a Lambda
+ * cold start, so a suite may still change a setting before then (in `process.env`, which the map
+ * takes over from where it changed since the start).
  *
  * @param env extra or overriding environment variables for this suite.
  * @param options.iam credentials the admin routes accept (SigV4); without them they refuse all.
@@ -99,9 +108,9 @@ export async function startTestStack(
   const dynamo = localClient(endpoint);
   if (!DEPLOYED_ASSEMBLY) await ensureTables(dynamo, tables);
 
-  // What the suite changes from here on is its overlay in the deployed-artifact mode.
+  // What the suite changes in process.env from here on is laid over the stack's settings.
   const before: Record<string, string | undefined> = { ...process.env };
-  Object.assign(process.env, {
+  const settings: Record<string, string | undefined> = {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     LINE_CHANNEL_ID: TEST_CHANNEL.channelId,
@@ -122,8 +131,18 @@ export async function startTestStack(
           (Object.keys(TABLES) as TableKey[]).map((key) => [TABLES[key].envVar, tables[key]]),
         )),
     ...env,
-  });
+  };
+  const changedSince = () =>
+    Object.fromEntries(
+      [...new Set([...Object.keys(before), ...Object.keys(process.env)])]
+        .filter((name) => process.env[name] !== before[name])
+        .map((name) => [name, process.env[name]]),
+    );
+  /** What this suite sets: the stack's settings and its own, with its later changes. */
+  const overlay = () => ({ ...settings, ...changedSince() });
+  const currentEnv = () => ({ ...before, ...overlay() });
   let api: LocalServer;
+  let handlers: ReturnType<typeof createSourceHandlers> | undefined;
   let deployed: DeployedApi | undefined;
   let queueClockOffset = 0;
   if (DEPLOYED_ASSEMBLY) {
@@ -131,7 +150,7 @@ export async function startTestStack(
     // wires them. The suite's variables replace the template's values (never add names), its
     // secrets are served by the local Secrets Manager, and its tables come from the template.
     const port = await freePort();
-    process.env.PUBLIC_BASE_URL ??= `http://127.0.0.1:${port}`;
+    settings.PUBLIC_BASE_URL ??= `http://127.0.0.1:${port}`;
     deployed = await startDeployedApi({
       outdir: DEPLOYED_ASSEMBLY,
       naming: taggedNaming(suffix),
@@ -141,11 +160,11 @@ export async function startTestStack(
       // suite did not touch (NODE_OPTIONS, log levels…) stays as the template has it.
       overlay: () =>
         Object.fromEntries(
-          Object.entries(process.env).filter(
+          Object.entries(overlay()).filter(
             (entry): entry is [string, string] => entry[1] !== undefined && before[entry[0]] !== entry[1],
           ),
         ),
-      secretValues: process.env,
+      secretValues: currentEnv,
       iam: options.iam,
       now: () => new Date(Date.now() + queueClockOffset),
       port,
@@ -158,14 +177,16 @@ export async function startTestStack(
     api = deployed.api;
     for (const key of Object.keys(TABLES) as TableKey[]) {
       const fn = deployed.app.functions.find((f) => f.environment[TABLES[key].envVar]);
-      if (fn) tables[key] = process.env[TABLES[key].envVar] = fn.environment[TABLES[key].envVar]!;
+      if (fn) tables[key] = settings[TABLES[key].envVar] = fn.environment[TABLES[key].envVar]!;
     }
   } else {
+    handlers = createSourceHandlers(currentEnv);
     api = await startLocalServer({
-      corsOrigins: (process.env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+      handlers,
+      corsOrigins: readConfig(currentEnv()).corsOrigins,
       iam: options.iam,
     });
-    process.env.PUBLIC_BASE_URL ??= api.url;
+    settings.PUBLIC_BASE_URL ??= api.url;
   }
 
   return {
@@ -176,6 +197,7 @@ export async function startTestStack(
     dynamo,
     scan: async (table) =>
       (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
+    env: currentEnv,
     deployed,
     ...(deployed
       ? {
@@ -186,11 +208,7 @@ export async function startTestStack(
       : {}),
     webhookWorkDone: async () => {
       if (deployed) return deployed.drain();
-      const { webhookWorkQueue } = await import('../../functions/handlers/wiring.js');
-      const queue = webhookWorkQueue();
-      if (!(queue instanceof InProcessWebhookWorkQueue))
-        throw new Error('WEBHOOK_QUEUE_URL is set: the source mode has no queue to wait for.');
-      await queue.idle();
+      await handlers!.webhookWorkIdle();
     },
     close: async () => {
       if (deployed) {
@@ -210,9 +228,8 @@ export async function startTestStack(
         return;
       }
       await api.close();
-      // The handlers' module-scope DynamoDB client keeps keep-alive sockets open; release them.
-      const { documentClient } = await import('../../functions/handlers/wiring.js');
-      documentClient().destroy();
+      // The handlers' DynamoDB client keeps keep-alive sockets open; release them.
+      documentClient(handlers!.wiring()).destroy();
       await line.close();
       await company.close();
       dynamo.destroy();

@@ -1,4 +1,3 @@
-import type { CompanyApiConfig } from '../../config.js';
 import { UpstreamError } from '../../core/errors.js';
 import type { FactorValues } from '../../core/member-factors.js';
 import {
@@ -10,10 +9,22 @@ import {
 import { isObject, type FetchLike, type JsonResponse } from '../http/fetch-with-timeout.js';
 import { clientCredentialsToken } from '../http/oauth-client.js';
 
+/**
+ * Where the company's verification API is and how it is authenticated (functions/config.ts
+ * reads it from `COMPANY_API_*`). Secrets are not part of it: they are read with `secret`.
+ */
+export type CompanyApiConfig = {
+  url: string;
+  timeoutMs: number;
+} & (
+  | { auth: 'oauth'; tokenUrl: string; clientId: string; scope?: string }
+  | { auth: 'api-key'; keyHeader: string }
+);
+
 /** Options of {@link CompanyVerificationApiClient}. */
 export interface CompanyVerificationApiClientOptions {
   config: CompanyApiConfig;
-  /** Reads the client secret (`oauth`) or the API key (`api-key`), e.g. with `readSecret`. */
+  /** Reads the client secret (`oauth`) or the API key (`api-key`), e.g. a `SecretReader`'s. */
   secret: () => Promise<string>;
   fetch?: FetchLike;
   clock?: Clock;

@@ -8,7 +8,8 @@ import {
   systemClock,
   type VerifiedCompanyIdToken,
 } from '../../core/ports/index.js';
-import { isLoopbackHost } from '../../config.js';
+import { isLoopbackHost } from '../../manifest/config-schema.js';
+import { cachedPromise } from '../cached-promise.js';
 import type { FetchLike } from '../http/fetch-with-timeout.js';
 import { discover } from '../http/oauth-client.js';
 import { remoteJwks, translateJwtError } from '../jwks.js';
@@ -67,7 +68,8 @@ const USABLE_JTI = /^[\x21-\x7e]{1,255}$/;
  */
 export class OidcCompanyVerifier implements CompanyIdentityVerifier {
   private readonly options: Required<Omit<OidcCompanyVerifierOptions, 'fetch'>> & { fetch: FetchLike };
-  private discovery?: Promise<{ metadata: OidcDiscovery; jwks: ReturnType<typeof remoteJwks> }>;
+  /** The discovery document and its JWKS, fetched once; a failed fetch is retried on the next call. */
+  private readonly load = cachedPromise(() => this.discover());
 
   constructor(options: OidcCompanyVerifierOptions) {
     this.options = {
@@ -143,14 +145,6 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
       signedInAt: authTime ?? payload.iat!,
       expiresAt: payload.exp! + CLOCK_TOLERANCE_SEC,
     };
-  }
-
-  private load() {
-    this.discovery ??= this.discover().catch((error: unknown) => {
-      this.discovery = undefined;
-      throw error;
-    });
-    return this.discovery;
   }
 
   private async discover() {

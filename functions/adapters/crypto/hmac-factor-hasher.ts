@@ -1,7 +1,22 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { ConfigError, MIN_PEPPER_LENGTH } from '../../config.js';
 import { MEMBER_FACTOR_NAMES, type FactorValues } from '../../core/member-factors.js';
 import type { FactorHashes, FactorHasher } from '../../core/ports/index.js';
+import { cachedPromise } from '../cached-promise.js';
+
+/** Options of {@link HmacFactorHasher}. */
+export interface HmacFactorHasherOptions {
+  /**
+   * Shortest pepper accepted (the deployment's rule, functions/config.ts `MIN_PEPPER_LENGTH`);
+   * a shorter one is refused when it is read, so a Secrets Manager value is checked too.
+   * Default 16.
+   */
+  minPepperLength?: number;
+}
+
+/** A pepper shorter than the configured minimum; the message names the variable, never the value. */
+export class PepperTooShortError extends Error {
+  override name = 'PepperTooShortError';
+}
 
 /** Version tag inside every hashed message, so a future scheme can coexist with this one. */
 const SCHEME = 'line-id-link/member-factor/v1';
@@ -17,10 +32,19 @@ const SCHEME = 'line-id-link/member-factor/v1';
  * is ever logged or put into an error.
  */
 export class HmacFactorHasher implements FactorHasher {
-  private key: Promise<KeyObject> | undefined;
+  private readonly loadKey: () => Promise<KeyObject>;
 
-  /** @param pepper the pepper itself, or a function that reads it (e.g. `() => readSecret('MEMBER_HASH_PEPPER')`). */
-  constructor(private readonly pepper: string | (() => Promise<string>)) {}
+  /** @param pepper the pepper itself, or a function that reads it (e.g. a `SecretReader`'s). */
+  constructor(pepper: string | (() => Promise<string>), options: HmacFactorHasherOptions = {}) {
+    const minLength = options.minPepperLength ?? 16;
+    this.loadKey = cachedPromise(async () => {
+      const value = typeof pepper === 'string' ? pepper : await pepper();
+      if (value.length < minLength) {
+        throw new PepperTooShortError(`MEMBER_HASH_PEPPER must be at least ${minLength} characters.`);
+      }
+      return createSecretKey(Buffer.from(value, 'utf8'));
+    });
+  }
 
   async hashFactors(memberId: string, factors: FactorValues): Promise<FactorHashes> {
     const key = await this.loadKey();
@@ -33,19 +57,5 @@ export class HmacFactorHasher implements FactorHasher {
         .digest('base64url');
     }
     return hashes;
-  }
-
-  private loadKey(): Promise<KeyObject> {
-    this.key ??= (async () => {
-      const pepper = typeof this.pepper === 'string' ? this.pepper : await this.pepper();
-      if (pepper.length < MIN_PEPPER_LENGTH) {
-        throw new ConfigError(`MEMBER_HASH_PEPPER must be at least ${MIN_PEPPER_LENGTH} characters.`);
-      }
-      return createSecretKey(Buffer.from(pepper, 'utf8'));
-    })().catch((error: unknown) => {
-      this.key = undefined;
-      throw error;
-    });
-    return this.key;
   }
 }

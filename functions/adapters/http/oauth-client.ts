@@ -8,7 +8,7 @@ import {
   type TokenRealm,
   type Upstream,
 } from '../../core/errors.js';
-import { isLoopbackHost } from '../../config.js';
+import { isLoopbackHost } from '../../manifest/config-schema.js';
 import type { FetchLike } from './fetch-with-timeout.js';
 
 /**

@@ -2,7 +2,7 @@ import { messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
 import type { BotMessage } from '../../core/messaging.js';
 import type { MessagingApi } from '../../core/ports/index.js';
-import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
+import { isObject } from '../http/fetch-with-timeout.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';
 import { lineSdkError, lineSdkStatus, withTimeout } from './line-sdk-call.js';
 
@@ -60,26 +60,4 @@ export class LineMessagingClient implements MessagingApi {
       }
     }
   }
-}
-
-/**
- * `GET /friendship/v1/status` with a user's LINE Login access token: whether that user has the
- * LINE Official Account linked to the login channel as a friend
- * (https://developers.line.biz/en/reference/line-login/#get-friendship-status).
- * @throws UpstreamError
- */
-export async function fetchFriendshipStatus(
-  options: { apiBase: string; timeoutMs: number; fetch?: FetchLike },
-  userAccessToken: string,
-): Promise<boolean> {
-  const { status, body } = await fetchJson(
-    options.fetch ?? fetch,
-    `${options.apiBase}/friendship/v1/status`,
-    { headers: { authorization: `Bearer ${userAccessToken}` } },
-    { upstream: 'line', timeoutMs: options.timeoutMs },
-  );
-  if (status >= 500 || status === 429) throw new UpstreamError('line', 'unavailable');
-  if (status !== 200 || !isObject(body) || typeof body.friendFlag !== 'boolean')
-    throw new UpstreamError('line', 'bad-response');
-  return body.friendFlag;
 }

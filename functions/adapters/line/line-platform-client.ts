@@ -1,7 +1,12 @@
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { InvalidTokenError, UpstreamError } from '../../core/errors.js';
 import type { LineIdentity } from '../../core/link.js';
-import { type Clock, type LineIdentityVerifier, systemClock } from '../../core/ports/index.js';
+import {
+  type Clock,
+  type LineIdentityVerifier,
+  type LineTokenShape,
+  systemClock,
+} from '../../core/ports/index.js';
 import { fetchJson, isObject, type FetchLike } from '../http/fetch-with-timeout.js';
 import { remoteJwks, translateJwtError } from '../jwks.js';
 
@@ -48,7 +53,7 @@ const CLOCK_TOLERANCE_SEC = 5;
  *
  * Create one per execution environment (module scope) so the JWKS cache survives invocations.
  */
-export class LinePlatformClient implements LineIdentityVerifier {
+export class LinePlatformClient implements LineIdentityVerifier, LineTokenShape {
   private readonly options: Required<Omit<LinePlatformClientOptions, 'fetch'>> & { fetch: FetchLike };
   private readonly jwks: ReturnType<typeof remoteJwks>;
 
@@ -81,7 +86,7 @@ export class LinePlatformClient implements LineIdentityVerifier {
     if (!token || token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) {
       throw new InvalidTokenError('line', 'malformed bearer token');
     }
-    return this.looksLikeIdToken(token) ? this.verifyLiffIdToken(token) : this.verifyAccessToken(token);
+    return this.presentsAsIdToken(token) ? this.verifyLiffIdToken(token) : this.verifyAccessToken(token);
   }
 
   /** Verifies a LIFF / SDK ID token: ES256 only, keys from LINE's JWKS. */
@@ -186,7 +191,8 @@ export class LinePlatformClient implements LineIdentityVerifier {
     };
   }
 
-  private looksLikeIdToken(token: string): boolean {
+  /** Whether `token` presents itself as an ID token of this LINE Platform ({@link looksLikeLineIdToken}). */
+  presentsAsIdToken(token: string): boolean {
     return looksLikeLineIdToken(token, this.options.issuer);
   }
 

@@ -2,16 +2,22 @@ import { InvalidTokenError } from '../errors.js';
 import type {
   CompanyIdentityVerifier,
   CreateLinkResult,
+  FriendshipStatusApi,
   LineIdentityVerifier,
+  LineTokenShape,
   LinkGuard,
 } from '../ports/index.js';
-import { friendshipAtLink } from './learn-friendship.js';
+import { askFriendshipStatus, friendshipAtLink } from './learn-friendship.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
 
 /** Ports of {@link linkWithOidc}. */
 export interface LinkWithOidcPorts extends LinkAccountsPorts {
   line: LineIdentityVerifier;
   company: CompanyIdentityVerifier;
+  /** Which LINE tokens LINE's friendship status API is asked about: those not presenting as ID tokens. */
+  lineTokenShape: LineTokenShape;
+  /** LINE's friendship status API, asked with the user's own access token. */
+  friendshipStatus: FriendshipStatusApi;
   settings: {
     /**
      * COMPANY_ID_TOKEN_MAX_AGE_SECONDS: the oldest company sign-in (`auth_time`, else `iat`)
@@ -24,9 +30,10 @@ export interface LinkWithOidcPorts extends LinkAccountsPorts {
 /**
  * Pattern 1 from a LIFF app (`POST /links`): the caller proves its LINE identity with a LINE
  * token and its company identity with an ID token from the company IdP; both are verified here,
- * by us, before anything is written. The new link takes over the user's friendship: what LINE
- * answered `askedFriendship` (started by the caller alongside, for an access token) or else what
- * the service already knew.
+ * by us, before anything is written. The new link takes over the user's friendship: for a LINE
+ * access token (any bearer that does not present itself as an ID token), what LINE's friendship
+ * status API answers, asked while the tokens are verified (the token goes only to LINE, which
+ * checks it either way); else, or when LINE does not tell, what the service already knew.
  *
  * The company token is a bearer credential the app obtained elsewhere, so it is taken only when
  * fresh (the sign-in at most `companyIdTokenMaxAgeSeconds` old) and from one LINE user: the link
@@ -44,11 +51,12 @@ export async function linkWithOidc(
     lineToken: string;
     companyIdToken: string;
     consentVersion?: string;
-    /** `askFriendshipStatus`'s answer for `lineToken`, when it is a LINE access token. */
-    askedFriendship?: Promise<boolean | undefined>;
   },
   ports: LinkWithOidcPorts,
 ): Promise<CreateLinkResult> {
+  const askedFriendship = ports.lineTokenShape.presentsAsIdToken(input.lineToken)
+    ? undefined
+    : askFriendshipStatus(input.lineToken, ports.friendshipStatus);
   // Both verifications must succeed; run them side by side to halve the latency.
   const [line, company] = await Promise.all([
     ports.line.verifyBearer(input.lineToken),
@@ -60,7 +68,7 @@ export async function linkWithOidc(
   }
   // LINE's answer is about the access token's user; an ID token's user was not asked about.
   const friendship = await friendshipAtLink(
-    line.via === 'access-token' ? input.askedFriendship : undefined,
+    line.via === 'access-token' ? askedFriendship : undefined,
     ports.clock,
   );
   const guard: LinkGuard = {

@@ -3,16 +3,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import * as z from 'zod/mini';
 import { FeatureDisabledError } from '../../core/errors.js';
 import { MAX_RAW_FACTOR_LENGTH } from '../../core/member-factors.js';
-import { type AttemptObserver, type CreateLinkResult, systemClock } from '../../core/ports/index.js';
-import type { GuardedMemberLinkPorts, MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
-import {
-  attemptLimiter,
-  auditLog,
-  lineVerifier,
-  linkRepository,
-  memberAnswerTiming,
-  memberFactors,
-} from '../wiring.js';
+import type { AttemptObserver, CreateLinkResult } from '../../core/ports/index.js';
+import type { MemberLinkInput } from '../../core/use-cases/guarded-member-link.js';
 import { logger } from '../../observability/logger.js';
 import { countMetric } from '../../observability/metrics.js';
 import { httpEdge, jsonBody, validateBody } from './middlewares.js';
@@ -45,20 +37,6 @@ export const logAttempt: AttemptObserver = (event) => {
     countMetric('GlobalAttemptThreshold');
   }
 };
-
-/** The ports both member-data routes share, from the module-scope adapters. */
-export function guardedMemberLinkPorts(): GuardedMemberLinkPorts {
-  return {
-    line: lineVerifier(),
-    links: linkRepository(),
-    audit: auditLog(),
-    clock: systemClock,
-    attempts: attemptLimiter(),
-    requiredFactors: memberFactors(),
-    observe: logAttempt,
-    ...memberAnswerTiming(),
-  };
-}
 
 /**
  * The middy chain of both member-data routes: size and media type → JSON → body shape → the

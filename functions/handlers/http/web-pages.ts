@@ -3,7 +3,6 @@ import type { MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { WebConfig } from '../../config.js';
 import type { CallbackInput } from '../../core/use-cases/link-by-web-login.js';
 import {
   AuthorizationFailedError,
@@ -22,6 +21,21 @@ import { escapeHtml } from './escape-html.js';
  * (callback URLs hold codes and states) and a CSP that allows nothing but the page's own inline
  * style (by hash) and forbids framing. Pages show a stable error code and escape everything.
  */
+
+/**
+ * What the browser routes need of the web flow's settings (functions/config.ts `WebConfig`): the
+ * public origin, and the binding cookie's security, path and lifetime.
+ */
+export interface WebPageSettings {
+  /** PUBLIC_BASE_URL without a trailing slash. */
+  publicBaseUrl: string;
+  /** False only when PUBLIC_BASE_URL is plain http on a loopback host (local runs). */
+  secureCookies: boolean;
+  /** Path of the binding cookie. */
+  cookiePath: string;
+  /** Lifetime of a login session and of the binding cookie, in seconds. */
+  sessionTtlSeconds: number;
+}
 
 /** The style of every page; allowed by its hash, so the CSP needs no `unsafe-inline`. */
 const STYLE =
@@ -118,13 +132,13 @@ export function redirectTo(location: string, cookies: string[] = []): APIGateway
  * Name of the binding cookie. Over https it carries the `__Secure-` prefix, so browsers only
  * accept it from a secure origin (no injection from plain-http neighbours).
  */
-export function bindingCookieName(config: Pick<WebConfig, 'secureCookies'>): string {
+export function bindingCookieName(config: Pick<WebPageSettings, 'secureCookies'>): string {
   return config.secureCookies ? '__Secure-line-id-link-binding' : 'line-id-link-binding';
 }
 
 /** `Set-Cookie` value of a fresh binding: HttpOnly, SameSite=Lax, path /auth, short-lived. */
 export function bindingCookie(
-  config: Pick<WebConfig, 'secureCookies' | 'cookiePath' | 'sessionTtlSeconds'>,
+  config: Pick<WebPageSettings, 'secureCookies' | 'cookiePath' | 'sessionTtlSeconds'>,
   value: string,
 ): string {
   return [
@@ -138,7 +152,7 @@ export function bindingCookie(
 }
 
 /** `Set-Cookie` value that removes the binding cookie (the flow is over). */
-export function clearBindingCookie(config: Pick<WebConfig, 'secureCookies' | 'cookiePath'>): string {
+export function clearBindingCookie(config: Pick<WebPageSettings, 'secureCookies' | 'cookiePath'>): string {
   return [
     `${bindingCookieName(config)}=`,
     `Path=${config.cookiePath}`,
@@ -172,7 +186,7 @@ export function queryParam(
 // ------------------------------------------------------------------ error pages
 
 /** Where "try again" points: a fresh start with LINE's auto-login off (the lost-state remedy). */
-export function retryUrl(config: Pick<WebConfig, 'publicBaseUrl'>, returnTo?: string): string {
+export function retryUrl(config: Pick<WebPageSettings, 'publicBaseUrl'>, returnTo?: string): string {
   const params = new URLSearchParams();
   if (returnTo) params.set('returnTo', returnTo);
   params.set('disable_auto_login', 'true');
@@ -187,7 +201,7 @@ export function pageStatus(code: string): number {
 /** The page for a refused step, with links to retry and (when known) back to the app. */
 export function errorPage(
   error: DomainError,
-  config: Pick<WebConfig, 'publicBaseUrl'>,
+  config: Pick<WebPageSettings, 'publicBaseUrl'>,
   links: { returnToApp?: string; returnTo?: string } = {},
 ): APIGatewayProxyStructuredResultV2 {
   const status = pageStatus(error.code);
@@ -246,11 +260,11 @@ export function internalErrorPage(error: unknown): APIGatewayProxyStructuredResu
  * and every error turned into an HTML page (domain errors with their code, anything else a
  * generic 500). Registered last so it builds the page before the headers are added.
  */
-export function htmlEdge(config: () => Pick<WebConfig, 'publicBaseUrl'>): MiddlewareObj[] {
+export function htmlEdge(config: Pick<WebPageSettings, 'publicBaseUrl'>): MiddlewareObj[] {
   const pages: MiddlewareObj = {
     onError: async (request) => {
       const error = request.error;
-      request.response = error instanceof DomainError ? errorPage(error, config()) : internalErrorPage(error);
+      request.response = error instanceof DomainError ? errorPage(error, config) : internalErrorPage(error);
     },
   };
   return [
@@ -264,7 +278,7 @@ export function htmlEdge(config: () => Pick<WebConfig, 'publicBaseUrl'>): Middle
 /** What an OAuth callback brings: its query (`state`, `code`, `error`) and this browser's binding cookie. */
 export function callbackInput(
   event: Pick<APIGatewayProxyEventV2, 'queryStringParameters' | 'cookies'>,
-  config: Pick<WebConfig, 'secureCookies'>,
+  config: Pick<WebPageSettings, 'secureCookies'>,
 ): CallbackInput {
   return {
     state: queryParam(event, 'state'),

@@ -40,9 +40,9 @@ export interface DeployedApiOptions {
   /**
    * The secrets' values by setting name (`LINE_CHANNEL_SECRET`): a function given
    * `LINE_CHANNEL_SECRET_ARN` reads this value from the local Secrets Manager (read at each
-   * GetSecretValue, so a value set after the start is served).
+   * GetSecretValue, so a value set after the start is served; a function gives the current map).
    */
-  secretValues: Record<string, string | undefined>;
+  secretValues: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   /** Credentials the AWS_IAM routes accept (SigV4); without them such routes refuse every request. */
   iam?: LocalIamCredentials;
   port?: number;
@@ -108,7 +108,11 @@ export async function startDeployedApi(options: DeployedApiOptions): Promise<Dep
       partition: app.environment.partition,
       dynamodbEndpoint: options.dynamodbEndpoint,
       credentials,
-      secrets: () => secretsOf(app, options.secretValues),
+      secrets: () =>
+        secretsOf(
+          app,
+          typeof options.secretValues === 'function' ? options.secretValues() : options.secretValues,
+        ),
       queues: app.queues,
       buses: app.buses,
       tables: app.tables,

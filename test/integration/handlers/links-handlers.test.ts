@@ -1,4 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { documentClient } from '../../../functions/composition/adapters.js';
+import { linksMeDelete } from '../../../functions/composition/handlers/links-me-delete.js';
+import { linksMeGet } from '../../../functions/composition/handlers/links-me-get.js';
+import { linksPost } from '../../../functions/composition/handlers/links-post.js';
+import { createWiring, type Wiring } from '../../../functions/composition/wiring.js';
 import { testLineUserId } from '../../../functions/local/emulators/test-identities.js';
 import { apiGatewayEvent, invoke, type Answer, type EventOptions } from '../../support/api-gateway-event.js';
 import { OTHER_CLIENT, startTestStack, type TestStack } from '../../support/test-stack.js';
@@ -12,17 +17,18 @@ import { OTHER_CLIENT, startTestStack, type TestStack } from '../../support/test
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 let stack: TestStack;
+let wiring: Wiring;
 let handlers: { post: Handler; get: Handler; del: Handler };
 beforeAll(async () => {
   stack = await startTestStack();
-  // As in a Lambda cold start: the handler modules load after the environment is set.
-  handlers = {
-    post: (await import('../../../functions/handlers/links-post.js')).handler,
-    get: (await import('../../../functions/handlers/links-me-get.js')).handler,
-    del: (await import('../../../functions/handlers/links-me-delete.js')).handler,
-  };
+  // The handlers as a Lambda cold start builds them, from the environment the stack's functions read.
+  wiring = createWiring(stack.env(), 'in-process');
+  handlers = { post: linksPost(wiring), get: linksMeGet(wiring), del: linksMeDelete(wiring) };
 });
-afterAll(() => stack.close());
+afterAll(async () => {
+  documentClient(wiring).destroy();
+  await stack.close();
+});
 
 let seq = 0;
 function fresh() {

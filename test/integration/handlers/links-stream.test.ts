@@ -10,7 +10,13 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createDocumentClient } from '../../../functions/adapters/dynamo/dynamo-client.js';
+import { EventBridgeLinkEventPublisher } from '../../../functions/adapters/events/eventbridge-link-event-publisher.js';
+import { createLinksStreamHandler } from '../../../functions/handlers/links-stream.js';
+import { lambdaContext } from '../../../functions/local/api-gateway-adapter.js';
+import { configureLogger } from '../../../functions/observability/logger.js';
+import { configureMetrics } from '../../../functions/observability/settings.js';
 import { DynamoLinkRepository } from '../../../functions/adapters/dynamo/dynamo-link-repository.js';
 import {
   createTableIfAbsent,
@@ -58,7 +64,7 @@ let links: DynamoLinkRepository;
 let tableName: string;
 let handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 const output: string[] = [];
-const saved: Record<string, string | undefined> = {};
+let eventBridge: EventBridgeClient;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -113,32 +119,27 @@ beforeAll(async () => {
   });
   links = new DynamoLinkRepository(createDocumentClient({ endpoint: dynamoEndpoint }), tableName);
 
-  // What Lambda gives the function, read at its cold start (the import below).
-  const env = {
-    LINK_EVENT_BUS_NAME: BUS,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: endpointUrl,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    POWERTOOLS_METRICS_DISABLED: 'false',
-  };
-  for (const [name, value] of Object.entries(env)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
+  // The function as its composition root builds it, its EventBridge client at the local server;
+  // its logs and metrics on, as in Lambda.
+  configureLogger({ serviceName: 'line-id-link', logLevel: 'INFO' });
+  configureMetrics({ serviceName: 'line-id-link', metricsNamespace: 'LineIdLink', metricsEnabled: true });
+  eventBridge = new EventBridgeClient({
+    endpoint: endpointUrl,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const streamFunction = createLinksStreamHandler({
+    publisher: new EventBridgeLinkEventPublisher(eventBridge, BUS),
+  });
+  handler = (event) => streamFunction(event, lambdaContext('links-stream', randomBytes(8).toString('hex')));
   const capture = (chunk: unknown) => (output.push(String(chunk)), true);
   jest.spyOn(process.stdout, 'write').mockImplementation(capture as typeof process.stdout.write);
   jest.spyOn(process.stderr, 'write').mockImplementation(capture as typeof process.stderr.write);
-  ({ handler } = await import('../../../functions/handlers/links-stream.js'));
 });
 
 afterAll(async () => {
   jest.restoreAllMocks();
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  eventBridge.destroy();
   dynamo.destroy();
   streams.destroy();
   server.closeAllConnections();

@@ -15,6 +15,8 @@ import { readMemberCsv } from '../../../functions/adapters/csv/member-csv-file.j
 import { createFreshTables, localClient } from '../../../functions/local/dynamodb-local.js';
 import { DEFAULT_COMPANY_MEMBERS } from '../../../functions/local/emulators/test-identities.js';
 import { s, SAMPLE_CSV, TEST_PEPPER } from '../../support/member-data.js';
+import { createMembersImportS3Handler } from '../../../functions/handlers/members-import-s3.js';
+import type { Context } from 'aws-lambda';
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 let dynamo: DynamoDBClient;
@@ -240,11 +242,7 @@ describe('member import into DynamoDB Local', () => {
       'imports/members 2026.csv': await readFile(SAMPLE_CSV, 'utf8'),
       'imports/broken.csv': 'memberId,phone\nM-1,0312345678\n',
     };
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT'; // before the handler's logger is created
-    // The module builds the deployed handler's dependencies when loaded (fail fast at cold start).
-    process.env.MEMBER_HASH_PEPPER = TEST_PEPPER;
-    const { createMembersImportHandler } = await import('../../../functions/handlers/members-import-s3.js');
-    const handler = createMembersImportHandler({
+    const handler = createMembersImportS3Handler({
       objects: {
         read: async (_bucket, key) => {
           requested.push(key);
@@ -259,8 +257,10 @@ describe('member import into DynamoDB Local', () => {
     });
     const event = (key: string) =>
       ({ Records: [{ s3: { bucket: { name: 'b' }, object: { key } } }] }) as never;
-    await handler(event('imports/members+2026.csv'));
-    await handler(event('imports/broken.csv')); // refused, logged, not thrown (no pointless retry)
+    // A context without a deadline: nothing here runs near the function's timeout.
+    const context = {} as Context;
+    await handler(event('imports/members+2026.csv'), context);
+    await handler(event('imports/broken.csv'), context); // refused, logged, not thrown (no pointless retry)
     client.destroy();
     expect(requested).toEqual(['imports/members 2026.csv', 'imports/broken.csv']);
     expect((await items(table)).size).toBe(6);

@@ -58,7 +58,7 @@ describe('POST /webhook/line fed by the LINE emulator', () => {
     expect(reply!.delivered).toBe(true);
     const urls = repliesTo(userId).flatMap((r) => linkingUrls(r.message));
     expect(urls.length).toBeGreaterThan(0);
-    expect(urls[0]!.origin).toBe(new URL(process.env.PUBLIC_BASE_URL!).origin);
+    expect(urls[0]!.origin).toBe(new URL(stack.env().PUBLIC_BASE_URL!).origin);
     expect(urls[0]!.searchParams.get('linkToken')).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(JSON.stringify(repliesTo(userId).map((r) => r.message))).toMatch(/unlink/i);
   });

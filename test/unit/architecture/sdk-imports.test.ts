@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importsOf, tsFiles } from './module-imports.js';
@@ -25,16 +25,6 @@ const ALLOWED_FOLDERS = [
   'functions/composition/', // composition roots build the adapters' clients
   'functions/lambda/', // the Lambda entry points, built by the Lambda composition root
   'functions/local/', // the local server, emulators and deployed-artifact mode stand in for AWS
-];
-
-/**
- * Files that still import the SDK until they move into a composition root (they build adapters'
- * clients). A listed file that no longer imports the SDK fails the test, so the list only shrinks.
- */
-const PENDING = [
-  'functions/handlers/wiring.ts',
-  'functions/handlers/links-stream.ts',
-  'functions/handlers/members-import-s3.ts',
 ];
 
 /** The AWS SDK's packages: `@aws-sdk/*` and its core `@smithy/*` (HTTP handlers, signing, retries). */
@@ -95,20 +85,12 @@ describe('AWS SDK imports stay in the adapters and the composition roots', () =>
 
   it('has no module outside them that imports the SDK', () => {
     const found = files
-      .filter((file) => !allowed(file) && !PENDING.includes(file))
+      .filter((file) => !allowed(file))
       .flatMap((file) =>
         sdkImports(readFileSync(join(ROOT, file), 'utf8')).map(
           (specifier) => `${file} imports '${specifier}'`,
         ),
       );
     expect(found).toEqual([]);
-  });
-
-  it('lists as pending only files that still import the SDK', () => {
-    const stale = PENDING.filter((file) => {
-      const path = join(ROOT, file);
-      return !existsSync(path) || sdkImports(readFileSync(path, 'utf8')).length === 0;
-    });
-    expect(stale).toEqual([]);
   });
 });

@@ -1,9 +1,13 @@
+import { fallback } from '../../../functions/composition/handlers/fallback.js';
+import { createWiring } from '../../../functions/composition/wiring.js';
 import { apiGatewayEvent, invoke } from '../../support/api-gateway-event.js';
 
 /** The `$default` route: 405 only for methods of routes the deployment has, else 404. */
 
-process.env.API_ROUTES = 'POST /links,GET /links/me,DELETE /links/me,GET /health';
-const { handler } = await import('../../../functions/handlers/fallback.js');
+// A deployment with these routes only (the API stack sets API_ROUTES).
+const handler = fallback(
+  createWiring({ API_ROUTES: 'POST /links,GET /links/me,DELETE /links/me,GET /health' }, 'in-process'),
+);
 const call = (method: string, path: string) =>
   invoke(handler, apiGatewayEvent({ method, path, routeKey: '$default' }));
 

@@ -1,11 +1,11 @@
+import { health } from '../../../functions/composition/handlers/health.js';
+import { createWiring } from '../../../functions/composition/wiring.js';
 import { apiGatewayEvent, invoke } from '../../support/api-gateway-event.js';
 
 /** `GET /health` invoked directly: liveness only, with the security headers of every route. */
 
-// It touches no dependency, so it needs none of their configuration to load.
-for (const name of ['LINE_CHANNEL_ID', 'COMPANY_OIDC_ISSUER', 'COMPANY_OIDC_CLIENT_ID', 'DYNAMODB_ENDPOINT'])
-  delete process.env[name];
-const { handler } = await import('../../../functions/handlers/health.js');
+// It touches no dependency, so it needs none of their configuration to be built.
+const handler = health(createWiring({}, 'in-process'));
 
 test('200 {status: ok}, JSON, not cached, with security headers', async () => {
   const answer = await invoke(handler, apiGatewayEvent({ method: 'GET', path: '/health' }));

@@ -1,5 +1,7 @@
 import { apiGatewayEvent, invoke } from '../../support/api-gateway-event.js';
-import { setOfflineHandlerEnv, watchOutboundCalls } from '../../support/offline-handlers.js';
+import { linksMeDelete } from '../../../functions/composition/handlers/links-me-delete.js';
+import { linksMeGet } from '../../../functions/composition/handlers/links-me-get.js';
+import { offlineWiring, watchOutboundCalls } from '../../support/offline-handlers.js';
 
 /**
  * `GET /links/me` and `DELETE /links/me` invoked directly with API Gateway v2 events: without a
@@ -7,10 +9,10 @@ import { setOfflineHandlerEnv, watchOutboundCalls } from '../../support/offline-
  * and call nothing.
  */
 
-setOfflineHandlerEnv();
-const get = (await import('../../../functions/handlers/links-me-get.js')).handler;
-const del = (await import('../../../functions/handlers/links-me-delete.js')).handler;
-const outbound = await watchOutboundCalls();
+const wiring = offlineWiring();
+const get = linksMeGet(wiring);
+const del = linksMeDelete(wiring);
+const outbound = watchOutboundCalls(wiring);
 beforeEach(() => outbound.reset());
 
 const routes = [

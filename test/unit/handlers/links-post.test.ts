@@ -1,14 +1,15 @@
 import { apiGatewayEvent, invoke, type Answer } from '../../support/api-gateway-event.js';
-import { setOfflineHandlerEnv, watchOutboundCalls } from '../../support/offline-handlers.js';
+import { linksPost } from '../../../functions/composition/handlers/links-post.js';
+import { offlineWiring, watchOutboundCalls } from '../../support/offline-handlers.js';
 
 /**
  * `POST /links` invoked directly with API Gateway v2 events: every refusal that comes before the
  * use case is a problem+json 4xx with a stable code, and writes and calls nothing.
  */
 
-setOfflineHandlerEnv();
-const { handler } = await import('../../../functions/handlers/links-post.js');
-const outbound = await watchOutboundCalls();
+const wiring = offlineWiring();
+const handler = linksPost(wiring);
+const outbound = watchOutboundCalls(wiring);
 beforeEach(() => outbound.reset());
 
 const post = (options: Partial<Parameters<typeof apiGatewayEvent>[0]>) =>

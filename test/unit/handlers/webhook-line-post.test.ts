@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { apiGatewayEvent, invoke, type Answer } from '../../support/api-gateway-event.js';
+import { webhookLinePost } from '../../../functions/composition/handlers/webhook-line-post.js';
+import { MAX_WEBHOOK_BODY_BYTES } from '../../../functions/handlers/webhook-line-post.js';
 import {
   OFFLINE_MESSAGING_SECRET,
-  setOfflineHandlerEnv,
+  offlineWiring,
   watchOutboundCalls,
 } from '../../support/offline-handlers.js';
 
@@ -12,9 +14,9 @@ import {
  * (https://developers.line.biz/en/reference/messaging-api/#signature-validation).
  */
 
-setOfflineHandlerEnv();
-const { handler, MAX_WEBHOOK_BODY_BYTES } = await import('../../../functions/handlers/webhook-line-post.js');
-const outbound = await watchOutboundCalls();
+const wiring = offlineWiring();
+const handler = webhookLinePost(wiring);
+const outbound = watchOutboundCalls(wiring);
 beforeEach(() => outbound.reset());
 
 const sign = (body: string | Buffer, secret = OFFLINE_MESSAGING_SECRET) =>

@@ -1,6 +1,11 @@
 import { jest } from '@jest/globals';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { setOfflineHandlerEnv, watchOutboundCalls } from '../../support/offline-handlers.js';
+import { webhookWorkSqs } from '../../../functions/composition/handlers/webhook-work-sqs.js';
+import { linkMessage } from '../../../functions/core/use-cases/handle-line-webhook.js';
+import { webhookWorkOf } from '../../../functions/handlers/webhook-work-sqs.js';
+import { lambdaContext } from '../../../functions/local/api-gateway-adapter.js';
+import { configureLogger } from '../../../functions/observability/logger.js';
+import { offlineWiring, watchOutboundCalls } from '../../support/offline-handlers.js';
 
 /**
  * The webhook worker invoked with SQS events, offline (no database, no LINE): what it does with a
@@ -8,10 +13,12 @@ import { setOfflineHandlerEnv, watchOutboundCalls } from '../../support/offline-
  * Local, the LINE emulator and the queue are in test/integration/webhook/webhook-work.test.ts.
  */
 
-setOfflineHandlerEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' });
-const { handler, webhookWorkOf } = await import('../../../functions/handlers/webhook-work-sqs.js');
-const { linkMessage } = await import('../../../functions/core/use-cases/handle-line-webhook.js');
-const outbound = await watchOutboundCalls();
+// Its logs are what these tests read.
+configureLogger({ serviceName: 'line-id-link', logLevel: 'INFO' });
+const wiring = offlineWiring();
+const worker = webhookWorkSqs(wiring);
+const handler = (event: SQSEvent) => worker(event, lambdaContext('webhook-work-sqs', 'unit-test'));
+const outbound = watchOutboundCalls(wiring);
 
 const logged: string[] = [];
 beforeEach(() => {

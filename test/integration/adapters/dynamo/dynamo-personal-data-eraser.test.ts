@@ -13,7 +13,7 @@ import {
   mentions,
 } from '../../../../functions/adapters/dynamo/dynamo-personal-data-eraser.js';
 import { friendKey } from '../../../../functions/adapters/dynamo/friendship-item.js';
-import { createPseudonymizer } from '../../../../functions/export/pseudonym.js';
+import { createPseudonymizer } from '../../../../functions/adapters/crypto/hmac-pseudonymizer.js';
 import type { Clock } from '../../../../functions/core/ports/index.js';
 import { testLineUserId } from '../../../../functions/local/emulators/test-identities.js';
 import { ensureTables, localClient, taggedTableNames } from '../../../../functions/local/dynamodb-local.js';

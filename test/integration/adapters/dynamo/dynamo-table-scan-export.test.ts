@@ -14,7 +14,7 @@ import type { AuditEvent } from '../../../../functions/core/ports/index.js';
 import type { Link } from '../../../../functions/core/link.js';
 import { ensureTables, localClient, taggedTableNames } from '../../../../functions/local/dynamodb-local.js';
 import { runExportCli } from '../../../../functions/export/cli.js';
-import { createPseudonymizer } from '../../../../functions/export/pseudonym.js';
+import { createPseudonymizer } from '../../../../functions/adapters/crypto/hmac-pseudonymizer.js';
 import { AUDIT_ITEM_FIELDS } from '../../../../functions/manifest/audit-fields.js';
 import {
   exportTableByScan,

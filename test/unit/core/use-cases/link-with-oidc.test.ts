@@ -10,16 +10,21 @@ import { unlinkMe } from '../../../../functions/core/use-cases/unlink-me.js';
 import {
   FAKE_LINE_CHANNEL,
   fakeCompanyVerifier,
+  fakeLineTokenShape,
   fakeLineVerifier,
   frozenClock,
   InMemoryAuditLog,
   InMemoryLinkRepository,
+  unansweredFriendshipStatus,
 } from '../../../support/fakes.js';
 import { InMemoryFriendshipStore } from '../../../support/messaging-fakes.js';
-import type { LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
+import type { FriendshipStatusApi, LineIdentityVerifier } from '../../../../functions/core/ports/index.js';
+import { UpstreamError } from '../../../../functions/core/errors.js';
 
 /** COMPANY_ID_TOKEN_MAX_AGE_SECONDS's default. */
 const settings = { companyIdTokenMaxAgeSeconds: 600 };
+/** How the use case tells a LINE access token, and LINE's friendship API (never answering). */
+const friendshipPorts = { lineTokenShape: fakeLineTokenShape, friendshipStatus: unansweredFriendshipStatus };
 
 describe('linkWithOidc', () => {
   const setup = () => {
@@ -29,7 +34,15 @@ describe('linkWithOidc', () => {
     return {
       links,
       audit,
-      ports: { links, audit, line: fakeLineVerifier, company: fakeCompanyVerifier(clock), clock, settings },
+      ports: {
+        links,
+        audit,
+        line: fakeLineVerifier,
+        company: fakeCompanyVerifier(clock),
+        clock,
+        settings,
+        ...friendshipPorts,
+      },
     };
   };
 
@@ -99,6 +112,7 @@ describe('linkWithOidc: a company token is taken fresh, and from one LINE user',
       company: fakeCompanyVerifier(clock),
       clock,
       settings,
+      ...friendshipPorts,
     };
     return { links, audit, ports };
   };
@@ -191,10 +205,23 @@ describe('linkWithOidc friendship', () => {
       return fakeLineVerifier.verifyBearer(token);
     },
   };
-  const setup = () => {
+  /** LINE's friendship API answering `answer` (undefined: LINE unavailable), recording whom it was asked about. */
+  const friendshipApi = (answer: boolean | undefined) => {
+    const asked: string[] = [];
+    const api: FriendshipStatusApi = {
+      isFriend: async (token) => {
+        asked.push(token);
+        if (answer === undefined) throw new UpstreamError('line', 'unavailable');
+        return answer;
+      },
+    };
+    return { asked, api };
+  };
+  const setup = (answer: boolean | undefined) => {
     const links = new InMemoryLinkRepository();
     const friendship = new InMemoryFriendshipStore(links);
     const clock = frozenClock(NOW);
+    const status = friendshipApi(answer);
     const ports = {
       links,
       friendship,
@@ -203,17 +230,17 @@ describe('linkWithOidc friendship', () => {
       company: fakeCompanyVerifier(clock),
       clock,
       settings,
+      lineTokenShape: fakeLineTokenShape,
+      friendshipStatus: status.api,
     };
-    return { links, friendship, ports };
+    return { links, friendship, ports, asked: status.asked };
   };
 
   it("an access token's link is made with LINE's answer, recorded as of now", async () => {
-    const { ports, friendship } = setup();
+    const { ports, friendship, asked } = setup(true);
     await friendship.record('U1', false, EARLIER);
-    const result = await linkWithOidc(
-      { lineToken: 'access:U1', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(true) },
-      ports,
-    );
+    const result = await linkWithOidc({ lineToken: 'access:U1', companyIdToken: 'company:M1' }, ports);
+    expect(asked).toEqual(['access:U1']);
     expect(result).toMatchObject({
       created: true,
       link: { friend: true, friendUpdatedAt: NOW },
@@ -221,26 +248,57 @@ describe('linkWithOidc friendship', () => {
     expect(friendship.known.get('U1')).toEqual({ friend: true, at: NOW });
   });
 
-  it.each([
-    ['LINE not telling (failed, timed out)', 'access:U1', undefined],
-    ["an ID token's link, ignoring an answer it should not have", 'line:U1', false],
-  ] as const)('%s: the link takes over what was known', async (_, lineToken, answer) => {
-    const { ports } = setup();
+  it('LINE not telling (failed, timed out): the link takes over what was known', async () => {
+    const { ports, asked } = setup(undefined);
     await ports.friendship.record('U1', true, EARLIER);
-    const result = await linkWithOidc(
-      { lineToken, companyIdToken: 'company:M1', askedFriendship: Promise.resolve(answer) },
-      ports,
-    );
+    const result = await linkWithOidc({ lineToken: 'access:U1', companyIdToken: 'company:M1' }, ports);
+    expect(asked).toEqual(['access:U1']);
     expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
   });
 
+  it('a bearer presenting itself as an ID token is never sent to LINE; the link takes over what was known', async () => {
+    const { ports, asked } = setup(false);
+    await ports.friendship.record('U1', true, EARLIER);
+    const result = await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
+    expect(asked).toEqual([]);
+    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+  });
+
+  it("an ID token's link ignores an answer it should not have (the shape said access token)", async () => {
+    const { ports, asked } = setup(false);
+    await ports.friendship.record('U1', true, EARLIER);
+    const result = await linkWithOidc(
+      { lineToken: 'line:U1', companyIdToken: 'company:M1' },
+      { ...ports, lineTokenShape: { presentsAsIdToken: () => false } },
+    );
+    expect(asked).toEqual(['line:U1']);
+    expect(result.link).toMatchObject({ friend: true, friendUpdatedAt: EARLIER });
+  });
+
+  it('LINE is asked while the tokens are verified, not after', async () => {
+    const { ports, asked } = setup(true);
+    let release!: () => void;
+    const verified = new Promise<void>((resolve) => (release = resolve));
+    const slowLine: LineIdentityVerifier = {
+      verifyBearer: async (token) => {
+        await verified;
+        return line.verifyBearer(token);
+      },
+    };
+    const linking = linkWithOidc(
+      { lineToken: 'access:U1', companyIdToken: 'company:M1' },
+      { ...ports, line: slowLine },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual(['access:U1']);
+    release();
+    await expect(linking).resolves.toMatchObject({ link: { friend: true } });
+  });
+
   it('an invalid token writes no friendship either', async () => {
-    const { ports, friendship } = setup();
+    const { ports, friendship } = setup(true);
     await expect(
-      linkWithOidc(
-        { lineToken: 'bogus', companyIdToken: 'company:M1', askedFriendship: Promise.resolve(true) },
-        ports,
-      ),
+      linkWithOidc({ lineToken: 'bogus', companyIdToken: 'company:M1' }, ports),
     ).rejects.toBeInstanceOf(InvalidTokenError);
     expect(friendship.known.size).toBe(0);
   });
@@ -256,6 +314,7 @@ describe('getMyLink and unlinkMe', () => {
       company: fakeCompanyVerifier(),
       clock: frozenClock(),
       settings,
+      ...friendshipPorts,
     };
     await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
     await expect(getMyLink({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });

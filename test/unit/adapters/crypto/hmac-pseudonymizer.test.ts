@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createPseudonymizer } from '../../../functions/export/pseudonym.js';
+import { createPseudonymizer } from '../../../../functions/adapters/crypto/hmac-pseudonymizer.js';
 
 describe('createPseudonymizer', () => {
   const key = 'k'.repeat(32);

@@ -1,4 +1,7 @@
-import { ConfigError, loadWebConfig } from '../../functions/config.js';
+import { ConfigError, readConfig, type Env } from '../../../functions/config.js';
+
+/** One settings group of `env`, as a composition root's wiring reads it. */
+const webOf = (env: Env) => readConfig(env).web;
 
 const BASE = {
   PUBLIC_BASE_URL: 'https://api.example.com/',
@@ -7,7 +10,7 @@ const BASE = {
 
 describe('loadWebConfig', () => {
   it('reads the web settings with their defaults', () => {
-    expect(loadWebConfig(BASE)).toEqual({
+    expect(webOf(BASE)).toEqual({
       publicBaseUrl: 'https://api.example.com',
       returnUrls: ['https://app.example.com/linked', 'https://app.example.com/'],
       secureCookies: true,
@@ -19,7 +22,7 @@ describe('loadWebConfig', () => {
   });
 
   it('reads the optional LINE and company settings', () => {
-    const config = loadWebConfig({
+    const config = webOf({
       ...BASE,
       PUBLIC_BASE_URL: 'https://example.com/api/v1',
       LINE_BOT_PROMPT: 'aggressive',
@@ -41,17 +44,17 @@ describe('loadWebConfig', () => {
 
   it('uses insecure cookies only for plain http on loopback', () => {
     expect(
-      loadWebConfig({
+      webOf({
         PUBLIC_BASE_URL: 'http://localhost:3000',
         APP_RETURN_URLS: 'http://localhost:3000/demo/',
       }).secureCookies,
     ).toBe(false);
     expect(
-      loadWebConfig({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000', APP_RETURN_URLS: 'http://127.0.0.1:3000/' })
+      webOf({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000', APP_RETURN_URLS: 'http://127.0.0.1:3000/' })
         .secureCookies,
     ).toBe(false);
     expect(() =>
-      loadWebConfig({ PUBLIC_BASE_URL: 'http://api.example.com', APP_RETURN_URLS: 'https://a.example/' }),
+      webOf({ PUBLIC_BASE_URL: 'http://api.example.com', APP_RETURN_URLS: 'https://a.example/' }),
     ).toThrow(/PUBLIC_BASE_URL must use https/);
   });
 
@@ -73,7 +76,7 @@ describe('loadWebConfig', () => {
     [{ COMPANY_OIDC_TOKEN_AUTH_METHOD: 'client_secret_jwt' }, /COMPANY_OIDC_TOKEN_AUTH_METHOD/],
   ])('fails fast naming the variable: %o', (overrides, message) => {
     const env: Record<string, string | undefined> = { ...BASE, ...overrides };
-    expect(() => loadWebConfig(env)).toThrow(ConfigError);
-    expect(() => loadWebConfig(env)).toThrow(message);
+    expect(() => webOf(env)).toThrow(ConfigError);
+    expect(() => webOf(env)).toThrow(message);
   });
 });

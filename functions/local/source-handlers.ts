@@ -1,0 +1,112 @@
+import type { Context } from 'aws-lambda';
+import type { Env } from '../config.js';
+import { webhookWorkQueue } from '../composition/adapters.js';
+import { accountLinkStartGet } from '../composition/handlers/account-link-start-get.js';
+import { adminLinksCompanyGet } from '../composition/handlers/admin-links-company-get.js';
+import { adminLinksLineGet } from '../composition/handlers/admin-links-line-get.js';
+import { adminLinksUnlinkPost } from '../composition/handlers/admin-links-unlink-post.js';
+import { adminMembersUnlockPost } from '../composition/handlers/admin-members-unlock-post.js';
+import { adminMessagesJobGet } from '../composition/handlers/admin-messages-job-get.js';
+import { adminMessagesPost } from '../composition/handlers/admin-messages-post.js';
+import { authCompanyCallbackGet } from '../composition/handlers/auth-company-callback-get.js';
+import { authCompanyStartPost } from '../composition/handlers/auth-company-start-post.js';
+import { authLineCallbackGet } from '../composition/handlers/auth-line-callback-get.js';
+import { authLineLoginGet } from '../composition/handlers/auth-line-login-get.js';
+import { fallback } from '../composition/handlers/fallback.js';
+import { health } from '../composition/handlers/health.js';
+import { linksByApiPost } from '../composition/handlers/links-by-api-post.js';
+import { linksByRecordPost } from '../composition/handlers/links-by-record-post.js';
+import { linksMeDelete } from '../composition/handlers/links-me-delete.js';
+import { linksMeGet } from '../composition/handlers/links-me-get.js';
+import { linksMeHistoryGet } from '../composition/handlers/links-me-history-get.js';
+import { linksPost } from '../composition/handlers/links-post.js';
+import { linksStream } from '../composition/handlers/links-stream.js';
+import { membersImportS3 } from '../composition/handlers/members-import-s3.js';
+import { messagesBatchSqs } from '../composition/handlers/messages-batch-sqs.js';
+import { webhookLinePost } from '../composition/handlers/webhook-line-post.js';
+import { webhookWorkSqs } from '../composition/handlers/webhook-work-sqs.js';
+import { createWiring, type Wiring } from '../composition/wiring.js';
+import { InProcessWebhookWorkQueue } from '../adapters/queue/webhook-work-queues.js';
+import { configureLogger } from '../observability/logger.js';
+import { configureMetrics } from '../observability/settings.js';
+
+/** A function's handler as a runtime invokes it. */
+export type SourceHandler = (event: never, context: Context) => Promise<unknown>;
+
+/** The builder of each function's handler, by its manifest name. */
+const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
+  'account-link-start-get': accountLinkStartGet,
+  'admin-links-company-get': adminLinksCompanyGet,
+  'admin-links-line-get': adminLinksLineGet,
+  'admin-links-unlink-post': adminLinksUnlinkPost,
+  'admin-members-unlock-post': adminMembersUnlockPost,
+  'admin-messages-job-get': adminMessagesJobGet,
+  'admin-messages-post': adminMessagesPost,
+  'auth-company-callback-get': authCompanyCallbackGet,
+  'auth-company-start-post': authCompanyStartPost,
+  'auth-line-callback-get': authLineCallbackGet,
+  'auth-line-login-get': authLineLoginGet,
+  fallback: fallback,
+  health: health,
+  'links-by-api-post': linksByApiPost,
+  'links-by-record-post': linksByRecordPost,
+  'links-me-delete': linksMeDelete,
+  'links-me-get': linksMeGet,
+  'links-me-history-get': linksMeHistoryGet,
+  'links-post': linksPost,
+  'links-stream': linksStream,
+  'members-import-s3': membersImportS3,
+  'messages-batch-sqs': messagesBatchSqs,
+  'webhook-line-post': webhookLinePost,
+  'webhook-work-sqs': webhookWorkSqs,
+};
+
+/** The service's handlers from the source, for one local server (see {@link createSourceHandlers}). */
+export interface SourceHandlers {
+  /** Function `name`'s handler (its manifest name), built on its first request like a cold start. */
+  handler(name: string): SourceHandler;
+  /** The wiring the handlers share, made from the environment at the first request. */
+  wiring(): Wiring;
+  /** Waits until the LINE work the webhook queued so far has run (the in-process queue). */
+  webhookWorkIdle(): Promise<void>;
+}
+
+/**
+ * The local composition root: the handlers of functions/handlers/ built from an explicit
+ * environment map, as `npm start` and the integration tests serve them. Queued work (webhook
+ * replies, message batches) runs in this process after the answer. The map is read when the
+ * first handler is built (a function, to take what was set after the server started), and a
+ * handler that fails to build (a missing setting) fails that request and is built again on the
+ * next, as a Lambda cold start is retried.
+ */
+export function createSourceHandlers(env: Env | (() => Env)): SourceHandlers {
+  let made: Wiring | undefined;
+  const wiring = (): Wiring => {
+    if (!made) {
+      const next = createWiring(typeof env === 'function' ? env() : env, 'in-process');
+      const observability = next.config.observability;
+      configureLogger(observability);
+      configureMetrics(observability);
+      made = next;
+    }
+    return made;
+  };
+  const built = new Map<string, SourceHandler>();
+  return {
+    handler: (name) => {
+      let handler = built.get(name);
+      if (!handler) {
+        const builder = BUILDERS[name];
+        if (!builder) throw new Error(`No function named ${name} in functions/composition/handlers.ts.`);
+        handler = builder(wiring());
+        built.set(name, handler);
+      }
+      return handler;
+    },
+    wiring,
+    webhookWorkIdle: async () => {
+      const queue = webhookWorkQueue(wiring());
+      if (queue instanceof InProcessWebhookWorkQueue) await queue.idle();
+    },
+  };
+}
