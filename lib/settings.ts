@@ -472,20 +472,21 @@ export function secretNeeded(settings: Pick<Settings, 'values'>, secret: SecretN
 
 /**
  * The environment variables for a function using `groups` (and single `variables`): those that
- * have a value, plus the common ones. `overrides` supplies computed values (PUBLIC_BASE_URL's
- * default).
+ * have a value, plus the common ones unless `common` is false. `overrides` supplies computed
+ * values (PUBLIC_BASE_URL's default, API_ROUTES).
  */
 export function environmentFor(
   settings: Pick<Settings, 'values'>,
   use: {
     groups: readonly SettingsGroup[];
     variables?: readonly string[];
-    overrides?: Record<string, string>;
+    overrides?: Readonly<Record<string, string | undefined>>;
+    common?: boolean;
   },
 ): Record<string, string> {
   const values: SettingValues = { ...settings.values, ...use.overrides };
   const names = [
-    ...COMMON_VARIABLES,
+    ...(use.common === false ? [] : COMMON_VARIABLES),
     ...use.groups.flatMap((group) => SETTINGS_GROUPS[group].variables),
     ...(use.variables ?? []),
   ];
