@@ -3,19 +3,22 @@ import { resolve } from 'node:path';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FunctionDefinition } from '../functions/manifest/function-definition.js';
 import {
-  checkDeploymentSetting,
   checkSecretArn,
   checkVariable,
   CROSS_CHECKS,
-  DEPLOYMENT_CROSS_CHECKS,
-  DEPLOYMENT_SETTINGS,
   VARIABLES,
-  type DeploymentSettingName,
-  type LinkPattern,
-  type Requirement,
   type SecretName as SchemaSecretName,
   type VariableName,
 } from '../functions/manifest/config-schema.js';
+import {
+  checkDeploymentSetting,
+  DEPLOYMENT_CROSS_CHECKS,
+  DEPLOYMENT_SETTINGS,
+  REQUIRED_WITH,
+  type DeploymentSettingName,
+  type LinkPattern,
+  type Requirement,
+} from '../functions/manifest/deployment-schema.js';
 
 /**
  * Deployment settings, read and validated once at synth time, so a mistake fails `cdk synth`
@@ -30,7 +33,8 @@ import {
  *   3. the process environment under its UPPER_SNAKE name (`LINE_CHANNEL_ID=… cdk deploy`).
  *
  * Every rule (a value's form, when a setting is required, how settings relate) is in the shared
- * schema, functions/manifest/config-schema.ts, which the functions check again at cold start.
+ * schema: functions/manifest/config-schema.ts, which the functions check again at cold start,
+ * and functions/manifest/deployment-schema.ts for what only a deployment has.
  */
 
 export type SettingsGroup = FunctionDefinition['settings'][number];
@@ -218,12 +222,12 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   deploymentSetting('LINK_PATTERNS'),
   ...(Object.keys(VARIABLES) as VariableName[])
     .filter((name) => !SET_BY_THE_APP.has(name))
-    .map((name): SettingSpec => {
-      const { description, requiredWith } = VARIABLES[name] as (typeof VARIABLES)[VariableName] & {
-        requiredWith?: Requirement;
-      };
-      return { name, rule: 'variable', description, ...(requiredWith ? { required: requiredWith } : {}) };
-    }),
+    .map((name): SettingSpec => ({
+      name,
+      rule: 'variable',
+      description: VARIABLES[name].description,
+      ...(REQUIRED_WITH[name] ? { required: REQUIRED_WITH[name] } : {}),
+    })),
   ...(Object.keys(DEPLOYMENT_SETTINGS) as DeploymentSettingName[])
     .filter((name) => name !== 'LINK_PATTERNS')
     .map(deploymentSetting),

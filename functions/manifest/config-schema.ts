@@ -23,11 +23,7 @@ import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from '../core/
  * validated, default applied; `undefined` when unset without default) or
  * `need(env, 'MY_TIMEOUT_MS', 'why it is needed')` (throws naming it when unset). For a deployed
  * function, list it in a settings group of `lib/settings.ts` (`SETTINGS_GROUPS`) and, when a
- * deployment must give it, say with which patterns (`requiredWith`): synth then validates it
- * with this rule and refuses a deployment without it.
- *
- * The settings only the CDK app reads (stack prefix, custom domain, alarms, …) have their rules
- * here too, in {@link DEPLOYMENT_SETTINGS}: `lib/settings.ts` has none of its own.
+ * deployment must give it, in `REQUIRED_WITH` of deployment-schema.ts: synth then checks it too.
  *
  * Rules are built from the small vocabulary below (`text`, `digits`, `positiveInt`, `bool`,
  * `oneOf`, `secureUrl`, `list`, …); a value is trimmed and a blank value counts as unset before
@@ -163,30 +159,15 @@ export const DEFAULT_LINK_KEYWORDS = ['link', '連携'];
 
 // ------------------------------------------------------------------ the variables
 
-/** The linking patterns a deployment offers; routes of patterns not listed are not deployed. */
-export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record', 'account-link'] as const;
-export type LinkPattern = (typeof LINK_PATTERNS)[number];
-
-/**
- * When a deployment must give a variable: with any of `patterns`, and, with `when`, only while
- * the other (valid) settings say so.
- */
-export interface Requirement {
-  readonly patterns: readonly LinkPattern[];
-  readonly when?: (value: (name: string) => string | undefined) => boolean;
-}
-
 /** One variable: its description (shown by synth and in errors) and its rule. */
 export interface Variable<T> {
   readonly description: string;
   readonly schema: z.ZodMiniType<T, string>;
   /** Applied at cold start when the variable is unset (synth passes only what is given). */
   readonly default?: string;
-  /** When a deployment must give it (synth refuses one without it); unset: never. */
-  readonly requiredWith?: Requirement;
 }
 
-function variable<T, const O extends { default?: string; requiredWith?: Requirement } = Record<never, never>>(
+function variable<T, const O extends { default?: string } = Record<never, never>>(
   description: string,
   schema: z.ZodMiniType<T, string>,
   options?: O,
@@ -202,12 +183,6 @@ const returnUrl = refined((raw) => {
   return url.href;
 });
 
-/** Pattern api with OAuth client credentials. */
-const WITH_OAUTH: Requirement = {
-  patterns: ['api'],
-  when: (value) => value('COMPANY_API_AUTH') === 'oauth',
-};
-
 const LANGUAGE_TAGS = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const tableName = z
@@ -219,15 +194,12 @@ export const VARIABLES = {
   LINE_CHANNEL_ID: variable(
     'the LINE Login / LIFF / LINE MINI App channel IDs whose tokens are accepted, comma-separated (a MINI App has three)',
     list(digits, 'channel ID'),
-    { requiredWith: { patterns: LINK_PATTERNS } },
   ),
   LINE_LOGIN_CHANNEL_ID: variable(
     'the web-login channel, one of LINE_CHANNEL_ID (default: the first)',
     digits,
   ),
-  LINE_MESSAGING_CHANNEL_ID: variable('the Messaging API channel of the LINE Official Account', digits, {
-    requiredWith: { patterns: ['account-link'] },
-  }),
+  LINE_MESSAGING_CHANNEL_ID: variable('the Messaging API channel of the LINE Official Account', digits),
   LINE_UNFOLLOW_UNLINKS: variable(
     'an unfollow (block) also removes the link (default false: keep it, friend false)',
     bool,
@@ -294,12 +266,8 @@ export const VARIABLES = {
     default: 'https://access.line.me',
   }),
   // Company IdP (patterns oidc and web)
-  COMPANY_OIDC_ISSUER: variable('the company IdP issuer (patterns oidc and web)', secureUrlVerbatim, {
-    requiredWith: { patterns: ['oidc', 'web'] },
-  }),
-  COMPANY_OIDC_CLIENT_ID: variable('the client ID at the company IdP (patterns oidc and web)', text, {
-    requiredWith: { patterns: ['oidc', 'web'] },
-  }),
+  COMPANY_OIDC_ISSUER: variable('the company IdP issuer (patterns oidc and web)', secureUrlVerbatim),
+  COMPANY_OIDC_CLIENT_ID: variable('the client ID at the company IdP (patterns oidc and web)', text),
   COMPANY_ID_TOKEN_MAX_AGE_SECONDS: variable(
     'POST /links: the oldest company sign-in (auth_time, else iat) accepted, in seconds; each company token links one LINE user',
     positiveInt,
@@ -318,9 +286,7 @@ export const VARIABLES = {
       }),
     ),
   ),
-  APP_RETURN_URLS: variable('allowed post-login return URLs (pattern web)', list(returnUrl, 'URL'), {
-    requiredWith: { patterns: ['web'] },
-  }),
+  APP_RETURN_URLS: variable('allowed post-login return URLs (pattern web)', list(returnUrl, 'URL')),
   LINE_BOT_PROMPT: variable(
     'web login: offer to add the LINE Official Account',
     oneOf(['normal', 'aggressive']),
@@ -372,7 +338,6 @@ export const VARIABLES = {
       }
       return factors.length ? factors : new Problem('must list at least one factor');
     }),
-    { requiredWith: { patterns: ['api', 'record'] } },
   ),
   ATTEMPTS_PER_MEMBER: variable('guessing protection: failures per member per window', positiveInt, {
     default: String(DEFAULT_ATTEMPT_LIMITS.perMember),
@@ -408,22 +373,15 @@ export const VARIABLES = {
     positiveInt,
     { default: String(DEFAULT_FAILURE_DEADLINE_MS) },
   ),
-  COMPANY_API_URL: variable('the company verification API (pattern api)', secureUrl, {
-    requiredWith: { patterns: ['api'] },
-  }),
-  // Its default serves local runs; a deployment says which one it uses.
+  COMPANY_API_URL: variable('the company verification API (pattern api)', secureUrl),
   COMPANY_API_AUTH: variable('how to authenticate to the company API', oneOf(['oauth', 'api-key']), {
     default: 'oauth',
-    requiredWith: { patterns: ['api'] },
   }),
   COMPANY_API_TOKEN_URL: variable(
     'the OAuth token endpoint for the company API (COMPANY_API_AUTH=oauth)',
     secureUrl,
-    { requiredWith: WITH_OAUTH },
   ),
-  COMPANY_API_CLIENT_ID: variable('the OAuth client ID for the company API (COMPANY_API_AUTH=oauth)', text, {
-    requiredWith: WITH_OAUTH,
-  }),
+  COMPANY_API_CLIENT_ID: variable('the OAuth client ID for the company API (COMPANY_API_AUTH=oauth)', text),
   COMPANY_API_SCOPE: variable('OAuth scope requested for the company API', text),
   COMPANY_API_KEY_HEADER: variable(
     'header carrying the company API key',
@@ -514,156 +472,6 @@ export type VariableName = keyof typeof VARIABLES;
 /** The parsed value of a variable. */
 export type VariableValue<N extends VariableName> =
   (typeof VARIABLES)[N] extends Variable<infer T> ? T : never;
-
-// ------------------------------------------------------------------ deployment settings
-
-/**
- * CloudWatch Logs retentions, in days (PutRetentionPolicy's `retentionInDays`,
- * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html),
- * and 9999: kept forever (CDK's `RetentionDays.INFINITE`, which sets no retention).
- */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-  9999,
-] as const;
-
-/** Powertools log levels (POWERTOOLS_LOG_LEVEL). */
-const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
-
-const ARN_PARTITION = 'arn:aws[a-z-]*';
-
-function matching(pattern: RegExp, problem: (raw: string) => string) {
-  return refined((raw) => (pattern.test(raw) ? raw : new Problem(problem(raw))));
-}
-
-/**
- * The settings only the CDK app reads (they shape the stacks, no function reads them), each with
- * its description, its rule and its default. Given like the variables: CDK context, the settings
- * file or the environment (lib/settings.ts).
- */
-export const DEPLOYMENT_SETTINGS = {
-  LINK_PATTERNS: variable(
-    `linking patterns to deploy, a comma list of ${LINK_PATTERNS.join(', ')}`,
-    refined((raw) => {
-      const items = raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      if (items.length === 0) return new Problem(`must list at least one of ${LINK_PATTERNS.join(', ')}`);
-      const unknown = items.filter((p) => !(LINK_PATTERNS as readonly string[]).includes(p));
-      return unknown.length
-        ? new Problem(`has unknown pattern(s) ${unknown.join(', ')}; known: ${LINK_PATTERNS.join(', ')}`)
-        : (items as LinkPattern[]);
-    }),
-    { default: 'oidc,web' },
-  ),
-  STACK_PREFIX: variable(
-    'prefix of the stack names (one prefix per stage in an account)',
-    // A stack name is a letter, then letters, digits and hyphens, 128 at most
-    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html);
-    // the longest name built from the prefix adds `-Stateful`.
-    matching(
-      /^[A-Za-z][A-Za-z0-9-]{0,118}$/,
-      (raw) =>
-        `must be a letter followed by letters, digits and hyphens, at most 119 characters (stack names add "-Stateful"), got "${raw}"`,
-    ),
-    { default: 'LineIdLink' },
-  ),
-  DOMAIN_NAME: variable(
-    'custom domain of the API (with CERTIFICATE_ARN)',
-    matching(
-      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/i,
-      (raw) => `must be a domain name, got "${raw}"`,
-    ),
-  ),
-  CERTIFICATE_ARN: variable(
-    'ACM certificate of DOMAIN_NAME, in the stack region',
-    matching(
-      new RegExp(`^${ARN_PARTITION}:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]+$`),
-      () => 'must be the ARN of an ACM certificate',
-    ),
-  ),
-  ALARM_EMAIL: variable(
-    'e-mail address subscribed to the alarm topic',
-    matching(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, (raw) => `must be an e-mail address, got "${raw}"`),
-  ),
-  ALARM_TOPIC_ARN: variable(
-    'existing SNS topic for alarms (instead of creating one)',
-    matching(
-      new RegExp(`^${ARN_PARTITION}:sns:[a-z0-9-]+:\\d{12}:[\\w-]+$`),
-      () => 'must be the ARN of an SNS topic',
-    ),
-  ),
-  THROTTLE_RATE_LIMIT: variable('API stage steady-state requests per second', positiveInt, {
-    default: '100',
-  }),
-  THROTTLE_BURST_LIMIT: variable('API stage burst requests', positiveInt, { default: '200' }),
-  LOG_RETENTION_DAYS: variable(
-    'retention of function and access logs, in days',
-    refined((raw) =>
-      (LOG_RETENTION_DAYS as readonly number[]).includes(Number(raw))
-        ? Number(raw)
-        : new Problem(
-            `must be a CloudWatch Logs retention in days (1, 3, 5, 7, 14, 30, 60, 90, 180, 365, …), got "${raw}"`,
-          ),
-    ),
-    { default: '30' },
-  ),
-  LOG_LEVEL: variable(
-    'function log level (POWERTOOLS_LOG_LEVEL)',
-    refined((raw) =>
-      LOG_LEVELS.includes(raw.toUpperCase())
-        ? raw.toUpperCase()
-        : new Problem(`must be one of ${LOG_LEVELS.join(', ')}`),
-    ),
-    { default: 'INFO' },
-  ),
-  METRICS_NAMESPACE: variable('CloudWatch namespace of the business metrics', text, {
-    default: 'LineIdLink',
-  }),
-  TRACING_ENABLED: variable('X-Ray tracing of every function (Powertools Tracer); false turns it off', bool, {
-    default: 'true',
-  }),
-  SHORT_LIVED_TABLES_PITR: variable(
-    'point-in-time recovery for the sessions and attempts tables, whose items expire within minutes to hours',
-    bool,
-    { default: 'false' },
-  ),
-} as const satisfies Record<string, Variable<unknown>>;
-
-export type DeploymentSettingName = keyof typeof DEPLOYMENT_SETTINGS;
-
-/**
- * Validates one given deployment setting: the parsed value, or the problem worded to follow its
- * name (as {@link checkVariable}, without the name).
- */
-export function checkDeploymentSetting(
-  name: DeploymentSettingName,
-  raw: string,
-): { ok: true; value: unknown } | { ok: false; problem: string } {
-  const result = (DEPLOYMENT_SETTINGS[name].schema as z.ZodMiniType<unknown, string>).safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, problem: result.error.issues[0]?.message ?? 'is not valid' };
-}
-
-/**
- * Rules that relate deployment settings to each other (raw, trimmed, valid values by name);
- * each returns a message when broken.
- */
-export const DEPLOYMENT_CROSS_CHECKS: ReadonlyArray<
-  (value: (name: string) => string | undefined) => string | undefined
-> = [
-  (value) =>
-    Boolean(value('DOMAIN_NAME')) !== Boolean(value('CERTIFICATE_ARN'))
-      ? 'DOMAIN_NAME and CERTIFICATE_ARN go together: give both or neither (context domainName and certificateArn).'
-      : undefined,
-  (value) => {
-    const patterns = (value('LINK_PATTERNS') ?? '').split(',');
-    return patterns.includes('account-link') && !patterns.includes('web')
-      ? 'LINK_PATTERNS account-link needs web too: its linking URL runs the company sign-in of the web flow.'
-      : undefined;
-  },
-];
 
 /** The secrets: `NAME` locally, `NAME_ARN` (a Secrets Manager ARN) in Lambda. */
 export const SECRET_NAMES = [

@@ -10,7 +10,8 @@ import {
   loadWebConfig,
 } from '../../functions/config.js';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { LOG_RETENTION_DAYS, VARIABLES } from '../../functions/manifest/config-schema.js';
+import { VARIABLES } from '../../functions/manifest/config-schema.js';
+import { LOG_RETENTION_DAYS } from '../../functions/manifest/deployment-schema.js';
 import { ROUTES } from '../../functions/manifest/routes.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { planDeployment } from '../../lib/plan.js';
