@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { TABLES } from '../functions/manifest/table-definitions.js';
-import { FALLBACK_ROUTE, ROUTES } from '../functions/manifest/routes.js';
 import { ESBUILD_OPTIONS, handlerEntry, PROJECT_ROOT } from '../lib/bundling.js';
-import { MEMBER_IMPORT } from '../lib/plan.js';
+import { FUNCTIONS } from '../functions/manifest/functions.js';
 import { inFreshProcess } from './fresh-process.js';
 import { interleave, ms, percentile } from './stats.js';
 import type { BenchRow, BenchSuite } from './types.js';
@@ -143,11 +142,7 @@ const suite: BenchSuite = {
   name: 'bundles',
   async run({ large }) {
     const rounds = large ? 21 : 9;
-    const handlers = [
-      ...ROUTES.map((route) => route.handler),
-      FALLBACK_ROUTE.handler,
-      ...(existsSync(handlerEntry(MEMBER_IMPORT.handler)) ? [MEMBER_IMPORT.handler] : []),
-    ];
+    const handlers = FUNCTIONS.map((fn) => fn.handler);
     const outdir = mkdtempSync(join(tmpdir(), 'line-id-link-bundles-'));
     try {
       const baseline = await bundle(outdir, 'baseline', { source: BASELINE_SOURCE });

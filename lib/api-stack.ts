@@ -19,17 +19,23 @@ import type { Construct } from 'constructs';
 // cdk-nag's own rendering of an ARN in its findings (the name an acknowledgement must carry).
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
-import { MESSAGE_WORKER, WEBHOOK_WORKER, type RouteDefinition } from '../functions/manifest/routes.js';
-import { handlerEntry } from './bundling.js';
+import {
+  LINKS_STREAM,
+  MEMBER_IMPORT,
+  MESSAGE_WORKER,
+  WEBHOOK_WORKER,
+} from '../functions/manifest/functions.js';
+import type { RouteDefinition } from '../functions/manifest/routes.js';
+import { FunctionWiring } from './function-wiring.js';
 import { FunctionLogGroups } from './constructs/function-log-groups.js';
 import { LinkEvents } from './constructs/link-events.js';
 import { MemberImport } from './constructs/member-import.js';
 import { MessageJobs } from './constructs/message-jobs.js';
 import { Operations } from './constructs/operations.js';
 import { WebhookWork } from './constructs/webhook-work.js';
-import { ServiceFunction } from './constructs/service-function.js';
-import { MEMBER_IMPORT, type DeploymentPlan } from './plan.js';
-import { environmentFor, type Settings } from './settings.js';
+import type { ServiceFunction } from './constructs/service-function.js';
+import type { DeploymentPlan } from './plan.js';
+import type { Settings } from './settings.js';
 import { pascal, type StatefulStack } from './stateful-stack.js';
 
 export interface ApiStackProps extends StackProps {
@@ -38,16 +44,6 @@ export interface ApiStackProps extends StackProps {
   /** Tables and secrets. */
   readonly stateful: StatefulStack;
 }
-
-/** Memory and timeout per route (`METHOD /path`) where the defaults do not fit. */
-const DEFAULT_SIZING = { memorySize: 512, timeout: Duration.seconds(15) };
-export const FUNCTION_SIZING: Record<string, { memorySize?: number; timeout?: Duration }> = {
-  // No dependency touched: the smallest size answers in a few milliseconds.
-  'GET /health': { memorySize: 256, timeout: Duration.seconds(3) },
-  $default: { memorySize: 256, timeout: Duration.seconds(3) },
-  // Token fetch plus the company API call with one retry after back-off, each with a 3 s timeout.
-  'POST /links/by-api': { timeout: Duration.seconds(25) },
-};
 
 /**
  * The access log line: who (source IP), what (method and *route key*, never the path or query
@@ -71,8 +67,10 @@ export const ACCESS_LOG_FIELDS = {
 
 /**
  * The stateless side: the HTTP API, one function per route of the manifest (so a route added to
- * functions/manifest/routes.ts deploys with no change here), the `$default` fallback, the S3
- * member import, alarms and the dashboard.
+ * functions/manifest/routes.ts deploys with no change here), the `$default` fallback, the event
+ * functions of functions/manifest/functions.ts with what triggers them (the queues and their
+ * workers, the links stream, the S3 member import), alarms and the dashboard. Every function's
+ * variables and grants come from its manifest entry, through {@link FunctionWiring}.
  */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
@@ -88,18 +86,14 @@ export class ApiStack extends Stack {
     this.settings = settings;
     // CDK's own provider functions (custom resources) get a log group with the retention too.
     Aspects.of(this).add(new FunctionLogGroups(settings.logRetention));
-    const common = {
-      POWERTOOLS_SERVICE_NAME: settings.serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: settings.logLevel,
-    };
-
-    // The fallback answers 405 only for methods of routes this deployment really has.
-    const deployedRoutes = plan.routes.map((route) => `${route.method} ${route.path}`).join(',');
-    const fallback = this.createFunction('Fallback', plan.fallback.handler, '$default', {
-      ...common,
-      API_ROUTES: deployedRoutes,
+    const functions = new FunctionWiring({
+      settings,
+      plan,
+      tables: stateful.tables,
+      secrets: stateful.secrets,
     });
+    functions.compute('API_ROUTES', plan.routes.map((route) => `${route.method} ${route.path}`).join(','));
+    const fallback = this.addFunction('Fallback', functions.create(this, 'Fallback', plan.fallback));
 
     const domain = settings.domain
       ? new DomainName(this, 'CustomDomain', {
@@ -140,16 +134,11 @@ export class ApiStack extends Stack {
     this.baseUrl =
       settings.values.PUBLIC_BASE_URL ??
       (settings.domain ? `https://${settings.domain.name}` : this.api.apiEndpoint);
+    functions.compute('PUBLIC_BASE_URL', this.baseUrl);
 
     for (const route of plan.routes) {
-      const routeKey = `${route.method} ${route.path}`;
-      const fn = this.createFunction(pascal(route.handler), route.handler, routeKey, {
-        ...common,
-        ...environmentFor(settings, { groups: route.settings, overrides: { PUBLIC_BASE_URL: this.baseUrl } }),
-        // The webhook offers pattern 4's linking URL only when that route is deployed.
-        ...(route.handler === 'webhook-line-post' ? { API_ROUTES: deployedRoutes } : {}),
-      });
-      this.grant(fn, route, stateful, plan);
+      const id = pascal(route.handler);
+      const fn = this.addFunction(id, functions.create(this, id, route));
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -159,83 +148,40 @@ export class ApiStack extends Stack {
     }
     this.adminPolicy = this.createAdminPolicy(plan.routes.filter((r) => r.authorization === 'aws-iam'));
 
-    // Large message sends: a queue of batches and its worker; the send route gets the queue URL.
-    const sendFunction = this.functions.find((f) => f.name === pascal('admin-messages-post'));
-    const messagingSecret = stateful.secrets.LINE_MESSAGING_CHANNEL_SECRET;
+    // Large message sends: a queue of batches and its worker; the send route sends to the queue.
     let messageJobs: MessageJobs | undefined;
-    if (sendFunction && messagingSecret) {
-      messageJobs = new MessageJobs(this, 'MessageJobs', {
-        entry: handlerEntry(MESSAGE_WORKER.handler),
-        linksTable: stateful.tables.links,
-        jobsTable: stateful.tables.jobs,
-        messagingSecret,
-        environment: {
-          ...common,
-          ...environmentFor(settings, { groups: MESSAGE_WORKER.settings }),
-        },
-        logRetention: settings.logRetention,
-        tracing: settings.operations?.tracing ?? true,
-      });
-      this.functions.push({ name: 'MessagesBatch', function: messageJobs.worker });
-      sendFunction.function.useQueue('MESSAGE_QUEUE_URL', messageJobs.queue);
+    if (plan.events.includes(MESSAGE_WORKER)) {
+      messageJobs = new MessageJobs(this, 'MessageJobs', { functions });
+      this.addFunction('MessagesBatch', messageJobs.worker);
     }
 
     // The webhook's LINE work (replies, link tokens): a queue and its worker, so the webhook
-    // answers LINE with DynamoDB alone; the webhook gets the queue URL.
-    const webhookFunction = this.functions.find((f) => f.name === pascal('webhook-line-post'));
+    // answers LINE with DynamoDB alone; the webhook sends to the queue.
     let webhookWork: WebhookWork | undefined;
-    if (webhookFunction && messagingSecret) {
-      webhookWork = new WebhookWork(this, 'WebhookWork', {
-        entry: handlerEntry(WEBHOOK_WORKER.handler),
-        messagingTable: stateful.tables.messaging,
-        messagingSecret,
-        environment: {
-          ...common,
-          ...environmentFor(settings, {
-            groups: WEBHOOK_WORKER.settings,
-            overrides: { PUBLIC_BASE_URL: this.baseUrl },
-          }),
-          // The linking URL is offered only where pattern 4's route is deployed, as by the webhook.
-          API_ROUTES: deployedRoutes,
-        },
-        logRetention: settings.logRetention,
-        tracing: settings.operations?.tracing ?? true,
-      });
-      this.functions.push({ name: 'WebhookWork', function: webhookWork.worker });
-      webhookFunction.function.useQueue('WEBHOOK_QUEUE_URL', webhookWork.queue);
+    if (plan.events.includes(WEBHOOK_WORKER)) {
+      webhookWork = new WebhookWork(this, 'WebhookWork', { functions });
+      this.addFunction('WebhookWork', webhookWork.worker);
     }
 
     // Link events: the links table's stream → EventBridge.
     const linkEvents = new LinkEvents(this, 'LinkEvents', {
-      entry: handlerEntry('links-stream'),
-      linksTable: stateful.tables.links,
-      environment: common,
+      functions,
+      linksTable: stateful.tables[LINKS_STREAM.trigger.table],
       logRetention: settings.logRetention,
-      tracing: settings.operations?.tracing ?? true,
       busName: `${settings.stackPrefix}-link-events`,
     });
-    this.functions.push({ name: 'LinksStream', function: linkEvents.function });
+    this.addFunction('LinksStream', linkEvents.function);
 
     let memberImport: MemberImport | undefined;
-    if (plan.memberImport) {
-      memberImport = new MemberImport(this, 'MemberImport', {
-        entry: handlerEntry(MEMBER_IMPORT.handler),
-        membersTable: stateful.tables.members,
-        membersTableActions: MEMBER_IMPORT.tables[0].actions,
-        pepper: stateful.secrets.MEMBER_HASH_PEPPER,
-        environment: {
-          ...common,
-          ...environmentFor(settings, { groups: MEMBER_IMPORT.settings, variables: MEMBER_IMPORT.variables }),
-        },
-        logRetention: settings.logRetention,
-        tracing: settings.operations?.tracing ?? true,
-      });
-      this.functions.push({ name: 'MembersImport', function: memberImport.function });
+    if (plan.events.includes(MEMBER_IMPORT)) {
+      memberImport = new MemberImport(this, 'MemberImport', { functions });
+      this.addFunction('MembersImport', memberImport.function);
       stackOutput(this, 'ImportBucketName', {
         value: memberImport.bucket.bucketName,
         description: 'Put member CSV files under incoming/ in this bucket to import them',
       });
     }
+    functions.assertComplete();
 
     new Operations(this, 'Operations', {
       api: this.api,
@@ -319,39 +265,10 @@ export class ApiStack extends Stack {
     return policy;
   }
 
-  private createFunction(
-    id: string,
-    handler: string,
-    routeKey: string,
-    environment: Record<string, string>,
-  ): ServiceFunction {
-    const sizing = { ...DEFAULT_SIZING, ...FUNCTION_SIZING[routeKey] };
-    const fn = new ServiceFunction(this, id, {
-      entry: handlerEntry(handler),
-      description: `line-id-link ${routeKey}`,
-      memorySize: sizing.memorySize,
-      timeout: sizing.timeout,
-      environment,
-      logRetention: this.settings.logRetention,
-      tracing: this.settings.operations?.tracing ?? true,
-    });
-    this.functions.push({ name: id, function: fn });
+  /** Records a function for the alarms and the dashboard, under `name`. */
+  private addFunction(name: string, fn: ServiceFunction): ServiceFunction {
+    this.functions.push({ name, function: fn });
     return fn;
-  }
-
-  /**
-   * Exactly the tables and secrets the route lists, minus a secret the settings make unused
-   * (the company API's client secret with an API key, and the other way round).
-   */
-  private grant(
-    fn: ServiceFunction,
-    route: RouteDefinition,
-    stateful: StatefulStack,
-    plan: DeploymentPlan,
-  ): void {
-    for (const { table, actions } of route.tables) fn.useTable(stateful.tables[table], actions);
-    for (const name of route.secrets)
-      if (plan.secrets.includes(name)) fn.useSecret(name, stateful.secrets[name]);
   }
 }
 

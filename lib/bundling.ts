@@ -55,6 +55,9 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   externalModules: [],
   // Warnings and errors only: esbuild's per-bundle size report is noise in a synth.
   logLevel: LogLevel.WARNING,
+  // index.meta.json beside the bundle: which source files it holds, so a test can prove that no
+  // local-only code ships (test/infra/deployed-code.test.ts). Lambda never loads it.
+  metafile: true,
 };
 
 /** The repository root (NodejsFunction's project root and the base of function entries). */

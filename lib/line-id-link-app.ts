@@ -1,5 +1,6 @@
 import { Token, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { MEMBER_IMPORT } from '../functions/manifest/functions.js';
 import { ApiStack } from './api-stack.js';
 import { planDeployment, type DeploymentPlan } from './plan.js';
 import type { Settings } from './settings.js';
@@ -80,7 +81,7 @@ export function formatSynthSummary({ stateful, api, plan }: LineIdLinkStacks): s
     `line-id-link: ${stateful.stackName} and ${api.stackName} for account ${where(api.account, '(from the CLI profile)')}, region ${where(api.region, '(from the CLI profile)')}`,
     `  linking patterns: ${[...settings.patterns].join(', ') || 'none'}`,
     `  HTTP API: ${plan.routes.length} routes (${admin} IAM-authorized admin routes), ${api.functions.length} functions`,
-    `  member import from S3: ${plan.memberImport ? 'on' : 'off'}`,
+    `  member import from S3: ${plan.events.includes(MEMBER_IMPORT) ? 'on' : 'off'}`,
     `  secrets: ${secrets.join(', ') || 'none'}`,
     '  cdk-nag AwsSolutions: passed (no unacknowledged finding)',
   ].join('\n');

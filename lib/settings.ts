@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { RouteDefinition } from '../functions/manifest/routes.js';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { FunctionDefinition } from '../functions/manifest/function-definition.js';
 import {
   checkSecretArn,
   checkVariable,
@@ -10,6 +10,15 @@ import {
   type SecretName as SchemaSecretName,
   type VariableName,
 } from '../functions/manifest/config-schema.js';
+import {
+  checkDeploymentSetting,
+  DEPLOYMENT_CROSS_CHECKS,
+  DEPLOYMENT_SETTINGS,
+  REQUIRED_WITH,
+  type DeploymentSettingName,
+  type LinkPattern,
+  type Requirement,
+} from '../functions/manifest/deployment-schema.js';
 
 /**
  * Deployment settings, read and validated once at synth time, so a mistake fails `cdk synth`
@@ -22,14 +31,15 @@ import {
  *   2. the JSON file named by the context key `settings` (`-c settings=deploy.json`), under
  *      either name;
  *   3. the process environment under its UPPER_SNAKE name (`LINE_CHANNEL_ID=… cdk deploy`).
+ *
+ * Every rule (a value's form, when a setting is required, how settings relate) is in the shared
+ * schema: functions/manifest/config-schema.ts, which the functions check again at cold start,
+ * and functions/manifest/deployment-schema.ts for what only a deployment has.
  */
 
-export type SettingsGroup = RouteDefinition['settings'][number];
-export type SecretName = RouteDefinition['secrets'][number] & SchemaSecretName;
-
-/** The linking patterns a deployment offers; routes of patterns not listed are not deployed. */
-export const LINK_PATTERNS = ['oidc', 'web', 'api', 'record', 'account-link'] as const;
-export type LinkPattern = (typeof LINK_PATTERNS)[number];
+export type SettingsGroup = FunctionDefinition['settings'][number];
+export type SecretName = FunctionDefinition['secrets'][number] & SchemaSecretName;
+export type { LinkPattern };
 
 /**
  * Settings groups (named by the routes manifest) → the patterns that enable them and the
@@ -170,56 +180,16 @@ export const SECRET_SPECS: Record<
 
 export type SettingValues = Readonly<Record<string, string | undefined>>;
 
-type Kind =
-  /** A function variable: validated by its rule in functions/manifest/config-schema.ts. */
-  | 'variable'
-  | 'text'
-  | 'stack-prefix'
-  | 'positive-int'
-  | 'boolean'
-  | 'email'
-  | 'hostname'
-  | 'secret-arn'
-  | 'certificate-arn'
-  | 'topic-arn'
-  | 'log-level'
-  | 'log-retention'
-  | 'patterns'
-  | 'enum';
-
 interface SettingSpec {
   /** UPPER_SNAKE name (the environment variable); the context key is its camelCase. */
   name: string;
-  kind: Kind;
+  /** Where its rule is: a function variable, a deployment-only setting, or an existing secret's ARN. */
+  rule: 'variable' | 'deployment' | 'secret-arn';
   description: string;
   default?: string;
   /** When the setting must be given (evaluated only after the patterns are known). */
-  required?: (ctx: { values: SettingValues; patterns: ReadonlySet<LinkPattern> }) => boolean;
+  required?: Requirement;
 }
-
-const anyOf =
-  (...patterns: LinkPattern[]) =>
-  (ctx: { patterns: ReadonlySet<LinkPattern> }) =>
-    patterns.some((p) => ctx.patterns.has(p));
-
-/**
- * When a function variable must be given at synth (its rule and description are in
- * functions/manifest/config-schema.ts). A variable not listed here is optional.
- */
-const REQUIRED_AT_SYNTH: Partial<
-  Record<VariableName, (ctx: { values: SettingValues; patterns: ReadonlySet<LinkPattern> }) => boolean>
-> = {
-  LINE_CHANNEL_ID: () => true,
-  COMPANY_OIDC_ISSUER: anyOf('oidc', 'web'),
-  COMPANY_OIDC_CLIENT_ID: anyOf('oidc', 'web'),
-  APP_RETURN_URLS: anyOf('web'),
-  COMPANY_API_URL: anyOf('api'),
-  COMPANY_API_AUTH: anyOf('api'),
-  COMPANY_API_TOKEN_URL: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
-  COMPANY_API_CLIENT_ID: (ctx) => ctx.patterns.has('api') && ctx.values.COMPANY_API_AUTH === 'oauth',
-  MEMBER_FACTORS: anyOf('api', 'record'),
-  LINE_MESSAGING_CHANNEL_ID: anyOf('account-link'),
-};
 
 /** Function variables the CDK app sets itself (table names, routes, …): not deployment settings. */
 const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
@@ -240,89 +210,31 @@ const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
   'POWERTOOLS_TRACE_ENABLED',
 ]);
 
-/** Every setting the CDK app reads: the function variables of the schema, then deployment-only ones. */
+const deploymentSetting = (name: DeploymentSettingName): SettingSpec => ({
+  name,
+  rule: 'deployment',
+  description: DEPLOYMENT_SETTINGS[name].description,
+  ...('default' in DEPLOYMENT_SETTINGS[name] ? { default: DEPLOYMENT_SETTINGS[name].default } : {}),
+});
+
+/** Every setting the CDK app reads: the patterns, the function variables of the schema, then deployment-only ones. */
 export const SETTING_SPECS: readonly SettingSpec[] = [
-  {
-    name: 'LINK_PATTERNS',
-    kind: 'patterns',
-    default: 'oidc,web',
-    description: `linking patterns to deploy, a comma list of ${LINK_PATTERNS.join(', ')}`,
-  },
+  deploymentSetting('LINK_PATTERNS'),
   ...(Object.keys(VARIABLES) as VariableName[])
     .filter((name) => !SET_BY_THE_APP.has(name))
     .map((name): SettingSpec => ({
       name,
-      kind: 'variable',
+      rule: 'variable',
       description: VARIABLES[name].description,
-      ...(REQUIRED_AT_SYNTH[name] ? { required: REQUIRED_AT_SYNTH[name] } : {}),
+      ...(REQUIRED_WITH[name] ? { required: REQUIRED_WITH[name] } : {}),
     })),
-  // Deployment-only settings (not passed to functions as such).
-  {
-    name: 'STACK_PREFIX',
-    kind: 'stack-prefix',
-    default: 'LineIdLink',
-    description: 'prefix of the stack names (one prefix per stage in an account)',
-  },
-  { name: 'DOMAIN_NAME', kind: 'hostname', description: 'custom domain of the API (with CERTIFICATE_ARN)' },
-  {
-    name: 'CERTIFICATE_ARN',
-    kind: 'certificate-arn',
-    description: 'ACM certificate of DOMAIN_NAME, in the stack region',
-  },
-  { name: 'ALARM_EMAIL', kind: 'email', description: 'e-mail address subscribed to the alarm topic' },
-  {
-    name: 'ALARM_TOPIC_ARN',
-    kind: 'topic-arn',
-    description: 'existing SNS topic for alarms (instead of creating one)',
-  },
-  {
-    name: 'THROTTLE_RATE_LIMIT',
-    kind: 'positive-int',
-    default: '100',
-    description: 'API stage steady-state requests per second',
-  },
-  {
-    name: 'THROTTLE_BURST_LIMIT',
-    kind: 'positive-int',
-    default: '200',
-    description: 'API stage burst requests',
-  },
-  {
-    name: 'LOG_RETENTION_DAYS',
-    kind: 'log-retention',
-    default: '30',
-    description: 'retention of function and access logs, in days',
-  },
-  {
-    name: 'LOG_LEVEL',
-    kind: 'log-level',
-    default: 'INFO',
-    description: 'function log level (POWERTOOLS_LOG_LEVEL)',
-  },
-  {
-    name: 'METRICS_NAMESPACE',
-    kind: 'text',
-    default: 'LineIdLink',
-    description: 'CloudWatch namespace of the business metrics',
-  },
-  // Operations: tracing, backups of short-lived tables, audit retention.
-  {
-    name: 'TRACING_ENABLED',
-    kind: 'boolean',
-    default: 'true',
-    description: 'X-Ray tracing of every function (Powertools Tracer); false turns it off',
-  },
-  {
-    name: 'SHORT_LIVED_TABLES_PITR',
-    kind: 'boolean',
-    default: 'false',
-    description:
-      'point-in-time recovery for the sessions and attempts tables, whose items expire within minutes to hours',
-  },
+  ...(Object.keys(DEPLOYMENT_SETTINGS) as DeploymentSettingName[])
+    .filter((name) => name !== 'LINK_PATTERNS')
+    .map(deploymentSetting),
   // Existing secrets to use instead of creating them: `lineChannelSecretArn` and so on.
   ...(Object.keys(SECRET_SPECS) as SecretName[]).map((secret): SettingSpec => ({
     name: `${secret}_ARN`,
-    kind: 'secret-arn',
+    rule: 'secret-arn',
     description: `existing Secrets Manager secret for ${secret}`,
   })),
 ];
@@ -388,32 +300,20 @@ export function readSettings(sources: SettingsSources): Settings {
   for (const spec of SETTING_SPECS) {
     const value = raw[spec.name];
     if (value === undefined) continue;
-    const problem = validate(spec, value);
-    // Rules of the schema word the whole message, exactly as the cold-start check does.
-    if (problem && (spec.kind === 'variable' || spec.kind === 'secret-arn')) problems.push(problem);
-    else if (problem) problems.push(`${spec.name} ${problem} (${where(spec)}).`);
-    else values[spec.name] = normalize(spec, value);
+    const checked = check(spec, value);
+    if (checked.ok) values[spec.name] = checked.value;
+    else problems.push(checked.message);
   }
 
   const patterns = new Set((values.LINK_PATTERNS ?? '').split(',').filter(Boolean) as LinkPattern[]);
   for (const spec of SETTING_SPECS) {
-    if (raw[spec.name] === undefined && spec.required?.({ values, patterns })) {
+    if (raw[spec.name] === undefined && spec.required && requiredBy(spec.required, patterns, values)) {
       problems.push(`${spec.name} is missing: ${spec.description} (${where(spec)}).`);
     }
   }
-  for (const check of CROSS_CHECKS) {
-    const problem = check((name) => values[name]);
+  for (const crossCheck of [...CROSS_CHECKS, ...DEPLOYMENT_CROSS_CHECKS]) {
+    const problem = crossCheck((name: string) => values[name]);
     if (problem) problems.push(problem);
-  }
-  if (Boolean(values.DOMAIN_NAME) !== Boolean(values.CERTIFICATE_ARN)) {
-    problems.push(
-      'DOMAIN_NAME and CERTIFICATE_ARN go together: give both or neither (context domainName and certificateArn).',
-    );
-  }
-  if (patterns.has('account-link') && !patterns.has('web')) {
-    problems.push(
-      'LINK_PATTERNS account-link needs web too: its linking URL runs the company sign-in of the web flow.',
-    );
   }
   if (problems.length > 0) throw new SettingsError(problems);
 
@@ -457,10 +357,10 @@ export function groupEnabled(settings: Pick<Settings, 'patterns' | 'values'>, gr
   return patterns.some((p) => settings.patterns.has(p)) || Boolean(settings.values[orWhenSet]);
 }
 
-/** Is a route deployed? Only when every settings group it needs is enabled. */
+/** Is a function (a route or an event function) deployed? Only when every settings group it needs is enabled. */
 export function routeEnabled(
   settings: Pick<Settings, 'patterns' | 'values'>,
-  route: Pick<RouteDefinition, 'settings'>,
+  route: Pick<FunctionDefinition, 'settings'>,
 ): boolean {
   return route.settings.every((group) => groupEnabled(settings, group));
 }
@@ -472,20 +372,21 @@ export function secretNeeded(settings: Pick<Settings, 'values'>, secret: SecretN
 
 /**
  * The environment variables for a function using `groups` (and single `variables`): those that
- * have a value, plus the common ones. `overrides` supplies computed values (PUBLIC_BASE_URL's
- * default).
+ * have a value, plus the common ones unless `common` is false. `overrides` supplies computed
+ * values (PUBLIC_BASE_URL's default, API_ROUTES).
  */
 export function environmentFor(
   settings: Pick<Settings, 'values'>,
   use: {
     groups: readonly SettingsGroup[];
     variables?: readonly string[];
-    overrides?: Record<string, string>;
+    overrides?: Readonly<Record<string, string | undefined>>;
+    common?: boolean;
   },
 ): Record<string, string> {
   const values: SettingValues = { ...settings.values, ...use.overrides };
   const names = [
-    ...COMMON_VARIABLES,
+    ...(use.common === false ? [] : COMMON_VARIABLES),
     ...use.groups.flatMap((group) => SETTINGS_GROUPS[group].variables),
     ...(use.variables ?? []),
   ];
@@ -527,81 +428,41 @@ function where(spec: SettingSpec): string {
   return `context ${contextKey(spec.name)}, or environment ${spec.name}`;
 }
 
-const POWERTOOLS_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
-const ARN_PARTITION = 'arn:aws[a-z-]*';
-
-function validate(spec: SettingSpec, value: string): string | undefined {
-  const items = list(value);
-  switch (spec.kind) {
-    case 'variable': {
-      const result = checkVariable(spec.name as VariableName, value);
-      return result.ok ? undefined : result.message;
-    }
-    case 'text':
-      return undefined;
-    case 'stack-prefix':
-      // A stack name is a letter, then letters, digits and hyphens, 128 at most
-      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html);
-      // the longest name built from the prefix adds `-Stateful`.
-      return /^[A-Za-z][A-Za-z0-9-]{0,118}$/.test(value)
-        ? undefined
-        : `must be a letter followed by letters, digits and hyphens, at most 119 characters (stack names add "-Stateful"), got "${value}"`;
-    case 'positive-int':
-      return /^[1-9]\d*$/.test(value) ? undefined : `must be a positive integer, got "${value}"`;
-    case 'boolean':
-      return /^(true|false)$/i.test(value) ? undefined : `must be "true" or "false", got "${value}"`;
-    case 'email':
-      return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
-        ? undefined
-        : `must be an e-mail address, got "${value}"`;
-    case 'hostname':
-      return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/i.test(value)
-        ? undefined
-        : `must be a domain name, got "${value}"`;
-    case 'secret-arn':
-      return checkSecretArn(spec.name as `${SecretName}_ARN`, value);
-    case 'certificate-arn':
-      return new RegExp(`^${ARN_PARTITION}:acm:[a-z0-9-]+:\\d{12}:certificate/[0-9a-f-]+$`).test(value)
-        ? undefined
-        : 'must be the ARN of an ACM certificate';
-    case 'topic-arn':
-      return new RegExp(`^${ARN_PARTITION}:sns:[a-z0-9-]+:\\d{12}:[\\w-]+$`).test(value)
-        ? undefined
-        : 'must be the ARN of an SNS topic';
-    case 'log-level':
-      return POWERTOOLS_LEVELS.includes(value.toUpperCase())
-        ? undefined
-        : `must be one of ${POWERTOOLS_LEVELS.join(', ')}`;
-    case 'log-retention':
-      return (Object.values(RetentionDays) as unknown[]).includes(Number(value))
-        ? undefined
-        : `must be a CloudWatch Logs retention in days (1, 3, 5, 7, 14, 30, 60, 90, 180, 365, …), got "${value}"`;
-    case 'patterns': {
-      const unknown = items.filter((p) => !(LINK_PATTERNS as readonly string[]).includes(p));
-      if (items.length === 0) return `must list at least one of ${LINK_PATTERNS.join(', ')}`;
-      return unknown.length
-        ? `has unknown pattern(s) ${unknown.join(', ')}; known: ${LINK_PATTERNS.join(', ')}`
-        : undefined;
-    }
-  }
+function requiredBy(
+  requirement: Requirement,
+  patterns: ReadonlySet<LinkPattern>,
+  values: SettingValues,
+): boolean {
+  return (
+    requirement.patterns.some((p) => patterns.has(p)) && (requirement.when?.((name) => values[name]) ?? true)
+  );
 }
 
-function normalize(spec: SettingSpec, value: string): string {
-  switch (spec.kind) {
+/**
+ * A given value checked by its rule in the schema: the form the function will parse again (lists
+ * comma-joined, URLs without a trailing slash), or the message. A function variable's and a
+ * secret ARN's message is exactly the cold-start check's.
+ */
+function check(
+  spec: SettingSpec,
+  value: string,
+): { ok: true; value: string } | { ok: false; message: string } {
+  switch (spec.rule) {
     case 'variable': {
-      // The form the function will parse again: lists comma-joined, URLs without a trailing slash.
       const result = checkVariable(spec.name as VariableName, value);
-      const parsed: unknown = result.ok ? result.value : value;
-      if (Array.isArray(parsed)) return parsed.join(',');
-      return typeof parsed === 'string' ? parsed : value;
+      if (!result.ok) return result;
+      const parsed: unknown = result.value;
+      if (Array.isArray(parsed)) return { ok: true, value: parsed.join(',') };
+      return { ok: true, value: typeof parsed === 'string' ? parsed : value };
     }
-    case 'patterns':
-      return list(value).join(',');
-    case 'log-level':
-      return value.toUpperCase();
-    case 'boolean':
-      return value.toLowerCase();
-    default:
-      return value;
+    case 'secret-arn': {
+      const message = checkSecretArn(spec.name as `${SecretName}_ARN`, value);
+      return message ? { ok: false, message } : { ok: true, value };
+    }
+    case 'deployment': {
+      const result = checkDeploymentSetting(spec.name as DeploymentSettingName, value);
+      if (!result.ok) return { ok: false, message: `${spec.name} ${result.problem} (${where(spec)}).` };
+      return { ok: true, value: Array.isArray(result.value) ? result.value.join(',') : String(result.value) };
+    }
   }
 }

@@ -23,7 +23,7 @@ import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from '../core/
  * validated, default applied; `undefined` when unset without default) or
  * `need(env, 'MY_TIMEOUT_MS', 'why it is needed')` (throws naming it when unset). For a deployed
  * function, list it in a settings group of `lib/settings.ts` (`SETTINGS_GROUPS`) and, when a
- * deployment must give it, in `REQUIRED_AT_SYNTH` there: synth then validates it with this rule.
+ * deployment must give it, in `REQUIRED_WITH` of deployment-schema.ts: synth then checks it too.
  *
  * Rules are built from the small vocabulary below (`text`, `digits`, `positiveInt`, `bool`,
  * `oneOf`, `secureUrl`, `list`, …); a value is trimmed and a blank value counts as unset before

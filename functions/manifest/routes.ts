@@ -1,63 +1,18 @@
-import type { TableKey } from './table-definitions.js';
+import type { FunctionDefinition } from './function-definition.js';
+
+export type { TableAction } from './function-definition.js';
 
 /**
- * DynamoDB item actions a function can be granted (IAM `dynamodb:<action>`), named exactly as
- * IAM names them. A TransactWriteItems needs no action of its own: DynamoDB authorizes each item
- * with the action of its kind (Put → PutItem, Delete → DeleteItem, ConditionCheck →
- * ConditionCheckItem), https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+ * One route of the HTTP API and the function behind it. This manifest is the single source of
+ * the API's shape: the local server routes with it, and the CDK API stack creates one function
+ * per entry from it, granting exactly the `tables` and `secrets` listed and setting the
+ * `settings` it names. It is plain data (no imports of handlers), so a function that reads it,
+ * such as the fallback, bundles no handler. The functions without a route are in functions.ts.
  */
-export type TableAction =
-  | 'GetItem'
-  | 'BatchGetItem'
-  | 'Query'
-  | 'Scan'
-  | 'PutItem'
-  | 'UpdateItem'
-  | 'DeleteItem'
-  | 'BatchWriteItem'
-  | 'ConditionCheckItem';
-
-/**
- * One route of the HTTP API. This manifest is the single source of the API's shape: the local
- * server routes with it, and the CDK API stack creates one function per entry from it, granting
- * exactly the `tables` and `secrets` listed and setting the `settings` it names. It is plain data
- * (no imports of handlers), so a function that reads it, such as the fallback, bundles no handler.
- */
-export interface RouteDefinition {
+export interface RouteDefinition extends FunctionDefinition {
   method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   /** API Gateway path syntax (`/links/{id}`). */
   path: string;
-  /** File under functions/handlers/ (without extension) that exports `handler`. */
-  handler: string;
-  /**
-   * DynamoDB tables the function uses, each with exactly the actions its adapters send (least
-   * privilege: a function that only reads one item gets GetItem, not Query or Scan). The audit
-   * table is append-only for request functions: PutItem (conditional, in or outside the link's
-   * transaction), never UpdateItem or DeleteItem.
-   */
-  tables: ReadonlyArray<{ table: TableKey; actions: readonly TableAction[] }>;
-  /** Secrets the function reads (the variable names of README.md, "Configuration"; `_ARN` in Lambda). */
-  secrets: ReadonlyArray<
-    | 'LINE_CHANNEL_SECRET'
-    | 'LINE_MESSAGING_CHANNEL_SECRET'
-    | 'COMPANY_OIDC_CLIENT_SECRET'
-    | 'COMPANY_OIDC_PRIVATE_KEY'
-    | 'MEMBER_HASH_PEPPER'
-    | 'COMPANY_API_CLIENT_SECRET'
-    | 'COMPANY_API_KEY'
-    | 'LINE_MESSAGING_CHANNEL_SECRET'
-  >;
-  /** Setting groups (environment variables) the function needs; `audit` for those that append to the trail. */
-  settings: ReadonlyArray<
-    | 'line'
-    | 'company-oidc'
-    | 'web'
-    | 'company-api'
-    | 'member-factors'
-    | 'audit'
-    | 'messaging'
-    | 'account-link'
-  >;
   /**
    * `aws-iam`: API Gateway's AWS IAM authorization (SigV4) guards the route, so only principals
    * given the stack's admin policy reach it; the local server checks a real signature instead.
@@ -73,6 +28,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     tables: [],
     secrets: [],
     settings: [],
+    // No dependency touched: the smallest size answers in a few milliseconds.
+    sizing: { memoryMb: 256, timeoutSeconds: 3 },
   },
   {
     method: 'POST',
@@ -126,6 +83,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['COMPANY_API_CLIENT_SECRET', 'COMPANY_API_KEY'],
     settings: ['line', 'member-factors', 'company-api', 'audit'],
+    // Token fetch plus the company API call with one retry after back-off, each with a 3 s timeout.
+    sizing: { timeoutSeconds: 25 },
   },
   {
     method: 'GET',
@@ -205,7 +164,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   // Messaging API (pattern 4 and reachability). Settings group 'messaging' = LINE_MESSAGING_CHANNEL_ID
   // and the bot's settings. The webhook calls LINE only for the bot's user ID (GET /v2/bot/info,
-  // once per environment); its replies and link tokens are queued for WEBHOOK_WORKER.
+  // once per environment); its replies and link tokens are queued for `webhook-work-sqs`.
   {
     method: 'POST',
     path: '/webhook/line',
@@ -225,6 +184,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
     settings: ['line', 'messaging', 'audit'],
+    // The linking URL of pattern 4 is offered only when that route is deployed.
+    variables: ['API_ROUTES'],
+    queues: ['webhook-work'],
   },
   {
     method: 'GET',
@@ -320,6 +282,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     ],
     secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
     settings: ['messaging', 'audit'],
+    // A large send's batches, for the worker.
+    queues: ['message-batches'],
     authorization: 'aws-iam',
   },
   {
@@ -333,41 +297,17 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
 ];
 
-/**
- * The worker of message jobs (SQS → Lambda, not an HTTP route): one batch of ≤ 500 recipients
- * per message. Locally the API process runs the batches itself.
- */
-export const MESSAGE_WORKER = {
-  handler: 'messages-batch-sqs',
-  tables: [
-    { table: 'links', actions: ['BatchGetItem'] },
-    // Reads its batch, then records its results and the job's progress in one transaction.
-    { table: 'jobs', actions: ['GetItem', 'UpdateItem'] },
-  ],
-  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
-  settings: ['messaging'],
-} as const satisfies Pick<RouteDefinition, 'handler' | 'tables' | 'secrets' | 'settings'>;
-
-/**
- * The webhook worker (SQS → Lambda, not an HTTP route): does the LINE work of one applied webhook
- * event per message (a link token and the linking URL, or a reply), after `POST /webhook/line`
- * answered. Locally, without WEBHOOK_QUEUE_URL, the API process does it after the answer.
- */
-export const WEBHOOK_WORKER = {
-  handler: 'webhook-work-sqs',
-  tables: [
-    // The event's claim: read (is its work done?) and marked done (conditional Update); the link
-    // token issued, with the LINE user it was issued for (Put, `LINKTOKEN#…`).
-    { table: 'messaging', actions: ['GetItem', 'UpdateItem', 'PutItem'] },
-  ],
-  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
-  settings: ['messaging'],
-} as const satisfies Pick<RouteDefinition, 'handler' | 'tables' | 'secrets' | 'settings'>;
-
 /** Catches every request no route matches (API Gateway's `$default` route): 404 or 405. */
 export const FALLBACK_ROUTE = {
   handler: 'fallback',
-} as const;
+  tables: [],
+  secrets: [],
+  settings: [],
+  // It answers 405 only for methods of routes the deployment really has.
+  variables: ['API_ROUTES'],
+  commonVariables: false,
+  sizing: { memoryMb: 256, timeoutSeconds: 3 },
+} as const satisfies FunctionDefinition;
 
 /** Does an API Gateway route path (with `{param}` / `{proxy+}`) match a request path? */
 export function matchPath(routePath: string, requestPath: string): Record<string, string> | undefined {

@@ -7,17 +7,16 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ServiceFunction } from './service-function.js';
+import { LINKS_STREAM } from '../../functions/manifest/functions.js';
+import type { FunctionWiring } from '../function-wiring.js';
+import type { ServiceFunction } from './service-function.js';
 import type { ServiceTable } from './service-table.js';
 
 export interface LinkEventsProps {
-  /** functions/handlers/links-stream.ts */
-  readonly entry: string;
-  /** Must have a NEW_AND_OLD_IMAGES stream. */
+  /** Creates the publisher from its manifest entry (functions/manifest/functions.ts LINKS_STREAM). */
+  readonly functions: FunctionWiring;
+  /** The table of the publisher's trigger; must have a NEW_AND_OLD_IMAGES stream. */
   readonly linksTable: ServiceTable;
-  readonly environment: Record<string, string>;
-  /** X-Ray active tracing (TRACING_ENABLED). */
-  readonly tracing: boolean;
   readonly logRetention: RetentionDays;
   readonly busName: string;
 }
@@ -43,16 +42,8 @@ export class LinkEvents extends Construct {
   constructor(scope: Construct, id: string, props: LinkEventsProps) {
     super(scope, id);
     this.bus = new EventBus(this, 'Bus', { eventBusName: props.busName });
-    this.function = new ServiceFunction(this, 'Publisher', {
-      entry: props.entry,
-      description: 'line-id-link link events publisher',
-      memorySize: 256,
-      timeout: Duration.seconds(20),
-      environment: { ...props.environment, LINK_EVENT_BUS_NAME: this.bus.eventBusName },
-      logRetention: props.logRetention,
-      tracing: props.tracing,
-    });
-    this.bus.grantPutEventsTo(this.function.function);
+    props.functions.provide({ kind: 'event-bus', key: 'link-events', bus: this.bus });
+    this.function = props.functions.create(this, 'Publisher', LINKS_STREAM);
     this.failureQueue = new Queue(this, 'StreamFailures', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -1,31 +1,20 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType, type Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MEMBER_IMPORT } from '../../functions/manifest/functions.js';
+import type { FunctionWiring } from '../function-wiring.js';
 import { createPrivateBucket } from './private-bucket.js';
-import { ServiceFunction } from './service-function.js';
-import type { TableAction } from '../../functions/manifest/routes.js';
-import type { ServiceTable } from './service-table.js';
+import type { ServiceFunction } from './service-function.js';
 
 export interface MemberImportProps {
-  /** The import handler's source file (functions/handlers/members-import-s3.ts). */
-  readonly entry: string;
-  readonly membersTable: ServiceTable;
-  /** The item actions the import sends to the members table (lib/plan.ts MEMBER_IMPORT). */
-  readonly membersTableActions: readonly TableAction[];
-  readonly pepper: ISecret;
-  /** Settings (MEMBER_FACTORS) and Powertools variables for the function. */
-  readonly environment: Record<string, string>;
-  readonly logRetention: RetentionDays;
-  /** X-Ray tracing (ServiceFunction's `tracing`). @default true */
-  readonly tracing?: boolean;
+  /** Creates the importer from its manifest entry (functions/manifest/functions.ts MEMBER_IMPORT). */
+  readonly functions: FunctionWiring;
 }
 
 /** Uploads are picked up under this prefix only (nothing else in the bucket triggers an import). */
-export const IMPORT_PREFIX = 'incoming/';
+export const IMPORT_PREFIX = MEMBER_IMPORT.trigger.prefix;
 
 /**
  * Pattern 3's import path in the cloud: operators put a member CSV under `incoming/` in a private
@@ -64,19 +53,10 @@ export class MemberImport extends Construct {
         'This queue is itself the dead-letter queue of the import function; it has no consumer to fail.',
     });
 
-    this.function = new ServiceFunction(this, 'Importer', {
-      entry: props.entry,
-      description: 'line-id-link S3 member import',
-      memorySize: 1024,
-      timeout: Duration.minutes(15),
-      environment: props.environment,
-      logRetention: props.logRetention,
+    props.functions.provide({ kind: 'bucket', key: MEMBER_IMPORT.trigger.bucket, bucket: this.bucket });
+    this.function = props.functions.create(this, 'Importer', MEMBER_IMPORT, {
       deadLetterQueue: this.deadLetterQueue,
-      tracing: props.tracing,
-    })
-      .useTable(props.membersTable, props.membersTableActions)
-      .useSecret('MEMBER_HASH_PEPPER', props.pepper)
-      .useObjects('IMPORT_BUCKET', this.bucket, IMPORT_PREFIX);
+    });
     const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
     Validations.of(this.function).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${IMPORT_PREFIX}*]`,
@@ -88,8 +68,8 @@ export class MemberImport extends Construct {
       EventType.OBJECT_CREATED,
       new LambdaDestination(this.function.function),
       {
-        prefix: IMPORT_PREFIX,
-        suffix: '.csv',
+        prefix: MEMBER_IMPORT.trigger.prefix,
+        suffix: MEMBER_IMPORT.trigger.suffix,
       },
     );
     // CDK configures bucket notifications through its own singleton custom resource function.

@@ -1,24 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MESSAGE_WORKER } from '../../functions/manifest/routes.js';
-import { ServiceFunction } from './service-function.js';
+import { MESSAGE_WORKER } from '../../functions/manifest/functions.js';
+import type { FunctionWiring } from '../function-wiring.js';
+import type { ServiceFunction } from './service-function.js';
 import { workerQueues } from './worker-queues.js';
-import type { ServiceTable } from './service-table.js';
 
 export interface MessageJobsProps {
-  /** The worker's handler file (functions/handlers/messages-batch-sqs.ts). */
-  readonly entry: string;
-  readonly linksTable: ServiceTable;
-  readonly jobsTable: ServiceTable;
-  readonly messagingSecret: ISecret;
-  readonly environment: Record<string, string>;
-  /** X-Ray active tracing (TRACING_ENABLED). */
-  readonly tracing: boolean;
-  readonly logRetention: RetentionDays;
+  /** Creates the worker from its manifest entry and connects the queue to the send route. */
+  readonly functions: FunctionWiring;
 }
 
 /**
@@ -34,27 +25,16 @@ export class MessageJobs extends Construct {
 
   constructor(scope: Construct, id: string, props: MessageJobsProps) {
     super(scope, id);
-    const timeout = Duration.minutes(5);
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workerQueues(this, {
       queueId: 'Batches',
-      workerTimeout: timeout,
+      workerTimeout: Duration.seconds(MESSAGE_WORKER.sizing.timeoutSeconds),
       maxReceiveCount: 5,
       deadLettersOf: 'the message batches',
     }));
-    this.worker = new ServiceFunction(this, 'Worker', {
-      entry: props.entry,
-      description: 'line-id-link message job worker',
-      memorySize: 512,
-      timeout,
-      environment: props.environment,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
-    })
-      .useTable(props.linksTable, MESSAGE_WORKER.tables.find((t) => t.table === 'links')!.actions)
-      .useTable(props.jobsTable, MESSAGE_WORKER.tables.find((t) => t.table === 'jobs')!.actions)
-      .useSecret('LINE_MESSAGING_CHANNEL_SECRET', props.messagingSecret);
+    this.worker = props.functions.create(this, 'Worker', MESSAGE_WORKER);
     this.worker.function.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 2 }),
     );
+    props.functions.provide({ kind: 'queue', key: MESSAGE_WORKER.trigger.queue, queue: this.queue });
   }
 }

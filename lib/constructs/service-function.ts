@@ -4,13 +4,14 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING, PROJECT_ROOT } from '../bundling.js';
 import type { SecretName } from '../settings.js';
-import type { TableAction } from '../../functions/manifest/routes.js';
+import type { TableAction } from '../../functions/manifest/function-definition.js';
 import { tableActions, type ServiceTable } from './service-table.js';
 
 export interface ServiceFunctionProps {
@@ -39,7 +40,8 @@ export interface ServiceFunctionProps {
  * starts with nothing but writing to that log group (no managed policy).
  *
  * House rule: a function's access to a resource and the variable that names the resource are
- * given in one call (`useTable`, `useSecret`, `useObjects`), so no function ever knows about a
+ * given in one call (`useTable`, `useSecret`, `useQueue`, `useEventBus`, `useObjects`), made for
+ * every function from its manifest entry by lib/function-wiring.ts, so no function ever knows about a
  * resource it may not use, nor holds a grant it has no variable for.
  */
 export class ServiceFunction extends Construct {
@@ -122,6 +124,15 @@ export class ServiceFunction extends Construct {
     this.function.addEnvironment(variable, queue.queueUrl);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+    return this;
+  }
+
+  /** Sets `variable` to the bus's name and grants putting events on it, nothing else. */
+  useEventBus(variable: string, bus: IEventBus): this {
+    this.function.addEnvironment(variable, bus.eventBusName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
     );
     return this;
   }

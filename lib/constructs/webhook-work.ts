@@ -1,27 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { WEBHOOK_WORKER } from '../../functions/manifest/routes.js';
-import { ServiceFunction } from './service-function.js';
+import { WEBHOOK_WORKER } from '../../functions/manifest/functions.js';
+import type { FunctionWiring } from '../function-wiring.js';
+import type { ServiceFunction } from './service-function.js';
 import { workerQueues } from './worker-queues.js';
-import type { ServiceTable } from './service-table.js';
 
 export interface WebhookWorkProps {
-  /** The worker's handler file (functions/handlers/webhook-work-sqs.ts). */
-  readonly entry: string;
-  readonly messagingTable: ServiceTable;
-  readonly messagingSecret: ISecret;
-  readonly environment: Record<string, string>;
-  /** X-Ray active tracing (TRACING_ENABLED). */
-  readonly tracing: boolean;
-  readonly logRetention: RetentionDays;
+  /** Creates the worker from its manifest entry and connects the queue to the webhook. */
+  readonly functions: FunctionWiring;
 }
-
-/** The worker's timeout: a channel access token, a link token and a reply, each with the outbound timeout. */
-export const WEBHOOK_WORKER_TIMEOUT = Duration.seconds(30);
 
 /**
  * The webhook's LINE work after the answer (LINE's webhook deadline never waits on LINE's own
@@ -44,26 +33,16 @@ export class WebhookWork extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookWorkProps) {
     super(scope, id);
-    const timeout = WEBHOOK_WORKER_TIMEOUT;
     ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workerQueues(this, {
       queueId: 'Queue',
-      workerTimeout: timeout,
+      workerTimeout: Duration.seconds(WEBHOOK_WORKER.sizing.timeoutSeconds),
       maxReceiveCount: 3,
       deadLettersOf: 'the webhook work',
     }));
-    this.worker = new ServiceFunction(this, 'Worker', {
-      entry: props.entry,
-      description: 'line-id-link webhook worker (replies, link tokens)',
-      memorySize: 512,
-      timeout,
-      environment: props.environment,
-      logRetention: props.logRetention,
-      tracing: props.tracing,
-    })
-      .useTable(props.messagingTable, WEBHOOK_WORKER.tables.find((t) => t.table === 'messaging')!.actions)
-      .useSecret('LINE_MESSAGING_CHANNEL_SECRET', props.messagingSecret);
+    this.worker = props.functions.create(this, 'Worker', WEBHOOK_WORKER);
     this.worker.function.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: 10 }),
     );
+    props.functions.provide({ kind: 'queue', key: WEBHOOK_WORKER.trigger.queue, queue: this.queue });
   }
 }

@@ -9,6 +9,9 @@ import {
   loadMemberImportSettings,
   loadWebConfig,
 } from '../../functions/config.js';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { VARIABLES } from '../../functions/manifest/config-schema.js';
+import { LOG_RETENTION_DAYS } from '../../functions/manifest/deployment-schema.js';
 import { ROUTES } from '../../functions/manifest/routes.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { planDeployment } from '../../lib/plan.js';
@@ -114,6 +117,33 @@ describe('deployment settings', () => {
     expect(problems({ ...LIFF, companyApiAuth: 'basic' })).toContain(
       'COMPANY_API_AUTH must be one of oauth, api-key',
     );
+    expect(problems({ ...LIFF, logLevel: 'LOUD' })).toContain(
+      'LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT',
+    );
+  });
+
+  it.each([
+    [
+      'LINE_BOT_PROMPT',
+      'lineBotPrompt',
+      'always',
+      'LINE_BOT_PROMPT must be one of normal, aggressive, got "always".',
+    ],
+    [
+      'COMPANY_OIDC_TOKEN_AUTH_METHOD',
+      'companyOidcTokenAuthMethod',
+      'client_secret_jwt',
+      'COMPANY_OIDC_TOKEN_AUTH_METHOD must be one of client_secret_basic, client_secret_post, private_key_jwt, got "client_secret_jwt".',
+    ],
+  ])('refuses a %s outside the schema’s list at synth', (name, key, value, message) => {
+    expect(VARIABLES[name as keyof typeof VARIABLES]).toBeDefined();
+    expect(problems({ ...LIFF, [key]: value })).toContain(message);
+  });
+
+  it('takes exactly the log retentions CloudWatch Logs (and CDK) know', () => {
+    const cdk = Object.values(RetentionDays).filter((days): days is number => typeof days === 'number');
+    expect([...LOG_RETENTION_DAYS].sort((a, b) => a - b)).toEqual(cdk.sort((a, b) => a - b));
+    expect(fromContext({ ...LIFF, logRetentionDays: 3653 }).logRetention).toBe(3653);
   });
 
   it('takes several LINE channels (a LINE MINI App) and a login channel among them', () => {

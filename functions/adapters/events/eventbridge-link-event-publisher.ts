@@ -42,12 +42,3 @@ export class EventBridgeLinkEventPublisher implements LinkEventPublisher {
     }
   }
 }
-
-/** The local stand-in: one log line per event. */
-export class LoggingLinkEventPublisher implements LinkEventPublisher {
-  constructor(private readonly log: (line: string) => void = (line) => console.log(line)) {}
-
-  async publish(events: readonly LinkEvent[]): Promise<void> {
-    for (const event of events) this.log(`link event ${DETAIL_TYPES[event.type]}: ${JSON.stringify(event)}`);
-  }
-}
