@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { parseSendRequest } from '../core/messages.js';
+import { parseSendRequest } from '../core/member-messages.js';
 import { sendMessages, type SendMessagesPorts } from '../core/use-cases/message-jobs.js';
 import { logger } from '../observability/logger.js';
 import { adminCaller } from './http/admin.js';

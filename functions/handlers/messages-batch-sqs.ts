@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { JobBatchRef } from '../core/messages.js';
+import type { JobBatchRef } from '../core/member-messages.js';
 import type { MulticastSender } from '../core/ports/index.js';
 import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
 import { errorFields } from '../observability/error-fields.js';

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { validateSignature, type webhook } from '@line/bot-sdk';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { InvalidRequestError } from '../core/errors.js';
-import type { WebhookEvent } from '../core/messaging.js';
+import type { WebhookEvent } from '../core/webhook-events.js';
 import { handleLineWebhook, type LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 import { MalformedJsonError, PayloadTooLargeError, WebhookSignatureError } from './http/http-errors.js';
 import { logger } from '../observability/logger.js';

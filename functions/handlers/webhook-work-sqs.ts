@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { BotMessage, WebhookReplyWork } from '../core/messaging.js';
+import type { BotMessage, WebhookReplyWork } from '../core/webhook-events.js';
 import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-webhook-work.js';
 import { errorFields } from '../observability/error-fields.js';
 import { logger } from '../observability/logger.js';

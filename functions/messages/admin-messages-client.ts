@@ -1,5 +1,9 @@
 import { signAdminRequest } from '../local/sigv4.js';
-import { MEMBER_SEND_STATUSES, type MemberSendResult, type MemberSendStatus } from '../core/messages.js';
+import {
+  MEMBER_SEND_STATUSES,
+  type MemberSendResult,
+  type MemberSendStatus,
+} from '../core/member-messages.js';
 
 /** AWS credentials to sign with (a session token for temporary ones). */
 export interface SigningCredentials {

@@ -9,7 +9,7 @@ import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
 import { DomainError, InvalidRequestError } from '../core/errors.js';
-import { parseSendRequest, retryKeyFor, summarize, type MemberSendResult } from '../core/messages.js';
+import { parseSendRequest, retryKeyFor, summarize, type MemberSendResult } from '../core/member-messages.js';
 import { sendToMembers } from '../core/use-cases/send-messages.js';
 import { csvRecord } from '../adapters/csv/csv-record.js';
 import { CliError, type CliIo } from '../export/cli.js';

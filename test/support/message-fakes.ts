@@ -5,7 +5,7 @@ import {
   type LineMessage,
   type MemberSendResult,
   type MessageJob,
-} from '../../functions/core/messages.js';
+} from '../../functions/core/member-messages.js';
 import type {
   AdminAuditEvent,
   AdminAuditLog,

@@ -4,7 +4,7 @@ import {
   WebhookEventAppliedError,
   type AccountLinkNonce,
   type BotMessage,
-} from '../../functions/core/messaging.js';
+} from '../../functions/core/webhook-events.js';
 import type {
   AccountLinkNonceStore,
   Clock,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyKeyInProgressError } from '../../core/errors.js';
-import { MEMBER_SEND_STATUSES, type MemberSendStatus } from '../../core/messages.js';
+import { MEMBER_SEND_STATUSES, type MemberSendStatus } from '../../core/member-messages.js';
 import type {
   IdempotencyClaim,
   IdempotencyClaimRef,

@@ -13,7 +13,7 @@ import {
   LineUserAlreadyLinkedError,
   WriteContendedError,
 } from '../../core/errors.js';
-import { NonceUnavailableError, WebhookEventAppliedError } from '../../core/messaging.js';
+import { NonceUnavailableError, WebhookEventAppliedError } from '../../core/webhook-events.js';
 import { nonceConsumeDelete, storedClaim, webhookClaimPut, withoutAttempt } from './webhook-items.js';
 import type { Link, LinkMethod } from '../../core/link.js';
 import type {

@@ -13,8 +13,8 @@ import {
   type LineMessage,
   type MemberSendResult,
   type MemberSendStatus,
-} from '../../core/messages.js';
-import type { JobBatchRef, MessageJob } from '../../core/messages.js';
+} from '../../core/member-messages.js';
+import type { JobBatchRef, MessageJob } from '../../core/member-messages.js';
 import { IdempotencyKeyInProgressError } from '../../core/errors.js';
 import type { IdempotencyClaimRef, MessageJobStore } from '../../core/ports/index.js';
 import { idempotencyAnswerUpdate } from './dynamo-idempotency-store.js';

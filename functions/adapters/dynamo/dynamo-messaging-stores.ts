@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AccountLinkNonce } from '../../core/messaging.js';
+import type { AccountLinkNonce } from '../../core/webhook-events.js';
 import type {
   AccountLinkNonceStore,
   AuditEvent,

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { StoredWebhookEventClaim, WebhookEventClaim, WebhookReplyWork } from '../../core/messaging.js';
+import type {
+  StoredWebhookEventClaim,
+  WebhookEventClaim,
+  WebhookReplyWork,
+} from '../../core/webhook-events.js';
 import { numberAttribute, stringAttribute, type PlainItem } from './item-attribute.js';
 
 /**

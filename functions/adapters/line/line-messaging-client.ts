@@ -1,6 +1,6 @@
 import { messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
-import type { BotMessage } from '../../core/messaging.js';
+import type { BotMessage } from '../../core/webhook-events.js';
 import type { MessagingApi } from '../../core/ports/index.js';
 import { isObject } from '../http/fetch-with-timeout.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';

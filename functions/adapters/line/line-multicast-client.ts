@@ -1,7 +1,7 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { withTimeout } from './line-sdk-call.js';
 import { UpstreamError } from '../../core/errors.js';
-import type { LineMessage } from '../../core/messages.js';
+import type { LineMessage } from '../../core/member-messages.js';
 import type { MulticastSender } from '../../core/ports/index.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';
 

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { JobBatchRef } from '../../core/messages.js';
+import type { JobBatchRef } from '../../core/member-messages.js';
 import type { JobQueue } from '../../core/ports/index.js';
 import { sendInBatches } from './sqs-batches.js';
 

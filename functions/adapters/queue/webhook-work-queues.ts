@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { WebhookReplyWork } from '../../core/messaging.js';
+import type { WebhookReplyWork } from '../../core/webhook-events.js';
 import type { WebhookWorkQueue } from '../../core/ports/index.js';
 import { sendInBatches } from './sqs-batches.js';
 

@@ -1,6 +1,6 @@
 import type { Link } from '../link.js';
 import type { LinkEvent } from '../link-events.js';
-import type { WebhookEventClaim } from '../messaging.js';
+import type { WebhookEventClaim } from '../webhook-events.js';
 
 /** Where links are kept, one per LINE user and one per company user, and read back in bulk. */
 

@@ -5,9 +5,9 @@ import type {
   StoredWebhookEventClaim,
   WebhookEventClaim,
   WebhookReplyWork,
-} from '../messaging.js';
+} from '../webhook-events.js';
 
-export type { StoredWebhookEventClaim, WebhookEventClaim } from '../messaging.js';
+export type { StoredWebhookEventClaim, WebhookEventClaim } from '../webhook-events.js';
 import type { AuditEvent } from './audit.js';
 import type {
   JobBatchRef,
@@ -15,7 +15,7 @@ import type {
   MemberSendResult,
   MemberSendStatus,
   MessageJob,
-} from '../messages.js';
+} from '../member-messages.js';
 
 /**
  * Ports of the Messaging API side: the webhook's redelivery guard, what is known of each

@@ -1,5 +1,5 @@
 import { AuthorizationFailedError, DomainError, InvalidRequestError, LoginStateError } from '../errors.js';
-import { LINK_TOKEN_PATTERN, NONCE_BYTES, type MessagingSettings } from '../messaging.js';
+import { LINK_TOKEN_PATTERN, NONCE_BYTES, type MessagingSettings } from '../webhook-events.js';
 import type { AccountLinkNonceStore, LinkTokenDirectory } from '../ports/index.js';
 import type { LoginSession } from '../login-session.js';
 import type { LinkAccountsPorts } from './link-accounts.js';

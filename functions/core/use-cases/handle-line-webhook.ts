@@ -7,7 +7,7 @@ import {
   type MessagingSettings,
   type WebhookEvent,
   type WebhookReplyWork,
-} from '../messaging.js';
+} from '../webhook-events.js';
 import type {
   AccountLinkNonceStore,
   AuditEvent,

@@ -12,7 +12,7 @@ import {
   type SendRequest,
   type JobBatchRef,
   type MessageJob,
-} from '../messages.js';
+} from '../member-messages.js';
 import type {
   AdminAuditLog,
   Clock,

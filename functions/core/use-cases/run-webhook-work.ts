@@ -1,5 +1,5 @@
 import { DomainError, UpstreamError } from '../errors.js';
-import type { BotMessage, WebhookReplyWork } from '../messaging.js';
+import type { BotMessage, WebhookReplyWork } from '../webhook-events.js';
 import type { Clock, LinkTokenDirectory, MessagingApi, WebhookEventLog } from '../ports/index.js';
 import { linkMessage } from './handle-line-webhook.js';
 

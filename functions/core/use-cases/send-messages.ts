@@ -3,7 +3,7 @@ import {
   type LineMessage,
   type MemberSendResult,
   type MemberSendStatus,
-} from '../messages.js';
+} from '../member-messages.js';
 import type { LinkDirectory, MulticastSender } from '../ports/index.js';
 
 /** Ports of {@link sendToMembers}. */

@@ -5,13 +5,13 @@ import {
   MAX_TEXT_LENGTH,
   MEMBER_SEND_STATUSES,
   MULTICAST_LIMIT,
-} from '../../core/messages.js';
+} from '../../core/member-messages.js';
 import { UNLINK_REASONS } from '../../core/ports/index.js';
 import { ERROR_TABLE } from '../../handlers/http/error-table.js';
 
 /**
  * The document's shared components: the bodies the operations send and answer, and the headers
- * of their answers. Limits and enumerations come from the core (messages.ts, the unlink reasons)
+ * of their answers. Limits and enumerations come from the core (member-messages.ts, the unlink reasons)
  * and the problem codes from the error table, so the document cannot promise what the code does not check.
  */
 

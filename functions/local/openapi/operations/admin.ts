@@ -1,4 +1,4 @@
-import { MULTICAST_LIMIT } from '../../../core/messages.js';
+import { MULTICAST_LIMIT } from '../../../core/member-messages.js';
 import { ref, type Json } from '../components.js';
 import { JSON_INPUT } from '../error-responses.js';
 import { jsonBody, type Area } from '../operation.js';

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../../functions/adapters/dynamo/dynamo-client.js';
 import { DynamoMessageJobStore } from '../../../../functions/adapters/dynamo/dynamo-message-job-store.js';
-import type { LineMessage, MemberSendResult } from '../../../../functions/core/messages.js';
+import type { LineMessage, MemberSendResult } from '../../../../functions/core/member-messages.js';
 import { ensureTables, localClient, taggedTableNames } from '../../../../functions/local/dynamodb-local.js';
 
 /**

@@ -11,7 +11,7 @@ import {
   DynamoWebhookEventLog,
 } from '../../../../functions/adapters/dynamo/dynamo-messaging-stores.js';
 import type { Link } from '../../../../functions/core/link.js';
-import type { WebhookReplyWork } from '../../../../functions/core/messaging.js';
+import type { WebhookReplyWork } from '../../../../functions/core/webhook-events.js';
 import type { WebhookEffect, WebhookEventClaim } from '../../../../functions/core/ports/index.js';
 import { ensureTables, localClient, taggedTableNames } from '../../../../functions/local/dynamodb-local.js';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../../support/dynamo-fault-proxy.js';

@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InProcessJobQueue, SqsJobQueue } from '../../../../functions/adapters/queue/job-queues.js';
-import type { JobBatchRef } from '../../../../functions/core/messages.js';
+import type { JobBatchRef } from '../../../../functions/core/member-messages.js';
 
 const QUEUE = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/jobs';
 const refs = (n: number): JobBatchRef[] =>

@@ -4,7 +4,7 @@ import {
   InProcessWebhookWorkQueue,
   SqsWebhookWorkQueue,
 } from '../../../../functions/adapters/queue/webhook-work-queues.js';
-import type { WebhookReplyWork } from '../../../../functions/core/messaging.js';
+import type { WebhookReplyWork } from '../../../../functions/core/webhook-events.js';
 
 const QUEUE = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/webhook-work';
 const work = (n: number): WebhookReplyWork[] =>

@@ -1,4 +1,4 @@
-import type { WebhookEvent } from '../../../../functions/core/messaging.js';
+import type { WebhookEvent } from '../../../../functions/core/webhook-events.js';
 import {
   handleLineWebhook,
   UNLINK_NOTICE,

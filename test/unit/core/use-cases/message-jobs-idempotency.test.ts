@@ -2,7 +2,7 @@ import {
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
 } from '../../../../functions/core/errors.js';
-import { retryKeyFor, type SendRequest } from '../../../../functions/core/messages.js';
+import { retryKeyFor, type SendRequest } from '../../../../functions/core/member-messages.js';
 import type { Clock } from '../../../../functions/core/ports/index.js';
 import {
   IDEMPOTENCY_KEY_TTL_SECONDS,

@@ -1,4 +1,4 @@
-import type { WebhookReplyWork } from '../../../../functions/core/messaging.js';
+import type { WebhookReplyWork } from '../../../../functions/core/webhook-events.js';
 import {
   runWebhookWork,
   type WebhookWorkPorts,

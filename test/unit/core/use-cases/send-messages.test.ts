@@ -1,6 +1,6 @@
 import { LineChannelTokenClient } from '../../../../functions/adapters/line/line-channel-token-client.js';
 import { LineMulticastClient } from '../../../../functions/adapters/line/line-multicast-client.js';
-import { parseSendRequest, retryKeyFor } from '../../../../functions/core/messages.js';
+import { parseSendRequest, retryKeyFor } from '../../../../functions/core/member-messages.js';
 import type { LinkDirectory, ReachableLink } from '../../../../functions/core/ports/index.js';
 import { sendToMembers } from '../../../../functions/core/use-cases/send-messages.js';
 import {
