@@ -61,6 +61,9 @@ const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
   'webhook-work-sqs': webhookWorkSqs,
 };
 
+/** The functions the local root can build, by manifest name (a test holds it to the manifest). */
+export const SOURCE_FUNCTIONS: readonly string[] = Object.keys(BUILDERS);
+
 /** The service's handlers from the source, for one local server (see {@link createSourceHandlers}). */
 export interface SourceHandlers {
   /** Function `name`'s handler (its manifest name), built on its first request like a cold start. */
@@ -97,7 +100,8 @@ export function createSourceHandlers(env: Env | (() => Env)): SourceHandlers {
       let handler = built.get(name);
       if (!handler) {
         const builder = BUILDERS[name];
-        if (!builder) throw new Error(`No function named ${name} in functions/composition/handlers.ts.`);
+        if (!builder)
+          throw new Error(`No builder for function ${name} in functions/local/source-handlers.ts.`);
         handler = builder(wiring());
         built.set(name, handler);
       }

@@ -202,12 +202,13 @@ describe('audit trail of link changes', () => {
 describe('audit retention (AUDIT_RETENTION_DAYS)', () => {
   it('gives events an expiresAt (the table TTL attribute) at their time + the retention, and none without', async () => {
     const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT! });
-    const frozen = { now: () => new Date('2026-11-30T12:00:00.000Z') };
+    // In the future, so DynamoDB Local's TTL sweep never removes these events before they are read.
+    const frozen = { now: () => new Date('2096-11-30T12:00:00.000Z') };
     const retained = new DynamoAuditLog(client, stack.tables.audit, frozen, { retentionDays: 30 });
     const kept = new DynamoAuditLog(client, stack.tables.audit, frozen);
     const a = fresh();
     const b = fresh();
-    const at = '2026-11-30T12:00:00.000Z';
+    const at = '2096-11-30T12:00:00.000Z';
     await retained.record({ type: 'lockout', at, lineUserId: a.lineUserId, code: 'too-many-attempts' });
     await kept.record({ type: 'lockout', at, lineUserId: b.lineUserId, code: 'too-many-attempts' });
     // An event written inside a link transaction carries it too.

@@ -18,7 +18,8 @@ import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../../support/d
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const tables = taggedTableNames(`idem-${randomBytes(4).toString('hex')}`);
-const NOW = new Date('2026-12-01T09:00:00.000Z');
+// In the future, so DynamoDB Local's TTL sweep never removes what a test wrote with this clock.
+const NOW = new Date('2096-12-01T09:00:00.000Z');
 const NOW_SEC = NOW.getTime() / 1000;
 const SCOPE = 'arn:aws:iam::123456789012:role/crm';
 

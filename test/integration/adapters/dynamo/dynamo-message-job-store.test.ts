@@ -16,7 +16,8 @@ import { ensureTables, localClient, taggedTableNames } from '../../../../functio
 
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const tables = taggedTableNames(`jobs-${randomBytes(4).toString('hex')}`);
-const CREATED_AT = '2026-12-01T09:00:00.000Z';
+// In the future, so DynamoDB Local's TTL sweep never removes the job (7 days after it) while a test reads it.
+const CREATED_AT = '2096-12-01T09:00:00.000Z';
 const EXPIRES_AT = Date.parse(CREATED_AT) / 1000 + 7 * 24 * 3600;
 const MESSAGES: LineMessage[] = [{ type: 'text', text: 'Hello' }];
 

@@ -26,10 +26,11 @@ import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../../support/d
 const endpoint = process.env.DYNAMODB_ENDPOINT!;
 const suffix = randomBytes(4).toString('hex');
 const tables = taggedTableNames(`events-${suffix}`);
-const NOW = new Date('2026-12-01T09:00:00.000Z');
+// In the future, so DynamoDB Local's TTL sweep never removes what a test wrote with this clock.
+const NOW = new Date('2096-12-01T09:00:00.000Z');
 const NOW_SEC = NOW.getTime() / 1000;
 const EXPIRES_AT = NOW_SEC + 7 * 86_400;
-const FOLLOW_AT = '2026-12-01T08:59:00.000Z';
+const FOLLOW_AT = '2096-12-01T08:59:00.000Z';
 
 let proxy: DynamoFaultProxy;
 let doc: DynamoDBDocumentClient;
@@ -105,7 +106,7 @@ async function linked(lineUserId: string): Promise<Link> {
     lineUserId,
     companyUserId: `M-${lineUserId.slice(-6)}`,
     method: 'oidc',
-    linkedAt: '2026-11-01T00:00:00.000Z',
+    linkedAt: '2096-11-01T00:00:00.000Z',
   };
   await links.create(link);
   return link;
@@ -145,8 +146,8 @@ describe('DynamoWebhookEventLog.commit', () => {
     const work: WebhookReplyWork = { kind: 'offer-link', webhookEventId, lineUserId, replyToken: 'r-1' };
     await events.commit(claimOf(webhookEventId, work), followOf(lineUserId));
     const again = await events.commit({ ...claimOf(webhookEventId), outcome: 'other' }, [
-      { kind: 'friendship', lineUserId, friend: false, at: '2026-12-01T08:59:30.000Z', knownAt: FOLLOW_AT },
-      { kind: 'audit', event: { type: 'unfollow', at: '2026-12-01T08:59:30.000Z', lineUserId } },
+      { kind: 'friendship', lineUserId, friend: false, at: '2096-12-01T08:59:30.000Z', knownAt: FOLLOW_AT },
+      { kind: 'audit', event: { type: 'unfollow', at: '2096-12-01T08:59:30.000Z', lineUserId } },
     ]);
     expect(again).toEqual({
       status: 'duplicate',
@@ -172,7 +173,7 @@ describe('DynamoWebhookEventLog.commit', () => {
     await expect(
       events.commit(claimOf(webhookEventId), [
         // Planned on a known state that is not there.
-        { kind: 'friendship', lineUserId, friend: true, at: FOLLOW_AT, knownAt: '2026-11-30T00:00:00.000Z' },
+        { kind: 'friendship', lineUserId, friend: true, at: FOLLOW_AT, knownAt: '2096-11-30T00:00:00.000Z' },
         { kind: 'audit', event: { type: 'follow', at: FOLLOW_AT, lineUserId } },
       ]),
     ).resolves.toEqual({ status: 'changed' });
