@@ -6,6 +6,7 @@ import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/me
 import { errorFields } from '../observability/error-fields.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
+import { runSqsMessages } from './sqs/sqs-messages.js';
 
 /**
  * The message job worker (SQS → Lambda, ReportBatchItemFailures): each message is one batch of a
@@ -38,27 +39,25 @@ export function createMessagesBatchSqsHandler(wired: RunMessageBatchPorts) {
   };
   const ports: RunMessageBatchPorts = { ...wired, sender };
 
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      const ids = {
-        messageId: record.messageId,
-        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
-      };
-      const ref = batchRefOf(record.body);
-      if (!ref) {
+  return middy<SQSEvent, SQSBatchResponse>().handler((event) =>
+    runSqsMessages(event, {
+      parse: batchRefOf,
+      unreadable: (ids, bodyLength) => {
         logger.error('message batch unreadable: not a job batch reference; the dead-letter queue takes it', {
           ...ids,
-          bodyLength: record.body.length,
+          bodyLength,
         });
         countMetric('MessageBatchFailures');
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      try {
-        running = { messageId: record.messageId, ...ref };
-        await runMessageBatch(ref, ports);
-      } catch (error) {
+      },
+      run: async (ref, ids) => {
+        running = { messageId: ids.messageId, ...ref };
+        try {
+          await runMessageBatch(ref, ports);
+        } finally {
+          running = undefined;
+        }
+      },
+      failed: (ref, ids, error) => {
         logger.error('message batch failed: the queue delivers it again', {
           ...ids,
           jobId: ref.jobId,
@@ -66,13 +65,9 @@ export function createMessagesBatchSqsHandler(wired: RunMessageBatchPorts) {
           error: errorFields(error),
         });
         countMetric('MessageBatchFailures');
-        failures.push({ itemIdentifier: record.messageId });
-      } finally {
-        running = undefined;
-      }
-    }
-    return { batchItemFailures: failures };
-  });
+      },
+    }),
+  );
 }
 
 /** The batch reference a message carries (`{"jobId":"…","batch":n}`), or undefined. */

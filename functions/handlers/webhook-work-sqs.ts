@@ -5,6 +5,7 @@ import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-web
 import { errorFields } from '../observability/error-fields.js';
 import { logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
+import { runSqsMessages, type SqsMessageIds } from './sqs/sqs-messages.js';
 
 /**
  * The webhook worker (SQS → Lambda, ReportBatchItemFailures): each message is the LINE work of
@@ -26,37 +27,31 @@ import { countMetric } from '../observability/metrics.js';
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
 export function createWebhookWorkSqsHandler(ports: WebhookWorkPorts) {
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      const ids = {
-        messageId: record.messageId,
-        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0) || undefined,
-      };
-      const work = webhookWorkOf(record.body);
-      if (!work) {
+  const about = (work: WebhookReplyWork, ids: SqsMessageIds) => ({
+    ...ids,
+    webhookEventId: work.webhookEventId,
+    kind: work.kind,
+  });
+  return middy<SQSEvent, SQSBatchResponse>().handler((event) =>
+    runSqsMessages(event, {
+      parse: webhookWorkOf,
+      unreadable: (ids, bodyLength) =>
         logger.error('webhook work unreadable: not webhook work; the dead-letter queue takes it', {
           ...ids,
-          bodyLength: record.body.length,
-        });
-        failures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      const about = { ...ids, webhookEventId: work.webhookEventId, kind: work.kind };
-      try {
+          bodyLength,
+        }),
+      run: async (work, ids) => {
         const outcome = await runWebhookWork(work, ports);
         if (outcome === 'refused') countMetric('WebhookWorkRefused');
-        logger.info('webhook work done', { ...about, outcome });
-      } catch (error) {
+        logger.info('webhook work done', { ...about(work, ids), outcome });
+      },
+      failed: (work, ids, error) =>
         logger.error('webhook work failed: the queue delivers it again', {
-          ...about,
+          ...about(work, ids),
           error: errorFields(error),
-        });
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures: failures };
-  });
+        }),
+    }),
+  );
 }
 
 /**
