@@ -65,6 +65,7 @@ export const CHILD_ENV: Record<string, string> = {
   MEMBER_HASH_PEPPER: 'bench-pepper-0123456789abcdef',
   LINE_MESSAGING_CHANNEL_ID: '2000000002',
   LINE_MESSAGING_CHANNEL_SECRET: 'bench-messaging-secret',
+  LINK_EVENT_BUS_NAME: 'line-id-link-link-events',
   ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, t.defaultName])),
 };
 
