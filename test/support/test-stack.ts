@@ -62,10 +62,17 @@ export interface TestStack {
   /** All items of one of this suite's tables (raw attribute values). */
   scan(table: TableKey): Promise<Array<Record<string, unknown>>>;
   /**
-   * The environment the service's functions read: the stack's settings, the suite's, and what the
-   * suite set in `process.env` since (read by each function at its first request).
+   * The environment the service's functions read: the process's at the start, under the stack's
+   * settings, the suite's and what it set with {@link configure} (read by each function at its
+   * first request).
    */
   env(): Record<string, string | undefined>;
+  /**
+   * Sets (or, with `undefined`, unsets) settings that depend on what the suite started after the
+   * stack (a fake LINE API, a fault proxy). Each function reads them at its first request, as at a
+   * Lambda cold start: one already built keeps what it read.
+   */
+  configure(values: Record<string, string | undefined>): void;
   /** In the deployed-artifact mode: the bundles of cdk.out behind the API, and what stands in for AWS. */
   deployed?: DeployedApi;
   /**
@@ -88,14 +95,13 @@ export interface TestStack {
  * tables in the run's shared DynamoDB Local (started by globalSetup), the environment the
  * handlers read at cold start, and the local API server. The environment is the stack's own map,
  * never written into `process.env`; each handler reads it at its first request, as in a Lambda
- * cold start, so a suite may still change a setting before then (in `process.env`, which the map
- * takes over from where it changed since the start).
+ * cold start, so a suite may still change a setting before then ({@link TestStack.configure}).
  *
- * @param env extra or overriding environment variables for this suite.
+ * @param env extra or overriding environment variables for this suite (`undefined` unsets one).
  * @param options.iam credentials the admin routes accept (SigV4); without them they refuse all.
  */
 export async function startTestStack(
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
   options: { iam?: LocalIamCredentials } = {},
 ): Promise<TestStack> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
@@ -108,7 +114,7 @@ export async function startTestStack(
   const dynamo = localClient(endpoint);
   if (!DEPLOYED_ASSEMBLY) await ensureTables(dynamo, tables);
 
-  // What the suite changes in process.env from here on is laid over the stack's settings.
+  // The process's environment (PATH, the run's DYNAMODB_ENDPOINT…), under the stack's settings.
   const before: Record<string, string | undefined> = { ...process.env };
   const settings: Record<string, string | undefined> = {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -132,14 +138,8 @@ export async function startTestStack(
         )),
     ...env,
   };
-  const changedSince = () =>
-    Object.fromEntries(
-      [...new Set([...Object.keys(before), ...Object.keys(process.env)])]
-        .filter((name) => process.env[name] !== before[name])
-        .map((name) => [name, process.env[name]]),
-    );
-  /** What this suite sets: the stack's settings and its own, with its later changes. */
-  const overlay = () => ({ ...settings, ...changedSince() });
+  /** What this suite sets: the stack's settings and its own. */
+  const overlay = () => ({ ...settings });
   const currentEnv = () => ({ ...before, ...overlay() });
   let api: LocalServer;
   let handlers: ReturnType<typeof createSourceHandlers> | undefined;
@@ -154,7 +154,9 @@ export async function startTestStack(
     deployed = await startDeployedApi({
       outdir: DEPLOYED_ASSEMBLY,
       naming: taggedNaming(suffix),
-      dynamodbEndpoint: endpoint,
+      // The suite's own DYNAMODB_ENDPOINT (a fault proxy in front of the run's engine) is where the
+      // functions' DynamoDB calls go; the tables are made on the engine itself.
+      dynamodbEndpoint: settings.DYNAMODB_ENDPOINT ?? endpoint,
       // The variables this suite set (its channels, emulator URLs, limits, secrets), read at each
       // function's cold start: a suite may still set one before its first request. What the
       // suite did not touch (NODE_OPTIONS, log levels…) stays as the template has it.
@@ -198,6 +200,9 @@ export async function startTestStack(
     scan: async (table) =>
       (await dynamo.send(new ScanCommand({ TableName: tables[table], ConsistentRead: true }))).Items ?? [],
     env: currentEnv,
+    configure: (values) => {
+      Object.assign(settings, values);
+    },
     deployed,
     ...(deployed
       ? {

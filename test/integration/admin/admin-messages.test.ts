@@ -20,9 +20,9 @@ const acceptedKeys = new Set<string>();
 const deliveries: Array<{ to: string[]; retryKey: string }> = [];
 beforeAll(async () => {
   proxy = await startDynamoFaultProxy(dynamodbEndpoint);
-  process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
   stack = await startTestStack(
     {
+      DYNAMODB_ENDPOINT: proxy.endpoint,
       LINE_MESSAGING_CHANNEL_ID: MESSAGING.channelId,
       LINE_MESSAGING_CHANNEL_SECRET: MESSAGING.channelSecret,
     },
@@ -48,13 +48,12 @@ beforeAll(async () => {
     },
     stack.line.url,
   );
-  process.env.LINE_API_BASE = fake.url;
+  stack.configure({ LINE_API_BASE: fake.url });
 });
 afterAll(async () => {
   await stack.close();
   await fake.close();
   await proxy.close();
-  process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
 });
 
 let seq = 0;

@@ -24,7 +24,7 @@ beforeAll(async () => {
     stack.line.url,
   );
   // Before the first request: handlers read the configuration at cold start.
-  process.env.LINE_API_BASE = fake.url;
+  stack.configure({ LINE_API_BASE: fake.url });
 });
 afterAll(async () => {
   await stack.close();

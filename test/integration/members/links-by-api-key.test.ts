@@ -9,7 +9,7 @@ import { startTestStack, type TestStack } from '../../support/test-stack.js';
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({ MEMBER_FACTORS: 'phone' });
-  Object.assign(process.env, {
+  stack.configure({
     COMPANY_API_URL: `${stack.company.url}/api/members/verify`,
     COMPANY_API_AUTH: 'api-key',
     COMPANY_API_KEY: DEFAULT_COMPANY_API_KEY,

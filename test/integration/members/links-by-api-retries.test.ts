@@ -50,8 +50,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   stack = await startTestStack({ MEMBER_FACTORS: 'birthDate,postalCode', OUTBOUND_TIMEOUT_MS: '3000' });
-  // The handler is loaded on the first request, so the API's settings can still be set here.
-  Object.assign(process.env, {
+  // The handler is built at the first request, so the API's settings can still be set here.
+  stack.configure({
     COMPANY_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/verify`,
     COMPANY_API_AUTH: 'api-key',
     COMPANY_API_KEY: 'test-api-key',

@@ -7,8 +7,7 @@ const errors: unknown[] = [];
 const consoleError = console.error;
 beforeAll(async () => {
   // Your own LINE channel and IdP, but no company verification API configured.
-  delete process.env.COMPANY_API_URL;
-  stack = await startTestStack({ MEMBER_FACTORS: 'birthDate,postalCode' });
+  stack = await startTestStack({ MEMBER_FACTORS: 'birthDate,postalCode', COMPANY_API_URL: undefined });
   console.error = (...args: unknown[]) => errors.push(args);
 }, 60_000);
 afterAll(async () => {

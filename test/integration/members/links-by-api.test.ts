@@ -11,7 +11,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({ MEMBER_FACTORS: 'birthDate,postalCode' });
   // The handler is loaded on the first request, so the emulator's URL can still be set here.
-  Object.assign(process.env, {
+  stack.configure({
     COMPANY_API_URL: `${stack.company.url}/api/members/verify`,
     COMPANY_API_AUTH: 'oauth',
     COMPANY_API_TOKEN_URL: `${stack.company.url}/token`,

@@ -11,7 +11,7 @@ let stack: TestStack;
 let output = '';
 beforeAll(async () => {
   stack = await startTestStack({ MEMBER_HASH_PEPPER: TEST_PEPPER, POWERTOOLS_LOG_LEVEL: 'INFO' });
-  Object.assign(process.env, {
+  stack.configure({
     COMPANY_API_URL: `${stack.company.url}/api/members/verify`,
     COMPANY_API_AUTH: 'oauth',
     COMPANY_API_TOKEN_URL: `${stack.company.url}/token`,

@@ -217,7 +217,7 @@ describe('npm run send --api: through POST /admin/messages with an Idempotency-K
       },
       stack.line.url,
     );
-    process.env.LINE_API_BASE = line.url;
+    stack.configure({ LINE_API_BASE: line.url });
     const api = new URL(stack.api.url);
     gate = createServer((req, res) => {
       seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });

@@ -116,7 +116,7 @@ describe('real responses conform to the document', () => {
       APP_RETURN_URLS: APP,
       ATTEMPTS_PER_MEMBER: '2',
     });
-    Object.assign(process.env, {
+    stack.configure({
       COMPANY_API_URL: `${stack.company.url}/api/members/verify`,
       COMPANY_API_AUTH: 'oauth',
       COMPANY_API_TOKEN_URL: `${stack.company.url}/token`,
