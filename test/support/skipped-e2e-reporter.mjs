@@ -6,7 +6,7 @@
 export default class SkippedE2eReporter {
   onRunComplete() {
     process.stderr.write(
-      '\njest: the e2e project (browser tests, test/**/*.e2e.test.ts) was NOT run: Chromium is not installed ' +
+      '\njest: the e2e project (browser tests, test/e2e/) was NOT run: Chromium is not installed ' +
         '(`apt-get install -y chromium`). CI (`CI=true`, .ci/run) always runs it.\n',
     );
   }
