@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import {
   DEFAULT_COMPANY_MEMBERS,
   DEFAULT_LINE_USERS,
 } from '../../../functions/local/emulators/test-identities.js';
+import { CHROMIUM_FLAGS, chromiumPath } from '../../support/chromium.js';
 
 /**
  * Pattern 4 end to end in a real browser (Debian's headless Chromium driven by playwright-core),
@@ -21,26 +21,6 @@ import {
  * webhook event reaches `POST /webhook/line` signed by the emulator. Set E2E_SCREENSHOT_DIR to keep
  * screenshots of the chat.
  */
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('/bin/sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(
-      'Chromium is not installed: run `apt-get install -y chromium` (see TOOLCHAIN.md, "Browser tests").',
-    );
-  }
-}
 
 const TAKAHASHI = DEFAULT_LINE_USERS[2]!;
 const YUI = DEFAULT_COMPANY_MEMBERS[2]!;
@@ -60,7 +40,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
     viewport: { width: 480, height: 900 },
   });
   context.setDefaultTimeout(15_000);
