@@ -44,7 +44,7 @@ import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-web
 import type { DeauthorizePorts } from '../core/use-cases/unlink-me.js';
 import { logAttempt } from '../handlers/http/member-link-request.js';
 import { errorFields } from '../observability/error-fields.js';
-import { logger } from '../observability/logger.js';
+import { logger, runAsInvocationOf } from '../observability/logger.js';
 import { traceAwsClient } from '../observability/tracing.js';
 import { perWiring, type Wiring } from './wiring.js';
 
@@ -287,14 +287,18 @@ export const webhookWorkPorts = /* @__PURE__ */ perWiring((w): WebhookWorkPorts 
 export const webhookWorkQueue = /* @__PURE__ */ perWiring((w): WebhookWorkQueue => {
   const url = w.queues === 'sqs' ? w.config.webhookQueueUrl : undefined;
   if (url) return new SqsWebhookWorkQueue(new SQSClient({}), url);
-  return new InProcessWebhookWorkQueue(
-    (work) => runWebhookWork(work, webhookWorkPorts(w)),
-    (error, work) =>
-      logger.error('webhook work failed', {
-        webhookEventId: work.webhookEventId,
-        kind: work.kind,
-        ...errorFields(error),
-      }),
+  return new InProcessWebhookWorkQueue((work) =>
+    runAsInvocationOf('webhook-work-sqs', async () => {
+      try {
+        await runWebhookWork(work, webhookWorkPorts(w));
+      } catch (error) {
+        logger.error('webhook work failed', {
+          webhookEventId: work.webhookEventId,
+          kind: work.kind,
+          ...errorFields(error),
+        });
+      }
+    }),
   );
 });
 
@@ -450,7 +454,15 @@ export const messageBatchPorts = /* @__PURE__ */ perWiring((w): RunMessageBatchP
 export const messageQueue = /* @__PURE__ */ perWiring((w): JobQueue => {
   const url = w.queues === 'sqs' ? w.config.messageSend.queueUrl : undefined;
   if (url) return new SqsJobQueue(new SQSClient({}), url);
-  return new InProcessJobQueue((ref) => runMessageBatch(ref, messageBatchPorts(w)));
+  return new InProcessJobQueue((ref) =>
+    runAsInvocationOf('messages-batch-sqs', async () => {
+      try {
+        await runMessageBatch(ref, messageBatchPorts(w));
+      } catch (error) {
+        logger.error('message batch failed', { jobId: ref.jobId, batch: ref.batch, ...errorFields(error) });
+      }
+    }),
+  );
 });
 
 /** Idempotency keys of `POST /admin/messages`, beside the jobs they start (one transaction writes both). */

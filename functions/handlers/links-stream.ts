@@ -4,7 +4,7 @@ import { linkItemChangeOf } from '../adapters/dynamo/dynamo-stream-record.js';
 import { toLinkEvent, type LinkItemChange } from '../core/link-events.js';
 import type { LinkEventPublisher } from '../core/ports/index.js';
 import { errorFields } from '../observability/error-fields.js';
-import { logger } from '../observability/logger.js';
+import { invocationLogging, logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 
 /** What the links stream function needs. */
@@ -28,36 +28,38 @@ export interface LinksStreamDeps {
  * https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
  */
 export function createLinksStreamHandler({ publisher }: LinksStreamDeps) {
-  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(async (event) => {
-    for (const record of event.Records) {
-      const ids = { eventID: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber };
-      let change: LinkItemChange;
-      try {
-        change = linkItemChangeOf(record);
-      } catch (error) {
-        logger.error('link stream record skipped: it cannot be read', {
-          ...ids,
-          error: errorFields(error),
-        });
-        countMetric('LinkStreamRecordsSkipped');
-        continue;
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+    .use(invocationLogging())
+    .handler(async (event) => {
+      for (const record of event.Records) {
+        const ids = { eventID: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber };
+        let change: LinkItemChange;
+        try {
+          change = linkItemChangeOf(record);
+        } catch (error) {
+          logger.error('link stream record skipped: it cannot be read', {
+            ...ids,
+            error: errorFields(error),
+          });
+          countMetric('LinkStreamRecordsSkipped');
+          continue;
+        }
+        const linkEvent = toLinkEvent(change);
+        if (!linkEvent) continue;
+        try {
+          await publisher.publish([linkEvent]);
+        } catch (error) {
+          logger.error('link event not published: the batch is retried from this record', {
+            ...ids,
+            eventName: record.eventName,
+            error: errorFields(error),
+          });
+          countMetric('LinkEventsNotPublished');
+          // Without a sequence number there is nothing to report: the whole batch fails.
+          if (!ids.sequenceNumber) throw error;
+          return { batchItemFailures: [{ itemIdentifier: ids.sequenceNumber }] };
+        }
       }
-      const linkEvent = toLinkEvent(change);
-      if (!linkEvent) continue;
-      try {
-        await publisher.publish([linkEvent]);
-      } catch (error) {
-        logger.error('link event not published: the batch is retried from this record', {
-          ...ids,
-          eventName: record.eventName,
-          error: errorFields(error),
-        });
-        countMetric('LinkEventsNotPublished');
-        // Without a sequence number there is nothing to report: the whole batch fails.
-        if (!ids.sequenceNumber) throw error;
-        return { batchItemFailures: [{ itemIdentifier: ids.sequenceNumber }] };
-      }
-    }
-    return { batchItemFailures: [] };
-  });
+      return { batchItemFailures: [] };
+    });
 }

@@ -5,7 +5,7 @@ import { ImportAbortedError, importMembers } from '../core/use-cases/import-memb
 import { ImportFileError } from '../core/member-file.js';
 import type { FactorHasher, MemberImportStore, ObjectReader } from '../core/ports/index.js';
 import type { MemberFactor } from '../core/member-factors.js';
-import { logger } from '../observability/logger.js';
+import { invocationLogging, logger } from '../observability/logger.js';
 import { tracing } from '../observability/tracing.js';
 
 /** What the handler needs; tests pass their own object reader. */
@@ -34,7 +34,7 @@ const STOP_BEFORE_TIMEOUT_MS = 20_000;
  * already written are unchanged and skipped.
  */
 export function createMembersImportS3Handler(d: MembersImportDeps) {
-  return middy<S3Event, void>(importFiles(d)).use(tracing());
+  return middy<S3Event, void>(importFiles(d)).use([tracing(), invocationLogging()]);
 }
 
 /** Imports each file of the event, one after another. */

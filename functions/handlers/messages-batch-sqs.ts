@@ -4,7 +4,7 @@ import type { JobBatchRef } from '../core/member-messages.js';
 import type { MulticastSender } from '../core/ports/index.js';
 import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
 import { errorFields } from '../observability/error-fields.js';
-import { logger } from '../observability/logger.js';
+import { invocationLogging, logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { runSqsMessages } from './sqs/sqs-messages.js';
 
@@ -39,35 +39,40 @@ export function createMessagesBatchSqsHandler(wired: RunMessageBatchPorts) {
   };
   const ports: RunMessageBatchPorts = { ...wired, sender };
 
-  return middy<SQSEvent, SQSBatchResponse>().handler((event) =>
-    runSqsMessages(event, {
-      parse: batchRefOf,
-      unreadable: (ids, bodyLength) => {
-        logger.error('message batch unreadable: not a job batch reference; the dead-letter queue takes it', {
-          ...ids,
-          bodyLength,
-        });
-        countMetric('MessageBatchFailures');
-      },
-      run: async (ref, ids) => {
-        running = { messageId: ids.messageId, ...ref };
-        try {
-          await runMessageBatch(ref, ports);
-        } finally {
-          running = undefined;
-        }
-      },
-      failed: (ref, ids, error) => {
-        logger.error('message batch failed: the queue delivers it again', {
-          ...ids,
-          jobId: ref.jobId,
-          batch: ref.batch,
-          error: errorFields(error),
-        });
-        countMetric('MessageBatchFailures');
-      },
-    }),
-  );
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(invocationLogging())
+    .handler((event) =>
+      runSqsMessages(event, {
+        parse: batchRefOf,
+        unreadable: (ids, bodyLength) => {
+          logger.error(
+            'message batch unreadable: not a job batch reference; the dead-letter queue takes it',
+            {
+              ...ids,
+              bodyLength,
+            },
+          );
+          countMetric('MessageBatchFailures');
+        },
+        run: async (ref, ids) => {
+          running = { messageId: ids.messageId, ...ref };
+          try {
+            await runMessageBatch(ref, ports);
+          } finally {
+            running = undefined;
+          }
+        },
+        failed: (ref, ids, error) => {
+          logger.error('message batch failed: the queue delivers it again', {
+            ...ids,
+            jobId: ref.jobId,
+            batch: ref.batch,
+            error: errorFields(error),
+          });
+          countMetric('MessageBatchFailures');
+        },
+      }),
+    );
 }
 
 /** The batch reference a message carries (`{"jobId":"…","batch":n}`), or undefined. */

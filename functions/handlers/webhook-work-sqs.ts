@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BotMessage, WebhookReplyWork } from '../core/webhook-events.js';
 import { runWebhookWork, type WebhookWorkPorts } from '../core/use-cases/run-webhook-work.js';
 import { errorFields } from '../observability/error-fields.js';
-import { logger } from '../observability/logger.js';
+import { invocationLogging, logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { runSqsMessages, type SqsMessageIds } from './sqs/sqs-messages.js';
 
@@ -32,26 +32,28 @@ export function createWebhookWorkSqsHandler(ports: WebhookWorkPorts) {
     webhookEventId: work.webhookEventId,
     kind: work.kind,
   });
-  return middy<SQSEvent, SQSBatchResponse>().handler((event) =>
-    runSqsMessages(event, {
-      parse: webhookWorkOf,
-      unreadable: (ids, bodyLength) =>
-        logger.error('webhook work unreadable: not webhook work; the dead-letter queue takes it', {
-          ...ids,
-          bodyLength,
-        }),
-      run: async (work, ids) => {
-        const outcome = await runWebhookWork(work, ports);
-        if (outcome === 'refused') countMetric('WebhookWorkRefused');
-        logger.info('webhook work done', { ...about(work, ids), outcome });
-      },
-      failed: (work, ids, error) =>
-        logger.error('webhook work failed: the queue delivers it again', {
-          ...about(work, ids),
-          error: errorFields(error),
-        }),
-    }),
-  );
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(invocationLogging())
+    .handler((event) =>
+      runSqsMessages(event, {
+        parse: webhookWorkOf,
+        unreadable: (ids, bodyLength) =>
+          logger.error('webhook work unreadable: not webhook work; the dead-letter queue takes it', {
+            ...ids,
+            bodyLength,
+          }),
+        run: async (work, ids) => {
+          const outcome = await runWebhookWork(work, ports);
+          if (outcome === 'refused') countMetric('WebhookWorkRefused');
+          logger.info('webhook work done', { ...about(work, ids), outcome });
+        },
+        failed: (work, ids, error) =>
+          logger.error('webhook work failed: the queue delivers it again', {
+            ...about(work, ids),
+            error: errorFields(error),
+          }),
+      }),
+    );
 }
 
 /**

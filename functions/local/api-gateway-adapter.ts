@@ -22,6 +22,30 @@ export interface ApiGatewayAdapterOptions {
   iam?: LocalIamCredentials;
   /** Clock of the signature check (tests). */
   now?: () => Date;
+  /** Where the gateway's own notes go (default {@link consoleGatewayLog}). */
+  log?: (entry: GatewayLogEntry) => void;
+}
+
+/**
+ * A note of the gateway itself, about a request no function answered: refused by the IAM
+ * authorization (the function never ran), or a function that failed (API Gateway's 500).
+ */
+export interface GatewayLogEntry {
+  level: 'WARN' | 'ERROR';
+  message: string;
+  routeKey: string;
+  /** The request ID the event would have carried (`requestContext.requestId`). */
+  apiRequestId: string;
+  /** Why the IAM authorization refused it. */
+  reason?: string;
+  /** What the function threw. */
+  error?: unknown;
+}
+
+/** The default of {@link GatewayOptions.log}: a line on stderr. */
+export function consoleGatewayLog(entry: GatewayLogEntry): void {
+  if (entry.level === 'WARN') console.warn(`${entry.routeKey}: ${entry.message}: ${entry.reason}`);
+  else console.error(`${entry.routeKey}: ${entry.message}:`, entry.error);
 }
 
 /** One route as the gateway sees it: its key, its authorization and the function behind it. */
@@ -55,6 +79,7 @@ export interface GatewayOptions {
   /** Credentials that AWS_IAM routes accept; without them such routes refuse every request. */
   iam?: LocalIamCredentials;
   now?: () => Date;
+  log?: (entry: GatewayLogEntry) => void;
 }
 
 /**
@@ -79,6 +104,7 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
     maxPayloadBytes: options.maxPayloadBytes,
     iam: options.iam,
     now: options.now,
+    log: options.log,
   });
 }
 
@@ -92,6 +118,7 @@ export function createApiGatewayListener(options: ApiGatewayAdapterOptions) {
  */
 export function createGatewayListener(options: GatewayOptions) {
   const maxPayloadBytes = options.maxPayloadBytes ?? 10 * 1024 * 1024;
+  const log = options.log ?? consoleGatewayLog;
   const routes = options.routes.map((route) => {
     const [method, path] = route.routeKey.split(' ') as [string, string];
     return { route, method, path };
@@ -147,7 +174,13 @@ export function createGatewayListener(options: GatewayOptions) {
         : ({ ok: false, reason: 'no local credentials configured' } as const);
       if (!verdict.ok) {
         // API Gateway's own answer; the function never runs. Locally the reason goes to the log.
-        console.warn(`${route.routeKey}: request refused by IAM authorization: ${verdict.reason}`);
+        log({
+          level: 'WARN',
+          message: 'request refused by IAM authorization',
+          routeKey: route.routeKey,
+          apiRequestId: event.requestContext.requestId,
+          reason: verdict.reason,
+        });
         writeResult(res, method, IAM_REFUSAL, corsHeaders);
         return;
       }
@@ -159,7 +192,13 @@ export function createGatewayListener(options: GatewayOptions) {
       result = await route.invoke(event, context);
     } catch (error) {
       // What API Gateway does when the function itself fails.
-      console.error(error);
+      log({
+        level: 'ERROR',
+        message: 'the function failed',
+        routeKey: route.routeKey,
+        apiRequestId: event.requestContext.requestId,
+        error,
+      });
       res.writeHead(500, { 'content-type': 'application/json', ...corsHeaders });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
       return;

@@ -16,6 +16,11 @@ export interface DevBannerInput {
   adminCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** `npm run start:deployed`: what runs from the cloud assembly, and what the mode changed. */
   deployed?: DeployedBannerInput;
+  /**
+   * `npm start`: the file the functions' structured logs go to, and whether they are printed
+   * too (`--verbose`); unset: not said (the deployed mode says its own).
+   */
+  functionLogs?: { file: string; verbose: boolean };
 }
 
 /** What `npm run start:deployed` adds to the banner, so nobody mistakes it for the source. */
@@ -59,6 +64,14 @@ export function formatDevBanner(input: DevBannerInput): string {
     '',
     'Press Ctrl+C to stop. Each request prints a line: method, path, status, time.',
     ...(input.deployed ? ['Function logs: only WARN and ERROR lines, each after its function name.'] : []),
+    ...(input.functionLogs
+      ? [
+          `Function logs (JSON, one entry a line): ${input.functionLogs.file}` +
+            (input.functionLogs.verbose
+              ? ', and printed here (--verbose).'
+              : ' (npm start -- --verbose prints them too).'),
+        ]
+      : []),
   ].join('\n');
 }
 

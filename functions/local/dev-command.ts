@@ -1,3 +1,5 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { Command } from 'commander';
 import { acquireDevLock, DevLockHeldError, type DevLock } from './dev-lock.js';
 import { formatDevBanner, formatIamVerdict, functionLabel, functionLogLine } from './dev-banner.js';
 import { describePatterns, startDevStack, type DevStack } from './dev-stack.js';
@@ -8,8 +10,25 @@ import { formatRequestLine } from './local-server.js';
  * (`artifacts`: the bundles of a CLI-synthesized .data/cdk.out), one command line: the port
  * from PORT, one instance per data folder (a lock file in .data/), one line per request, the
  * banner, and Ctrl+C stopping everything. Only the mode's own lines differ.
+ *
+ * The console shows one line per request and nothing else: `npm start` keeps the functions'
+ * structured logs in .data/logs/<date>.jsonl (named in the banner), and `--verbose` prints them
+ * too; `npm run start:deployed` prints its functions' warnings and errors, `--verbose` all
+ * their lines.
  */
-export async function runDevCommand(target: 'source' | 'artifacts'): Promise<void> {
+export async function runDevCommand(
+  target: 'source' | 'artifacts',
+  argv: readonly string[] = process.argv.slice(2),
+): Promise<void> {
+  const { verbose = false } = new Command(target === 'source' ? 'npm start --' : 'npm run start:deployed --')
+    .option(
+      '--verbose',
+      target === 'source'
+        ? "print the functions' structured JSON logs too, not only to the log file"
+        : 'print every line the functions write, not only warnings and errors',
+    )
+    .parse(argv, { from: 'user' })
+    .opts<{ verbose?: boolean }>();
   if (target === 'source') {
     // Powertools' own switches, read by Powertools from this process: readable logs, no metrics.
     process.env.POWERTOOLS_DEV ??= 'true';
@@ -37,6 +56,13 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
     process.exit(1);
   }
 
+  let logFile: { path: string; stream: WriteStream } | undefined;
+  if (target === 'source') {
+    const path = `${dataDir}/logs/${new Date().toISOString().slice(0, 10)}.jsonl`;
+    mkdirSync(`${dataDir}/logs`, { recursive: true });
+    logFile = { path, stream: createWriteStream(path, { flags: 'a' }) };
+  }
+
   try {
     if (target === 'artifacts')
       console.log('Synthesizing the app with the CDK CLI into .data/cdk.out (about a minute)…');
@@ -47,9 +73,15 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
       dataDir,
       onRequest: (entry) => console.log(formatRequestLine(entry)),
       onFunctionLog: (line, fn) => {
-        const shown = functionLogLine(line, fn.path);
+        const shown = verbose ? `[${functionLabel(fn.path)}] ${line}` : functionLogLine(line, fn.path);
         if (shown) console.log(shown);
       },
+      logOutput:
+        logFile &&
+        ((line) => {
+          logFile.stream.write(`${line}\n`);
+          if (verbose) console.log(line);
+        }),
     });
     console.log(
       formatDevBanner({
@@ -63,6 +95,7 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
         patterns: describePatterns(env),
         adminCredentials: stack.adminCredentials,
         deployed: stack.deployed && deployedBanner(stack, `${dataDir}/cdk.out`),
+        functionLogs: logFile && { file: logFile.path, verbose },
       }),
     );
     let stopping = false;
@@ -84,6 +117,7 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
         }
       }
       await stack.close();
+      if (logFile) await new Promise((resolve) => logFile.stream.end(resolve));
       await lock.release();
       process.exit(0);
     };

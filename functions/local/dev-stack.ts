@@ -27,6 +27,8 @@ import { startCompanyIdpEmulator, type CompanyIdpEmulator } from './emulators/co
 import { startLinePlatformEmulator, type LinePlatformEmulator } from './emulators/line-platform-emulator.js';
 import { BOT_USER_ID, MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET } from './emulators/test-identities.js';
 import { startLocalServer, type LocalServer, type RequestLogEntry } from './local-server.js';
+import type { GatewayLogEntry } from './api-gateway-adapter.js';
+import { errorFields } from '../observability/error-fields.js';
 import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 import { createDevRoutes, RESET_TABLES } from './dev-routes.js';
 import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
@@ -88,6 +90,11 @@ export interface DevStackOptions {
   synth?: (outdir: string, env: Record<string, string>) => Promise<void>;
   /** Artifacts: each line a function writes (dropped when absent). */
   onFunctionLog?: (line: string, fn: DeployedFunction) => void;
+  /**
+   * Source: where the functions' structured log entries and the gateway's own notes go, one JSON
+   * line each (`npm start`: its log file). Default: stdout and stderr, as Lambda writes them.
+   */
+  logOutput?: (line: string) => void;
 }
 
 /** Everything `npm start` runs. */
@@ -231,11 +238,13 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     let deployed: DeployedApi | undefined;
     let handlers: SourceHandlers | undefined;
     if (!artifacts) {
-      handlers = createSourceHandlers(env);
+      const logOutput = options.logOutput;
+      handlers = createSourceHandlers(env, { logOutput });
       api = await startLocalServer({
         handlers,
         iam: adminCredentials,
         onRequest: options.onRequest,
+        onGatewayLog: logOutput && ((entry) => logOutput(gatewayLogLine(entry))),
         port: options.port,
         host: '127.0.0.1',
         corsOrigins: readConfig(env).corsOrigins,
@@ -321,6 +330,18 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** A note of the local gateway as one JSON line, beside the functions' entries in the same log. */
+function gatewayLogLine({ error, ...entry }: GatewayLogEntry): string {
+  return JSON.stringify({
+    ...entry,
+    timestamp: new Date().toISOString(),
+    source: 'api-gateway',
+    ...(error === undefined
+      ? {}
+      : { error: { ...errorFields(error), stack: error instanceof Error ? error.stack : undefined } }),
+  });
 }
 
 /**

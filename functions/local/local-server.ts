@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ROUTES, type RouteDefinition } from '../manifest/routes.js';
 import type { Env } from '../config.js';
-import { createApiGatewayListener } from './api-gateway-adapter.js';
+import { createApiGatewayListener, type GatewayLogEntry } from './api-gateway-adapter.js';
 import type { LocalIamCredentials } from './sigv4.js';
 import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 
@@ -38,6 +38,8 @@ export interface LocalServerOptions {
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** Called once per finished request (the dev server prints it, like `sam local`). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /** The gateway's own notes (IAM refusals, failed functions); default: a line on stderr. */
+  onGatewayLog?: (entry: GatewayLogEntry) => void;
 }
 
 /** One finished request, for {@link LocalServerOptions.onRequest}. */
@@ -108,5 +110,6 @@ function gatewayOptions(options: LocalServerOptions) {
     handlers: options.handlers ?? createSourceHandlers(options.env ?? {}),
     corsOrigins: options.corsOrigins ?? [],
     iam: options.iam,
+    log: options.onGatewayLog,
   };
 }

@@ -27,7 +27,7 @@ import { webhookLinePost } from '../composition/handlers/webhook-line-post.js';
 import { webhookWorkSqs } from '../composition/handlers/webhook-work-sqs.js';
 import { createWiring, type Wiring } from '../composition/wiring.js';
 import { InProcessWebhookWorkQueue } from '../adapters/queue/webhook-work-queues.js';
-import { configureLogger } from '../observability/logger.js';
+import { configureLogger, runInvocation } from '../observability/logger.js';
 import { configureMetrics } from '../observability/settings.js';
 
 /** A function's handler as a runtime invokes it. */
@@ -64,6 +64,12 @@ const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
 /** The functions the local root can build, by manifest name (a test holds it to the manifest). */
 export const SOURCE_FUNCTIONS: readonly string[] = Object.keys(BUILDERS);
 
+/** Options of {@link createSourceHandlers}. */
+export interface SourceHandlersOptions {
+  /** Where the functions' log entries go, one JSON line each (default: stdout, as in Lambda). */
+  logOutput?: (line: string) => void;
+}
+
 /** The service's handlers from the source, for one local server (see {@link createSourceHandlers}). */
 export interface SourceHandlers {
   /** Function `name`'s handler (its manifest name), built on its first request like a cold start. */
@@ -81,14 +87,21 @@ export interface SourceHandlers {
  * first handler is built (a function, to take what was set after the server started), and a
  * handler that fails to build (a missing setting) fails that request and is built again on the
  * next, as a Lambda cold start is retried.
+ *
+ * Each invocation logs through a logger of its own (observability/logger.ts `runInvocation`),
+ * as if its function ran alone in its execution environment: its entries carry its function's
+ * name and its own request ID however many requests run at once.
  */
-export function createSourceHandlers(env: Env | (() => Env)): SourceHandlers {
+export function createSourceHandlers(
+  env: Env | (() => Env),
+  options: SourceHandlersOptions = {},
+): SourceHandlers {
   let made: Wiring | undefined;
   const wiring = (): Wiring => {
     if (!made) {
       const next = createWiring(typeof env === 'function' ? env() : env, 'in-process');
       const observability = next.config.observability;
-      configureLogger(observability);
+      configureLogger({ ...observability, output: options.logOutput });
       configureMetrics(observability);
       made = next;
     }
@@ -102,7 +115,13 @@ export function createSourceHandlers(env: Env | (() => Env)): SourceHandlers {
         const builder = BUILDERS[name];
         if (!builder)
           throw new Error(`No builder for function ${name} in functions/local/source-handlers.ts.`);
-        handler = builder(wiring());
+        const inner = builder(wiring());
+        let invoked = false;
+        handler = (event, context) => {
+          const coldStart = !invoked;
+          invoked = true;
+          return runInvocation(() => inner(event, context), { coldStart });
+        };
         built.set(name, handler);
       }
       return handler;

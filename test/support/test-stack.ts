@@ -99,10 +99,12 @@ export interface TestStack {
  *
  * @param env extra or overriding environment variables for this suite (`undefined` unsets one).
  * @param options.iam credentials the admin routes accept (SigV4); without them they refuse all.
+ * @param options.logOutput where the functions' log entries and the gateway's notes go, one JSON
+ *   line each (the handlers' source only; default: stdout and stderr).
  */
 export async function startTestStack(
   env: Record<string, string | undefined> = {},
-  options: { iam?: LocalIamCredentials } = {},
+  options: { iam?: LocalIamCredentials; logOutput?: (line: string) => void } = {},
 ): Promise<TestStack> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint)
@@ -182,11 +184,12 @@ export async function startTestStack(
       if (fn) tables[key] = settings[TABLES[key].envVar] = fn.environment[TABLES[key].envVar]!;
     }
   } else {
-    handlers = createSourceHandlers(currentEnv);
+    handlers = createSourceHandlers(currentEnv, { logOutput: options.logOutput });
     api = await startLocalServer({
       handlers,
       corsOrigins: readConfig(currentEnv()).corsOrigins,
       iam: options.iam,
+      onGatewayLog: options.logOutput && ((entry) => options.logOutput!(JSON.stringify(entry))),
     });
     settings.PUBLIC_BASE_URL ??= api.url;
   }

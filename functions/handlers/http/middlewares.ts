@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -7,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ZodMiniType } from 'zod/mini';
 import { InvalidRequestError } from '../../core/errors.js';
 import { PayloadTooLargeError } from './http-errors.js';
-import { logger } from '../../observability/logger.js';
+import { invocationLogging, logger } from '../../observability/logger.js';
 import { problemResponses } from './problem.js';
 import { tracing } from '../../observability/tracing.js';
 
@@ -25,11 +24,7 @@ export function requestLogging(): MiddlewareObj[] {
       logger.appendKeys({ apiRequestId: request.event.requestContext?.requestId });
     },
   };
-  return [
-    tracing(),
-    injectLambdaContext(logger, { resetKeys: true, logEvent: false }) as MiddlewareObj,
-    apiRequestId as MiddlewareObj,
-  ];
+  return [tracing(), invocationLogging(), apiRequestId as MiddlewareObj];
 }
 
 /**

@@ -26,6 +26,8 @@ describe('the npm start banner', () => {
       }),
       // Random per run unless LOCAL_ADMIN_ACCESS_KEY_ID / _SECRET_ACCESS_KEY are set.
       adminCredentials: { accessKeyId: 'LOCALADMINEXAMPLE', secretAccessKey: 'local-admin-secret-example' },
+      // Named after the day (UTC) of the start.
+      functionLogs: { file: '.data/logs/2026-12-07.jsonl', verbose: false },
     });
     // The banner starts with an empty line that separates it from npm's own header.
     expect(block).toBe(`${printed.replace(/^\n/, '')}\n`);
