@@ -56,7 +56,7 @@ describe('verifySigV4 accepts any standard SigV4 API Gateway accepts', () => {
     const url = `${base}/admin/messages`;
     const body = '{"to":["M1"],"messages":[{"type":"text","text":"hi"}]}';
     const hash = createHash('sha256').update(body).digest('hex');
-    for (const extra of [{}, { 'x-amz-content-sha256': hash }]) {
+    for (const extra of [{}, { 'x-amz-content-sha256': hash }] as Array<Record<string, string>>) {
       const headers = await signAdminRequest(
         url,
         { method: 'POST', body, headers: { 'content-type': 'application/json', ...extra } },
