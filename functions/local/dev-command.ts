@@ -1,6 +1,6 @@
 import { acquireDevLock, DevLockHeldError, type DevLock } from './dev-lock.js';
 import { formatDevBanner, formatIamVerdict, functionLabel, functionLogLine } from './dev-banner.js';
-import { describePatterns, startDevStack, type DevStack } from './dev-stack.js';
+import { describePatterns, DEV_DEFAULTS, startDevStack, type DevStack } from './dev-stack.js';
 import { formatRequestLine } from './local-server.js';
 
 /**
@@ -62,6 +62,13 @@ export async function runDevCommand(target: 'source' | 'artifacts'): Promise<voi
         companyIssuer: env.COMPANY_OIDC_ISSUER,
         patterns: describePatterns(env),
         adminCredentials: stack.adminCredentials,
+        messagingChannel: stack.line && {
+          channelId: env.LINE_MESSAGING_CHANNEL_ID!,
+          channelSecret:
+            env.LINE_MESSAGING_CHANNEL_SECRET === DEV_DEFAULTS.LINE_MESSAGING_CHANNEL_SECRET
+              ? env.LINE_MESSAGING_CHANNEL_SECRET
+              : '"$LINE_MESSAGING_CHANNEL_SECRET"',
+        },
         deployed: stack.deployed && deployedBanner(stack, `${dataDir}/cdk.out`),
       }),
     );
