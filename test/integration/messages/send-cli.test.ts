@@ -194,11 +194,8 @@ describe('npm run send: idempotency key', () => {
     );
     expect(code).toBe(0);
     const results = run.err().match(/Results: (\S+)\n$/)?.[1];
-    expect(results).toMatch(
-      new RegExp(
-        `^${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/line-id-link-send-[^/]+/send-results\.csv$`,
-      ),
-    );
+    expect(results!.startsWith(`${tmpdir()}/line-id-link-send-`)).toBe(true);
+    expect(results).toMatch(/\/line-id-link-send-[^/]+\/send-results\.csv$/);
     expect(readFileSync(results!, 'utf8')).toBe('companyUserId,status\r\nM0,sent\r\nM9,not-linked\r\n');
     expect(run.err()).toContain('2/2 members');
   });
