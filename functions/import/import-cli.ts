@@ -1,7 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import cliProgress from 'cli-progress';
 import { ConfigError, loadMemberFactors, memberHashPepperConfigured } from '../config.js';
 import { readSecret } from '../adapters/secrets/secret-reader.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
@@ -13,7 +12,6 @@ import {
   ImportAbortedError,
   importMembers,
   type ImportCheckpointState,
-  type ImportProgress,
   type ImportSummary,
   type RejectedRow,
 } from '../core/use-cases/import-members.js';
@@ -25,6 +23,7 @@ import { checkReadable, openCsvText, parseEncoding } from './csv-source.js';
 import { parseColumnMap, type ColumnMap } from '../adapters/csv/column-map.js';
 import { DryRunStore } from './dry-run-store.js';
 import { plural, rateSuffix } from '../cli/wording.js';
+import { countDataRows, ImportProgressDisplay } from './import-progress.js';
 
 /** Exit codes of `npm run import`. */
 export const EXIT = { ok: 0, failed: 1, rejectedRows: 2, interrupted: 130 } as const;
@@ -164,20 +163,26 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
     );
 
     const rejectsPath = resolve(io.cwd, options.rejects ?? `${csvArg}.rejects.csv`);
-    const rejects = new RejectsFile(rejectsPath, loaded.state !== undefined);
+    // A dry run only counts its rejects: it writes nothing at all.
+    const rejects = new RejectsFile(rejectsPath, loaded.state !== undefined, dryRun !== undefined);
     // No resume point for a run that did nothing yet (or for a dry run): no stray file.
     const saveCheckpoint = async (state: ImportCheckpointState) => {
       if (dryRun) return;
       if (state.doneRows > 0 || state.rowsComplete) await checkpoint.save(state);
       else await checkpoint.clear();
     };
-    const progress = new ProgressDisplay(file.size, options.progress, io.stderr);
+    const openCsv = () =>
+      readMemberCsv(openCsvText(csvPath, encoding), { delimiter, ...(columns ? { columns } : {}) });
+    // The bar's 100 %: the rows counted once, before anything is written.
+    const totalRows = options.progress && io.stderr.isTTY ? await countDataRows(openCsv()) : 0;
+    const progress = new ImportProgressDisplay({
+      totalRows,
+      enabled: options.progress,
+      stream: io.stderr,
+    });
     let summary: ImportSummary;
     try {
-      const csv = readMemberCsv(openCsvText(csvPath, encoding), {
-        delimiter,
-        ...(columns ? { columns } : {}),
-      });
+      const csv = openCsv();
       summary = await importMembers(csv, {
         store,
         hasher: new HmacFactorHasher(pepper),
@@ -194,11 +199,11 @@ export async function runImportCli(argv: readonly string[], io: CliIo): Promise<
       await rejects.close();
       client.destroy();
     }
-    await checkpoint.clear();
     if (dryRun) {
-      print(formatDryRun(summary, dryRun, options.deleteMissing ?? false));
+      print(formatDryRun(summary, dryRun, options.deleteMissing ?? false, rejectsPath));
       return summary.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
     }
+    await checkpoint.clear();
     print(formatSummary(summary, rejects.count > 0 || summary.rejected > 0 ? rejectsPath : undefined));
     return summary.rejected > 0 ? EXIT.rejectedRows : EXIT.ok;
   } catch (error) {
@@ -259,14 +264,19 @@ export function formatSummary(summary: ImportSummary, rejectsPath?: string): str
 }
 
 /** The report of `--dry-run`: what would be written and, with --delete-missing, removed. */
-export function formatDryRun(summary: ImportSummary, store: DryRunStore, deleteMissing: boolean): string {
+export function formatDryRun(
+  summary: ImportSummary,
+  store: DryRunStore,
+  deleteMissing: boolean,
+  rejectsPath: string,
+): string {
   const lines = [
     '',
     'Dry run finished: nothing was written or deleted.',
     `  read              ${summary.read}`,
     `  would write       ${store.wouldWrite}`,
     `  unchanged         ${summary.unchanged}`,
-    `  rejected          ${summary.rejected}`,
+    `  rejected          ${summary.rejected}${summary.rejected ? ` (a real run lists them in ${rejectsPath})` : ''}`,
   ];
   if (deleteMissing) {
     const ids = store.wouldDelete;
@@ -279,7 +289,10 @@ export function formatDryRun(summary: ImportSummary, store: DryRunStore, deleteM
   return lines.join('\n');
 }
 
-/** The rejects CSV (`line,memberId,reason`), created on the first reject; appended to on resume. */
+/**
+ * The rejects CSV (`line,memberId,reason`), created on the first reject; appended to on resume.
+ * A dry run's only counts them.
+ */
 class RejectsFile {
   private handle: Promise<FileHandle> | undefined;
   count = 0;
@@ -287,9 +300,14 @@ class RejectsFile {
   constructor(
     private readonly path: string,
     private readonly append: boolean,
+    private readonly countOnly: boolean,
   ) {}
 
   async write(reject: RejectedRow): Promise<void> {
+    if (this.countOnly) {
+      this.count++;
+      return;
+    }
     this.handle ??= (async () => {
       const handle = await open(this.path, this.append ? 'a' : 'w');
       if (!this.append || (await handle.stat()).size === 0)
@@ -303,61 +321,5 @@ class RejectsFile {
 
   async close(): Promise<void> {
     await (await this.handle)?.close();
-  }
-}
-
-/** cli-progress bar on a terminal (bytes of the file → percentage and ETA), a line every 10 s otherwise. */
-class ProgressDisplay {
-  private readonly bar?: cliProgress.SingleBar;
-  private readonly started = Date.now();
-  private lastLine = 0;
-  private rowsRate = 0;
-
-  constructor(
-    private readonly totalBytes: number,
-    private readonly enabled: boolean,
-    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
-  ) {
-    if (!enabled) return;
-    if (stream.isTTY) {
-      this.bar = new cliProgress.SingleBar(
-        {
-          stream: stream as NodeJS.WriteStream,
-          format: '{bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | {detail}',
-          hideCursor: true,
-          etaBuffer: 50,
-          fps: 5,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(Math.max(totalBytes, 1), 0, { rows: 0, rate: 0, detail: '' });
-    } else {
-      this.lastLine = Date.now();
-    }
-  }
-
-  update(p: ImportProgress): void {
-    if (!this.enabled) return;
-    const seconds = (Date.now() - this.started) / 1000;
-    // While deleting no rows are read: keep the rate of the rows phase instead of one falling to 0.
-    if (p.phase === 'rows') this.rowsRate = Math.round(p.read / Math.max(seconds, 0.001));
-    const rate = this.rowsRate;
-    const detail =
-      p.phase === 'delete'
-        ? `deleting missing members: ${p.deleted}`
-        : `written ${p.written}, unchanged ${p.unchanged}, rejected ${p.rejected}`;
-    // While deleting no rows are read: a rows/s rate would fall towards 0 and read as a stall.
-    const rowsText =
-      p.phase === 'delete' ? plural(p.read, 'row') : `${plural(p.read, 'row')}${rateSuffix(p.read, seconds)}`;
-    if (this.bar) {
-      this.bar.update(Math.min(p.bytes, this.totalBytes), { rows: p.read, rate, detail });
-    } else if (Date.now() - this.lastLine >= 10_000) {
-      this.lastLine = Date.now();
-      this.stream.write(`… ${rowsText}, ${detail}\n`);
-    }
-  }
-
-  stop(): void {
-    this.bar?.stop();
   }
 }

@@ -14,6 +14,11 @@ export interface DevBannerInput {
   patterns?: readonly string[];
   /** The local credentials the admin API checks SigV4 signatures with. */
   adminCredentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * The Messaging API channel the LINE emulator plays, when it runs: what `npm run send` needs to
+   * send without the API (a secret the user set is shown as a placeholder, never printed).
+   */
+  messagingChannel?: { channelId: string; channelSecret: string };
   /** `npm run start:deployed`: what runs from the cloud assembly, and what the mode changed. */
   deployed?: DeployedBannerInput;
   /**
@@ -58,6 +63,18 @@ export function formatDevBanner(input: DevBannerInput): string {
           `  AWS_ACCESS_KEY_ID=${input.adminCredentials.accessKeyId}`,
           `  AWS_SECRET_ACCESS_KEY=${input.adminCredentials.secretAccessKey}`,
           '  (set LOCAL_ADMIN_ACCESS_KEY_ID / LOCAL_ADMIN_SECRET_ACCESS_KEY to keep them between runs)',
+          '',
+          'Send LINE messages from a terminal (npm run send) through the admin API, signed with these:',
+          `  AWS_ACCESS_KEY_ID=${input.adminCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${input.adminCredentials.secretAccessKey} \\`,
+          `  npm run send -- --api ${input.apiUrl} --to members.csv --message message.json`,
+          ...(input.messagingChannel && input.lineEmulatorUrl
+            ? [
+                'or straight to the LINE emulator:',
+                `  LINE_API_BASE=${input.lineEmulatorUrl} LINE_MESSAGING_CHANNEL_ID=${input.messagingChannel.channelId} \\`,
+                `  LINE_MESSAGING_CHANNEL_SECRET=${input.messagingChannel.channelSecret} \\`,
+                '  npm run send -- --to members.csv --message message.json',
+              ]
+            : []),
         ]
       : []),
     ...(input.deployed ? ['', ...formatDeployed(input.deployed)] : []),

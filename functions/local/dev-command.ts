@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { Command } from 'commander';
 import { acquireDevLock, DevLockHeldError, type DevLock } from './dev-lock.js';
 import { formatDevBanner, formatIamVerdict, functionLabel, functionLogLine } from './dev-banner.js';
-import { describePatterns, startDevStack, type DevStack } from './dev-stack.js';
+import { describePatterns, DEV_DEFAULTS, startDevStack, type DevStack } from './dev-stack.js';
 import { formatRequestLine } from './local-server.js';
 
 /**
@@ -94,6 +94,13 @@ export async function runDevCommand(
         companyIssuer: env.COMPANY_OIDC_ISSUER,
         patterns: describePatterns(env),
         adminCredentials: stack.adminCredentials,
+        messagingChannel: stack.line && {
+          channelId: env.LINE_MESSAGING_CHANNEL_ID!,
+          channelSecret:
+            env.LINE_MESSAGING_CHANNEL_SECRET === DEV_DEFAULTS.LINE_MESSAGING_CHANNEL_SECRET
+              ? env.LINE_MESSAGING_CHANNEL_SECRET
+              : '"$LINE_MESSAGING_CHANNEL_SECRET"',
+        },
         deployed: stack.deployed && deployedBanner(stack, `${dataDir}/cdk.out`),
         functionLogs: logFile && { file: logFile.path, verbose },
       }),

@@ -50,6 +50,17 @@ export class AdminApiError extends Error {
   }
 }
 
+/**
+ * Nothing listens at the API's address (the connection was refused): a dev server that is not
+ * running, or a wrong `--api`. Not retried: an API Gateway endpoint never refuses connections.
+ */
+export class ApiUnreachableError extends AdminApiError {
+  constructor(readonly url: string) {
+    super(`Nothing answers at ${url} (connection refused).`);
+    this.name = 'ApiUnreachableError';
+  }
+}
+
 /** The header value: an RFC 8941 string, as draft-ietf-httpapi-idempotency-key-header §2.1 writes it. */
 export function idempotencyKeyHeader(key: string): string {
   return `"${key.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
@@ -166,6 +177,8 @@ async function call(
       if (Number.isFinite(seconds) && seconds > 0) retryAfterMs = Math.min(seconds, 60) * 1000;
     } catch (error) {
       if (error instanceof AdminApiError) throw error;
+      if ((error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED')
+        throw new ApiUnreachableError(new URL(url).origin);
       reason = `no answer (${(error as Error).message})`;
     }
     if (attempt >= maxAttempts)

@@ -1,8 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { parse } from 'csv-parse';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
@@ -18,7 +21,14 @@ import { dynamoConfigOf, DynamoTargetError, envRegion, resolveDynamoTarget } fro
 import { ConfigError, read } from '../config.js';
 import { rawValue } from '../manifest/config-schema.js';
 import { readSecret } from '../adapters/secrets/secret-reader.js';
-import { AdminApiError, sendThroughAdminApi, type SigningCredentials } from './admin-messages-client.js';
+import {
+  AdminApiError,
+  ApiUnreachableError,
+  sendThroughAdminApi,
+  type SigningCredentials,
+} from './admin-messages-client.js';
+import { checkReadable, describeReadError } from '../import/csv-source.js';
+import { ImportFileError } from '../core/member-file.js';
 
 function program(): Command {
   return new Command('npm run send --')
@@ -27,8 +37,9 @@ function program(): Command {
     )
     .requiredOption(
       '--to <file>',
-      'CSV of recipients: a column companyUserId (or memberId), else the first column',
+      'CSV of recipients: the column companyUserId or memberId (or --column), or a one-column list without a header',
     )
+    .option('--column <name>', "the recipients file's column that holds the member numbers")
     .requiredOption(
       '--message <file>',
       'JSON: one LINE message object, an array of up to 5, or {"messages": [...]}',
@@ -42,7 +53,11 @@ function program(): Command {
       'send through POST /admin/messages of this API (a deployment or the dev server), signed with AWS credentials (AWS_ACCESS_KEY_ID… or the SDK default chain)',
     )
     .option('--dry-run', 'resolve and report only; send nothing')
-    .option('-o, --out <file>', 'result CSV (companyUserId,status)', 'send-results.csv')
+    .option(
+      '--results <file>',
+      'result CSV (companyUserId,status); default send-results.csv in a new temporary folder, printed',
+    )
+    .addOption(new Option('-o, --out <file>', 'the same as --results').hideHelp())
     .option('--endpoint <url>', 'DynamoDB endpoint (default: DYNAMODB_ENDPOINT, else the dev server)')
     .option('--region <region>', 'read the links from AWS in this region (with --api: the signing region)')
     .option('--table <name>', 'links table (default LINKS_TABLE or the service default)')
@@ -61,7 +76,9 @@ function program(): Command {
  * run's): through the API it is the `Idempotency-Key` of the request and of each of its retries;
  * run directly it seeds the `X-Line-Retry-Key` of each multicast request. Either way, running a
  * failed send again with its key sends nothing twice (for 24 hours: the API's and LINE's memory).
- * Returns the exit code: 0 all reachable members sent, 1 some failed or an error, 2 usage.
+ * Returns the exit code: 0 all reachable members sent, 1 some failed or an error (the API or
+ * DynamoDB not answering: "is npm start running?"), 2 usage or unusable input files (missing,
+ * empty, no column of member numbers). Every error is one line on stderr.
  */
 export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
   const command = program();
@@ -90,13 +107,14 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   try {
-    const to = await readRecipients(options.to);
+    const to = await readRecipients(options.to, options.column);
     const request = parseSendRequest({ to, messages: readMessages(options.message) });
     if (!options.dryRun)
       io.stderr.write(
         `Idempotency key: ${key}\n  (if this run fails, run it again with --idempotency-key ${JSON.stringify(key)}: nothing is sent twice)\n`,
       );
-    if (options.api) return await sendThroughApi(options.api, request, key, options, io);
+    const results = await resultsPath(options);
+    if (options.api) return await sendThroughApi(options.api, request, key, options, results, io);
     // The request's own fingerprint is part of every retry key: the same key with other
     // recipients or messages never meets an earlier run's keys at LINE.
     const fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('hex');
@@ -109,6 +127,7 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       if (!options.dryRun && !channelId)
         throw new CliError(
           'Set LINE_MESSAGING_CHANNEL_ID and LINE_MESSAGING_CHANNEL_SECRET (or _ARN) to send.',
+          1,
         );
       const sender = new LineMulticastClient({
         tokens: new LineChannelTokenClient({
@@ -120,9 +139,9 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       const bar = progressBar(options, io);
       const recipients = new Set(request.to).size;
       bar?.start(recipients, 0);
-      let results: MemberSendResult[];
+      let sent: MemberSendResult[];
       try {
-        results = await sendToMembers(
+        sent = await sendToMembers(
           request,
           {
             links,
@@ -135,13 +154,20 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       } finally {
         bar?.stop();
       }
-      await writeResults(options.out, results, options.dryRun === true);
-      const counts = summarize(results);
+      await writeResults(results, sent, options.dryRun === true);
+      const counts = summarize(sent);
       io.stderr.write(
         `${options.dryRun ? 'Dry run (nothing sent): would send' : 'Sent'} ${counts.sent}, not linked ${counts['not-linked']}, ` +
-          `not friends ${counts['not-friend']}, failed ${counts.failed}. Results: ${options.out}\n`,
+          `not friends ${counts['not-friend']}, failed ${counts.failed}. Results: ${results}\n`,
       );
       return counts.failed > 0 ? 1 : 0;
+    } catch (error) {
+      if (connectionRefused(error))
+        throw new CliError(
+          `Nothing answers at the DynamoDB endpoint ${target.endpoint ?? '(AWS)'} (from ${target.source}): is npm start running?`,
+          1,
+        );
+      throw error;
     } finally {
       client.destroy();
     }
@@ -152,8 +178,17 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       );
       return 2;
     }
+    if (error instanceof ApiUnreachableError) {
+      io.stderr.write(
+        `Nothing answers at ${error.url} (connection refused): is npm start running? (or is --api right?)\n`,
+      );
+      return 1;
+    }
+    if (error instanceof CliError) {
+      io.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
     if (
-      error instanceof CliError ||
       error instanceof ConfigError ||
       error instanceof DynamoTargetError ||
       error instanceof DomainError ||
@@ -162,17 +197,52 @@ export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`${error.message}\n`);
       return 1;
     }
-    throw error;
+    if (connectionRefused(error)) {
+      io.stderr.write(
+        `Nothing answers at ${refusedAddress(error)} (connection refused): is npm start running?\n`,
+      );
+      return 1;
+    }
+    io.stderr.write(
+      `npm run send failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
+    );
+    return 1;
   }
+}
+
+/** `--results`, else `send-results.csv` in a new temporary folder (never the working folder). */
+async function resultsPath(options: Options): Promise<string> {
+  const named = options.results ?? options.out;
+  if (named) return named;
+  return join(await mkdtemp(join(tmpdir(), 'line-id-link-send-')), 'send-results.csv');
+}
+
+/** Whether a connection was refused somewhere in the error's causes (fetch and the AWS SDK nest them). */
+function connectionRefused(error: unknown): boolean {
+  return refusedAddress(error) !== undefined;
+}
+
+function refusedAddress(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 5) return undefined;
+  const e = error as { code?: unknown; address?: unknown; port?: unknown; cause?: unknown; errors?: unknown };
+  if (e.code === 'ECONNREFUSED')
+    return typeof e.address === 'string' ? `${e.address}${e.port ? `:${String(e.port)}` : ''}` : 'the server';
+  for (const inner of [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
+    const found = refusedAddress(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 interface Options {
   to: string;
+  column?: string;
+  results?: string;
   message: string;
   idempotencyKey?: string;
   api?: string;
   dryRun?: boolean;
-  out: string;
+  out?: string;
   endpoint?: string;
   region?: string;
   table?: string;
@@ -185,13 +255,14 @@ async function sendThroughApi(
   request: { to: string[]; messages: unknown[] },
   key: string,
   options: Options,
+  results: string,
   io: CliIo,
 ): Promise<number> {
   let base: URL;
   try {
     base = new URL(api);
   } catch {
-    throw new CliError(`--api: ${api} is not a URL.`);
+    throw new CliError(`--api: ${api} is not a URL.`, 2);
   }
   const region =
     options.region ??
@@ -215,11 +286,11 @@ async function sendThroughApi(
   } finally {
     bar?.stop();
   }
-  await writeResults(options.out, outcome.results, false);
+  await writeResults(results, outcome.results, false);
   const counts = summarize(outcome.results);
   io.stderr.write(
     `${outcome.jobId ? `Job ${outcome.jobId}: sent` : 'Sent'} ${counts.sent}, not linked ${counts['not-linked']}, ` +
-      `not friends ${counts['not-friend']}, failed ${counts.failed}. Results: ${options.out}\n`,
+      `not friends ${counts['not-friend']}, failed ${counts.failed}. Results: ${results}\n`,
   );
   return counts.failed > 0 ? 1 : 0;
 }
@@ -266,32 +337,76 @@ function progressBar(options: Options, io: CliIo) {
     : undefined;
 }
 
-/** Company user IDs from the recipients CSV. */
-async function readRecipients(file: string): Promise<string[]> {
-  const ids: string[] = [];
-  let column = -1;
-  let first = true;
-  const parser = createReadStream(file).pipe(parse({ bom: true, skip_empty_lines: true, trim: true }));
-  for await (const row of parser as AsyncIterable<string[]>) {
-    if (first) {
-      first = false;
-      column = row.findIndex((h) => /^(companyUserId|memberId)$/i.test(h));
-      if (column >= 0) continue;
-      column = 0;
-    }
-    const id = row[column];
-    if (id) ids.push(id);
+/** Header names that mark the column of member numbers without `--column`. */
+const ID_COLUMN = /^(companyUserId|memberId)$/i;
+
+/**
+ * Company user IDs from the recipients CSV: the column `--column` names, else the one headed
+ * `companyUserId` or `memberId`; a file of one column without such a header is a plain list (its
+ * first line a member number too). A file that cannot be read, is empty, has several columns but
+ * none of the member numbers, or no recipient, is a usage error naming what to do.
+ */
+async function readRecipients(file: string, column?: string): Promise<string[]> {
+  try {
+    await checkReadable(file, file);
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new CliError(`--to: ${error.message}`, 2);
+    throw error;
   }
+  const rows: string[][] = [];
+  try {
+    const parser = createReadStream(file).pipe(
+      parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }),
+    );
+    for await (const row of parser as AsyncIterable<string[]>) rows.push(row);
+  } catch (error) {
+    throw new CliError(`--to: ${file} is not a readable CSV: ${(error as Error).message}`, 2);
+  }
+  if (rows.length === 0)
+    throw new CliError(
+      `--to: ${file} is empty; it needs a header such as companyUserId and a member number a line.`,
+      2,
+    );
+  const header = rows[0]!;
+  let index: number;
+  let data: string[][];
+  if (column !== undefined) {
+    index = header.findIndex((h) => h === column);
+    if (index < 0)
+      throw new CliError(
+        `--column: ${file} has no column "${column}" (its header: ${header.join(', ')}).`,
+        2,
+      );
+    data = rows.slice(1);
+  } else if ((index = header.findIndex((h) => ID_COLUMN.test(h))) >= 0) {
+    data = rows.slice(1);
+  } else if (header.length === 1) {
+    index = 0;
+    data = rows;
+  } else {
+    throw new CliError(
+      `--to: which column of ${file} holds the member numbers? Its header is ${header.join(', ')}: name the column with --column <name> (or head it companyUserId).`,
+      2,
+    );
+  }
+  const ids = data.map((row) => row[index]).filter((id): id is string => Boolean(id));
+  if (ids.length === 0) throw new CliError(`--to: ${file} has no member numbers below its header.`, 2);
   return ids;
 }
 
 /** Messages from the message file. */
 function readMessages(file: string): unknown {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliError(`${file} is not readable JSON: ${(error as Error).message}`);
+    throw new CliError(`--message: ${describeReadError(error, file, resolve(file))}`, 2);
+  }
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`--message: ${file} is not JSON: ${(error as Error).message}`, 2);
   }
   if (Array.isArray(value)) return value;
   if (value && typeof value === 'object' && Array.isArray((value as { messages?: unknown }).messages))

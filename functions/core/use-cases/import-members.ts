@@ -68,6 +68,12 @@ export interface ImportProgress extends ImportCounts {
   bytes: number;
   /** Rows parsed so far (ahead of the committed counters by the batches in flight). */
   parsed: number;
+  /**
+   * Data rows whose batch is done (written, unchanged or rejected), in whatever order the batches
+   * finished, resumed rows included: behind what the store has written by at most the batch being
+   * written, which is what a progress bar shows.
+   */
+  done: number;
 }
 
 /** The outcome of an import. */
@@ -178,6 +184,8 @@ class MemberImport {
   private layout: HeaderLayout | undefined;
   /** Data rows parsed. */
   private parsed = 0;
+  /** Data rows of finished batches, resumed ones included ({@link ImportProgress.done}). */
+  private done: number;
   /** Valid rows in the whole file (resumed ones included). */
   private validRows = 0;
   private current: Batch;
@@ -203,6 +211,7 @@ class MemberImport {
       : { read: 0, written: 0, unchanged: 0, rejected: 0, deleted: 0 };
     this.rowsComplete = resume?.rowsComplete ?? false;
     this.current = newBatch(this.resumeFrom);
+    this.done = this.resumeFrom;
   }
 
   private get stopped(): boolean {
@@ -260,6 +269,8 @@ class MemberImport {
     const promise = this.writeBatch(batch).then(
       () => {
         batch.done = true;
+        this.done += batch.end - batch.start;
+        this.progress('rows');
       },
       (error: unknown) => {
         this.failure ??= error;
@@ -374,7 +385,13 @@ class MemberImport {
   }
 
   private progress(phase: ImportProgress['phase']): void {
-    this.options.onProgress?.({ ...this.counts, phase, bytes: this.file.bytesRead, parsed: this.parsed });
+    this.options.onProgress?.({
+      ...this.counts,
+      phase,
+      bytes: this.file.bytesRead,
+      parsed: this.parsed,
+      done: this.done,
+    });
   }
 
   /** Saves where the import stands: at most every `checkpointEveryMs` unless `force`. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -197,5 +197,30 @@ describe('npm run import with real company files', () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/deleted {4}2/);
     expect(await memberIds(table)).toEqual(['M-1']);
+  });
+
+  test('--dry-run writes nothing at all: no record, no rejects file, an earlier checkpoint kept', async () => {
+    const table = await freshTable();
+    const file = join(dir, 'dry.csv');
+    await writeFile(
+      file,
+      'memberId,birthDate,postalCode\nM-1,1990-01-01,100-0001\nM-2,not-a-date,100-0001\nM-3,1990-01-01,\n',
+    );
+    const checkpoint = `${file}.checkpoint.json`;
+    await writeFile(checkpoint, '{"an":"earlier run"}');
+
+    const dry = await cli([file, '--table', table, '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toContain('Dry run finished: nothing was written or deleted.');
+    expect(dry.stdout).toContain(
+      `rejected          2 (a real run lists them in ${join(dir, 'dry.csv.rejects.csv')})`,
+    );
+    expect(await memberIds(table)).toEqual([]);
+    expect(await leftovers('dry.csv')).toEqual(['dry.csv.checkpoint.json']);
+    expect(await readFile(checkpoint, 'utf8')).toBe('{"an":"earlier run"}');
+
+    const real = await cli([file, '--table', table, '--restart']);
+    expect(real.code).toBe(2);
+    expect((await leftovers('dry.csv')).sort()).toEqual(['dry.csv.rejects.csv']);
   });
 });

@@ -181,6 +181,25 @@ describe('npm run send: idempotency key', () => {
     expect(deliveries.length - before).toBe(2);
   });
 
+  test('without --results: a new temporary folder, printed; a bar on a terminal; --column names the column', async () => {
+    const to = join(dir, 'people.csv');
+    writeFileSync(to, 'name,memberNo\na,M0\nb,M9\n');
+    const message = join(dir, 'people.json');
+    writeFileSync(message, JSON.stringify({ type: 'text', text: 'Hello' }));
+    const run = io();
+    Object.assign(run.io.stderr, { isTTY: true });
+    const code = await runSendCli(
+      ['--to', to, '--column', 'memberNo', '--message', message, '--endpoint', endpoint, '--table', table],
+      run.io,
+    );
+    expect(code).toBe(0);
+    const results = run.err().match(/Results: (\S+)\n$/)?.[1];
+    expect(results!.startsWith(`${tmpdir()}/line-id-link-send-`)).toBe(true);
+    expect(results).toMatch(/\/line-id-link-send-[^/]+\/send-results\.csv$/);
+    expect(readFileSync(results!, 'utf8')).toBe('companyUserId,status\r\nM0,sent\r\nM9,not-linked\r\n');
+    expect(run.err()).toContain('2/2 members');
+  });
+
   test('a malformed --idempotency-key is a usage error', async () => {
     const run = io();
     expect(

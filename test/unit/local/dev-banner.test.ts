@@ -6,6 +6,10 @@ import {
   functionLogLine,
 } from '../../../functions/local/dev-banner.js';
 import { describePatterns } from '../../../functions/local/dev-stack.js';
+import {
+  MESSAGING_CHANNEL_ID,
+  MESSAGING_CHANNEL_SECRET,
+} from '../../../functions/local/emulators/test-identities.js';
 
 describe('the npm start banner', () => {
   test('the README quotes exactly what npm start prints with the default PORT', () => {
@@ -28,9 +32,49 @@ describe('the npm start banner', () => {
       adminCredentials: { accessKeyId: 'LOCALADMINEXAMPLE', secretAccessKey: 'local-admin-secret-example' },
       // Named after the day (UTC) of the start.
       functionLogs: { file: '.data/logs/2026-12-07.jsonl', verbose: false },
+      messagingChannel: { channelId: MESSAGING_CHANNEL_ID, channelSecret: MESSAGING_CHANNEL_SECRET },
     });
     // The banner starts with an empty line that separates it from npm's own header.
     expect(block).toBe(`${printed.replace(/^\n/, '')}\n`);
+  });
+
+  test('gives the exact values of a local npm run send: through the API, or straight to the LINE emulator', () => {
+    const text = formatDevBanner({
+      demoUrl: 'http://localhost:4500/demo/',
+      apiUrl: 'http://localhost:4500',
+      dynamoEndpoint: 'http://127.0.0.1:8000',
+      lineEmulatorUrl: 'http://127.0.0.1:4501',
+      adminCredentials: { accessKeyId: 'AKIAKEY', secretAccessKey: 'the-secret' },
+      messagingChannel: { channelId: '2000000101', channelSecret: 'channel-secret' },
+    });
+    expect(text).toContain(
+      '  AWS_ACCESS_KEY_ID=AKIAKEY AWS_SECRET_ACCESS_KEY=the-secret \\\n' +
+        '  npm run send -- --api http://localhost:4500 --to members.csv --message message.json\n',
+    );
+    expect(text).toContain(
+      '  LINE_API_BASE=http://127.0.0.1:4501 LINE_MESSAGING_CHANNEL_ID=2000000101 \\\n' +
+        '  LINE_MESSAGING_CHANNEL_SECRET=channel-secret \\\n' +
+        '  npm run send -- --to members.csv --message message.json\n',
+    );
+    const noEmulator = formatDevBanner({
+      demoUrl: 'http://localhost:4500/demo/',
+      apiUrl: 'http://localhost:4500',
+      dynamoEndpoint: 'http://127.0.0.1:8000',
+      lineApiBase: 'https://api.line.me',
+      adminCredentials: { accessKeyId: 'AKIAKEY', secretAccessKey: 'the-secret' },
+      messagingChannel: { channelId: '2000000101', channelSecret: 'channel-secret' },
+    });
+    expect(noEmulator).toContain('npm run send -- --api http://localhost:4500');
+    expect(noEmulator).not.toContain('LINE_MESSAGING_CHANNEL_SECRET=');
+  });
+
+  test('docs/line-emulator.md and docs/admin-api.md give the same local values as the emulator', () => {
+    for (const doc of ['docs/line-emulator.md', 'docs/admin-api.md']) {
+      const text = readFileSync(new URL(`../../../${doc}`, import.meta.url), 'utf8');
+      expect(text).toContain('LINE_API_BASE=http://127.0.0.1:3001');
+      expect(text).toContain(`LINE_MESSAGING_CHANNEL_ID=${MESSAGING_CHANNEL_ID}`);
+      expect(text).toContain(`LINE_MESSAGING_CHANNEL_SECRET=${MESSAGING_CHANNEL_SECRET}`);
+    }
   });
 
   test('names what replaces an emulator that is switched off', () => {
