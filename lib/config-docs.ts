@@ -1,4 +1,9 @@
-import { SECRET_NAMES, VARIABLES, type SecretName, type VariableName } from '../functions/manifest/config-schema.js';
+import {
+  SECRET_NAMES,
+  VARIABLES,
+  type SecretName,
+  type VariableName,
+} from '../functions/manifest/config-schema.js';
 import {
   DEPLOYMENT_SETTINGS,
   LINK_PATTERNS,
@@ -126,18 +131,17 @@ export function readmeRows(sectionId: string): ConfigRow[] {
   const last = SECTIONS.at(-1)!.id;
   const variables = (Object.keys(VARIABLES) as VariableName[])
     .filter((name) => sectionOf(name) === sectionId)
-    .map(
-      (name): ConfigRow => ({
-        name,
-        cells: [code(name), VARIABLES[name].description, defaultCell(name)],
-      }),
-    );
+    .map((name): ConfigRow => ({
+      name,
+      cells: [code(name), VARIABLES[name].description, defaultCell(name)],
+    }));
   const secrets = SECRET_NAMES.filter((s) => (SECRET_SECTIONS[s] ?? last) === sectionId).map(secretRow);
   const own =
     sectionId === last
-      ? Object.entries(POWERTOOLS_OWN).map(
-          ([name, v]): ConfigRow => ({ name, cells: [code(name), v.meaning, v.default] }),
-        )
+      ? Object.entries(POWERTOOLS_OWN).map(([name, v]): ConfigRow => ({
+          name,
+          cells: [code(name), v.meaning, v.default],
+        }))
       : [];
   return [...variables, ...secrets, ...own];
 }
@@ -155,16 +159,14 @@ export function deploymentRows(): ConfigRow[] {
       ],
     };
   });
-  const secrets = (Object.keys(SECRET_SPECS) as SecretName[]).map(
-    (secret): ConfigRow => ({
-      name: `${secret}_ARN`,
-      cells: [
-        `${code(contextKey(`${secret}_ARN`))} (${code(`${secret}_ARN`)})`,
-        `an existing Secrets Manager secret for ${code(secret)}, used instead of creating one`,
-        'unset: created',
-      ],
-    }),
-  );
+  const secrets = (Object.keys(SECRET_SPECS) as SecretName[]).map((secret): ConfigRow => ({
+    name: `${secret}_ARN`,
+    cells: [
+      `${code(contextKey(`${secret}_ARN`))} (${code(`${secret}_ARN`)})`,
+      `an existing Secrets Manager secret for ${code(secret)}, used instead of creating one`,
+      'unset: created',
+    ],
+  }));
   return [...settings, ...secrets];
 }
 

@@ -470,7 +470,9 @@ export const VARIABLES = {
   DYNAMODB_ENDPOINT: variable('DynamoDB endpoint override: a local engine (never set in Lambda)', httpUrl, {
     whenUnset: "the region's AWS endpoint",
   }),
-  LINKS_TABLE: variable('name of the links table (set by the API stack)', tableName, { default: 'line-id-link-links' }),
+  LINKS_TABLE: variable('name of the links table (set by the API stack)', tableName, {
+    default: 'line-id-link-links',
+  }),
   SESSIONS_TABLE: variable('name of the web-login sessions table (set by the API stack)', tableName, {
     default: 'line-id-link-sessions',
   }),
@@ -480,7 +482,9 @@ export const VARIABLES = {
   ATTEMPTS_TABLE: variable('name of the attempt counters table (set by the API stack)', tableName, {
     default: 'line-id-link-attempts',
   }),
-  AUDIT_TABLE: variable('name of the audit trail table (set by the API stack)', tableName, { default: 'line-id-link-audit' }),
+  AUDIT_TABLE: variable('name of the audit trail table (set by the API stack)', tableName, {
+    default: 'line-id-link-audit',
+  }),
   MESSAGE_JOBS_TABLE: variable(
     'name of the message jobs table: `POST /admin/messages`, idempotency keys (set by the API stack)',
     tableName,
