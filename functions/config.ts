@@ -192,16 +192,12 @@ export function loadCorsOrigins(env: Env): string[] {
 
 // ------------------------------------------------------------------ member data (patterns 2 and 3)
 
-/** The factors a deployment requires when no `MEMBER_FACTORS` is set. */
-export const DEFAULT_MEMBER_FACTORS: readonly MemberFactor[] = ['birthDate', 'postalCode'];
-
 /**
- * `MEMBER_FACTORS`: the factors the user must type besides the member number (default
- * `birthDate,postalCode`). Used by both member-data routes and by the import (which requires
- * these columns).
+ * `MEMBER_FACTORS`: the factors the user must type besides the member number (its default is in
+ * the schema). Used by both member-data routes and by the import (which requires these columns).
  */
 export function loadMemberFactors(env: Env): MemberFactor[] {
-  return read(env, 'MEMBER_FACTORS') ?? [...DEFAULT_MEMBER_FACTORS];
+  return read(env, 'MEMBER_FACTORS');
 }
 
 /** Shortest pepper accepted when it is given directly (a Secrets Manager value is checked when read). */

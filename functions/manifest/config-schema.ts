@@ -165,9 +165,11 @@ export interface Variable<T> {
   readonly schema: z.ZodMiniType<T, string>;
   /** Applied at cold start when the variable is unset (synth passes only what is given). */
   readonly default?: string;
+  /** What happens when it is unset and has no default, for the README (`npm run docs:config`). */
+  readonly whenUnset?: string;
 }
 
-function variable<T, const O extends { default?: string } = Record<never, never>>(
+function variable<T, const O extends { default?: string; whenUnset?: string } = Record<never, never>>(
   description: string,
   schema: z.ZodMiniType<T, string>,
   options?: O,
@@ -192,21 +194,24 @@ const tableName = z
 export const VARIABLES = {
   // LINE
   LINE_CHANNEL_ID: variable(
-    'the LINE Login / LIFF / LINE MINI App channel IDs whose tokens are accepted, comma-separated (a MINI App has three)',
+    "comma-separated LINE Login / LIFF / LINE MINI App channel IDs whose tokens are accepted (a MINI App has three; a token's `aud` or `client_id` must be one)",
     list(digits, 'channel ID'),
   ),
-  LINE_LOGIN_CHANNEL_ID: variable(
-    'the web-login channel, one of LINE_CHANNEL_ID (default: the first)',
+  LINE_LOGIN_CHANNEL_ID: variable('the web-login channel, one of LINE_CHANNEL_ID', digits, {
+    whenUnset: 'the first of `LINE_CHANNEL_ID`',
+  }),
+  LINE_MESSAGING_CHANNEL_ID: variable(
+    'the Messaging API channel of the LINE Official Account: webhook signatures and channel access tokens',
     digits,
+    { whenUnset: 'no webhook and no messages' },
   ),
-  LINE_MESSAGING_CHANNEL_ID: variable('the Messaging API channel of the LINE Official Account', digits),
   LINE_UNFOLLOW_UNLINKS: variable(
-    'an unfollow (block) also removes the link (default false: keep it, friend false)',
+    'true: an unfollow (block) also removes the link; false: the link stays, with `friend: false`',
     bool,
     { default: 'false' },
   ),
   LINE_LINK_KEYWORDS: variable(
-    'comma-separated texts that make the bot send the linking URL (none: no keyword)',
+    'comma-separated chat texts that make the bot send the linking URL (`none`: no keyword)',
     refined((raw) => {
       const keywords = raw
         .split(',')
@@ -219,22 +224,28 @@ export const VARIABLES = {
   LINE_LINK_POSTBACK_DATA: variable(
     'comma-separated postback data values that make the bot send the linking URL',
     list(text, 'postback data value'),
+    { whenUnset: 'none' },
   ),
-  WEBHOOK_EVENT_TTL_SECONDS: variable('how long processed webhook event IDs are remembered', positiveInt, {
-    default: String(7 * 24 * 3600),
-  }),
+  WEBHOOK_EVENT_TTL_SECONDS: variable(
+    'seconds a processed `webhookEventId` is remembered; an event dated earlier than that is ignored and audited',
+    positiveInt,
+    {
+      default: String(7 * 24 * 3600),
+    },
+  ),
   WEBHOOK_CLOCK_SKEW_SECONDS: variable(
-    'how far in the future a webhook event may be dated (seconds after its receipt) before it is ignored',
+    'how far in the future a webhook event may be dated (seconds after its receipt) before it is ignored and audited',
     positiveInt,
     { default: '60' },
   ),
   LINE_BOT_USER_ID: variable(
-    "the bot's user ID (GET /v2/bot/info `userId`): webhook deliveries whose `destination` differs are ignored (unset: learned from LINE)",
+    "the bot's user ID (`userId` of GET /v2/bot/info): webhook deliveries whose `destination` differs are ignored",
     z.string().check(
       z.regex(/^U[0-9a-f]{32}$/, {
         error: (i) => `must be a LINE bot user ID (U + 32 hex digits), got "${String(i.input)}"`,
       }),
     ),
+    { whenUnset: 'learned from `GET /v2/bot/info`' },
   ),
   ACCOUNT_LINK_NONCE_TTL_SECONDS: variable(
     'lifetime of an account-link nonce in seconds (at most 3600)',
@@ -246,36 +257,45 @@ export const VARIABLES = {
     { default: '600' },
   ),
   // The verified-token cache (functions/adapters/line/cached-line-token-verifier.ts).
-  LINE_TOKEN_CACHE_SIZE: variable('verified LINE tokens kept per function instance', positiveInt, {
+  LINE_TOKEN_CACHE_SIZE: variable('verified LINE tokens kept per function instance (LRU)', positiveInt, {
     default: '1000',
   }),
   LINE_ID_TOKEN_CACHE_MAX_SECONDS: variable(
-    'longest a verified LINE ID token is reused, never past its exp (bounds a JWKS key removal)',
+    'longest a verified LINE ID token is reused, never past its `exp` (bounds a JWKS key removal)',
     positiveInt,
     { default: '300' },
   ),
   LINE_ACCESS_TOKEN_CACHE_SECONDS: variable(
-    'how long a verified LINE access token is reused, never past its expires_in (LINE can revoke access tokens)',
+    'how long a verified LINE access token is reused, never past its `expires_in` (LINE can revoke access tokens)',
     positiveInt,
     { default: '60' },
   ),
-  LINE_API_BASE: variable('LINE API origin', secureUrl, { default: 'https://api.line.me' }),
-  LINE_AUTH_BASE: variable('LINE authorization origin', secureUrl, { default: 'https://access.line.me' }),
+  LINE_API_BASE: variable(
+    'LINE API origin (token, verify, profile, certificates, Messaging API)',
+    secureUrl,
+    { default: 'https://api.line.me' },
+  ),
+  LINE_AUTH_BASE: variable('LINE authorization origin (the web login)', secureUrl, {
+    default: 'https://access.line.me',
+  }),
   // Compared verbatim with the token's `iss`, so not normalized.
   LINE_ISSUER: variable('expected `iss` of LINE ID tokens', secureUrlVerbatim, {
     default: 'https://access.line.me',
   }),
   // Company IdP (patterns oidc and web)
-  COMPANY_OIDC_ISSUER: variable('the company IdP issuer (patterns oidc and web)', secureUrlVerbatim),
-  COMPANY_OIDC_CLIENT_ID: variable('the client ID at the company IdP (patterns oidc and web)', text),
+  COMPANY_OIDC_ISSUER: variable(
+    'the company IdP issuer; its discovery document gives the JWKS and endpoints',
+    secureUrlVerbatim,
+  ),
+  COMPANY_OIDC_CLIENT_ID: variable("this service's client ID at the company IdP", text),
   COMPANY_ID_TOKEN_MAX_AGE_SECONDS: variable(
-    'POST /links: the oldest company sign-in (auth_time, else iat) accepted, in seconds; each company token links one LINE user',
+    '`POST /links`: the oldest company sign-in (`auth_time`, else `iat`) accepted, in seconds; each company token links one LINE user',
     positiveInt,
     { default: '600' },
   ),
   // Web flow
   PUBLIC_BASE_URL: variable(
-    "this API's public origin (default: the custom domain, else the API's own URL)",
+    "this API's public origin, optionally with a path; redirect URIs and the linking URL are built from it",
     z.pipe(
       secureUrl,
       refined((raw) => {
@@ -285,24 +305,32 @@ export const VARIABLES = {
           : raw;
       }),
     ),
+    { whenUnset: "set by the API stack: the custom domain, else the API's own URL" },
   ),
-  APP_RETURN_URLS: variable('allowed post-login return URLs (pattern web)', list(returnUrl, 'URL')),
+  APP_RETURN_URLS: variable(
+    'comma-separated allowlist of post-login return URLs (exact match; the first is the default)',
+    list(returnUrl, 'URL'),
+  ),
   LINE_BOT_PROMPT: variable(
-    'web login: offer to add the LINE Official Account',
+    'web login: offer to add the LINE Official Account as a friend (`normal` or `aggressive`)',
     oneOf(['normal', 'aggressive']),
   ),
-  LINE_PROMPT: variable('web login: always show the consent screen', oneOf(['consent'])),
+  LINE_PROMPT: variable("web login: `consent` always shows LINE's consent screen", oneOf(['consent'])),
   LINE_UI_LOCALES: variable(
-    'web login: space-separated language tags',
+    "web login: language(s) of LINE's screens, space-separated tags (`ja en-US`)",
     z.string().check(
       z.regex(LANGUAGE_TAGS, {
         error: (i) => `must be space-separated language tags (e.g. "ja en-US"), got "${String(i.input)}"`,
       }),
     ),
   ),
-  LINE_DISABLE_AUTO_LOGIN: variable('web login: never log in automatically', bool, { default: 'false' }),
+  LINE_DISABLE_AUTO_LOGIN: variable(
+    'web login: `true` never logs in automatically (sends `disable_auto_login=true`)',
+    bool,
+    { default: 'false' },
+  ),
   COMPANY_OIDC_SCOPES: variable(
-    'web flow: scopes asked of the company IdP (space-separated, with openid)',
+    'web flow: scopes asked of the company IdP, space-separated, including `openid`',
     refined((raw) => {
       const scopes = raw.split(/\s+/).filter(Boolean);
       return scopes.includes('openid') && scopes.every((s) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))
@@ -312,18 +340,25 @@ export const VARIABLES = {
     { default: 'openid' },
   ),
   COMPANY_OIDC_TOKEN_AUTH_METHOD: variable(
-    'web flow: client authentication at the company token endpoint',
+    'web flow: client authentication at the company token endpoint (`private_key_jwt`: a JWT signed with COMPANY_OIDC_PRIVATE_KEY, RFC 7523)',
     oneOf(['client_secret_basic', 'client_secret_post', 'private_key_jwt']),
     { default: 'client_secret_basic' },
   ),
   COMPANY_OIDC_MAX_AGE: variable(
-    'web flow: seconds a company sign-in may be old when linking (sent as max_age, auth_time checked)',
+    'web flow: seconds a company sign-in may be old when linking (sent as `max_age`, `auth_time` checked)',
     positiveInt,
+    { whenUnset: 'the IdP decides' },
   ),
-  CORS_ALLOWED_ORIGINS: variable('exact origins of the LIFF / web front end', list(origin, 'origin')),
+  CORS_ALLOWED_ORIGINS: variable(
+    'comma-separated exact origins of the LIFF / web front end',
+    list(origin, 'origin'),
+    {
+      whenUnset: 'no CORS',
+    },
+  ),
   // Member data (patterns api and record)
   MEMBER_FACTORS: variable(
-    `member factors users type, from ${MEMBER_FACTOR_NAMES.join(', ')} (patterns api and record)`,
+    `factors the user types besides the member number (and the CSV holds), from ${MEMBER_FACTOR_NAMES.join(', ')}`,
     refined((raw) => {
       const names = raw
         .split(',')
@@ -338,26 +373,43 @@ export const VARIABLES = {
       }
       return factors.length ? factors : new Problem('must list at least one factor');
     }),
+    { default: 'birthDate,postalCode' },
   ),
-  ATTEMPTS_PER_MEMBER: variable('guessing protection: failures per member per window', positiveInt, {
-    default: String(DEFAULT_ATTEMPT_LIMITS.perMember),
-  }),
-  ATTEMPTS_PER_LINE_USER: variable('guessing protection: failures per LINE user per window', positiveInt, {
-    default: String(DEFAULT_ATTEMPT_LIMITS.perLineUser),
-  }),
+  ATTEMPTS_PER_MEMBER: variable(
+    'guessing protection: failures per member per window before that member locks (429)',
+    positiveInt,
+    {
+      default: String(DEFAULT_ATTEMPT_LIMITS.perMember),
+    },
+  ),
+  ATTEMPTS_PER_LINE_USER: variable(
+    'guessing protection: failures per LINE user per window before that LINE user locks (429)',
+    positiveInt,
+    {
+      default: String(DEFAULT_ATTEMPT_LIMITS.perLineUser),
+    },
+  ),
   ATTEMPTS_GLOBAL: variable(
-    'guessing protection: failures in all per window before answers slow down and alert',
+    'guessing protection: failures service-wide per window above which failed answers are slowed down and alerted on; never a lock',
     positiveInt,
     {
       default: String(DEFAULT_ATTEMPT_LIMITS.global),
     },
   ),
-  ATTEMPTS_WINDOW_SECONDS: variable('guessing protection: window length in seconds', positiveInt, {
-    default: String(DEFAULT_ATTEMPT_LIMITS.windowSeconds),
-  }),
-  ATTEMPTS_PER_ADDRESS: variable('guessing protection: failures per client address per window', positiveInt, {
-    default: String(DEFAULT_ATTEMPT_LIMITS.perAddress),
-  }),
+  ATTEMPTS_WINDOW_SECONDS: variable(
+    "guessing protection: the counting window in seconds (and the first lock's length)",
+    positiveInt,
+    {
+      default: String(DEFAULT_ATTEMPT_LIMITS.windowSeconds),
+    },
+  ),
+  ATTEMPTS_PER_ADDRESS: variable(
+    'guessing protection: failures per client address per window before that address locks (429)',
+    positiveInt,
+    {
+      default: String(DEFAULT_ATTEMPT_LIMITS.perAddress),
+    },
+  ),
   ATTEMPTS_GLOBAL_SHARDS: variable(
     'guessing protection: DynamoDB items the service-wide failure count is spread over',
     positiveInt,
@@ -373,18 +425,24 @@ export const VARIABLES = {
     positiveInt,
     { default: String(DEFAULT_FAILURE_DEADLINE_MS) },
   ),
-  COMPANY_API_URL: variable('the company verification API (pattern api)', secureUrl),
-  COMPANY_API_AUTH: variable('how to authenticate to the company API', oneOf(['oauth', 'api-key']), {
-    default: 'oauth',
-  }),
+  COMPANY_API_URL: variable("the company's member verification endpoint (pattern api)", secureUrl),
+  COMPANY_API_AUTH: variable(
+    'how the service authenticates to the company API: `oauth` (client credentials) or `api-key`',
+    oneOf(['oauth', 'api-key']),
+    {
+      default: 'oauth',
+    },
+  ),
   COMPANY_API_TOKEN_URL: variable(
     'the OAuth token endpoint for the company API (COMPANY_API_AUTH=oauth)',
     secureUrl,
   ),
   COMPANY_API_CLIENT_ID: variable('the OAuth client ID for the company API (COMPANY_API_AUTH=oauth)', text),
-  COMPANY_API_SCOPE: variable('OAuth scope requested for the company API', text),
+  COMPANY_API_SCOPE: variable('OAuth scope requested for the company API (COMPANY_API_AUTH=oauth)', text, {
+    whenUnset: 'no scope',
+  }),
   COMPANY_API_KEY_HEADER: variable(
-    'header carrying the company API key',
+    'header carrying the company API key (COMPANY_API_AUTH=api-key)',
     refined((raw) => {
       const header = raw.toLowerCase();
       return /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(header) && header !== 'host' && header !== 'content-type'
@@ -402,31 +460,45 @@ export const VARIABLES = {
     default: '8',
   }),
   // Runtime
-  OUTBOUND_TIMEOUT_MS: variable('timeout of outbound calls in milliseconds', positiveInt, {
-    default: '3000',
+  OUTBOUND_TIMEOUT_MS: variable(
+    'timeout of every call to LINE, the company IdP and the company API, in milliseconds (message sends: MESSAGE_SEND_TIMEOUT_MS)',
+    positiveInt,
+    {
+      default: '3000',
+    },
+  ),
+  DYNAMODB_ENDPOINT: variable('DynamoDB endpoint override: a local engine (never set in Lambda)', httpUrl, {
+    whenUnset: "the region's AWS endpoint",
   }),
-  DYNAMODB_ENDPOINT: variable('DynamoDB endpoint override (a local engine)', httpUrl),
-  LINKS_TABLE: variable('name of the links table', tableName, { default: 'line-id-link-links' }),
-  SESSIONS_TABLE: variable('name of the web-login sessions table', tableName, {
+  LINKS_TABLE: variable('name of the links table (set by the API stack)', tableName, {
+    default: 'line-id-link-links',
+  }),
+  SESSIONS_TABLE: variable('name of the web-login sessions table (set by the API stack)', tableName, {
     default: 'line-id-link-sessions',
   }),
-  MEMBERS_TABLE: variable('name of the imported members table', tableName, {
+  MEMBERS_TABLE: variable('name of the imported members table (set by the API stack)', tableName, {
     default: 'line-id-link-members',
   }),
-  ATTEMPTS_TABLE: variable('name of the attempt counters table', tableName, {
+  ATTEMPTS_TABLE: variable('name of the attempt counters table (set by the API stack)', tableName, {
     default: 'line-id-link-attempts',
   }),
-  AUDIT_TABLE: variable('name of the audit trail table', tableName, { default: 'line-id-link-audit' }),
-  MESSAGE_JOBS_TABLE: variable('name of the message jobs table', tableName, {
-    default: 'line-id-link-message-jobs',
+  AUDIT_TABLE: variable('name of the audit trail table (set by the API stack)', tableName, {
+    default: 'line-id-link-audit',
   }),
-  MESSAGE_QUEUE_URL: variable(
-    'SQS queue of message-job batches (set by the API stack; unset: batches run in the API process)',
-    httpUrl,
+  MESSAGE_JOBS_TABLE: variable(
+    'name of the message jobs table: `POST /admin/messages`, idempotency keys (set by the API stack)',
+    tableName,
+    {
+      default: 'line-id-link-message-jobs',
+    },
   ),
+  MESSAGE_QUEUE_URL: variable('SQS queue of message-job batches (set by the API stack)', httpUrl, {
+    whenUnset: 'batches run in the API process',
+  }),
   WEBHOOK_QUEUE_URL: variable(
-    "SQS queue of the webhook's LINE work, replies and link tokens (set by the API stack; unset: done in the API process after the answer)",
+    "SQS queue of the webhook's LINE work, replies and link tokens (set by the API stack)",
     httpUrl,
+    { whenUnset: 'done in the API process after the answer' },
   ),
   LINK_EVENT_BUS_NAME: variable(
     'the EventBridge bus link events are published to (set by the API stack)',
@@ -435,15 +507,24 @@ export const VARIABLES = {
         error: (i) => `must be an EventBridge bus name, got "${String(i.input)}"`,
       }),
     ),
+    { whenUnset: 'none (the API stack sets it for the link stream function)' },
   ),
-  MESSAGE_SEND_TIMEOUT_MS: variable('timeout of one Messaging API send in milliseconds', positiveInt, {
-    default: '10000',
-  }),
-  MESSAGING_TABLE: variable('name of the Messaging API state table', tableName, {
-    default: 'line-id-link-messaging',
-  }),
+  MESSAGE_SEND_TIMEOUT_MS: variable(
+    'timeout of one Messaging API send (push, multicast) in milliseconds',
+    positiveInt,
+    {
+      default: '10000',
+    },
+  ),
+  MESSAGING_TABLE: variable(
+    'name of the Messaging API table: event claims, nonces, link tokens, friendships (set by the API stack)',
+    tableName,
+    {
+      default: 'line-id-link-messaging',
+    },
+  ),
   API_ROUTES: variable(
-    'the deployed routes, "METHOD /path" comma-separated (set by the API stack; all routes when unset)',
+    'the deployed routes, "METHOD /path" comma-separated (set by the API stack)',
     list(
       z.string().check(
         z.regex(/^(GET|POST|PUT|PATCH|DELETE) \/\S*$/, {
@@ -452,23 +533,27 @@ export const VARIABLES = {
       ),
       'route',
     ),
+    { whenUnset: 'all routes' },
   ),
-  AUDIT_RETENTION_DAYS: variable(
-    'days audit events are kept before DynamoDB TTL removes them (default: kept forever)',
-    positiveInt,
-  ),
+  AUDIT_RETENTION_DAYS: variable('days audit events are kept before DynamoDB TTL removes them', positiveInt, {
+    whenUnset: 'kept forever',
+  }),
   POWERTOOLS_TRACE_ENABLED: variable(
     'X-Ray tracing in Lambda (set by the API stack from TRACING_ENABLED)',
     bool,
     { default: 'true' },
   ),
   POWERTOOLS_SERVICE_NAME: variable('service name in logs and metrics', text, { default: 'line-id-link' }),
-  POWERTOOLS_METRICS_NAMESPACE: variable('CloudWatch namespace of the business metrics', text, {
-    default: 'LineIdLink',
-  }),
+  POWERTOOLS_METRICS_NAMESPACE: variable(
+    'CloudWatch namespace of the business metrics (set by the API stack from METRICS_NAMESPACE)',
+    text,
+    {
+      default: 'LineIdLink',
+    },
+  ),
   // Command lines
   EXPORT_BUCKET: variable(
-    'npm run export -- --s3: the bucket of the export (a stack output)',
+    '`npm run export -- --s3`: the bucket of the export (the `ExportBucketName` stack output)',
     z.string().check(
       z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
         error: (i) => `must be an S3 bucket name, got "${String(i.input)}"`,

@@ -36,6 +36,8 @@ export type LinkPattern = (typeof LINK_PATTERNS)[number];
 export interface Requirement {
   readonly patterns: readonly LinkPattern[];
   readonly when?: (value: (name: string) => string | undefined) => boolean;
+  /** `when` in words, for the README (`npm run docs:config`). */
+  readonly condition?: string;
 }
 
 /**
@@ -50,8 +52,16 @@ export const REQUIRED_WITH: Partial<Record<VariableName, Requirement>> = {
   COMPANY_API_URL: { patterns: ['api'] },
   // Its default serves local runs; a deployment says which one it uses.
   COMPANY_API_AUTH: { patterns: ['api'] },
-  COMPANY_API_TOKEN_URL: { patterns: ['api'], when: (value) => value('COMPANY_API_AUTH') === 'oauth' },
-  COMPANY_API_CLIENT_ID: { patterns: ['api'], when: (value) => value('COMPANY_API_AUTH') === 'oauth' },
+  COMPANY_API_TOKEN_URL: {
+    patterns: ['api'],
+    when: (value) => value('COMPANY_API_AUTH') === 'oauth',
+    condition: 'COMPANY_API_AUTH=oauth',
+  },
+  COMPANY_API_CLIENT_ID: {
+    patterns: ['api'],
+    when: (value) => value('COMPANY_API_AUTH') === 'oauth',
+    condition: 'COMPANY_API_AUTH=oauth',
+  },
   MEMBER_FACTORS: { patterns: ['api', 'record'] },
   LINE_MESSAGING_CHANNEL_ID: { patterns: ['account-link'] },
 };
