@@ -29,8 +29,10 @@ import { BOT_USER_ID, MESSAGING_CHANNEL_ID, MESSAGING_CHANNEL_SECRET } from './e
 import { startLocalServer, type LocalServer, type RequestLogEntry } from './local-server.js';
 import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 import { createDevRoutes, RESET_TABLES } from './dev-routes.js';
+import { createDemoRichMenus, startRichMenuStream } from './dev-rich-menus.js';
 import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 import type { DeployedApi } from './artifacts/deployed-api.js';
+import type { EventSourcePoller } from './artifacts/event-sources.js';
 import type { DeployedApp, DeployedFunction, LocalNaming } from './artifacts/types.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
@@ -110,6 +112,8 @@ export interface DevStack {
   deployed?: DeployedApi;
   /** The source mode's handlers (its composition root), as the API serves them; absent in the artifacts mode. */
   handlers?: SourceHandlers;
+  /** The source mode's reader of the links stream for the rich menus, when they are on (tests drain it). */
+  richMenuStream?: EventSourcePoller;
   close(): Promise<void>;
 }
 
@@ -183,6 +187,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       env.LINE_API_BASE = line.url;
       env.LINE_AUTH_BASE ??= line.url;
       env.LINE_ISSUER ??= line.issuer;
+      env.LINE_API_DATA_BASE ??= line.url;
+      // `npm run richmenu` finds the emulator through this file.
+      if (options.dataDir) await writeFile(join(options.dataDir, 'line-api-base'), line.url);
+      // Rich menus by link status: the demo's two menus, unless the settings name menus.
+      if (!env.RICH_MENU_LINKED_ID?.trim() && !env.RICH_MENU_UNLINKED_ID?.trim())
+        await createDemoRichMenus(env, line.url);
     }
 
     let company: CompanyIdpEmulator | undefined;
@@ -230,6 +240,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     let api: LocalServer;
     let deployed: DeployedApi | undefined;
     let handlers: SourceHandlers | undefined;
+    let richMenuStream: EventSourcePoller | undefined;
     if (!artifacts) {
       handlers = createSourceHandlers(env);
       api = await startLocalServer({
@@ -241,6 +252,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         corsOrigins: readConfig(env).corsOrigins,
         extra,
       });
+      // Rich menus by link status: the links table's stream runs `rich-menu-stream`, as in AWS.
+      if (env.RICH_MENU_LINKED_ID?.trim() || env.RICH_MENU_UNLINKED_ID?.trim()) {
+        const stream = await startRichMenuStream({ handlers, dynamoEndpoint, linksTable: names.links! });
+        stops.push(() => stream.close());
+        richMenuStream = stream;
+      }
     } else {
       // The synth bakes the public URL into the functions' environment: know the port first.
       const port = options.port || (await freePort());
@@ -313,6 +330,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       tableNames: names,
       deployed,
       handlers,
+      ...(richMenuStream ? { richMenuStream } : {}),
       close: async () => {
         for (const stop of stops.reverse()) await stop();
       },
