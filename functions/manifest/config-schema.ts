@@ -268,11 +268,9 @@ export const VARIABLES = {
   ),
   LINE_API_BASE: variable('LINE API origin', secureUrl, { default: 'https://api.line.me' }),
   LINE_AUTH_BASE: variable('LINE authorization origin', secureUrl, { default: 'https://access.line.me' }),
-  LINE_API_DATA_BASE: variable(
-    "LINE's data API origin (rich menu images; npm run richmenu)",
-    secureUrl,
-    { default: 'https://api-data.line.me' },
-  ),
+  LINE_API_DATA_BASE: variable("LINE's data API origin (rich menu images; npm run richmenu)", secureUrl, {
+    default: 'https://api-data.line.me',
+  }),
   // Compared verbatim with the token's `iss`, so not normalized.
   LINE_ISSUER: variable('expected `iss` of LINE ID tokens', secureUrlVerbatim, {
     default: 'https://access.line.me',

@@ -24,17 +24,25 @@ export const DEV_LINE_API_FILE = fileURLToPath(new URL('../../.data/line-api-bas
 
 function program(): Command {
   const command = new Command('npm run richmenu --')
-    .description('Rich menus by link status (README.md, "Rich menus"): create one, or bring every link in line.')
+    .description(
+      'Rich menus by link status (README.md, "Rich menus"): create one, or bring every link in line.',
+    )
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
   command
     .command('apply')
     .description(
-      'Create a rich menu from <folder>/richmenu.json (checked with LINE\'s validate endpoint) and its image <folder>/richmenu.png or .jpg; print its ID and the setting line',
+      "Create a rich menu from <folder>/richmenu.json (checked with LINE's validate endpoint) and its image <folder>/richmenu.png or .jpg; print its ID and the setting line",
     )
     .argument('<folder>', 'folder with richmenu.json and richmenu.png (or richmenu.jpg)')
-    .option('--as <status>', 'the setting it is for: linked or unlinked (default: the folder\'s name when it is one of them)')
-    .option('--default', "also make it the account's default rich menu (shown to users without a per-user menu)")
+    .option(
+      '--as <status>',
+      "the setting it is for: linked or unlinked (default: the folder's name when it is one of them)",
+    )
+    .option(
+      '--default',
+      "also make it the account's default rich menu (shown to users without a per-user menu)",
+    )
     .exitOverride();
   command
     .command('sync')
@@ -64,20 +72,37 @@ interface SyncOptions {
  */
 export async function runRichMenuCli(argv: string[], io: CliIo & { lineApiFile?: string }): Promise<number> {
   const command = program();
-  let action: { name: 'apply'; folder: string; as?: string; makeDefault: boolean } | { name: 'sync'; options: SyncOptions } | undefined;
-  command.commands.find((c) => c.name() === 'apply')!.action((folder: string, options: { as?: string; default?: boolean }) => {
-    action = { name: 'apply', folder, ...(options.as ? { as: options.as } : {}), makeDefault: options.default === true };
-  });
-  command.commands.find((c) => c.name() === 'sync')!.action((options: SyncOptions) => {
-    action = { name: 'sync', options };
-  });
+  let action:
+    | { name: 'apply'; folder: string; as?: string; makeDefault: boolean }
+    | { name: 'sync'; options: SyncOptions }
+    | undefined;
+  command.commands
+    .find((c) => c.name() === 'apply')!
+    .action((folder: string, options: { as?: string; default?: boolean }) => {
+      action = {
+        name: 'apply',
+        folder,
+        ...(options.as ? { as: options.as } : {}),
+        makeDefault: options.default === true,
+      };
+    });
+  command.commands
+    .find((c) => c.name() === 'sync')!
+    .action((options: SyncOptions) => {
+      action = { name: 'sync', options };
+    });
   try {
     command.parse(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') {
+      if (error.code === 'commander.helpDisplayed') {
         io.stdout.write(command.helpInformation());
         return 0;
+      }
+      // No command at all: commander's implicit help, a usage error here.
+      if (error.code === 'commander.help') {
+        io.stderr.write(`Name a command: apply or sync.\n${command.helpInformation()}`);
+        return 2;
       }
       io.stderr.write(`${error.message}\n${command.helpInformation()}`);
       return 2;
@@ -128,7 +153,9 @@ function lineClient(io: CliIo & { lineApiFile?: string }): LineRichMenuClient {
   }
   const channelId = read(env, 'LINE_MESSAGING_CHANNEL_ID');
   if (!channelId)
-    throw new CliError('Set LINE_MESSAGING_CHANNEL_ID and LINE_MESSAGING_CHANNEL_SECRET (or _ARN): rich menus belong to the Messaging API channel.');
+    throw new CliError(
+      'Set LINE_MESSAGING_CHANNEL_ID and LINE_MESSAGING_CHANNEL_SECRET (or _ARN): rich menus belong to the Messaging API channel.',
+    );
   const apiBase = read(env, 'LINE_API_BASE');
   const timeoutMs = read(env, 'OUTBOUND_TIMEOUT_MS');
   return new LineRichMenuClient({
@@ -144,7 +171,12 @@ function lineClient(io: CliIo & { lineApiFile?: string }): LineRichMenuClient {
 }
 
 /** `apply <folder>`. */
-async function apply(folder: string, as: string | undefined, makeDefault: boolean, io: CliIo & { lineApiFile?: string }): Promise<number> {
+async function apply(
+  folder: string,
+  as: string | undefined,
+  makeDefault: boolean,
+  io: CliIo & { lineApiFile?: string },
+): Promise<number> {
   const dir = resolve(folder);
   const status = as ?? (['linked', 'unlinked'].includes(basename(dir)) ? basename(dir) : undefined);
   if (status !== undefined && status !== 'linked' && status !== 'unlinked')

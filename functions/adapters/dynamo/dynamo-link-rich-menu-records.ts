@@ -57,7 +57,9 @@ export class DynamoLinkRichMenuRecords implements LinkRichMenuRecords {
 
   async record(links: readonly RichMenuLinkState[], richMenuId: string): Promise<void> {
     for (let i = 0; i < links.length; i += RECORD_CONCURRENCY) {
-      await Promise.all(links.slice(i, i + RECORD_CONCURRENCY).map((link) => this.recordOne(link, richMenuId)));
+      await Promise.all(
+        links.slice(i, i + RECORD_CONCURRENCY).map((link) => this.recordOne(link, richMenuId)),
+      );
     }
   }
 

@@ -75,7 +75,10 @@ export class LineRichMenuClient implements RichMenuApi {
         baseURL: dataBase.replace(/\/+$/, ''),
         channelAccessToken: await this.options.tokens.token(),
       });
-      return blob.setRichMenuImage(richMenuId, new Blob([new Uint8Array(image.bytes)], { type: image.contentType }));
+      return blob.setRichMenuImage(
+        richMenuId,
+        new Blob([new Uint8Array(image.bytes)], { type: image.contentType }),
+      );
     }, true);
   }
 

@@ -225,4 +225,11 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
   });
 }
 
-const BOT_ENDPOINTS: readonly BotEndpoint[] = ['linkToken', 'reply', 'push', 'multicast', 'botInfo', 'richMenu'];
+const BOT_ENDPOINTS: readonly BotEndpoint[] = [
+  'linkToken',
+  'reply',
+  'push',
+  'multicast',
+  'botInfo',
+  'richMenu',
+];

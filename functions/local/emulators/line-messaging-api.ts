@@ -276,8 +276,11 @@ export function registerMessagingApi(
     }),
   );
 
-  registerRichMenuApi(app, (handler) => bot('richMenu', handler), store.richMenus, (userId) =>
-    store.knows(userId),
+  registerRichMenuApi(
+    app,
+    (handler) => bot('richMenu', handler),
+    store.richMenus,
+    (userId) => store.knows(userId),
   );
 
   return { deauthorizations };

@@ -17,7 +17,14 @@
  * endpoint does: the case a real deployment meets when a user ID is wrong.
  */
 import { randomBytes } from 'node:crypto';
-import { headerValue, json, type AppRequest, type AppResponse, type Handler, type HttpApp } from './http-app.js';
+import {
+  headerValue,
+  json,
+  type AppRequest,
+  type AppResponse,
+  type Handler,
+  type HttpApp,
+} from './http-app.js';
 import { isRecord, USER_ID, type ErrorDetail } from './line-message-validation.js';
 
 /** A rich menu as LINE stores it. */
@@ -63,14 +70,17 @@ export function checkRichMenu(body: unknown): ErrorDetail[] {
   } else {
     if (size.width < 800 || size.width > 2500)
       details.push({ property: 'size.width', message: 'must be between 800 and 2500' });
-    if (size.height < 250) details.push({ property: 'size.height', message: 'must be greater than or equal to 250' });
+    if (size.height < 250)
+      details.push({ property: 'size.height', message: 'must be greater than or equal to 250' });
     if (size.width / size.height < 1.45)
       details.push({ property: 'size', message: 'aspect ratio (width / height) must be 1.45 or more' });
   }
-  if (typeof body.selected !== 'boolean') details.push({ property: 'selected', message: 'must be specified' });
+  if (typeof body.selected !== 'boolean')
+    details.push({ property: 'selected', message: 'must be specified' });
   if (typeof body.name !== 'string' || body.name === '')
     details.push({ property: 'name', message: 'must be specified' });
-  else if ([...body.name].length > 300) details.push({ property: 'name', message: 'size must be between 0 and 300' });
+  else if ([...body.name].length > 300)
+    details.push({ property: 'name', message: 'size must be between 0 and 300' });
   if (typeof body.chatBarText !== 'string' || body.chatBarText === '')
     details.push({ property: 'chatBarText', message: 'must be specified' });
   else if ([...body.chatBarText].length > 14)
@@ -103,7 +113,10 @@ export function checkRichMenu(body: unknown): ErrorDetail[] {
       details.push({ property: `${at}.action.data`, message: 'must be specified' });
     } else if (action.type === 'message' && (typeof action.text !== 'string' || action.text === '')) {
       details.push({ property: `${at}.action.text`, message: 'must be specified' });
-    } else if (action.type === 'uri' && (typeof action.uri !== 'string' || !/^(https?|line|tel):/.test(action.uri))) {
+    } else if (
+      action.type === 'uri' &&
+      (typeof action.uri !== 'string' || !/^(https?|line|tel):/.test(action.uri))
+    ) {
       details.push({ property: `${at}.action.uri`, message: 'must be a valid URI' });
     } else if (!['postback', 'message', 'uri', 'datetimepicker', 'richmenuswitch'].includes(action.type)) {
       details.push({ property: `${at}.action.type`, message: 'is not a supported action type' });
@@ -116,7 +129,11 @@ export function checkRichMenu(body: unknown): ErrorDetail[] {
 /** Width and height of a PNG (IHDR) or JPEG (first SOFn marker); undefined when neither. */
 export function imageSize(bytes: Buffer, type: string): { width: number; height: number } | undefined {
   if (type === 'image/png') {
-    if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.toString('latin1', 12, 16) !== 'IHDR')
+    if (
+      bytes.length < 24 ||
+      bytes.readUInt32BE(0) !== 0x89504e47 ||
+      bytes.toString('latin1', 12, 16) !== 'IHDR'
+    )
       return undefined;
     return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
   }
@@ -150,7 +167,8 @@ export function registerRichMenuApi(
 ): void {
   const menuOf = (req: AppRequest) => state.menus.get(req.params.richMenuId ?? '');
   const userProblem = (userId: string): AppResponse | undefined => {
-    if (!USER_ID.test(userId)) return json(400, { message: "The value for the 'userId' parameter is invalid" });
+    if (!USER_ID.test(userId))
+      return json(400, { message: "The value for the 'userId' parameter is invalid" });
     if (!isKnownUser(userId))
       return json(400, { message: 'The user has not added the LINE Official Account as a friend' });
     return undefined;
@@ -254,7 +272,8 @@ export function registerRichMenuApi(
       if (!size) return json(400, { message: 'The image cannot be read as ' + type });
       if (size.width < 800 || size.width > 2500 || size.height < 250 || size.width / size.height < 1.45)
         return json(400, {
-          message: 'The image must be 800 to 2500 pixels wide, 250 or more high, with a width / height of 1.45 or more',
+          message:
+            'The image must be 800 to 2500 pixels wide, 250 or more high, with a width / height of 1.45 or more',
         });
       if (menu.image) return json(400, { message: 'An image has already been uploaded to the richmenu' });
       menu.image = { bytes: Buffer.from(req.bytes), contentType: type };
@@ -272,7 +291,11 @@ export function registerRichMenuApi(
   // The default menu; registered before the per-user routes, whose `:userId` would match `all`.
   app.get(
     '/v2/bot/user/all/richmenu',
-    bot(() => (state.defaultId ? json(200, { richMenuId: state.defaultId }) : json(404, { message: 'no default richmenu' }))),
+    bot(() =>
+      state.defaultId
+        ? json(200, { richMenuId: state.defaultId })
+        : json(404, { message: 'no default richmenu' }),
+    ),
   );
   app.post(
     '/v2/bot/user/all/richmenu/:richMenuId',
@@ -330,6 +353,12 @@ export function registerRichMenuApi(
 
 /** A menu as LINE returns it (without the image). */
 function publicMenu(menu: StoredRichMenu) {
-  const { image: _image, ...rest } = menu;
-  return rest;
+  return {
+    richMenuId: menu.richMenuId,
+    size: menu.size,
+    selected: menu.selected,
+    name: menu.name,
+    chatBarText: menu.chatBarText,
+    areas: menu.areas,
+  };
 }

@@ -39,7 +39,10 @@ function fakeRecords() {
   return { records, recorded };
 }
 
-function setup(settings: { linkedId?: string; unlinkedId?: string }, answers?: Parameters<typeof fakeLine>[0]) {
+function setup(
+  settings: { linkedId?: string; unlinkedId?: string },
+  answers?: Parameters<typeof fakeLine>[0],
+) {
   const line = fakeLine(answers);
   const audit = new InMemoryAuditLog();
   const { records, recorded } = fakeRecords();
@@ -50,7 +53,13 @@ function setup(settings: { linkedId?: string; unlinkedId?: string }, answers?: P
     clock: frozenClock(),
     records,
     settings,
-    retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, sleep: async (ms: number) => void sleeps.push(ms), random: () => 1 },
+    retry: {
+      attempts: 3,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      sleep: async (ms: number) => void sleeps.push(ms),
+      random: () => 1,
+    },
   };
   return { ports, calls: line.calls, audit, recorded, sleeps };
 }
@@ -65,7 +74,13 @@ describe('switchRichMenu', () => {
     expect(t.calls).toEqual([`link U1 ${LINKED}`]);
     expect(t.recorded).toEqual([{ links: [{ lineUserId: 'U1', companyUserId: 'M1' }], menu: LINKED }]);
     expect(t.audit.events).toEqual([
-      { type: 'rich-menu', at: '2026-11-22T09:00:00.000Z', lineUserId: 'U1', companyUserId: 'M1', code: 'rich-menu-linked' },
+      {
+        type: 'rich-menu',
+        at: '2026-11-22T09:00:00.000Z',
+        lineUserId: 'U1',
+        companyUserId: 'M1',
+        code: 'rich-menu-linked',
+      },
     ]);
   });
 
@@ -94,9 +109,9 @@ describe('switchRichMenu', () => {
     const off = setup({});
     await expect(switchRichMenu(created, off.ports)).resolves.toBe('none');
     const on = setup({ linkedId: LINKED });
-    await expect(
-      switchRichMenu({ ...created, type: 'link.reachability-changed' }, on.ports),
-    ).resolves.toBe('none');
+    await expect(switchRichMenu({ ...created, type: 'link.reachability-changed' }, on.ports)).resolves.toBe(
+      'none',
+    );
     expect([...off.calls, ...on.calls]).toEqual([]);
     expect([...off.audit.events, ...on.audit.events]).toEqual([]);
   });
@@ -135,17 +150,26 @@ describe('withLineRetries', () => {
           calls++;
           throw new UpstreamError('line', 'unavailable');
         },
-        { attempts: 5, baseDelayMs: 300, maxDelayMs: 1000, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
+        {
+          attempts: 5,
+          baseDelayMs: 300,
+          maxDelayMs: 1000,
+          sleep: async (ms) => void sleeps.push(ms),
+          random: () => 0.5,
+        },
       ),
     ).rejects.toBeInstanceOf(UpstreamError);
     expect(calls).toBe(5);
     expect(sleeps).toEqual([150, 300, 500, 500]);
     calls = 0;
     await expect(
-      withLineRetries(async () => {
-        calls++;
-        throw new Error('boom');
-      }, { attempts: 5, baseDelayMs: 1, maxDelayMs: 1 }),
+      withLineRetries(
+        async () => {
+          calls++;
+          throw new Error('boom');
+        },
+        { attempts: 5, baseDelayMs: 1, maxDelayMs: 1 },
+      ),
     ).rejects.toThrow('boom');
     expect(calls).toBe(1);
   });
