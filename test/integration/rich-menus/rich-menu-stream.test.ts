@@ -72,7 +72,7 @@ async function link(label: string, options: { follow?: boolean } = {}) {
 async function richMenuCodes(lineUserId: string) {
   return (await stack.scan('audit'))
     .filter((i) => s(i, 'pk') === `LINE#${lineUserId}` && s(i, 'type') === 'rich-menu')
-    .sort((a, b) => s(a, 'sk').localeCompare(s(b, 'sk')))
+    .sort((a, b) => (s(a, 'sk') ?? '').localeCompare(s(b, 'sk') ?? ''))
     .map((i) => s(i, 'code'));
 }
 
