@@ -70,6 +70,10 @@ export async function startRichMenuStream(options: {
     eventSourceArn: `arn:aws:dynamodb:${region}:000000000000:table/${options.linksTable}/stream/local`,
     region,
     maxRetries: 10,
+    onDiscard: (batch) =>
+      console.error(
+        `rich-menu-stream: ${batch.records} record(s) of the links stream discarded after ${batch.attempts} attempts (${batch.reason})`,
+      ),
     target: {
       invoke: async (event) => ({
         ok: true,
