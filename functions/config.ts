@@ -546,6 +546,29 @@ export function loadWebhookQueueUrl(env: Env): string | undefined {
   return read(env, 'WEBHOOK_QUEUE_URL') || undefined;
 }
 
+// ------------------------------------------------------------------ rich menus by link status
+
+/** The rich menus switched per user when a link is made or removed (README.md, "Rich menus"). */
+export interface RichMenuConfig {
+  /** RICH_MENU_LINKED_ID: the menu of linked users (unset: their per-user menu is removed). */
+  linkedId?: string;
+  /** RICH_MENU_UNLINKED_ID: the menu of users whose link was removed (unset: likewise removed). */
+  unlinkedId?: string;
+  /** LINE_API_DATA_BASE: the data API's origin, where rich menu images are uploaded. */
+  dataBase: string;
+}
+
+/** `RICH_MENU_LINKED_ID`, `RICH_MENU_UNLINKED_ID` (neither: no switching) and `LINE_API_DATA_BASE`. */
+export function loadRichMenuConfig(env: Env): RichMenuConfig {
+  const linkedId = read(env, 'RICH_MENU_LINKED_ID');
+  const unlinkedId = read(env, 'RICH_MENU_UNLINKED_ID');
+  return {
+    ...(linkedId ? { linkedId } : {}),
+    ...(unlinkedId ? { unlinkedId } : {}),
+    dataBase: read(env, 'LINE_API_DATA_BASE'),
+  };
+}
+
 // ------------------------------------------------------------------ messages to members
 
 /** Sending messages: the job queue (unset locally: batches run in the API process) and the send timeout. */
@@ -591,6 +614,7 @@ export interface Config {
   readonly webhookQueueUrl: string | undefined;
   readonly messageSend: MessageSendConfig;
   readonly linkEventBusName: string;
+  readonly richMenus: RichMenuConfig;
   readonly dynamo: DynamoConfig;
   /** Every table's name (each has a local default). */
   readonly tables: Readonly<Record<TableKey, string>>;
@@ -625,6 +649,7 @@ const GROUPS: { readonly [K in keyof Config]: (env: Env) => Config[K] } = {
   webhookQueueUrl: loadWebhookQueueUrl,
   messageSend: loadMessageSendConfig,
   linkEventBusName: loadLinkEventBusName,
+  richMenus: loadRichMenuConfig,
   dynamo: loadDynamoConfig,
   tables: (env) =>
     Object.fromEntries(

@@ -21,6 +21,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
 import {
   LINKS_STREAM,
+  RICH_MENU_STREAM,
   MEMBER_IMPORT,
   MESSAGE_WORKER,
   WEBHOOK_WORKER,
@@ -29,6 +30,7 @@ import type { RouteDefinition } from '../functions/manifest/routes.js';
 import { FunctionWiring } from './function-wiring.js';
 import { FunctionLogGroups } from './constructs/function-log-groups.js';
 import { LinkEvents } from './constructs/link-events.js';
+import { RichMenuSwitch } from './constructs/rich-menu-switch.js';
 import { MemberImport } from './constructs/member-import.js';
 import { MessageJobs } from './constructs/message-jobs.js';
 import { Operations } from './constructs/operations.js';
@@ -172,6 +174,16 @@ export class ApiStack extends Stack {
     });
     this.addFunction('LinksStream', linkEvents.function);
 
+    // Rich menus by link status: a second reader of the links table's stream.
+    let richMenus: RichMenuSwitch | undefined;
+    if (plan.events.includes(RICH_MENU_STREAM)) {
+      richMenus = new RichMenuSwitch(this, 'RichMenus', {
+        functions,
+        linksTable: stateful.tables[RICH_MENU_STREAM.trigger.table],
+      });
+      this.addFunction('RichMenuStream', richMenus.function);
+    }
+
     let memberImport: MemberImport | undefined;
     if (plan.events.includes(MEMBER_IMPORT)) {
       memberImport = new MemberImport(this, 'MemberImport', { functions });
@@ -192,6 +204,7 @@ export class ApiStack extends Stack {
         ...(webhookWork ? [{ name: 'WebhookWork', queue: webhookWork.deadLetterQueue }] : []),
         ...(messageJobs ? [{ name: 'MessagesBatch', queue: messageJobs.deadLetterQueue }] : []),
         { name: 'LinksStream', queue: linkEvents.failureQueue },
+        ...(richMenus ? [{ name: 'RichMenuStream', queue: richMenus.failureQueue }] : []),
       ],
       metricsNamespace: settings.metricsNamespace,
       serviceName: settings.serviceName,

@@ -47,6 +47,11 @@ export const SECTIONS: readonly Section[] = [
       '**Messaging API: webhook, messages and pattern `account-link`** ([deploy](docs/deploy.md#connect-the-line-official-account-pattern-account-link); [how each event is applied exactly once](docs/webhook.md))',
     groups: ['messaging', 'account-link'],
   },
+  {
+    id: 'rich-menu',
+    title: '**Rich menus by link status** ([below](#rich-menus-by-link-status))',
+    groups: ['rich-menu'],
+  },
   { id: 'runtime', title: '**Every function, tables, operations and command lines**', groups: [] },
 ];
 
@@ -55,6 +60,7 @@ const PLACED: Partial<Record<VariableName, string>> = {
   LINE_MESSAGING_CHANNEL_ID: 'messaging',
   MEMBERS_IMPORT_DELETE_MISSING: 'member-data',
   MEMBERS_IMPORT_CONCURRENCY: 'member-data',
+  LINE_API_DATA_BASE: 'rich-menu',
 };
 
 /** The section of each secret (a secret not listed goes to the last section). */

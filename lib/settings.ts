@@ -51,7 +51,9 @@ export const SETTINGS_GROUPS: Record<
   {
     /** `always`, the patterns that enable it, or those patterns or a variable being set. */
     enabledBy:
-      readonly LinkPattern[] | 'always' | { patterns: readonly LinkPattern[]; orWhenSet: VariableName };
+      | readonly LinkPattern[]
+      | 'always'
+      | { patterns: readonly LinkPattern[]; orWhenSet: VariableName | readonly VariableName[] };
     variables: readonly string[];
   }
 > = {
@@ -119,6 +121,12 @@ export const SETTINGS_GROUPS: Record<
       'LINE_BOT_USER_ID',
       'ACCOUNT_LINK_NONCE_TTL_SECONDS',
     ],
+  },
+  // Rich menus switched per user by link status (the `rich-menu-stream` function): deployed when
+  // either menu is named.
+  'rich-menu': {
+    enabledBy: { patterns: [], orWhenSet: ['RICH_MENU_LINKED_ID', 'RICH_MENU_UNLINKED_ID'] },
+    variables: ['RICH_MENU_LINKED_ID', 'RICH_MENU_UNLINKED_ID'],
   },
   // Pattern 4's linking URL (LINE's account-link flow; the webhook consumes the nonces).
   'account-link': { enabledBy: ['account-link'], variables: ['ACCOUNT_LINK_NONCE_TTL_SECONDS'] },
@@ -353,8 +361,14 @@ export function groupEnabled(settings: Pick<Settings, 'patterns' | 'values'>, gr
   const { enabledBy } = SETTINGS_GROUPS[group];
   if (enabledBy === 'always') return true;
   if (Array.isArray(enabledBy)) return enabledBy.some((p) => settings.patterns.has(p));
-  const { patterns, orWhenSet } = enabledBy as { patterns: readonly LinkPattern[]; orWhenSet: VariableName };
-  return patterns.some((p) => settings.patterns.has(p)) || Boolean(settings.values[orWhenSet]);
+  const { patterns, orWhenSet } = enabledBy as {
+    patterns: readonly LinkPattern[];
+    orWhenSet: VariableName | readonly VariableName[];
+  };
+  const variables: readonly VariableName[] = typeof orWhenSet === 'string' ? [orWhenSet] : orWhenSet;
+  return (
+    patterns.some((p) => settings.patterns.has(p)) || variables.some((name) => Boolean(settings.values[name]))
+  );
 }
 
 /** Is a function (a route or an event function) deployed? Only when every settings group it needs is enabled. */

@@ -12,6 +12,7 @@ import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamo/dynamo-idempotency-store.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
+import { DynamoLinkRichMenuRecords } from '../adapters/dynamo/dynamo-link-rich-menu-records.js';
 import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
 import { DynamoMessageJobStore } from '../adapters/dynamo/dynamo-message-job-store.js';
@@ -29,6 +30,7 @@ import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.
 import { LineFriendshipClient } from '../adapters/line/line-friendship-client.js';
 import { LineMessagingClient } from '../adapters/line/line-messaging-client.js';
 import { LineMulticastClient } from '../adapters/line/line-multicast-client.js';
+import { LineRichMenuClient } from '../adapters/line/line-rich-menu-client.js';
 import { LinePlatformClient } from '../adapters/line/line-platform-client.js';
 import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import { InProcessJobQueue, SqsJobQueue } from '../adapters/queue/job-queues.js';
@@ -468,4 +470,21 @@ export const messageQueue = /* @__PURE__ */ perWiring((w): JobQueue => {
 /** Idempotency keys of `POST /admin/messages`, beside the jobs they start (one transaction writes both). */
 export const messageIdempotency = /* @__PURE__ */ perWiring(
   (w) => new DynamoIdempotencyStore(documentClient(w), w.config.tables.jobs),
+);
+
+// ------------------------------------------------------------------ rich menus by link status
+
+/** Per-user rich menus at LINE (the Messaging API channel's tokens). */
+export const richMenuClient = /* @__PURE__ */ perWiring(
+  (w) =>
+    new LineRichMenuClient({
+      tokens: messagingChannelTokens(w),
+      dataBase: w.config.richMenus.dataBase,
+      timeoutMs: w.config.lineApi.timeoutMs,
+    }),
+);
+
+/** The menu each link was brought to, on the link's LINE side. */
+export const linkRichMenuRecords = /* @__PURE__ */ perWiring(
+  (w) => new DynamoLinkRichMenuRecords(documentClient(w), w.config.tables.links),
 );

@@ -31,8 +31,10 @@ import type { GatewayLogEntry } from './api-gateway-adapter.js';
 import { errorFields } from '../observability/error-fields.js';
 import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 import { createDevRoutes, RESET_TABLES } from './dev-routes.js';
+import { createDemoRichMenus, startRichMenuStream } from './dev-rich-menus.js';
 import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 import type { DeployedApi } from './artifacts/deployed-api.js';
+import type { EventSourcePoller } from './artifacts/event-sources.js';
 import type { DeployedApp, DeployedFunction, LocalNaming } from './artifacts/types.js';
 
 /** Settings the local stack uses when the variable is not set: safe, obviously fake values. */
@@ -117,6 +119,8 @@ export interface DevStack {
   deployed?: DeployedApi;
   /** The source mode's handlers (its composition root), as the API serves them; absent in the artifacts mode. */
   handlers?: SourceHandlers;
+  /** The source mode's reader of the links stream for the rich menus, when they are on (tests drain it). */
+  richMenuStream?: EventSourcePoller;
   close(): Promise<void>;
 }
 
@@ -190,6 +194,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       env.LINE_API_BASE = line.url;
       env.LINE_AUTH_BASE ??= line.url;
       env.LINE_ISSUER ??= line.issuer;
+      env.LINE_API_DATA_BASE ??= line.url;
+      // `npm run richmenu` finds the emulator through this file.
+      if (options.dataDir) await writeFile(join(options.dataDir, 'line-api-base'), line.url);
+      // Rich menus by link status: the demo's two menus, unless the settings name menus.
+      if (!env.RICH_MENU_LINKED_ID?.trim() && !env.RICH_MENU_UNLINKED_ID?.trim())
+        await createDemoRichMenus(env, line.url);
     }
 
     let company: CompanyIdpEmulator | undefined;
@@ -237,6 +247,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     let api: LocalServer;
     let deployed: DeployedApi | undefined;
     let handlers: SourceHandlers | undefined;
+    let richMenuStream: EventSourcePoller | undefined;
     if (!artifacts) {
       const logOutput = options.logOutput;
       handlers = createSourceHandlers(env, { logOutput });
@@ -250,6 +261,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         corsOrigins: readConfig(env).corsOrigins,
         extra,
       });
+      // Rich menus by link status: the links table's stream runs `rich-menu-stream`, as in AWS.
+      if (env.RICH_MENU_LINKED_ID?.trim() || env.RICH_MENU_UNLINKED_ID?.trim()) {
+        const stream = await startRichMenuStream({ handlers, dynamoEndpoint, linksTable: names.links! });
+        stops.push(() => stream.close());
+        richMenuStream = stream;
+      }
     } else {
       // The synth bakes the public URL into the functions' environment: know the port first.
       const port = options.port || (await freePort());
@@ -322,6 +339,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       tableNames: names,
       deployed,
       handlers,
+      ...(richMenuStream ? { richMenuStream } : {}),
       close: async () => {
         for (const stop of stops.reverse()) await stop();
       },

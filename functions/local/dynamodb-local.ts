@@ -4,9 +4,11 @@ import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type CreateTableCommandInput,
@@ -143,10 +145,29 @@ export async function ensureTables(client: DynamoDBClient, names: Record<TableKe
         AttributeDefinitions: [...attributes.values()],
         KeySchema: keySchema,
         ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
+        ...(def.stream
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const } }
+          : {}),
       },
       def.ttlAttribute,
     );
+    if (def.stream) await enableStream(client, names[key]);
   }
+}
+
+/**
+ * Turns on a table's NEW_AND_OLD_IMAGES stream unless it has one: a table created by an earlier
+ * version of the dev stack (kept in the data folder) gets the stream its readers need.
+ */
+async function enableStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
 }
 
 /**

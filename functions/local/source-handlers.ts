@@ -23,6 +23,7 @@ import { linksPost } from '../composition/handlers/links-post.js';
 import { linksStream } from '../composition/handlers/links-stream.js';
 import { membersImportS3 } from '../composition/handlers/members-import-s3.js';
 import { messagesBatchSqs } from '../composition/handlers/messages-batch-sqs.js';
+import { richMenuStream } from '../composition/handlers/rich-menu-stream.js';
 import { webhookLinePost } from '../composition/handlers/webhook-line-post.js';
 import { webhookWorkSqs } from '../composition/handlers/webhook-work-sqs.js';
 import { createWiring, type Wiring } from '../composition/wiring.js';
@@ -57,6 +58,7 @@ const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
   'links-stream': linksStream,
   'members-import-s3': membersImportS3,
   'messages-batch-sqs': messagesBatchSqs,
+  'rich-menu-stream': richMenuStream,
   'webhook-line-post': webhookLinePost,
   'webhook-work-sqs': webhookWorkSqs,
 };

@@ -43,6 +43,7 @@ const EVENT_TYPES: Record<AuditEventType, true> = {
   unfollow: true,
   deauthorize: true,
   'event-ignored': true,
+  'rich-menu': true,
 };
 const ADMIN_ACTION_NAMES: Record<AdminAuditEvent['action'], true> = {
   lookup: true,
@@ -66,7 +67,8 @@ export const LINK_EVENT_FIELDS = {
   consentVersion: { kind: 'S', about: 'consent / policy version sent by the front end' },
   code: {
     kind: 'S',
-    about: 'error code of a conflict or lockout, outcome of a deauthorize, reason of an ignored event',
+    about:
+      'error code of a conflict or lockout, outcome of a deauthorize or a rich menu switch, reason of an ignored event',
   },
   webhookEventId: { kind: 'S', about: "LINE's ID of an ignored webhook event" },
 } as const satisfies FieldsOf<AuditEvent>;

@@ -191,6 +191,13 @@ const tableName = z
   .string()
   .check(z.regex(TABLE_NAME, { error: (i) => `must be a DynamoDB table name, got "${String(i.input)}"` }));
 
+/** A rich menu ID as LINE issues it (`richmenu-` and 32 hex digits). */
+const richMenuId = z.string().check(
+  z.regex(/^richmenu-[0-9a-f]{32}$/, {
+    error: (i) => `must be a rich menu ID (richmenu- and 32 hex digits), got "${String(i.input)}"`,
+  }),
+);
+
 export const VARIABLES = {
   // LINE
   LINE_CHANNEL_ID: variable(
@@ -278,10 +285,25 @@ export const VARIABLES = {
   LINE_AUTH_BASE: variable('LINE authorization origin (the web login)', secureUrl, {
     default: 'https://access.line.me',
   }),
+  LINE_API_DATA_BASE: variable(
+    "LINE's data API origin, where `npm run richmenu -- apply` uploads menu images",
+    secureUrl,
+    {
+      default: 'https://api-data.line.me',
+    },
+  ),
   // Compared verbatim with the token's `iss`, so not normalized.
   LINE_ISSUER: variable('expected `iss` of LINE ID tokens', secureUrlVerbatim, {
     default: 'https://access.line.me',
   }),
+  RICH_MENU_LINKED_ID: variable('the rich menu linked to a LINE user when a link is made', richMenuId, {
+    whenUnset: 'the per-user menu is removed, so the default shows (`npm start`: a demo menu)',
+  }),
+  RICH_MENU_UNLINKED_ID: variable(
+    'the rich menu linked to a LINE user when a link is removed; with neither menu set, menus are never switched',
+    richMenuId,
+    { whenUnset: 'the per-user menu is removed, so the default shows (`npm start`: a demo menu)' },
+  ),
   // Company IdP (patterns oidc and web)
   COMPANY_OIDC_ISSUER: variable(
     'the company IdP issuer; its discovery document gives the JWKS and endpoints',

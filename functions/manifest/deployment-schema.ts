@@ -212,4 +212,10 @@ export const DEPLOYMENT_CROSS_CHECKS: ReadonlyArray<
       ? 'LINK_PATTERNS account-link needs web too: its linking URL runs the company sign-in of the web flow.'
       : undefined;
   },
+  (value) =>
+    (value('RICH_MENU_LINKED_ID') || value('RICH_MENU_UNLINKED_ID')) &&
+    !value('LINE_MESSAGING_CHANNEL_ID') &&
+    !(value('LINK_PATTERNS') ?? '').split(',').includes('account-link')
+      ? 'RICH_MENU_LINKED_ID / RICH_MENU_UNLINKED_ID need the Messaging API channel: set LINE_MESSAGING_CHANNEL_ID too.'
+      : undefined,
 ];

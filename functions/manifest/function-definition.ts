@@ -91,6 +91,7 @@ export interface FunctionDefinition {
     | 'audit'
     | 'messaging'
     | 'account-link'
+    | 'rich-menu'
   >;
   /**
    * Single variables besides the groups': deployment settings, or values the CDK app computes

@@ -71,6 +71,25 @@ export const LINKS_STREAM = {
   sizing: { memoryMb: 256, timeoutSeconds: 20 },
 } as const satisfies EventFunctionDefinition;
 
+/**
+ * Rich menus by link status: the links table's stream → LINE's per-user rich menus, after each
+ * link is committed. Deployed when RICH_MENU_LINKED_ID or RICH_MENU_UNLINKED_ID is set.
+ */
+export const RICH_MENU_STREAM = {
+  handler: 'rich-menu-stream',
+  description: 'rich menus by link status',
+  trigger: { kind: 'dynamodb-stream', table: 'links' },
+  tables: [
+    // Records the menu a new link was brought to (conditional Update of its LINE side).
+    { table: 'links', actions: ['UpdateItem'] },
+    { table: 'audit', actions: ['PutItem'] },
+  ],
+  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+  settings: ['messaging', 'rich-menu', 'audit'],
+  // A channel access token, then per record one LINE call with bounded retries (back-off ≤ 4 s).
+  sizing: { memoryMb: 256, timeoutSeconds: 60 },
+} as const satisfies EventFunctionDefinition;
+
 /** Upload keys of the member import: only these start an import. */
 const IMPORT_UPLOADS = { prefix: 'incoming/', suffix: '.csv' } as const;
 
@@ -96,6 +115,7 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDefinition[] = [
   WEBHOOK_WORKER,
   LINKS_STREAM,
   MEMBER_IMPORT,
+  RICH_MENU_STREAM,
 ];
 
 /** Every function of the service: the HTTP routes, the fallback and the event functions. */

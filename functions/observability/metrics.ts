@@ -41,7 +41,13 @@ export type BusinessMetric =
   // stream records that can never be read (skipped), message job batches that failed (retried).
   | 'LinkEventsNotPublished'
   | 'LinkStreamRecordsSkipped'
-  | 'MessageBatchFailures';
+  | 'MessageBatchFailures'
+  // The rich menu stream function: menus switched, switches LINE refused for good (audited),
+  // switches retried (their batch is retried from them), records that can never be read.
+  | 'RichMenusSwitched'
+  | 'RichMenuSwitchesRefused'
+  | 'RichMenuSwitchesRetried'
+  | 'RichMenuStreamRecordsSkipped';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

@@ -37,6 +37,11 @@ export const BUSINESS_METRICS = {
   LinkEventsNotPublished: 'link events EventBridge did not take (their stream batch is retried from them)',
   LinkStreamRecordsSkipped: 'links stream records that could not be read (logged and skipped)',
   MessageBatchFailures: 'message job batches that failed (the queue delivers them again)',
+  RichMenusSwitched: 'rich menus switched after a link was made or removed',
+  RichMenuSwitchesRefused: 'rich menu switches LINE refused for good (audited as rich-menu-failed)',
+  RichMenuSwitchesRetried:
+    'rich menu switches LINE could not answer (their stream batch is retried from them)',
+  RichMenuStreamRecordsSkipped: 'rich menu stream records that could not be read (logged and skipped)',
 } as const;
 
 /**

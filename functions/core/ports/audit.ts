@@ -17,7 +17,10 @@ export type AuditEventType =
   | 'deauthorize'
   // A signed webhook event that was not applied because it cannot be trusted as it stands
   // (`code`: `timestamp-invalid`, `timestamp-in-future`, `timestamp-too-old`).
-  | 'event-ignored';
+  | 'event-ignored'
+  // The user's rich menu switched after a link change (`code`: `rich-menu-linked`,
+  // `rich-menu-unlinked` or `rich-menu-failed`).
+  | 'rich-menu';
 
 /** One audit event. */
 export interface AuditEvent {
@@ -36,7 +39,8 @@ export interface AuditEvent {
   /**
    * For `conflict` and `lockout`: the stable error code. For `deauthorize`: `deauthorized`,
    * `deauthorize-failed` or `deauthorize-not-possible` (no LINE access token at hand). For
-   * `event-ignored`: why.
+   * `event-ignored`: why. For `rich-menu`: `rich-menu-linked` (the status's menu linked to the
+   * user), `rich-menu-unlinked` (the per-user menu removed) or `rich-menu-failed` (LINE refused).
    */
   code?: string;
   /** For `event-ignored`: LINE's ID of the event. */

@@ -8,5 +8,6 @@ export * from './line.js';
 export * from './links.js';
 export * from './members.js';
 export * from './messaging.js';
+export * from './rich-menus.js';
 export * from './system.js';
 export * from './web-login.js';

@@ -107,19 +107,31 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
   if (!streamArn) throw new Error(`Table ${options.tableName} has no stream, but a mapping reads it.`);
   const iteratorType = options.mapping.startingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON';
   const iterators = new Map<string, string | undefined>();
+  /** The sequence number of the last record of each shard delivered (or skipped at a LATEST start). */
+  const positions = new Map<string, string | undefined>();
+  let started = false;
 
   const discoverShards = async () => {
     const stream = await options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of stream.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
-      const { ShardIterator } = await options.streams.send(
+      const latest = !started && iteratorType === 'LATEST';
+      let { ShardIterator } = await options.streams.send(
         new GetShardIteratorCommand({
           StreamArn: streamArn,
           ShardId: shard.ShardId,
-          // A shard found after the start holds only new records: read it whole.
-          ShardIteratorType: iterators.size === 0 ? iteratorType : 'TRIM_HORIZON',
+          // A shard found after the start holds only new records: read it whole. LATEST is
+          // taken as TRIM_HORIZON read to its end: DynamoDB Local's LATEST iterator of a shard
+          // without records fails every read (TrimmedDataAccessException).
+          ShardIteratorType: 'TRIM_HORIZON',
         }),
       );
+      while (latest && ShardIterator) {
+        const page = await options.streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
+        if (!page.Records?.length) break;
+        ShardIterator = page.NextShardIterator;
+        positions.set(shard.ShardId, page.Records[page.Records.length - 1]!.dynamodb?.SequenceNumber);
+      }
       iterators.set(shard.ShardId, ShardIterator);
     }
   };
@@ -175,13 +187,32 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
     let delivered = 0;
     for (const [shardId, iterator] of iterators) {
       if (!iterator) continue;
-      const page = await options.streams.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.mapping.batchSize }),
-      );
+      const page = await options.streams
+        .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.mapping.batchSize }))
+        .catch(async (error: Error) => {
+          // DynamoDB Local hands out a next iterator it then refuses
+          // (TrimmedDataAccessException) after a read of a shard without records: read again
+          // from just after the last record seen (or from the start when none was).
+          if (error.name !== 'TrimmedDataAccessException') throw error;
+          const last = positions.get(shardId);
+          const { ShardIterator } = await options.streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shardId,
+              ...(last
+                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: last }
+                : { ShardIteratorType: 'TRIM_HORIZON' }),
+            }),
+          );
+          return options.streams.send(
+            new GetRecordsCommand({ ShardIterator, Limit: options.mapping.batchSize }),
+          );
+        });
       iterators.set(shardId, page.NextShardIterator);
       if (page.Records?.length) {
         delivered += page.Records.length;
         await deliver(shardId, page.Records);
+        positions.set(shardId, page.Records[page.Records.length - 1]!.dynamodb?.SequenceNumber);
       }
     }
     return delivered;
@@ -190,6 +221,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<E
   // The starting position is taken when the mapping is made, as Lambda does: a LATEST iterator
   // taken at the first poll would skip what was written in between.
   await discoverShards();
+  started = true;
   return pollLoop(pollOnce, options.intervalMs ?? 200);
 }
 

@@ -36,6 +36,8 @@ export interface AppRequest {
   readonly form: URLSearchParams;
   /** The body as text (empty for bodiless requests). */
   readonly rawBody: string;
+  /** The body as bytes (binary uploads such as images). */
+  readonly bytes: Buffer;
   /** Aborted when the client goes away or the app closes, so slow handlers can stop waiting. */
   readonly signal: AbortSignal;
 }
@@ -44,7 +46,8 @@ export interface AppRequest {
 export interface AppResponse {
   status: number;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, or bytes (an image). */
+  body?: string | Buffer;
 }
 
 /** Returned by a handler to destroy the socket without any response (an emulated crash). */
@@ -237,15 +240,16 @@ export class HttpApp {
       return;
     }
 
-    let rawBody: string;
+    let bytes: Buffer;
     try {
-      rawBody = await readBody(req, this.maxBodyBytes);
+      bytes = await readBody(req, this.maxBodyBytes);
     } catch (error) {
       if (error instanceof HttpError) send(error.response);
       else res.destroy();
       return;
     }
 
+    const rawBody = bytes.toString('utf8');
     const contentType = (headerValue(req.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
     let body: unknown;
     let form = new URLSearchParams();
@@ -273,6 +277,7 @@ export class HttpApp {
       json: body,
       form,
       rawBody,
+      bytes,
       signal: AbortSignal.any([appSignal, requestGone.signal]),
     };
 
@@ -306,7 +311,7 @@ function write(req: IncomingMessage, res: ServerResponse, result: HandlerResult)
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -328,7 +333,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
           ),
         );
       } else {
-        resolve(Buffer.concat(chunks).toString('utf8'));
+        resolve(Buffer.concat(chunks));
       }
     });
     req.on('error', reject);

@@ -14,6 +14,7 @@ import { html, type AppResponse } from './http-app.js';
 import type { ChatEntry } from './line-messaging-store.js';
 import { isRecord } from './line-message-validation.js';
 import type { WebhookDelivery } from './line-webhook-sender.js';
+import type { StoredRichMenu } from './line-rich-menus.js';
 
 /** What the page shows. */
 export interface ChatPageModel {
@@ -26,6 +27,8 @@ export interface ChatPageModel {
   deliveries: readonly WebhookDelivery[];
   /** A one-line message after an action (e.g. why nothing was sent). */
   flash?: string;
+  /** The rich menu the user sees (their own, else the default), if any. */
+  richMenu?: StoredRichMenu;
 }
 
 const e = escapeHtml;
@@ -158,6 +161,37 @@ function deliveryHtml(d: WebhookDelivery): string {
   return `<li class="${ok ? 'ok' : 'failed'}">#${d.id} ${e(types)}${d.redelivery ? ' (redelivery)' : ''} → ${outcome}${redeliver}</li>`;
 }
 
+/** `/_emulator/richmenu/{richMenuId}/image`: a menu's image for the chat page (no token needed). */
+export function richMenuImagePath(richMenuId: string): string {
+  return `/_emulator/richmenu/${encodeURIComponent(richMenuId)}/image`;
+}
+
+/**
+ * The rich menu as the LINE app shows it under the chat: its image with each area a tappable
+ * region (a postback area sends the postback event, a message area sends its text as the user),
+ * and the chat bar's text.
+ */
+function richMenuHtml(userId: string, menu: StoredRichMenu): string {
+  const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(3)}%`;
+  const areas = menu.areas
+    .map((area, i) => {
+      const { x, y, width, height } = area.bounds;
+      const style =
+        `left:${pct(x, menu.size.width)};top:${pct(y, menu.size.height)};` +
+        `width:${pct(width, menu.size.width)};height:${pct(height, menu.size.height)}`;
+      return `<div class="area" data-area="${i}" style="${style}">${action(userId, area.action, `Area ${i + 1}`)}</div>`;
+    })
+    .join('');
+  const image = menu.image
+    ? `<img alt="${e(menu.name)}" src="${e(richMenuImagePath(menu.richMenuId))}">`
+    : `<div class="no-image">${e(menu.name)}</div>`;
+  return (
+    `<section id="rich-menu" data-rich-menu-id="${e(menu.richMenuId)}" data-rich-menu-name="${e(menu.name)}">` +
+    `<div class="menu" style="aspect-ratio:${menu.size.width}/${menu.size.height}">${image}${areas}</div>` +
+    `<p class="chat-bar">${e(menu.chatBarText)} ▾</p></section>`
+  );
+}
+
 /** The chat page. */
 export function chatPage(model: ChatPageModel): AppResponse {
   const nonce = randomBytes(16).toString('base64');
@@ -198,6 +232,14 @@ li.user .bubble{background:#85e249}
 .meta{font-size:.7rem;color:#eceff1;margin-top:.1rem}
 form.send{display:flex;gap:.4rem;padding:.5rem;background:#fff}
 form.send input{flex:1;font:inherit;padding:.35rem}
+#rich-menu{background:#fff;border-top:1px solid #ccc}
+#rich-menu .menu{position:relative;width:100%}
+#rich-menu img{display:block;width:100%;height:100%}
+#rich-menu .no-image{position:absolute;inset:0;display:flex;align-items:center;justify-content:center;background:#eceff1}
+#rich-menu .area{position:absolute;outline:1px dashed rgba(0,0,0,.35)}
+#rich-menu .area form,#rich-menu .area .action{margin:0;width:100%;height:100%;opacity:0}
+#rich-menu .area:hover{background:rgba(255,255,255,.25)}
+#rich-menu .chat-bar{margin:0;text-align:center;font-size:.8rem;padding:.3rem;color:#37474f}
 .flash{background:#fff3cd;margin:0;padding:.4rem .9rem;font-size:.85rem}
 details{background:#fff;font-size:.75rem;padding:.3rem .9rem}
 details ul{padding-left:1rem}details li.failed{color:#c62828}
@@ -222,11 +264,12 @@ ${entries}
 <input id="text" name="text" placeholder="Send a message" autocomplete="off" required maxlength="5000">
 <button id="send" class="primary">Send</button>
 </form>
+${model.richMenu ? richMenuHtml(userId, model.richMenu) : ''}
 <details><summary>Webhook deliveries (${model.deliveries.length})</summary><ul id="deliveries">${model.deliveries.map(deliveryHtml).join('')}</ul></details>
 </main>
 <script nonce="${nonce}">
 // Messages the service pushes later (or replies to slowly) appear without a manual reload.
-const seen = ${JSON.stringify(`${model.entries.length}:${model.friend}`)};
+const seen = ${JSON.stringify(`${model.entries.length}:${model.friend}:${model.richMenu?.richMenuId ?? ''}`)};
 // A reload while a form post is under way would cancel its navigation: stop polling then.
 let leaving = false;
 document.addEventListener('submit', () => (leaving = true));
@@ -236,7 +279,7 @@ setInterval(async () => {
   try {
     const res = await fetch(${JSON.stringify(chatPath(userId, 'state'))}, { cache: 'no-store' });
     const state = await res.json();
-    if (!leaving && state.entries.length + ':' + state.friend !== seen && document.activeElement?.id !== 'text') location.reload();
+    if (!leaving && state.entries.length + ':' + state.friend + ':' + (state.richMenuId ?? '') !== seen && document.activeElement?.id !== 'text') location.reload();
   } catch {}
 }, 1500);
 </script>
@@ -245,7 +288,7 @@ setInterval(async () => {
 `;
   return html(200, body, {
     'content-security-policy':
-      `default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; script-src 'nonce-${nonce}'; ` +
+      `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; script-src 'nonce-${nonce}'; ` +
       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'",
     'referrer-policy': 'no-referrer',
   });

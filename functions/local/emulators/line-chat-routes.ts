@@ -8,9 +8,11 @@
  *   signed webhook events (a form post is answered with 303 back to the chat, JSON with JSON);
  * - `GET /_emulator/webhook/deliveries`, `POST /_emulator/webhook/redeliver` (`id`),
  *   `POST /_emulator/webhook/url` (`url`), `POST /_emulator/webhook/verify`;
+ * - `GET /_emulator/richmenus` — the rich menus, the default and the per-user links;
+ *   `GET /_emulator/richmenu/{richMenuId}/image` — a menu's image (for the chat page);
  * - `GET /_emulator/messaging/sent`, `POST /_emulator/messaging/rate-limit` (`count`: a number, or
  *   null to switch the 429 mode off, or "always");
- * - `POST /_emulator/messaging/fault` (`endpoint`: linkToken, reply, push, multicast or botInfo;
+ * - `POST /_emulator/messaging/fault` (`endpoint`: linkToken, reply, push, multicast, botInfo or richMenu;
  *   `delayMs`, `status` 500/502/503/504, `times`; or `clear: true`): a slow or failing bot endpoint.
  */
 import { escapeHtml } from '../../handlers/http/escape-html.js';
@@ -62,6 +64,7 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
     displayName: u.displayName,
     friend: store.isFriend(u.userId),
     entries: store.chat(u.userId),
+    richMenuId: store.richMenus.shownTo(u.userId)?.richMenuId ?? null,
   });
 
   app.get('/_emulator/chat', () => {
@@ -82,10 +85,12 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
   app.get('/_emulator/chat/:userId', (req) => {
     const u = user(req);
     if (!u) return emulatorErrorPage(404, 'Unknown user', 'There is no test user with this ID.');
+    const richMenu = store.richMenus.shownTo(u.userId);
     return chatPage({
       ...state(u),
       accountName: ctx.accountName,
       deliveries: deliveriesOf(webhook.deliveries, u.userId),
+      ...(richMenu ? { richMenu } : {}),
       ...(req.query.get('note') ? { flash: req.query.get('note')! } : {}),
     });
   });
@@ -135,6 +140,24 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
       const data = field(req, 'data') ?? '';
       if (!data) return json(400, { message: 'data is required' });
       return actions.postback(userId, data, field(req, 'displayText') || undefined);
+    }),
+  );
+
+  app.get('/_emulator/richmenu/:richMenuId/image', (req) => {
+    const image = store.richMenus.menus.get(req.params.richMenuId ?? '')?.image;
+    if (!image) return json(404, { message: 'Not found' });
+    return { status: 200, headers: { 'content-type': image.contentType }, body: image.bytes };
+  });
+  app.get('/_emulator/richmenus', () =>
+    json(200, {
+      defaultRichMenuId: store.richMenus.defaultId ?? null,
+      richmenus: [...store.richMenus.menus.values()].map((menu) => ({
+        richMenuId: menu.richMenuId,
+        name: menu.name,
+        chatBarText: menu.chatBarText,
+        hasImage: menu.image !== undefined,
+      })),
+      perUser: Object.fromEntries(store.richMenus.perUser),
     }),
   );
 
@@ -202,4 +225,11 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
   });
 }
 
-const BOT_ENDPOINTS: readonly BotEndpoint[] = ['linkToken', 'reply', 'push', 'multicast', 'botInfo'];
+const BOT_ENDPOINTS: readonly BotEndpoint[] = [
+  'linkToken',
+  'reply',
+  'push',
+  'multicast',
+  'botInfo',
+  'richMenu',
+];

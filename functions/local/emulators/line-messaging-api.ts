@@ -15,7 +15,9 @@
  * - `GET /friendship/v1/status` — with a user's LINE Login access token
  *   (https://developers.line.biz/en/reference/line-login/#get-friendship-status);
  * - `POST /user/v1/deauthorize` — with a LINE Login channel access token
- *   (https://developers.line.biz/en/reference/line-login/#deauthorize).
+ *   (https://developers.line.biz/en/reference/line-login/#deauthorize);
+ * - rich menus, their images (the data API's endpoints, on this same origin), the default menu
+ *   and per-user links, one by one or in bulk (line-rich-menus.ts).
  *
  * Each bot endpoint can be made slow or failing for tests ({@link LineMessagingStore.setFault}).
  */
@@ -41,6 +43,7 @@ import {
   USER_ID,
   type ErrorDetail,
 } from './line-message-validation.js';
+import { registerRichMenuApi } from './line-rich-menus.js';
 
 /** What the Messaging API needs from the rest of the emulator. */
 export interface MessagingApiContext {
@@ -271,6 +274,13 @@ export function registerMessagingApi(
       deauthorizations.push({ userId: user.userId, channelId, at: store.now() });
       return { status: 204 };
     }),
+  );
+
+  registerRichMenuApi(
+    app,
+    (handler) => bot('richMenu', handler),
+    store.richMenus,
+    (userId) => store.knows(userId),
   );
 
   return { deauthorizations };

@@ -16,6 +16,7 @@
  *   (https://developers.line.biz/en/docs/messaging-api/retrying-api-request/).
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { RichMenuState } from './line-rich-menus.js';
 
 /** The Messaging API channel of the emulated Official Account. */
 export interface MessagingChannel {
@@ -78,7 +79,7 @@ interface ReplyToken {
 }
 
 /** The bot endpoints of the Messaging API whose answers a test can delay or fail. */
-export type BotEndpoint = 'linkToken' | 'reply' | 'push' | 'multicast' | 'botInfo';
+export type BotEndpoint = 'linkToken' | 'reply' | 'push' | 'multicast' | 'botInfo' | 'richMenu';
 
 /**
  * How a bot endpoint misbehaves, for tests of the service's timeouts and retries: it answers
@@ -118,6 +119,8 @@ export class LineMessagingStore {
   rateLimitRemaining = 0;
   private readonly faults = new Map<BotEndpoint, BotFault>();
   webhookUrl: string | undefined;
+  /** The account's rich menus, its default and the per-user links. */
+  readonly richMenus = new RichMenuState();
 
   constructor(
     readonly channel: MessagingChannel,
@@ -128,6 +131,11 @@ export class LineMessagingStore {
 
   isFriend(userId: string): boolean {
     return this.friends.get(userId) === true;
+  }
+
+  /** The user ever had the account as a friend (LINE knows them). */
+  knows(userId: string): boolean {
+    return this.everFollowed.has(userId);
   }
 
   /** Makes `userId` a friend; returns `{ changed, unblocked }` (no change when already a friend). */

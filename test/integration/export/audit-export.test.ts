@@ -9,6 +9,11 @@ import {
 } from '../../../functions/local/emulators/test-identities.js';
 import { EXPORT_COLUMNS } from '../../../functions/adapters/dynamo/dynamo-table-scan-export.js';
 import { runExportCli } from '../../../functions/export/cli.js';
+import { auditLog } from '../../../functions/composition/adapters.js';
+import { createWiring } from '../../../functions/composition/wiring.js';
+import { systemClock } from '../../../functions/core/ports/index.js';
+import { createRichMenuStreamHandler } from '../../../functions/handlers/rich-menu-stream.js';
+import { lambdaContext } from '../../../functions/local/api-gateway-adapter.js';
 import {
   ADMIN_ACTIONS,
   ADMIN_EVENT_TYPE,
@@ -205,6 +210,40 @@ describe('npm run export -- --audit', () => {
       if ((state.body as { status?: string }).status === 'done') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // rich-menu: the rich menu stream function's handler on a links table record of the first
+    // link, with the real audit log (LINE's rich menu API answers as a stub).
+    const richMenus = createRichMenuStreamHandler({
+      richMenus: {
+        linkToUser: async () => undefined,
+        unlinkFromUser: async () => undefined,
+        linkToUsers: async () => undefined,
+        unlinkFromUsers: async () => undefined,
+      },
+      audit: auditLog(createWiring(stack.env(), 'in-process')),
+      clock: systemClock,
+      settings: { linkedId: `richmenu-${'0'.repeat(32)}` },
+    });
+    const side = {
+      pk: { S: `LINE#${linker}` },
+      lineUserId: { S: linker },
+      companyUserId: { S: member },
+    };
+    await richMenus(
+      {
+        Records: [
+          {
+            eventID: `rich-menu-${stamp}`,
+            eventName: 'INSERT',
+            dynamodb: {
+              NewImage: side as never,
+              ApproximateCreationDateTime: Date.now() / 1000,
+              SequenceNumber: '1',
+            },
+          },
+        ],
+      },
+      lambdaContext('rich-menu-stream', stamp),
+    );
   }, 60_000);
 
   test('the events written cover every event type, every admin action and every field', async () => {
