@@ -541,6 +541,7 @@ export function loadAccountLinkNonceTtl(env: Env): number {
 export function loadMessagingConfig(env: Env): MessagingConfig {
   const channelId = need(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
   requireSecret(env, 'LINE_MESSAGING_CHANNEL_SECRET');
+  crossCheck(env);
   return {
     channelId,
     unlinkOnUnfollow: read(env, 'LINE_UNFOLLOW_UNLINKS'),
