@@ -112,7 +112,7 @@ describe('unlinking from the LINE chat', () => {
     expect(await auditOf(user.userId, 'unlink')).toHaveLength(1);
     expect(await auditOf(user.userId, 'deauthorize')).toHaveLength(1);
 
-    const postback = yesEvent as { postback: { data: string } };
+    const postback = yesEvent as unknown as { postback: { data: string } };
     await delivered(await stack.line.messaging.postback(user.userId, postback.postback.data));
     expect(lastReply(user.userId)).toMatchObject({ text: TEXTS.notLinked });
     expect(await auditOf(user.userId, 'unlink')).toHaveLength(1);
