@@ -92,6 +92,9 @@ const REPLANS = 5;
  * - `follow` / `unfollow`: newest event wins (an older one delivered late changes nothing); an
  *   unfollow removes the link only when the setting says so. `follow`, a link keyword or a link
  *   postback offer the linking URL (pattern 4) to a user who is not linked.
+ * - An unlink keyword or postback asks a linked user to confirm (a quick reply); the "yes" removes
+ *   that very link in its own transaction, audited with `deauthorize-not-possible` (a webhook has
+ *   no user access token), and says so ({@link planUnlinkAnswer}).
  * - `accountLink` with `result: ok` uses up its nonce in the link's own transaction, and only
  *   when the nonce is bound to the event's LINE user (the user whose link token started the
  *   flow); `failed`, unknown, expired, reused or foreign nonces link nothing.
