@@ -21,6 +21,7 @@ import {
   DEFAULT_GLOBAL_SLOWDOWN_MS,
   type AttemptLimits,
 } from './core/attempt-policy.js';
+import { botTexts, type BotTexts } from './core/bot-texts.js';
 import type { MemberFactor } from './core/member-factors.js';
 import type { CompanyApiConfig } from './adapters/company/company-verification-api-client.js';
 import { TABLES, type TableKey } from './manifest/table-definitions.js';
@@ -500,6 +501,12 @@ export interface MessagingConfig {
   linkKeywords: string[];
   /** LINE_LINK_POSTBACK_DATA: comma-separated postback `data` values that do the same. */
   linkPostbackData: string[];
+  /** LINE_UNLINK_KEYWORDS: comma-separated texts that make the bot offer to unlink (lower-cased). */
+  unlinkKeywords: string[];
+  /** LINE_UNLINK_POSTBACK_DATA: comma-separated postback `data` values that do the same. */
+  unlinkPostbackData: string[];
+  /** LINE_BOT_LANGUAGE's default texts with LINE_BOT_TEXTS's overrides: everything the bot says. */
+  botTexts: BotTexts;
   /** WEBHOOK_EVENT_TTL_SECONDS (default 7 days): how long processed event IDs are remembered. */
   webhookEventTtlSeconds: number;
   /** ACCOUNT_LINK_NONCE_TTL_SECONDS (default 600): lifetime of an account-link nonce. */
@@ -524,16 +531,21 @@ export function loadAccountLinkNonceTtl(env: Env): number {
  * Loads the Messaging API settings: `LINE_MESSAGING_CHANNEL_ID` (required), the secret as
  * `LINE_MESSAGING_CHANNEL_SECRET` or `LINE_MESSAGING_CHANNEL_SECRET_ARN` (required),
  * `LINE_UNFOLLOW_UNLINKS`, `LINE_LINK_KEYWORDS` (`none` for no keyword), `LINE_LINK_POSTBACK_DATA`,
+ * `LINE_UNLINK_KEYWORDS`, `LINE_UNLINK_POSTBACK_DATA`, `LINE_BOT_LANGUAGE`, `LINE_BOT_TEXTS`,
  * `WEBHOOK_EVENT_TTL_SECONDS`, `ACCOUNT_LINK_NONCE_TTL_SECONDS`.
  */
 export function loadMessagingConfig(env: Env): MessagingConfig {
   const channelId = need(env, 'LINE_MESSAGING_CHANNEL_ID', 'the Messaging API channel ID');
   requireSecret(env, 'LINE_MESSAGING_CHANNEL_SECRET');
+  crossCheck(env);
   return {
     channelId,
     unlinkOnUnfollow: read(env, 'LINE_UNFOLLOW_UNLINKS'),
     linkKeywords: read(env, 'LINE_LINK_KEYWORDS'),
     linkPostbackData: read(env, 'LINE_LINK_POSTBACK_DATA') ?? [],
+    unlinkKeywords: read(env, 'LINE_UNLINK_KEYWORDS'),
+    unlinkPostbackData: read(env, 'LINE_UNLINK_POSTBACK_DATA') ?? [],
+    botTexts: botTexts(read(env, 'LINE_BOT_LANGUAGE'), read(env, 'LINE_BOT_TEXTS')),
     webhookEventTtlSeconds: read(env, 'WEBHOOK_EVENT_TTL_SECONDS'),
     nonceTtlSeconds: loadAccountLinkNonceTtl(env),
     clockSkewSeconds: read(env, 'WEBHOOK_CLOCK_SKEW_SECONDS'),

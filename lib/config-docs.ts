@@ -120,13 +120,18 @@ function defaultCell(name: VariableName): string {
   return parts.join('; ');
 }
 
+/** Lower-cases the first letter, except in an acronym ("API key", "OAuth client"). */
+function lowerFirst(text: string): string {
+  return /^.[A-Z]/.test(text) ? text : text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 function secretRow(secret: SecretName): ConfigRow {
   const description = SECRET_SPECS[secret as keyof typeof SECRET_SPECS]?.description ?? '';
   return {
     name: secret,
     cells: [
       `${code(secret)} (${code('_ARN')})`,
-      description.charAt(0).toLowerCase() + description.slice(1).replace(/\.$/, ''),
+      lowerFirst(description).replace(/\.$/, ''),
       `a secret: in Lambda ${code(`${secret}_ARN`)}`,
     ],
   };

@@ -281,6 +281,7 @@ export const webhookWorkPorts = /* @__PURE__ */ perWiring((w): WebhookWorkPorts 
       // LINE's link tokens are valid for 10 minutes
       // (https://developers.line.biz/en/reference/messaging-api/#issue-link-token).
       linkTokenTtlSeconds: 600,
+      texts: w.config.messaging.botTexts,
     },
   };
 });
@@ -354,6 +355,9 @@ export const lineWebhookPorts = /* @__PURE__ */ perWiring((w): LineWebhookPorts 
       ...(startUrl ? { accountLinkStartUrl: startUrl } : {}),
       linkKeywords: config.linkKeywords,
       linkPostbackData: config.linkPostbackData,
+      unlinkKeywords: config.unlinkKeywords,
+      unlinkPostbackData: config.unlinkPostbackData,
+      texts: config.botTexts,
       unlinkOnUnfollow: config.unlinkOnUnfollow,
       webhookEventTtlSeconds: config.webhookEventTtlSeconds,
       nonceTtlSeconds: config.nonceTtlSeconds,
@@ -425,6 +429,7 @@ export const deauthorizePorts = /* @__PURE__ */ perWiring((w): DeauthorizePorts 
       }),
       timeoutMs: line.timeoutMs,
     }),
+    channelId: line.loginChannelId,
     audit: auditLog(w),
     clock: systemClock,
   };

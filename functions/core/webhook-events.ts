@@ -5,6 +5,8 @@
  * Its ports are in `ports/messaging.ts`.
  */
 
+import type { BotTexts } from './bot-texts.js';
+
 /** One webhook event as the use case needs it (already signature-checked and parsed). */
 export type WebhookEvent =
   | { type: 'follow'; common: EventCommon; replyToken?: string }
@@ -111,7 +113,7 @@ export class NonceUnavailableError extends Error {
 
 /** A message the bot sends (a subset of the Messaging API's message objects). */
 export type BotMessage =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; quickReply?: QuickReply }
   | {
       type: 'template';
       altText: string;
@@ -121,6 +123,58 @@ export type BotMessage =
         actions: Array<{ type: 'uri'; label: string; uri: string }>;
       };
     };
+
+/**
+ * Buttons shown above the keyboard with a message, gone once the user sends anything
+ * (https://developers.line.biz/en/reference/messaging-api/#quick-reply): here postback actions
+ * only (label ≤ 20 characters, data ≤ 300; `displayText` is what the chat shows as the user's message).
+ */
+export interface QuickReply {
+  items: Array<{
+    type: 'action';
+    action: { type: 'postback'; label: string; data: string; displayText?: string };
+  }>;
+}
+
+/**
+ * The answer to the bot's "unlink?" question, as its quick-reply postback carries it. It names
+ * the link asked about (its `linkedAt`) and when it was asked, so that a "yes" can only remove
+ * that very link, and only for {@link UNLINK_CONFIRMATION_SECONDS} after the question: a tap on
+ * an old question, or one asked before the user unlinked and linked again, changes nothing.
+ */
+export interface UnlinkAnswer {
+  answer: 'yes' | 'no';
+  /** The `linkedAt` of the link the question was about (ISO 8601). */
+  linkedAt: string;
+  /** When the question was asked: the asking event's `timestamp` (epoch milliseconds). */
+  askedAt: number;
+}
+
+/** How long after the question a "yes" is accepted: 10 minutes. */
+export const UNLINK_CONFIRMATION_SECONDS = 600;
+
+const UNLINK_ANSWER_ACTION = 'line-id-link-unlink';
+
+/** The postback `data` of an unlink answer (a query string, well under LINE's 300 characters). */
+export function unlinkAnswerData(answer: UnlinkAnswer): string {
+  return new URLSearchParams({
+    action: UNLINK_ANSWER_ACTION,
+    answer: answer.answer,
+    linkedAt: answer.linkedAt,
+    askedAt: String(answer.askedAt),
+  }).toString();
+}
+
+/** The unlink answer a postback `data` carries; undefined for any other data. */
+export function parseUnlinkAnswer(data: string): UnlinkAnswer | undefined {
+  const params = new URLSearchParams(data);
+  if (params.get('action') !== UNLINK_ANSWER_ACTION) return undefined;
+  const answer = params.get('answer');
+  const linkedAt = params.get('linkedAt');
+  const askedAt = Number(params.get('askedAt'));
+  if ((answer !== 'yes' && answer !== 'no') || !linkedAt || !Number.isSafeInteger(askedAt)) return undefined;
+  return { answer, linkedAt, askedAt };
+}
 
 /** Settings of the bot's behaviour. */
 export interface MessagingSettings {
@@ -133,6 +187,12 @@ export interface MessagingSettings {
   linkKeywords: readonly string[];
   /** Postback `data` values that ask for the linking URL; empty: none. */
   linkPostbackData: readonly string[];
+  /** Text messages (trimmed, case-insensitive) that ask to unlink; empty: none. */
+  unlinkKeywords: readonly string[];
+  /** Postback `data` values that ask to unlink; empty: none. */
+  unlinkPostbackData: readonly string[];
+  /** What the bot says. */
+  texts: BotTexts;
   /** Whether an unfollow also removes the link (default false: keep it, mark it unreachable). */
   unlinkOnUnfollow: boolean;
   /** How long a processed `webhookEventId` is remembered, seconds. */

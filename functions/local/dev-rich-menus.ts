@@ -18,7 +18,7 @@ export const SAMPLE_RICH_MENUS = {
  * `npm start` without RICH_MENU_LINKED_ID and RICH_MENU_UNLINKED_ID: creates the sample menus in
  * the LINE emulator (as `npm run richmenu -- apply` does; the "not linked" one is also the
  * default, so every user sees a menu from the start) and sets both variables, so the demo shows
- * the switch. An emulator keeps its menus only while it runs, so this is done at every start.
+ * the switch, and the postback of its Unlink area unless LINE_UNLINK_POSTBACK_DATA is set. An emulator keeps its menus only while it runs, so this is done at every start.
  */
 export async function createDemoRichMenus(env: NodeJS.ProcessEnv, lineUrl: string): Promise<void> {
   const client = new LineRichMenuClient({
@@ -34,6 +34,8 @@ export async function createDemoRichMenus(env: NodeJS.ProcessEnv, lineUrl: strin
     makeDefault: true,
   });
   env.RICH_MENU_LINKED_ID = await applyRichMenuFolder(client, SAMPLE_RICH_MENUS.linked);
+  // The "linked" menu's Unlink area posts back `action=unlink` (its richmenu.json).
+  env.LINE_UNLINK_POSTBACK_DATA ??= 'action=unlink';
 }
 
 /**

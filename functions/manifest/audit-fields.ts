@@ -71,6 +71,10 @@ export const LINK_EVENT_FIELDS = {
       'error code of a conflict or lockout, outcome of a deauthorize or a rich menu switch, reason of an ignored event',
   },
   webhookEventId: { kind: 'S', about: "LINE's ID of an ignored webhook event" },
+  detail: {
+    kind: 'S',
+    about: 'why a deauthorize was not possible: no-access-token | channel-not-configured',
+  },
 } as const satisfies FieldsOf<AuditEvent>;
 
 /** Fields of an admin action ({@link AdminAuditEvent}); stored with `type` = `admin`. */

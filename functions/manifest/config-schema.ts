@@ -4,6 +4,13 @@ import {
   DEFAULT_FAILURE_DEADLINE_MS,
   DEFAULT_GLOBAL_SLOWDOWN_MS,
 } from '../core/attempt-policy.js';
+import {
+  BOT_LANGUAGES,
+  botTextOverridesProblem,
+  linkOfferProblem,
+  type BotLanguage,
+  type BotTexts,
+} from '../core/bot-texts.js';
 import { isMemberFactor, MEMBER_FACTOR_NAMES, type MemberFactor } from '../core/member-factors.js';
 
 /**
@@ -157,6 +164,9 @@ export const origin = refined((raw) => {
 /** The default link keywords: what a user types in the chat to get the linking URL. */
 export const DEFAULT_LINK_KEYWORDS = ['link', '連携'];
 
+/** The default unlink keywords: what a user types in the chat to unlink. */
+export const DEFAULT_UNLINK_KEYWORDS = ['unlink', '連携解除'];
+
 // ------------------------------------------------------------------ the variables
 
 /** One variable: its description (shown by synth and in errors) and its rule. */
@@ -239,6 +249,37 @@ export const VARIABLES = {
     {
       default: String(7 * 24 * 3600),
     },
+  ),
+  LINE_UNLINK_KEYWORDS: variable(
+    'comma-separated texts that make the bot offer to unlink, asking for confirmation (none: no keyword)',
+    refined((raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((k) => k && k !== 'none'),
+    ),
+    { default: DEFAULT_UNLINK_KEYWORDS.join(',') },
+  ),
+  LINE_UNLINK_POSTBACK_DATA: variable(
+    'comma-separated postback data values that make the bot offer to unlink (e.g. from the "linked" rich menu)',
+    list(text, 'postback data value'),
+    { whenUnset: "none (`npm start`: `action=unlink`, the demo menu's)" },
+  ),
+  LINE_BOT_LANGUAGE: variable("the language of the bot's default texts: ja or en", oneOf(BOT_LANGUAGES), {
+    default: 'en',
+  }),
+  LINE_BOT_TEXTS: variable(
+    "JSON object replacing some of the bot's texts, keyed by text name (docs/webhook.md lists them)",
+    refined((raw): Partial<BotTexts> | Problem => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return new Problem('must be a JSON object');
+      }
+      const problem = botTextOverridesProblem(parsed);
+      return problem ? new Problem(problem) : (parsed as Partial<BotTexts>);
+    }),
   ),
   WEBHOOK_CLOCK_SKEW_SECONDS: variable(
     'how far in the future a webhook event may be dated (seconds after its receipt) before it is ignored and audited',
@@ -649,5 +690,20 @@ export const CROSS_CHECKS: ReadonlyArray<
       .includes(login)
       ? undefined
       : `LINE_LOGIN_CHANNEL_ID must be one of LINE_CHANNEL_ID, got "${login}".`;
+  },
+  (raw) => {
+    const texts = raw('LINE_BOT_TEXTS');
+    if (texts === undefined) return undefined;
+    const language = (raw('LINE_BOT_LANGUAGE') ?? 'en') as BotLanguage;
+    if (!(BOT_LANGUAGES as readonly string[]).includes(language)) return undefined;
+    let overrides: Partial<BotTexts>;
+    try {
+      overrides = JSON.parse(texts) as Partial<BotTexts>;
+    } catch {
+      return undefined;
+    }
+    if (botTextOverridesProblem(overrides)) return undefined;
+    const problem = linkOfferProblem(language, overrides);
+    return problem ? `LINE_BOT_TEXTS ${problem} (LINE_BOT_LANGUAGE ${language}).` : undefined;
   },
 ];

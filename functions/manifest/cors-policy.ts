@@ -7,7 +7,7 @@
 export const CORS_POLICY = {
   allowMethods: ['GET', 'POST', 'DELETE'],
   allowHeaders: ['authorization', 'content-type'],
-  exposeHeaders: ['retry-after', 'www-authenticate', 'location'],
+  exposeHeaders: ['retry-after', 'www-authenticate', 'location', 'unlink-result'],
   maxAgeSeconds: 600,
   allowCredentials: true,
 } as const;

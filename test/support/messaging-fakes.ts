@@ -96,8 +96,12 @@ export class InMemoryWebhookEventLog implements WebhookEventLog {
         if (known?.at !== effect.knownAt) return false;
         return effect.linkRemoved === true || link?.companyUserId === effect.link?.companyUserId;
       }
-      case 'unlink':
-        return links.byLine.get(effect.link.lineUserId)?.companyUserId === effect.link.companyUserId;
+      case 'unlink': {
+        const stored = links.byLine.get(effect.link.lineUserId);
+        return (
+          stored?.companyUserId === effect.link.companyUserId && stored.linkedAt === effect.link.linkedAt
+        );
+      }
       case 'audit':
         return true;
       case 'consume-nonce': {

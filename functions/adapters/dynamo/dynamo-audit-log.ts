@@ -206,6 +206,8 @@ export function toAuditEvent(item: Record<string, unknown>): AuditEvent | undefi
   if (code !== undefined) event.code = code;
   const webhookEventId = str('webhookEventId');
   if (webhookEventId !== undefined) event.webhookEventId = webhookEventId;
+  const detail = str('detail');
+  if (detail !== undefined) event.detail = detail;
   return event;
 }
 

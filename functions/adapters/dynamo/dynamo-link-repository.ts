@@ -482,8 +482,9 @@ export function unlinkDeletes(table: string, link: Link): TransactItem[] {
       Delete: {
         TableName: table,
         Key: { pk: lineKey(link.lineUserId) },
-        ConditionExpression: 'companyUserId = :c',
-        ExpressionAttributeValues: { ':c': link.companyUserId },
+        // The very link read: the same pair linked again since (a new linkedAt) is another link.
+        ConditionExpression: 'companyUserId = :c AND linkedAt = :t',
+        ExpressionAttributeValues: { ':c': link.companyUserId, ':t': link.linkedAt },
       },
     },
     {

@@ -45,6 +45,11 @@ export interface AuditEvent {
   code?: string;
   /** For `event-ignored`: LINE's ID of the event. */
   webhookEventId?: string;
+  /**
+   * For a `deauthorize-not-possible` deauthorize: why (`no-access-token`, or
+   * `channel-not-configured` for an access token of a channel whose credentials the service lacks).
+   */
+  detail?: string;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { NotLinkedError } from '../errors.js';
 import type { Link } from '../link.js';
+import { deauthorizeAuditEvent } from './unlink-me.js';
 import type {
   AdminAuditLog,
+  AuditLog,
   AttemptUnlocker,
   Clock,
   ErasureReport,
@@ -50,6 +52,8 @@ export async function lookupLink(
 
 /** Ports of {@link adminUnlink}. */
 export interface AdminUnlinkPorts extends AdminLinkPorts {
+  /** Admin actions, and the `deauthorize` event of the removed link. */
+  audit: AdminAuditLog & AuditLog;
   links: LinkRepository & {
     /** Removes the company user's link, both sides atomically. */
     deleteByCompanyUserId(companyUserId: string): Promise<Link | undefined>;
@@ -69,7 +73,8 @@ export interface AdminUnlinkResult {
 
 /**
  * The company unlinks a member. The link goes first (both sides and its `unlink` audit event in
- * one transaction); the admin action is audited with the caller and the reason. An erasure
+ * one transaction); the admin action is audited with the caller and the reason, and the removed
+ * link's deauthorize as not possible (the company has no LINE access token of the user). An erasure
  * request then removes every personal value of the member, including the audit trail's
  * identifiers, so the admin event of an erasure names the member only by pseudonym (written by
  * the eraser itself) and this function records nothing that would bring the IDs back.
@@ -83,6 +88,12 @@ export async function adminUnlink(
   const { companyUserId, reason } = input;
   const removed = await ports.links.deleteByCompanyUserId(companyUserId);
   const at = ports.clock.now().toISOString();
+  // The company holds no LINE access token of the user, so LINE cannot be asked to deauthorize.
+  // Recorded before an erasure, which then pseudonymizes it with the rest of the member's trail.
+  if (removed)
+    await ports.audit.record(
+      deauthorizeAuditEvent(removed, at, 'deauthorize-not-possible', 'no-access-token'),
+    );
   if (reason === 'erasure-request') {
     const erased = await ports.eraser.erase({ companyUserId, lineUserId: removed?.lineUserId, at });
     await ports.audit.recordAdmin({

@@ -1,8 +1,14 @@
 import { AlreadyLinkedError, CompanyUserAlreadyLinkedError, WriteContendedError } from '../errors.js';
+import { withUnlinkNotice, type BotTexts } from '../bot-texts.js';
+import type { Link } from '../link.js';
 import {
   NONCE_PATTERN,
   NonceUnavailableError,
+  UNLINK_CONFIRMATION_SECONDS,
   WebhookEventAppliedError,
+  parseUnlinkAnswer,
+  unlinkAnswerData,
+  type UnlinkAnswer,
   type BotMessage,
   type MessagingSettings,
   type WebhookEvent,
@@ -19,6 +25,7 @@ import type {
   WebhookWorkQueue,
 } from '../ports/index.js';
 import { linkAccounts, type LinkAccountsPorts } from './link-accounts.js';
+import { deauthorizeAuditEvent } from './unlink-me.js';
 
 /** Ports of {@link handleLineWebhook}. */
 export interface LineWebhookPorts extends Omit<LinkAccountsPorts, 'friendship'> {
@@ -52,15 +59,16 @@ export interface EventOutcome {
     | 'already-linked'
     | 'conflict'
     | 'link-failed'
-    | 'nonce-rejected';
+    | 'nonce-rejected'
+    | 'unlink-asked'
+    | 'not-linked'
+    | 'unlink-cancelled'
+    | 'unlink-expired';
   /** The stable code of a refusal (conflicts) or why an event was ignored. */
   code?: string;
   /** LINE work (a reply, a link token) was queued, to be done after the answer. */
   queued?: boolean;
 }
-
-/** LINE's rule for linking: tell the user they can unlink at any time. */
-export const UNLINK_NOTICE = 'You can unlink your accounts at any time.';
 
 /** How often one event is planned again because the state it was planned on changed meanwhile. */
 const REPLANS = 5;
@@ -84,6 +92,9 @@ const REPLANS = 5;
  * - `follow` / `unfollow`: newest event wins (an older one delivered late changes nothing); an
  *   unfollow removes the link only when the setting says so. `follow`, a link keyword or a link
  *   postback offer the linking URL (pattern 4) to a user who is not linked.
+ * - An unlink keyword or postback asks a linked user to confirm (a quick reply); the "yes" removes
+ *   that very link in its own transaction, audited with `deauthorize-not-possible` (a webhook has
+ *   no user access token), and says so ({@link planUnlinkAnswer}).
  * - `accountLink` with `result: ok` uses up its nonce in the link's own transaction, and only
  *   when the nonce is bound to the event's LINE user (the user whose link token started the
  *   flow); `failed`, unknown, expired, reused or foreign nonces link nothing.
@@ -253,11 +264,7 @@ async function planEvent(
       if (!friend && link && ports.settings.unlinkOnUnfollow) {
         return {
           outcome: 'unlinked',
-          effects: [
-            { ...friendship, link: undefined, linkRemoved: true },
-            { kind: 'unlink', link },
-            audit,
-          ] as WebhookEffect[],
+          effects: [{ ...friendship, link: undefined, linkRemoved: true }, ...unlinkEffects(link, at), audit],
         };
       }
       const offer = friend && !link && ports.settings.accountLinkStartUrl !== undefined;
@@ -268,30 +275,113 @@ async function planEvent(
       };
     }
     case 'message':
-    case 'postback': {
-      const asked =
-        event.type === 'message'
-          ? event.text !== undefined && ports.settings.linkKeywords.includes(event.text.trim().toLowerCase())
-          : ports.settings.linkPostbackData.includes(event.data);
-      if (!asked || ports.settings.accountLinkStartUrl === undefined)
-        return { outcome: 'ignored', effects: [] };
-      if (await ports.links.findByLineUserId(userId)) {
-        return {
-          outcome: 'already-linked',
-          effects: [],
-          messages: [
-            {
-              type: 'text',
-              text: `Your LINE account is already linked to your member account. ${UNLINK_NOTICE}`,
-            },
-          ],
-        };
-      }
-      return { outcome: 'link-offered', effects: [], offerLink: true };
-    }
+    case 'postback':
+      return planRequest(event, userId, ports);
     case 'accountLink':
       return planAccountLink(event, userId, ports);
   }
+}
+
+/**
+ * A text message or a postback: asks for the linking URL (a link keyword or postback), asks to
+ * unlink (an unlink keyword or postback: answered with a confirmation question), or answers that
+ * question. Anything else is not the bot's business.
+ */
+async function planRequest(
+  event: Extract<WebhookEvent, { type: 'message' | 'postback' }>,
+  userId: string,
+  ports: LineWebhookPorts,
+): Promise<Plan> {
+  const settings = ports.settings;
+  const texts = settings.texts;
+  const keyword = event.type === 'message' ? event.text?.trim().toLowerCase() : undefined;
+  const data = event.type === 'postback' ? event.data : undefined;
+  const answer = data !== undefined ? parseUnlinkAnswer(data) : undefined;
+  if (answer) return planUnlinkAnswer(event, answer, userId, ports);
+  const askedToUnlink =
+    keyword !== undefined
+      ? settings.unlinkKeywords.includes(keyword)
+      : data !== undefined && settings.unlinkPostbackData.includes(data);
+  if (askedToUnlink) {
+    const link = await ports.links.findByLineUserId(userId);
+    if (!link) return { outcome: 'not-linked', effects: [], messages: [text(texts.notLinked)] };
+    return {
+      outcome: 'unlink-asked',
+      effects: [],
+      messages: [unlinkQuestion(texts, link.linkedAt, event.common.timestamp)],
+    };
+  }
+  const askedToLink =
+    keyword !== undefined
+      ? settings.linkKeywords.includes(keyword)
+      : data !== undefined && settings.linkPostbackData.includes(data);
+  if (!askedToLink || settings.accountLinkStartUrl === undefined) return { outcome: 'ignored', effects: [] };
+  if (await ports.links.findByLineUserId(userId)) {
+    return {
+      outcome: 'already-linked',
+      effects: [],
+      messages: [text(withUnlinkNotice(texts, texts.alreadyLinked))],
+    };
+  }
+  return { outcome: 'link-offered', effects: [], offerLink: true };
+}
+
+/**
+ * The user's answer to the unlink question. "Yes" removes the link in the event's own
+ * transaction, with its claim (so a redelivery finds the claim and removes nothing twice), but
+ * only the link the question was about and only while the question is fresh: a "yes" tapped
+ * after {@link UNLINK_CONFIRMATION_SECONDS}, or after the user unlinked and linked again (another
+ * `linkedAt`), changes nothing and says so. The unlink's write is conditioned on the link read.
+ */
+async function planUnlinkAnswer(
+  event: Extract<WebhookEvent, { type: 'message' | 'postback' }>,
+  answer: UnlinkAnswer,
+  userId: string,
+  ports: LineWebhookPorts,
+): Promise<Plan> {
+  const texts = ports.settings.texts;
+  if (answer.answer === 'no')
+    return { outcome: 'unlink-cancelled', effects: [], messages: [text(texts.unlinkCancelled)] };
+  const link = await ports.links.findByLineUserId(userId);
+  if (!link) return { outcome: 'not-linked', effects: [], messages: [text(texts.notLinked)] };
+  const age = event.common.timestamp - answer.askedAt;
+  if (link.linkedAt !== answer.linkedAt || age < 0 || age > UNLINK_CONFIRMATION_SECONDS * 1000)
+    return { outcome: 'unlink-expired', effects: [], messages: [text(texts.unlinkExpired)] };
+  return {
+    outcome: 'unlinked',
+    effects: unlinkEffects(link, new Date(event.common.timestamp).toISOString()),
+    messages: [text(texts.unlinked)],
+  };
+}
+
+/**
+ * The effects of an unlink from the webhook (an unfollow, the chat): the link read removed with
+ * its `unlink` audit event, and its deauthorize audited as not possible, since a webhook carries
+ * no user access token (the same event {@link deauthorizeAuditEvent} gives every unlink path).
+ */
+function unlinkEffects(link: Link, at: string): WebhookEffect[] {
+  return [
+    { kind: 'unlink', link },
+    { kind: 'audit', event: deauthorizeAuditEvent(link, at, 'deauthorize-not-possible', 'no-access-token') },
+  ];
+}
+
+/** The unlink question, with "yes" and "no" as quick-reply postbacks bound to the link asked about. */
+function unlinkQuestion(texts: BotTexts, linkedAt: string, askedAt: number): BotMessage {
+  const item = (answer: 'yes' | 'no', label: string) => ({
+    type: 'action' as const,
+    action: {
+      type: 'postback' as const,
+      label,
+      data: unlinkAnswerData({ answer, linkedAt, askedAt }),
+      displayText: label,
+    },
+  });
+  return {
+    type: 'text',
+    text: texts.unlinkConfirm,
+    quickReply: { items: [item('yes', texts.unlinkYesLabel), item('no', texts.unlinkNoLabel)] },
+  };
 }
 
 async function planAccountLink(
@@ -300,6 +390,7 @@ async function planAccountLink(
   ports: LineWebhookPorts,
 ): Promise<Plan> {
   const now = ports.clock.now();
+  const texts = ports.settings.texts;
   // A nonce we never issued is not looked up; a `failed` result still uses up a real one.
   const stored = NONCE_PATTERN.test(event.nonce) ? await ports.nonces.find(event.nonce, now) : undefined;
   const usable = stored !== undefined && stored.lineUserId === userId ? stored : undefined;
@@ -307,13 +398,13 @@ async function planAccountLink(
     ? [{ kind: 'consume-nonce', nonce: event.nonce, lineUserId: userId, now }]
     : [];
   if (event.result !== 'ok') {
-    return { outcome: 'link-failed', effects: consume, messages: [text('Your accounts were not linked.')] };
+    return { outcome: 'link-failed', effects: consume, messages: [text(texts.linkFailed)] };
   }
   if (!usable) {
     return {
       outcome: 'nonce-rejected',
       effects: [],
-      messages: [text('This linking request has expired or was already used. Please try again.')],
+      messages: [text(texts.linkExpired)],
     };
   }
   // The link itself is written by linkFromEvent, with the claim and the nonce in its transaction.
@@ -321,7 +412,7 @@ async function planAccountLink(
     outcome: 'linked',
     effects: consume,
     companyUserId: usable.companyUserId,
-    messages: [text(`Your accounts are now linked. ${UNLINK_NOTICE}`)],
+    messages: [text(withUnlinkNotice(texts, texts.linked))],
   };
 }
 
@@ -356,22 +447,18 @@ async function linkFromEvent(
       { links: ports.links, clock: ports.clock, audit: deferredAudit },
     );
     if (created) return { status: 'applied', claim };
-    const relinked = withReply(
-      claim,
-      'already-linked',
-      `Your accounts were already linked. ${UNLINK_NOTICE}`,
-    );
+    const texts = ports.settings.texts;
+    const relinked = withReply(claim, 'already-linked', withUnlinkNotice(texts, texts.relinked));
     return commit(relinked, [...plan.effects, ...auditEffects(recorded)], ports);
   } catch (error) {
     if (error instanceof WebhookEventAppliedError) return { status: 'duplicate', claim: error.claim };
     if (error instanceof NonceUnavailableError) return { status: 'changed' };
     if (!(error instanceof AlreadyLinkedError)) throw error;
+    const texts = ports.settings.texts;
     const refused = withReply(
       claim,
       'conflict',
-      error instanceof CompanyUserAlreadyLinkedError
-        ? 'This member account is already linked to another LINE account, so nothing was linked.'
-        : 'This LINE account is already linked to another member account, so nothing was linked.',
+      error instanceof CompanyUserAlreadyLinkedError ? texts.conflictCompanyUser : texts.conflictLineUser,
     );
     const result = await commit(refused, [...plan.effects, ...auditEffects(recorded)], ports);
     return result.status === 'applied' ? { ...result, code: error.code } : result;
@@ -442,11 +529,15 @@ function text(value: string): BotMessage {
  * The message carrying the linking URL: a buttons template (text ≤ 160 characters, label ≤ 20,
  * https://developers.line.biz/en/reference/messaging-api/#buttons) with LINE's unlink notice.
  */
-export function linkMessage(url: string): BotMessage {
-  const notice = `Link your member account to use it with LINE. ${UNLINK_NOTICE}`;
+export function linkMessage(url: string, texts: BotTexts): BotMessage {
+  const notice = withUnlinkNotice(texts, texts.linkOffer);
   return {
     type: 'template',
     altText: `${notice} ${url}`.slice(0, 400),
-    template: { type: 'buttons', text: notice, actions: [{ type: 'uri', label: 'Link account', uri: url }] },
+    template: {
+      type: 'buttons',
+      text: notice,
+      actions: [{ type: 'uri', label: texts.linkButtonLabel, uri: url }],
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { BotTexts } from '../bot-texts.js';
 import { DomainError, UpstreamError } from '../errors.js';
 import type { BotMessage, WebhookReplyWork } from '../webhook-events.js';
 import type { Clock, LinkTokenDirectory, MessagingApi, WebhookEventLog } from '../ports/index.js';
@@ -14,6 +15,8 @@ export interface WebhookWorkPorts {
     accountLinkStartUrl?: string;
     /** How long LINE's link tokens are valid, seconds (10 minutes). */
     linkTokenTtlSeconds: number;
+    /** What the bot says (the linking message's texts). */
+    texts: BotTexts;
   };
 }
 
@@ -62,7 +65,7 @@ export async function runWebhookWork(
     }
     const expiresAt = Math.floor(ports.clock.now().getTime() / 1000) + ports.settings.linkTokenTtlSeconds;
     await ports.linkTokens.record(linkToken, work.lineUserId, expiresAt);
-    messages = [linkMessage(`${startUrl}?linkToken=${encodeURIComponent(linkToken)}`)];
+    messages = [linkMessage(`${startUrl}?linkToken=${encodeURIComponent(linkToken)}`, ports.settings.texts)];
   } else {
     messages = work.messages;
   }

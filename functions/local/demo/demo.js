@@ -50,6 +50,7 @@ export function describeResult(result) {
   if (result.headers?.retryAfter) parts.push(`Retry-After: ${result.headers.retryAfter} s`);
   if (result.headers?.wwwAuthenticate) parts.push(`WWW-Authenticate: ${result.headers.wwwAuthenticate}`);
   if (result.headers?.allow) parts.push(`Allow: ${result.headers.allow}`);
+  if (result.headers?.unlinkResult) parts.push(result.headers.unlinkResult);
   return parts.join(' · ');
 }
 
@@ -117,8 +118,11 @@ export async function callApi(method, path, { button, ...options } = {}) {
 let lineUsers = [];
 let liffReady;
 
-/** A LINE credential of the selected kind, through the LIFF SDK (`liff.getIDToken()` / `getAccessToken()`). */
-export async function lineToken() {
+/**
+ * A LINE credential through the LIFF SDK (`liff.getIDToken()` / `getAccessToken()`): of `kind`,
+ * else of the kind selected on the page.
+ */
+export async function lineToken(kind = $('line-kind').value) {
   if (lineMode === 'none') throw new Error('No LINE: the LINE emulator is off and no LIFF_ID is set.');
   await liffReady;
   if (lineMode === 'mock') {
@@ -126,7 +130,7 @@ export async function lineToken() {
     if (!user) throw new Error('Pick a LINE test user first.');
     await actAsLineUser(config.lineEmulator, user); // fresh tokens for the selected user
   }
-  const token = lineCredential($('line-kind').value);
+  const token = lineCredential(kind);
   if (!token) throw new Error('LIFF has no token: log in with LINE first.');
   return token;
 }

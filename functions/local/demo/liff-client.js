@@ -8,6 +8,10 @@
 //   });
 //   if (result.status === 201 || result.status === 200) { /* linked: result.body is the link */ }
 //   else if (result.code === 'company-user-already-linked') { /* … */ }
+//
+//   // Unlink with the access token: only it lets the API deauthorize the app at LINE.
+//   const unlinked = await callApi(API_BASE, 'DELETE', '/links/me', { token: liff.getAccessToken() });
+//   unlinked.headers.unlinkResult; // 'deauthorized' | 'deauthorize-not-possible' | 'deauthorize-failed' | 'not-linked'
 import liff from '@line/liff';
 
 /**
@@ -35,8 +39,8 @@ export function lineCredential(kind = 'id_token') {
 /**
  * Calls the API and returns what a UI needs to tell the user what happened: the HTTP status,
  * the problem `code` of an error (RFC 9457 `application/problem+json`, stable values listed in
- * /openapi.json), the headers that matter (Retry-After on 429, WWW-Authenticate on 401) and the
- * parsed body. Network failures throw.
+ * /openapi.json), the headers that matter (Retry-After on 429, WWW-Authenticate on 401,
+ * Unlink-Result on DELETE /links/me) and the parsed body. Network failures throw.
  */
 export async function callApi(apiBase, method, path, { token, json, body, contentType } = {}) {
   const headers = {};
@@ -63,6 +67,7 @@ export async function callApi(apiBase, method, path, { token, json, body, conten
       retryAfter: response.headers.get('retry-after') ?? undefined,
       wwwAuthenticate: response.headers.get('www-authenticate') ?? undefined,
       allow: response.headers.get('allow') ?? undefined,
+      unlinkResult: response.headers.get('unlink-result') ?? undefined,
     },
     body: parsed,
   };

@@ -42,6 +42,10 @@ if (result) {
     outcome === 'ok' ? 'ok' : outcome === 'info' ? 'info' : outcome,
   );
   history.replaceState(null, '', returnTo);
+  // The result is far below the fold on a phone: bring it into view and focus it, so the user
+  // (and a screen reader) lands on what happened.
+  $('web-result').scrollIntoView({ block: 'center' });
+  $('web-result').focus({ preventScroll: true });
 }
 
 on('web-company-start', async (button) => {

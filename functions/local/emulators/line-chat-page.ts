@@ -108,7 +108,7 @@ function templateHtml(userId: string, t: Record<string, unknown>): string {
   return card(t);
 }
 
-function messageHtml(userId: string, m: Record<string, unknown>): string {
+function messageHtml(userId: string, m: Record<string, unknown>, latest: boolean): string {
   let inner: string;
   switch (m.type) {
     case 'text':
@@ -126,8 +126,10 @@ function messageHtml(userId: string, m: Record<string, unknown>): string {
     default:
       inner = `<p class="muted">[${e(String(m.type))} message]</p>`;
   }
+  // LINE shows a message's quick reply only while it is the chat's latest message
+  // (https://developers.line.biz/en/docs/messaging-api/using-quick-reply/).
   const quick =
-    isRecord(m.quickReply) && Array.isArray(m.quickReply.items)
+    latest && isRecord(m.quickReply) && Array.isArray(m.quickReply.items)
       ? `<div class="actions quick">${m.quickReply.items
           .map((item) => (isRecord(item) ? action(userId, item.action) : ''))
           .join('')}</div>`
@@ -135,12 +137,12 @@ function messageHtml(userId: string, m: Record<string, unknown>): string {
   return inner + quick;
 }
 
-function entryHtml(userId: string, entry: ChatEntry): string {
+function entryHtml(userId: string, entry: ChatEntry, latest: boolean): string {
   if (entry.from === 'bot') {
     const { sent } = entry;
     return (
       `<li class="bot" data-kind="${e(sent.kind)}" data-message-type="${e(String(sent.message.type))}">` +
-      `<div class="bubble">${messageHtml(userId, sent.message)}</div>` +
+      `<div class="bubble">${messageHtml(userId, sent.message, latest)}</div>` +
       `<span class="meta">${e(sent.kind)} · ${time(entry.at)}</span></li>`
     );
   }
@@ -196,7 +198,8 @@ function richMenuHtml(userId: string, menu: StoredRichMenu): string {
 export function chatPage(model: ChatPageModel): AppResponse {
   const nonce = randomBytes(16).toString('base64');
   const { userId } = model;
-  const entries = model.entries.map((entry) => entryHtml(userId, entry)).join('\n');
+  const last = model.entries.length - 1;
+  const entries = model.entries.map((entry, i) => entryHtml(userId, entry, i === last)).join('\n');
   const body = `<!doctype html>
 <html lang="en">
 <head>

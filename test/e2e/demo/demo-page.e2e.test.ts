@@ -246,6 +246,75 @@ function demoSteps(current: () => Stacks, shotPrefix: string): void {
     }
   });
 
+  test('unlink sends the access token; the notice says only what happened', async () => {
+    const { stack } = current();
+    const { page, failures } = await open(stack.demoUrl, VIEWPORTS.phone);
+    await ready(page);
+    await page.selectOption('#line-user', { index: 3 });
+    await page.selectOption('#member', { index: 3 });
+    // The ID token is selected for the other calls; the unlink still sends the access token.
+    await page.selectOption('#line-kind', 'id_token');
+    expect((await press(page, 'link'))[0]).toBe('ok');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'DELETE') sent.push(r.headers().authorization ?? '');
+    });
+    expect(await press(page, 'unlink')).toEqual(['ok', '204 No Content · deauthorized']);
+    // A LINE access token, not an ID token: its payload names no user (an ID token's has `sub`).
+    const payload = JSON.parse(Buffer.from(sent[0]!.split('.')[1]!, 'base64url').toString()) as object;
+    expect(payload).not.toHaveProperty('sub');
+    const notice = async () => [
+      await page.getAttribute('#unlink-outcome', 'data-outcome'),
+      await page.textContent('#unlink-outcome'),
+    ];
+    expect(await notice()).toEqual([
+      'ok',
+      "Unlinked. This service's permission to use your LINE account was also withdrawn at LINE.",
+    ]);
+    expect(await press(page, 'unlink')).toEqual(['ok', '204 No Content · not-linked']);
+    expect(await notice()).toEqual(['info', 'Nothing was linked, so nothing changed.']);
+    expect(await page.textContent('#unlink-notice')).not.toMatch(/it is deauthorized/);
+
+    // What the API answers in the other cases (a LIFF app on another channel, LINE down).
+    for (const [result, outcome, says] of [
+      [
+        'deauthorize-not-possible',
+        'ok',
+        /^Unlinked\. The permission .* could not be withdrawn from here .*Authorized apps\.$/,
+      ],
+      ['deauthorize-failed', 'refused', /^Unlinked\. LINE did not answer, .*Authorized apps\.$/],
+    ] as const) {
+      await page.route('**/links/me', (route) =>
+        route.fulfill({ status: 204, headers: { 'unlink-result': result, 'cache-control': 'no-store' } }),
+      );
+      expect(await press(page, 'unlink')).toEqual(['ok', `204 No Content · ${result}`]);
+      const [shown, text] = await notice();
+      expect(shown).toBe(outcome);
+      expect(text).toMatch(says);
+      expect(text).not.toMatch(/withdrawn at LINE/);
+      await page.unroute('**/links/me');
+    }
+    await page.locator('#liff').screenshot({ path: shot('phone-unlink-notice') });
+    expect(failures).toEqual([]);
+    await page.close();
+  });
+
+  test('back from the web flow on a phone, the result is in view and focused', async () => {
+    const { stack } = current();
+    const { page } = await open(`${stack.demoUrl}?result=linked`, VIEWPORTS.phone);
+    await page.waitForSelector('#web-result:not([hidden])');
+    await page.waitForFunction(() => document.activeElement?.id === 'web-result');
+    const box = await page.evaluate(() => {
+      const rect = document.getElementById('web-result')!.getBoundingClientRect();
+      return { top: rect.top, bottom: rect.bottom, height: innerHeight, scrollY };
+    });
+    expect(box.scrollY).toBeGreaterThan(0);
+    expect(box.top).toBeGreaterThanOrEqual(0);
+    expect(box.bottom).toBeLessThanOrEqual(box.height);
+    await page.screenshot({ path: shot('phone-web-result-in-view') });
+    await page.close();
+  });
+
   test('reset empties the local links and says so next to the button', async () => {
     const { stack } = current();
     const { page } = await open(stack.demoUrl);

@@ -115,9 +115,16 @@ describe('admin unlink and unlock', () => {
     expect(event && s(event, 'reason')).toBe('membership-ended');
     expect(event && s(event, 'lineUserId')).toBe(lineUserId);
     expect(event && s(event, 'actor')).toBe(credentials.principalArn);
-    // Again: nothing to unlink, still 200.
+    const deauthorized = async () =>
+      (await stack.scan('audit'))
+        .filter((i) => s(i, 'pk') === `LINE#${lineUserId}` && s(i, 'type') === 'deauthorize')
+        .map((i) => [s(i, 'code'), s(i, 'detail')]);
+    // The company holds no LINE access token of the user: the trail says deauthorize was not possible.
+    expect(await deauthorized()).toEqual([['deauthorize-not-possible', 'no-access-token']]);
+    // Again: nothing to unlink, still 200, nothing more recorded.
     const again = await admin('POST', `/admin/links/company/${memberId}/unlink`, { reason: 'support' });
     expect(again.body).toMatchObject({ unlinked: false });
+    expect(await deauthorized()).toHaveLength(1);
   });
 
   test('bad input → 400 and nothing happens', async () => {
@@ -194,7 +201,12 @@ describe('erasure request', () => {
     // The audit trail keeps the events' types and times, under pseudonyms.
     const pseudonymized = (await stack.scan('audit')).filter((i) => s(i, 'pk')?.startsWith('PSEUDONYM#'));
     expect(pseudonymized.map((i) => [s(i, 'type'), s(i, 'at')]).sort()).toEqual(
-      [...auditBefore.map((i) => [s(i, 'type'), s(i, 'at')]), ['unlink', expect.any(String)]].sort(),
+      [
+        ...auditBefore.map((i) => [s(i, 'type'), s(i, 'at')]),
+        ['unlink', expect.any(String)],
+        // The company holds no LINE access token: the removed link's deauthorize was not possible.
+        ['deauthorize', expect.any(String)],
+      ].sort(),
     );
     for (const item of pseudonymized) expect(s(item, 'lineUserId')).toMatch(/^pseudonym:[0-9a-f]{64}$/);
     const erase = (await adminEvents()).find((e) => s(e, 'action') === 'erase');

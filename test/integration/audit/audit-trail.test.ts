@@ -59,6 +59,7 @@ describe('audit trail of link changes', () => {
         lineUserId,
         companyUserId: memberId,
         code: 'deauthorize-not-possible',
+        detail: 'no-access-token',
       },
     ]);
     const items = all.filter((i) => i.type !== 'deauthorize');

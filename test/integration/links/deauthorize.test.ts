@@ -2,7 +2,7 @@ import { testLineUserId } from '../../../functions/local/emulators/test-identiti
 import { call } from '../../support/http.js';
 import { startLineFake, type LineFake } from '../../support/line-fake.js';
 import { s } from '../../support/member-data.js';
-import { startTestStack, TEST_CHANNEL, type TestStack } from '../../support/test-stack.js';
+import { OTHER_CHANNEL, startTestStack, TEST_CHANNEL, type TestStack } from '../../support/test-stack.js';
 
 /**
  * LINE's token and deauthorize endpoints are played by an in-test fake; everything else
@@ -12,7 +12,8 @@ let stack: TestStack;
 let fake: LineFake;
 let deauthorizeStatus = 204;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // A LIFF app on a second channel beside the LINE Login channel whose secret the service holds.
+  stack = await startTestStack({ LINE_CHANNEL_ID: `${TEST_CHANNEL.channelId},${OTHER_CHANNEL.channelId}` });
   fake = await startLineFake(
     {
       'POST /oauth2/v3/token': () => ({
@@ -60,6 +61,7 @@ describe('DELETE /links/me deauthorizes at LINE', () => {
     const before = fake.requests.length;
     const response = await call(stack.api.url, 'DELETE', '/links/me', { token: user.accessToken });
     expect(response.status).toBe(204);
+    expect(response.headers.get('unlink-result')).toBe('deauthorized');
     const calls = fake.requests.slice(before);
     const token = calls.find((r) => r.path === '/oauth2/v3/token');
     expect(Object.fromEntries(new URLSearchParams(token!.body))).toEqual({
@@ -81,9 +83,9 @@ describe('DELETE /links/me deauthorizes at LINE', () => {
     deauthorizeStatus = 503;
     try {
       const before = fake.requests.length;
-      expect((await call(stack.api.url, 'DELETE', '/links/me', { token: user.accessToken })).status).toBe(
-        204,
-      );
+      const response = await call(stack.api.url, 'DELETE', '/links/me', { token: user.accessToken });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('unlink-result')).toBe('deauthorize-failed');
       expect(fake.requests.slice(before).filter((r) => r.path === '/user/v1/deauthorize')).toHaveLength(3);
       expect((await call(stack.api.url, 'GET', '/links/me', { token: user.idToken })).status).toBe(404);
       expect((await deauthorizeEvents(user.lineUserId)).map((e) => s(e, 'code'))).toEqual([
@@ -97,10 +99,35 @@ describe('DELETE /links/me deauthorizes at LINE', () => {
   test('with only an ID token: unlinked, LINE not asked, the audit says deauthorize was not possible', async () => {
     const user = await linkedUser('id');
     const before = fake.requests.length;
-    expect((await call(stack.api.url, 'DELETE', '/links/me', { token: user.idToken })).status).toBe(204);
+    const response = await call(stack.api.url, 'DELETE', '/links/me', { token: user.idToken });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('unlink-result')).toBe('deauthorize-not-possible');
     expect(fake.requests.slice(before).filter((r) => r.path === '/user/v1/deauthorize')).toHaveLength(0);
-    expect((await deauthorizeEvents(user.lineUserId)).map((e) => s(e, 'code'))).toEqual([
-      'deauthorize-not-possible',
+    const events = await deauthorizeEvents(user.lineUserId);
+    expect(events.map((e) => [s(e, 'code'), s(e, 'detail')])).toEqual([
+      ['deauthorize-not-possible', 'no-access-token'],
+    ]);
+    const again = await call(stack.api.url, 'DELETE', '/links/me', { token: user.idToken });
+    expect(again.status).toBe(204);
+    expect(again.headers.get('unlink-result')).toBe('not-linked');
+    expect(await deauthorizeEvents(user.lineUserId)).toHaveLength(1);
+  });
+
+  test("an access token of another channel: never sent with the LINE Login channel's token; audited why", async () => {
+    const user = await linkedUser('other-channel');
+    const accessToken = await stack.line.mintAccessToken({
+      userId: user.lineUserId,
+      channelId: OTHER_CHANNEL.channelId,
+    });
+    const before = fake.requests.length;
+    const response = await call(stack.api.url, 'DELETE', '/links/me', { token: accessToken });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('unlink-result')).toBe('deauthorize-not-possible');
+    expect(fake.requests.slice(before).filter((r) => r.path === '/user/v1/deauthorize')).toHaveLength(0);
+    expect((await call(stack.api.url, 'GET', '/links/me', { token: user.idToken })).status).toBe(404);
+    const events = await deauthorizeEvents(user.lineUserId);
+    expect(events.map((e) => [s(e, 'code'), s(e, 'detail')])).toEqual([
+      ['deauthorize-not-possible', 'channel-not-configured'],
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { ConfigError, readConfig, type Env } from '../../../functions/config.js';
+import { DEFAULT_BOT_TEXTS } from '../../../functions/core/bot-texts.js';
 
 /** One settings group of `env`, as a composition root's wiring reads it. */
 const accountLinkNonceTtlSecondsOf = (env: Record<string, string>) =>
@@ -15,6 +16,9 @@ describe('loadMessagingConfig', () => {
       unlinkOnUnfollow: false,
       linkKeywords: ['link', '連携'],
       linkPostbackData: [],
+      unlinkKeywords: ['unlink', '連携解除'],
+      unlinkPostbackData: [],
+      botTexts: DEFAULT_BOT_TEXTS.en,
       webhookEventTtlSeconds: 604800,
       nonceTtlSeconds: 600,
       clockSkewSeconds: 60,
@@ -44,6 +48,47 @@ describe('loadMessagingConfig', () => {
       nonceTtlSeconds: 300,
     });
     expect(messagingOf({ ...BASE, LINE_LINK_KEYWORDS: 'none' }).linkKeywords).toEqual([]);
+  });
+
+  it('reads the unlink keyword and postback, and the bot language with text overrides', () => {
+    const config = messagingOf({
+      ...BASE,
+      LINE_UNLINK_KEYWORDS: 'Stop Link, none',
+      LINE_UNLINK_POSTBACK_DATA: 'action=unlink,menu=unlink',
+      LINE_BOT_LANGUAGE: 'ja',
+      LINE_BOT_TEXTS: JSON.stringify({ unlinkConfirm: '解除しますか?', unlinkYesLabel: 'はい' }),
+    });
+    expect(config.unlinkKeywords).toEqual(['stop link']);
+    expect(config.unlinkPostbackData).toEqual(['action=unlink', 'menu=unlink']);
+    expect(config.botTexts).toEqual({
+      ...DEFAULT_BOT_TEXTS.ja,
+      unlinkConfirm: '解除しますか?',
+      unlinkYesLabel: 'はい',
+    });
+    expect(messagingOf({ ...BASE, LINE_UNLINK_KEYWORDS: 'none' }).unlinkKeywords).toEqual([]);
+  });
+
+  it('refuses bot texts LINE would not show, naming the variable and the text', () => {
+    const texts =
+      (value: unknown, language = 'en') =>
+      () =>
+        messagingOf({ ...BASE, LINE_BOT_LANGUAGE: language, LINE_BOT_TEXTS: JSON.stringify(value) });
+    expect(() => messagingOf({ ...BASE, LINE_BOT_LANGUAGE: 'fr' })).toThrow(/LINE_BOT_LANGUAGE/);
+    expect(() => messagingOf({ ...BASE, LINE_BOT_TEXTS: '{not json' })).toThrow(
+      /LINE_BOT_TEXTS must be a JSON object/,
+    );
+    expect(texts(['a'])).toThrow(/LINE_BOT_TEXTS must be a JSON object/);
+    expect(texts({ hello: 'x' })).toThrow(/LINE_BOT_TEXTS has an unknown text "hello"/);
+    expect(texts({ unlinked: ' ' })).toThrow(/text "unlinked" must be a non-blank string/);
+    expect(texts({ unlinkYesLabel: 'x'.repeat(21) })).toThrow(/"unlinkYesLabel" must be at most 20/);
+    // The linking text is a buttons template's text with the unlink notice: 160 characters in all.
+    const notice = DEFAULT_BOT_TEXTS.en.unlinkNotice.length;
+    expect(texts({ linkOffer: 'x'.repeat(160 - notice) })).toThrow(
+      /LINE_BOT_TEXTS texts "linkOffer" and "unlinkNotice"/,
+    );
+    expect(texts({ linkOffer: 'x'.repeat(159 - notice) })).not.toThrow();
+    // The Japanese notice is shorter, so the same text fits there.
+    expect(texts({ linkOffer: 'x'.repeat(160 - notice) }, 'ja')).not.toThrow();
   });
 
   it('fails fast naming the variable', () => {

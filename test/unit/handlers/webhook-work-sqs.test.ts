@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { webhookWorkSqs } from '../../../functions/composition/handlers/webhook-work-sqs.js';
+import { DEFAULT_BOT_TEXTS } from '../../../functions/core/bot-texts.js';
 import { linkMessage } from '../../../functions/core/use-cases/handle-line-webhook.js';
 import { webhookWorkOf } from '../../../functions/handlers/webhook-work-sqs.js';
 import { lambdaContext } from '../../../functions/local/api-gateway-adapter.js';
@@ -161,7 +162,9 @@ describe('webhookWorkOf', () => {
     expect(webhookWorkOf(JSON.stringify(reply))).toEqual(reply);
     const template = {
       ...reply,
-      messages: [linkMessage('https://api.example.com/account-link/start?linkToken=abc')],
+      messages: [
+        linkMessage('https://api.example.com/account-link/start?linkToken=abc', DEFAULT_BOT_TEXTS.en),
+      ],
     };
     expect(webhookWorkOf(JSON.stringify(template))).toEqual(template);
   });

@@ -68,7 +68,25 @@ export const LINKS: Area = {
     'DELETE /links/me': {
       summary: 'Unlink (204 also when nothing was linked)',
       lineToken: true,
-      responses: { '204': { description: 'Not linked (any more).' } },
+      responses: {
+        '204': {
+          description: 'Not linked (any more).',
+          headers: {
+            'Unlink-Result': {
+              description:
+                'What happened, for the front end to say only that: `not-linked` (nothing to unlink), or the ' +
+                "removed link's deauthorize at LINE: `deauthorized`, `deauthorize-failed` (LINE did not answer; " +
+                'the link is gone anyway), `deauthorize-not-possible` (an ID token, or an access token of a channel ' +
+                "other than LINE_LOGIN_CHANNEL_ID: the user withdraws the permission in LINE's settings).",
+              required: true,
+              schema: {
+                type: 'string',
+                enum: ['not-linked', 'deauthorized', 'deauthorize-failed', 'deauthorize-not-possible'],
+              },
+            },
+          },
+        },
+      },
       problems: [...LINE_AUTH, 'write-contended', 'storage-unavailable'],
     },
     'GET /links/me/history': {

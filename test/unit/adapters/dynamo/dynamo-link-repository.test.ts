@@ -312,8 +312,9 @@ describe('delete', () => {
         Delete: {
           TableName: TABLE,
           Key: { pk: 'LINE#U1' },
-          ConditionExpression: 'companyUserId = :c',
-          ExpressionAttributeValues: { ':c': 'C1' },
+          // The very link read: the same pair linked again since is another link.
+          ConditionExpression: 'companyUserId = :c AND linkedAt = :t',
+          ExpressionAttributeValues: { ':c': 'C1', ':t': link.linkedAt },
         },
       },
       {
@@ -370,7 +371,10 @@ describe('delete', () => {
     expect(await new DynamoLinkRepository(client, TABLE).deleteByLineUserId('U1')).toEqual(relinked);
     const inputs = transactInputs();
     expect(inputs).toHaveLength(2);
-    expect(inputs[1]!.TransactItems![0]!.Delete!.ExpressionAttributeValues).toEqual({ ':c': 'C9' });
+    expect(inputs[1]!.TransactItems![0]!.Delete!.ExpressionAttributeValues).toEqual({
+      ':c': 'C9',
+      ':t': link.linkedAt,
+    });
     expect(inputs[1]!.TransactItems![1]!.Delete!.Key).toEqual({ pk: 'COMPANY#C9' });
   });
 

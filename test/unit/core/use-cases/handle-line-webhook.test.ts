@@ -1,10 +1,11 @@
 import type { WebhookEvent } from '../../../../functions/core/webhook-events.js';
 import {
   handleLineWebhook,
-  UNLINK_NOTICE,
   type EventOutcome,
   type LineWebhookPorts,
 } from '../../../../functions/core/use-cases/handle-line-webhook.js';
+import { botTexts, DEFAULT_BOT_TEXTS } from '../../../../functions/core/bot-texts.js';
+import { UNLINK_CONFIRMATION_SECONDS } from '../../../../functions/core/webhook-events.js';
 import { runWebhookWork } from '../../../../functions/core/use-cases/run-webhook-work.js';
 import { InProcessWebhookWorkQueue } from '../../../../functions/adapters/queue/webhook-work-queues.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
@@ -22,6 +23,8 @@ const SATO = `U${'a'.repeat(32)}`;
 const SUZUKI = `U${'b'.repeat(32)}`;
 const NONCE = 'n'.repeat(32);
 const START_URL = 'https://api.example.com/account-link/start';
+const TEXTS = DEFAULT_BOT_TEXTS.en;
+const UNLINK_NOTICE = TEXTS.unlinkNotice;
 
 function setup(settings: Partial<LineWebhookPorts['settings']> = {}) {
   const links = new InMemoryLinkRepository();
@@ -44,6 +47,7 @@ function setup(settings: Partial<LineWebhookPorts['settings']> = {}) {
             ? {}
             : { accountLinkStartUrl: START_URL }),
           linkTokenTtlSeconds: 600,
+          texts: settings.texts ?? TEXTS,
         },
       }),
     (error) => workErrors.push(error),
@@ -63,6 +67,9 @@ function setup(settings: Partial<LineWebhookPorts['settings']> = {}) {
       accountLinkStartUrl: START_URL,
       linkKeywords: ['link'],
       linkPostbackData: ['action=link'],
+      unlinkKeywords: ['unlink'],
+      unlinkPostbackData: ['action=unlink'],
+      texts: TEXTS,
       unlinkOnUnfollow: false,
       webhookEventTtlSeconds: 3600,
       nonceTtlSeconds: 600,
@@ -453,5 +460,152 @@ describe('handleLineWebhook', () => {
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(['ignored', 'ignored']);
     expect(ports.events.claims.size).toBe(0);
+  });
+});
+
+describe('unlinking from the chat', () => {
+  const say = (userId: string, text: string, ts = T, id?: string): WebhookEvent => ({
+    type: 'message',
+    common: common(userId, ts, id),
+    replyToken: `r${seq}`,
+    text,
+  });
+  const tap = (userId: string, data: string, ts = T, id?: string): WebhookEvent => ({
+    type: 'postback',
+    common: common(userId, ts, id),
+    replyToken: `r${seq}`,
+    data,
+  });
+  /** The quick-reply postback data of the last question asked, by label. */
+  function answers(ports: Ports): { yes: string; no: string } {
+    const message = ports.messaging.replies.at(-1)!.messages[0]!;
+    if (message.type !== 'text' || !message.quickReply) throw new Error('no question asked');
+    const [yes, no] = message.quickReply.items.map((item) => item.action.data);
+    return { yes: yes!, no: no! };
+  }
+  const lastReply = (ports: Ports) => {
+    const message = ports.messaging.replies.at(-1)!.messages[0]!;
+    return message.type === 'text' ? message.text : undefined;
+  };
+
+  it('asks for confirmation on the keyword and the postback, with "yes" and "no" quick replies', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    const outcomes = await deliver([say(SATO, ' UNLINK '), tap(SATO, 'action=unlink')], ports);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['unlink-asked', 'unlink-asked']);
+    const question = ports.messaging.replies[0]!.messages[0]!;
+    expect(question).toMatchObject({
+      type: 'text',
+      text: TEXTS.unlinkConfirm,
+      quickReply: {
+        items: [
+          { type: 'action', action: { type: 'postback', label: TEXTS.unlinkYesLabel } },
+          { type: 'action', action: { type: 'postback', label: TEXTS.unlinkNoLabel } },
+        ],
+      },
+    });
+    expect(ports.links.byLine.get(SATO)).toBeDefined();
+    expect(ports.audit.events).toEqual([]);
+  });
+
+  it('"yes" removes the link in the event\'s transaction, audits unlink and deauthorize-not-possible, and says so', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([say(SATO, 'unlink')], ports);
+    const [outcome] = await deliver([tap(SATO, answers(ports).yes, T + 5_000)], ports);
+    expect(outcome!.outcome).toBe('unlinked');
+    expect(ports.links.byLine.get(SATO)).toBeUndefined();
+    expect(ports.links.byCompany.get('M-1')).toBeUndefined();
+    expect(ports.audit.events).toEqual([
+      expect.objectContaining({ type: 'unlink', lineUserId: SATO, companyUserId: 'M-1' }),
+      {
+        type: 'deauthorize',
+        at: new Date(T + 5_000).toISOString(),
+        lineUserId: SATO,
+        companyUserId: 'M-1',
+        code: 'deauthorize-not-possible',
+        detail: 'no-access-token',
+      },
+    ]);
+    expect(lastReply(ports)).toBe(TEXTS.unlinked);
+    expect(lastReply(ports)).toMatch(/cannot be withdrawn from this chat.*Authorized apps/);
+  });
+
+  it('"no" changes nothing and says so', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([say(SATO, 'unlink')], ports);
+    const [outcome] = await deliver([tap(SATO, answers(ports).no)], ports);
+    expect(outcome!.outcome).toBe('unlink-cancelled');
+    expect(ports.links.byLine.get(SATO)).toBeDefined();
+    expect(ports.audit.events).toEqual([]);
+    expect(lastReply(ports)).toBe(TEXTS.unlinkCancelled);
+  });
+
+  it('tells a user who is not linked so, and asks nothing', async () => {
+    const ports = setup();
+    const [outcome] = await deliver([say(SATO, 'unlink')], ports);
+    expect(outcome!.outcome).toBe('not-linked');
+    expect(lastReply(ports)).toBe(TEXTS.notLinked);
+  });
+
+  it('a redelivered "yes" changes nothing twice, and a second tap finds nothing to unlink', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([say(SATO, 'unlink')], ports);
+    const { yes } = answers(ports);
+    await deliver([tap(SATO, yes, T, 'YES-1')], ports);
+    const [redelivered] = await deliver([tap(SATO, yes, T, 'YES-1')], ports);
+    expect(redelivered!.outcome).toBe('duplicate');
+    const [again] = await deliver([tap(SATO, yes, T + 1000)], ports);
+    expect(again!.outcome).toBe('not-linked');
+    expect(ports.audit.events.filter((e) => e.type === 'unlink')).toHaveLength(1);
+    expect(ports.audit.events.filter((e) => e.type === 'deauthorize')).toHaveLength(1);
+  });
+
+  it('a stale "yes" removes nothing: too late, or about a link that was replaced since', async () => {
+    const ports = setup();
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([say(SATO, 'unlink', T - (UNLINK_CONFIRMATION_SECONDS + 1) * 1000)], ports);
+    const { yes: old } = answers(ports);
+    const [late] = await deliver([tap(SATO, old, T)], ports);
+    expect(late!.outcome).toBe('unlink-expired');
+    expect(lastReply(ports)).toBe(TEXTS.unlinkExpired);
+
+    // Unlinked and linked again (to the very same member) after a fresh question was asked.
+    await deliver([say(SATO, 'unlink')], ports);
+    const { yes } = answers(ports);
+    ports.links.byLine.delete(SATO);
+    ports.links.byCompany.delete('M-1');
+    await ports.links.create({ ...link(SATO, 'M-1'), linkedAt: '2026-11-30T09:00:03.000Z' });
+    const [relinked] = await deliver([tap(SATO, yes, T + 5000)], ports);
+    expect(relinked!.outcome).toBe('unlink-expired');
+    expect(ports.links.byLine.get(SATO)).toBeDefined();
+    expect(ports.audit.events.filter((e) => e.type === 'unlink' || e.type === 'deauthorize')).toEqual([]);
+  });
+
+  it('speaks the configured language and texts, keeping the unlink notice in link texts', async () => {
+    const ja = botTexts('ja', { unlinkConfirm: '本当に解除しますか?' });
+    const ports = setup({ texts: ja });
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([say(SATO, 'unlink'), say(SATO, 'link')], ports);
+    const [question, already] = ports.messaging.replies.map((r) => r.messages[0]!);
+    expect(question).toMatchObject({ text: '本当に解除しますか?' });
+    expect(question).toMatchObject({ quickReply: { items: [{ action: { label: '解除する' } }, {}] } });
+    expect(already).toMatchObject({ text: `${ja.alreadyLinked} ${ja.unlinkNotice}` });
+    expect(ja.unlinkNotice).toBe('連携はいつでも解除できます。');
+  });
+
+  it('an unfollow that unlinks audits deauthorize-not-possible too', async () => {
+    const ports = setup({ unlinkOnUnfollow: true });
+    await ports.links.create(link(SATO, 'M-1'));
+    await deliver([unfollow(SATO, T)], ports);
+    expect(ports.audit.events).toContainEqual(
+      expect.objectContaining({
+        type: 'deauthorize',
+        code: 'deauthorize-not-possible',
+        detail: 'no-access-token',
+      }),
+    );
   });
 });

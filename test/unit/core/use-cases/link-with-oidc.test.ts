@@ -318,9 +318,11 @@ describe('getMyLink and unlinkMe', () => {
     };
     await linkWithOidc({ lineToken: 'line:U1', companyIdToken: 'company:M1' }, ports);
     await expect(getMyLink({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });
-    await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({ companyUserId: 'M1' });
+    await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toMatchObject({
+      link: { companyUserId: 'M1' },
+    });
     expect(links.byCompany.size).toBe(0);
     await expect(getMyLink({ lineToken: 'line:U1' }, ports)).rejects.toMatchObject({ code: 'not-linked' });
-    await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toBeUndefined();
+    await expect(unlinkMe({ lineToken: 'line:U1' }, ports)).resolves.toEqual({});
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_BOT_TEXTS } from '../../../../functions/core/bot-texts.js';
 import type { WebhookReplyWork } from '../../../../functions/core/webhook-events.js';
 import {
   runWebhookWork,
@@ -28,7 +29,7 @@ function setup(settings: Partial<WebhookWorkPorts['settings']> = { accountLinkSt
     messaging: new FakeMessagingApi(),
     linkTokens: new InMemoryLinkTokenDirectory(),
     clock,
-    settings: { linkTokenTtlSeconds: 600, ...settings },
+    settings: { linkTokenTtlSeconds: 600, texts: DEFAULT_BOT_TEXTS.en, ...settings },
   };
   return ports;
 }

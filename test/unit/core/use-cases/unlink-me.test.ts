@@ -3,13 +3,14 @@ import type { LineDeauthorizer, LineIdentityVerifier } from '../../../../functio
 import { unlinkMe } from '../../../../functions/core/use-cases/unlink-me.js';
 import { frozenClock, InMemoryAuditLog, InMemoryLinkRepository } from '../../../support/fakes.js';
 
-/** `id:<user>` is an ID token, `at:<user>` an access token. */
+/** `id:<user>` is an ID token, `at:<user>` an access token; `…:<channel>` issued by another channel. */
 const verifier: LineIdentityVerifier = {
   async verifyBearer(token) {
-    const [kind, userId] = token.split(':');
-    return { userId: userId!, channelId: '1234567890', via: kind === 'at' ? 'access-token' : 'id-token' };
+    const [kind, userId, channelId = LOGIN_CHANNEL] = token.split(':');
+    return { userId: userId!, channelId, via: kind === 'at' ? 'access-token' : 'id-token' };
   },
 };
+const LOGIN_CHANNEL = '1234567890';
 
 function setup(deauthorize: LineDeauthorizer['deauthorize']) {
   const links = new InMemoryLinkRepository();
@@ -26,6 +27,7 @@ function setup(deauthorize: LineDeauthorizer['deauthorize']) {
           return deauthorize(token);
         },
       },
+      channelId: LOGIN_CHANNEL,
       audit,
       clock: frozenClock(),
       sleep: async (ms: number) => void sleeps.push(ms),
@@ -45,7 +47,10 @@ describe('unlinkMe deauthorizes at LINE', () => {
   test('with an access token: unlinks, deauthorizes with that token, audits deauthorized', async () => {
     const { links, audit, calls, ports } = setup(async () => undefined);
     await links.create(link);
-    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual(link);
+    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual({
+      link,
+      deauthorize: 'deauthorized',
+    });
     expect(calls).toEqual(['at:U1']);
     expect(links.byLine.size).toBe(0);
     expect(audit.events).toEqual([
@@ -64,7 +69,10 @@ describe('unlinkMe deauthorizes at LINE', () => {
       throw new UpstreamError('line', 'unavailable');
     });
     await links.create(link);
-    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual(link);
+    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual({
+      link,
+      deauthorize: 'deauthorize-failed',
+    });
     expect(links.byLine.size).toBe(0);
     expect(calls).toHaveLength(3);
     expect(sleeps).toEqual([200, 400]);
@@ -85,15 +93,34 @@ describe('unlinkMe deauthorizes at LINE', () => {
   test('with only an ID token: unlinked, LINE not called, the audit says deauthorize was not possible', async () => {
     const { links, audit, calls, ports } = setup(async () => undefined);
     await links.create(link);
-    await unlinkMe({ lineToken: 'id:U1' }, ports);
+    await expect(unlinkMe({ lineToken: 'id:U1' }, ports)).resolves.toEqual({
+      link,
+      deauthorize: 'deauthorize-not-possible',
+    });
     expect(links.byLine.size).toBe(0);
     expect(calls).toEqual([]);
-    expect(audit.events).toMatchObject([{ type: 'deauthorize', code: 'deauthorize-not-possible' }]);
+    expect(audit.events).toMatchObject([
+      { type: 'deauthorize', code: 'deauthorize-not-possible', detail: 'no-access-token' },
+    ]);
+  });
+
+  test("another channel's access token: unlinked, never sent to LINE with our channel's token, audited why", async () => {
+    const { links, audit, calls, ports } = setup(async () => undefined);
+    await links.create(link);
+    await expect(unlinkMe({ lineToken: 'at:U1:2999999999' }, ports)).resolves.toEqual({
+      link,
+      deauthorize: 'deauthorize-not-possible',
+    });
+    expect(links.byLine.size).toBe(0);
+    expect(calls).toEqual([]);
+    expect(audit.events).toMatchObject([
+      { type: 'deauthorize', code: 'deauthorize-not-possible', detail: 'channel-not-configured' },
+    ]);
   });
 
   test('nothing linked: nothing to deauthorize, nothing audited', async () => {
     const { audit, calls, ports } = setup(async () => undefined);
-    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toBeUndefined();
+    await expect(unlinkMe({ lineToken: 'at:U1' }, ports)).resolves.toEqual({});
     expect(calls).toEqual([]);
     expect(audit.events).toEqual([]);
   });

@@ -127,6 +127,47 @@ describe('GET /_emulator/chat/{userId}', () => {
     expect(state.entries.map((e) => e.from)).toEqual(['system', 'bot', 'bot', 'bot']);
   });
 
+  it('shows quick replies as postback buttons under the latest message only, as LINE does', async () => {
+    const question = {
+      type: 'text',
+      text: 'Unlink your LINE account?',
+      quickReply: {
+        items: [
+          {
+            type: 'action',
+            action: { type: 'postback', label: 'Yes', data: 'a=unlink&answer=yes', displayText: 'Yes' },
+          },
+          {
+            type: 'action',
+            action: { type: 'postback', label: 'No', data: 'a=unlink&answer=no', displayText: 'No' },
+          },
+        ],
+      },
+    };
+    await push([question]);
+    const asked = (await page()).text;
+    expect(asked).toContain('<div class="actions quick">');
+    expect(asked).toContain('<input type="hidden" name="data" value="a&#61;unlink&#38;answer&#61;yes">');
+    expect(asked).toContain('data-action="postback">No</button>');
+
+    // Tapping "Yes" posts the form: LINE's postback event with the data, the label as the user's message.
+    const before = receiver.received.length;
+    const tapped = await fetch(`${line.url}/_emulator/chat/${SATO.userId}/postback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ data: 'a=unlink&answer=yes', displayText: 'Yes' }),
+      redirect: 'manual',
+    });
+    expect(tapped.status).toBe(303);
+    const event = receiver.received.slice(before)[0]!.body.events[0]!;
+    expect(event).toMatchObject({ type: 'postback', postback: { data: 'a=unlink&answer=yes' } });
+    expect(event.replyToken).toEqual(expect.any(String));
+    // Another message came after the question: its quick reply is gone.
+    const after = (await page()).text;
+    expect(after).toContain('Unlink your LINE account?');
+    expect(after).not.toContain('<div class="actions quick">');
+  });
+
   it('lists the webhook deliveries for the user, failed ones with a Redeliver button', async () => {
     receiver.status = 503;
     await line.messaging.sendText(SATO.userId, 'hello');
