@@ -72,7 +72,17 @@ export const SETTINGS_GROUPS: Record<
   },
   'company-oidc': {
     enabledBy: ['oidc', 'web'],
-    variables: ['COMPANY_OIDC_ISSUER', 'COMPANY_OIDC_CLIENT_ID', 'COMPANY_ID_TOKEN_MAX_AGE_SECONDS'],
+    variables: [
+      'COMPANY_OIDC_ISSUER',
+      'COMPANY_OIDC_CLIENT_ID',
+      'COMPANY_ID_TOKEN_MAX_AGE_SECONDS',
+      // POST /links: company access tokens (introspection authenticates as the web flow does)
+      'COMPANY_ACCESS_TOKEN_CHECK',
+      'COMPANY_OIDC_TOKEN_AUTH_METHOD',
+      // POST /links/nonce and POST /links: server-issued nonces of app logins
+      'LINE_REQUIRE_NONCE',
+      'LINK_NONCE_TTL_SECONDS',
+    ],
   },
   web: {
     enabledBy: ['web'],
