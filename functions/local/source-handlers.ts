@@ -25,6 +25,7 @@ import { membersImportS3 } from '../composition/handlers/members-import-s3.js';
 import { messagesBatchSqs } from '../composition/handlers/messages-batch-sqs.js';
 import { webhookLinePost } from '../composition/handlers/webhook-line-post.js';
 import { webhookWorkSqs } from '../composition/handlers/webhook-work-sqs.js';
+import { linksNoncePost } from '../composition/handlers/links-nonce-post.js';
 import { createWiring, type Wiring } from '../composition/wiring.js';
 import { InProcessWebhookWorkQueue } from '../adapters/queue/webhook-work-queues.js';
 import { configureLogger } from '../observability/logger.js';
@@ -59,6 +60,7 @@ const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
   'messages-batch-sqs': messagesBatchSqs,
   'webhook-line-post': webhookLinePost,
   'webhook-work-sqs': webhookWorkSqs,
+  'links-nonce-post': linksNoncePost,
 };
 
 /** The functions the local root can build, by manifest name (a test holds it to the manifest). */

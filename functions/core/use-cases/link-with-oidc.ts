@@ -68,11 +68,10 @@ export interface LinkWithOidcPorts extends LinkAccountsPorts {
  * @throws LineNonceRequiredError / LineNonceRejectedError where a nonce is required.
  */
 export async function linkWithOidc(
-  input: {
-    lineToken: string;
-    company: { idToken: string } | { accessToken: string };
-    consentVersion?: string;
-  },
+  input: { lineToken: string; consentVersion?: string } & (
+    | { companyIdToken: string }
+    | { companyAccessToken: string }
+  ),
   ports: LinkWithOidcPorts,
 ): Promise<CreateLinkResult> {
   const requireNonce = ports.settings.requireLineNonce === true;
@@ -80,7 +79,7 @@ export async function linkWithOidc(
   if (requireNonce && !ports.lineTokenShape.presentsAsIdToken(input.lineToken))
     throw new LineNonceRequiredError();
   const accessTokens = ports.companyAccessTokens;
-  if ('accessToken' in input.company && !accessTokens)
+  if ('companyAccessToken' in input && !accessTokens)
     throw new FeatureDisabledError('Company access tokens', 'COMPANY_ACCESS_TOKEN_CHECK');
   const askedFriendship = ports.lineTokenShape.presentsAsIdToken(input.lineToken)
     ? undefined
@@ -88,9 +87,9 @@ export async function linkWithOidc(
   // Both verifications must succeed; run them side by side to halve the latency.
   const [line, company] = await Promise.all([
     ports.line.verifyBearer(input.lineToken),
-    'idToken' in input.company
-      ? ports.company.verifyIdToken(input.company.idToken)
-      : accessTokens!.verifyAccessToken(input.company.accessToken),
+    'companyIdToken' in input
+      ? ports.company.verifyIdToken(input.companyIdToken)
+      : accessTokens!.verifyAccessToken(input.companyAccessToken),
   ]);
   if (requireNonce && (line.via !== 'id-token' || line.nonce === undefined)) throw new LineNonceRequiredError();
   const now = ports.clock.now();
