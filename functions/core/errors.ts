@@ -64,9 +64,7 @@ export class InvalidTokenError extends DomainError {
 
   constructor(realm: TokenRealm, reason: string, options?: { cause?: unknown }) {
     super(
-      realm === 'line'
-        ? 'The LINE token could not be verified.'
-        : 'The company token could not be verified.',
+      realm === 'line' ? 'The LINE token could not be verified.' : 'The company token could not be verified.',
       options,
     );
     this.code = realm === 'line' ? 'invalid-line-token' : 'invalid-company-token';
@@ -184,7 +182,9 @@ export class LineNonceRejectedError extends DomainError {
   readonly code = LineNonceRejectedError.code;
 
   constructor() {
-    super('The nonce of this LINE login is unknown, expired or already used. Get a new nonce and log in again.');
+    super(
+      'The nonce of this LINE login is unknown, expired or already used. Get a new nonce and log in again.',
+    );
   }
 }
 

@@ -98,7 +98,8 @@ export class InMemoryLinkRepository implements LinkRepository {
     switch (guard.kind) {
       case 'link-nonce': {
         const nonce = this.linkNonces.get(guard.nonce);
-        if (!nonce || nonce.expiresAt <= Math.floor(guard.now.getTime() / 1000)) return new LineNonceRejectedError();
+        if (!nonce || nonce.expiresAt <= Math.floor(guard.now.getTime() / 1000))
+          return new LineNonceRejectedError();
         // Spent on this very pair, still linked: the client's retry.
         if (nonce.usedBy === undefined) return undefined;
         return relink && nonce.usedBy === `${guard.lineUserId} ${guard.companyUserId}`

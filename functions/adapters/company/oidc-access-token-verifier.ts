@@ -95,7 +95,8 @@ export class OidcAccessTokenVerifier implements CompanyAccessTokenVerifier {
     if (answer.active !== true) throw new InvalidTokenError('company', 'access token not active');
     const clientId = this.options.clientId;
     const audiences = answer.aud === undefined ? [] : Array.isArray(answer.aud) ? answer.aud : [answer.aud];
-    const ours = answer.client_id !== undefined ? answer.client_id === clientId : audiences.includes(clientId);
+    const ours =
+      answer.client_id !== undefined ? answer.client_id === clientId : audiences.includes(clientId);
     if (!ours) throw new InvalidTokenError('company', 'access token issued to another client');
     if (answer.iss !== undefined && answer.iss !== issuer)
       throw new InvalidTokenError('company', 'access token of another issuer');
@@ -103,7 +104,8 @@ export class OidcAccessTokenVerifier implements CompanyAccessTokenVerifier {
       throw new InvalidTokenError('company', 'not an access token');
     const nowSec = this.nowSec();
     if (typeof answer.exp !== 'number') throw new InvalidTokenError('company', 'exp missing');
-    if (answer.exp <= nowSec - CLOCK_TOLERANCE_SEC) throw new InvalidTokenError('company', 'access token expired');
+    if (answer.exp <= nowSec - CLOCK_TOLERANCE_SEC)
+      throw new InvalidTokenError('company', 'access token expired');
     const authTime = answer.auth_time ?? answer.iat;
     return {
       userId: usableSubject(answer.sub),

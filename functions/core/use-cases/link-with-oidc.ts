@@ -69,8 +69,7 @@ export interface LinkWithOidcPorts extends LinkAccountsPorts {
  */
 export async function linkWithOidc(
   input: { lineToken: string; consentVersion?: string } & (
-    | { companyIdToken: string }
-    | { companyAccessToken: string }
+    { companyIdToken: string } | { companyAccessToken: string }
   ),
   ports: LinkWithOidcPorts,
 ): Promise<CreateLinkResult> {
@@ -91,7 +90,8 @@ export async function linkWithOidc(
       ? ports.company.verifyIdToken(input.companyIdToken)
       : accessTokens!.verifyAccessToken(input.companyAccessToken),
   ]);
-  if (requireNonce && (line.via !== 'id-token' || line.nonce === undefined)) throw new LineNonceRequiredError();
+  if (requireNonce && (line.via !== 'id-token' || line.nonce === undefined))
+    throw new LineNonceRequiredError();
   const now = ports.clock.now();
   const nowSec = Math.floor(now.getTime() / 1000);
   const maxAge = ports.settings.companyIdTokenMaxAgeSeconds;

@@ -504,7 +504,8 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     const body = req.json;
     if (!isObject(body)) return invalidRequest('Send a JSON object {sub, clientId?, alg?, nonce?, kind?}.');
     const { sub, clientId, alg, nonce, kind } = body;
-    if (kind !== undefined && kind !== 'id' && kind !== 'access') return invalidRequest('kind must be id or access.');
+    if (kind !== undefined && kind !== 'id' && kind !== 'access')
+      return invalidRequest('kind must be id or access.');
     if (typeof sub !== 'string' || !this.members.some((m) => m.memberId === sub)) {
       return invalidRequest('Unknown member (sub).');
     }

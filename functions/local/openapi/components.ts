@@ -103,7 +103,8 @@ export const SCHEMAS = {
   },
   LinkRequest: {
     type: 'object',
-    description: 'Exactly one of companyIdToken and companyAccessToken (both or neither: 400 invalid-request).',
+    description:
+      'Exactly one of companyIdToken and companyAccessToken (both or neither: 400 invalid-request).',
     oneOf: [{ required: ['companyIdToken'] }, { required: ['companyAccessToken'] }],
     properties: {
       companyIdToken: {

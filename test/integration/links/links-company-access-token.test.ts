@@ -31,7 +31,10 @@ function fresh() {
 }
 
 const post = async (stack: TestStack, lineUserId: string, json: unknown) =>
-  call(stack.api.url, 'POST', '/links', { token: await stack.line.mintIdToken({ userId: lineUserId }), json });
+  call(stack.api.url, 'POST', '/links', {
+    token: await stack.line.mintIdToken({ userId: lineUserId }),
+    json,
+  });
 
 /** The link items (either side) of this user and member. */
 async function linkItems(stack: TestStack, lineUserId: string, memberId: string) {
@@ -71,7 +74,9 @@ describe.each([
   afterAll(() => stack.close());
 
   const endpoint = () =>
-    'COMPANY_ACCESS_TOKEN_CHECK' in settings ? stack.company.stats.introspection : stack.company.stats.userinfo;
+    'COMPANY_ACCESS_TOKEN_CHECK' in settings
+      ? stack.company.stats.introspection
+      : stack.company.stats.userinfo;
 
   it('a valid token links its subject; the binding is keyed by its hash', async () => {
     const user = fresh();
@@ -79,7 +84,11 @@ describe.each([
     const asked = endpoint();
     const response = await post(stack, user.lineUserId, { companyAccessToken: token });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ lineUserId: user.lineUserId, companyUserId: user.memberId, method: 'oidc' });
+    expect(response.body).toMatchObject({
+      lineUserId: user.lineUserId,
+      companyUserId: user.memberId,
+      method: 'oidc',
+    });
     expect(endpoint()).toBe(asked + 1);
     const sessions = await stack.scan('sessions');
     expect(sessions.some((i) => (i.pk as { S: string }).S === `COMPANYTOKEN#${sha256(token)}`)).toBe(true);
@@ -88,7 +97,11 @@ describe.each([
 
   it('an expired token: 401', async () => {
     const user = fresh();
-    await expectRefused(stack, user, stack.company.mintAccessToken({ sub: user.memberId, expiresInSec: -10 }));
+    await expectRefused(
+      stack,
+      user,
+      stack.company.mintAccessToken({ sub: user.memberId, expiresInSec: -10 }),
+    );
   });
 
   it('a revoked (inactive) token: 401', async () => {

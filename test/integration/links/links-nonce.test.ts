@@ -43,7 +43,10 @@ async function issue(): Promise<{ nonce: string; expiresAt: string }> {
 /** `POST /links` as an app: an SDK ID token carrying `nonce` (none when undefined), a company ID token. */
 async function link(user: { lineUserId: string; memberId: string }, nonce: string | undefined) {
   return call(stack.api.url, 'POST', '/links', {
-    token: await stack.line.mintIdToken({ userId: user.lineUserId, ...(nonce !== undefined ? { nonce } : {}) }),
+    token: await stack.line.mintIdToken({
+      userId: user.lineUserId,
+      ...(nonce !== undefined ? { nonce } : {}),
+    }),
     json: { companyIdToken: await stack.company.mintIdToken({ sub: user.memberId }) },
   });
 }

@@ -742,7 +742,10 @@ describe('create with a link-nonce guard (LINKNONCE#… in the sessions table, a
   const nonceItem = (used: { usedBy: string; usedAttempt: string }) =>
     marshall({ pk: linkNonceKey('N0NCE'), expiresAt: 1_800_000_000, ...used });
   /** Every transaction cancelled with the two sides taken by `existing` and the nonce as `used` says. */
-  const cancelWith = (existing: Partial<Link> | undefined, used: (attempt: string) => Record<string, unknown>) =>
+  const cancelWith = (
+    existing: Partial<Link> | undefined,
+    used: (attempt: string) => Record<string, unknown>,
+  ) =>
     ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
       const attempt = String(input.TransactItems!.at(-1)!.Update!.ExpressionAttributeValues![':attempt']);
       throw canceled(

@@ -58,15 +58,24 @@ describe('a company access token', () => {
   it('links its subject and binds the token to the LINE user for as long as it is fresh', async () => {
     const { ports, links } = setup();
     const result = await linkWithOidc({ lineToken: 'line:U1', companyAccessToken: 'access:M1' }, ports);
-    expect(result).toMatchObject({ created: true, link: { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc' } });
+    expect(result).toMatchObject({
+      created: true,
+      link: { lineUserId: 'U1', companyUserId: 'M1', method: 'oidc' },
+    });
     // No exp from the IdP: kept while the freshness rule would let the token in, and a margin.
-    expect(links.companyTokens.get('sha256:access:M1')).toEqual({ lineUserId: 'U1', expiresAt: nowSec + 600 + 60 });
+    expect(links.companyTokens.get('sha256:access:M1')).toEqual({
+      lineUserId: 'U1',
+      expiresAt: nowSec + 600 + 60,
+    });
   });
 
   it('is refused when the sign-in is older than the max age', async () => {
     const { ports } = setup();
     await expect(
-      linkWithOidc({ lineToken: 'line:U1', companyAccessToken: `access:M1;signedInAt=${nowSec - 601}` }, ports),
+      linkWithOidc(
+        { lineToken: 'line:U1', companyAccessToken: `access:M1;signedInAt=${nowSec - 601}` },
+        ports,
+      ),
     ).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
@@ -126,7 +135,10 @@ describe('requireLineNonce', () => {
     const nonce = await issue();
     const later = { now: () => new Date(clock.now().getTime() + 301_000) };
     await expect(
-      linkWithOidc({ lineToken: `line:U1;nonce=${nonce}`, companyIdToken: 'company:M1' }, { ...ports, clock: later }),
+      linkWithOidc(
+        { lineToken: `line:U1;nonce=${nonce}`, companyIdToken: 'company:M1' },
+        { ...ports, clock: later },
+      ),
     ).rejects.toBeInstanceOf(LineNonceRejectedError);
     expect(links.byLine.size).toBe(0);
   });
