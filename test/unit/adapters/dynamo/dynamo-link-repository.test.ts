@@ -770,12 +770,12 @@ describe('create with a link-nonce guard (LINKNONCE#… in the sessions table, a
   });
 
   it("this call's own write found after a lost answer: created", async () => {
-    cancelWith(stored, (attempt) => nonceItem({ usedBy: 'U1 C1', usedAttempt: attempt }));
+    cancelWith(link, (attempt) => nonceItem({ usedBy: 'U1 C1', usedAttempt: attempt }));
     await expect(repo.create(link, {}, undefined, [guard])).resolves.toMatchObject({ created: true });
   });
 
   it("a client's retry (spent on this pair, the pair linked): the existing link, not created", async () => {
-    cancelWith(stored, () => nonceItem({ usedBy: 'U1 C1', usedAttempt: 'an earlier request' }));
+    cancelWith(link, () => nonceItem({ usedBy: 'U1 C1', usedAttempt: 'an earlier request' }));
     await expect(repo.create(link, {}, undefined, [guard])).resolves.toMatchObject({ created: false });
   });
 
@@ -785,7 +785,7 @@ describe('create with a link-nonce guard (LINKNONCE#… in the sessions table, a
   });
 
   it('spent on another link, or unknown / expired (no item): refused before the conflict', async () => {
-    cancelWith({ ...stored, companyUserId: 'C2' }, () => nonceItem({ usedBy: 'U9 C1', usedAttempt: 'x' }));
+    cancelWith({ ...link, companyUserId: 'C2' }, () => nonceItem({ usedBy: 'U9 C1', usedAttempt: 'x' }));
     await expect(repo.create(link, {}, undefined, [guard])).rejects.toBeInstanceOf(LineNonceRejectedError);
     ddb.reset();
     ddb.on(TransactWriteCommand).rejects(canceled(none, none, conditionFailed()));
