@@ -28,8 +28,8 @@ type LinkRequest = z.infer<typeof LinkRequest>;
 
 /**
  * `POST /links` — pattern 1 from a LIFF app: 201 new link, 200 same pair again, 409 conflict.
- * The company token (`companyIdToken`, or `companyAccessToken` checked at the IdP) must be fresh (COMPANY_ID_TOKEN_MAX_AGE_SECONDS, else 401
- * `invalid-company-token`) and is bound to the first LINE user it links: from another LINE user it
+ * The company token (`companyIdToken`, or `companyAccessToken` checked at the IdP) must be fresh
+ * (COMPANY_ID_TOKEN_MAX_AGE_SECONDS, else 401 `invalid-company-token`) and is bound to the first LINE user it links: from another LINE user it
  * is 401 `company-token-replayed`, from the same one a retry. The new link shows `friend` at once:
  * from LINE's friendship status API when the bearer is a LINE access token (not an ID token), or
  * else from the follow / unfollow events learned before. Where LINE_REQUIRE_NONCE is on, the
