@@ -95,7 +95,7 @@ export interface LinkRepository {
  * (a `link-nonce` guard of {@link LinkRepository.create}), never on its own.
  */
 export interface LinkNonceStore {
-  /** Stores a new nonce until `expiresAt` (epoch seconds); a collision fails rather than overwrites. */
+  /** Stores a new nonce until `expiresAt` (epoch seconds); never overwrites a stored one. */
   create(nonce: { nonce: string; expiresAt: number }): Promise<void>;
 }
 
