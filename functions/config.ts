@@ -186,6 +186,39 @@ export function loadCompanyIdTokenMaxAge(env: Env): number {
   return read(env, 'COMPANY_ID_TOKEN_MAX_AGE_SECONDS');
 }
 
+/** How `POST /links` checks a company access token, and how the service authenticates for it. */
+export interface CompanyAccessTokenConfig {
+  /**
+   * `userinfo`: the discovery document's UserInfo endpoint, whose answer must be a signed JWT
+   * (OIDC Core 5.3.2) naming our client in `aud` — a plain JSON answer cannot tell which client
+   * the token was issued to. `introspection`: RFC 7662 at the discovery document's
+   * `introspection_endpoint`. `off`: access tokens are refused.
+   */
+  check: 'userinfo' | 'introspection' | 'off';
+  /** Client authentication at the introspection endpoint: the web flow's COMPANY_OIDC_TOKEN_AUTH_METHOD. */
+  tokenAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+}
+
+/** `COMPANY_ACCESS_TOKEN_CHECK` (default `userinfo`) and `COMPANY_OIDC_TOKEN_AUTH_METHOD`. */
+export function loadCompanyAccessTokenConfig(env: Env): CompanyAccessTokenConfig {
+  return {
+    check: read(env, 'COMPANY_ACCESS_TOKEN_CHECK'),
+    tokenAuthMethod: read(env, 'COMPANY_OIDC_TOKEN_AUTH_METHOD'),
+  };
+}
+
+/** The server-issued nonces of app logins (`POST /links/nonce`, seed 001). */
+export interface LinkNonceConfig {
+  /** `LINE_REQUIRE_NONCE`: `POST /links` takes only a LINE ID token carrying an unused nonce. */
+  required: boolean;
+  /** `LINK_NONCE_TTL_SECONDS` (default 600, at most 3600). */
+  ttlSeconds: number;
+}
+
+export function loadLinkNonceConfig(env: Env): LinkNonceConfig {
+  return { required: read(env, 'LINE_REQUIRE_NONCE'), ttlSeconds: read(env, 'LINK_NONCE_TTL_SECONDS') };
+}
+
 /** Exact origins allowed to call the API from a browser. Empty: no CORS headers at all. */
 export function loadCorsOrigins(env: Env): string[] {
   return read(env, 'CORS_ALLOWED_ORIGINS') ?? [];
@@ -619,6 +652,8 @@ export interface Config {
   readonly companyOidc: CompanyOidcConfig;
   readonly companyIdTokenMaxAgeSeconds: number;
   readonly companyOidcMaxAge: number | undefined;
+  readonly companyAccessToken: CompanyAccessTokenConfig;
+  readonly linkNonce: LinkNonceConfig;
   /** Pattern 2's settings; fails when the pattern is off (see {@link Config.patterns}). */
   readonly companyApi: CompanyApiConfig;
   readonly messaging: MessagingConfig;
@@ -655,6 +690,8 @@ const GROUPS: { readonly [K in keyof Config]: (env: Env) => Config[K] } = {
   companyOidc: loadCompanyOidcConfig,
   companyIdTokenMaxAgeSeconds: loadCompanyIdTokenMaxAge,
   companyOidcMaxAge: loadCompanyOidcMaxAge,
+  companyAccessToken: loadCompanyAccessTokenConfig,
+  linkNonce: loadLinkNonceConfig,
   companyApi: loadCompanyApiConfig,
   messaging: loadMessagingConfig,
   accountLinkNonceTtlSeconds: loadAccountLinkNonceTtl,

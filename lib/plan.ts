@@ -24,6 +24,12 @@ export function planDeployment(settings: Settings): DeploymentPlan {
     routes,
     fallback: FALLBACK_ROUTE,
     events,
-    secrets: [...used].filter((secret) => secretNeeded(settings, secret)),
+    secrets: [...used].filter((secret) =>
+      secretNeeded(
+        settings,
+        secret,
+        [...routes, ...events].filter((fn) => fn.secrets.includes(secret)).map((fn) => fn.handler),
+      ),
+    ),
   };
 }

@@ -74,7 +74,17 @@ export const SETTINGS_GROUPS: Record<
   },
   'company-oidc': {
     enabledBy: ['oidc', 'web'],
-    variables: ['COMPANY_OIDC_ISSUER', 'COMPANY_OIDC_CLIENT_ID', 'COMPANY_ID_TOKEN_MAX_AGE_SECONDS'],
+    variables: [
+      'COMPANY_OIDC_ISSUER',
+      'COMPANY_OIDC_CLIENT_ID',
+      'COMPANY_ID_TOKEN_MAX_AGE_SECONDS',
+      // POST /links: company access tokens (introspection authenticates as the web flow does)
+      'COMPANY_ACCESS_TOKEN_CHECK',
+      'COMPANY_OIDC_TOKEN_AUTH_METHOD',
+      // POST /links/nonce and POST /links: server-issued nonces of app logins
+      'LINE_REQUIRE_NONCE',
+      'LINK_NONCE_TTL_SECONDS',
+    ],
   },
   web: {
     enabledBy: ['web'],
@@ -157,7 +167,11 @@ export const COMMON_VARIABLES = ['OUTBOUND_TIMEOUT_MS', 'CORS_ALLOWED_ORIGINS'] 
 /** The Secrets Manager secrets, and when a deployment needs each one. */
 export const SECRET_SPECS: Record<
   SecretName,
-  { description: string; neededWhen?: (values: SettingValues) => boolean }
+  {
+    description: string;
+    /** `users`: the handlers of the deployed functions that list the secret. */
+    neededWhen?: (values: SettingValues, users: readonly string[]) => boolean;
+  }
 > = {
   LINE_CHANNEL_SECRET: {
     description:
@@ -169,12 +183,16 @@ export const SECRET_SPECS: Record<
   },
   COMPANY_OIDC_CLIENT_SECRET: {
     description: "Client secret of this service's client at the company OpenID Connect IdP.",
-    neededWhen: (values) => values.COMPANY_OIDC_TOKEN_AUTH_METHOD !== 'private_key_jwt',
+    neededWhen: (values, users) =>
+      values.COMPANY_OIDC_TOKEN_AUTH_METHOD !== 'private_key_jwt' &&
+      companyClientAuthenticates(values, users),
   },
   COMPANY_OIDC_PRIVATE_KEY: {
     description:
       'Private key (JWK JSON or PKCS#8 PEM) of private_key_jwt client authentication at the company IdP; register its public key there.',
-    neededWhen: (values) => values.COMPANY_OIDC_TOKEN_AUTH_METHOD === 'private_key_jwt',
+    neededWhen: (values, users) =>
+      values.COMPANY_OIDC_TOKEN_AUTH_METHOD === 'private_key_jwt' &&
+      companyClientAuthenticates(values, users),
   },
   MEMBER_HASH_PEPPER: {
     description:
@@ -191,6 +209,16 @@ export const SECRET_SPECS: Record<
 };
 
 export type SettingValues = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Whether a deployed function authenticates as the service's client at the company IdP: the web
+ * flow's always, `POST /links` only to introspect company access tokens.
+ */
+function companyClientAuthenticates(values: SettingValues, users: readonly string[]): boolean {
+  return (
+    users.some((handler) => handler !== 'links-post') || values.COMPANY_ACCESS_TOKEN_CHECK === 'introspection'
+  );
+}
 
 interface SettingSpec {
   /** UPPER_SNAKE name (the environment variable); the context key is its camelCase. */
@@ -383,9 +411,13 @@ export function routeEnabled(
   return route.settings.every((group) => groupEnabled(settings, group));
 }
 
-/** Does the deployment use this secret (given that some deployed function lists it)? */
-export function secretNeeded(settings: Pick<Settings, 'values'>, secret: SecretName): boolean {
-  return SECRET_SPECS[secret].neededWhen?.(settings.values) ?? true;
+/** Does the deployment use this secret, given the handlers of the deployed functions that list it? */
+export function secretNeeded(
+  settings: Pick<Settings, 'values'>,
+  secret: SecretName,
+  users: readonly string[] = [],
+): boolean {
+  return SECRET_SPECS[secret].neededWhen?.(settings.values, users) ?? true;
 }
 
 /**

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { cachedPromise } from '../adapters/cached-promise.js';
 import { CompanyVerificationApiClient } from '../adapters/company/company-verification-api-client.js';
 import { OidcCompanyVerifier } from '../adapters/company/oidc-company-verifier.js';
+import { OidcAccessTokenVerifier } from '../adapters/company/oidc-access-token-verifier.js';
 import { OidcWebLoginClient } from '../adapters/company/oidc-web-login-client.js';
 import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
@@ -12,6 +13,7 @@ import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamo/dynamo-idempotency-store.js';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
+import { DynamoLinkNonceStore } from '../adapters/dynamo/dynamo-link-nonce-store.js';
 import { DynamoLinkRichMenuRecords } from '../adapters/dynamo/dynamo-link-rich-menu-records.js';
 import { DynamoLoginSessionStore } from '../adapters/dynamo/dynamo-login-session-store.js';
 import { DynamoMemberRepository } from '../adapters/dynamo/dynamo-member-repository.js';
@@ -36,7 +38,12 @@ import { LineWebLoginClient } from '../adapters/line/line-web-login-client.js';
 import { InProcessJobQueue, SqsJobQueue } from '../adapters/queue/job-queues.js';
 import { InProcessWebhookWorkQueue, SqsWebhookWorkQueue } from '../adapters/queue/webhook-work-queues.js';
 import { SecretReader } from '../adapters/secrets/secret-reader.js';
-import type { FriendshipStatusApi, JobQueue, WebhookWorkQueue } from '../core/ports/index.js';
+import type {
+  CompanyAccessTokenVerifier,
+  FriendshipStatusApi,
+  JobQueue,
+  WebhookWorkQueue,
+} from '../core/ports/index.js';
 import { systemClock } from '../core/ports/index.js';
 import type { GuardedMemberLinkPorts } from '../core/use-cases/guarded-member-link.js';
 import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
@@ -83,6 +90,30 @@ export const companyVerifier = /* @__PURE__ */ perWiring((w) => {
   const { issuer, clientId, timeoutMs } = w.config.companyOidc;
   return new OidcCompanyVerifier({ issuer, clientId, timeoutMs });
 });
+
+/**
+ * Company access tokens of `POST /links` (COMPANY_ACCESS_TOKEN_CHECK), checked at the IdP with
+ * the ID token verifier's discovery and keys; undefined where they are turned off.
+ */
+export const companyAccessTokenVerifier = /* @__PURE__ */ perWiring(
+  (w): CompanyAccessTokenVerifier | undefined => {
+    const { check, tokenAuthMethod } = w.config.companyAccessToken;
+    if (check === 'off') return undefined;
+    const { clientId, timeoutMs } = w.config.companyOidc;
+    return new OidcAccessTokenVerifier({
+      clientId,
+      check,
+      clientAuthentication: companyClientAuthentication(w, tokenAuthMethod),
+      verifier: companyVerifier(w),
+      timeoutMs,
+    });
+  },
+);
+
+/** Nonces of `POST /links/nonce` (the sessions table). */
+export const linkNonceStore = /* @__PURE__ */ perWiring(
+  (w) => new DynamoLinkNonceStore(documentClient(w), w.config.tables.sessions),
+);
 
 /** The audit trail: records events and serves a user's history. */
 export const auditLog = /* @__PURE__ */ perWiring(
@@ -154,8 +185,10 @@ export const guardedMemberLinkPorts = /* @__PURE__ */ perWiring((w): GuardedMemb
 // ------------------------------------------------------------------ web flow (docs/web-flow.md)
 
 /** The company token endpoint credential for COMPANY_OIDC_TOKEN_AUTH_METHOD, read and imported once. */
-function companyClientAuthentication(w: Wiring): () => Promise<ClientAuthentication> {
-  const method = w.config.web.company.tokenAuthMethod;
+function companyClientAuthentication(
+  w: Wiring,
+  method = w.config.web.company.tokenAuthMethod,
+): () => Promise<ClientAuthentication> {
   return cachedPromise(async (): Promise<ClientAuthentication> =>
     method === 'private_key_jwt'
       ? {

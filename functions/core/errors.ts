@@ -64,9 +64,7 @@ export class InvalidTokenError extends DomainError {
 
   constructor(realm: TokenRealm, reason: string, options?: { cause?: unknown }) {
     super(
-      realm === 'line'
-        ? 'The LINE token could not be verified.'
-        : 'The company ID token could not be verified.',
+      realm === 'line' ? 'The LINE token could not be verified.' : 'The company token could not be verified.',
       options,
     );
     this.code = realm === 'line' ? 'invalid-line-token' : 'invalid-company-token';
@@ -156,6 +154,37 @@ export class CompanyTokenReplayedError extends DomainError {
 
   constructor() {
     super('This company ID token was already used from another LINE account. Sign in to the company again.');
+  }
+}
+
+/**
+ * LINE_REQUIRE_NONCE is on and the LINE credential carries no nonce: an access token (which has
+ * no claims to carry one) or an ID token without a `nonce` claim. Nothing was written.
+ */
+export class LineNonceRequiredError extends DomainError {
+  static readonly code = 'line-nonce-required';
+  readonly code = LineNonceRequiredError.code;
+
+  constructor() {
+    super(
+      'This service requires a LINE ID token with a nonce from POST /links/nonce. Get a nonce and log in to LINE with it.',
+    );
+  }
+}
+
+/**
+ * The LINE ID token's `nonce` is not a nonce this service issued, has expired, or was already
+ * used by another link: a nonce is good for one link (LINE's "Creating a secure login process").
+ * Nothing was written.
+ */
+export class LineNonceRejectedError extends DomainError {
+  static readonly code = 'line-nonce-rejected';
+  readonly code = LineNonceRejectedError.code;
+
+  constructor() {
+    super(
+      'The nonce of this LINE login is unknown, expired or already used. Get a new nonce and log in again.',
+    );
   }
 }
 

@@ -37,6 +37,11 @@ export interface LineIdentity {
    * never vouches for the identity after it; absent when the verifier does not know it.
    */
   expiresAt?: number;
+  /**
+   * The verified ID token's `nonce` claim (LIFF and SDK ID tokens only; absent without one): what
+   * LINE_REQUIRE_NONCE matches against the nonces of `POST /links/nonce`.
+   */
+  nonce?: string;
 }
 
 /** The verified company identity (the `sub` of the company IdP's ID token, or the company API's answer). */

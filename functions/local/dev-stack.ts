@@ -207,7 +207,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       company = await startCompanyIdpEmulator({
         port: offset(2),
         host: '127.0.0.1',
-        clients: [{ clientId: env.COMPANY_OIDC_CLIENT_ID!, clientSecret: env.COMPANY_OIDC_CLIENT_SECRET! }],
+        clients: [
+          {
+            clientId: env.COMPANY_OIDC_CLIENT_ID!,
+            clientSecret: env.COMPANY_OIDC_CLIENT_SECRET!,
+            // Signed UserInfo answers: what COMPANY_ACCESS_TOKEN_CHECK=userinfo (the default) needs.
+            userinfoSignedResponseAlg: 'RS256',
+          },
+        ],
       });
       stops.push(() => company!.close());
       env.COMPANY_OIDC_ISSUER = company.issuer;

@@ -26,6 +26,7 @@ import { messagesBatchSqs } from '../composition/handlers/messages-batch-sqs.js'
 import { richMenuStream } from '../composition/handlers/rich-menu-stream.js';
 import { webhookLinePost } from '../composition/handlers/webhook-line-post.js';
 import { webhookWorkSqs } from '../composition/handlers/webhook-work-sqs.js';
+import { linksNoncePost } from '../composition/handlers/links-nonce-post.js';
 import { createWiring, type Wiring } from '../composition/wiring.js';
 import { InProcessWebhookWorkQueue } from '../adapters/queue/webhook-work-queues.js';
 import { configureLogger, runInvocation } from '../observability/logger.js';
@@ -61,6 +62,7 @@ const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
   'rich-menu-stream': richMenuStream,
   'webhook-line-post': webhookLinePost,
   'webhook-work-sqs': webhookWorkSqs,
+  'links-nonce-post': linksNoncePost,
 };
 
 /** The functions the local root can build, by manifest name (a test holds it to the manifest). */

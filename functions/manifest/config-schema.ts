@@ -356,6 +356,25 @@ export const VARIABLES = {
     positiveInt,
     { default: '600' },
   ),
+  COMPANY_ACCESS_TOKEN_CHECK: variable(
+    'POST /links companyAccessToken: checked by a signed UserInfo response whose aud is our client (userinfo), by RFC 7662 introspection (introspection), or refused (off)',
+    oneOf(['userinfo', 'introspection', 'off']),
+    { default: 'userinfo' },
+  ),
+  LINE_REQUIRE_NONCE: variable(
+    'POST /links requires a LINE ID token whose nonce claim is an unused nonce from POST /links/nonce (app logins; LIFF cannot carry one)',
+    bool,
+    { default: 'false' },
+  ),
+  LINK_NONCE_TTL_SECONDS: variable(
+    'lifetime of a nonce from POST /links/nonce in seconds (at most 3600)',
+    refined((raw) => {
+      if (!/^[1-9]\d*$/.test(raw)) return new Problem(`must be a positive integer, got "${raw}"`);
+      const seconds = Number(raw);
+      return seconds > 3600 ? new Problem('must be at most 3600') : seconds;
+    }),
+    { default: '600' },
+  ),
   // Web flow
   PUBLIC_BASE_URL: variable(
     "this API's public origin, optionally with a path; redirect URIs and the linking URL are built from it",

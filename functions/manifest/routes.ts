@@ -44,11 +44,14 @@ export const ROUTES: readonly RouteDefinition[] = [
       // bearer is an access token (Update, newer wins), or taken over from what the webhook
       // learned before (ConditionCheck; Get when a failed check did not return the item).
       { table: 'messaging', actions: ['ConditionCheckItem', 'GetItem', 'UpdateItem'] },
-      // The company ID token bound to the LINE user who presented it (`COMPANYTOKEN#…`, expiring),
-      // in the link's transaction or at an idempotent relink (Put, conditional).
-      { table: 'sessions', actions: ['PutItem'] },
+      // The company token bound to the LINE user who presented it (`COMPANYTOKEN#…`, expiring),
+      // in the link's transaction or at an idempotent relink (Put, conditional); with
+      // LINE_REQUIRE_NONCE, the nonce of POST /links/nonce used up in the link's transaction
+      // (`LINKNONCE#…`, Update, conditional).
+      { table: 'sessions', actions: ['PutItem', 'UpdateItem'] },
     ],
-    secrets: [],
+    // Company access tokens checked by introspection authenticate as the web flow's client.
+    secrets: ['COMPANY_OIDC_CLIENT_SECRET', 'COMPANY_OIDC_PRIVATE_KEY'],
     settings: ['line', 'company-oidc', 'audit'],
   },
   {
@@ -294,6 +297,18 @@ export const ROUTES: readonly RouteDefinition[] = [
     secrets: [],
     settings: [],
     authorization: 'aws-iam',
+  },
+  {
+    // Seed 001: a one-time nonce for an app's LINE login, required by POST /links where
+    // LINE_REQUIRE_NONCE is on. No LINE bearer (the app has not logged in yet).
+    method: 'POST',
+    path: '/links/nonce',
+    handler: 'links-nonce-post',
+    // `LINKNONCE#…` with its TTL (Put, conditional).
+    tables: [{ table: 'sessions', actions: ['PutItem'] }],
+    secrets: [],
+    settings: ['company-oidc'],
+    sizing: { memoryMb: 256, timeoutSeconds: 6 },
   },
 ];
 

@@ -274,6 +274,11 @@ describe('deployment settings', () => {
     // Every deployment: deauthorize on unlink (LINE Login channel secret) and erasure pseudonyms
     // (derived from the pepper); messages only with a Messaging API channel.
     expect([...liff.secrets].sort()).toEqual(['LINE_CHANNEL_SECRET', 'MEMBER_HASH_PEPPER'].sort());
+    // POST /links authenticates at the company IdP only to introspect company access tokens.
+    const introspecting = planDeployment(fromContext({ ...LIFF, companyAccessTokenCheck: 'introspection' }));
+    expect([...introspecting.secrets].sort()).toEqual(
+      ['COMPANY_OIDC_CLIENT_SECRET', 'LINE_CHANNEL_SECRET', 'MEMBER_HASH_PEPPER'].sort(),
+    );
     const all = planDeployment(fromContext({ settings: 'deploy.example.json' }));
     expect([...all.secrets].sort()).toEqual(
       [

@@ -62,7 +62,7 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
     links: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     audit: ['dynamodb:PutItem'],
     messaging: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    sessions: ['dynamodb:PutItem'],
+    sessions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   },
   'POST /links/by-record': {
     links: ['dynamodb:PutItem'],
@@ -129,6 +129,7 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
     audit: ['dynamodb:PutItem'],
   },
   'GET /admin/messages/jobs/{jobId}': { jobs: ['dynamodb:GetItem', 'dynamodb:Query'] },
+  'POST /links/nonce': { sessions: ['dynamodb:PutItem'] },
 };
 
 /**

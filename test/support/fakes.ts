@@ -2,6 +2,7 @@ import {
   CompanyTokenReplayedError,
   CompanyUserAlreadyLinkedError,
   InvalidTokenError,
+  LineNonceRejectedError,
   LineUserAlreadyLinkedError,
   UpstreamError,
 } from '../../functions/core/errors.js';
@@ -12,6 +13,7 @@ import type {
   AuditLog,
   AuditPage,
   Clock,
+  CompanyAccessTokenVerifier,
   CompanyIdentityVerifier,
   CreateLinkResult,
   FriendshipStatusApi,
@@ -19,7 +21,9 @@ import type {
   LineTokenShape,
   LinkFriendship,
   LinkGuard,
+  LinkNonceStore,
   LinkRepository,
+  VerifiedCompanyAccessToken,
   VerifiedCompanyIdToken,
 } from '../../functions/core/ports/index.js';
 
@@ -39,6 +43,11 @@ export class InMemoryLinkRepository implements LinkRepository {
   /** Company ID tokens (`tokenId`) and the LINE user each is bound to (`company-token` guards). */
   readonly companyTokens = new Map<string, { lineUserId: string; expiresAt: number }>();
   /**
+   * Nonces of `POST /links/nonce` (shared with InMemoryLinkNonceStore): expiry, and the pair
+   * whose link used one up (`link-nonce` guards).
+   */
+  readonly linkNonces = new Map<string, { expiresAt: number; usedBy?: string }>();
+  /**
    * The webhook's guards (`webhook-event`, `account-link-nonce`), checked and recorded by the
    * messaging fakes (InMemoryWebhookEventLog.linkGuards); neither is recorded by a relink.
    */
@@ -52,13 +61,14 @@ export class InMemoryLinkRepository implements LinkRepository {
   ): Promise<CreateLinkResult> {
     // As the adapter: a refused guard comes first and writes nothing; a new link or an idempotent
     // relink records the guards; a conflict does not.
-    for (const guard of guards) {
-      const refusal = this.guardRefusal(guard);
-      if (refusal) throw refusal;
-    }
     const line = this.byLine.get(link.lineUserId);
     const company = this.byCompany.get(link.companyUserId);
-    if (line && company && line.companyUserId === link.companyUserId) {
+    const relink = line !== undefined && company !== undefined && line.companyUserId === link.companyUserId;
+    for (const guard of guards) {
+      const refusal = this.guardRefusal(guard, relink);
+      if (refusal) throw refusal;
+    }
+    if (relink) {
       for (const guard of guards) if (guard.kind === 'company-token') this.recordGuard(guard);
       return { link: line, created: false };
     }
@@ -84,8 +94,18 @@ export class InMemoryLinkRepository implements LinkRepository {
   }
 
   /** Why `guard` refuses the request, if it does. */
-  private guardRefusal(guard: LinkGuard): Error | undefined {
+  private guardRefusal(guard: LinkGuard, relink: boolean): Error | undefined {
     switch (guard.kind) {
+      case 'link-nonce': {
+        const nonce = this.linkNonces.get(guard.nonce);
+        if (!nonce || nonce.expiresAt <= Math.floor(guard.now.getTime() / 1000))
+          return new LineNonceRejectedError();
+        // Spent on this very pair, still linked: the client's retry.
+        if (nonce.usedBy === undefined) return undefined;
+        return relink && nonce.usedBy === `${guard.lineUserId} ${guard.companyUserId}`
+          ? undefined
+          : new LineNonceRejectedError();
+      }
       case 'webhook-event':
       case 'account-link-nonce':
         return this.webhookGuards?.refusal(guard);
@@ -98,6 +118,9 @@ export class InMemoryLinkRepository implements LinkRepository {
 
   private recordGuard(guard: LinkGuard): void {
     switch (guard.kind) {
+      case 'link-nonce':
+        this.linkNonces.get(guard.nonce)!.usedBy = `${guard.lineUserId} ${guard.companyUserId}`;
+        return;
       case 'webhook-event':
       case 'account-link-nonce':
         this.webhookGuards?.record(guard);
@@ -134,9 +157,14 @@ export const FAKE_LINE_CHANNEL = '1000000001';
  */
 export const fakeLineVerifier: LineIdentityVerifier = {
   async verifyBearer(token: string): Promise<LineIdentity> {
-    const match = token.match(/^line:([^@]+)(?:@(\d+))?$/);
+    const match = token.match(/^line:([^@;]+)(?:@(\d+))?(?:;nonce=([^;]+))?$/);
     if (!match) throw new InvalidTokenError('line', 'fake: not a line token');
-    return { userId: match[1]!, via: 'id-token', channelId: match[2] ?? FAKE_LINE_CHANNEL };
+    return {
+      userId: match[1]!,
+      via: 'id-token',
+      channelId: match[2] ?? FAKE_LINE_CHANNEL,
+      ...(match[3] !== undefined ? { nonce: match[3] } : {}),
+    };
   },
 };
 
@@ -176,6 +204,21 @@ export function fakeCompanyVerifier(clock: Clock = frozenClock()): CompanyIdenti
   };
 }
 
+/**
+ * Accepts company access tokens of the form `access:<userId>`, optionally followed by
+ * `;signedInAt=<epoch seconds>` (default: `clock`'s now); no `exp` is known (as at UserInfo).
+ */
+export function fakeCompanyAccessTokenVerifier(clock: Clock = frozenClock()): CompanyAccessTokenVerifier {
+  return {
+    async verifyAccessToken(token: string): Promise<VerifiedCompanyAccessToken> {
+      const match = token.match(/^access:([^;]+)(?:;signedInAt=(\d+))?$/);
+      if (!match) throw new InvalidTokenError('company', 'fake: not a company access token');
+      const signedInAt = match[2] !== undefined ? Number(match[2]) : Math.floor(clock.now().getTime() / 1000);
+      return { userId: match[1]!, tokenId: `sha256:${token}`, signedInAt };
+    },
+  };
+}
+
 /** A clock frozen at `iso`. */
 export function frozenClock(iso = '2026-11-22T09:00:00.000Z'): Clock {
   const date = new Date(iso);
@@ -196,5 +239,15 @@ export class InMemoryAuditLog implements AuditLog, AuditHistory {
     const events = mine.slice(start, start + page.limit);
     const next = start + page.limit;
     return next < mine.length ? { events, nextCursor: String(next) } : { events };
+  }
+}
+
+/** Nonces of `POST /links/nonce`, kept in the link repository's map (its `link-nonce` guards use them up). */
+export class InMemoryLinkNonceStore implements LinkNonceStore {
+  constructor(private readonly links: InMemoryLinkRepository) {}
+
+  async create(nonce: { nonce: string; expiresAt: number }): Promise<void> {
+    if (this.links.linkNonces.has(nonce.nonce)) throw new Error('nonce collision');
+    this.links.linkNonces.set(nonce.nonce, { expiresAt: nonce.expiresAt });
   }
 }

@@ -43,8 +43,16 @@ export const TEST_CLIENT = {
   clientId: 'line-id-link',
   clientSecret: 'company-client-secret',
   jwks: [{ ...clientJwk, kid: clientKid, alg: 'ES256', use: 'sig' }],
+  // UserInfo answers are signed JWTs naming the client (COMPANY_ACCESS_TOKEN_CHECK=userinfo).
+  userinfoSignedResponseAlg: 'RS256' as const,
 };
 export const OTHER_CLIENT = { clientId: 'another-app', clientSecret: 'another-secret' };
+/** Another app of the same IdP whose UserInfo answers are signed too (for it: `aud` is its own ID). */
+export const SIGNED_OTHER_CLIENT = {
+  clientId: 'third-app',
+  clientSecret: 'third-secret',
+  userinfoSignedResponseAlg: 'ES256' as const,
+};
 
 /**
  * The cloud assembly the `deployed` jest project synthesized (deployed-global-setup.mjs): when
@@ -110,7 +118,9 @@ export async function startTestStack(
   if (!endpoint)
     throw new Error('DYNAMODB_ENDPOINT is not set: run integration tests through jest (globalSetup).');
   const line = await startLinePlatformEmulator({ channels: [TEST_CHANNEL, OTHER_CHANNEL, THIRD_CHANNEL] });
-  const company = await startCompanyIdpEmulator({ clients: [TEST_CLIENT, OTHER_CLIENT] });
+  const company = await startCompanyIdpEmulator({
+    clients: [TEST_CLIENT, OTHER_CLIENT, SIGNED_OTHER_CLIENT],
+  });
   const suffix = randomBytes(4).toString('hex');
   const tables = taggedTableNames(suffix);
   const dynamo = localClient(endpoint);

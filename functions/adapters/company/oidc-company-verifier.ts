@@ -20,8 +20,14 @@ export interface OidcDiscovery {
   jwksUri: string;
   authorizationEndpoint?: string;
   tokenEndpoint?: string;
+  /** RFC 7662 introspection (`introspection_endpoint`), for company access tokens. */
+  introspectionEndpoint?: string;
+  /** OIDC Core 5.3 UserInfo (`userinfo_endpoint`), for company access tokens. */
+  userinfoEndpoint?: string;
   /** Signature algorithms we accept: the IdP's advertised list, restricted to asymmetric ones. */
   algorithms: string[];
+  /** The same for signed UserInfo answers (`userinfo_signing_alg_values_supported`, else {@link algorithms}). */
+  userinfoAlgorithms?: string[];
   /** The whole metadata document, as oauth4webapi validated it (for the web flow's requests). */
   server: AuthorizationServer;
 }
@@ -40,7 +46,7 @@ export interface OidcCompanyVerifierOptions {
  * Asymmetric algorithms only: HS* would let anyone holding the client secret (including us)
  * mint tokens, and `none` is never acceptable.
  */
-const ACCEPTED_ALGORITHMS = [
+export const ACCEPTED_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -84,6 +90,11 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
   /** The IdP's metadata (authorization and token endpoints are used by the web flow). */
   async getDiscovery(): Promise<OidcDiscovery> {
     return (await this.load()).metadata;
+  }
+
+  /** The IdP's signing keys (`jwks_uri`), cached as for ID tokens: signed UserInfo answers are verified with them. */
+  async getJwks() {
+    return (await this.load()).jwks;
   }
 
   /**
@@ -161,12 +172,20 @@ export class OidcCompanyVerifier implements CompanyIdentityVerifier {
       : ['RS256']; // OIDC Discovery: RS256 is the default when the list is absent.
     const algorithms = advertised.filter((a) => ACCEPTED_ALGORITHMS.includes(a));
     if (algorithms.length === 0) throw new UpstreamError('company-idp', 'bad-response');
+    const userinfoAlgorithms = Array.isArray(server.userinfo_signing_alg_values_supported)
+      ? server.userinfo_signing_alg_values_supported.filter(
+          (a): a is string => typeof a === 'string' && ACCEPTED_ALGORITHMS.includes(a),
+        )
+      : algorithms;
     const metadata: OidcDiscovery = {
       issuer: server.issuer,
       jwksUri: jwksUrl.href,
       authorizationEndpoint: optionalUrl(server.authorization_endpoint),
       tokenEndpoint: optionalUrl(server.token_endpoint),
+      introspectionEndpoint: optionalUrl(server.introspection_endpoint),
+      userinfoEndpoint: optionalUrl(server.userinfo_endpoint),
       algorithms,
+      userinfoAlgorithms,
       server,
     };
     const jwks = remoteJwks(jwksUrl, {

@@ -10,11 +10,13 @@ import { randomUUID } from 'node:crypto';
 import {
   CompanyTokenReplayedError,
   CompanyUserAlreadyLinkedError,
+  LineNonceRejectedError,
   LineUserAlreadyLinkedError,
   WriteContendedError,
 } from '../../core/errors.js';
 import { NonceUnavailableError, WebhookEventAppliedError } from '../../core/webhook-events.js';
 import { nonceConsumeDelete, storedClaim, webhookClaimPut, withoutAttempt } from './webhook-items.js';
+import { linkNonceConsume, usedLinkNonce } from './dynamo-link-nonce-store.js';
 import type { Link, LinkMethod } from '../../core/link.js';
 import type {
   CreateLinkResult,
@@ -88,7 +90,8 @@ export type ExtraWrites = (change: {
  * Guards (LinkGuard) go last in the same transaction, one item each, built by one helper per
  * kind ({@link guardItem}); their cancellation reasons are read by position, so a refused guard
  * is told apart from a conflict however many items come before. `company-token` guards are
- * `COMPANYTOKEN#…` items of `sessionsTable`, expiring (TTL `expiresAt`) with their token.
+ * `COMPANYTOKEN#…` items of `sessionsTable`, expiring (TTL `expiresAt`) with their token;
+ * `link-nonce` guards use up `LINKNONCE#…` items of the same table (DynamoLinkNonceStore's).
  */
 export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
   constructor(
@@ -134,8 +137,10 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
         // This call's own transaction committed before (its answer was lost): the link is ours.
         if (ownClaim(guards, reasons, firstGuard, attempt)) return { link: stored, created: true };
         // A refused guard outranks everything else: a replayed credential learns nothing more.
-        refuseFailedGuards(guards, reasons, firstGuard);
+        // A nonce spent on this very pair is a client's retry: the stored link answers it.
+        refuseFailedGuards(guards, reasons, firstGuard, attempt);
         const existing = existingLink(link, reasons);
+        if (!existing) refuseFailedGuards(guards, reasons, firstGuard, attempt, { retries: false });
         if (existing) {
           // The credential was spent on this pair: bind it now, as the new link would have.
           const bind = guards.flatMap((guard, i) =>
@@ -194,7 +199,7 @@ export class DynamoLinkRepository implements LinkRepository, LinkDirectory {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        refuseFailedGuards(guards, reasons, 0);
+        refuseFailedGuards(guards, reasons, 0, '');
         if (!reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
         if (conflicts >= CONFLICT_RETRIES) throw new WriteContendedError({ cause: error });
         await backoff(conflicts);
@@ -365,6 +370,11 @@ export function linkGuardItem(tables: LinkTables, guard: LinkGuard, attempt: str
         guard.lineUserId,
         guard.now,
       );
+    case 'link-nonce':
+      if (tables.sessions === undefined) {
+        throw new Error('DynamoLinkRepository: a link-nonce guard needs the sessions table.');
+      }
+      return linkNonceConsume(tables.sessions, guard, attempt);
   }
 }
 
@@ -527,16 +537,23 @@ function existingLink(link: Link, reasons: readonly CancellationReason[]): Link 
 
 /**
  * Throws the refusal of the first guard whose condition failed. `first` is the position of the
- * first guard among the transaction's items (guards come last, in the order given).
+ * first guard among the transaction's items (guards come last, in the order given). With
+ * `retries` (the default), a `link-nonce` already spent on this very pair passes: whether the
+ * request is a retry depends on the pair still being linked, which the caller checks next.
  */
 function refuseFailedGuards(
   guards: readonly LinkGuard[],
   reasons: readonly CancellationReason[],
   first: number,
+  attempt: string,
+  options: { retries: boolean } = { retries: true },
 ): void {
   guards.forEach((guard, i) => {
     const reason = reasons[first + i];
-    if (reason?.Code === 'ConditionalCheckFailed') throw guardRefusal(guard, reason);
+    if (reason?.Code !== 'ConditionalCheckFailed') return;
+    const retry =
+      guard.kind === 'link-nonce' && usedLinkNonce(oldItem(reason.Item), guard, attempt) === 'same-pair';
+    if (!(retry && options.retries)) throw guardRefusal(guard, reason);
   });
 }
 
@@ -552,19 +569,22 @@ function guardRefusal(guard: LinkGuard, reason: CancellationReason): Error {
     }
     case 'account-link-nonce':
       return new NonceUnavailableError();
+    case 'link-nonce':
+      // Unknown, expired, or spent on another link.
+      return new LineNonceRejectedError();
   }
 }
 
 /**
  * Whether a guard is recorded on its own when the pair turns out to be linked already: a company
  * token is spent on that pair; a webhook claim and its nonce are committed by the webhook itself
- * then, with the relink's audit event.
+ * then, with the relink's audit event; a link nonce stays unused (nothing was linked with it).
  */
 function bindsOnRelink(guard: LinkGuard): boolean {
   return guard.kind === 'company-token';
 }
 
-/** Whether the transaction was cancelled by a webhook claim this very call wrote before. */
+/** Whether the transaction was cancelled by a webhook claim or a nonce use this very call wrote before. */
 function ownClaim(
   guards: readonly LinkGuard[],
   reasons: readonly CancellationReason[],
@@ -573,11 +593,15 @@ function ownClaim(
 ): boolean {
   return guards.some((guard, i) => {
     const reason = reasons[first + i];
-    return (
-      guard.kind === 'webhook-event' &&
-      reason?.Code === 'ConditionalCheckFailed' &&
-      storedClaim(oldItem(reason.Item))?.attempt === attempt
-    );
+    if (reason?.Code !== 'ConditionalCheckFailed') return false;
+    switch (guard.kind) {
+      case 'webhook-event':
+        return storedClaim(oldItem(reason.Item))?.attempt === attempt;
+      case 'link-nonce':
+        return usedLinkNonce(oldItem(reason.Item), guard, attempt) === 'own-write';
+      default:
+        return false;
+    }
   });
 }
 

@@ -210,6 +210,92 @@ export async function clientCredentialsToken(
   }
 }
 
+/** Options of {@link introspectToken}. */
+export interface IntrospectOptions extends OAuthTransport {
+  as: oauth.AuthorizationServer;
+  clientId: string;
+  auth: ClientAuthentication;
+  token: string;
+}
+
+/**
+ * OAuth 2.0 Token Introspection (RFC 7662 2.1) of an access token (`token_type_hint`), with the
+ * client's authentication: the parsed answer, `active` checked to be a boolean. What the answer
+ * says (active, client, expiry…) is the caller's to judge. Errors as
+ * {@link redeemAuthorizationCode} (a refused client authentication is `bad-response`: ours to fix).
+ */
+export async function introspectToken(options: IntrospectOptions): Promise<oauth.IntrospectionResponse> {
+  const endpoint = options.as.introspection_endpoint;
+  if (!endpoint) throw new UpstreamError(options.upstream, 'bad-response');
+  const client = oauthClient(options.clientId);
+  let response: Response;
+  try {
+    response = await oauth.introspectionRequest(options.as, client, clientAuth(options.auth), options.token, {
+      ...requestOptions(endpoint, options),
+      additionalParameters: { token_type_hint: 'access_token' },
+    });
+  } catch (error) {
+    throw translate(error, options.upstream);
+  }
+  if (response.status >= 500 || response.status === 429)
+    throw new UpstreamError(options.upstream, 'unavailable');
+  try {
+    return await oauth.processIntrospectionResponse(options.as, client, response);
+  } catch (error) {
+    throw translate(error, options.upstream);
+  }
+}
+
+/** Options of {@link requestUserInfo}. */
+export interface UserInfoOptions extends OAuthTransport {
+  as: oauth.AuthorizationServer;
+  clientId: string;
+  /** The access token, sent as `Authorization: Bearer`. */
+  token: string;
+  realm: TokenRealm;
+}
+
+/** Longest UserInfo answer read. */
+const MAX_USERINFO_LENGTH = 16_384;
+
+/**
+ * The UserInfo request (OIDC Core 5.3.1) with an access token: the answer's media type and
+ * body, unjudged (the caller decides what a plain JSON or a signed JWT answer proves). A refused
+ * token (401, OIDC Core 5.3.3 / RFC 6750 3.1) is InvalidTokenError; a timeout, 429 or 5xx is
+ * `unavailable`; any other non-200 answer is `bad-response`.
+ */
+export async function requestUserInfo(
+  options: UserInfoOptions,
+): Promise<{ contentType: string; body: string }> {
+  const endpoint = options.as.userinfo_endpoint;
+  if (!endpoint) throw new UpstreamError(options.upstream, 'bad-response');
+  let response: Response;
+  try {
+    response = await oauth.userInfoRequest(
+      options.as,
+      oauthClient(options.clientId),
+      options.token,
+      requestOptions(endpoint, options),
+    );
+  } catch (error) {
+    throw translate(error, options.upstream);
+  }
+  if (response.status === 401 || response.status === 403)
+    throw new InvalidTokenError(options.realm, `userinfo refused the access token (${response.status})`);
+  if (response.status >= 500 || response.status === 429)
+    throw new UpstreamError(options.upstream, 'unavailable');
+  if (response.status !== 200) throw new UpstreamError(options.upstream, 'bad-response');
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (error) {
+    throw translate(error, options.upstream);
+  }
+  if (body.length > MAX_USERINFO_LENGTH) throw new UpstreamError(options.upstream, 'bad-response');
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return { contentType, body };
+}
+
 /**
  * A private key for `private_key_jwt` from its stored form: a private JWK (JSON) or a PKCS#8
  * PEM. The algorithm is the JWK's `alg`, else the one its key type implies (RSA: RS256, P-256:

@@ -110,6 +110,8 @@ export class LinePlatformClient implements LineIdentityVerifier, LineTokenShape 
       via: 'id-token',
       channelId: this.acceptedAudience(payload),
       expiresAt: payload.exp!, // a required claim, checked by jwtVerify
+      // The SDK's login nonce (LINE_REQUIRE_NONCE matches it against POST /links/nonce's).
+      ...(typeof payload.nonce === 'string' && payload.nonce !== '' ? { nonce: payload.nonce } : {}),
     };
   }
 

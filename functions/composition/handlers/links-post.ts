@@ -2,6 +2,7 @@ import { systemClock } from '../../core/ports/index.js';
 import { createLinksPostHandler } from '../../handlers/links-post.js';
 import {
   auditLog,
+  companyAccessTokenVerifier,
   companyVerifier,
   friendshipStatusApi,
   friendshipStore,
@@ -16,11 +17,15 @@ export const linksPost = (w: Wiring) =>
   createLinksPostHandler({
     line: lineVerifier(w),
     company: companyVerifier(w),
+    companyAccessTokens: companyAccessTokenVerifier(w),
     links: linkRepository(w),
     clock: systemClock,
     audit: auditLog(w),
     friendship: friendshipStore(w),
     lineTokenShape: linePlatform(w),
     friendshipStatus: friendshipStatusApi(w),
-    settings: { companyIdTokenMaxAgeSeconds: w.config.companyIdTokenMaxAgeSeconds },
+    settings: {
+      companyIdTokenMaxAgeSeconds: w.config.companyIdTokenMaxAgeSeconds,
+      requireLineNonce: w.config.linkNonce.required,
+    },
   });

@@ -27,6 +27,24 @@ export interface VerifiedCompanyIdToken extends CompanyIdentity {
   expiresAt: number;
 }
 
+/**
+ * Verifies an access token issued by the company's IdP that the app obtained itself and posts
+ * with the link request (pattern 1, `companyAccessToken`): the IdP itself vouches for it (its
+ * UserInfo endpoint, or RFC 7662 introspection), with the same audience and freshness rules as
+ * an ID token. Absent where a deployment turned access tokens off.
+ */
+export interface CompanyAccessTokenVerifier {
+  /** @throws InvalidTokenError / UpstreamError */
+  verifyAccessToken(token: string): Promise<VerifiedCompanyAccessToken>;
+}
+
+/**
+ * A verified company access token: as a verified ID token (`tokenId` is `sha256:<hex>` of the
+ * token, never the token), except that `expiresAt` is absent when the IdP did not tell it (a
+ * UserInfo answer carries no `exp`).
+ */
+export type VerifiedCompanyAccessToken = Omit<VerifiedCompanyIdToken, 'expiresAt'> & { expiresAt?: number };
+
 /** The company's answer to a verification request (pattern 2). */
 export type CompanyMemberVerdict = { verified: true; companyUserId: string } | { verified: false };
 

@@ -43,11 +43,18 @@ export type LinkFriendship = { known: 'unknown' } | { known: 'learned'; friend: 
  * - `account-link-nonce`: uses up the nonce, which must exist, be unexpired at `now` and be
  *   bound to `lineUserId`; else NonceUnavailableError. Not recorded by an idempotent relink
  *   either (the webhook uses it up with its claim).
+ * - `link-nonce`: uses up a nonce of `POST /links/nonce` (the LINE ID token's `nonce` claim),
+ *   which must exist, be unexpired at `now` and unused; else LineNonceRejectedError. It records
+ *   the pair it linked, so the same request again (the same LINE user and company user, the pair
+ *   still linked) is a retry answered with the link, and a lost answer of the link's own
+ *   transaction is recognised as this call's. Not recorded by an idempotent relink: the link
+ *   stands, nothing is linked anew.
  */
 export type LinkGuard =
   | { kind: 'company-token'; tokenId: string; lineUserId: string; expiresAt: number }
   | { kind: 'webhook-event'; claim: WebhookEventClaim }
-  | { kind: 'account-link-nonce'; nonce: string; lineUserId: string; now: Date };
+  | { kind: 'account-link-nonce'; nonce: string; lineUserId: string; now: Date }
+  | { kind: 'link-nonce'; nonce: string; lineUserId: string; companyUserId: string; now: Date };
 
 /**
  * Stores links so that a LINE user and a company user are each in at most one link. The
@@ -80,6 +87,16 @@ export interface LinkRepository {
   findByCompanyUserId(companyUserId: string): Promise<Link | undefined>;
   /** Removes both sides atomically; returns the removed link, or undefined if there was none. */
   deleteByLineUserId(lineUserId: string, context?: { channelId?: string }): Promise<Link | undefined>;
+}
+
+/**
+ * Nonces of `POST /links/nonce` (seed 001: a server-issued nonce for an app's LINE login). Only
+ * their issue is here; a nonce is used up by the link it serves, in the link's own transaction
+ * (a `link-nonce` guard of {@link LinkRepository.create}), never on its own.
+ */
+export interface LinkNonceStore {
+  /** Stores a new nonce until `expiresAt` (epoch seconds); never overwrites a stored one. */
+  create(nonce: { nonce: string; expiresAt: number }): Promise<void>;
 }
 
 /** A link with what the service last learned of the user's friendship with the Official Account. */

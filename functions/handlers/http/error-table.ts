@@ -39,6 +39,8 @@ export const ERROR_TABLE = {
   'invalid-line-token': { status: 401, page: 400, metric: 'RejectedTokens' },
   'invalid-company-token': { status: 401, page: 400, metric: 'RejectedTokens' },
   'company-token-replayed': { status: 401, page: 400, metric: 'RejectedTokens' },
+  'line-nonce-required': { status: 401, page: 400, metric: 'RejectedTokens' },
+  'line-nonce-rejected': { status: 401, page: 400, metric: 'RejectedTokens' },
   'invalid-webhook-signature': { status: 401, page: 400, metric: 'WebhookSignatureRejected' },
   'admin-forbidden': { status: 403, page: 403 },
   'not-linked': { status: 404, page: 404 },

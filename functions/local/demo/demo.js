@@ -141,6 +141,12 @@ export const companyToken = () => {
     throw new Error('The company IdP emulator is off (COMPANY_OIDC_ISSUER is set).');
   return mintEmulatorToken(config.companyEmulator, { sub: $('member').value });
 };
+/** An opaque access token of the company IdP emulator for the selected member (checked by UserInfo or introspection). */
+export const companyAccessToken = () => {
+  if (!config.companyEmulator)
+    throw new Error('The company IdP emulator is off (COMPANY_OIDC_ISSUER is set).');
+  return mintEmulatorToken(config.companyEmulator, { sub: $('member').value, kind: 'access' });
+};
 /** The selected member ID. */
 export const selectedMember = () => $('member').value;
 

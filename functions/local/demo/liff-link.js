@@ -1,5 +1,5 @@
 // Section "Link in the LIFF app" (pattern 1): POST /links, GET/DELETE /links/me, and the errors.
-import { callApi, companyToken, lineToken, on } from './demo.js';
+import { callApi, companyAccessToken, companyToken, lineToken, on } from './demo.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,6 +10,16 @@ on('link', async (button) =>
     json: { companyIdToken: await companyToken() },
   }),
 );
+// Seed 000: the company side may prove itself with an access token instead of an ID token.
+on('link-access', async (button) =>
+  callApi('POST', '/links', {
+    button,
+    token: await lineToken(),
+    json: { companyAccessToken: await companyAccessToken() },
+  }),
+);
+// Seed 001: what a native app asks for before its LINE SDK login (LIFF cannot carry a nonce).
+on('app-nonce', async (button) => callApi('POST', '/links/nonce', { button }));
 on('me', async (button) => callApi('GET', '/links/me', { button, token: await lineToken() }));
 /**
  * What the unlink notice says for each `Unlink-Result`: only what happened. The app is

@@ -19,6 +19,15 @@
  * PKCE S256, an RS256 ID token with the request's nonce) and `client_credentials` (RFC 6749 §4.4,
  * for the member verification API).
  *
+ * Access tokens (pattern 1's `companyAccessToken`): opaque random strings, issued by the
+ * `authorization_code` grant or {@link CompanyIdpEmulator.mintAccessToken}, and remembered with
+ * their client, subject, sign-in time and expiry. `POST /introspect` is RFC 7662 token
+ * introspection (the caller authenticates as a registered client, as at `/token`); `GET|POST
+ * /userinfo` is OIDC Core 5.3 UserInfo with `Authorization: Bearer`: JSON, or a signed JWT
+ * (`application/jwt`, with `iss` and `aud`, 5.3.2) for a client registered with
+ * `userinfoSignedResponseAlg`; an unknown or expired token gets 401 with `WWW-Authenticate:
+ * Bearer error="invalid_token"` (RFC 6750 3.1).
+ *
  * Member verification API (pattern 2, `member-verification-api.ts`): the `client_credentials`
  * grant and `POST /api/members/verify` (Bearer token or API key) answering from the member list;
  * its outages and counter are the `members` endpoint's.
@@ -71,6 +80,11 @@ export interface CompanyClient {
   jwks?: JWK[];
   /** Redirect URIs registered for the authorization-code flow; when absent, any http(s) URL is accepted. */
   redirectUris?: string[];
+  /**
+   * `userinfo_signed_response_alg` (OIDC Dynamic Client Registration 2): UserInfo answers for
+   * this client's tokens are JWTs signed with it; absent, plain JSON.
+   */
+  userinfoSignedResponseAlg?: CompanySigningAlg;
 }
 
 export interface CompanyIdpEmulatorOptions {
@@ -108,9 +122,13 @@ export interface CompanyStats {
   token: number;
   /** `POST /api/members/verify` (the member verification API). */
   members: number;
+  /** `POST /introspect` (RFC 7662). */
+  introspection: number;
+  /** `GET|POST /userinfo` (OIDC Core 5.3). */
+  userinfo: number;
 }
 
-export type CompanyOutageEndpoint = 'discovery' | 'jwks' | 'token' | 'members';
+export type CompanyOutageEndpoint = 'discovery' | 'jwks' | 'token' | 'members' | 'introspection' | 'userinfo';
 
 export type CompanySigningAlg = 'RS256' | 'ES256';
 
@@ -147,6 +165,22 @@ export interface CompanyMintIdTokenOptions {
   jti?: string | null;
 }
 
+/** Options of {@link CompanyIdpEmulator.mintAccessToken}. */
+export interface CompanyMintAccessTokenOptions {
+  /** The member ID the token is for. */
+  sub: string;
+  /** Default: the first client. */
+  clientId?: string;
+  /** Default 3600; 0 or negative for an expired token. */
+  expiresInSec?: number;
+  /** Default now. */
+  issuedAt?: Date;
+  /** `auth_time` (epoch seconds) of the sign-in; default the issue time. `null` for none. */
+  authTime?: number | null;
+  /** Default `openid`. */
+  scope?: string;
+}
+
 export interface CompanyIdpEmulator {
   readonly url: string;
   readonly issuer: string;
@@ -154,6 +188,10 @@ export interface CompanyIdpEmulator {
   readonly stats: CompanyStats;
   /** An ID token of this IdP; header `{alg, typ: 'JWT', kid}`; payload iss, sub, aud, exp, iat, jti, (nonce, azp, auth_time), name, email. */
   mintIdToken(opts: CompanyMintIdTokenOptions): Promise<string>;
+  /** An opaque access token, remembered for introspection and UserInfo as the token endpoint's are. */
+  mintAccessToken(opts: CompanyMintAccessTokenOptions): string;
+  /** Forgets an access token (revocation): introspection then says inactive, UserInfo 401. */
+  revokeAccessToken(token: string): void;
   /** New RS256 and ES256 keys with new `kid`s; the JWKS then serves only the new keys. */
   rotateKeys(): Promise<void>;
   /** Switches an outage on (`mode`) or off (`null`); `all` covers every non-`/_emulator` endpoint. */
@@ -172,6 +210,17 @@ export async function startCompanyIdpEmulator(opts: CompanyIdpEmulatorOptions): 
   return emulator;
 }
 
+/** What the IdP remembers of an access token it issued. */
+interface IssuedAccessToken {
+  sub: string;
+  clientId: string;
+  scope: string;
+  /** Epoch seconds. */
+  iat: number;
+  exp: number;
+  authTime?: number;
+}
+
 interface KeyPair {
   kid: string;
   privateKey: CryptoKey;
@@ -180,7 +229,14 @@ interface KeyPair {
 
 /** Signature algorithms of client assertions (private_key_jwt) the token endpoint accepts. */
 const CLIENT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
-const COMPANY_OUTAGE_ENDPOINTS: readonly CompanyOutageEndpoint[] = ['discovery', 'jwks', 'token', 'members'];
+const COMPANY_OUTAGE_ENDPOINTS: readonly CompanyOutageEndpoint[] = [
+  'discovery',
+  'jwks',
+  'token',
+  'members',
+  'introspection',
+  'userinfo',
+];
 const DEFAULT_ID_TOKEN_TTL_SEC = 3600;
 
 async function newKeyPair(alg: CompanySigningAlg): Promise<KeyPair> {
@@ -202,7 +258,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** The emulator itself. Exported so tests can reach its clients, members and switches. */
 export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
   readonly members: CompanyTestMember[];
-  readonly stats: CompanyStats = { discovery: 0, jwks: 0, token: 0, members: 0 };
+  readonly stats: CompanyStats = {
+    discovery: 0,
+    jwks: 0,
+    token: 0,
+    members: 0,
+    introspection: 0,
+    userinfo: 0,
+  };
   /** Clients by ID, secrets included (the token endpoint authenticates them). */
   readonly clients: ReadonlyMap<string, CompanyClient>;
   private readonly defaultClientId: string;
@@ -268,6 +331,107 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
 
     this.registerAuthorizationCodeRoutes(app);
     this.registerMemberVerificationRoutes(app);
+    this.registerAccessTokenRoutes(app);
+  }
+
+  // ---------------------------------------------------------------- access tokens (introspection, UserInfo)
+
+  /** Access tokens issued (by the code grant or minted), by their value. */
+  private readonly accessTokens = new Map<string, IssuedAccessToken>();
+
+  private registerAccessTokenRoutes(app: HttpApp): void {
+    app.post(
+      '/introspect',
+      this.idpApi('introspection', (req) => this.introspect(req)),
+    );
+    const userinfo = this.idpApi('userinfo', (req) => this.userinfo(req));
+    app.get('/userinfo', userinfo);
+    app.post('/userinfo', userinfo);
+  }
+
+  mintAccessToken(opts: CompanyMintAccessTokenOptions): string {
+    const clientId = opts.clientId ?? this.defaultClientId;
+    if (!this.clients.has(clientId)) throw new Error(`Company IdP emulator: unknown client ${clientId}.`);
+    const iat = Math.floor((opts.issuedAt ?? this.clock.now()).getTime() / 1000);
+    const token = randomBytes(32).toString('base64url');
+    this.accessTokens.set(token, {
+      sub: opts.sub,
+      clientId,
+      scope: opts.scope ?? 'openid',
+      iat,
+      exp: iat + (opts.expiresInSec ?? DEFAULT_ID_TOKEN_TTL_SEC),
+      ...(opts.authTime === null ? {} : { authTime: opts.authTime ?? iat }),
+    });
+    return token;
+  }
+
+  revokeAccessToken(token: string): void {
+    this.accessTokens.delete(token);
+  }
+
+  /** The token's record while it is unexpired. */
+  private liveAccessToken(token: string | null | undefined): IssuedAccessToken | undefined {
+    const issued = token ? this.accessTokens.get(token) : undefined;
+    if (!issued) return undefined;
+    return issued.exp > Math.floor(this.clock.now().getTime() / 1000) ? issued : undefined;
+  }
+
+  /**
+   * `POST /introspect` (RFC 7662 2): the caller authenticates as a client (2.1: the endpoint
+   * "MUST also require some form of authorization"); an unknown, expired or revoked token is
+   * `{"active": false}` and nothing else (2.2).
+   */
+  private async introspect(req: AppRequest): Promise<AppResponse> {
+    const client = await this.authenticate(req);
+    if (!('clientId' in client)) return client;
+    const token = req.form.get('token');
+    if (!token) return invalidRequest('token is required.');
+    const issued = this.liveAccessToken(token);
+    if (!issued) return json(200, { active: false });
+    return json(200, {
+      active: true,
+      scope: issued.scope,
+      client_id: issued.clientId,
+      token_type: 'Bearer',
+      exp: issued.exp,
+      iat: issued.iat,
+      sub: issued.sub,
+      iss: this.issuer,
+      ...(issued.authTime !== undefined ? { auth_time: issued.authTime } : {}),
+    });
+  }
+
+  /**
+   * `GET|POST /userinfo` (OIDC Core 5.3) with `Authorization: Bearer`: the member's claims, as
+   * JSON, or as a JWT signed with the client's `userinfoSignedResponseAlg` carrying `iss` and
+   * `aud` (5.3.2) and the sign-in's `auth_time`.
+   */
+  private async userinfo(req: AppRequest): Promise<AppResponse> {
+    const header = headerValue(req.headers.authorization);
+    const match = header ? /^Bearer\s+([\x21-\x7e]+)\s*$/i.exec(header) : null;
+    const issued = this.liveAccessToken(match?.[1]);
+    if (!issued) {
+      return json(
+        401,
+        { error: 'invalid_token', error_description: 'The access token is unknown or expired.' },
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+      );
+    }
+    const member = this.members.find((m) => m.memberId === issued.sub);
+    const claims = { sub: issued.sub, ...(member ? { name: member.name, email: member.email } : {}) };
+    const alg = this.clients.get(issued.clientId)?.userinfoSignedResponseAlg;
+    if (!alg) return json(200, claims);
+    const key = this.currentKeys[alg];
+    const jwt = await new SignJWT({
+      ...claims,
+      ...(issued.authTime !== undefined ? { auth_time: issued.authTime } : {}),
+    })
+      .setProtectedHeader({ alg, typ: 'JWT', kid: key.kid })
+      .setIssuer(this.issuer)
+      .setAudience(issued.clientId)
+      .setIssuedAt(Math.floor(this.clock.now().getTime() / 1000))
+      .sign(key.privateKey);
+    return { status: 200, headers: { 'content-type': 'application/jwt' }, body: jwt };
   }
 
   // ---------------------------------------------------------------- member verification API (pattern 2)
@@ -315,6 +479,15 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'name', 'email'],
       grant_types_supported: ['authorization_code', 'client_credentials'],
+      userinfo_endpoint: `${url}/userinfo`,
+      userinfo_signing_alg_values_supported: ['RS256', 'ES256'],
+      introspection_endpoint: `${url}/introspect`,
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
     });
   }
 
@@ -323,11 +496,16 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     return { keys: [keys.RS256.publicJwk, keys.ES256.publicJwk] };
   }
 
-  /** `POST /_emulator/tokens` JSON `{sub, clientId?, alg?, nonce?}` → `{token}` for the demo page. */
+  /**
+   * `POST /_emulator/tokens` JSON `{sub, clientId?, alg?, nonce?, kind?}` → `{token}` for the demo
+   * page: an ID token, or with `kind: "access"` an opaque access token.
+   */
   private async emulatorToken(req: AppRequest): Promise<AppResponse> {
     const body = req.json;
-    if (!isObject(body)) return invalidRequest('Send a JSON object {sub, clientId?, alg?, nonce?}.');
-    const { sub, clientId, alg, nonce } = body;
+    if (!isObject(body)) return invalidRequest('Send a JSON object {sub, clientId?, alg?, nonce?, kind?}.');
+    const { sub, clientId, alg, nonce, kind } = body;
+    if (kind !== undefined && kind !== 'id' && kind !== 'access')
+      return invalidRequest('kind must be id or access.');
     if (typeof sub !== 'string' || !this.members.some((m) => m.memberId === sub)) {
       return invalidRequest('Unknown member (sub).');
     }
@@ -337,6 +515,7 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     if (alg !== undefined && alg !== 'RS256' && alg !== 'ES256')
       return invalidRequest('alg must be RS256 or ES256.');
     if (nonce !== undefined && typeof nonce !== 'string') return invalidRequest('nonce must be a string.');
+    if (kind === 'access') return json(200, { token: this.mintAccessToken({ sub, clientId }) });
     return json(200, { token: await this.mintIdToken({ sub, clientId, alg, nonce }) });
   }
 
@@ -352,11 +531,16 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
     (req: AppRequest, client: CompanyClient) => AppResponse | Promise<AppResponse>
   >();
 
+  /** The client authentication of `/token` and `/introspect`: an assertion, or the client secret. */
+  private async authenticate(req: AppRequest): Promise<CompanyClient | AppResponse> {
+    return req.form.has('client_assertion_type')
+      ? this.authenticateClientAssertion(req)
+      : this.authenticateClient(req);
+  }
+
   /** `POST /token` (form): client authentication, then the grant handler. */
   private async token(req: AppRequest): Promise<AppResponse> {
-    const client = req.form.has('client_assertion_type')
-      ? await this.authenticateClientAssertion(req)
-      : this.authenticateClient(req);
+    const client = await this.authenticate(req);
     if (!('clientId' in client)) return client;
     const grant = this.tokenGrants.get(req.form.get('grant_type') ?? '');
     if (!grant)
@@ -434,7 +618,8 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       const { payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: client.jwks }), {
         issuer: client.clientId,
         subject: client.clientId,
-        audience: [this.issuer, `${this.url}/token`],
+        // RFC 7523 3: the issuer or the endpoint the assertion is sent to.
+        audience: [this.issuer, `${this.url}/token`, `${this.url}/introspect`],
         algorithms: CLIENT_ASSERTION_ALGORITHMS,
         requiredClaims: ['exp', 'jti'],
         maxTokenAge: '5m',
@@ -515,7 +700,12 @@ export class CompanyIdpEmulatorServer implements CompanyIdpEmulator {
       authTime,
     });
     return json(200, {
-      access_token: randomBytes(24).toString('base64url'),
+      access_token: this.mintAccessToken({
+        sub: issued.subject,
+        clientId: client.clientId,
+        authTime,
+        scope: issued.scope,
+      }),
       token_type: 'Bearer',
       expires_in: 3600,
       ...(fault === 'no-id-token' ? {} : { id_token: idToken }),

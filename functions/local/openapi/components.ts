@@ -103,7 +103,9 @@ export const SCHEMAS = {
   },
   LinkRequest: {
     type: 'object',
-    required: ['companyIdToken'],
+    description:
+      'Exactly one of companyIdToken and companyAccessToken (both or neither: 400 invalid-request).',
+    oneOf: [{ required: ['companyIdToken'] }, { required: ['companyAccessToken'] }],
     properties: {
       companyIdToken: {
         type: 'string',
@@ -112,7 +114,26 @@ export const SCHEMAS = {
         description:
           'ID token from the company IdP, from a sign-in at most COMPANY_ID_TOKEN_MAX_AGE_SECONDS old (auth_time, else iat; default 600 s; older: 401 invalid-company-token). Each token links one LINE user: sent again by the same user it is a retry (200, or 201 when the first try linked nothing), by another user 401 company-token-replayed.',
       },
+      companyAccessToken: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 8192,
+        description:
+          "Access token from the company IdP, checked there (COMPANY_ACCESS_TOKEN_CHECK): by a signed UserInfo answer naming this service's client in aud (userinfo, the default), or by RFC 7662 introspection (introspection); off: 501 feature-disabled. Fresh and one LINE user per token, as companyIdToken.",
+      },
       consentVersion: schemaRef('ConsentVersion'),
+    },
+  },
+  LinkNonce: {
+    type: 'object',
+    required: ['nonce', 'expiresAt'],
+    properties: {
+      nonce: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]{43}$',
+        description: '256 random bits, base64url; good for one link until expiresAt.',
+      },
+      expiresAt: { type: 'string', format: 'date-time' },
     },
   },
   MemberLinkRequest: {

@@ -204,6 +204,18 @@ describe('real responses conform to the document', () => {
     await check('GET', '/links/me', await call(api(), 'GET', '/links/me', { token }), 404);
   });
 
+  test('a company access token and the app nonce route', async () => {
+    await check('POST', '/links/nonce', await call(api(), 'POST', '/links/nonce'), 201);
+    const token = await lineUser();
+    const member = DEFAULT_COMPANY_MEMBERS[1]!.memberId;
+    const accessToken = stack.company.mintAccessToken({ sub: member });
+    const both = { companyAccessToken: accessToken, companyIdToken: await companyToken(member) };
+    await check('POST', '/links', await call(api(), 'POST', '/links', { token, json: both }), 400);
+    const json = { companyAccessToken: accessToken };
+    await check('POST', '/links', await call(api(), 'POST', '/links', { token, json }), 201);
+    await check('DELETE', '/links/me', await call(api(), 'DELETE', '/links/me', { token }), 204);
+  });
+
   test('patterns 2 and 3: linked, verification failed, locked out with Retry-After', async () => {
     const [hanako, ichiro] = [DEFAULT_COMPANY_MEMBERS[0]!, DEFAULT_COMPANY_MEMBERS[1]!];
     for (const path of ['/links/by-record', '/links/by-api']) {

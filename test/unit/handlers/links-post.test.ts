@@ -63,7 +63,9 @@ test('a body that is not JSON: 415', async () => {
 });
 
 test.each([
-  ['no companyIdToken', {}, 'companyIdToken'],
+  ['no company token', {}, '(body)'],
+  ['both company tokens', { ...valid, companyAccessToken: 'opaque' }, '(body)'],
+  ['an empty companyAccessToken', { companyAccessToken: '' }, 'companyAccessToken'],
   ['an empty companyIdToken', { companyIdToken: '' }, 'companyIdToken'],
   ['a companyIdToken that is not a string', { companyIdToken: 42 }, 'companyIdToken'],
   ['a body that is an array', [valid], '(body)'],

@@ -39,7 +39,10 @@ export const LINKS: Area = {
   tag: { name: 'links', description: 'Linking from a LIFF app or a web page with a LINE token' },
   operations: {
     'POST /links': {
-      summary: "Pattern 1 (LIFF): link the caller's LINE account with the company account of an ID token",
+      summary:
+        "Pattern 1 (LIFF, app): link the caller's LINE account with the company account of an ID token or access token",
+      description:
+        'Where LINE_REQUIRE_NONCE is on, the bearer must be a LINE ID token whose nonce claim is an unused nonce of POST /links/nonce (401 line-nonce-required for an access token or an ID token without nonce, 401 line-nonce-rejected for an unknown, expired or used one); the link uses it up.',
       lineToken: true,
       requestBody: { required: true, content: { 'application/json': { schema: ref('LinkRequest') } } },
       responses: LINKED,
@@ -48,6 +51,8 @@ export const LINKS: Area = {
         ...LINE_AUTH,
         'invalid-company-token',
         'company-token-replayed',
+        'line-nonce-required',
+        'line-nonce-rejected',
         'line-user-already-linked',
         'company-user-already-linked',
         'feature-disabled',
@@ -56,6 +61,13 @@ export const LINKS: Area = {
         'write-contended',
         'storage-unavailable',
       ],
+    },
+    'POST /links/nonce': {
+      summary: "A one-time nonce for an app's LINE login (LINE SDK ID token nonce), for POST /links",
+      description:
+        'No LINE token: the app asks before it logs in to LINE. The nonce is bound to this response only (no cookie): give it to the LINE SDK (iOS IDTokenNonce, Android LineAuthenticationParams.nonce) and send the ID token it returns to POST /links before expiresAt (LINK_NONCE_TTL_SECONDS). LIFF cannot carry a nonce (liff.getIDToken()).',
+      responses: { '201': jsonBody(ref('LinkNonce'), 'A fresh nonce.') },
+      problems: ['storage-unavailable'],
     },
     'POST /links/by-record': memberLinkOperation(3),
     'POST /links/by-api': memberLinkOperation(2),

@@ -17,8 +17,10 @@ import {
   DynamoLinkRepository,
   type ExtraWrites,
 } from '../../../../functions/adapters/dynamo/dynamo-link-repository.js';
+import { linkNonceKey } from '../../../../functions/adapters/dynamo/dynamo-link-nonce-store.js';
 import {
   CompanyUserAlreadyLinkedError,
+  LineNonceRejectedError,
   LineUserAlreadyLinkedError,
 } from '../../../../functions/core/errors.js';
 import type { Link } from '../../../../functions/core/link.js';
@@ -734,5 +736,63 @@ describe('create, taking over the friendship (FRIEND#… in the messaging table,
       new DynamoLinkRepository(client, TABLE).create(link, {}, { known: 'unknown' }),
     ).rejects.toThrow('needs the friendship table');
     expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('create with a link-nonce guard (LINKNONCE#… in the sessions table, after the two sides)', () => {
+  const repo = new DynamoLinkRepository(client, TABLE, undefined, undefined, 'sessions');
+  const now = new Date('2026-12-01T00:00:00.000Z');
+  const guard = { kind: 'link-nonce', nonce: 'N0NCE', lineUserId: 'U1', companyUserId: 'C1', now } as const;
+  const nonceItem = (used: { usedBy: string; usedAttempt: string }) =>
+    marshall({ pk: linkNonceKey('N0NCE'), expiresAt: 1_800_000_000, ...used });
+  /** Every transaction cancelled with the two sides taken by `existing` and the nonce as `used` says. */
+  const cancelWith = (
+    existing: Partial<Link> | undefined,
+    used: (attempt: string) => Record<string, unknown>,
+  ) =>
+    ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+      const attempt = String(input.TransactItems!.at(-1)!.Update!.ExpressionAttributeValues![':attempt']);
+      throw canceled(
+        existing ? conditionFailed(rawItem('LINE#U1', existing)) : none,
+        existing ? conditionFailed(rawItem('COMPANY#C1', existing)) : none,
+        conditionFailed(used(attempt)),
+      );
+    });
+
+  it('uses the nonce up in the link transaction: unexpired, never used, keyed by its hash', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await expect(repo.create(link, {}, undefined, [guard])).resolves.toMatchObject({ created: true });
+    const item = transactInputs()[0]!.TransactItems![2]!.Update!;
+    expect(item).toMatchObject({
+      TableName: 'sessions',
+      Key: { pk: linkNonceKey('N0NCE') },
+      ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now AND attribute_not_exists(usedBy)',
+      ExpressionAttributeValues: { ':pair': 'U1 C1', ':now': now.getTime() / 1000 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(JSON.stringify(item.Key)).not.toContain('N0NCE');
+  });
+
+  it("this call's own write found after a lost answer: created", async () => {
+    cancelWith(link, (attempt) => nonceItem({ usedBy: 'U1 C1', usedAttempt: attempt }));
+    await expect(repo.create(link, {}, undefined, [guard])).resolves.toMatchObject({ created: true });
+  });
+
+  it("a client's retry (spent on this pair, the pair linked): the existing link, not created", async () => {
+    cancelWith(link, () => nonceItem({ usedBy: 'U1 C1', usedAttempt: 'an earlier request' }));
+    await expect(repo.create(link, {}, undefined, [guard])).resolves.toMatchObject({ created: false });
+  });
+
+  it('spent on this pair, the pair no longer linked: refused', async () => {
+    cancelWith(undefined, () => nonceItem({ usedBy: 'U1 C1', usedAttempt: 'an earlier request' }));
+    await expect(repo.create(link, {}, undefined, [guard])).rejects.toBeInstanceOf(LineNonceRejectedError);
+  });
+
+  it('spent on another link, or unknown / expired (no item): refused before the conflict', async () => {
+    cancelWith({ ...link, companyUserId: 'C2' }, () => nonceItem({ usedBy: 'U9 C1', usedAttempt: 'x' }));
+    await expect(repo.create(link, {}, undefined, [guard])).rejects.toBeInstanceOf(LineNonceRejectedError);
+    ddb.reset();
+    ddb.on(TransactWriteCommand).rejects(canceled(none, none, conditionFailed()));
+    await expect(repo.create(link, {}, undefined, [guard])).rejects.toBeInstanceOf(LineNonceRejectedError);
   });
 });

@@ -78,6 +78,15 @@ describe('discovery and JWKS', () => {
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'name', 'email'],
       grant_types_supported: ['authorization_code', 'client_credentials'],
+      userinfo_endpoint: `${idp.url}/userinfo`,
+      userinfo_signing_alg_values_supported: ['RS256', 'ES256'],
+      introspection_endpoint: `${idp.url}/introspect`,
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'],
     });
     expect(idp.issuer).toBe(idp.url);
   });
@@ -200,6 +209,8 @@ describe('outages and stats', () => {
       jwks: before.jwks + 2,
       token: before.token,
       members: before.members,
+      introspection: before.introspection,
+      userinfo: before.userinfo,
     });
   });
 
