@@ -424,6 +424,10 @@ export const VARIABLES = {
     'SQS queue of message-job batches (set by the API stack; unset: batches run in the API process)',
     httpUrl,
   ),
+  AUDIENCE_QUEUE_URL: variable(
+    'SQS queue of audience jobs (set by the API stack; unset: jobs run in the API process)',
+    httpUrl,
+  ),
   WEBHOOK_QUEUE_URL: variable(
     "SQS queue of the webhook's LINE work, replies and link tokens (set by the API stack; unset: done in the API process after the answer)",
     httpUrl,

@@ -41,7 +41,9 @@ export type BusinessMetric =
   // stream records that can never be read (skipped), message job batches that failed (retried).
   | 'LinkEventsNotPublished'
   | 'LinkStreamRecordsSkipped'
-  | 'MessageBatchFailures';
+  | 'MessageBatchFailures'
+  // Audience job runs that failed (the queue delivers them again) or that LINE refused for good.
+  | 'AudienceJobFailures';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

@@ -37,6 +37,7 @@ export const BUSINESS_METRICS = {
   LinkEventsNotPublished: 'link events EventBridge did not take (their stream batch is retried from them)',
   LinkStreamRecordsSkipped: 'links stream records that could not be read (logged and skipped)',
   MessageBatchFailures: 'message job batches that failed (the queue delivers them again)',
+  AudienceJobFailures: 'audience job runs that failed (delivered again) or that LINE refused for good',
 } as const;
 
 /**

@@ -10,3 +10,4 @@ export * from './members.js';
 export * from './messaging.js';
 export * from './system.js';
 export * from './web-login.js';
+export * from './audiences.js';
