@@ -202,4 +202,14 @@ export function registerChatRoutes(app: HttpApp, ctx: ChatRoutesContext): void {
   });
 }
 
-const BOT_ENDPOINTS: readonly BotEndpoint[] = ['linkToken', 'reply', 'push', 'multicast', 'botInfo'];
+const BOT_ENDPOINTS: readonly BotEndpoint[] = [
+  'linkToken',
+  'reply',
+  'push',
+  'multicast',
+  'botInfo',
+  'audienceCreate',
+  'audienceAdd',
+  'audienceGet',
+  'audienceList',
+];

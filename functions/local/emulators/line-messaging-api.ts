@@ -15,13 +15,15 @@
  * - `GET /friendship/v1/status` — with a user's LINE Login access token
  *   (https://developers.line.biz/en/reference/line-login/#get-friendship-status);
  * - `POST /user/v1/deauthorize` — with a LINE Login channel access token
- *   (https://developers.line.biz/en/reference/line-login/#deauthorize).
+ *   (https://developers.line.biz/en/reference/line-login/#deauthorize);
+ * - the audience endpoints of line-audience-api.ts.
  *
  * Each bot endpoint can be made slow or failing for tests ({@link LineMessagingStore.setFault}).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { oauthError } from './authorization-code-flow.js';
+import { registerAudienceApi, type LineAudienceStore } from './line-audience-api.js';
 import {
   DROP_CONNECTION,
   headerValue,
@@ -55,6 +57,8 @@ export interface MessagingApiContext {
   ): { userId: string; channelId: string; scope: string } | 'expired' | undefined;
   /** Revokes every access token of `userId` for `channelId` (deauthorization). */
   revokeUserAccessTokens(userId: string, channelId: string): void;
+  /** The channel's audiences (line-audience-api.ts). */
+  audiences?: LineAudienceStore;
 }
 
 /** A deauthorization the emulator performed. */
@@ -237,6 +241,8 @@ export function registerMessagingApi(
       send(req, requestId, 'multicast', checkMulticast, (body) => body.to as string[]),
     ),
   );
+
+  if (ctx.audiences) registerAudienceApi(app, ctx.audiences, bot);
 
   app.get(
     '/friendship/v1/status',
