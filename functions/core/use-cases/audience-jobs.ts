@@ -300,8 +300,10 @@ export async function getAudienceJob(
 ): Promise<AudienceJob & { notLinkedMemberIds: string[]; nextCursor?: string }> {
   const job = await ports.jobs.get(input.jobId);
   if (!job) throw new AudienceJobNotFoundError();
-  const { actor: _actor, parts: _parts, ...view } = job;
   const page = await ports.jobs.notLinked(input.jobId, input.fromPart ?? 0);
+  const view: AudienceJob = { ...job };
+  delete (view as Partial<typeof job>).actor;
+  delete (view as Partial<typeof job>).parts;
   return {
     ...view,
     notLinkedMemberIds: page.memberIds,
