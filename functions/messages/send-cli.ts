@@ -187,18 +187,7 @@ async function sendThroughApi(
   options: Options,
   io: CliIo,
 ): Promise<number> {
-  let base: URL;
-  try {
-    base = new URL(api);
-  } catch {
-    throw new CliError(`--api: ${api} is not a URL.`);
-  }
-  const region =
-    options.region ??
-    envRegion(io.env) ??
-    base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ??
-    // The dev server accepts any region.
-    'us-east-1';
+  const { base, region } = adminApiTarget(api, options.region, io.env);
   const bar = progressBar(options, io);
   bar?.start(new Set(request.to).size, 0);
   let outcome;
@@ -225,12 +214,37 @@ async function sendThroughApi(
 }
 
 /**
+ * The admin API's origin from `--api`, and the region to sign for: `--region`, the environment's,
+ * the one in an API Gateway host name, else any (the dev server accepts any region).
+ */
+export function adminApiTarget(
+  api: string,
+  region: string | undefined,
+  env: Record<string, string | undefined>,
+): { base: URL; region: string } {
+  let base: URL;
+  try {
+    base = new URL(api);
+  } catch {
+    throw new CliError(`--api: ${api} is not a URL.`);
+  }
+  return {
+    base,
+    region:
+      region ??
+      envRegion(env) ??
+      base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ??
+      'us-east-1',
+  };
+}
+
+/**
  * Credentials to sign admin requests with: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
  * AWS_SESSION_TOKEN) when set (the dev server prints its own), else the AWS SDK's default chain
  * (profile, SSO, instance role…). These are the SDK's own variables, not the service's
  * configuration, so they are read as functions/config.ts reads them, outside the schema.
  */
-function signingCredentials(
+export function signingCredentials(
   env: Record<string, string | undefined>,
   region: string,
 ): () => Promise<SigningCredentials> {
@@ -266,8 +280,11 @@ function progressBar(options: Options, io: CliIo) {
     : undefined;
 }
 
-/** Company user IDs from the recipients CSV. */
-async function readRecipients(file: string): Promise<string[]> {
+/**
+ * Company user IDs from a CSV (a column companyUserId or memberId, else the first column) or a
+ * text file of one ID a line.
+ */
+export async function readRecipients(file: string): Promise<string[]> {
   const ids: string[] = [];
   let column = -1;
   let first = true;
