@@ -34,17 +34,15 @@ const memberId = z
  * LINE refuses a name that is empty or only spaces, longer than 120 characters, or that holds a
  * control character (AUDIENCE_GROUP_NAME_EMPTY, _SIZE_OVER, _WRONG).
  */
-const description = z
-  .string()
-  .check(
-    z.refine((s) => s.trim().length > 0, 'Give the audience a name (not only spaces).'),
-    z.refine(
-      (s) => [...s].length <= AUDIENCE_DESCRIPTION_MAX,
-      `At most ${AUDIENCE_DESCRIPTION_MAX} characters.`,
-    ),
-    // eslint-disable-next-line no-control-regex
-    z.refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s), 'No control characters (such as a line break).'),
-  );
+const description = z.string().check(
+  z.refine((s) => s.trim().length > 0, 'Give the audience a name (not only spaces).'),
+  z.refine(
+    (s) => [...s].length <= AUDIENCE_DESCRIPTION_MAX,
+    `At most ${AUDIENCE_DESCRIPTION_MAX} characters.`,
+  ),
+  // eslint-disable-next-line no-control-regex
+  z.refine((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s), 'No control characters (such as a line break).'),
+);
 
 /** LINE's audience IDs are positive integers (13 digits today). */
 const audienceGroupId = z

@@ -82,7 +82,10 @@ export const ADMIN_EVENT_FIELDS = {
   memberId: { kind: 'S', about: 'member ID of an unlock' },
   reason: { kind: 'S', about: `unlink reason: ${UNLINK_REASONS.join(' | ')}` },
   outcome: { kind: 'S', about: 'what came of an admin action, e.g. found, unlinked, unlocked, job-started' },
-  recipients: { kind: 'N', about: 'message sends and audiences: how many recipients (members) were asked for' },
+  recipients: {
+    kind: 'N',
+    about: 'message sends and audiences: how many recipients (members) were asked for',
+  },
   jobId: { kind: 'S', about: 'message sends and audiences: the job that carries the work' },
 } as const satisfies FieldsOf<AdminAuditEvent>;
 

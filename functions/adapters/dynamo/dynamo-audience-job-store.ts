@@ -226,8 +226,7 @@ export class DynamoAudienceJobStore implements AudienceJobStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: jobKey(jobId), sk: 'META' },
-          UpdateExpression:
-            'ADD chunksDone :one, linked :linked, notLinked :notLinked, uploaded :uploaded',
+          UpdateExpression: 'ADD chunksDone :one, linked :linked, notLinked :notLinked, uploaded :uploaded',
           // This chunk is the next one: counted once, also when a second run reaches it too.
           ConditionExpression: 'chunksDone = :chunk',
           ExpressionAttributeValues: {

@@ -57,7 +57,9 @@ export class LineAudienceClient implements AudienceApi {
     );
     const id = created.audienceGroupId;
     if (typeof id !== 'number' || !Number.isSafeInteger(id))
-      throw new UpstreamError('line', 'bad-response', { cause: new Error('LINE answered no audienceGroupId') });
+      throw new UpstreamError('line', 'bad-response', {
+        cause: new Error('LINE answered no audienceGroupId'),
+      });
     return id;
   }
 
@@ -119,7 +121,9 @@ export class LineAudienceClient implements AudienceApi {
         } else if (status === 429) {
           wait = retryAfterMs(error as HTTPFetchError);
         } else if (status !== undefined && status < 500) {
-          throw new UpstreamError('line', 'bad-response', { cause: new Error(lineReason(error as HTTPFetchError)) });
+          throw new UpstreamError('line', 'bad-response', {
+            cause: new Error(lineReason(error as HTTPFetchError)),
+          });
         } else if (!mayRepeat) {
           throw new UpstreamError('line', 'unavailable', {
             cause: new Error(

@@ -60,9 +60,17 @@ export interface AudienceApi {
    * received it (a second would make a second audience).
    * @returns the new audience's ID. @throws UpstreamError
    */
-  create(input: { description: string; uploadDescription: string; lineUserIds: readonly string[] }): Promise<number>;
+  create(input: {
+    description: string;
+    uploadDescription: string;
+    lineUserIds: readonly string[];
+  }): Promise<number>;
   /** Adds up to 10,000 users (adding a user twice is harmless). @throws UpstreamError */
-  add(input: { audienceGroupId: number; uploadDescription: string; lineUserIds: readonly string[] }): Promise<void>;
+  add(input: {
+    audienceGroupId: number;
+    uploadDescription: string;
+    lineUserIds: readonly string[];
+  }): Promise<void>;
   /**
    * The audience named `description`, created from `createdFrom` on, whose upload jobs include
    * one described as `uploadDescription`: an audience this job created without learning its ID.

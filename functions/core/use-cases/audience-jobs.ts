@@ -33,11 +33,7 @@ export interface StartAudienceJobPorts {
 }
 
 /** The first answer of `POST /admin/audiences`: the job, as it stands when it starts. */
-function startedJob(
-  request: AudienceRequest,
-  jobId: string,
-  createdAt: string,
-): AudienceJob {
+function startedJob(request: AudienceRequest, jobId: string, createdAt: string): AudienceJob {
   const parts = Math.ceil(request.memberIds.length / MEMBERS_PER_PART);
   return {
     jobId,
@@ -73,7 +69,8 @@ export async function startAudienceJob(
   if (!idempotency) return createJob(request, caller, ports, ports.newId());
   const { ref, claim } = await claimIdempotencyKey(caller, idempotency, ports);
   if (claim.outcome === 'completed') {
-    if (claim.answer.kind !== 'job') throw new Error('The stored answer of this Idempotency-Key is not a job.');
+    if (claim.answer.kind !== 'job')
+      throw new Error('The stored answer of this Idempotency-Key is not a job.');
     return startedJob(request, claim.answer.job.jobId, claim.answer.job.createdAt);
   }
   try {
@@ -281,7 +278,11 @@ function errorEntry(error: unknown, clock: Clock) {
   };
 }
 
-async function audit(job: AudienceJob & { actor: string }, outcome: 'done' | 'failed', ports: RunAudienceJobPorts) {
+async function audit(
+  job: AudienceJob & { actor: string },
+  outcome: 'done' | 'failed',
+  ports: RunAudienceJobPorts,
+) {
   const { linked, notLinked, uploaded } = job.counts;
   await ports.audit.recordAdmin({
     action: 'audience',

@@ -54,7 +54,10 @@ export interface EmulatedAudience {
 
 /** The audiences of the emulated channel. */
 export class LineAudienceStore {
-  private readonly audiences = new Map<number, EmulatedAudience & { userIds: Set<string>; jobs: AudienceUploadJob[] }>();
+  private readonly audiences = new Map<
+    number,
+    EmulatedAudience & { userIds: Set<string>; jobs: AudienceUploadJob[] }
+  >();
   private nextJobId = 10_000_000;
 
   constructor(private readonly now: () => number) {}

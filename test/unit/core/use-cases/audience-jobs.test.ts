@@ -64,7 +64,7 @@ describe('startAudienceJob and runAudienceJob', () => {
       ['add', 4_500],
     ]);
     expect(api.audiences.size).toBe(1);
-    const [[id, audience]] = [...api.audiences];
+    const [id, audience] = [...api.audiences][0]!;
     expect(audience.userIds).toEqual(new Set(linked.map(lineUserIdOf)));
     const report = await getAudienceJob({ jobId: job.jobId }, start);
     expect(report).toMatchObject({
