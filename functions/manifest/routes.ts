@@ -308,7 +308,8 @@ export const ROUTES: readonly RouteDefinition[] = [
       { table: 'audit', actions: ['PutItem'] },
     ],
     secrets: [],
-    settings: ['audit'],
+    // Deployed with the audience worker, which needs the Messaging API channel.
+    settings: ['messaging', 'audit'],
     queues: ['audience-jobs'],
     authorization: 'aws-iam',
   },
@@ -318,7 +319,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     handler: 'admin-audiences-job-get',
     tables: [{ table: 'jobs', actions: ['GetItem', 'Query'] }],
     secrets: [],
-    settings: [],
+    settings: ['messaging'],
     authorization: 'aws-iam',
   },
 ];
