@@ -628,6 +628,11 @@ export function loadMessageSendConfig(env: Env): MessageSendConfig {
   return { ...(queueUrl ? { queueUrl } : {}), timeoutMs: read(env, 'MESSAGE_SEND_TIMEOUT_MS') };
 }
 
+/** `AUDIENCE_QUEUE_URL` (set by the API stack): the audience job queue; unset locally (jobs run in the API process). */
+export function loadAudienceQueueUrl(env: Env): string | undefined {
+  return read(env, 'AUDIENCE_QUEUE_URL') || undefined;
+}
+
 /** `LINK_EVENT_BUS_NAME` (set by the API stack): the EventBridge bus link events are published to. */
 export function loadLinkEventBusName(env: Env): string {
   return need(env, 'LINK_EVENT_BUS_NAME', 'the EventBridge bus of link events');
@@ -660,6 +665,7 @@ export interface Config {
   readonly accountLinkNonceTtlSeconds: number;
   readonly webhookQueueUrl: string | undefined;
   readonly messageSend: MessageSendConfig;
+  readonly audienceQueueUrl: string | undefined;
   readonly linkEventBusName: string;
   readonly richMenus: RichMenuConfig;
   readonly dynamo: DynamoConfig;
@@ -697,6 +703,7 @@ const GROUPS: { readonly [K in keyof Config]: (env: Env) => Config[K] } = {
   accountLinkNonceTtlSeconds: loadAccountLinkNonceTtl,
   webhookQueueUrl: loadWebhookQueueUrl,
   messageSend: loadMessageSendConfig,
+  audienceQueueUrl: loadAudienceQueueUrl,
   linkEventBusName: loadLinkEventBusName,
   richMenus: loadRichMenuConfig,
   dynamo: loadDynamoConfig,

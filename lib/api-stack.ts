@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { CORS_POLICY } from '../functions/manifest/cors-policy.js';
 import {
+  AUDIENCE_WORKER,
   LINKS_STREAM,
   RICH_MENU_STREAM,
   MEMBER_IMPORT,
@@ -32,6 +33,7 @@ import { FunctionLogGroups } from './constructs/function-log-groups.js';
 import { LinkEvents } from './constructs/link-events.js';
 import { RichMenuSwitch } from './constructs/rich-menu-switch.js';
 import { MemberImport } from './constructs/member-import.js';
+import { AudienceJobs } from './constructs/audience-jobs.js';
 import { MessageJobs } from './constructs/message-jobs.js';
 import { Operations } from './constructs/operations.js';
 import { WebhookWork } from './constructs/webhook-work.js';
@@ -157,6 +159,13 @@ export class ApiStack extends Stack {
       this.addFunction('MessagesBatch', messageJobs.worker);
     }
 
+    // Audiences from links: a queue of jobs and its worker; the audience route sends to the queue.
+    let audienceJobs: AudienceJobs | undefined;
+    if (plan.events.includes(AUDIENCE_WORKER)) {
+      audienceJobs = new AudienceJobs(this, 'AudienceJobs', { functions });
+      this.addFunction('AudienceJobs', audienceJobs.worker);
+    }
+
     // The webhook's LINE work (replies, link tokens): a queue and its worker, so the webhook
     // answers LINE with DynamoDB alone; the webhook sends to the queue.
     let webhookWork: WebhookWork | undefined;
@@ -203,6 +212,7 @@ export class ApiStack extends Stack {
         ...(memberImport ? [{ name: 'MembersImport', queue: memberImport.deadLetterQueue }] : []),
         ...(webhookWork ? [{ name: 'WebhookWork', queue: webhookWork.deadLetterQueue }] : []),
         ...(messageJobs ? [{ name: 'MessagesBatch', queue: messageJobs.deadLetterQueue }] : []),
+        ...(audienceJobs ? [{ name: 'AudienceJobs', queue: audienceJobs.deadLetterQueue }] : []),
         { name: 'LinksStream', queue: linkEvents.failureQueue },
         ...(richMenus ? [{ name: 'RichMenuStream', queue: richMenus.failureQueue }] : []),
       ],

@@ -242,6 +242,7 @@ const SET_BY_THE_APP: ReadonlySet<VariableName> = new Set<VariableName>([
   'MESSAGING_TABLE',
   'MESSAGE_JOBS_TABLE',
   'MESSAGE_QUEUE_URL',
+  'AUDIENCE_QUEUE_URL',
   'WEBHOOK_QUEUE_URL',
   'LINK_EVENT_BUS_NAME',
   'API_ROUTES',

@@ -9,6 +9,7 @@ import { cryptoRandom } from '../adapters/crypto/crypto-random.js';
 import { HmacFactorHasher } from '../adapters/crypto/hmac-factor-hasher.js';
 import { createPseudonymizer } from '../adapters/crypto/hmac-pseudonymizer.js';
 import { DynamoAttemptLimiter, DynamoAttemptUnlocker } from '../adapters/dynamo/dynamo-attempt-limiter.js';
+import { DynamoAudienceJobStore } from '../adapters/dynamo/dynamo-audience-job-store.js';
 import { DynamoAuditLog } from '../adapters/dynamo/dynamo-audit-log.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamo/dynamo-idempotency-store.js';
@@ -26,6 +27,7 @@ import {
 } from '../adapters/dynamo/dynamo-messaging-stores.js';
 import { DynamoPersonalDataEraser } from '../adapters/dynamo/dynamo-personal-data-eraser.js';
 import { importClientPrivateKey, type ClientAuthentication } from '../adapters/http/oauth-client.js';
+import { LineAudienceClient } from '../adapters/line/line-audience-client.js';
 import { CachedLineTokenVerifier } from '../adapters/line/cached-line-token-verifier.js';
 import { LineChannelTokenClient } from '../adapters/line/line-channel-token-client.js';
 import { LineDeauthorizeClient } from '../adapters/line/line-deauthorize-client.js';
@@ -45,6 +47,7 @@ import type {
   WebhookWorkQueue,
 } from '../core/ports/index.js';
 import { systemClock } from '../core/ports/index.js';
+import { runAudienceJob, type RunAudienceJobPorts } from '../core/use-cases/audience-jobs.js';
 import type { GuardedMemberLinkPorts } from '../core/use-cases/guarded-member-link.js';
 import type { LineWebhookPorts } from '../core/use-cases/handle-line-webhook.js';
 import type { WebLoginPorts } from '../core/use-cases/link-by-web-login.js';
@@ -505,7 +508,7 @@ export const messageQueue = /* @__PURE__ */ perWiring((w): JobQueue => {
   );
 });
 
-/** Idempotency keys of `POST /admin/messages`, beside the jobs they start (one transaction writes both). */
+/** Idempotency keys of `POST /admin/messages` and `POST /admin/audiences`, beside the jobs they start (one transaction writes both). */
 export const messageIdempotency = /* @__PURE__ */ perWiring(
   (w) => new DynamoIdempotencyStore(documentClient(w), w.config.tables.jobs),
 );
@@ -526,3 +529,41 @@ export const richMenuClient = /* @__PURE__ */ perWiring(
 export const linkRichMenuRecords = /* @__PURE__ */ perWiring(
   (w) => new DynamoLinkRichMenuRecords(documentClient(w), w.config.tables.links),
 );
+
+// ------------------------------------------------------------------ audiences from links
+
+/** Audience jobs, beside the message jobs (their own key prefix). */
+export const audienceJobStore = /* @__PURE__ */ perWiring(
+  (w) => new DynamoAudienceJobStore(documentClient(w), w.config.tables.jobs),
+);
+
+/** LINE's audience upload endpoints, with the Messaging API channel's tokens and back-off. */
+export const audienceApi = /* @__PURE__ */ perWiring(
+  (w) =>
+    new LineAudienceClient({
+      apiBase: w.config.lineApi.apiBase,
+      tokens: messagingChannelTokens(w),
+      timeoutMs: w.config.messageSend.timeoutMs,
+    }),
+);
+
+/** What the worker needs to run an audience job. */
+export const audienceJobPorts = /* @__PURE__ */ perWiring((w): RunAudienceJobPorts => ({
+  jobs: audienceJobStore(w),
+  links: linkRepository(w),
+  audiences: audienceApi(w),
+  audit: auditLog(w),
+  clock: systemClock,
+}));
+
+/** SQS when AUDIENCE_QUEUE_URL is set (the cloud); otherwise jobs run in this process. */
+export const audienceQueue = /* @__PURE__ */ perWiring((w): JobQueue => {
+  const url = w.queues === 'sqs' ? w.config.audienceQueueUrl : undefined;
+  if (url) return new SqsJobQueue(new SQSClient({}), url);
+  return new InProcessJobQueue(
+    async (ref) => {
+      await runAudienceJob(ref, audienceJobPorts(w));
+    },
+    (error, ref) => logger.error('audience job failed', { jobId: ref.jobId, ...errorFields(error) }),
+  );
+});

@@ -379,6 +379,16 @@ export class MessageJobNotFoundError extends DomainError {
   }
 }
 
+/** An audience job ID that this service never issued (or whose record expired). */
+export class AudienceJobNotFoundError extends DomainError {
+  static readonly code = 'audience-job-not-found';
+  readonly code = AudienceJobNotFoundError.code;
+
+  constructor() {
+    super('There is no audience job with this ID.');
+  }
+}
+
 /**
  * An `Idempotency-Key` this caller already used, within the last 24 hours, for a request with
  * another body. Nothing was sent; the first request's answer stays what the key gives

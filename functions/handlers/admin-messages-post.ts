@@ -1,25 +1,14 @@
-import { createHash } from 'node:crypto';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { parseSendRequest } from '../core/member-messages.js';
 import { sendMessages, type SendMessagesPorts } from '../core/use-cases/message-jobs.js';
-import { logger } from '../observability/logger.js';
 import { adminCaller } from './http/admin.js';
-import { idempotencyKeyOf } from './http/idempotency-key.js';
+import { digestBody, idempotencyOf } from './http/idempotency-key.js';
 import { httpEdge, jsonBody } from './http/middlewares.js';
 import { json } from './http/responses.js';
 
 /** 100,000 company user IDs of up to ~40 characters, plus messages; under Lambda's 6 MB. */
 const MAX_BYTES = 5 * 1024 * 1024;
-
-/** SHA-256 of each request's body bytes as they arrived, before the JSON parser replaces them. */
-const bodyDigests = new WeakMap<object, string>();
-const digestBody: MiddlewareObj<APIGatewayProxyEventV2> = {
-  before: async ({ event }) => {
-    const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-    bodyDigests.set(event, createHash('sha256').update(bytes).digest('hex'));
-  },
-};
 
 /**
  * `POST /admin/messages` `{"to": [companyUserId…], "messages": [LINE message objects]}` —
@@ -37,20 +26,8 @@ export function createAdminMessagesPostHandler(ports: SendMessagesPorts) {
     .use(jsonBody({ maxBytes: MAX_BYTES }))
     .handler(async (event) => {
       const caller = adminCaller(event);
-      const key = idempotencyKeyOf(event.headers?.['idempotency-key']);
       const request = parseSendRequest(event.body);
-      let idempotency: { key: string; fingerprint: string } | undefined;
-      if (key !== undefined) {
-        // Not a secret: logged, so a client's report can be matched to the request.
-        logger.appendKeys({ idempotencyKey: key });
-        idempotency = {
-          key,
-          // The canonical request: route, caller (keys are the caller's own) and body bytes.
-          fingerprint: createHash('sha256')
-            .update(`POST /admin/messages\n${caller.arn}\n${bodyDigests.get(event) ?? ''}`)
-            .digest('hex'),
-        };
-      }
+      const idempotency = idempotencyOf(event, 'POST /admin/messages', caller);
       const answer = await sendMessages(request, caller, ports, idempotency);
       if (answer.kind === 'sent') return json(200, { counts: answer.counts, results: answer.results });
       return json(202, answer.job, { Location: `/admin/messages/jobs/${answer.job.jobId}` });

@@ -1,12 +1,11 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { JobBatchRef } from '../core/member-messages.js';
 import type { MulticastSender } from '../core/ports/index.js';
 import { runMessageBatch, type RunMessageBatchPorts } from '../core/use-cases/message-jobs.js';
 import { errorFields } from '../observability/error-fields.js';
 import { invocationLogging, logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
-import { runSqsMessages } from './sqs/sqs-messages.js';
+import { jobBatchRefOf, runSqsMessages } from './sqs/sqs-messages.js';
 
 /**
  * The message job worker (SQS → Lambda, ReportBatchItemFailures): each message is one batch of a
@@ -43,7 +42,7 @@ export function createMessagesBatchSqsHandler(wired: RunMessageBatchPorts) {
     .use(invocationLogging())
     .handler((event) =>
       runSqsMessages(event, {
-        parse: batchRefOf,
+        parse: jobBatchRefOf,
         unreadable: (ids, bodyLength) => {
           logger.error(
             'message batch unreadable: not a job batch reference; the dead-letter queue takes it',
@@ -73,21 +72,4 @@ export function createMessagesBatchSqsHandler(wired: RunMessageBatchPorts) {
         },
       }),
     );
-}
-
-/** The batch reference a message carries (`{"jobId":"…","batch":n}`), or undefined. */
-function batchRefOf(body: string): JobBatchRef | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const { jobId, batch } = (value ?? {}) as Partial<Record<keyof JobBatchRef, unknown>>;
-  return typeof jobId === 'string' &&
-    jobId.length > 0 &&
-    Number.isSafeInteger(batch) &&
-    (batch as number) >= 0
-    ? { jobId, batch: batch as number }
-    : undefined;
 }

@@ -2,12 +2,15 @@ import type { Context } from 'aws-lambda';
 import type { Env } from '../config.js';
 import { webhookWorkQueue } from '../composition/adapters.js';
 import { accountLinkStartGet } from '../composition/handlers/account-link-start-get.js';
+import { adminAudiencesJobGet } from '../composition/handlers/admin-audiences-job-get.js';
+import { adminAudiencesPost } from '../composition/handlers/admin-audiences-post.js';
 import { adminLinksCompanyGet } from '../composition/handlers/admin-links-company-get.js';
 import { adminLinksLineGet } from '../composition/handlers/admin-links-line-get.js';
 import { adminLinksUnlinkPost } from '../composition/handlers/admin-links-unlink-post.js';
 import { adminMembersUnlockPost } from '../composition/handlers/admin-members-unlock-post.js';
 import { adminMessagesJobGet } from '../composition/handlers/admin-messages-job-get.js';
 import { adminMessagesPost } from '../composition/handlers/admin-messages-post.js';
+import { audienceJobsSqs } from '../composition/handlers/audience-jobs-sqs.js';
 import { authCompanyCallbackGet } from '../composition/handlers/auth-company-callback-get.js';
 import { authCompanyStartPost } from '../composition/handlers/auth-company-start-post.js';
 import { authLineCallbackGet } from '../composition/handlers/auth-line-callback-get.js';
@@ -63,6 +66,9 @@ const BUILDERS: Record<string, (wiring: Wiring) => SourceHandler> = {
   'webhook-line-post': webhookLinePost,
   'webhook-work-sqs': webhookWorkSqs,
   'links-nonce-post': linksNoncePost,
+  'admin-audiences-post': adminAudiencesPost,
+  'admin-audiences-job-get': adminAudiencesJobGet,
+  'audience-jobs-sqs': audienceJobsSqs,
 };
 
 /** The functions the local root can build, by manifest name (a test holds it to the manifest). */

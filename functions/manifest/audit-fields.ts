@@ -51,6 +51,7 @@ const ADMIN_ACTION_NAMES: Record<AdminAuditEvent['action'], true> = {
   unlock: true,
   erase: true,
   message: true,
+  audience: true,
 };
 
 /**
@@ -87,8 +88,11 @@ export const ADMIN_EVENT_FIELDS = {
   memberId: { kind: 'S', about: 'member ID of an unlock' },
   reason: { kind: 'S', about: `unlink reason: ${UNLINK_REASONS.join(' | ')}` },
   outcome: { kind: 'S', about: 'what came of an admin action, e.g. found, unlinked, unlocked, job-started' },
-  recipients: { kind: 'N', about: 'message sends: how many recipients were asked for' },
-  jobId: { kind: 'S', about: 'message sends: the job that carries the send' },
+  recipients: {
+    kind: 'N',
+    about: 'message sends and audiences: how many recipients (members) were asked for',
+  },
+  jobId: { kind: 'S', about: 'message sends and audiences: the job that carries the work' },
 } as const satisfies FieldsOf<AdminAuditEvent>;
 
 /**

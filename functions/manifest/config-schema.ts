@@ -577,6 +577,10 @@ export const VARIABLES = {
   MESSAGE_QUEUE_URL: variable('SQS queue of message-job batches (set by the API stack)', httpUrl, {
     whenUnset: 'batches run in the API process',
   }),
+  AUDIENCE_QUEUE_URL: variable(
+    'SQS queue of audience jobs (set by the API stack; unset: jobs run in the API process)',
+    httpUrl,
+  ),
   WEBHOOK_QUEUE_URL: variable(
     "SQS queue of the webhook's LINE work, replies and link tokens (set by the API stack)",
     httpUrl,

@@ -27,6 +27,8 @@ export const QUEUES = {
   'message-batches': { envVar: 'MESSAGE_QUEUE_URL' },
   /** The webhook's LINE work (replies, link tokens), done by `webhook-work-sqs`. */
   'webhook-work': { envVar: 'WEBHOOK_QUEUE_URL' },
+  /** Audience jobs (`{jobId, batch}`: the job, from its first chunk not done), run by `audience-jobs-sqs`. */
+  'audience-jobs': { envVar: 'AUDIENCE_QUEUE_URL' },
 } as const satisfies Record<string, { envVar: VariableName }>;
 export type QueueKey = keyof typeof QUEUES;
 

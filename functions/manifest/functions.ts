@@ -37,6 +37,30 @@ export const MESSAGE_WORKER = {
 } as const satisfies EventFunctionDefinition;
 
 /**
+ * The worker of audience jobs: one job per message, run chunk after chunk (LINE takes one upload
+ * per audience at a time); a run near its timeout queues the job again. Locally the API process
+ * runs the jobs itself.
+ */
+export const AUDIENCE_WORKER = {
+  handler: 'audience-jobs-sqs',
+  description: 'audience job worker',
+  trigger: { kind: 'sqs', queue: 'audience-jobs' },
+  tables: [
+    { table: 'links', actions: ['BatchGetItem'] },
+    // Reads the job and its parts, stores each part's resolution, counts chunks and create
+    // attempts, records the audience and its errors (conditional Updates).
+    { table: 'jobs', actions: ['GetItem', 'UpdateItem'] },
+    // The job's start and end, with the caller who started it.
+    { table: 'audit', actions: ['PutItem'] },
+  ],
+  secrets: ['LINE_MESSAGING_CHANNEL_SECRET'],
+  settings: ['messaging', 'audit'],
+  // A run that pauses queues its job again.
+  queues: ['audience-jobs'],
+  sizing: { memoryMb: 512, timeoutSeconds: 900 },
+} as const satisfies EventFunctionDefinition;
+
+/**
  * The webhook worker: does the LINE work of one applied webhook event per message (a link token
  * and the linking URL, or a reply), after `POST /webhook/line` answered. Locally, without
  * WEBHOOK_QUEUE_URL, the API process does it after the answer.
@@ -116,6 +140,7 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDefinition[] = [
   LINKS_STREAM,
   MEMBER_IMPORT,
   RICH_MENU_STREAM,
+  AUDIENCE_WORKER,
 ];
 
 /** Every function of the service: the HTTP routes, the fallback and the event functions. */

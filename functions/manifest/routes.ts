@@ -310,6 +310,33 @@ export const ROUTES: readonly RouteDefinition[] = [
     settings: ['company-oidc'],
     sizing: { memoryMb: 256, timeoutSeconds: 6 },
   },
+  {
+    // A job (202) run by the audience worker: members to LINE user IDs, uploaded to an audience.
+    method: 'POST',
+    path: '/admin/audiences',
+    handler: 'admin-audiences-post',
+    tables: [
+      // The job's parts (BatchWriteItem) and META (PutItem); an Idempotency-Key: its record is
+      // claimed (PutItem), taken over, completed or released (UpdateItem), and the META is
+      // written with the key's answer in one transaction (PutItem + UpdateItem).
+      { table: 'jobs', actions: ['PutItem', 'BatchWriteItem', 'UpdateItem'] },
+      { table: 'audit', actions: ['PutItem'] },
+    ],
+    secrets: [],
+    // Deployed with the audience worker, which needs the Messaging API channel.
+    settings: ['messaging', 'audit'],
+    queues: ['audience-jobs'],
+    authorization: 'aws-iam',
+  },
+  {
+    method: 'GET',
+    path: '/admin/audiences/jobs/{jobId}',
+    handler: 'admin-audiences-job-get',
+    tables: [{ table: 'jobs', actions: ['GetItem', 'Query'] }],
+    secrets: [],
+    settings: ['messaging'],
+    authorization: 'aws-iam',
+  },
 ];
 
 /** Catches every request no route matches (API Gateway's `$default` route): 404 or 405. */

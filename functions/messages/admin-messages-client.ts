@@ -78,7 +78,7 @@ export async function sendThroughAdminApi(
   key: string,
   options: AdminMessagesClientOptions,
 ): Promise<AdminSendOutcome> {
-  const first = await call(options, 'POST', '/admin/messages', body, {
+  const first = await callAdminApi(options, 'POST', '/admin/messages', body, {
     'content-type': 'application/json',
     'idempotency-key': idempotencyKeyHeader(key),
   });
@@ -88,7 +88,7 @@ export async function sendThroughAdminApi(
   const jobId = location.split('/').pop()!;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   for (;;) {
-    const job = (await call(options, 'GET', location)).body as JobPage;
+    const job = (await callAdminApi(options, 'GET', location)).body as JobPage;
     const counts = job.counts ?? {};
     options.onProgress?.(
       MEMBER_SEND_STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0),
@@ -97,7 +97,7 @@ export async function sendThroughAdminApi(
     if (job.status === 'done') {
       const results = readResults(job);
       for (let cursor = job.nextCursor; cursor !== undefined;) {
-        const page = (await call(options, 'GET', `${location}?cursor=${encodeURIComponent(cursor)}`))
+        const page = (await callAdminApi(options, 'GET', `${location}?cursor=${encodeURIComponent(cursor)}`))
           .body as JobPage;
         results.push(...readResults(page));
         cursor = page.nextCursor;
@@ -116,8 +116,11 @@ interface JobPage {
   nextCursor?: string;
 }
 
-/** One signed request, tried again while the failure is one a retry can get past. */
-async function call(
+/**
+ * One signed admin API request, tried again while the failure is one a retry can get past (the
+ * admin clients of `npm run send` and `npm run audience` share it).
+ */
+export async function callAdminApi(
   options: AdminMessagesClientOptions,
   method: 'GET' | 'POST',
   path: string,

@@ -258,18 +258,7 @@ async function sendThroughApi(
   results: string,
   io: CliIo,
 ): Promise<number> {
-  let base: URL;
-  try {
-    base = new URL(api);
-  } catch {
-    throw new CliError(`--api: ${api} is not a URL.`, 2);
-  }
-  const region =
-    options.region ??
-    envRegion(io.env) ??
-    base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ??
-    // The dev server accepts any region.
-    'us-east-1';
+  const { base, region } = adminApiTarget(api, options.region, io.env);
   const bar = progressBar(options, io);
   bar?.start(new Set(request.to).size, 0);
   let outcome;
@@ -296,12 +285,37 @@ async function sendThroughApi(
 }
 
 /**
+ * The admin API's origin from `--api`, and the region to sign for: `--region`, the environment's,
+ * the one in an API Gateway host name, else any (the dev server accepts any region).
+ */
+export function adminApiTarget(
+  api: string,
+  region: string | undefined,
+  env: Record<string, string | undefined>,
+): { base: URL; region: string } {
+  let base: URL;
+  try {
+    base = new URL(api);
+  } catch {
+    throw new CliError(`--api: ${api} is not a URL.`, 2);
+  }
+  return {
+    base,
+    region:
+      region ??
+      envRegion(env) ??
+      base.hostname.match(/\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/)?.[1] ??
+      'us-east-1',
+  };
+}
+
+/**
  * Credentials to sign admin requests with: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
  * AWS_SESSION_TOKEN) when set (the dev server prints its own), else the AWS SDK's default chain
  * (profile, SSO, instance role…). These are the SDK's own variables, not the service's
  * configuration, so they are read as functions/config.ts reads them, outside the schema.
  */
-function signingCredentials(
+export function signingCredentials(
   env: Record<string, string | undefined>,
   region: string,
 ): () => Promise<SigningCredentials> {
@@ -344,13 +358,14 @@ const ID_COLUMN = /^(companyUserId|memberId)$/i;
  * Company user IDs from the recipients CSV: the column `--column` names, else the one headed
  * `companyUserId` or `memberId`; a file of one column without such a header is a plain list (its
  * first line a member number too). A file that cannot be read, is empty, has several columns but
- * none of the member numbers, or no recipient, is a usage error naming what to do.
+ * none of the member numbers, or no recipient, is a usage error naming what to do, after `option`
+ * (the command line's name of the file).
  */
-async function readRecipients(file: string, column?: string): Promise<string[]> {
+export async function readRecipients(file: string, column?: string, option = '--to'): Promise<string[]> {
   try {
     await checkReadable(file, file);
   } catch (error) {
-    if (error instanceof ImportFileError) throw new CliError(`--to: ${error.message}`, 2);
+    if (error instanceof ImportFileError) throw new CliError(`${option}: ${error.message}`, 2);
     throw error;
   }
   const rows: string[][] = [];
@@ -360,11 +375,11 @@ async function readRecipients(file: string, column?: string): Promise<string[]> 
     );
     for await (const row of parser as AsyncIterable<string[]>) rows.push(row);
   } catch (error) {
-    throw new CliError(`--to: ${file} is not a readable CSV: ${(error as Error).message}`, 2);
+    throw new CliError(`${option}: ${file} is not a readable CSV: ${(error as Error).message}`, 2);
   }
   if (rows.length === 0)
     throw new CliError(
-      `--to: ${file} is empty; it needs a header such as companyUserId and a member number a line.`,
+      `${option}: ${file} is empty; it needs a header such as companyUserId and a member number a line.`,
       2,
     );
   const header = rows[0]!;
@@ -385,12 +400,12 @@ async function readRecipients(file: string, column?: string): Promise<string[]> 
     data = rows;
   } else {
     throw new CliError(
-      `--to: which column of ${file} holds the member numbers? Its header is ${header.join(', ')}: name the column with --column <name> (or head it companyUserId).`,
+      `${option}: which column of ${file} holds the member numbers? Its header is ${header.join(', ')}: name the column with --column <name> (or head it companyUserId).`,
       2,
     );
   }
   const ids = data.map((row) => row[index]).filter((id): id is string => Boolean(id));
-  if (ids.length === 0) throw new CliError(`--to: ${file} has no member numbers below its header.`, 2);
+  if (ids.length === 0) throw new CliError(`${option}: ${file} has no member numbers below its header.`, 2);
   return ids;
 }
 

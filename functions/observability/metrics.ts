@@ -47,7 +47,9 @@ export type BusinessMetric =
   | 'RichMenusSwitched'
   | 'RichMenuSwitchesRefused'
   | 'RichMenuSwitchesRetried'
-  | 'RichMenuStreamRecordsSkipped';
+  | 'RichMenuStreamRecordsSkipped'
+  // Audience job runs that failed (the queue delivers them again) or that LINE refused for good.
+  | 'AudienceJobFailures';
 
 /** Counts one event and publishes it at once (one EMF line), so no invocation loses it. */
 export function countMetric(name: BusinessMetric): void {

@@ -42,6 +42,7 @@ export const BUSINESS_METRICS = {
   RichMenuSwitchesRetried:
     'rich menu switches LINE could not answer (their stream batch is retried from them)',
   RichMenuStreamRecordsSkipped: 'rich menu stream records that could not be read (logged and skipped)',
+  AudienceJobFailures: 'audience job runs that failed (delivered again) or that LINE refused for good',
 } as const;
 
 /**

@@ -97,3 +97,67 @@ describe('the message job queue → worker', () => {
     expect(dlqAlarmOf(deadLetters)).toHaveLength(1);
   });
 });
+
+describe('the audience job queue → worker', () => {
+  const WORKER = 'line-id-link audience job worker';
+  const functionProps = (description: string) =>
+    resourcesOf(synth.apiTemplate, 'AWS::Lambda::Function')[functionId(description)]!.Properties!;
+  const statementsOf = (props: Json) => {
+    const roleId = props.Role['Fn::GetAtt'][0];
+    return Object.values(resourcesOf(synth.apiTemplate, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap(
+        (p) => p.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: Json }>,
+      );
+  };
+  const actions = (props: Json, prefix: string) => [
+    ...new Set(
+      statementsOf(props)
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => a.startsWith(prefix))
+        .sort(),
+    ),
+  ];
+
+  it('runs one job per invocation, reports failures by message, at most two at a time (LINE: one upload per audience)', () => {
+    expect(mappingOf(WORKER)).toMatchObject({
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
+  it('hides a job for six worker timeouts, moves it to an alarmed dead-letter queue after 5 receives', () => {
+    const mapping = mappingOf(WORKER);
+    const queue = resourcesOf(synth.apiTemplate, 'AWS::SQS::Queue')[queueOf(mapping.EventSourceArn)]!;
+    expect(queue.Properties!.VisibilityTimeout).toBe(6 * functionProps(WORKER).Timeout);
+    expect(queue.Properties!.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(dlqAlarmOf(queueOf(queue.Properties!.RedrivePolicy.deadLetterTargetArn))).toHaveLength(1);
+  });
+
+  it('gives the route and the worker the queue URL and SendMessage on it; the worker its tables, secret and nothing more', () => {
+    const queueId = queueOf(mappingOf(WORKER).EventSourceArn);
+    const route = functionProps('line-id-link POST /admin/audiences');
+    const worker = functionProps(WORKER);
+    for (const fn of [route, worker]) {
+      expect(fn.Environment.Variables.AUDIENCE_QUEUE_URL).toEqual({ Ref: queueId });
+      const sqs = statementsOf(fn).filter((s) => [s.Action].flat().some((a) => a.startsWith('sqs:Send')));
+      expect(sqs).toEqual([
+        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }),
+      ]);
+    }
+    expect(actions(worker, 'dynamodb:')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(worker.Environment.Variables.LINE_MESSAGING_CHANNEL_SECRET_ARN).toBeDefined();
+    expect(actions(route, 'dynamodb:')).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(functionProps('line-id-link GET /admin/audiences/jobs/{jobId}')).toBeDefined();
+  });
+});

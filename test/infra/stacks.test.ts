@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { TABLES, type TableKey } from '../../functions/manifest/table-definitions.js';
 import { CORS_POLICY } from '../../functions/manifest/cors-policy.js';
 import { ROUTES, type RouteDefinition } from '../../functions/manifest/routes.js';
+import { AUDIENCE_WORKER } from '../../functions/manifest/functions.js';
 import { BUSINESS_METRICS } from '../../lib/constructs/operations.js';
 import { SECRET_SPECS, SETTINGS_GROUPS, type SecretName } from '../../lib/settings.js';
 import {
@@ -130,13 +131,18 @@ const EXPECTED_TABLE_ACTIONS: Record<string, Partial<Record<TableKey, string[]>>
   },
   'GET /admin/messages/jobs/{jobId}': { jobs: ['dynamodb:GetItem', 'dynamodb:Query'] },
   'POST /links/nonce': { sessions: ['dynamodb:PutItem'] },
+  'POST /admin/audiences': {
+    jobs: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
+    audit: ['dynamodb:PutItem'],
+  },
+  'GET /admin/audiences/jobs/{jobId}': { jobs: ['dynamodb:GetItem', 'dynamodb:Query'] },
 };
 
 /**
- * Routes, `$default`, the member importer, the message job worker, the webhook worker and the link
- * events publisher.
+ * Routes, `$default`, the member importer, the message job worker, the webhook worker, the link
+ * events publisher and the audience job worker.
  */
-const FUNCTION_COUNT = ROUTES.length + 5;
+const FUNCTION_COUNT = ROUTES.length + 6;
 
 describe('stateful stack', () => {
   it.each(Object.keys(TABLES) as TableKey[])(
@@ -239,6 +245,7 @@ describe('API stack', () => {
           'line-id-link S3 member import',
           'line-id-link message job worker',
           'line-id-link webhook worker (replies, link tokens)',
+          'line-id-link audience job worker',
         ].includes(fn.Properties!.Description)
       )
         expect(fn.Properties!.Timeout).toBeLessThanOrEqual(29);
@@ -426,8 +433,8 @@ describe('API stack', () => {
     expect(byMetric('Errors')).toHaveLength(FUNCTION_COUNT);
     expect(byMetric('Throttles')).toHaveLength(FUNCTION_COUNT);
     expect(byMetric('WriteThrottleEvents')).toHaveLength(Object.keys(TABLES).length);
-    // One per dead-letter queue: imports, webhook work, message batches, link events.
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    // One per dead-letter queue: imports, webhook work, message batches, audience jobs, link events.
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(5);
     const dashboard = JSON.stringify(
       Object.values(resourcesOf(synth.apiTemplate, 'AWS::CloudWatch::Dashboard'))[0],
     );
@@ -656,10 +663,13 @@ describe('operations settings: tracing off, PITR on short-lived tables, audit re
     }
   });
 
-  it('gives the retention to exactly the routes that append audit events', () => {
-    const writers = ROUTES.filter((r) =>
-      r.tables.some((t) => t.table === 'audit' && t.actions.includes('PutItem')),
-    ).map((r) => `line-id-link ${routeKey(r)}`);
+  it('gives the retention to exactly the functions that append audit events', () => {
+    const writers = [
+      ...ROUTES.filter((r) => r.tables.some((t) => t.table === 'audit' && t.actions.includes('PutItem'))).map(
+        (r) => `line-id-link ${routeKey(r)}`,
+      ),
+      `line-id-link ${AUDIENCE_WORKER.description}`,
+    ];
     expect(writers.length).toBeGreaterThanOrEqual(5);
     const functions = Object.values(resourcesOf(ops.apiTemplate, 'AWS::Lambda::Function')).filter((f) =>
       String(f.Properties!.Description).startsWith('line-id-link'),

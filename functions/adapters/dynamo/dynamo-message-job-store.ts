@@ -1,5 +1,4 @@
 import {
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,6 +16,7 @@ import {
 import type { JobBatchRef, MessageJob } from '../../core/member-messages.js';
 import { IdempotencyKeyInProgressError } from '../../core/errors.js';
 import type { IdempotencyClaimRef, MessageJobStore } from '../../core/ports/index.js';
+import { putInBatches } from './dynamo-batch-put.js';
 import { idempotencyAnswerUpdate } from './dynamo-idempotency-store.js';
 
 /** Job records expire a week after the job started (DynamoDB TTL). */
@@ -63,17 +63,7 @@ export class DynamoMessageJobStore implements MessageJobStore {
       done: false,
       expiresAt,
     }));
-    for (let i = 0; i < items.length; i += 25) {
-      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 8) throw new Error('BatchWriteItem left items unprocessed after retries.');
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
-        const result = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    }
+    await putInBatches(this.client, this.tableName, items);
     const total = job.batches.reduce((n, b) => n + b.length, 0);
     const meta = {
       TableName: this.tableName,

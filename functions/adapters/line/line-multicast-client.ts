@@ -1,4 +1,5 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { backoffMs, retryAfterMs } from './line-backoff.js';
 import { withTimeout } from './line-sdk-call.js';
 import { UpstreamError } from '../../core/errors.js';
 import type { LineMessage } from '../../core/member-messages.js';
@@ -72,19 +73,6 @@ export class LineMulticastClient implements MulticastSender {
   }
 
   private backoff(attempt: number): number {
-    const cap = Math.min(
-      this.options.maxBackoffMs ?? 30_000,
-      (this.options.baseBackoffMs ?? 500) * 2 ** (attempt - 1),
-    );
-    return Math.round((this.options.random ?? Math.random)() * cap);
+    return backoffMs(attempt, this.options);
   }
-}
-
-/** `Retry-After` of a 429 in ms (seconds or an HTTP date), capped at 60 s; undefined when absent. */
-function retryAfterMs(error: HTTPFetchError): number | undefined {
-  const value = error.headers?.get?.('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 60_000) : undefined;
 }

@@ -78,7 +78,7 @@ export interface AuditHistory {
 
 /** One action of the company's systems through the admin API, recorded with who did it. */
 export interface AdminAuditEvent {
-  action: 'lookup' | 'unlink' | 'unlock' | 'erase' | 'message';
+  action: 'lookup' | 'unlink' | 'unlock' | 'erase' | 'message' | 'audience';
   /** ISO 8601 instant, UTC. */
   at: string;
   /** The verified caller: the IAM principal ARN of the signed request. */
@@ -89,9 +89,9 @@ export interface AdminAuditEvent {
   reason?: UnlinkReason;
   /** What came of it, e.g. `found`, `not-found`, `unlinked`, `not-linked`, `unlocked`, `accepted`. */
   outcome: string;
-  /** Message sends: how many recipients were asked for. */
+  /** Message sends and audiences: how many recipients (members) were asked for. */
   recipients?: number;
-  /** Message sends: the job that carries the send. */
+  /** Message sends and audiences: the job that carries the work. */
   jobId?: string;
 }
 

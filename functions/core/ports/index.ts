@@ -11,3 +11,4 @@ export * from './messaging.js';
 export * from './rich-menus.js';
 export * from './system.js';
 export * from './web-login.js';
+export * from './audiences.js';

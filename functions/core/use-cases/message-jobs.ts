@@ -1,8 +1,4 @@
-import {
-  IdempotencyKeyInProgressError,
-  IdempotencyKeyReusedError,
-  MessageJobNotFoundError,
-} from '../errors.js';
+import { MessageJobNotFoundError } from '../errors.js';
 import {
   MULTICAST_LIMIT,
   retryKeyFor,
@@ -25,6 +21,7 @@ import type {
   MulticastSender,
 } from '../ports/index.js';
 import type { AdminCaller } from './admin-links.js';
+import { claimIdempotencyKey } from './idempotency-claim.js';
 import { sendToMembers } from './send-messages.js';
 
 /** Ports of {@link startMessageJob}. */
@@ -153,22 +150,7 @@ export async function sendMessagesNow(
 
 // ------------------------------------------------------------------ POST /admin/messages
 
-/** How long a caller's `Idempotency-Key` is remembered with its request and answer. */
-export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600;
-
-/**
- * How long one attempt holds a key before another attempt with the same request may take it
- * over and resume the work: well beyond the function's timeout (15 s) and API Gateway's (30 s),
- * so a live attempt is never taken over, yet short enough that one that died (a crash, a
- * timeout) blocks its key for a minute at most.
- */
-export const IDEMPOTENCY_LEASE_SECONDS = 60;
-
-/**
- * `Retry-After` of a request whose key is in progress: a send done at once takes a second or
- * two, so the client asks again soon rather than at the end of the lease.
- */
-const IN_PROGRESS_RETRY_AFTER_SECONDS = 2;
+export { IDEMPOTENCY_KEY_TTL_SECONDS, IDEMPOTENCY_LEASE_SECONDS } from './idempotency-claim.js';
 
 /** What `POST /admin/messages` answers: sent at once (200) or a job (202). */
 export type SendMessagesAnswer =
@@ -222,28 +204,8 @@ export async function sendMessages(
     return { kind: 'job', job: await startMessageJob(request, caller, { ...ports, newJobId: ports.newId }) };
   }
 
-  const ref: IdempotencyClaimRef = { scope: caller.arn, key: idempotency.key, owner: ports.newId() };
-  const now = ports.clock.now();
-  const claim = await ports.idempotency.claim({
-    ...ref,
-    fingerprint: idempotency.fingerprint,
-    operationId: ports.newId(),
-    now,
-    leaseUntil: new Date(now.getTime() + IDEMPOTENCY_LEASE_SECONDS * 1000),
-    expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_SECONDS * 1000),
-  });
-  switch (claim.outcome) {
-    case 'mismatch':
-      throw new IdempotencyKeyReusedError();
-    case 'in-progress':
-      throw new IdempotencyKeyInProgressError(
-        Math.min(IN_PROGRESS_RETRY_AFTER_SECONDS, (claim.leaseUntil.getTime() - now.getTime()) / 1000),
-      );
-    case 'completed':
-      return replay(request, claim.answer);
-    case 'claimed':
-      break;
-  }
+  const { ref, claim } = await claimIdempotencyKey(caller, idempotency, ports);
+  if (claim.outcome === 'completed') return replay(request, claim.answer);
 
   const { operationId } = claim;
   try {

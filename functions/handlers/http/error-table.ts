@@ -45,6 +45,7 @@ export const ERROR_TABLE = {
   'admin-forbidden': { status: 403, page: 403 },
   'not-linked': { status: 404, page: 404 },
   'message-job-not-found': { status: 404, page: 404 },
+  'audience-job-not-found': { status: 404, page: 404 },
   'route-not-found': { status: 404, page: 404 },
   'method-not-allowed': { status: 405, page: 405 },
   'line-user-already-linked': { status: 409, page: 409, metric: 'LinkConflicts' },

@@ -1,4 +1,9 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { InvalidRequestError } from '../../core/errors.js';
+import type { AdminCaller } from '../../core/use-cases/admin-links.js';
+import { logger } from '../../observability/logger.js';
 
 /** 1 to 255 printable ASCII characters (space to tilde). */
 const KEY = /^[\x20-\x7e]{1,255}$/;
@@ -37,4 +42,40 @@ function structuredString(value: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** SHA-256 of each request's body bytes as they arrived, before the JSON parser replaces them. */
+const bodyDigests = new WeakMap<object, string>();
+
+/**
+ * Middleware that keeps the digest of the raw body for {@link idempotencyOf}; it goes before the
+ * JSON body parser.
+ */
+export const digestBody: MiddlewareObj<APIGatewayProxyEventV2> = {
+  before: async ({ event }) => {
+    const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    bodyDigests.set(event, createHash('sha256').update(bytes).digest('hex'));
+  },
+};
+
+/**
+ * The request's `Idempotency-Key` and the fingerprint it is bound to, or undefined without a
+ * key. The fingerprint is the canonical request: the route, the caller (keys are the caller's
+ * own) and the body bytes as they arrived ({@link digestBody}).
+ */
+export function idempotencyOf(
+  event: APIGatewayProxyEventV2,
+  route: string,
+  caller: AdminCaller,
+): { key: string; fingerprint: string } | undefined {
+  const key = idempotencyKeyOf(event.headers?.['idempotency-key']);
+  if (key === undefined) return undefined;
+  // Not a secret: logged, so a client's report can be matched to the request.
+  logger.appendKeys({ idempotencyKey: key });
+  return {
+    key,
+    fingerprint: createHash('sha256')
+      .update(`${route}\n${caller.arn}\n${bodyDigests.get(event) ?? ''}`)
+      .digest('hex'),
+  };
 }

@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { JobBatchRef } from '../../core/member-messages.js';
 
 /** What a worker's logs name a message by: never its body, which may carry tokens. */
 export interface SqsMessageIds {
@@ -50,4 +51,21 @@ export async function runSqsMessages<T>(
     }
   }
   return { batchItemFailures: failures };
+}
+
+/** The job batch reference a message carries (`{"jobId":"…","batch":n}`), or undefined. */
+export function jobBatchRefOf(body: string): JobBatchRef | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const { jobId, batch } = (value ?? {}) as Partial<Record<keyof JobBatchRef, unknown>>;
+  return typeof jobId === 'string' &&
+    jobId.length > 0 &&
+    Number.isSafeInteger(batch) &&
+    (batch as number) >= 0
+    ? { jobId, batch: batch as number }
+    : undefined;
 }

@@ -232,4 +232,8 @@ const BOT_ENDPOINTS: readonly BotEndpoint[] = [
   'multicast',
   'botInfo',
   'richMenu',
+  'audienceCreate',
+  'audienceAdd',
+  'audienceGet',
+  'audienceList',
 ];

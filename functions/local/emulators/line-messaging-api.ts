@@ -18,12 +18,14 @@
  *   (https://developers.line.biz/en/reference/line-login/#deauthorize);
  * - rich menus, their images (the data API's endpoints, on this same origin), the default menu
  *   and per-user links, one by one or in bulk (line-rich-menus.ts).
+ * - the audience endpoints of line-audience-api.ts.
  *
  * Each bot endpoint can be made slow or failing for tests ({@link LineMessagingStore.setFault}).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { oauthError } from './authorization-code-flow.js';
+import { registerAudienceApi, type LineAudienceStore } from './line-audience-api.js';
 import {
   DROP_CONNECTION,
   headerValue,
@@ -58,6 +60,8 @@ export interface MessagingApiContext {
   ): { userId: string; channelId: string; scope: string } | 'expired' | undefined;
   /** Revokes every access token of `userId` for `channelId` (deauthorization). */
   revokeUserAccessTokens(userId: string, channelId: string): void;
+  /** The channel's audiences (line-audience-api.ts). */
+  audiences?: LineAudienceStore;
 }
 
 /** A deauthorization the emulator performed. */
@@ -240,6 +244,8 @@ export function registerMessagingApi(
       send(req, requestId, 'multicast', checkMulticast, (body) => body.to as string[]),
     ),
   );
+
+  if (ctx.audiences) registerAudienceApi(app, ctx.audiences, bot);
 
   app.get(
     '/friendship/v1/status',

@@ -79,7 +79,17 @@ interface ReplyToken {
 }
 
 /** The bot endpoints of the Messaging API whose answers a test can delay or fail. */
-export type BotEndpoint = 'linkToken' | 'reply' | 'push' | 'multicast' | 'botInfo' | 'richMenu';
+export type BotEndpoint =
+  | 'linkToken'
+  | 'reply'
+  | 'push'
+  | 'multicast'
+  | 'botInfo'
+  | 'richMenu'
+  | 'audienceCreate'
+  | 'audienceAdd'
+  | 'audienceGet'
+  | 'audienceList';
 
 /**
  * How a bot endpoint misbehaves, for tests of the service's timeouts and retries: it answers

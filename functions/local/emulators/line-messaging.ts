@@ -6,6 +6,7 @@
  */
 import type { HttpApp } from './http-app.js';
 import { registerAccountLinkDialog } from './line-account-link-dialog.js';
+import { LineAudienceStore } from './line-audience-api.js';
 import { registerChatRoutes } from './line-chat-routes.js';
 import {
   registerMessagingApi,
@@ -33,6 +34,7 @@ export type {
   SentMessage,
 } from './line-messaging-store.js';
 export type { ActionResult } from './line-user-actions.js';
+export type { EmulatedAudience, LineAudienceStore } from './line-audience-api.js';
 export type { WebhookDelivery, WebhookEvent } from './line-webhook-sender.js';
 export type { Deauthorization } from './line-messaging-api.js';
 
@@ -56,6 +58,8 @@ export interface LineMessagingControl {
   readonly sent: readonly SentMessage[];
   readonly deliveries: readonly WebhookDelivery[];
   readonly deauthorizations: readonly Deauthorization[];
+  /** The channel's audiences for uploading user IDs (the audience endpoints' state). */
+  readonly audiences: LineAudienceStore;
   /** Refuses the next `count` Messaging API requests with 429; `Infinity` until switched off; 0 off. */
   setRateLimit(count: number): void;
   /**
@@ -97,12 +101,14 @@ export class LineMessaging implements LineMessagingControl {
   private readonly webhook: LineWebhookSender;
   private readonly actions: LineUserActions;
   private deauths: readonly Deauthorization[] = [];
+  readonly audiences: LineAudienceStore;
 
   constructor(private readonly options: LineMessagingOptions) {
     this.store = new LineMessagingStore(options.channel, options.now);
     this.store.webhookUrl = options.webhookUrl;
     this.webhook = new LineWebhookSender(this.store);
     this.actions = new LineUserActions(this.store, this.webhook);
+    this.audiences = new LineAudienceStore(options.now);
   }
 
   /** Registers the Messaging API, the account-link dialog and the chat routes. */
@@ -115,6 +121,7 @@ export class LineMessaging implements LineMessagingControl {
       loginChannelSecret: options.loginChannelSecret,
       userAccessToken: options.userAccessToken,
       revokeUserAccessTokens: options.revokeUserAccessTokens,
+      audiences: this.audiences,
     }).deauthorizations;
     registerAccountLinkDialog(app, { store, actions: this.actions, users: options.users, accountName });
     registerChatRoutes(app, {

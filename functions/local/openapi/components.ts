@@ -1,4 +1,9 @@
 import {
+  AUDIENCE_DESCRIPTION_MAX,
+  AUDIENCE_UPLOAD_LIMIT,
+  MAX_AUDIENCE_MEMBERS,
+} from '../../core/audiences.js';
+import {
   LINE_MESSAGE_TYPES,
   MAX_MESSAGES,
   MAX_RECIPIENTS,
@@ -340,6 +345,119 @@ export const SCHEMAS = {
         required: ['results'],
         properties: {
           results: { type: 'array', items: schemaRef('MemberSendResult') },
+          nextCursor: {
+            type: 'string',
+            pattern: '^[0-9]{1,6}$',
+            description: 'Pass it back as `cursor` for the next page; absent on the last page.',
+          },
+        },
+      },
+    ],
+  },
+  AudienceRequest: {
+    type: 'object',
+    description:
+      '`description` creates a LINE audience, `audienceGroupId` adds to one (exactly one of the two); the linked members go to LINE.',
+    required: ['memberIds'],
+    properties: {
+      description: {
+        type: 'string',
+        minLength: 1,
+        maxLength: AUDIENCE_DESCRIPTION_MAX,
+        description: `The audience's name at LINE: 1 to ${AUDIENCE_DESCRIPTION_MAX} characters, not only spaces, no control characters.`,
+      },
+      audienceGroupId: {
+        type: 'integer',
+        minimum: 1,
+        description: 'An audience for uploading user IDs at LINE.',
+      },
+      memberIds: {
+        type: 'array',
+        description: 'Company user IDs (member numbers); duplicates count once.',
+        minItems: 1,
+        maxItems: MAX_AUDIENCE_MEMBERS,
+        items: schemaRef('CompanyUserId'),
+      },
+    },
+    examples: [{ description: 'Gold members 2026', memberIds: ['M0001', 'M0002'] }],
+  },
+  AudienceJob: {
+    type: 'object',
+    required: [
+      'jobId',
+      'status',
+      'mode',
+      'createdAt',
+      'counts',
+      'chunks',
+      'chunksDone',
+      'createAttempts',
+      'errors',
+    ],
+    properties: {
+      jobId: { type: 'string', pattern: '^[0-9a-f-]{36}$' },
+      status: {
+        enum: ['running', 'done', 'failed'],
+        description: '`failed`: LINE refused an upload for good (see `errors`).',
+      },
+      mode: { enum: ['create', 'add'] },
+      createdAt: { type: 'string', format: 'date-time' },
+      description: { type: 'string' },
+      audienceGroupId: {
+        type: 'integer',
+        description: "Given (add), or LINE's once the audience was created.",
+      },
+      counts: {
+        type: 'object',
+        required: ['requested', 'linked', 'notLinked', 'uploaded'],
+        properties: {
+          requested: { type: 'integer', minimum: 1, description: 'Distinct members asked for.' },
+          linked: { type: 'integer', minimum: 0 },
+          notLinked: { type: 'integer', minimum: 0, description: 'Reported, never sent.' },
+          uploaded: { type: 'integer', minimum: 0, description: 'LINE user IDs LINE accepted.' },
+        },
+      },
+      chunks: {
+        type: 'integer',
+        minimum: 1,
+        description: `Uploads of up to ${AUDIENCE_UPLOAD_LIMIT} users.`,
+      },
+      chunksDone: { type: 'integer', minimum: 0 },
+      createAttempts: {
+        type: 'integer',
+        minimum: 0,
+        description:
+          'Create requests LINE may have received; more than one after a lost answer (docs/admin-api.md).',
+      },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['code', 'detail', 'at'],
+          properties: {
+            code: {
+              type: 'string',
+              examples: ['line-bad-response', 'line-unavailable', 'duplicate-audience'],
+            },
+            detail: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  },
+  AudienceJobPage: {
+    allOf: [
+      schemaRef('AudienceJob'),
+      {
+        type: 'object',
+        required: ['notLinkedMemberIds'],
+        properties: {
+          notLinkedMemberIds: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Members found not linked, a page (up to 10,000) at a time.',
+          },
           nextCursor: {
             type: 'string',
             pattern: '^[0-9]{1,6}$',

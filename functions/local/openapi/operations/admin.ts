@@ -1,3 +1,4 @@
+import { AUDIENCE_UPLOAD_LIMIT } from '../../../core/audiences.js';
 import { MULTICAST_LIMIT } from '../../../core/member-messages.js';
 import { ref, type Json } from '../components.js';
 import { JSON_INPUT } from '../error-responses.js';
@@ -19,7 +20,7 @@ export const ADMIN: Area = {
   tag: {
     name: 'admin',
     description:
-      "The company's own systems (AWS IAM authorization): lookups, unlink and erasure, unlock, messages",
+      "The company's own systems (AWS IAM authorization): lookups, unlink and erasure, unlock, messages, audiences",
   },
   operations: {
     'GET /admin/links/company/{companyUserId}': {
@@ -124,6 +125,69 @@ export const ADMIN: Area = {
         '200': jsonBody(ref('MessageJobPage'), 'The job and one page of results of its finished batches.'),
       },
       problems: ['invalid-request', 'message-job-not-found', 'storage-unavailable'],
+    },
+    'POST /admin/audiences': {
+      summary: 'Create a LINE audience from members, or add them to one: a job (202)',
+      description:
+        'The job resolves the members to LINE user IDs through their links and uploads the linked ones to LINE ' +
+        `(audiences for uploading user IDs, up to ${AUDIENCE_UPLOAD_LIMIT} a request); members not linked are reported, never sent. ` +
+        'Bad input is refused before anything is stored. The job is audited with the caller. With an `Idempotency-Key`, as for ' +
+        '`POST /admin/messages`: the same key and body within 24 hours give the same job again and start nothing new.',
+      parameters: [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            "The caller's own key for this request (draft-ietf-httpapi-idempotency-key-header), 1 to 255 printable ASCII characters. Kept 24 hours per caller.",
+          schema: { type: 'string', minLength: 1, maxLength: 257 },
+        },
+      ],
+      requestBody: {
+        required: true,
+        description: 'At most 5 MiB.',
+        content: { 'application/json': { schema: ref('AudienceRequest') } },
+      },
+      responses: {
+        '202': {
+          ...jsonBody(ref('AudienceJob'), 'Accepted as a job; progress and report at the Location.'),
+          headers: {
+            Location: {
+              description: 'The job: GET /admin/audiences/jobs/{jobId}.',
+              required: true,
+              schema: { type: 'string', pattern: '^/admin/audiences/jobs/[0-9a-f-]{36}$' },
+            },
+          },
+        },
+      },
+      problems: [
+        ...JSON_INPUT,
+        'idempotency-key-in-progress',
+        'idempotency-key-reused',
+        'storage-unavailable',
+      ],
+    },
+    'GET /admin/audiences/jobs/{jobId}': {
+      summary:
+        "An audience job's progress, its audience, counts, errors and a page of the members not linked",
+      parameters: [
+        {
+          name: 'jobId',
+          in: 'path',
+          required: true,
+          schema: { type: 'string', pattern: '^[0-9a-f-]{36}$' },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          description: 'The nextCursor of the previous page, unchanged.',
+          schema: { type: 'string', pattern: '^[0-9]{1,6}$' },
+        },
+      ],
+      responses: {
+        '200': jsonBody(ref('AudienceJobPage'), 'The job and one page of its not-linked members.'),
+      },
+      problems: ['invalid-request', 'audience-job-not-found', 'storage-unavailable'],
     },
   },
 };
