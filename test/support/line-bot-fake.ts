@@ -7,7 +7,7 @@ export const FAKE_BOT_USER_ID = `U${'0'.repeat(32)}`;
 
 /**
  * LINE's Messaging API bot endpoints for integration tests (stateless channel access tokens, bot
- * info, link tokens, replies) as in https://developers.line.biz/en/reference/messaging-api/, recording what
+ * info, link tokens, replies, audience uploads) as in https://developers.line.biz/en/reference/messaging-api/, recording what
  * the service sent. Every other path is forwarded to `upstream` (the LINE Platform emulator), so
  * one LINE_API_BASE serves both.
  */
@@ -24,6 +24,8 @@ export interface LineBotFake {
   friends: Set<string>;
   /** `GET /friendship/v1/status` answers 500, as LINE being down. */
   friendshipDown: boolean;
+  /** Audiences uploaded by user IDs (`POST` / `PUT /v2/bot/audienceGroup/upload`), by ID. */
+  audiences: Map<number, { description: string; userIds: string[] }>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startLineBotFake(channel: {
     unauthorized: 0,
     friends: new Set<string>(),
     friendshipDown: false,
+    audiences: new Map(),
   };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -102,6 +105,34 @@ export async function startLineBotFake(channel: {
         if (profile.status !== 200) return send(res, 401, { message: 'invalid token' });
         const { userId } = (await profile.json()) as { userId: string };
         return send(res, 200, { friendFlag: state.friends.has(userId) });
+      }
+      // https://developers.line.biz/en/reference/messaging-api/#create-upload-audience-group
+      if (path === '/v2/bot/audienceGroup/upload' && (req.method === 'POST' || req.method === 'PUT')) {
+        if (!authorized(req)) return send(res, 401, { message: 'Authentication failed' });
+        const upload = JSON.parse(body.toString('utf8')) as {
+          description?: string;
+          audienceGroupId?: number;
+          audiences: Array<{ id: string }>;
+        };
+        const userIds = upload.audiences.map((a) => a.id);
+        if (req.method === 'PUT') {
+          const group = state.audiences.get(Number(upload.audienceGroupId));
+          if (!group) return send(res, 400, { message: 'AUDIENCE_GROUP_NOT_FOUND' });
+          group.userIds.push(...userIds);
+          return send(res, 202, {});
+        }
+        const audienceGroupId = state.audiences.size + 1;
+        state.audiences.set(audienceGroupId, { description: upload.description ?? '', userIds });
+        return send(res, 202, {
+          audienceGroupId,
+          createRoute: 'MESSAGING_API',
+          type: 'UPLOAD',
+          description: upload.description,
+          created: Math.floor(Date.now() / 1000),
+          permission: 'READ_WRITE',
+          expireTimestamp: Math.floor(Date.now() / 1000) + 180 * 86400,
+          isIfaAudience: false,
+        });
       }
       // Anything else: the LINE Platform emulator.
       const headers = { ...req.headers } as Record<string, string>;

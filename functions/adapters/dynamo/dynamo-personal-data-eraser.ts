@@ -30,9 +30,15 @@ const REFERENCE_ATTRIBUTES = [
   'companyUserId',
   'memberId',
   'companyUserIds',
+  'memberIds',
+  'lineUserIds',
+  'notLinkedMemberIds',
   'results',
   'work',
 ] as const;
+
+/** Job item lists of member numbers, rewritten with pseudonyms (message batches, audience parts). */
+const JOB_ID_LISTS = ['companyUserIds', 'memberIds', 'notLinkedMemberIds'] as const;
 
 /** Identifier attributes of an audit event, replaced by pseudonyms (the event itself is kept). */
 const AUDIT_ID_ATTRIBUTES = ['lineUserId', 'companyUserId', 'memberId'] as const;
@@ -77,7 +83,7 @@ type Item = Record<string, unknown>;
  * | table | what happens |
  * |---|---|
  * | audit | each event rewritten: type and time kept, each identifier replaced by a keyed pseudonym (`pseudonym:<64 hex>`), a LINE user's partition moved to `PSEUDONYM#<…>` |
- * | jobs | the member's entries in batch recipients and results replaced by the pseudonym, so the job's counts and totals stay as they were |
+ * | jobs | the member's entries in message batch recipients and results and in audience parts' member lists replaced by the pseudonym, so the job's counts and totals stay as they were; the erased LINE users taken out of audience parts' upload lists |
  * | links | the link's two sides of the member and of each of its LINE users, by key, each while it is still the member's |
  * | members, attempts, sessions, messaging (and any other) | each item deleted: member records, attempt counters, web-login sessions, company-token records, friendships, account-link nonces (so a later `accountLink` event links nothing), link tokens, webhook events whose LINE work is pending |
  *
@@ -236,10 +242,13 @@ export class DynamoPersonalDataEraser implements PersonalDataEraser {
   }
 
   /**
-   * Replaces the member's entries in a job batch (`companyUserIds`, and `results` once done) by
-   * their pseudonyms: counts and totals stay true, and a batch not sent yet reports the entry as
-   * not linked (it is not, any more). Conditional on the batch being as read: when the worker
-   * completed it meanwhile, the batch is read again (from the failed condition) and redone.
+   * Replaces the member's entries in a job item by their pseudonyms, so counts and totals stay
+   * true: a message batch's `companyUserIds` (and `results` once done), an audience part's
+   * `memberIds` and `notLinkedMemberIds`; a part not resolved yet then reports the entry as not
+   * linked (it is not, any more). An audience part's `lineUserIds` lose the erased LINE users
+   * instead: a pseudonym is no LINE user ID, and an upload after the erasure must not send them.
+   * Conditional on the item being as read: when the worker changed it meanwhile, the item is read
+   * again (from the failed condition) and redone.
    */
   private async rewriteJobItem(
     item: Item,
@@ -250,34 +259,43 @@ export class DynamoPersonalDataEraser implements PersonalDataEraser {
       typeof id === 'string' && values.has(id) ? `pseudonym:${pseudonym(id)}` : id;
     let current: Item | undefined = item;
     for (let attempt = 0; current && attempt < 5; attempt++) {
-      const ids = Array.isArray(current.companyUserIds) ? current.companyUserIds.map(replace) : undefined;
+      const rewritten: Record<string, unknown> = {};
+      for (const name of JOB_ID_LISTS) {
+        if (Array.isArray(current[name])) rewritten[name] = (current[name] as unknown[]).map(replace);
+      }
+      if (Array.isArray(current.lineUserIds))
+        rewritten.lineUserIds = current.lineUserIds.filter(
+          (id) => !(typeof id === 'string' && values.has(id)),
+        );
       // Results are `[[companyUserId, status], …]` (dynamo-message-job-store.ts).
-      const results =
-        typeof current.results === 'string'
-          ? JSON.stringify(
-              (JSON.parse(current.results) as unknown[]).map((entry) =>
-                Array.isArray(entry) ? [replace(entry[0]), ...entry.slice(1)] : entry,
-              ),
-            )
-          : undefined;
-      const sameIds = JSON.stringify(ids) === JSON.stringify(current.companyUserIds);
-      if (sameIds && results === current.results) return attempt > 0;
-      const names: Record<string, string> = { '#results': 'results' };
+      if (typeof current.results === 'string')
+        rewritten.results = JSON.stringify(
+          (JSON.parse(current.results) as unknown[]).map((entry) =>
+            Array.isArray(entry) ? [replace(entry[0]), ...entry.slice(1)] : entry,
+          ),
+        );
+      const changed = Object.keys(rewritten).filter(
+        (name) => JSON.stringify(rewritten[name]) !== JSON.stringify(current![name]),
+      );
+      if (changed.length === 0) return attempt > 0;
+      const names: Record<string, string> = {};
       const attributeValues: Record<string, unknown> = {};
       const sets: string[] = [];
       const conditions: string[] = [];
-      if (ids) {
-        names['#ids'] = 'companyUserIds';
-        Object.assign(attributeValues, { ':ids': ids, ':oldIds': current.companyUserIds });
-        sets.push('#ids = :ids');
-        conditions.push('#ids = :oldIds');
-      }
-      if (results !== undefined) {
-        Object.assign(attributeValues, { ':results': results, ':oldResults': current.results });
-        sets.push('#results = :results');
-        conditions.push('#results = :oldResults');
-      } else {
-        conditions.push('attribute_not_exists(#results)');
+      changed.forEach((name, i) => {
+        names[`#a${i}`] = name;
+        attributeValues[`:new${i}`] = rewritten[name];
+        attributeValues[`:old${i}`] = current![name];
+        sets.push(`#a${i} = :new${i}`);
+        conditions.push(`#a${i} = :old${i}`);
+      });
+      // A message batch the worker completes meanwhile gains `results`, an audience part it
+      // resolves gains `lineUserIds`: then read again rather than overwrite.
+      const filledLater =
+        'companyUserIds' in current ? 'results' : 'memberIds' in current ? 'lineUserIds' : undefined;
+      if (filledLater && current[filledLater] === undefined) {
+        names['#later'] = filledLater;
+        conditions.push('attribute_not_exists(#later)');
       }
       try {
         await this.options.client.send(
@@ -294,11 +312,11 @@ export class DynamoPersonalDataEraser implements PersonalDataEraser {
         return true;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // The batch changed under us (the worker completed it) or is gone: redo it from what is stored now.
+        // The item changed under us (the worker completed it) or is gone: redo it from what is stored now.
         current = oldItem(error.Item);
       }
     }
-    if (current) throw new Error('A message job batch kept changing during the erasure; run it again.');
+    if (current) throw new Error('A job item kept changing during the erasure; run it again.');
     return false;
   }
 

@@ -190,6 +190,24 @@ describe('erasure request', () => {
       return job.status === 'done' ? job : undefined;
     });
 
+    // An audience job naming the member (linked: its LINE user uploaded) and the neighbour.
+    const audience = await admin('POST', '/admin/audiences', {
+      description: `erasure ${stamp}`,
+      memberIds: [member, neighbour, `M-ERASE-AUD-${stamp}`],
+    });
+    expect(audience.status).toBe(202);
+    const audienceJobId = (audience.body as { jobId: string }).jobId;
+    const audienceBefore = await until('the audience job to finish', async () => {
+      const job = (await admin('GET', `/admin/audiences/jobs/${audienceJobId}`)).body as Record<
+        string,
+        unknown
+      >;
+      if (job.status === 'failed') throw new Error(JSON.stringify(job));
+      return job.status === 'done' ? job : undefined;
+    });
+    expect(audienceBefore).toMatchObject({ counts: { linked: 2, notLinked: 1, uploaded: 2 } });
+    expect([...bot.audiences.values()].at(-1)?.userIds).toEqual(expect.arrayContaining([second]));
+
     // Everything is there before.
     const before = await everyTable();
     for (const value of [member, first, second]) expect(holding(before, value)).not.toEqual({});
@@ -228,6 +246,10 @@ describe('erasure request', () => {
     expect(summaryAfter).toEqual(summaryBefore);
     expect(resultsAfter).toHaveLength(resultsBefore.length);
     expect(resultsAfter.filter((r) => r.companyUserId.startsWith('pseudonym:'))).toHaveLength(1);
+
+    // The audience job too: same counts, the member's entries under pseudonyms or gone.
+    const audienceAfter = (await admin('GET', `/admin/audiences/jobs/${audienceJobId}`)).body;
+    expect(audienceAfter).toEqual(audienceBefore);
 
     // LINE's accountLink event for the cancelled nonce links nothing.
     await webhook(event('accountLink', second, { link: { result: 'ok', nonce } }));
