@@ -185,7 +185,7 @@ describe('npm run export -- --audit', () => {
       ).status;
     }
     expect(status).toBe(429);
-    // Every admin action: lookup, unlink, unlock, erase, message (a job, with its ID).
+    // Every admin action: lookup, unlink, unlock, erase, message (a job, with its ID), audience.
     const other = `M-AUDIT-EXPORT-C-${stamp}`;
     expect((await postLink(cleared, other)).status).toBe(201);
     expect((await admin('GET', `/admin/links/company/${other}`)).status).toBe(200);
@@ -207,6 +207,18 @@ describe('npm run export -- --audit', () => {
     const { jobId } = job.body as { jobId: string };
     for (let i = 0; i < 100; i++) {
       const state = await admin('GET', `/admin/messages/jobs/${jobId}`);
+      if ((state.body as { status?: string }).status === 'done') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // audience: a job building a LINE audience (the member is not linked any more: none uploaded).
+    const audience = await admin('POST', '/admin/audiences', {
+      description: `audit ${stamp}`,
+      memberIds: [other],
+    });
+    expect(audience.status).toBe(202);
+    const audienceJobId = (audience.body as { jobId: string }).jobId;
+    for (let i = 0; i < 100; i++) {
+      const state = await admin('GET', `/admin/audiences/jobs/${audienceJobId}`);
       if ((state.body as { status?: string }).status === 'done') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
