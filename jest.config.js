@@ -48,6 +48,7 @@ const DEPLOYED_SUITES = [
   'admin/admin-api',
   'admin/admin-messages',
   'admin/admin-erasure',
+  'admin/admin-audiences',
   'web-flow/web-flow',
   'messaging/webhook-line',
   'webhook/line-webhook-emulator',

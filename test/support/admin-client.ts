@@ -23,11 +23,13 @@ export async function adminCall(
   method: string,
   path: string,
   credentials: Pick<LocalIamCredentials, 'accessKeyId' | 'secretAccessKey'> | undefined,
-  options: { json?: unknown; signingDate?: Date; tamperBody?: string } = {},
+  options: { json?: unknown; signingDate?: Date; tamperBody?: string; idempotencyKey?: string } = {},
 ): Promise<ApiResponse> {
   const url = `${baseUrl}${path}`;
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
   let headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+  // A structured-field string (RFC 8941), as the IETF draft's Idempotency-Key header is.
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = `"${options.idempotencyKey}"`;
   if (credentials) {
     headers = await signAdminRequest(url, { method, body, headers }, credentials, {
       signingDate: options.signingDate,

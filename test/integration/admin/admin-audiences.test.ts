@@ -164,6 +164,29 @@ describe('POST /admin/audiences', () => {
     expect(audiences().groups().length).toBe(groups);
   });
 
+  test('an Idempotency-Key: the same request again answers the same job; another body → 422', async () => {
+    const stamp = Date.now();
+    const member = `M-AUD-IDEM-${stamp}`;
+    await link(member);
+    const key = randomUUID();
+    const body = { description: `idem ${stamp}`, memberIds: [member] };
+    const send = (json: unknown) =>
+      adminCall(stack.api.url, 'POST', '/admin/audiences', credentials, { json, idempotencyKey: key });
+    const first = await send(body);
+    expect(first.status).toBe(202);
+    const { jobId } = first.body as { jobId: string };
+    expect((await finished(jobId)).status).toBe('done');
+    const groups = audiences().groups().length;
+
+    const again = await send(body);
+    expect(again.status).toBe(202);
+    expect((again.body as { jobId: string }).jobId).toBe(jobId);
+    const other = await send({ ...body, memberIds: [member, `${member}-2`] });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ code: 'idempotency-key-reused' });
+    expect(audiences().groups().length).toBe(groups);
+  });
+
   test('unsigned → 403 and nothing written', async () => {
     const items = (await audienceItems()).length;
     const response = await adminCall(stack.api.url, 'POST', '/admin/audiences', undefined, {
