@@ -560,10 +560,13 @@ export const audienceJobPorts = /* @__PURE__ */ perWiring((w): RunAudienceJobPor
 export const audienceQueue = /* @__PURE__ */ perWiring((w): JobQueue => {
   const url = w.queues === 'sqs' ? w.config.audienceQueueUrl : undefined;
   if (url) return new SqsJobQueue(new SQSClient({}), url);
-  return new InProcessJobQueue(
-    async (ref) => {
-      await runAudienceJob(ref, audienceJobPorts(w));
-    },
-    (error, ref) => logger.error('audience job failed', { jobId: ref.jobId, ...errorFields(error) }),
+  return new InProcessJobQueue((ref) =>
+    runAsInvocationOf('audience-jobs-sqs', async () => {
+      try {
+        await runAudienceJob(ref, audienceJobPorts(w));
+      } catch (error) {
+        logger.error('audience job failed', { jobId: ref.jobId, ...errorFields(error) });
+      }
+    }),
   );
 });

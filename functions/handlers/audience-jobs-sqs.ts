@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { JobQueue } from '../core/ports/index.js';
 import { runAudienceJob, type RunAudienceJobPorts } from '../core/use-cases/audience-jobs.js';
 import { errorFields } from '../observability/error-fields.js';
-import { logger } from '../observability/logger.js';
+import { invocationLogging, logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 import { jobBatchRefOf, runSqsMessages } from './sqs/sqs-messages.js';
 
@@ -25,42 +25,47 @@ const CHUNK_MARGIN_MS = 150_000;
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
 export function createAudienceJobsSqsHandler(ports: RunAudienceJobPorts & { queue: JobQueue }) {
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler((event, context) =>
-    runSqsMessages(event, {
-      parse: jobBatchRefOf,
-      unreadable: (ids, bodyLength) => {
-        logger.error('audience job message unreadable: not a job reference; the dead-letter queue takes it', {
-          ...ids,
-          bodyLength,
-        });
-        countMetric('AudienceJobFailures');
-      },
-      run: async (ref, ids) => {
-        const outcome = await runAudienceJob(
-          ref,
-          ports,
-          () => context.getRemainingTimeInMillis() > CHUNK_MARGIN_MS,
-        );
-        if (outcome === 'paused') await ports.queue.enqueue([ref]);
-        const job = await ports.jobs.get(ref.jobId);
-        if (job?.status === 'failed') countMetric('AudienceJobFailures');
-        logger.info('audience job run', {
-          ...ids,
-          jobId: ref.jobId,
-          outcome,
-          status: job?.status,
-          chunksDone: job?.chunksDone,
-          chunks: job?.chunks,
-        });
-      },
-      failed: (ref, ids, error) => {
-        logger.error('audience job run failed: the queue delivers it again', {
-          ...ids,
-          jobId: ref.jobId,
-          error: errorFields(error),
-        });
-        countMetric('AudienceJobFailures');
-      },
-    }),
-  );
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(invocationLogging())
+    .handler((event, context) =>
+      runSqsMessages(event, {
+        parse: jobBatchRefOf,
+        unreadable: (ids, bodyLength) => {
+          logger.error(
+            'audience job message unreadable: not a job reference; the dead-letter queue takes it',
+            {
+              ...ids,
+              bodyLength,
+            },
+          );
+          countMetric('AudienceJobFailures');
+        },
+        run: async (ref, ids) => {
+          const outcome = await runAudienceJob(
+            ref,
+            ports,
+            () => context.getRemainingTimeInMillis() > CHUNK_MARGIN_MS,
+          );
+          if (outcome === 'paused') await ports.queue.enqueue([ref]);
+          const job = await ports.jobs.get(ref.jobId);
+          if (job?.status === 'failed') countMetric('AudienceJobFailures');
+          logger.info('audience job run', {
+            ...ids,
+            jobId: ref.jobId,
+            outcome,
+            status: job?.status,
+            chunksDone: job?.chunksDone,
+            chunks: job?.chunks,
+          });
+        },
+        failed: (ref, ids, error) => {
+          logger.error('audience job run failed: the queue delivers it again', {
+            ...ids,
+            jobId: ref.jobId,
+            error: errorFields(error),
+          });
+          countMetric('AudienceJobFailures');
+        },
+      }),
+    );
 }

@@ -4,7 +4,7 @@ import { linkItemChangeOf } from '../adapters/dynamo/dynamo-stream-record.js';
 import { toLinkEvent, type LinkItemChange } from '../core/link-events.js';
 import { switchRichMenu, type SwitchRichMenuPorts } from '../core/use-cases/switch-rich-menu.js';
 import { errorFields } from '../observability/error-fields.js';
-import { logger } from '../observability/logger.js';
+import { invocationLogging, logger } from '../observability/logger.js';
 import { countMetric } from '../observability/metrics.js';
 
 /** What the rich menu stream function needs: the use case's ports. */
@@ -25,39 +25,41 @@ export type RichMenuStreamDeps = SwitchRichMenuPorts;
  * https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
  */
 export function createRichMenuStreamHandler(deps: RichMenuStreamDeps) {
-  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(async (event) => {
-    for (const record of event.Records) {
-      const ids = { eventID: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber };
-      let change: LinkItemChange;
-      try {
-        change = linkItemChangeOf(record);
-      } catch (error) {
-        logger.error('rich menu stream record skipped: it cannot be read', {
-          ...ids,
-          error: errorFields(error),
-        });
-        countMetric('RichMenuStreamRecordsSkipped');
-        continue;
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+    .use(invocationLogging())
+    .handler(async (event) => {
+      for (const record of event.Records) {
+        const ids = { eventID: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber };
+        let change: LinkItemChange;
+        try {
+          change = linkItemChangeOf(record);
+        } catch (error) {
+          logger.error('rich menu stream record skipped: it cannot be read', {
+            ...ids,
+            error: errorFields(error),
+          });
+          countMetric('RichMenuStreamRecordsSkipped');
+          continue;
+        }
+        const linkEvent = toLinkEvent(change);
+        if (!linkEvent) continue;
+        try {
+          const outcome = await switchRichMenu(linkEvent, deps);
+          if (outcome === 'rich-menu-failed') {
+            logger.warn('rich menu not switched: LINE refused it', { ...ids, type: linkEvent.type });
+            countMetric('RichMenuSwitchesRefused');
+          } else if (outcome !== 'none') countMetric('RichMenusSwitched');
+        } catch (error) {
+          logger.error('rich menu not switched: the batch is retried from this record', {
+            ...ids,
+            type: linkEvent.type,
+            error: errorFields(error),
+          });
+          countMetric('RichMenuSwitchesRetried');
+          if (!ids.sequenceNumber) throw error;
+          return { batchItemFailures: [{ itemIdentifier: ids.sequenceNumber }] };
+        }
       }
-      const linkEvent = toLinkEvent(change);
-      if (!linkEvent) continue;
-      try {
-        const outcome = await switchRichMenu(linkEvent, deps);
-        if (outcome === 'rich-menu-failed') {
-          logger.warn('rich menu not switched: LINE refused it', { ...ids, type: linkEvent.type });
-          countMetric('RichMenuSwitchesRefused');
-        } else if (outcome !== 'none') countMetric('RichMenusSwitched');
-      } catch (error) {
-        logger.error('rich menu not switched: the batch is retried from this record', {
-          ...ids,
-          type: linkEvent.type,
-          error: errorFields(error),
-        });
-        countMetric('RichMenuSwitchesRetried');
-        if (!ids.sequenceNumber) throw error;
-        return { batchItemFailures: [{ itemIdentifier: ids.sequenceNumber }] };
-      }
-    }
-    return { batchItemFailures: [] };
-  });
+      return { batchItemFailures: [] };
+    });
 }
