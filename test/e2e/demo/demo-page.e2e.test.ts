@@ -34,6 +34,9 @@ const emulatorsOff = {
   COMPANY_OIDC_ISSUER: 'https://idp.example.com',
   PUBLIC_BASE_URL: undefined,
   APP_RETURN_URLS: undefined,
+  // The first stack's demo rich menus live in its emulator: this stack has none to switch.
+  RICH_MENU_LINKED_ID: undefined,
+  RICH_MENU_UNLINKED_ID: undefined,
 };
 
 beforeAll(async () => {
