@@ -44,7 +44,11 @@ export function createRichMenuStreamHandler(deps: RichMenuStreamDeps) {
         const linkEvent = toLinkEvent(change);
         if (!linkEvent) continue;
         try {
-          const outcome = await switchRichMenu(linkEvent, deps);
+          const recorded = (change.newItem ?? change.oldItem)?.richMenuId;
+          const outcome = await switchRichMenu(
+            typeof recorded === 'string' ? { ...linkEvent, recordedMenu: recorded } : linkEvent,
+            deps,
+          );
           if (outcome === 'rich-menu-failed') {
             logger.warn('rich menu not switched: LINE refused it', { ...ids, type: linkEvent.type });
             countMetric('RichMenuSwitchesRefused');

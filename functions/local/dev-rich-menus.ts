@@ -39,6 +39,22 @@ export async function createDemoRichMenus(env: NodeJS.ProcessEnv, lineUrl: strin
 }
 
 /**
+ * What `npm run richmenu` needs of a running dev server (functions/richmenu/rich-menu-cli.ts
+ * reads it from `.data/dev-line.json`): the emulator's origins, its Messaging API channel (the
+ * emulator's own, printed in the banner too) and the menus of the demo.
+ */
+export function devLineSettings(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return {
+    LINE_API_BASE: env.LINE_API_BASE,
+    LINE_API_DATA_BASE: env.LINE_API_DATA_BASE,
+    LINE_MESSAGING_CHANNEL_ID: env.LINE_MESSAGING_CHANNEL_ID,
+    LINE_MESSAGING_CHANNEL_SECRET: env.LINE_MESSAGING_CHANNEL_SECRET,
+    RICH_MENU_LINKED_ID: env.RICH_MENU_LINKED_ID,
+    RICH_MENU_UNLINKED_ID: env.RICH_MENU_UNLINKED_ID,
+  };
+}
+
+/**
  * The source mode's reader of the links table's stream for `rich-menu-stream`, as Lambda's
  * mapping runs it (lib/constructs/rich-menu-switch.ts: batches of 25, ReportBatchItemFailures,
  * 10 retries), so a link made or removed by any route switches the menu. It starts at the

@@ -31,7 +31,7 @@ import type { GatewayLogEntry } from './api-gateway-adapter.js';
 import { errorFields } from '../observability/error-fields.js';
 import { createSourceHandlers, type SourceHandlers } from './source-handlers.js';
 import { createDevRoutes, RESET_TABLES } from './dev-routes.js';
-import { createDemoRichMenus, startRichMenuStream } from './dev-rich-menus.js';
+import { createDemoRichMenus, devLineSettings, startRichMenuStream } from './dev-rich-menus.js';
 import { localIamCredentials, type LocalIamCredentials } from './sigv4.js';
 import type { DeployedApi } from './artifacts/deployed-api.js';
 import type { EventSourcePoller } from './artifacts/event-sources.js';
@@ -195,11 +195,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       env.LINE_AUTH_BASE ??= line.url;
       env.LINE_ISSUER ??= line.issuer;
       env.LINE_API_DATA_BASE ??= line.url;
-      // `npm run richmenu` finds the emulator through this file.
-      if (options.dataDir) await writeFile(join(options.dataDir, 'line-api-base'), line.url);
       // Rich menus by link status: the demo's two menus, unless the settings name menus.
       if (!env.RICH_MENU_LINKED_ID?.trim() && !env.RICH_MENU_UNLINKED_ID?.trim())
         await createDemoRichMenus(env, line.url);
+      // `npm run richmenu` finds the emulator, its channel and the menus through this file.
+      if (options.dataDir) {
+        const file = join(options.dataDir, 'dev-line.json');
+        await writeFile(file, `${JSON.stringify(devLineSettings(env), null, 2)}\n`);
+        stops.push(() => rm(file, { force: true }));
+      }
     }
 
     let company: CompanyIdpEmulator | undefined;

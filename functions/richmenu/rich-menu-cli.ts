@@ -17,10 +17,35 @@ import { syncRichMenus } from '../core/use-cases/sync-rich-menus.js';
 import { CliError, type CliIo } from '../export/cli.js';
 
 /**
- * Where `npm start` (run from the project folder) writes its LINE emulator's origin: the command
- * works on the emulator of the running dev server when LINE_API_BASE is not set.
+ * Where `npm start` (run from the project folder) writes the LINE settings of its emulator while
+ * it runs: the emulator's origin, its Messaging API channel and the demo rich menus. Without
+ * LINE_API_BASE, the command works on the running dev server's emulator with them.
  */
-export const DEV_LINE_API_FILE = fileURLToPath(new URL('../../.data/line-api-base', import.meta.url));
+export const DEV_LINE_API_FILE = fileURLToPath(new URL('../../.data/dev-line.json', import.meta.url));
+
+/** The settings of the file a running `npm start` wrote; the command's own environment wins. */
+const DEV_SETTINGS = [
+  'LINE_API_BASE',
+  'LINE_API_DATA_BASE',
+  'LINE_MESSAGING_CHANNEL_ID',
+  'LINE_MESSAGING_CHANNEL_SECRET',
+  'RICH_MENU_LINKED_ID',
+  'RICH_MENU_UNLINKED_ID',
+] as const;
+
+/**
+ * The environment, completed from the running dev server's file when LINE_API_BASE is unset (so
+ * a real LINE is never mixed with the emulator's channel), with a note on stderr saying so.
+ */
+function withDevSettings(io: CliIo & { lineApiFile?: string }): Record<string, string | undefined> {
+  const env = { ...io.env };
+  const file = io.lineApiFile ?? DEV_LINE_API_FILE;
+  if (env.LINE_API_BASE?.trim() || !existsSync(file)) return env;
+  const written = JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<string, string>>;
+  for (const name of DEV_SETTINGS) if (!env[name]?.trim() && written[name]) env[name] = written[name];
+  io.stderr.write(`Using the LINE emulator of the running npm start (${env.LINE_API_BASE}).\n`);
+  return env;
+}
 
 function program(): Command {
   const command = new Command('npm run richmenu --')
@@ -140,17 +165,8 @@ export async function runRichMenuCli(argv: string[], io: CliIo & { lineApiFile?:
   }
 }
 
-/** The LINE client of the environment (or of the running dev server's emulator). */
-function lineClient(io: CliIo & { lineApiFile?: string }): LineRichMenuClient {
-  const env = { ...io.env };
-  if (!env.LINE_API_BASE?.trim()) {
-    const file = io.lineApiFile ?? DEV_LINE_API_FILE;
-    if (existsSync(file)) {
-      const base = readFileSync(file, 'utf8').trim();
-      env.LINE_API_BASE = base;
-      env.LINE_API_DATA_BASE ??= base;
-    }
-  }
+/** The LINE client of the environment (see {@link withDevSettings}). */
+function lineClient(env: Record<string, string | undefined>): LineRichMenuClient {
   const channelId = read(env, 'LINE_MESSAGING_CHANNEL_ID');
   if (!channelId)
     throw new CliError(
@@ -181,7 +197,7 @@ async function apply(
   const status = as ?? (['linked', 'unlinked'].includes(basename(dir)) ? basename(dir) : undefined);
   if (status !== undefined && status !== 'linked' && status !== 'unlinked')
     throw new CliError(`--as must be linked or unlinked, got "${status}".`);
-  const richMenuId = await applyRichMenuFolder(lineClient(io), dir, { makeDefault });
+  const richMenuId = await applyRichMenuFolder(lineClient(withDevSettings(io)), dir, { makeDefault });
   io.stderr.write(`Created rich menu ${richMenuId}${makeDefault ? ' (now the default rich menu)' : ''}.\n`);
   const settings = status ? [status] : ['linked', 'unlinked'];
   io.stderr.write(`Put ${settings.length > 1 ? 'one of these lines' : 'this line'} in your settings:\n`);
@@ -249,10 +265,11 @@ async function readImage(dir: string): Promise<RichMenuImage> {
 
 /** `sync`. */
 async function sync(options: SyncOptions, io: CliIo & { lineApiFile?: string }): Promise<number> {
-  const menus = loadRichMenuConfig(io.env);
+  const env = withDevSettings(io);
+  const menus = loadRichMenuConfig(env);
   if (!menus.linkedId && !menus.unlinkedId)
     throw new CliError('Rich menus are off: set RICH_MENU_LINKED_ID (and RICH_MENU_UNLINKED_ID) first.');
-  const richMenus = lineClient(io);
+  const richMenus = lineClient(env);
   const target = resolveDynamoTarget(options, 'links', io);
   const client = createDocumentClient(dynamoConfigOf(target, io.env));
   try {

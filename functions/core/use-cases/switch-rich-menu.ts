@@ -79,16 +79,31 @@ export type RichMenuSwitchOutcome = 'rich-menu-linked' | 'rich-menu-unlinked' | 
  * as `rich-menu-failed` and not retried, so one user never holds up the stream. Every other
  * outcome is audited too (`rich-menu-linked`, `rich-menu-unlinked`).
  *
+ * A linked user who becomes a friend again (or for the first time) after a switch LINE refused
+ * gets the linked menu then, unless the link records it already.
+ *
  * Link changes of one user arrive in the order they were committed, so the last one wins.
  */
 export async function switchRichMenu(
-  change: Pick<LinkEvent, 'type' | 'lineUserId' | 'companyUserId'>,
+  change: Pick<LinkEvent, 'type' | 'lineUserId' | 'companyUserId'> & {
+    /** Whether the user has the account as a friend, as the link says after the change. */
+    friend?: boolean | null;
+    /** The menu recorded on the link (its `richMenuId`), if any. */
+    recordedMenu?: string;
+  },
   ports: SwitchRichMenuPorts,
 ): Promise<RichMenuSwitchOutcome> {
   const { linkedId, unlinkedId } = ports.settings;
   if (!linkedId && !unlinkedId) return 'none';
-  if (change.type !== 'link.created' && change.type !== 'link.removed') return 'none';
-  const menu = change.type === 'link.created' ? linkedId : unlinkedId;
+  // A linked user who becomes a friend (again) gets the linked menu if it never got it: LINE
+  // refuses per-user menus for users who are not friends, and a LIFF link often comes first.
+  const befriended =
+    change.type === 'link.reachability-changed' &&
+    change.friend === true &&
+    (change.recordedMenu ?? NO_RICH_MENU) !== (linkedId ?? NO_RICH_MENU);
+  if (change.type !== 'link.created' && change.type !== 'link.removed' && !befriended) return 'none';
+  const linking = change.type !== 'link.removed';
+  const menu = linking ? linkedId : unlinkedId;
   const retry = ports.retry ?? DEFAULT_LINE_RETRY;
   let code: RichMenuSwitchOutcome;
   try {
@@ -103,7 +118,7 @@ export async function switchRichMenu(
     if (!(error instanceof UpstreamError) || error.code !== 'line-bad-response') throw error;
     code = 'rich-menu-failed';
   }
-  if (change.type === 'link.created' && code !== 'rich-menu-failed' && ports.records) {
+  if (linking && code !== 'rich-menu-failed' && ports.records) {
     await ports.records.record(
       [{ lineUserId: change.lineUserId, companyUserId: change.companyUserId }],
       menu ?? NO_RICH_MENU,

@@ -41,6 +41,8 @@ beforeAll(async () => {
   unlinked = await applyRichMenuFolder(client, SAMPLE_RICH_MENUS.unlinked, { makeDefault: true });
   linked = await applyRichMenuFolder(client, SAMPLE_RICH_MENUS.linked);
   stack.configure({ RICH_MENU_LINKED_ID: linked, RICH_MENU_UNLINKED_ID: unlinked });
+  // Follows and blocks reach the service, which records them on the link.
+  stack.line.messaging.webhookUrl = `${stack.api.url}/webhook/line`;
   stream = await startRichMenuStream({
     handlers: createSourceHandlers(() => stack.env()),
     dynamoEndpoint: process.env.DYNAMODB_ENDPOINT!,
@@ -120,4 +122,19 @@ test('LINE refusing for good (a user it does not know): audited as failed, and t
   expect(await richMenuCodes(stranger)).toEqual(['rich-menu-failed']);
   expect((await perUserMenus())[stranger]).toBeUndefined();
   expect((await perUserMenus())[next]).toBe(linked);
+});
+
+test('a user linked before befriending the account (LINE refused the menu) gets it when the follow arrives', async () => {
+  const user = await link('later-friend', { follow: false });
+  await stream.drain();
+  expect(await richMenuCodes(user)).toEqual(['rich-menu-failed']);
+  expect(await stack.line.messaging.follow(user)).toHaveProperty('delivery');
+  await stream.drain();
+  expect((await perUserMenus())[user]).toBe(linked);
+  expect(await richMenuCodes(user)).toEqual(['rich-menu-failed', 'rich-menu-linked']);
+  // A block and a second follow: the link records the menu, so LINE is not asked again.
+  await stack.line.messaging.unfollow(user);
+  await stack.line.messaging.follow(user);
+  await stream.drain();
+  expect(await richMenuCodes(user)).toEqual(['rich-menu-failed', 'rich-menu-linked']);
 });

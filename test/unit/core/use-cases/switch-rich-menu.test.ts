@@ -173,4 +173,34 @@ describe('withLineRetries', () => {
     ).rejects.toThrow('boom');
     expect(calls).toBe(1);
   });
+
+  describe('a linked user who becomes a friend', () => {
+    const befriended = {
+      type: 'link.reachability-changed' as const,
+      lineUserId: 'U1',
+      companyUserId: 'M1',
+      friend: true,
+    };
+
+    it('gets the linked menu when the link records none (LINE refused it before), and it is recorded', async () => {
+      const { ports, calls, audit, recorded } = setup({ linkedId: LINKED, unlinkedId: UNLINKED });
+      expect(await switchRichMenu(befriended, ports)).toBe('rich-menu-linked');
+      expect(calls).toEqual([`link U1 ${LINKED}`]);
+      expect(recorded).toEqual([{ links: [{ lineUserId: 'U1', companyUserId: 'M1' }], menu: LINKED }]);
+      expect(audit.events.map((e) => e.code)).toEqual(['rich-menu-linked']);
+    });
+
+    it('changes nothing when the link records the linked menu already', async () => {
+      const { ports, calls, audit } = setup({ linkedId: LINKED, unlinkedId: UNLINKED });
+      expect(await switchRichMenu({ ...befriended, recordedMenu: LINKED }, ports)).toBe('none');
+      expect(calls).toEqual([]);
+      expect(audit.events).toEqual([]);
+    });
+
+    it('an unfollow changes nothing', async () => {
+      const { ports, calls } = setup({ linkedId: LINKED, unlinkedId: UNLINKED });
+      expect(await switchRichMenu({ ...befriended, friend: false }, ports)).toBe('none');
+      expect(calls).toEqual([]);
+    });
+  });
 });
