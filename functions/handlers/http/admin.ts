@@ -46,3 +46,21 @@ export function pathParameter(
   }
   return result.data;
 }
+
+const jobIdSchema = z.string().check(z.regex(/^[0-9a-f-]{36}$/, 'Not a job ID.'));
+
+/**
+ * The job and the page a `GET /admin/…/jobs/{jobId}[?cursor=…]` asks for: `from` is the
+ * `nextCursor` of the previous page (0 for the first), an opaque number to the client.
+ *
+ * @throws InvalidRequestError for a job ID or cursor that none of our answers gave.
+ */
+export function jobPageOf(event: APIGatewayProxyEventV2): { jobId: string; from: number } {
+  const jobId = pathParameter(event, 'jobId', jobIdSchema);
+  const cursor = event.queryStringParameters?.cursor;
+  if (cursor !== undefined && !/^\d{1,6}$/.test(cursor))
+    throw new InvalidRequestError('The cursor is not valid.', [
+      { path: 'cursor', message: 'Use the nextCursor of a previous page, unchanged.' },
+    ]);
+  return { jobId, from: cursor === undefined ? 0 : Number(cursor) };
+}
