@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { csvRecord } from '../adapters/csv/csv-record.js';
 import { parseAudienceRequest, type AudienceJob } from '../core/audiences.js';
 import { InvalidRequestError } from '../core/errors.js';
@@ -14,6 +14,7 @@ import {
   type AdminMessagesClientOptions,
 } from '../messages/admin-messages-client.js';
 import { adminApiTarget, readRecipients, signingCredentials } from '../messages/send-cli.js';
+import { idempotencyKeyProblem, parseCommand } from '../cli/parse-command.js';
 
 function program(): Command {
   return new Command('npm run audience --')
@@ -67,28 +68,17 @@ type JobPage = AudienceJob & { notLinkedMemberIds?: string[]; nextCursor?: strin
  */
 export async function runAudienceCli(argv: string[], io: CliIo): Promise<number> {
   const command = program();
-  try {
-    command.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') {
-        io.stdout.write(command.helpInformation());
-        return 0;
-      }
-      io.stderr.write(`${error.message}\n${command.helpInformation()}`);
-      return 2;
-    }
-    throw error;
-  }
+  const stop = parseCommand(command, argv, io);
+  if (stop !== undefined) return stop;
   const options = command.opts<Options>();
   const key = options.idempotencyKey ?? randomUUID();
-  const usage = !/^[\x20-\x7e]{1,255}$/.test(key)
-    ? '--idempotency-key: use 1 to 255 printable ASCII characters.'
-    : (options.description === undefined) === (options.audienceGroupId === undefined)
+  const usage =
+    idempotencyKeyProblem(key) ??
+    ((options.description === undefined) === (options.audienceGroupId === undefined)
       ? 'Give --description to create an audience, or --audience-group-id to add to one.'
       : options.audienceGroupId !== undefined && !/^[1-9]\d{0,15}$/.test(options.audienceGroupId)
         ? '--audience-group-id: a positive integer, the audience ID.'
-        : undefined;
+        : undefined);
   if (usage) {
     io.stderr.write(`${usage}\n`);
     return 2;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { parse } from 'csv-parse';
 import { DynamoLinkRepository } from '../adapters/dynamo/dynamo-link-repository.js';
 import { createDocumentClient } from '../adapters/dynamo/dynamo-client.js';
@@ -29,6 +29,7 @@ import {
 } from './admin-messages-client.js';
 import { checkReadable, describeReadError } from '../import/csv-source.js';
 import { ImportFileError } from '../core/member-file.js';
+import { idempotencyKeyProblem, parseCommand } from '../cli/parse-command.js';
 
 function program(): Command {
   return new Command('npm run send --')
@@ -82,26 +83,15 @@ function program(): Command {
  */
 export async function runSendCli(argv: string[], io: CliIo): Promise<number> {
   const command = program();
-  try {
-    command.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') {
-        io.stdout.write(command.helpInformation());
-        return 0;
-      }
-      io.stderr.write(`${error.message}\n${command.helpInformation()}`);
-      return 2;
-    }
-    throw error;
-  }
+  const stop = parseCommand(command, argv, io);
+  if (stop !== undefined) return stop;
   const options = command.opts<Options>();
   const key = options.idempotencyKey ?? randomUUID();
-  const usage = !/^[\x20-\x7e]{1,255}$/.test(key)
-    ? '--idempotency-key: use 1 to 255 printable ASCII characters.'
-    : options.api && (options.dryRun || options.endpoint || options.table)
+  const usage =
+    idempotencyKeyProblem(key) ??
+    (options.api && (options.dryRun || options.endpoint || options.table)
       ? '--dry-run, --endpoint and --table do not apply with --api.'
-      : undefined;
+      : undefined);
   if (usage) {
     io.stderr.write(`${usage}\n${command.helpInformation()}`);
     return 2;
