@@ -4,7 +4,7 @@ import type { BotMessage } from '../../core/webhook-events.js';
 import type { MessagingApi } from '../../core/ports/index.js';
 import { isObject } from '../http/fetch-with-timeout.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';
-import { lineSdkError, lineSdkStatus, withTimeout } from './line-sdk-call.js';
+import { callWithChannelToken } from './line-sdk-call.js';
 
 /** Options of {@link LineMessagingClient}. */
 export interface LineMessagingClientOptions {
@@ -41,23 +41,8 @@ export class LineMessagingClient implements MessagingApi {
     return info.userId;
   }
 
-  /** One call with the current channel access token; a 401 replaces the token once. */
-  private async call<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
-    for (let round = 0; ; round++) {
-      const api = await this.options.tokens.messagingApi();
-      try {
-        return await withTimeout(
-          request(api),
-          this.options.timeoutMs,
-          () => new UpstreamError('line', 'unavailable'),
-        );
-      } catch (error) {
-        if (round === 0 && lineSdkStatus(error) === 401) {
-          this.options.tokens.invalidate();
-          continue;
-        }
-        throw lineSdkError(error);
-      }
-    }
+  /** One call with the current channel access token ({@link callWithChannelToken}). */
+  private call<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
+    return callWithChannelToken(this.options.tokens, this.options.timeoutMs, request);
   }
 }

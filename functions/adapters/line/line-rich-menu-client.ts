@@ -3,7 +3,7 @@ import { InvalidRequestError, UpstreamError } from '../../core/errors.js';
 import type { RichMenuApi } from '../../core/ports/index.js';
 import { isObject } from '../http/fetch-with-timeout.js';
 import type { LineChannelTokenClient } from './line-channel-token-client.js';
-import { lineSdkError, lineSdkStatus, withTimeout } from './line-sdk-call.js';
+import { callWithChannelToken, lineSdkError } from './line-sdk-call.js';
 
 /** Options of {@link LineRichMenuClient}. */
 export interface LineRichMenuClientOptions {
@@ -93,30 +93,18 @@ export class LineRichMenuClient implements RichMenuApi {
   }
 
   /**
-   * One call with the current channel access token; a 401 replaces the token once. With
+   * One call with the current channel access token ({@link callWithChannelToken}). With
    * `reasons`, LINE's 400 becomes an InvalidRequestError with LINE's message and details.
    */
-  private async call<T>(
+  private call<T>(
     request: (api: messagingApi.MessagingApiClient) => Promise<T>,
     reasons = false,
   ): Promise<T> {
-    for (let round = 0; ; round++) {
-      const api = await this.options.tokens.messagingApi();
-      try {
-        return await withTimeout(
-          request(api),
-          this.options.timeoutMs,
-          () => new UpstreamError('line', 'unavailable'),
-        );
-      } catch (error) {
-        if (round === 0 && lineSdkStatus(error) === 401) {
-          this.options.tokens.invalidate();
-          continue;
-        }
-        if (reasons && error instanceof HTTPFetchError && error.status === 400) throw refusal(error);
-        throw lineSdkError(error);
-      }
-    }
+    return callWithChannelToken(this.options.tokens, this.options.timeoutMs, request, (error) =>
+      reasons && error instanceof HTTPFetchError && error.status === 400
+        ? refusal(error)
+        : lineSdkError(error),
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { HTTPFetchError } from '@line/bot-sdk';
+import { HTTPFetchError, type messagingApi } from '@line/bot-sdk';
 import { UpstreamError } from '../../core/errors.js';
 
 /**
@@ -45,4 +45,35 @@ export async function callLineSdk<T>(request: () => Promise<T>, timeoutMs: numbe
 /** The HTTP status of a failed SDK call, if LINE answered at all. */
 export function lineSdkStatus(error: unknown): number | undefined {
   return error instanceof HTTPFetchError ? error.status : undefined;
+}
+
+/** The channel access tokens a call needs: the SDK client, and forgetting a revoked token. */
+export interface ChannelTokens {
+  messagingApi(): Promise<messagingApi.MessagingApiClient>;
+  invalidate(): void;
+}
+
+/**
+ * One Messaging API call with the channel's current access token, under `timeoutMs`: a 401 (the
+ * token was revoked) forgets the token and tries once more with a fresh one. Failures become
+ * `toError(error)`, by default {@link lineSdkError}.
+ */
+export async function callWithChannelToken<T>(
+  tokens: ChannelTokens,
+  timeoutMs: number,
+  request: (api: messagingApi.MessagingApiClient) => Promise<T>,
+  toError: (error: unknown) => Error = lineSdkError,
+): Promise<T> {
+  for (let round = 0; ; round++) {
+    const api = await tokens.messagingApi();
+    try {
+      return await withTimeout(request(api), timeoutMs, () => new UpstreamError('line', 'unavailable'));
+    } catch (error) {
+      if (round === 0 && lineSdkStatus(error) === 401) {
+        tokens.invalidate();
+        continue;
+      }
+      throw toError(error);
+    }
+  }
 }
